@@ -1,0 +1,130 @@
+//! The control API under `/_emulator/` (plain JSON): health, reset, the clock, the timeline and
+//! injected faults, exactly as `contracts.md` fixes them.
+
+use crate::protocol::HttpResponse;
+use crate::sim::ClockMode;
+use crate::Emulator;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+fn reply(status: u16, body: Value) -> HttpResponse {
+    HttpResponse::new(status, "application/json", body.to_string())
+}
+
+fn bad_request(field: &str, message: &str) -> HttpResponse {
+    reply(400, json!({"error": "BadRequest", "field": field, "message": message}))
+}
+
+fn clock_json(em: &Emulator) -> Value {
+    let mode = em.clock.mode();
+    json!({"now": em.clock.now().as_secs_f64(), "mode": mode.name(), "scale": mode.scale()})
+}
+
+/// Answers a control call; `path` is what follows `/_emulator/`.
+pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str, body: &[u8]) -> HttpResponse {
+    let body_json = || -> Result<Value, HttpResponse> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(json!({}));
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            Ok(_) => Err(bad_request("body", "the body must be a JSON object")),
+            Err(e) => Err(bad_request("body", &format!("the body is not valid JSON: {e}"))),
+        }
+    };
+    match (method.as_str(), path.trim_end_matches('/')) {
+        ("GET", "health") => {
+            let mode = em.clock.mode();
+            reply(200, json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "clock": mode.name()}))
+        }
+        ("POST", "reset") => {
+            em.with_world(|w| w.reset());
+            reply(200, json!({}))
+        }
+        ("GET", "clock") => reply(200, clock_json(em)),
+        ("POST", "clock") => {
+            let b = match body_json() {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            if let Some(adv) = b.get("advance") {
+                match adv.as_f64() {
+                    Some(s) if s.is_finite() && s >= 0.0 => {
+                        em.advance(s);
+                    }
+                    _ => return bad_request("advance", "advance must be a non-negative number of seconds"),
+                }
+            }
+            if let Some(mode) = b.get("mode") {
+                let parsed = match mode.as_str() {
+                    Some("manual") => Ok(ClockMode::Manual),
+                    Some("real") => Ok(ClockMode::Real),
+                    Some("scaled") => match b.get("scale").and_then(Value::as_f64) {
+                        Some(n) if n.is_finite() && n > 0.0 => Ok(ClockMode::Scaled(n)),
+                        _ => Err(bad_request("scale", "scaled mode needs a positive number scale")),
+                    },
+                    _ => Err(bad_request("mode", "mode must be manual, real or scaled")),
+                };
+                match parsed {
+                    Ok(m) => em.set_clock_mode(m),
+                    Err(r) => return r,
+                }
+            }
+            if b.get("advance").is_none() && b.get("mode").is_none() {
+                return bad_request("advance", "give advance (seconds) or mode");
+            }
+            reply(200, clock_json(em))
+        }
+        ("GET", "events") => {
+            let mut since = 0u64;
+            for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+                if k == "since" {
+                    match v.parse() {
+                        Ok(n) => since = n,
+                        Err(_) => return bad_request("since", "since must be a non-negative integer"),
+                    }
+                }
+            }
+            let events: Vec<Value> = em.with_world(|w| {
+                w.timeline_since(since)
+                    .map(|e| {
+                        let mut o = json!({"seq": e.seq, "time": e.time.as_secs_f64(), "source": e.source, "message": e.message});
+                        if let (Value::Object(extra), Some(o)) = (&e.data, o.as_object_mut()) {
+                            for (k, v) in extra {
+                                o.entry(k.clone()).or_insert(v.clone());
+                            }
+                        }
+                        o
+                    })
+                    .collect()
+            });
+            reply(200, json!({"events": events}))
+        }
+        ("POST", "faults") => {
+            let b = match body_json() {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            match b.get("targetHealth").and_then(Value::as_str) {
+                Some("unhealthy") => {}
+                _ => return bad_request("targetHealth", "targetHealth must be \"unhealthy\""),
+            }
+            let Some(td) = b.get("taskDefinition").and_then(Value::as_str).filter(|s| !s.is_empty()) else {
+                return bad_request("taskDefinition", "taskDefinition (family:revision or ARN) is required");
+            };
+            em.with_world(|w| {
+                w.faults.unhealthy_task_definitions.insert(td.to_owned());
+                w.record("faults", format!("targetHealth unhealthy for task definition {td}"), Value::Null);
+            });
+            reply(200, json!({}))
+        }
+        ("DELETE", "faults") => {
+            em.with_world(|w| {
+                w.faults = Default::default();
+                w.record("faults", "every fault cleared", Value::Null);
+            });
+            reply(200, json!({}))
+        }
+        _ => reply(404, json!({"error": "NotFound", "message": format!("no control call {method} /_emulator/{path}")})),
+    }
+}

@@ -1,0 +1,128 @@
+//! One AWS API call from HTTP request to HTTP response: detect the service and protocol, find the
+//! operation, parse and validate the input from the model, resolve the caller, run the handler,
+//! and serialize the output or error. Nothing a client sends may panic the emulator.
+
+use crate::model::Service;
+use crate::protocol::{detect, validate, AwsError, HttpRequest, HttpResponse, Wire};
+use crate::services::{self, Caller, Ctx, Handler};
+use crate::world::{World, DEFAULT_ACCOUNT, DEFAULT_REGION};
+use crate::Emulator;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Resolves who is calling from the access key: STS-issued keys map back to their identity, a
+/// 12-digit key names the account, anything else is the root of the default account.
+pub fn resolve_caller(world: &World, access_key: Option<&str>) -> (String, Caller) {
+    let key = access_key.unwrap_or("").to_owned();
+    if let Some(c) = world.issued_credentials.get(&key) {
+        return (c.account.clone(), Caller { access_key: key, arn: c.arn.clone(), user_id: c.user_id.clone() });
+    }
+    let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
+        key.clone()
+    } else {
+        DEFAULT_ACCOUNT.to_owned()
+    };
+    let arn = format!("arn:aws:iam::{account}:root");
+    (account.clone(), Caller { access_key: key, arn, user_id: account })
+}
+
+fn plain_error(status: u16, code: &str, message: &str, request_id: &str) -> HttpResponse {
+    let body = serde_json::json!({"__type": code, "message": message});
+    HttpResponse::new(status, "application/x-amz-json-1.1", body.to_string())
+        .header("x-amzn-RequestId", request_id)
+        .header("X-Amzn-ErrorType", code)
+}
+
+/// Handles one AWS API request.
+pub async fn handle(em: Arc<Emulator>, req: HttpRequest) -> HttpResponse {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let Some((service, wire)) = detect::detect(&req) else {
+        let resp = plain_error(
+            400,
+            "UnrecognizedClientException",
+            "cutover could not tell which AWS service this request is for (no X-Amz-Target, Action, SigV4 scope or known path)",
+            &request_id,
+        );
+        crate::debug!("- - status={} {:?}", resp.status, started.elapsed());
+        return resp;
+    };
+    let (op_name, resp) = call(em, service, wire, &req, &request_id).await;
+    crate::debug!(
+        "{} {} status={} {:.3}ms",
+        service.name(),
+        op_name,
+        resp.status,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    resp
+}
+
+async fn call(em: Arc<Emulator>, service: Service, wire: Wire, req: &HttpRequest, request_id: &str) -> (String, HttpResponse) {
+    let model = service.model();
+    let Some(op_name) = wire.operation_name(&model, req) else {
+        let e = wire.unknown_operation(&model, "(none)");
+        return ("-".into(), wire.write_error(&model, &e, request_id));
+    };
+    let Some(op) = model.operation(&op_name) else {
+        let e = wire.unknown_operation(&model, &op_name);
+        return (op_name, wire.write_error(&model, &e, request_id));
+    };
+    let handler = if op.stub { None } else { services::handler(service, &op_name) };
+    let Some(handler) = handler else {
+        let e = AwsError::not_implemented(&model.metadata.service_id, &op_name);
+        return (op_name, wire.write_error(&model, &e, request_id));
+    };
+    let input = match wire.parse_input(&model, op, req) {
+        Ok(v) => v,
+        Err(e) => return (op_name, wire.write_error(&model, &e, request_id)),
+    };
+    if let Err(e) = validate::validate_input(service, &model, op, &input) {
+        return (op_name, wire.write_error(&model, &e, request_id));
+    }
+    let scope = detect::scope(req);
+    let region = scope.region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let result = match handler {
+        Handler::Sync(f) => {
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                em.with_world(|w| {
+                    let (account, caller) = resolve_caller(w, scope.access_key.as_deref());
+                    let ctx = Ctx { service, operation: op_name.clone(), account, region, request_id: request_id.to_owned(), caller };
+                    f(w, &ctx, input)
+                })
+            }));
+            r.unwrap_or_else(|_| Err(AwsError::internal("cutover hit an internal error handling this request")))
+        }
+        Handler::Async(f) => {
+            let (account, caller) = em.with_world(|w| resolve_caller(w, scope.access_key.as_deref()));
+            let ctx = Ctx { service, operation: op_name.clone(), account, region, request_id: request_id.to_owned(), caller };
+            let fut = AssertUnwindSafe(f(em.clone(), ctx, input));
+            match futures_catch(fut).await {
+                Some(r) => r,
+                None => Err(AwsError::internal("cutover hit an internal error handling this request")),
+            }
+        }
+    };
+    let resp = match result {
+        Ok(out) => {
+            let written = std::panic::catch_unwind(AssertUnwindSafe(|| wire.write_output(&model, op, &out, request_id)));
+            written.unwrap_or_else(|_| {
+                wire.write_error(&model, &AwsError::internal("cutover could not serialize the response"), request_id)
+            })
+        }
+        Err(e) => wire.write_error(&model, &e, request_id),
+    };
+    (op_name, resp)
+}
+
+/// Polls a future, turning a panic inside it into `None`.
+async fn futures_catch<F: std::future::Future>(fut: AssertUnwindSafe<F>) -> Option<F::Output> {
+    let mut fut = Box::pin(fut.0);
+    std::future::poll_fn(move |cx| match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+        Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Some(v)),
+        Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+        Err(_) => std::task::Poll::Ready(None),
+    })
+    .await
+}

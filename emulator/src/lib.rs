@@ -1,0 +1,97 @@
+//! cutover: a local AWS emulator and test harness for ECS blue/green deployments through CodeDeploy.
+//!
+//! The library runs the same emulator as `cutover serve`: [`server::start`] binds a port inside a
+//! test process, and (with the `sdk-connector` feature) [`connector::InProcess`] lets aws-sdk-rust
+//! clients call the router with no socket at all.
+
+pub mod control;
+pub mod dispatch;
+pub mod log;
+pub mod model;
+pub mod protocol;
+pub mod server;
+pub mod services;
+pub mod sim;
+pub mod world;
+
+#[cfg(feature = "sdk-connector")]
+pub mod connector;
+
+use sim::{Clock, ClockMode, SimTime};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
+use world::World;
+
+/// One emulator: the world behind one lock, the clock, and the wake-up for the real-time driver.
+pub struct Emulator {
+    world: Mutex<World>,
+    pub clock: Clock,
+    /// Woken when the next due event may have moved (something scheduled, the clock switched).
+    pub wake: Notify,
+}
+
+impl Emulator {
+    pub fn new(mode: ClockMode) -> Arc<Emulator> {
+        let clock = Clock::new(mode);
+        let now = clock.now();
+        Arc::new(Emulator { world: Mutex::new(World::new(now)), clock, wake: Notify::new() })
+    }
+
+    /// Starts with simulated time at `start` (tests that want fixed timestamps).
+    pub fn starting_at(mode: ClockMode, start: SimTime) -> Arc<Emulator> {
+        Arc::new(Emulator { world: Mutex::new(World::new(start)), clock: Clock::starting_at(mode, start), wake: Notify::new() })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, World> {
+        // A handler that panicked is answered with a 500; its partial changes stay, as they would
+        // after any other failed step. Never let one bad request poison the emulator.
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the world after firing every event due by the clock's now. Never hold the
+    /// returned value across an `.await` that needs the world.
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let mut w = self.lock();
+        let before = w.scheduler.next_due();
+        w.run_until(self.clock.now());
+        let r = f(&mut w);
+        if w.scheduler.next_due() != before {
+            self.wake.notify_one();
+        }
+        r
+    }
+
+    /// Moves simulated time forward `secs`, firing every event due in between in time order.
+    pub fn advance(&self, secs: f64) -> SimTime {
+        let mut w = self.lock();
+        w.run_until(self.clock.now());
+        let target = self.clock.advance_ms((secs * 1000.0).round() as i64);
+        w.run_until(target);
+        drop(w);
+        self.wake.notify_one();
+        target
+    }
+
+    pub fn set_clock_mode(&self, mode: ClockMode) {
+        self.with_world(|_| ());
+        self.clock.set_mode(mode);
+        self.wake.notify_one();
+    }
+
+    /// Fires due events as simulated time passes, in the real and scaled modes. Runs until the task
+    /// is aborted (the server aborts it on shutdown).
+    pub async fn drive(self: Arc<Self>) {
+        let cap = std::time::Duration::from_secs(1);
+        loop {
+            let wake = self.wake.notified();
+            tokio::pin!(wake);
+            wake.as_mut().enable();
+            let next = self.with_world(|w| w.scheduler.next_due());
+            let delay = next.and_then(|at| self.clock.wall_delay_until(at)).unwrap_or(cap).min(cap);
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = &mut wake => {}
+            }
+        }
+    }
+}

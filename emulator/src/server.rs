@@ -1,0 +1,137 @@
+//! The HTTP server: one endpoint for every emulated AWS API plus the control API.
+
+use crate::protocol::{HttpRequest, HttpResponse};
+use crate::sim::ClockMode;
+use crate::{control, dispatch, Emulator};
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::Response;
+use axum::Router;
+use http::{HeaderName, HeaderValue, Request, StatusCode};
+use http_body_util::BodyExt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The largest request body accepted (Lambda zip uploads are the big ones: 50 MB zipped, base64).
+pub const MAX_BODY: usize = 72 * 1024 * 1024;
+
+/// Converts a codec response into an HTTP response.
+pub fn to_http(resp: HttpResponse) -> Response {
+    let mut r = Response::new(Body::from(resp.body));
+    *r.status_mut() = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (k, v) in resp.headers {
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
+            r.headers_mut().append(k, v);
+        }
+    }
+    r
+}
+
+/// Reads a whole request into the protocol layer's form (the body up to [`MAX_BODY`]).
+pub async fn read_request(req: Request<Body>) -> Result<HttpRequest, HttpResponse> {
+    let (parts, body) = req.into_parts();
+    let limited = http_body_util::Limited::new(body, MAX_BODY);
+    let body = match limited.collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(_) => {
+            return Err(HttpResponse::new(
+                413,
+                "application/json",
+                r#"{"__type":"RequestEntityTooLargeException","message":"Request must be smaller than 75497472 bytes"}"#,
+            ))
+        }
+    };
+    Ok(HttpRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        headers: parts.headers,
+        body,
+    })
+}
+
+/// Answers any request: the control API under `/_emulator/`, AWS APIs everywhere else.
+pub async fn handle(em: Arc<Emulator>, req: Request<Body>) -> HttpResponse {
+    let req = match read_request(req).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    if let Some(rest) = req.path.strip_prefix("/_emulator/") {
+        return control::handle(&em, &req.method, rest, &req.query, &req.body);
+    }
+    dispatch::handle(em, req).await
+}
+
+async fn entry(State(em): State<Arc<Emulator>>, req: Request<Body>) -> Response {
+    to_http(handle(em, req).await)
+}
+
+/// The router for an emulator.
+pub fn router(em: Arc<Emulator>) -> Router {
+    Router::new().fallback(entry).with_state(em)
+}
+
+/// A running server.
+pub struct ServerHandle {
+    pub addr: SocketAddr,
+    /// `http://HOST:PORT`
+    pub url: String,
+    pub emulator: Arc<Emulator>,
+    shutdown: Option<oneshot::Sender<()>>,
+    join: Option<JoinHandle<()>>,
+    driver: JoinHandle<()>,
+}
+
+impl ServerHandle {
+    /// Stops accepting, lets requests in flight finish, then returns.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(j) = self.join.take() {
+            let _ = j.await;
+        }
+        self.driver.abort();
+    }
+
+    /// Waits until the server stops on its own (it does not, unless shut down).
+    pub async fn wait(mut self) {
+        if let Some(j) = self.join.take() {
+            let _ = j.await;
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.driver.abort();
+    }
+}
+
+/// Binds `bind` (port 0 picks a free port) and serves a new emulator with the given clock.
+pub async fn start(bind: &str, mode: ClockMode) -> std::io::Result<ServerHandle> {
+    serve(bind, Emulator::new(mode)).await
+}
+
+/// Binds `bind` and serves `em`.
+pub async fn serve(bind: &str, em: Arc<Emulator>) -> std::io::Result<ServerHandle> {
+    let listener = TcpListener::bind(bind).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(em.clone());
+    let join = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    let driver = tokio::spawn(em.clone().drive());
+    Ok(ServerHandle { addr, url: format!("http://{addr}"), emulator: em, shutdown: Some(tx), join: Some(join), driver })
+}

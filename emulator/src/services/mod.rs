@@ -1,0 +1,107 @@
+//! The emulated services. Each has a `handler(operation) -> Option<Handler>` table; an operation the
+//! model has but the table lacks is answered with 501. Handlers take the canonical input value
+//! (see `protocol`) and return the canonical output value or an [`AwsError`].
+
+pub mod ec2;
+pub mod iam;
+pub mod sts;
+pub mod util;
+
+use crate::model::Service;
+use crate::protocol::{AwsError, AwsResult};
+use crate::sim::{Event, SimTime};
+use crate::world::{PartitionKey, World};
+use crate::Emulator;
+use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// Who is calling: resolved from the SigV4 access key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    pub access_key: String,
+    /// `arn:aws:iam::<acct>:root`, or `arn:aws:sts::<acct>:assumed-role/<role>/<session>`.
+    pub arn: String,
+    /// `UserId` as GetCallerIdentity reports it.
+    pub user_id: String,
+}
+
+/// The context of one API call.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub service: Service,
+    pub operation: String,
+    pub account: String,
+    pub region: String,
+    pub request_id: String,
+    pub caller: Caller,
+}
+
+impl Ctx {
+    pub fn partition(&self) -> PartitionKey {
+        PartitionKey::new(&self.account, &self.region)
+    }
+
+    /// A context for calls the emulator makes itself (tests, the engine, scenarios).
+    pub fn internal(service: Service, account: &str, region: &str) -> Ctx {
+        Ctx {
+            service,
+            operation: String::new(),
+            account: account.to_owned(),
+            region: region.to_owned(),
+            request_id: String::new(),
+            caller: Caller {
+                access_key: "internal".into(),
+                arn: format!("arn:aws:iam::{account}:root"),
+                user_id: account.to_owned(),
+            },
+        }
+    }
+}
+
+pub type SyncHandler = fn(&mut World, &Ctx, Value) -> AwsResult<Value>;
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+/// For operations that wait on something outside the state lock (a Lambda process, say).
+pub type AsyncHandler = fn(Arc<Emulator>, Ctx, Value) -> BoxFuture<AwsResult<Value>>;
+
+#[derive(Clone, Copy)]
+pub enum Handler {
+    Sync(SyncHandler),
+    Async(AsyncHandler),
+}
+
+/// The handler for `operation` of `service`, if cutover implements it.
+pub fn handler(service: Service, operation: &str) -> Option<Handler> {
+    match service {
+        Service::Sts => sts::handler(operation),
+        Service::Iam => iam::handler(operation),
+        Service::Ec2 => ec2::handler(operation),
+        _ => None,
+    }
+}
+
+/// Runs one due event of the scheduler. `world.now` is already the event's time.
+pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
+    match event {
+        Event::Mark(message) => {
+            let _ = partition;
+            world.record("scheduler", message, Value::Null);
+        }
+    }
+}
+
+/// The current simulated time of a world, as epoch seconds for output values.
+pub fn now_secs(world: &World) -> f64 {
+    world.now.as_secs_f64()
+}
+
+/// `SimTime` helper for services.
+pub fn after_secs(world: &World, secs: f64) -> SimTime {
+    world.now.plus_secs(secs)
+}
+
+/// Shorthand for an error in handlers.
+pub fn err(code: &str, message: impl Into<String>) -> AwsError {
+    AwsError::new(code, message)
+}

@@ -1,0 +1,84 @@
+//! Small helpers shared by the service handlers: reading members of the canonical input value,
+//! tags, and pagination.
+
+use crate::protocol::{AwsError, AwsResult};
+use serde_json::{Map, Value};
+
+/// A string member, if present.
+pub fn opt_str<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
+    input.get(name).and_then(Value::as_str)
+}
+
+/// A string member the model marks required (validation has already checked presence, but
+/// internal callers may not have gone through it).
+pub fn req_str<'a>(input: &'a Value, name: &str, code: &str) -> AwsResult<&'a str> {
+    opt_str(input, name).ok_or_else(|| AwsError::new(code, format!("{name} is required")))
+}
+
+pub fn opt_i64(input: &Value, name: &str) -> Option<i64> {
+    input.get(name).and_then(Value::as_i64)
+}
+
+pub fn opt_bool(input: &Value, name: &str) -> Option<bool> {
+    input.get(name).and_then(Value::as_bool)
+}
+
+/// A list of strings member (empty when absent).
+pub fn str_list(input: &Value, name: &str) -> Vec<String> {
+    input
+        .get(name)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+/// Builds an object from pairs, leaving out `Value::Null`s (absent members stay absent).
+pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        if !v.is_null() {
+            m.insert(k.to_owned(), v);
+        }
+    }
+    Value::Object(m)
+}
+
+/// One page of `items` after the opaque `token` (an index), at most `max` long, and the next token.
+pub fn paginate<T: Clone>(items: &[T], token: Option<&str>, max: usize, code: &str) -> AwsResult<(Vec<T>, Option<String>)> {
+    let start = match token {
+        None | Some("") => 0,
+        Some(t) => decode_token(t).ok_or_else(|| AwsError::new(code, "Invalid pagination token"))?,
+    };
+    let start = start.min(items.len());
+    let end = start.saturating_add(max.max(1)).min(items.len());
+    let next = (end < items.len()).then(|| encode_token(end));
+    Ok((items[start..end].to_vec(), next))
+}
+
+fn encode_token(index: usize) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("cutover:{index}"))
+}
+
+fn decode_token(token: &str) -> Option<usize> {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD.decode(token).ok()?;
+    String::from_utf8(raw).ok()?.strip_prefix("cutover:")?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_stable_and_tokens_checked() {
+        let items: Vec<u32> = (0..5).collect();
+        let (p1, t1) = paginate(&items, None, 2, "X").unwrap();
+        assert_eq!(p1, vec![0, 1]);
+        let (p2, t2) = paginate(&items, t1.as_deref(), 2, "X").unwrap();
+        assert_eq!(p2, vec![2, 3]);
+        let (p3, t3) = paginate(&items, t2.as_deref(), 2, "X").unwrap();
+        assert_eq!((p3, t3), (vec![4], None));
+        assert_eq!(paginate(&items, Some("garbage"), 2, "X").unwrap_err().code, "X");
+    }
+}

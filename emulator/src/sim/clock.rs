@@ -1,0 +1,174 @@
+//! The simulated clock: real, scaled ×N, or manual. The only module allowed to read wall time.
+//!
+//! Simulated time is kept in integer milliseconds since the Unix epoch ([`SimTime`]). It starts at
+//! the wall time when the emulator starts; in `real` mode it runs with the wall clock, in `scaled`
+//! mode N times faster, and in `manual` mode it moves only when [`Clock::advance`] is called.
+
+#![allow(clippy::disallowed_methods)]
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the Unix epoch, in simulated time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(pub i64);
+
+impl SimTime {
+    pub fn from_secs_f64(s: f64) -> SimTime {
+        SimTime((s * 1000.0).round() as i64)
+    }
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1000.0
+    }
+    pub fn plus_ms(self, ms: i64) -> SimTime {
+        SimTime(self.0.saturating_add(ms))
+    }
+    pub fn plus_secs(self, s: f64) -> SimTime {
+        self.plus_ms((s * 1000.0).round() as i64)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClockMode {
+    Real,
+    Manual,
+    Scaled(f64),
+}
+
+impl ClockMode {
+    /// `real`, `manual` or `scaled:N`.
+    pub fn parse(text: &str) -> Result<ClockMode, String> {
+        match text {
+            "real" => Ok(ClockMode::Real),
+            "manual" => Ok(ClockMode::Manual),
+            _ => match text.strip_prefix("scaled:").map(str::parse::<f64>) {
+                Some(Ok(n)) if n.is_finite() && n > 0.0 => Ok(ClockMode::Scaled(n)),
+                _ => Err(format!("invalid clock '{text}': expected real, manual or scaled:N with N > 0")),
+            },
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ClockMode::Real => "real",
+            ClockMode::Manual => "manual",
+            ClockMode::Scaled(_) => "scaled",
+        }
+    }
+
+    pub fn scale(self) -> f64 {
+        match self {
+            ClockMode::Real => 1.0,
+            ClockMode::Manual => 0.0,
+            ClockMode::Scaled(n) => n,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    mode: ClockMode,
+    /// Simulated time at `anchor`.
+    base: SimTime,
+    anchor: Instant,
+}
+
+#[derive(Debug)]
+pub struct Clock {
+    state: Mutex<State>,
+}
+
+/// The wall time now, in milliseconds since the epoch.
+fn wall_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl Clock {
+    pub fn new(mode: ClockMode) -> Clock {
+        Clock::starting_at(mode, SimTime(wall_ms()))
+    }
+
+    pub fn starting_at(mode: ClockMode, start: SimTime) -> Clock {
+        Clock { state: Mutex::new(State { mode, base: start, anchor: Instant::now() }) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now_locked(s: &State) -> SimTime {
+        let elapsed = s.anchor.elapsed().as_secs_f64();
+        match s.mode {
+            ClockMode::Manual => s.base,
+            mode => s.base.plus_secs(elapsed * mode.scale()),
+        }
+    }
+
+    pub fn now(&self) -> SimTime {
+        Self::now_locked(&self.lock())
+    }
+
+    pub fn mode(&self) -> ClockMode {
+        self.lock().mode
+    }
+
+    /// Switches mode from now on, keeping the simulated time continuous.
+    pub fn set_mode(&self, mode: ClockMode) {
+        let mut s = self.lock();
+        s.base = Self::now_locked(&s);
+        s.anchor = Instant::now();
+        s.mode = mode;
+    }
+
+    /// Moves simulated time forward by `ms` (in any mode) and returns the new time.
+    pub fn advance_ms(&self, ms: i64) -> SimTime {
+        let mut s = self.lock();
+        s.base = Self::now_locked(&s).plus_ms(ms.max(0));
+        s.anchor = Instant::now();
+        s.base
+    }
+
+    /// How long to sleep on the wall clock until simulated time reaches `at`; `None` in manual mode.
+    pub fn wall_delay_until(&self, at: SimTime) -> Option<Duration> {
+        let s = self.lock();
+        let now = Self::now_locked(&s);
+        match s.mode {
+            ClockMode::Manual => None,
+            mode => {
+                let sim_ms = (at.0 - now.0).max(0) as f64;
+                Some(Duration::from_secs_f64(sim_ms / 1000.0 / mode.scale()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_only_on_advance() {
+        let c = Clock::starting_at(ClockMode::Manual, SimTime(1_000));
+        assert_eq!(c.now(), SimTime(1_000));
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(c.now(), SimTime(1_000));
+        assert_eq!(c.advance_ms(60_000), SimTime(61_000));
+        assert_eq!(c.wall_delay_until(SimTime(70_000)), None);
+    }
+
+    #[test]
+    fn scaled_clock_runs_faster() {
+        let c = Clock::starting_at(ClockMode::Scaled(1000.0), SimTime(0));
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(c.now().0 >= 20_000, "{:?}", c.now());
+        let d = c.wall_delay_until(c.now().plus_ms(60_000)).unwrap();
+        assert!(d <= Duration::from_millis(61), "{d:?}");
+    }
+
+    #[test]
+    fn parses_modes() {
+        assert_eq!(ClockMode::parse("scaled:60"), Ok(ClockMode::Scaled(60.0)));
+        assert!(ClockMode::parse("scaled:0").is_err());
+        assert!(ClockMode::parse("fast").is_err());
+    }
+}

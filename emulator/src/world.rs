@@ -1,0 +1,231 @@
+//! All emulated state, in one place: accounts (IAM is per account), each with its regions (every
+//! other service is per account and region), the scheduler of future events, the timeline and the
+//! injected faults. Handlers and simulation steps are plain synchronous functions over a `&mut World`.
+
+use crate::services;
+use crate::sim::{Event, Scheduler, SimTime};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+pub const DEFAULT_ACCOUNT: &str = "000000000000";
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The (account, region) a resource lives in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PartitionKey {
+    pub account: String,
+    pub region: String,
+}
+
+impl PartitionKey {
+    pub fn new(account: &str, region: &str) -> Self {
+        PartitionKey { account: account.to_owned(), region: region.to_owned() }
+    }
+}
+
+/// One account: its IAM state and its regions.
+#[derive(Debug)]
+pub struct Account {
+    pub id: String,
+    pub iam: services::iam::State,
+    pub regions: BTreeMap<String, Region>,
+}
+
+/// One region of one account: every regional service's state.
+#[derive(Debug)]
+pub struct Region {
+    pub account: String,
+    pub name: String,
+    pub ec2: services::ec2::State,
+}
+
+impl Region {
+    fn new(account: &str, name: &str, ids: &mut Ids) -> Region {
+        Region { account: account.to_owned(), name: name.to_owned(), ec2: services::ec2::State::new(account, name, ids) }
+    }
+}
+
+/// One entry of the simulation's timeline (`GET /_emulator/events`).
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub seq: u64,
+    pub time: SimTime,
+    pub source: String,
+    pub message: String,
+    pub data: Value,
+}
+
+/// Faults injected through `POST /_emulator/faults`.
+#[derive(Debug, Default, Clone)]
+pub struct Faults {
+    /// Task definitions (`family:revision` and full ARNs) whose tasks fail health checks.
+    pub unhealthy_task_definitions: HashSet<String>,
+}
+
+/// Random identifiers, from a seeded generator so a run with the same calls hands out the same ids.
+#[derive(Debug)]
+pub struct Ids {
+    rng: SmallRng,
+}
+
+impl Ids {
+    pub fn new(seed: u64) -> Ids {
+        Ids { rng: SmallRng::seed_from_u64(seed) }
+    }
+
+    /// Lower-case hex digits.
+    pub fn hex(&mut self, len: usize) -> String {
+        (0..len).map(|_| char::from_digit(self.rng.gen_range(0..16), 16).unwrap_or('0')).collect()
+    }
+
+    /// Characters from `alphabet`.
+    pub fn from_alphabet(&mut self, alphabet: &[u8], len: usize) -> String {
+        (0..len).map(|_| alphabet[self.rng.gen_range(0..alphabet.len())] as char).collect()
+    }
+
+    /// Upper-case letters and digits (deployment ids, access keys).
+    pub fn upper_alnum(&mut self, len: usize) -> String {
+        self.from_alphabet(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", len)
+    }
+
+    pub fn uuid(&mut self) -> String {
+        uuid::Builder::from_random_bytes(self.rng.gen()).into_uuid().to_string()
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.rng.gen_range(0..n.max(1))
+    }
+}
+
+const TIMELINE_LIMIT: usize = 100_000;
+
+pub struct World {
+    pub accounts: BTreeMap<String, Account>,
+    pub scheduler: Scheduler,
+    /// The simulated time of the call or event being handled. Never goes backwards.
+    pub now: SimTime,
+    pub ids: Ids,
+    pub faults: Faults,
+    /// Credentials issued by STS (and to Lambda functions): access key id to identity.
+    pub issued_credentials: BTreeMap<String, services::sts::IssuedCredentials>,
+    timeline: VecDeque<TimelineEntry>,
+    timeline_seq: u64,
+}
+
+impl std::fmt::Debug for World {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("World").field("accounts", &self.accounts.len()).field("now", &self.now).finish()
+    }
+}
+
+impl World {
+    pub fn new(now: SimTime) -> World {
+        World {
+            accounts: BTreeMap::new(),
+            scheduler: Scheduler::default(),
+            now,
+            ids: Ids::new(0x6375_746f_7665_72),
+            faults: Faults::default(),
+            issued_credentials: BTreeMap::new(),
+            timeline: VecDeque::new(),
+            timeline_seq: 0,
+        }
+    }
+
+    /// Drops every resource in every account and region, and all pending events.
+    pub fn reset(&mut self) {
+        let now = self.now;
+        let seq = self.timeline_seq;
+        *self = World::new(now);
+        self.timeline_seq = seq;
+        self.record("emulator", "reset: every resource dropped", Value::Null);
+    }
+
+    pub fn account_mut(&mut self, account: &str) -> &mut Account {
+        self.accounts.entry(account.to_owned()).or_insert_with(|| Account {
+            id: account.to_owned(),
+            iam: services::iam::State::default(),
+            regions: BTreeMap::new(),
+        })
+    }
+
+    pub fn account(&self, account: &str) -> Option<&Account> {
+        self.accounts.get(account)
+    }
+
+    /// The region's state, created as a new AWS account has it (default VPC and so on) on first use.
+    pub fn region_mut(&mut self, key: &PartitionKey) -> &mut Region {
+        let exists = self.accounts.get(&key.account).is_some_and(|a| a.regions.contains_key(&key.region));
+        if !exists {
+            let region = Region::new(&key.account, &key.region, &mut self.ids);
+            self.account_mut(&key.account).regions.insert(key.region.clone(), region);
+        }
+        self.account_mut(&key.account).regions.get_mut(&key.region).expect("region inserted above")
+    }
+
+    pub fn region(&self, key: &PartitionKey) -> Option<&Region> {
+        self.accounts.get(&key.account)?.regions.get(&key.region)
+    }
+
+    /// Queues `event` to fire at `at` (never earlier than now).
+    pub fn schedule(&mut self, at: SimTime, partition: &PartitionKey, event: Event) {
+        let at = at.max(self.now);
+        self.scheduler.schedule(at, partition.clone(), event);
+    }
+
+    /// Fires every event due at or before `until`, in time order, each seeing `now` at its own
+    /// time; events those events schedule fire too if they fall due. Then `now = until`.
+    pub fn run_until(&mut self, until: SimTime) -> usize {
+        let mut fired = 0;
+        while let Some(s) = self.scheduler.pop_due(until) {
+            self.now = self.now.max(s.at);
+            services::fire(self, s.partition, s.event);
+            fired += 1;
+        }
+        self.now = self.now.max(until);
+        fired
+    }
+
+    /// Writes a line on the timeline at the current simulated time.
+    pub fn record(&mut self, source: &str, message: impl Into<String>, data: Value) {
+        self.timeline_seq += 1;
+        self.timeline.push_back(TimelineEntry {
+            seq: self.timeline_seq,
+            time: self.now,
+            source: source.to_owned(),
+            message: message.into(),
+            data,
+        });
+        if self.timeline.len() > TIMELINE_LIMIT {
+            self.timeline.pop_front();
+        }
+    }
+
+    /// Timeline entries with a sequence number above `since`.
+    pub fn timeline_since(&self, since: u64) -> impl Iterator<Item = &TimelineEntry> {
+        let start = self.timeline.partition_point(|e| e.seq <= since);
+        self.timeline.range(start..)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_fire_in_time_order_and_see_their_own_time() {
+        let mut w = World::new(SimTime(0));
+        let p = PartitionKey::new(DEFAULT_ACCOUNT, DEFAULT_REGION);
+        w.schedule(SimTime(3_000), &p, Event::Mark("c".into()));
+        w.schedule(SimTime(1_000), &p, Event::Mark("a".into()));
+        w.schedule(SimTime(1_000), &p, Event::Mark("b".into()));
+        assert_eq!(w.run_until(SimTime(2_000)), 2);
+        let seen: Vec<_> = w.timeline_since(0).map(|e| (e.message.clone(), e.time)).collect();
+        assert_eq!(seen, vec![("a".to_string(), SimTime(1_000)), ("b".to_string(), SimTime(1_000))]);
+        assert_eq!(w.now, SimTime(2_000));
+        assert_eq!(w.run_until(SimTime(10_000)), 1);
+        assert_eq!(w.timeline_since(2).next().map(|e| e.time), Some(SimTime(3_000)));
+    }
+}
