@@ -98,6 +98,10 @@ pub struct Shape {
     pub exception: bool,
     pub sensitive: bool,
     pub streaming: bool,
+    /// A document type (`"document": true`): free-form JSON, passed through as is.
+    pub document: bool,
+    /// `"fault": true`: a server-side error (500 unless `error.httpStatusCode` says otherwise).
+    pub fault: bool,
     pub location_name: Option<String>,
     pub xml_namespace: Option<String>,
 }
@@ -285,6 +289,8 @@ impl Model {
                 exception: sd.get("exception").and_then(Value::as_bool).unwrap_or(false),
                 sensitive: sd.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
                 streaming: sd.get("streaming").and_then(Value::as_bool).unwrap_or(false),
+                document: sd.get("document").and_then(Value::as_bool).unwrap_or(false),
+                fault: sd.get("fault").and_then(Value::as_bool).unwrap_or(false),
                 location_name: sd.get("locationName").and_then(Value::as_str).map(str::to_owned),
                 xml_namespace: sd
                     .get("xmlNamespace")

@@ -146,7 +146,7 @@ impl Wire {
 pub fn error_shape<'m>(model: &'m crate::model::Model, code: &str) -> Option<&'m crate::model::Shape> {
     if let Some(id) = model.shape_named(code) {
         let s = model.shape(id);
-        if s.exception || s.error.is_some() {
+        if s.exception || s.error.is_some() || s.fault {
             return Some(s);
         }
     }
@@ -156,6 +156,9 @@ pub fn error_shape<'m>(model: &'m crate::model::Model, code: &str) -> Option<&'m
 /// The HTTP status for an error: the override, else the model's, else 400.
 pub fn error_status(model: &crate::model::Model, err: &AwsError) -> u16 {
     err.status
-        .or_else(|| error_shape(model, &err.code).and_then(|s| s.error.as_ref().map(|e| e.status)))
+        .or_else(|| {
+            error_shape(model, &err.code)
+                .and_then(|s| s.error.as_ref().map(|e| e.status).or(if s.fault { Some(500) } else { None }))
+        })
         .unwrap_or(400)
 }
