@@ -214,12 +214,26 @@ pub fn role_trusts(
         .ok_or_else(|| format!("role {role_name} does not exist in account {role_account}"))?;
     let doc: Value = serde_json::from_str(&role.assume_role_policy)
         .map_err(|_| format!("the trust policy of role {role_name} is not valid JSON"))?;
-    let who = principal_of(principal);
+    let mut who = principal_of(principal);
+    // A session of a role with a path is also that role's full ARN (the session ARN has no path).
+    if let (documents::Principal::Aws(ids), Some((acct, session_role))) = (&mut who, session_role(principal)) {
+        if let Some(r) = world.account(&acct).and_then(|a| a.iam.role(&session_role)) {
+            ids.push(r.arn.clone());
+        }
+    }
     if documents::trust_allows(&doc, &who, action) {
         Ok(())
     } else {
         Err(format!("the trust policy of role {} does not allow {principal} to perform {action}", role.arn))
     }
+}
+
+/// `arn:aws:sts::<acct>:assumed-role/<role>/<session>` → (account, role name).
+fn session_role(arn: &str) -> Option<(String, String)> {
+    let rest = arn.strip_prefix("arn:aws:sts::")?;
+    let (acct, resource) = rest.split_once(':')?;
+    let (role, _session) = resource.strip_prefix("assumed-role/")?.split_once('/')?;
+    Some((acct.to_owned(), role.to_owned()))
 }
 
 /// The identifiers a trust policy may use for a caller.
@@ -353,6 +367,22 @@ mod tests {
         assert_eq!(role_trusts(&w, ACCT, "admin", &session, "sts:AssumeRole"), Ok(()));
         assert!(role_trusts(&w, ACCT, "admin", "arn:aws:iam::999999999999:root", "sts:AssumeRole").is_err());
         assert!(role_trusts(&w, ACCT, "admin", ACCT, "sts:TagSession").is_err());
+
+        // A trust policy naming a role (with its path) trusts that role's sessions.
+        roles::create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "ci", "Path": "/build/", "AssumeRolePolicyDocument": ACCOUNT_TRUST}),
+        )
+        .unwrap();
+        let by_role = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCT}:role/build/ci"}},"Action":"sts:AssumeRole"}}]}}"#
+        );
+        roles::create_role(&mut w, &c, json!({"RoleName": "target", "AssumeRolePolicyDocument": by_role})).unwrap();
+        let ci_session = format!("arn:aws:sts::{ACCT}:assumed-role/ci/s1");
+        assert_eq!(role_trusts(&w, ACCT, "target", &ci_session, "sts:AssumeRole"), Ok(()));
+        assert!(role_trusts(&w, ACCT, "target", &session, "sts:AssumeRole").is_err());
+        assert!(role_trusts(&w, ACCT, "target", ACCT, "sts:AssumeRole").is_err());
     }
 
     #[test]

@@ -61,7 +61,8 @@ pub fn issue_credentials(world: &mut World, account: &str, arn: &str, user_id: &
     let access_key = format!("ASIA{}", world.ids.upper_alnum(16));
     let secret = world.ids.from_alphabet(SECRET_ALPHABET, 40);
     let token = format!("IQoJb3JpZ2luX2VjE{}", world.ids.from_alphabet(SECRET_ALPHABET, 340));
-    let expiration = now_secs(world) + duration_secs as f64;
+    // Whole seconds, as STS answers.
+    let expiration = now_secs(world).floor() + duration_secs as f64;
     world.issued_credentials.insert(
         access_key.clone(),
         IssuedCredentials {
