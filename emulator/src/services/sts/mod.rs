@@ -1,6 +1,13 @@
-//! STS: GetCallerIdentity, AssumeRole, GetSessionToken. PLACEHOLDER: being written.
+//! STS: GetCallerIdentity, AssumeRole, GetSessionToken. Credentials it issues are recorded in
+//! `world.issued_credentials`, so later calls signed with them resolve to the identity they were
+//! issued for (`dispatch::resolve_caller`).
 
-use super::Handler;
+use super::iam;
+use super::util::{opt_i64, opt_str, req_str};
+use super::{now_secs, Ctx, Handler};
+use crate::protocol::{AwsError, AwsResult};
+use crate::world::World;
+use serde_json::{json, Value};
 
 /// Credentials handed out by STS or to a Lambda function: they map back to this identity.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +20,369 @@ pub struct IssuedCredentials {
     pub expiration: f64,
 }
 
-pub fn handler(_op: &str) -> Option<Handler> {
-    None
+impl IssuedCredentials {
+    pub fn is_expired(&self, now_secs: f64) -> bool {
+        now_secs >= self.expiration
+    }
+}
+
+/// Sessions of roles assumed by a role session (role chaining) last at most an hour.
+pub const ROLE_CHAINING_MAX: i64 = 3600;
+
+pub fn handler(op: &str) -> Option<Handler> {
+    match op {
+        "GetCallerIdentity" => Some(Handler::Sync(get_caller_identity)),
+        "AssumeRole" => Some(Handler::Sync(assume_role)),
+        "GetSessionToken" => Some(Handler::Sync(get_session_token)),
+        _ => None,
+    }
+}
+
+fn validation(message: impl Into<String>) -> AwsError {
+    AwsError::new("ValidationError", message)
+}
+
+fn access_denied(message: impl Into<String>) -> AwsError {
+    AwsError::new("AccessDenied", message).with_status(403)
+}
+
+pub fn get_caller_identity(_world: &mut World, ctx: &Ctx, _input: Value) -> AwsResult<Value> {
+    Ok(json!({
+        "UserId": ctx.caller.user_id,
+        "Account": ctx.account,
+        "Arn": ctx.caller.arn,
+    }))
+}
+
+const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Issues a new set of temporary credentials for an identity and records them.
+pub fn issue_credentials(world: &mut World, account: &str, arn: &str, user_id: &str, duration_secs: i64) -> Value {
+    let access_key = format!("ASIA{}", world.ids.upper_alnum(16));
+    let secret = world.ids.from_alphabet(SECRET_ALPHABET, 40);
+    let token = format!("IQoJb3JpZ2luX2VjE{}", world.ids.from_alphabet(SECRET_ALPHABET, 340));
+    // Whole seconds, as STS answers.
+    let expiration = now_secs(world).floor() + duration_secs as f64;
+    world.issued_credentials.insert(
+        access_key.clone(),
+        IssuedCredentials {
+            account: account.to_owned(),
+            arn: arn.to_owned(),
+            user_id: user_id.to_owned(),
+            secret_access_key: secret.clone(),
+            session_token: token.clone(),
+            expiration,
+        },
+    );
+    json!({
+        "AccessKeyId": access_key,
+        "SecretAccessKey": secret,
+        "SessionToken": token,
+        "Expiration": expiration,
+    })
+}
+
+fn check_pattern(value: &str, member: &str, min: usize, max: usize, extra: &str, pattern: &str) -> AwsResult<()> {
+    let len = value.chars().count();
+    if len < min {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to {min}"
+        )));
+    }
+    if len > max {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+        )));
+    }
+    if !value.chars().all(|c| c.is_alphanumeric() || c == '_' || extra.contains(c)) {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_duration(value: i64, min: i64, max: i64) -> AwsResult<()> {
+    if value < min {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{value}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to {min}"
+        )));
+    }
+    if value > max {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{value}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to {max}"
+        )));
+    }
+    Ok(())
+}
+
+pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let role_arn = req_str(&input, "RoleArn", "ValidationError")?;
+    let session = req_str(&input, "RoleSessionName", "ValidationError")?;
+    check_pattern(session, "roleSessionName", 2, 64, "+=,.@-", "[\\w+=,.@-]*")?;
+    if let Some(si) = opt_str(&input, "SourceIdentity") {
+        check_pattern(si, "sourceIdentity", 2, 64, "+=,.@-", "[\\w+=,.@-]*")?;
+    }
+    let duration = opt_i64(&input, "DurationSeconds").unwrap_or(3600);
+    check_duration(duration, 900, 43200)?;
+    if role_arn.chars().count() < 20 {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{role_arn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"
+        )));
+    }
+    let denied = || {
+        access_denied(format!(
+            "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+            ctx.caller.arn
+        ))
+    };
+    let (role_account, role_name) = iam::parse_role_arn(role_arn).ok_or_else(denied)?;
+    let role = world.account(&role_account).and_then(|a| a.iam.role(&role_name)).cloned().ok_or_else(denied)?;
+    if role.arn != role_arn {
+        // The ARN must name the role with its path.
+        return Err(denied());
+    }
+    iam::role_trusts(world, &role_account, role_arn, &ctx.caller.arn, "sts:AssumeRole").map_err(|_| denied())?;
+    let chained = ctx.caller.arn.contains(":assumed-role/");
+    if chained && duration > ROLE_CHAINING_MAX {
+        return Err(validation(
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+        ));
+    }
+    if duration > role.max_session_duration {
+        return Err(validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role."));
+    }
+    let mut packed = None;
+    if let Some(policy) = opt_str(&input, "Policy") {
+        let parsed: Value = serde_json::from_str(policy)
+            .map_err(|_| AwsError::new("MalformedPolicyDocument", iam::documents::SYNTAX))?;
+        if !parsed.is_object() {
+            return Err(AwsError::new("MalformedPolicyDocument", iam::documents::SYNTAX));
+        }
+        let size = iam::documents::size(policy);
+        if size > 2048 {
+            return Err(AwsError::new(
+                "PackedPolicyTooLarge",
+                format!("Packed policy consumes {}% of allotted space, please use smaller policy.", size * 100 / 2048),
+            ));
+        }
+        packed = Some(size * 100 / 2048);
+    }
+    if input.get("PolicyArns").and_then(Value::as_array).is_some_and(|a| !a.is_empty()) && packed.is_none() {
+        packed = Some(1);
+    }
+    let assumed_arn = format!("arn:aws:sts::{role_account}:assumed-role/{}/{session}", role.name);
+    let assumed_id = format!("{}:{session}", role.id);
+    let credentials = issue_credentials(world, &role_account, &assumed_arn, &assumed_id, duration);
+    let now = now_secs(world);
+    if let Some(r) = world.account_mut(&role_account).iam.role_mut(&role_name) {
+        r.last_used = Some((now, ctx.region.clone()));
+    }
+    world.record(
+        "sts",
+        format!("{} assumed {} as session {session}", ctx.caller.arn, role.arn),
+        json!({"accessKeyId": credentials["AccessKeyId"]}),
+    );
+    let mut out = json!({
+        "Credentials": credentials,
+        "AssumedRoleUser": {"AssumedRoleId": assumed_id, "Arn": assumed_arn},
+    });
+    if let Some(o) = out.as_object_mut() {
+        if let Some(p) = packed {
+            o.insert("PackedPolicySize".into(), json!(p));
+        }
+        if let Some(si) = opt_str(&input, "SourceIdentity") {
+            o.insert("SourceIdentity".into(), json!(si));
+        }
+    }
+    Ok(out)
+}
+
+pub fn get_session_token(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    if ctx.caller.arn.contains(":assumed-role/") {
+        return Err(access_denied("Cannot call GetSessionToken with session credentials"));
+    }
+    let requested = opt_i64(&input, "DurationSeconds");
+    if let Some(d) = requested {
+        check_duration(d, 900, 129_600)?;
+    }
+    let is_root = ctx.caller.arn.ends_with(":root");
+    let mut duration = requested.unwrap_or(43_200);
+    if is_root {
+        // Sessions of the account root last at most an hour.
+        duration = duration.min(3600);
+    }
+    let credentials = issue_credentials(world, &ctx.account, &ctx.caller.arn, &ctx.caller.user_id, duration);
+    Ok(json!({ "Credentials": credentials }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dispatch::resolve_caller;
+    use crate::model::Service;
+    use crate::services::iam::roles;
+    use crate::sim::SimTime;
+
+    const ACCT: &str = "123456789012";
+    const T0: i64 = 1_700_000_000_000;
+    const ACCOUNT_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+    const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    fn setup() -> (World, Ctx) {
+        let mut w = World::new(SimTime(T0));
+        let iam_ctx = Ctx::internal(Service::Iam, ACCT, "us-east-1");
+        roles::create_role(
+            &mut w,
+            &iam_ctx,
+            json!({"RoleName": "deployer", "Path": "/ci/", "AssumeRolePolicyDocument": ACCOUNT_TRUST, "MaxSessionDuration": 7200}),
+        )
+        .unwrap();
+        roles::create_role(&mut w, &iam_ctx, json!({"RoleName": "fn", "AssumeRolePolicyDocument": LAMBDA_TRUST}))
+            .unwrap();
+        (w, Ctx::internal(Service::Sts, ACCT, "eu-west-1"))
+    }
+
+    /// The context of a call signed with `access_key`, resolved as dispatch does.
+    fn ctx_for(w: &World, access_key: &str) -> Ctx {
+        let (account, caller) = resolve_caller(w, Some(access_key));
+        let mut c = Ctx::internal(Service::Sts, &account, "eu-west-1");
+        c.caller = caller;
+        c
+    }
+
+    #[test]
+    fn caller_identity_of_root() {
+        let (mut w, c) = setup();
+        let out = get_caller_identity(&mut w, &c, json!({})).unwrap();
+        assert_eq!(out, json!({"UserId": ACCT, "Account": ACCT, "Arn": format!("arn:aws:iam::{ACCT}:root")}));
+    }
+
+    #[test]
+    fn assume_role_issues_credentials_that_resolve_to_the_session() {
+        let (mut w, c) = setup();
+        let role_arn = format!("arn:aws:iam::{ACCT}:role/ci/deployer");
+        let out = assume_role(
+            &mut w,
+            &c,
+            json!({"RoleArn": role_arn, "RoleSessionName": "build-1", "DurationSeconds": 1800}),
+        )
+        .unwrap();
+        let creds = &out["Credentials"];
+        let akid = creds["AccessKeyId"].as_str().unwrap();
+        assert!(akid.starts_with("ASIA") && akid.len() == 20);
+        assert_eq!(creds["SecretAccessKey"].as_str().unwrap().len(), 40);
+        assert!(!creds["SessionToken"].as_str().unwrap().is_empty());
+        assert_eq!(creds["Expiration"], json!(T0 as f64 / 1000.0 + 1800.0));
+        let session_arn = format!("arn:aws:sts::{ACCT}:assumed-role/deployer/build-1");
+        assert_eq!(out["AssumedRoleUser"]["Arn"], session_arn);
+        let role_id = w.account(ACCT).unwrap().iam.role("deployer").unwrap().id.clone();
+        assert_eq!(out["AssumedRoleUser"]["AssumedRoleId"], format!("{role_id}:build-1"));
+        assert!(out.get("PackedPolicySize").is_none());
+
+        let sc = ctx_for(&w, akid);
+        let who = get_caller_identity(&mut w, &sc, json!({})).unwrap();
+        assert_eq!(who, json!({"UserId": format!("{role_id}:build-1"), "Account": ACCT, "Arn": session_arn}));
+
+        let got =
+            roles::get_role(&mut w, &Ctx::internal(Service::Iam, ACCT, "us-east-1"), json!({"RoleName": "deployer"}))
+                .unwrap();
+        assert_eq!(got["Role"]["RoleLastUsed"]["Region"], "eu-west-1");
+
+        // Role chaining: the account-trusting role may be assumed again from the session, for an hour at most.
+        let e =
+            assume_role(&mut w, &sc, json!({"RoleArn": role_arn, "RoleSessionName": "again", "DurationSeconds": 3601}))
+                .unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        assert!(e.message.contains("role chaining"), "{}", e.message);
+        assume_role(&mut w, &sc, json!({"RoleArn": role_arn, "RoleSessionName": "again"})).unwrap();
+    }
+
+    #[test]
+    fn assume_role_errors() {
+        let (mut w, c) = setup();
+        let missing = format!("arn:aws:iam::{ACCT}:role/nope");
+        let e = assume_role(&mut w, &c, json!({"RoleArn": missing, "RoleSessionName": "s1"})).unwrap_err();
+        assert_eq!((e.code.as_str(), e.status), ("AccessDenied", Some(403)));
+        assert_eq!(
+            e.message,
+            format!(
+                "User: arn:aws:iam::{ACCT}:root is not authorized to perform: sts:AssumeRole on resource: {missing}"
+            )
+        );
+        // The trust policy only lets Lambda in.
+        let fn_arn = format!("arn:aws:iam::{ACCT}:role/fn");
+        assert_eq!(
+            assume_role(&mut w, &c, json!({"RoleArn": fn_arn, "RoleSessionName": "s1"})).unwrap_err().code,
+            "AccessDenied"
+        );
+        // Another account is not trusted.
+        let other = Ctx::internal(Service::Sts, "999999999999", "us-east-1");
+        let deployer = format!("arn:aws:iam::{ACCT}:role/ci/deployer");
+        assert_eq!(
+            assume_role(&mut w, &other, json!({"RoleArn": deployer, "RoleSessionName": "s1"})).unwrap_err().code,
+            "AccessDenied"
+        );
+        // Durations.
+        let e = assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "s1", "DurationSeconds": 7201}))
+            .unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+        );
+        let e = assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "s1", "DurationSeconds": 60}))
+            .unwrap_err();
+        assert!(e.message.contains("greater than or equal to 900"), "{}", e.message);
+        assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "s1", "DurationSeconds": 7200}))
+            .unwrap();
+        // Session names.
+        let e = assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "has space"})).unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        assert!(e.message.contains("roleSessionName"));
+        assert_eq!(
+            assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "x"})).unwrap_err().code,
+            "ValidationError"
+        );
+        // Session policies.
+        let e =
+            assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "s1", "Policy": "{"})).unwrap_err();
+        assert_eq!(e.code, "MalformedPolicyDocument");
+        let out = assume_role(
+            &mut w,
+            &c,
+            json!({"RoleArn": deployer, "RoleSessionName": "s1", "Policy": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#}),
+        )
+        .unwrap();
+        assert!(out["PackedPolicySize"].as_u64().is_some());
+        assert!(w.issued_credentials.len() >= 2);
+    }
+
+    #[test]
+    fn session_tokens_map_back_to_the_caller() {
+        let (mut w, c) = setup();
+        let out = get_session_token(&mut w, &c, json!({"DurationSeconds": 7200})).unwrap();
+        let creds = &out["Credentials"];
+        // The account root gets an hour at most.
+        assert_eq!(creds["Expiration"], json!(T0 as f64 / 1000.0 + 3600.0));
+        let akid = creds["AccessKeyId"].as_str().unwrap();
+        let sc = ctx_for(&w, akid);
+        assert_eq!(sc.caller.arn, format!("arn:aws:iam::{ACCT}:root"));
+        assert_eq!(sc.account, ACCT);
+        let e = get_session_token(&mut w, &c, json!({"DurationSeconds": 100})).unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+
+        let deployer = format!("arn:aws:iam::{ACCT}:role/ci/deployer");
+        let assumed = assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "s1"})).unwrap();
+        let sc = ctx_for(&w, assumed["Credentials"]["AccessKeyId"].as_str().unwrap());
+        assert_eq!(get_session_token(&mut w, &sc, json!({})).unwrap_err().code, "AccessDenied");
+        assert!(w.issued_credentials.values().all(|c| !c.is_expired(T0 as f64 / 1000.0)));
+    }
+
+    #[test]
+    fn only_the_three_operations_are_registered() {
+        assert!(handler("AssumeRole").is_some());
+        assert!(handler("GetCallerIdentity").is_some());
+        assert!(handler("GetSessionToken").is_some());
+        assert!(handler("AssumeRoleWithWebIdentity").is_none());
+    }
 }

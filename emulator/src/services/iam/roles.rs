@@ -1,0 +1,703 @@
+//! Roles: create/get/list/update/delete, trust policy, tags, permissions boundary, service-linked
+//! roles, and inline role policies.
+
+use super::documents::{self, DocKind};
+use super::{
+    merge_tags, no_such_role, page, read_tags, state, tags_value, validation, with_meta, Role,
+    INLINE_ROLE_POLICIES_MAX, TRUST_POLICY_MAX,
+};
+use crate::protocol::{AwsError, AwsResult};
+use crate::services::util::{obj, opt_i64, opt_str, req_str, str_list};
+use crate::services::{now_secs, Ctx};
+use crate::world::World;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// How a role appears in outputs. `full` adds what GetRole has and ListRoles leaves out.
+pub(crate) fn role_value(r: &Role, full: bool) -> Value {
+    let mut v = obj([
+        ("Path", json!(r.path)),
+        ("RoleName", json!(r.name)),
+        ("RoleId", json!(r.id)),
+        ("Arn", json!(r.arn)),
+        ("CreateDate", json!(r.create_date)),
+        ("AssumeRolePolicyDocument", json!(documents::url_encode(&r.assume_role_policy))),
+        ("Description", r.description.as_ref().map_or(Value::Null, |d| json!(d))),
+        ("MaxSessionDuration", json!(r.max_session_duration)),
+    ]);
+    if full {
+        if let Some(o) = v.as_object_mut() {
+            if let Some(b) = &r.permissions_boundary {
+                o.insert(
+                    "PermissionsBoundary".into(),
+                    json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": b}),
+                );
+            }
+            if !r.tags.is_empty() {
+                o.insert("Tags".into(), tags_value(&r.tags));
+            }
+            let last_used = match &r.last_used {
+                Some((t, region)) => json!({"LastUsedDate": t, "Region": region}),
+                None => json!({}),
+            };
+            o.insert("RoleLastUsed".into(), last_used);
+        }
+    }
+    v
+}
+
+fn check_role_name(name: &str) -> AwsResult<()> {
+    let ok_chars = name.chars().all(|c| c.is_alphanumeric() || "_+=,.@-".contains(c));
+    if name.is_empty() || name.chars().count() > 64 || !ok_chars {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{name}' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_path(path: &str, member: &str) -> AwsResult<()> {
+    let ok = path.starts_with('/')
+        && path.ends_with('/')
+        && path.len() <= 512
+        && path.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if !ok {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{path}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"
+        )));
+    }
+    Ok(())
+}
+
+fn check_max_session(v: i64) -> AwsResult<()> {
+    if v < 3600 {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{v}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600"
+        )));
+    }
+    if v > 43200 {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{v}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200"
+        )));
+    }
+    Ok(())
+}
+
+/// Validates a trust policy: size, document rules, and that `"AWS"` principals name something real.
+fn check_trust_policy(world: &World, account: &str, doc: &str) -> AwsResult<()> {
+    if documents::size(doc) > TRUST_POLICY_MAX {
+        return Err(AwsError::new(
+            "LimitExceeded",
+            format!("Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_MAX}"),
+        ));
+    }
+    let parsed = documents::validate(doc, DocKind::Trust)?;
+    for p in documents::aws_principals(&parsed) {
+        let is_account = p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit());
+        let valid = if p == "*" || is_account {
+            true
+        } else if let Some((acct, name)) = super::parse_role_arn(&p) {
+            // A role of this account must exist (IAM resolves it to its id on save).
+            acct != account || world.account(account).is_some_and(|a| a.iam.role(&name).is_some())
+        } else {
+            p.starts_with("arn:aws:iam::") || p.starts_with("arn:aws:sts::")
+        };
+        if !valid {
+            return Err(AwsError::new(
+                "MalformedPolicyDocument",
+                format!("Invalid principal in policy: \"AWS\":\"{p}\""),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn protected(role: &Role) -> AwsResult<()> {
+    if role.is_service_linked() {
+        return Err(AwsError::new(
+            "UnmodifiableEntity",
+            format!(
+                "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
+                role.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Looks a role up for reading.
+pub(crate) fn find<'w>(world: &'w mut World, ctx: &Ctx, name: &str) -> AwsResult<&'w mut Role> {
+    state(world, &ctx.account).role_mut(name).ok_or_else(|| no_such_role(name))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_role(
+    world: &mut World,
+    ctx: &Ctx,
+    name: &str,
+    path: &str,
+    trust: &str,
+    description: Option<String>,
+    max_session: i64,
+    tags: Vec<(String, String)>,
+    boundary: Option<String>,
+) -> AwsResult<Role> {
+    if state(world, &ctx.account).role(name).is_some() {
+        return Err(AwsError::new("EntityAlreadyExists", format!("Role with name {name} already exists.")));
+    }
+    let id = format!("AROA{}", world.ids.upper_alnum(17));
+    let role = Role {
+        name: name.to_owned(),
+        id,
+        arn: format!("arn:aws:iam::{}:role{}{}", ctx.account, path, name),
+        path: path.to_owned(),
+        assume_role_policy: trust.to_owned(),
+        description,
+        max_session_duration: max_session,
+        permissions_boundary: boundary,
+        tags,
+        create_date: now_secs(world),
+        last_used: None,
+        inline_policies: BTreeMap::new(),
+        attached: Vec::new(),
+    };
+    state(world, &ctx.account).roles.insert(name.to_lowercase(), role.clone());
+    world.record("iam", format!("role {} created", role.arn), Value::Null);
+    Ok(role)
+}
+
+pub fn create_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    check_role_name(name)?;
+    let path = opt_str(&input, "Path").unwrap_or("/");
+    check_path(path, "path")?;
+    let trust = req_str(&input, "AssumeRolePolicyDocument", "ValidationError")?;
+    let max_session = opt_i64(&input, "MaxSessionDuration").unwrap_or(3600);
+    check_max_session(max_session)?;
+    let tags = read_tags(&input)?;
+    let boundary = opt_str(&input, "PermissionsBoundary").map(str::to_owned);
+    if let Some(b) = &boundary {
+        super::policies::require_policy(world, ctx, b)?;
+    }
+    check_trust_policy(world, &ctx.account, trust)?;
+    let description = opt_str(&input, "Description").map(str::to_owned);
+    let role = insert_role(world, ctx, name, path, trust, description, max_session, tags, boundary)?;
+    let mut v = role_value(&role, false);
+    if let Some(o) = v.as_object_mut() {
+        // CreateRole answers without MaxSessionDuration, with the tags it was given.
+        o.remove("MaxSessionDuration");
+        if !role.tags.is_empty() {
+            o.insert("Tags".into(), tags_value(&role.tags));
+        }
+        if let Some(b) = &role.permissions_boundary {
+            o.insert(
+                "PermissionsBoundary".into(),
+                json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": b}),
+            );
+        }
+    }
+    Ok(json!({ "Role": v }))
+}
+
+pub fn get_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let role = find(world, ctx, name)?;
+    Ok(json!({ "Role": role_value(role, true) }))
+}
+
+pub fn list_roles(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let prefix = opt_str(&input, "PathPrefix").unwrap_or("/");
+    let st = state(world, &ctx.account);
+    // Roles are kept by lower-cased name, so this is name order.
+    let values: Vec<Value> =
+        st.roles.values().filter(|r| r.path.starts_with(prefix)).map(|r| role_value(r, false)).collect();
+    let (items, meta) = page(&values, &input)?;
+    Ok(with_meta(json!({ "Roles": items }), meta))
+}
+
+pub fn update_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let max = opt_i64(&input, "MaxSessionDuration");
+    if let Some(m) = max {
+        check_max_session(m)?;
+    }
+    let role = find(world, ctx, name)?;
+    protected(role)?;
+    if let Some(d) = opt_str(&input, "Description") {
+        role.description = Some(d.to_owned());
+    }
+    if let Some(m) = max {
+        role.max_session_duration = m;
+    }
+    Ok(json!({}))
+}
+
+pub fn update_role_description(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let description = req_str(&input, "Description", "ValidationError")?;
+    let role = find(world, ctx, name)?;
+    protected(role)?;
+    role.description = Some(description.to_owned());
+    Ok(json!({ "Role": role_value(role, true) }))
+}
+
+pub fn update_assume_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let doc = req_str(&input, "PolicyDocument", "ValidationError")?;
+    protected(find(world, ctx, name)?)?;
+    check_trust_policy(world, &ctx.account, doc)?;
+    find(world, ctx, name)?.assume_role_policy = doc.to_owned();
+    Ok(json!({}))
+}
+
+pub fn delete_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let role = find(world, ctx, name)?;
+    protected(role)?;
+    if !role.attached.is_empty() {
+        return Err(AwsError::new("DeleteConflict", "Cannot delete entity, must detach all policies first."));
+    }
+    if !role.inline_policies.is_empty() {
+        return Err(AwsError::new("DeleteConflict", "Cannot delete entity, must delete policies first."));
+    }
+    let arn = role.arn.clone();
+    state(world, &ctx.account).roles.remove(&name.to_lowercase());
+    world.record("iam", format!("role {arn} deleted"), Value::Null);
+    Ok(json!({}))
+}
+
+pub fn tag_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let tags = read_tags(&input)?;
+    let role = find(world, ctx, name)?;
+    merge_tags(&mut role.tags, tags)?;
+    Ok(json!({}))
+}
+
+pub fn untag_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let keys = str_list(&input, "TagKeys");
+    let role = find(world, ctx, name)?;
+    role.tags.retain(|(k, _)| !keys.iter().any(|d| d.eq_ignore_ascii_case(k)));
+    Ok(json!({}))
+}
+
+pub fn list_role_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let role = find(world, ctx, name)?;
+    let tags = role.tags.clone();
+    let (items, meta) = page(&tags, &input)?;
+    Ok(with_meta(json!({ "Tags": tags_value(&items) }), meta))
+}
+
+pub fn put_role_permissions_boundary(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let arn = req_str(&input, "PermissionsBoundary", "ValidationError")?;
+    protected(find(world, ctx, name)?)?;
+    super::policies::require_policy(world, ctx, arn)?;
+    find(world, ctx, name)?.permissions_boundary = Some(arn.to_owned());
+    Ok(json!({}))
+}
+
+pub fn delete_role_permissions_boundary(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let role = find(world, ctx, name)?;
+    protected(role)?;
+    if role.permissions_boundary.take().is_none() {
+        return Err(AwsError::new(
+            "NoSuchEntity",
+            format!("The role with name {name} does not have a permissions boundary."),
+        ));
+    }
+    Ok(json!({}))
+}
+
+/// The service-linked role a service gets: (role name, description). Unknown services get
+/// `AWSServiceRoleFor<First label>`.
+fn service_linked_name(service: &str) -> (String, String) {
+    let known: &[(&str, &str, &str)] = &[
+        ("ecs.amazonaws.com", "AWSServiceRoleForECS", "Role to enable Amazon ECS to manage your cluster."),
+        (
+            "elasticloadbalancing.amazonaws.com",
+            "AWSServiceRoleForElasticLoadBalancing",
+            "Allows ELB to call AWS services on your behalf.",
+        ),
+        ("ecs.application-autoscaling.amazonaws.com", "AWSServiceRoleForApplicationAutoScaling_ECSService", ""),
+        (
+            "autoscaling.amazonaws.com",
+            "AWSServiceRoleForAutoScaling",
+            "Default Service-Linked Role enables access to AWS Services and Resources used or managed by Auto Scaling",
+        ),
+        ("events.amazonaws.com", "AWSServiceRoleForCloudWatchEvents", ""),
+        ("delivery.logs.amazonaws.com", "AWSServiceRoleForLogDelivery", ""),
+        ("replicator.lambda.amazonaws.com", "AWSServiceRoleForLambdaReplicator", ""),
+        ("ec2.amazonaws.com", "AWSServiceRoleForEC2", ""),
+    ];
+    if let Some((_, name, desc)) = known.iter().find(|(s, _, _)| *s == service) {
+        return ((*name).to_owned(), (*desc).to_owned());
+    }
+    let first = service.split('.').next().unwrap_or(service);
+    let mut label = String::new();
+    let mut upper = true;
+    for c in first.chars() {
+        if c == '-' {
+            upper = true;
+            continue;
+        }
+        label.push(if upper { c.to_ascii_uppercase() } else { c });
+        upper = false;
+    }
+    (format!("AWSServiceRoleFor{label}"), String::new())
+}
+
+pub fn create_service_linked_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let service = req_str(&input, "AWSServiceName", "ValidationError")?;
+    if !service.ends_with(".amazonaws.com") || service.starts_with('.') {
+        return Err(AwsError::new("InvalidInput", format!("Invalid service name: {service}")));
+    }
+    let (base, default_description) = service_linked_name(service);
+    let name = match opt_str(&input, "CustomSuffix") {
+        Some(s) if !s.is_empty() => format!("{base}_{s}"),
+        _ => base,
+    };
+    if state(world, &ctx.account).role(&name).is_some() {
+        return Err(AwsError::new(
+            "InvalidInput",
+            format!("Service role name {name} has been taken in this account, please try a different suffix."),
+        ));
+    }
+    let path = format!("/aws-service-role/{service}/");
+    let trust = json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}]
+    })
+    .to_string();
+    let description = opt_str(&input, "Description")
+        .map(str::to_owned)
+        .or_else(|| (!default_description.is_empty()).then_some(default_description));
+    let role = insert_role(world, ctx, &name, &path, &trust, description, 3600, Vec::new(), None)?;
+    Ok(json!({ "Role": role_value(&role, false) }))
+}
+
+// ---- inline role policies ----
+
+pub fn put_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
+    let doc = req_str(&input, "PolicyDocument", "ValidationError")?;
+    let role = find(world, ctx, name)?;
+    protected(role)?;
+    documents::validate(doc, DocKind::Inline)?;
+    let others: usize =
+        role.inline_policies.iter().filter(|(n, _)| n.as_str() != policy_name).map(|(_, d)| documents::size(d)).sum();
+    if others + documents::size(doc) > INLINE_ROLE_POLICIES_MAX {
+        return Err(AwsError::new(
+            "LimitExceeded",
+            format!("Maximum policy size of {INLINE_ROLE_POLICIES_MAX} bytes exceeded for role {}", role.name),
+        ));
+    }
+    role.inline_policies.insert(policy_name.to_owned(), doc.to_owned());
+    Ok(json!({}))
+}
+
+fn no_such_role_policy(policy_name: &str) -> AwsError {
+    AwsError::new("NoSuchEntity", format!("The role policy with name {policy_name} cannot be found."))
+}
+
+pub fn get_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
+    let role = find(world, ctx, name)?;
+    let doc = role.inline_policies.get(policy_name).ok_or_else(|| no_such_role_policy(policy_name))?;
+    Ok(json!({
+        "RoleName": role.name,
+        "PolicyName": policy_name,
+        "PolicyDocument": documents::url_encode(doc),
+    }))
+}
+
+pub fn list_role_policies(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let role = find(world, ctx, name)?;
+    let names: Vec<String> = role.inline_policies.keys().cloned().collect();
+    let (items, meta) = page(&names, &input)?;
+    Ok(with_meta(json!({ "PolicyNames": items }), meta))
+}
+
+pub fn delete_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name = req_str(&input, "RoleName", "ValidationError")?;
+    let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
+    let role = find(world, ctx, name)?;
+    protected(role)?;
+    role.inline_policies.remove(policy_name).ok_or_else(|| no_such_role_policy(policy_name))?;
+    Ok(json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+
+    fn create(w: &mut World, name: &str) -> Value {
+        create_role(w, &ctx(), json!({"RoleName": name, "AssumeRolePolicyDocument": LAMBDA_TRUST})).unwrap()
+    }
+
+    fn decode(s: &str) -> String {
+        let bytes: Vec<u8> = s.as_bytes().to_vec();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn create_get_list_delete() {
+        let mut w = world();
+        let c = ctx();
+        let out = create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "app", "Path": "/svc/", "AssumeRolePolicyDocument": LAMBDA_TRUST,
+                   "Description": "d", "Tags": [{"Key": "team", "Value": "a"}]}),
+        )
+        .unwrap();
+        let r = &out["Role"];
+        assert_eq!(r["Arn"], format!("arn:aws:iam::{ACCT}:role/svc/app"));
+        assert_eq!(r["Path"], "/svc/");
+        let id = r["RoleId"].as_str().unwrap();
+        assert!(
+            id.starts_with("AROA")
+                && id.len() == 21
+                && id[4..].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
+        assert_eq!(r["CreateDate"], json!(T0 as f64 / 1000.0));
+        assert_eq!(decode(r["AssumeRolePolicyDocument"].as_str().unwrap()), LAMBDA_TRUST);
+        assert_eq!(r["Tags"], json!([{"Key": "team", "Value": "a"}]));
+
+        let got = get_role(&mut w, &c, json!({"RoleName": "app"})).unwrap();
+        assert_eq!(got["Role"]["MaxSessionDuration"], 3600);
+        assert_eq!(got["Role"]["Description"], "d");
+        assert_eq!(got["Role"]["RoleLastUsed"], json!({}));
+
+        let e =
+            create_role(&mut w, &c, json!({"RoleName": "APP", "AssumeRolePolicyDocument": LAMBDA_TRUST})).unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("EntityAlreadyExists", "Role with name APP already exists.")
+        );
+
+        create(&mut w, "b");
+        create(&mut w, "a");
+        let all = list_roles(&mut w, &c, json!({})).unwrap();
+        let names: Vec<&str> =
+            all["Roles"].as_array().unwrap().iter().map(|r| r["RoleName"].as_str().unwrap()).collect();
+        assert_eq!(names, ["a", "app", "b"]);
+        assert_eq!(all["IsTruncated"], false);
+        assert!(all["Roles"][0].get("Tags").is_none());
+        let svc = list_roles(&mut w, &c, json!({"PathPrefix": "/svc/"})).unwrap();
+        assert_eq!(svc["Roles"].as_array().unwrap().len(), 1);
+        let p1 = list_roles(&mut w, &c, json!({"MaxItems": 2})).unwrap();
+        assert_eq!(p1["IsTruncated"], true);
+        assert_eq!(p1["Roles"].as_array().unwrap().len(), 2);
+        let p2 = list_roles(&mut w, &c, json!({"MaxItems": 2, "Marker": p1["Marker"]})).unwrap();
+        assert_eq!(p2["Roles"][0]["RoleName"], "b");
+        assert_eq!(p2["IsTruncated"], false);
+
+        delete_role(&mut w, &c, json!({"RoleName": "app"})).unwrap();
+        let e = get_role(&mut w, &c, json!({"RoleName": "app"})).unwrap_err();
+        assert_eq!((e.code.as_str(), e.message.as_str()), ("NoSuchEntity", "The role with name app cannot be found."));
+        assert_eq!(delete_role(&mut w, &c, json!({"RoleName": "app"})).unwrap_err().code, "NoSuchEntity");
+    }
+
+    #[test]
+    fn create_validates_its_input() {
+        let mut w = world();
+        let c = ctx();
+        let e = create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": "{"})).unwrap_err();
+        assert_eq!((e.code.as_str(), e.message.as_str()), ("MalformedPolicyDocument", "Syntax errors in policy."));
+        let e = create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": S3_READ})).unwrap_err();
+        assert_eq!(e.message, "Has prohibited field Resource");
+        let e = create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": LAMBDA_TRUST, "MaxSessionDuration": 60}),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        assert!(e.message.contains("greater than or equal to 3600"), "{}", e.message);
+        let e =
+            create_role(&mut w, &c, json!({"RoleName": "r", "Path": "svc", "AssumeRolePolicyDocument": LAMBDA_TRUST}))
+                .unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        let e = create_role(&mut w, &c, json!({"RoleName": "bad name", "AssumeRolePolicyDocument": LAMBDA_TRUST}))
+            .unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        let missing_role = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/nope"},"Action":"sts:AssumeRole"}]}"#;
+        let e =
+            create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": missing_role})).unwrap_err();
+        assert_eq!(e.message, "Invalid principal in policy: \"AWS\":\"arn:aws:iam::123456789012:role/nope\"");
+        let big = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole"}}]}}"#,
+            "x".repeat(2100)
+        );
+        let e = create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": big})).unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: 2048")
+        );
+        assert!(state(&mut w, ACCT).roles.is_empty());
+    }
+
+    #[test]
+    fn update_and_trust_policy() {
+        let mut w = world();
+        let c = ctx();
+        create(&mut w, "r");
+        update_role(&mut w, &c, json!({"RoleName": "r", "Description": "new", "MaxSessionDuration": 7200})).unwrap();
+        let r = get_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        assert_eq!(
+            (r["Role"]["Description"].clone(), r["Role"]["MaxSessionDuration"].clone()),
+            (json!("new"), json!(7200))
+        );
+        assert_eq!(
+            update_role(&mut w, &c, json!({"RoleName": "r", "MaxSessionDuration": 50000})).unwrap_err().code,
+            "ValidationError"
+        );
+        assert_eq!(update_role(&mut w, &c, json!({"RoleName": "x"})).unwrap_err().code, "NoSuchEntity");
+        let out = update_role_description(&mut w, &c, json!({"RoleName": "r", "Description": "d2"})).unwrap();
+        assert_eq!(out["Role"]["Description"], "d2");
+
+        update_assume_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyDocument": ACCOUNT_TRUST})).unwrap();
+        let r = get_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        assert_eq!(decode(r["Role"]["AssumeRolePolicyDocument"].as_str().unwrap()), ACCOUNT_TRUST);
+        let e = update_assume_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyDocument": S3_READ})).unwrap_err();
+        assert_eq!(e.code, "MalformedPolicyDocument");
+    }
+
+    #[test]
+    fn tags() {
+        let mut w = world();
+        let c = ctx();
+        create(&mut w, "r");
+        tag_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]}),
+        )
+        .unwrap();
+        tag_role(&mut w, &c, json!({"RoleName": "r", "Tags": [{"Key": "A", "Value": "3"}]})).unwrap();
+        let t = list_role_tags(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        assert_eq!(t["Tags"], json!([{"Key": "A", "Value": "3"}, {"Key": "b", "Value": "2"}]));
+        untag_role(&mut w, &c, json!({"RoleName": "r", "TagKeys": ["b"]})).unwrap();
+        let t = list_role_tags(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        assert_eq!(t["Tags"].as_array().unwrap().len(), 1);
+        let e = tag_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "Tags": [{"Key": "x", "Value": "1"}, {"Key": "X", "Value": "2"}]}),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "InvalidInput");
+        let many: Vec<Value> = (0..50).map(|i| json!({"Key": format!("k{i}"), "Value": "v"})).collect();
+        assert_eq!(tag_role(&mut w, &c, json!({"RoleName": "r", "Tags": many})).unwrap_err().code, "LimitExceeded");
+        assert_eq!(list_role_tags(&mut w, &c, json!({"RoleName": "nope"})).unwrap_err().code, "NoSuchEntity");
+    }
+
+    #[test]
+    fn service_linked_roles() {
+        let mut w = world();
+        let c = ctx();
+        let out = create_service_linked_role(&mut w, &c, json!({"AWSServiceName": "ecs.amazonaws.com"})).unwrap();
+        let r = &out["Role"];
+        assert_eq!(r["RoleName"], "AWSServiceRoleForECS");
+        assert_eq!(r["Path"], "/aws-service-role/ecs.amazonaws.com/");
+        assert_eq!(
+            r["Arn"],
+            format!("arn:aws:iam::{ACCT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS")
+        );
+        assert_eq!(
+            super::super::role_trusts(&w, ACCT, "AWSServiceRoleForECS", "ecs.amazonaws.com", "sts:AssumeRole"),
+            Ok(())
+        );
+        let e = create_service_linked_role(&mut w, &c, json!({"AWSServiceName": "ecs.amazonaws.com"})).unwrap_err();
+        assert_eq!(e.code, "InvalidInput");
+        assert_eq!(
+            e.message,
+            "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix."
+        );
+        let e = delete_role(&mut w, &c, json!({"RoleName": "AWSServiceRoleForECS"})).unwrap_err();
+        assert_eq!(e.code, "UnmodifiableEntity");
+        let elb =
+            create_service_linked_role(&mut w, &c, json!({"AWSServiceName": "elasticloadbalancing.amazonaws.com"}))
+                .unwrap();
+        assert_eq!(elb["Role"]["RoleName"], "AWSServiceRoleForElasticLoadBalancing");
+    }
+
+    #[test]
+    fn inline_policies_and_delete_conflict() {
+        let mut w = world();
+        let c = ctx();
+        create(&mut w, "r");
+        put_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3", "PolicyDocument": S3_READ})).unwrap();
+        put_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "a", "PolicyDocument": S3_READ})).unwrap();
+        let got = get_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap();
+        assert_eq!(got["RoleName"], "r");
+        assert_eq!(decode(got["PolicyDocument"].as_str().unwrap()), S3_READ);
+        let l = list_role_policies(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        assert_eq!(l["PolicyNames"], json!(["a", "s3"]));
+
+        let e = delete_role(&mut w, &c, json!({"RoleName": "r"})).unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("DeleteConflict", "Cannot delete entity, must delete policies first.")
+        );
+
+        let e =
+            put_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "t", "PolicyDocument": LAMBDA_TRUST}))
+                .unwrap_err();
+        assert_eq!(e.message, "Policy document should not specify a principal.");
+        let e = put_role_policy(&mut w, &c, json!({"RoleName": "nope", "PolicyName": "t", "PolicyDocument": S3_READ}))
+            .unwrap_err();
+        assert_eq!(e.code, "NoSuchEntity");
+        let big = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Allow","Action":"s3:*","Resource":"*"}}]}}"#,
+            "x".repeat(10_200)
+        );
+        let e = put_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "big", "PolicyDocument": big}))
+            .unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("LimitExceeded", "Maximum policy size of 10240 bytes exceeded for role r")
+        );
+
+        delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap();
+        let e = get_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("NoSuchEntity", "The role policy with name s3 cannot be found.")
+        );
+        assert_eq!(
+            delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap_err().code,
+            "NoSuchEntity"
+        );
+        delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "a"})).unwrap();
+        delete_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+    }
+
+    #[test]
+    fn ids_are_deterministic() {
+        let mut a = world();
+        let mut b = world();
+        let ra = create(&mut a, "r");
+        let rb = create(&mut b, "r");
+        assert_eq!(ra["Role"]["RoleId"], rb["Role"]["RoleId"]);
+    }
+}
