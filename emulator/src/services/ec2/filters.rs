@@ -1,0 +1,107 @@
+//! EC2 `Filters` (`[{Name, Values}]`): a resource matches when every filter has at least one value
+//! matching one of the resource's values for that name. Values may use `*` and `?` wildcards.
+//! `tag:<key>`, `tag-key` and `tag-value` work on every resource that has tags.
+
+use super::invalid;
+use crate::protocol::AwsResult;
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// Reads `Filters`, refusing names outside `known` (tag filters are always known when `tagged`).
+pub fn parse(input: &Value, known: &[&str], tagged: bool) -> AwsResult<Vec<Filter>> {
+    let mut out = Vec::new();
+    for f in input
+        .get("Filters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = f
+            .get("Name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let is_tag = name.starts_with("tag:") || name == "tag-key" || name == "tag-value";
+        if !(known.contains(&name.as_str()) || (tagged && is_tag)) {
+            return Err(invalid(format!("The filter '{name}' is invalid")));
+        }
+        let values = f
+            .get("Values")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(Filter { name, values });
+    }
+    Ok(out)
+}
+
+/// Whether a resource passes every filter. `field(name)` gives the resource's values for a
+/// non-tag filter name.
+pub fn matches(
+    filters: &[Filter],
+    tags: &[(String, String)],
+    field: impl Fn(&str) -> Vec<String>,
+) -> bool {
+    filters.iter().all(|f| {
+        let have: Vec<String> = if let Some(key) = f.name.strip_prefix("tag:") {
+            tags.iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .collect()
+        } else if f.name == "tag-key" {
+            tags.iter().map(|(k, _)| k.clone()).collect()
+        } else if f.name == "tag-value" {
+            tags.iter().map(|(_, v)| v.clone()).collect()
+        } else {
+            field(&f.name)
+        };
+        f.values
+            .iter()
+            .any(|want| have.iter().any(|h| glob(want, h)))
+    })
+}
+
+/// `*` matches any run of characters, `?` any one; everything else literally.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+pub fn b(v: bool) -> Vec<String> {
+    vec![v.to_string()]
+}
+
+pub fn s(v: &str) -> Vec<String> {
+    vec![v.to_owned()]
+}
