@@ -39,11 +39,17 @@ pub struct Region {
     pub account: String,
     pub name: String,
     pub ec2: services::ec2::State,
+    pub elbv2: services::elbv2::State,
 }
 
 impl Region {
     fn new(account: &str, name: &str, ids: &mut Ids) -> Region {
-        Region { account: account.to_owned(), name: name.to_owned(), ec2: services::ec2::State::new(account, name, ids) }
+        Region {
+            account: account.to_owned(),
+            name: name.to_owned(),
+            ec2: services::ec2::State::new(account, name, ids),
+            elbv2: services::elbv2::State::default(),
+        }
     }
 }
 

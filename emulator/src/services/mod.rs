@@ -3,6 +3,7 @@
 //! (see `protocol`) and return the canonical output value or an [`AwsError`].
 
 pub mod ec2;
+pub mod elbv2;
 pub mod iam;
 pub mod sts;
 pub mod util;
@@ -77,6 +78,7 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         Service::Sts => sts::handler(operation),
         Service::Iam => iam::handler(operation),
         Service::Ec2 => ec2::handler(operation),
+        Service::Elbv2 => elbv2::handler(operation),
         _ => None,
     }
 }
@@ -88,6 +90,7 @@ pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
             let _ = partition;
             world.record("scheduler", message, Value::Null);
         }
+        Event::Elbv2(e) => elbv2::fire(world, &partition, e),
     }
 }
 

@@ -11,6 +11,8 @@ use std::collections::BinaryHeap;
 pub enum Event {
     /// Writes a line on the timeline; used by tests of the scheduler itself.
     Mark(String),
+    /// ELBv2: load balancer provisioning, target health checks, deregistration.
+    Elbv2(crate::services::elbv2::Event),
 }
 
 #[derive(Debug)]
