@@ -35,7 +35,10 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
     match (method.as_str(), path.trim_end_matches('/')) {
         ("GET", "health") => {
             let mode = em.clock.mode();
-            reply(200, json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "clock": mode.name()}))
+            reply(
+                200,
+                json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "clock": mode.name()}),
+            )
         }
         ("POST", "reset") => {
             em.with_world(|w| w.reset());
@@ -109,12 +112,20 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
                 Some("unhealthy") => {}
                 _ => return bad_request("targetHealth", "targetHealth must be \"unhealthy\""),
             }
-            let Some(td) = b.get("taskDefinition").and_then(Value::as_str).filter(|s| !s.is_empty()) else {
+            let Some(td) = b
+                .get("taskDefinition")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+            else {
                 return bad_request("taskDefinition", "taskDefinition (family:revision or ARN) is required");
             };
             em.with_world(|w| {
                 w.faults.unhealthy_task_definitions.insert(td.to_owned());
-                w.record("faults", format!("targetHealth unhealthy for task definition {td}"), Value::Null);
+                w.record(
+                    "faults",
+                    format!("targetHealth unhealthy for task definition {td}"),
+                    Value::Null,
+                );
             });
             reply(200, json!({}))
         }
@@ -125,6 +136,9 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             });
             reply(200, json!({}))
         }
-        _ => reply(404, json!({"error": "NotFound", "message": format!("no control call {method} /_emulator/{path}")})),
+        _ => reply(
+            404,
+            json!({"error": "NotFound", "message": format!("no control call {method} /_emulator/{path}")}),
+        ),
     }
 }

@@ -16,7 +16,14 @@ use std::time::Instant;
 pub fn resolve_caller(world: &World, access_key: Option<&str>) -> (String, Caller) {
     let key = access_key.unwrap_or("").to_owned();
     if let Some(c) = world.issued_credentials.get(&key) {
-        return (c.account.clone(), Caller { access_key: key, arn: c.arn.clone(), user_id: c.user_id.clone() });
+        return (
+            c.account.clone(),
+            Caller {
+                access_key: key,
+                arn: c.arn.clone(),
+                user_id: c.user_id.clone(),
+            },
+        );
     }
     let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
         key.clone()
@@ -24,7 +31,14 @@ pub fn resolve_caller(world: &World, access_key: Option<&str>) -> (String, Calle
         DEFAULT_ACCOUNT.to_owned()
     };
     let arn = format!("arn:aws:iam::{account}:root");
-    (account.clone(), Caller { access_key: key, arn, user_id: account })
+    (
+        account.clone(),
+        Caller {
+            access_key: key,
+            arn,
+            user_id: account,
+        },
+    )
 }
 
 fn plain_error(status: u16, code: &str, message: &str, request_id: &str) -> HttpResponse {
@@ -59,7 +73,13 @@ pub async fn handle(em: Arc<Emulator>, req: HttpRequest) -> HttpResponse {
     resp
 }
 
-async fn call(em: Arc<Emulator>, service: Service, wire: Wire, req: &HttpRequest, request_id: &str) -> (String, HttpResponse) {
+async fn call(
+    em: Arc<Emulator>,
+    service: Service,
+    wire: Wire,
+    req: &HttpRequest,
+    request_id: &str,
+) -> (String, HttpResponse) {
     let model = service.model();
     let Some(op_name) = wire.operation_name(&model, req) else {
         let e = wire.unknown_operation(&model, "(none)");
@@ -69,7 +89,11 @@ async fn call(em: Arc<Emulator>, service: Service, wire: Wire, req: &HttpRequest
         let e = wire.unknown_operation(&model, &op_name);
         return (op_name, wire.write_error(&model, &e, request_id));
     };
-    let handler = if op.stub { None } else { services::handler(service, &op_name) };
+    let handler = if op.stub {
+        None
+    } else {
+        services::handler(service, &op_name)
+    };
     let Some(handler) = handler else {
         let e = AwsError::not_implemented(&model.metadata.service_id, &op_name);
         return (op_name, wire.write_error(&model, &e, request_id));
@@ -88,27 +112,52 @@ async fn call(em: Arc<Emulator>, service: Service, wire: Wire, req: &HttpRequest
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 em.with_world(|w| {
                     let (account, caller) = resolve_caller(w, scope.access_key.as_deref());
-                    let ctx = Ctx { service, operation: op_name.clone(), account, region, request_id: request_id.to_owned(), caller };
+                    let ctx = Ctx {
+                        service,
+                        operation: op_name.clone(),
+                        account,
+                        region,
+                        request_id: request_id.to_owned(),
+                        caller,
+                    };
                     f(w, &ctx, input)
                 })
             }));
-            r.unwrap_or_else(|_| Err(AwsError::internal("cutover hit an internal error handling this request")))
+            r.unwrap_or_else(|_| {
+                Err(AwsError::internal(
+                    "cutover hit an internal error handling this request",
+                ))
+            })
         }
         Handler::Async(f) => {
             let (account, caller) = em.with_world(|w| resolve_caller(w, scope.access_key.as_deref()));
-            let ctx = Ctx { service, operation: op_name.clone(), account, region, request_id: request_id.to_owned(), caller };
+            let ctx = Ctx {
+                service,
+                operation: op_name.clone(),
+                account,
+                region,
+                request_id: request_id.to_owned(),
+                caller,
+            };
             let fut = AssertUnwindSafe(f(em.clone(), ctx, input));
             match futures_catch(fut).await {
                 Some(r) => r,
-                None => Err(AwsError::internal("cutover hit an internal error handling this request")),
+                None => Err(AwsError::internal(
+                    "cutover hit an internal error handling this request",
+                )),
             }
         }
     };
     let resp = match result {
         Ok(out) => {
-            let written = std::panic::catch_unwind(AssertUnwindSafe(|| wire.write_output(&model, op, &out, request_id)));
+            let written =
+                std::panic::catch_unwind(AssertUnwindSafe(|| wire.write_output(&model, op, &out, request_id)));
             written.unwrap_or_else(|_| {
-                wire.write_error(&model, &AwsError::internal("cutover could not serialize the response"), request_id)
+                wire.write_error(
+                    &model,
+                    &AwsError::internal("cutover could not serialize the response"),
+                    request_id,
+                )
             })
         }
         Err(e) => wire.write_error(&model, &e, request_id),
@@ -119,10 +168,12 @@ async fn call(em: Arc<Emulator>, service: Service, wire: Wire, req: &HttpRequest
 /// Polls a future, turning a panic inside it into `None`.
 async fn futures_catch<F: std::future::Future>(fut: AssertUnwindSafe<F>) -> Option<F::Output> {
     let mut fut = Box::pin(fut.0);
-    std::future::poll_fn(move |cx| match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-        Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Some(v)),
-        Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-        Err(_) => std::task::Poll::Ready(None),
-    })
+    std::future::poll_fn(
+        move |cx| match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Some(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(_) => std::task::Poll::Ready(None),
+        },
+    )
     .await
 }

@@ -34,12 +34,20 @@ impl Emulator {
     pub fn new(mode: ClockMode) -> Arc<Emulator> {
         let clock = Clock::new(mode);
         let now = clock.now();
-        Arc::new(Emulator { world: Mutex::new(World::new(now)), clock, wake: Notify::new() })
+        Arc::new(Emulator {
+            world: Mutex::new(World::new(now)),
+            clock,
+            wake: Notify::new(),
+        })
     }
 
     /// Starts with simulated time at `start` (tests that want fixed timestamps).
     pub fn starting_at(mode: ClockMode, start: SimTime) -> Arc<Emulator> {
-        Arc::new(Emulator { world: Mutex::new(World::new(start)), clock: Clock::starting_at(mode, start), wake: Notify::new() })
+        Arc::new(Emulator {
+            world: Mutex::new(World::new(start)),
+            clock: Clock::starting_at(mode, start),
+            wake: Notify::new(),
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {
@@ -87,7 +95,10 @@ impl Emulator {
             tokio::pin!(wake);
             wake.as_mut().enable();
             let next = self.with_world(|w| w.scheduler.next_due());
-            let delay = next.and_then(|at| self.clock.wall_delay_until(at)).unwrap_or(cap).min(cap);
+            let delay = next
+                .and_then(|at| self.clock.wall_delay_until(at))
+                .unwrap_or(cap)
+                .min(cap);
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = &mut wake => {}

@@ -37,7 +37,10 @@ fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
             _ => (a.clone(), None),
         };
         let mut value = |name: &str| -> Result<String, String> {
-            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("{name} needs a value"))
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
         };
         match flag.as_str() {
             "--bind" => bind = value("--bind")?,
@@ -47,7 +50,10 @@ fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
         }
     }
     cutover::log::set_level(&level)?;
-    Ok(ServeArgs { bind, clock: ClockMode::parse(&clock)? })
+    Ok(ServeArgs {
+        bind,
+        clock: ClockMode::parse(&clock)?,
+    })
 }
 
 async fn shutdown_signal() {

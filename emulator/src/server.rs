@@ -133,5 +133,12 @@ pub async fn serve(bind: &str, em: Arc<Emulator>) -> std::io::Result<ServerHandl
             .await;
     });
     let driver = tokio::spawn(em.clone().drive());
-    Ok(ServerHandle { addr, url: format!("http://{addr}"), emulator: em, shutdown: Some(tx), join: Some(join), driver })
+    Ok(ServerHandle {
+        addr,
+        url: format!("http://{addr}"),
+        emulator: em,
+        shutdown: Some(tx),
+        join: Some(join),
+        driver,
+    })
 }

@@ -89,14 +89,13 @@ fn decode_entities(s: &str) -> Result<String, String> {
             "quot" => out.push('"'),
             "apos" => out.push('\''),
             _ => {
-                let code =
-                    if let Some(hex) = ent.strip_prefix("#x").or_else(|| ent.strip_prefix("#X")) {
-                        u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?
-                    } else if let Some(dec) = ent.strip_prefix('#') {
-                        dec.parse::<u32>().map_err(|e| e.to_string())?
-                    } else {
-                        return Err(format!("unknown entity &{ent};"));
-                    };
+                let code = if let Some(hex) = ent.strip_prefix("#x").or_else(|| ent.strip_prefix("#X")) {
+                    u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?
+                } else if let Some(dec) = ent.strip_prefix('#') {
+                    dec.parse::<u32>().map_err(|e| e.to_string())?
+                } else {
+                    return Err(format!("unknown entity &{ent};"));
+                };
                 out.push(char::from_u32(code).ok_or("bad character reference")?);
             }
         }
@@ -162,10 +161,7 @@ fn parse_xml(doc: &str) -> Result<El, String> {
                 let self_closing = inner.ends_with('/');
                 let inner = inner.trim_end_matches('/');
                 let name = local_name(inner.split_whitespace().next().ok_or("empty tag")?);
-                let el = El {
-                    name,
-                    ..El::default()
-                };
+                let el = El { name, ..El::default() };
                 if self_closing {
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(el),
@@ -211,12 +207,7 @@ fn member_key_name(model: &Model, m: &Member) -> String {
     serialized_name(model, m).unwrap_or_else(|| m.name.clone())
 }
 
-fn read_shape(
-    model: &Model,
-    id: ShapeId,
-    flattened_member: bool,
-    nodes: &[&El],
-) -> Result<Value, String> {
+fn read_shape(model: &Model, id: ShapeId, flattened_member: bool, nodes: &[&El]) -> Result<Value, String> {
     let node = nodes[0];
     Ok(match &model.shape(id).kind {
         Kind::Structure { members, .. } => {
@@ -225,10 +216,7 @@ fn read_shape(
                 let key = member_key_name(model, m);
                 let found: Vec<&El> = node.children.iter().filter(|c| c.name == key).collect();
                 if !found.is_empty() {
-                    out.insert(
-                        m.name.clone(),
-                        read_shape(model, m.shape, m.flattened, &found)?,
-                    );
+                    out.insert(m.name.clone(), read_shape(model, m.shape, m.flattened, &found)?);
                 }
             }
             Value::Object(out)
@@ -245,11 +233,7 @@ fn read_shape(
             }
             Value::Array(out)
         }
-        Kind::Map {
-            key,
-            value,
-            flattened,
-        } => {
+        Kind::Map { key, value, flattened } => {
             let entries: Vec<&El> = if *flattened || flattened_member {
                 nodes.to_vec()
             } else {
@@ -280,9 +264,9 @@ fn read_shape(
             t @ ("NaN" | "Infinity" | "-Infinity") => Value::String(t.to_owned()),
             t => Value::from(t.parse::<f64>().map_err(|e| format!("float {t:?}: {e}"))?),
         },
-        Kind::Timestamp => Value::from(
-            timestamp::parse(&node.text).ok_or_else(|| format!("timestamp {:?}", node.text))?,
-        ),
+        Kind::Timestamp => {
+            Value::from(timestamp::parse(&node.text).ok_or_else(|| format!("timestamp {:?}", node.text))?)
+        }
         _ => Value::String(node.text.clone()),
     })
 }
@@ -303,19 +287,15 @@ fn canonical(model: &Model, id: ShapeId, v: &Value) -> Value {
             }
             Value::Object(out)
         }
-        (Kind::List { member, .. }, Value::Array(a)) => Value::Array(
-            a.iter()
-                .map(|x| canonical(model, member.shape, x))
-                .collect(),
-        ),
+        (Kind::List { member, .. }, Value::Array(a)) => {
+            Value::Array(a.iter().map(|x| canonical(model, member.shape, x)).collect())
+        }
         (Kind::Map { value, .. }, Value::Object(o)) => Value::Object(
             o.iter()
                 .map(|(k, x)| (k.clone(), canonical(model, value.shape, x)))
                 .collect(),
         ),
-        (Kind::Blob, Value::String(s)) => {
-            Value::String(base64::engine::general_purpose::STANDARD.encode(s))
-        }
+        (Kind::Blob, Value::String(s)) => Value::String(base64::engine::general_purpose::STANDARD.encode(s)),
         _ => v.clone(),
     }
 }
@@ -329,11 +309,7 @@ fn numbers_as_f64(v: &Value) -> Value {
             .map(Value::Number)
             .unwrap_or(Value::Null),
         Value::Array(a) => Value::Array(a.iter().map(numbers_as_f64).collect()),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, x)| (k.clone(), numbers_as_f64(x)))
-                .collect(),
-        ),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), numbers_as_f64(x))).collect()),
         other => other.clone(),
     }
 }
@@ -352,17 +328,13 @@ fn cases<'a>(groups: &'a Value) -> Vec<Case<'a>> {
     let mut out = Vec::new();
     for g in groups.as_array().expect("vector file is a list") {
         for c in g["cases"].as_array().expect("cases") {
-            let op_name = c["given"]["name"]
-                .as_str()
-                .unwrap_or("OperationName")
-                .to_owned();
+            let op_name = c["given"]["name"].as_str().unwrap_or("OperationName").to_owned();
             let doc = json!({
                 "metadata": g["metadata"],
                 "shapes": g["shapes"],
                 "operations": { op_name.clone(): c["given"] },
             });
-            let model =
-                Model::from_json(&doc).unwrap_or_else(|e| panic!("{}: model: {e}", c["id"]));
+            let model = Model::from_json(&doc).unwrap_or_else(|e| panic!("{}: model: {e}", c["id"]));
             out.push(Case {
                 id: c["id"].as_str().unwrap_or("?").to_owned(),
                 ec2: g["metadata"]["protocol"] == "ec2",
@@ -393,8 +365,7 @@ fn run_input(name: &str) -> (usize, usize, Vec<String>) {
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
         let req = HttpRequest {
-            method: Method::from_bytes(ser["method"].as_str().unwrap_or("POST").as_bytes())
-                .expect("method"),
+            method: Method::from_bytes(ser["method"].as_str().unwrap_or("POST").as_bytes()).expect("method"),
             path: path.to_owned(),
             query: query.to_owned(),
             headers,
@@ -414,10 +385,7 @@ fn run_input(name: &str) -> (usize, usize, Vec<String>) {
         if numbers_as_f64(&got) == numbers_as_f64(&expected) {
             passed += 1;
         } else {
-            failures.push(format!(
-                "{}: parsed {got} but the vector says {expected}",
-                c.id
-            ));
+            failures.push(format!("{}: parsed {got} but the vector says {expected}", c.id));
         }
     }
     (passed, skipped, failures)
@@ -437,35 +405,23 @@ fn read_response(c: &Case, body: &str, is_error: bool) -> Result<Value, String> 
         let mut out = Map::new();
         out.insert(
             "Code".into(),
-            Value::String(
-                error
-                    .child("Code")
-                    .map(|e| e.text.clone())
-                    .unwrap_or_default(),
-            ),
+            Value::String(error.child("Code").map(|e| e.text.clone()).unwrap_or_default()),
         );
         if let Some(m) = error.child("Message") {
             out.insert("Message".into(), Value::String(m.text.clone()));
         }
-        let shape_name = c.case["given"]["errors"][0]["shape"]
-            .as_str()
-            .ok_or("no error shape")?;
-        let id = c
-            .model
-            .shape_named(shape_name)
-            .ok_or("unknown error shape")?;
+        let shape_name = c.case["given"]["errors"][0]["shape"].as_str().ok_or("no error shape")?;
+        let id = c.model.shape_named(shape_name).ok_or("unknown error shape")?;
         out.insert("Fields".into(), read_shape(&c.model, id, false, &[error])?);
         return Ok(Value::Object(out));
     }
     let Some(id) = op.output else {
         return Ok(json!({}));
     };
-    let has_members =
-        matches!(&c.model.shape(id).kind, Kind::Structure { members, .. } if !members.is_empty());
+    let has_members = matches!(&c.model.shape(id).kind, Kind::Structure { members, .. } if !members.is_empty());
     let start = if !c.ec2 && has_members {
         let wrapper = format!("{}Result", c.op_name);
-        root.child(&wrapper)
-            .ok_or_else(|| format!("no <{wrapper}>"))?
+        root.child(&wrapper).ok_or_else(|| format!("no <{wrapper}>"))?
     } else {
         &root
     };
@@ -502,11 +458,7 @@ fn run_output(name: &str) -> (usize, Vec<String>) {
                 exp.insert("Message".into(), Value::String(m.to_owned()));
             }
             exp.insert("Fields".into(), canonical(&c.model, id, &c.case["error"]));
-            (
-                resp,
-                c.case["response"]["status_code"].as_u64(),
-                Value::Object(exp),
-            )
+            (resp, c.case["response"]["status_code"].as_u64(), Value::Object(exp))
         } else {
             let result = &c.case["result"];
             let exp = match op.output {
@@ -519,25 +471,15 @@ fn run_output(name: &str) -> (usize, Vec<String>) {
         let ours_text = String::from_utf8_lossy(&ours.body).into_owned();
         let mut problems = Vec::new();
         if status.is_some_and(|s| s != u64::from(ours.status)) {
-            problems.push(format!(
-                "status {} but the vector says {status:?}",
-                ours.status
-            ));
+            problems.push(format!("status {} but the vector says {status:?}", ours.status));
         }
-        if !ours
-            .headers
-            .iter()
-            .any(|(k, v)| k == "content-type" && v == "text/xml")
-        {
+        if !ours.headers.iter().any(|(k, v)| k == "content-type" && v == "text/xml") {
             problems.push("content-type is not text/xml".into());
         }
         let mut ours_read = match read_response(&c, &ours_text, is_error) {
             Ok(v) => v,
             Err(e) => {
-                failures.push(format!(
-                    "{}: our XML does not read back ({e}): {ours_text}",
-                    c.id
-                ));
+                failures.push(format!("{}: our XML does not read back ({e}): {ours_text}", c.id));
                 continue;
             }
         };
@@ -585,10 +527,7 @@ fn query_and_ec2_conformance() {
     let (mut total_pass, mut total_fail, mut total_skip) = (0, 0, 0);
     for name in ["query", "ec2"] {
         let (p, s, f) = run_input(name);
-        println!(
-            "input/{name}.json: {p} passed, {} failed, {s} skipped",
-            f.len()
-        );
+        println!("input/{name}.json: {p} passed, {} failed, {s} skipped", f.len());
         total_pass += p;
         total_skip += s;
         total_fail += f.len();
@@ -614,8 +553,10 @@ fn query_and_ec2_conformance() {
 
 #[test]
 fn xml_reader_reads_what_it_should() {
-    let el = parse_xml("<?xml version=\"1.0\"?><a xmlns=\"x\"><b k='>'>1 &amp; &#60;2&#x3E;</b><c/><d><![CDATA[<x>]]></d></a>")
-        .expect("parses");
+    let el = parse_xml(
+        "<?xml version=\"1.0\"?><a xmlns=\"x\"><b k='>'>1 &amp; &#60;2&#x3E;</b><c/><d><![CDATA[<x>]]></d></a>",
+    )
+    .expect("parses");
     assert_eq!(el.name, "a");
     assert_eq!(el.child("b").map(|b| b.text.as_str()), Some("1 & <2>"));
     assert!(el.child("c").is_some());

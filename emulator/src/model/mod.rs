@@ -198,7 +198,10 @@ impl Model {
             shape_index.insert(name.clone(), i);
         }
         let lookup = |name: &str| -> Result<ShapeId, String> {
-            shape_index.get(name).copied().ok_or_else(|| format!("unknown shape {name}"))
+            shape_index
+                .get(name)
+                .copied()
+                .ok_or_else(|| format!("unknown shape {name}"))
         };
         let member = |name: &str, m: &Value| -> Result<Member, String> {
             let shape = lookup(m.get("shape").and_then(Value::as_str).unwrap_or(""))?;
@@ -260,9 +263,10 @@ impl Model {
                     flattened,
                 },
                 "string" => Kind::String {
-                    enum_values: sd.get("enum").and_then(Value::as_array).map(|a| {
-                        a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
-                    }),
+                    enum_values: sd
+                        .get("enum")
+                        .and_then(Value::as_array)
+                        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()),
                     pattern: sd.get("pattern").and_then(Value::as_str).map(str::to_owned),
                 },
                 "integer" => Kind::Integer,
@@ -343,7 +347,12 @@ impl Model {
                 );
             }
         }
-        Ok(Model { metadata, operations, shapes, shape_index })
+        Ok(Model {
+            metadata,
+            operations,
+            shapes,
+            shape_index,
+        })
     }
 }
 
@@ -430,7 +439,10 @@ mod tests {
         }
         let ecs = Service::Ecs.model();
         assert_eq!(ecs.metadata.protocol, Protocol::Json);
-        assert_eq!(ecs.metadata.target_prefix.as_deref(), Some("AmazonEC2ContainerServiceV20141113"));
+        assert_eq!(
+            ecs.metadata.target_prefix.as_deref(),
+            Some("AmazonEC2ContainerServiceV20141113")
+        );
         let cw = Service::CloudWatch.model();
         assert_eq!(cw.metadata.protocol, Protocol::Json);
         assert!(cw.metadata.aws_query_compatible && cw.metadata.also_query);

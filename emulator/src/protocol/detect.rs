@@ -28,7 +28,11 @@ pub fn scope(req: &HttpRequest) -> Scope {
     let Some(cred) = cred else { return Scope::default() };
     let parts: Vec<&str> = cred.split('/').collect();
     let get = |i: usize| parts.get(i).filter(|s| !s.is_empty()).map(|s| s.to_string());
-    Scope { access_key: get(0), region: get(2), service: get(3) }
+    Scope {
+        access_key: get(0),
+        region: get(2),
+        service: get(3),
+    }
 }
 
 fn json_wire(service: Service, req: &HttpRequest) -> Wire {
@@ -39,7 +43,10 @@ fn json_wire(service: Service, req: &HttpRequest) -> Wire {
         _ if meta.json_version.as_deref() == Some("1.0") => "1.0",
         _ => "1.1",
     };
-    Wire::Json { version, query_compatible: meta.aws_query_compatible }
+    Wire::Json {
+        version,
+        query_compatible: meta.aws_query_compatible,
+    }
 }
 
 fn by_target_prefix(prefix: &str) -> Option<Service> {
@@ -91,7 +98,11 @@ fn wire_for(service: Service, req: &HttpRequest, is_query: bool) -> Wire {
 /// Lambda's REST paths all start with a dated API version segment.
 fn is_lambda_path(path: &str) -> bool {
     let seg = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    seg.len() == 10 && seg.as_bytes()[4] == b'-' && seg.as_bytes()[7] == b'-' && seg.starts_with("20") && path.len() > 11
+    seg.len() == 10
+        && seg.as_bytes()[4] == b'-'
+        && seg.as_bytes()[7] == b'-'
+        && seg.starts_with("20")
+        && path.len() > 11
 }
 
 /// The service and wire protocol of a request, or `None` when nothing identifies one.
@@ -140,29 +151,80 @@ mod tests {
         for (k, v) in headers {
             h.insert(*k, HeaderValue::from_str(v).unwrap());
         }
-        HttpRequest { method: Method::POST, path: path.into(), query: String::new(), headers: h, body: Bytes::from(body.to_owned()) }
+        HttpRequest {
+            method: Method::POST,
+            path: path.into(),
+            query: String::new(),
+            headers: h,
+            body: Bytes::from(body.to_owned()),
+        }
     }
 
-    const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-west-1/iam/aws4_request, SignedHeaders=host, Signature=x";
+    const AUTH: &str =
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-west-1/iam/aws4_request, SignedHeaders=host, Signature=x";
 
     #[test]
     fn table() {
         let form = ("content-type", "application/x-www-form-urlencoded; charset=utf-8");
         let cases: Vec<(HttpRequest, Option<(Service, Wire)>)> = vec![
             (
-                req(&[("x-amz-target", "AmazonEC2ContainerServiceV20141113.ListClusters"), ("content-type", "application/x-amz-json-1.1")], "/", "{}"),
-                Some((Service::Ecs, Wire::Json { version: "1.1", query_compatible: false })),
+                req(
+                    &[
+                        ("x-amz-target", "AmazonEC2ContainerServiceV20141113.ListClusters"),
+                        ("content-type", "application/x-amz-json-1.1"),
+                    ],
+                    "/",
+                    "{}",
+                ),
+                Some((
+                    Service::Ecs,
+                    Wire::Json {
+                        version: "1.1",
+                        query_compatible: false,
+                    },
+                )),
             ),
             (
-                req(&[("x-amz-target", "GraniteServiceVersion20100801.DescribeAlarms"), ("content-type", "application/x-amz-json-1.0")], "/", "{}"),
-                Some((Service::CloudWatch, Wire::Json { version: "1.0", query_compatible: true })),
+                req(
+                    &[
+                        ("x-amz-target", "GraniteServiceVersion20100801.DescribeAlarms"),
+                        ("content-type", "application/x-amz-json-1.0"),
+                    ],
+                    "/",
+                    "{}",
+                ),
+                Some((
+                    Service::CloudWatch,
+                    Wire::Json {
+                        version: "1.0",
+                        query_compatible: true,
+                    },
+                )),
             ),
-            (req(&[form], "/", "Action=ListRoles&Version=2010-05-08"), Some((Service::Iam, Wire::Query))),
-            (req(&[form], "/", "Action=DescribeLoadBalancers&Version=2015-12-01"), Some((Service::Elbv2, Wire::Query))),
-            (req(&[form], "/", "Action=DescribeVpcs&Version=2016-11-15"), Some((Service::Ec2, Wire::Ec2))),
-            (req(&[form], "/", "Action=DescribeAlarms&Version=2010-08-01"), Some((Service::CloudWatch, Wire::Query))),
-            (req(&[form, ("authorization", AUTH)], "/", "Action=ListRoles"), Some((Service::Iam, Wire::Query))),
-            (req(&[], "/2015-03-31/functions/f/invocations", ""), Some((Service::Lambda, Wire::RestJson))),
+            (
+                req(&[form], "/", "Action=ListRoles&Version=2010-05-08"),
+                Some((Service::Iam, Wire::Query)),
+            ),
+            (
+                req(&[form], "/", "Action=DescribeLoadBalancers&Version=2015-12-01"),
+                Some((Service::Elbv2, Wire::Query)),
+            ),
+            (
+                req(&[form], "/", "Action=DescribeVpcs&Version=2016-11-15"),
+                Some((Service::Ec2, Wire::Ec2)),
+            ),
+            (
+                req(&[form], "/", "Action=DescribeAlarms&Version=2010-08-01"),
+                Some((Service::CloudWatch, Wire::Query)),
+            ),
+            (
+                req(&[form, ("authorization", AUTH)], "/", "Action=ListRoles"),
+                Some((Service::Iam, Wire::Query)),
+            ),
+            (
+                req(&[], "/2015-03-31/functions/f/invocations", ""),
+                Some((Service::Lambda, Wire::RestJson)),
+            ),
             (req(&[], "/", ""), None),
         ];
         for (r, want) in cases {

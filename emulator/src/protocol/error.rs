@@ -20,7 +20,13 @@ pub struct AwsError {
 
 impl AwsError {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        AwsError { code: code.into(), message: message.into(), status: None, sender_fault: true, extra: Map::new() }
+        AwsError {
+            code: code.into(),
+            message: message.into(),
+            status: None,
+            sender_fault: true,
+            extra: Map::new(),
+        }
     }
 
     pub fn with_status(mut self, status: u16) -> Self {

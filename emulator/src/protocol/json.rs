@@ -5,8 +5,6 @@
 //! whose body members and structure payloads use the same JSON encoding.
 
 // `AwsError` is the crate-wide error type; its size is a crate-wide decision, not this codec's.
-#![allow(clippy::result_large_err)]
-
 use super::{timestamp, AwsError, AwsResult, HttpRequest, HttpResponse};
 use crate::model::{Kind, Member, Model, Operation, Shape, ShapeId};
 use base64::Engine;

@@ -54,7 +54,11 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> Self {
-        HttpResponse { status, headers: vec![("content-type".into(), content_type.into())], body: body.into() }
+        HttpResponse {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -67,7 +71,10 @@ impl HttpResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wire {
     /// awsJson; `version` is "1.0" or "1.1"; `query_compatible` adds `x-amzn-query-error`.
-    Json { version: &'static str, query_compatible: bool },
+    Json {
+        version: &'static str,
+        query_compatible: bool,
+    },
     Query,
     Ec2,
     RestJson,
@@ -118,9 +125,10 @@ impl Wire {
     /// Serializes an error in this protocol's wire shape, with the status the model gives it.
     pub fn write_error(self, model: &crate::model::Model, err: &AwsError, request_id: &str) -> HttpResponse {
         match self {
-            Wire::Json { version, query_compatible } => {
-                json::write_error(model, err, request_id, version, query_compatible)
-            }
+            Wire::Json {
+                version,
+                query_compatible,
+            } => json::write_error(model, err, request_id, version, query_compatible),
             Wire::Query => query::write_error(model, err, request_id, false),
             Wire::Ec2 => query::write_error(model, err, request_id, true),
             Wire::RestJson => rest_json::write_error(model, err, request_id),
@@ -133,11 +141,18 @@ impl Wire {
             Wire::Json { .. } => AwsError::new("UnknownOperationException", format!("Unknown operation {name}")),
             Wire::Query => AwsError::new(
                 "InvalidAction",
-                format!("Could not find operation {name} for version {}", model.metadata.api_version),
+                format!(
+                    "Could not find operation {name} for version {}",
+                    model.metadata.api_version
+                ),
             ),
-            Wire::Ec2 => AwsError::new("InvalidAction", format!("The action {name} is not valid for this web service.")),
-            Wire::RestJson => AwsError::new("UnknownOperationException", format!("No operation matches {name}"))
-                .with_status(404),
+            Wire::Ec2 => AwsError::new(
+                "InvalidAction",
+                format!("The action {name} is not valid for this web service."),
+            ),
+            Wire::RestJson => {
+                AwsError::new("UnknownOperationException", format!("No operation matches {name}")).with_status(404)
+            }
         }
     }
 }
@@ -150,15 +165,22 @@ pub fn error_shape<'m>(model: &'m crate::model::Model, code: &str) -> Option<&'m
             return Some(s);
         }
     }
-    model.shapes.iter().find(|s| s.error.as_ref().and_then(|e| e.code.as_deref()) == Some(code))
+    model
+        .shapes
+        .iter()
+        .find(|s| s.error.as_ref().and_then(|e| e.code.as_deref()) == Some(code))
 }
 
 /// The HTTP status for an error: the override, else the model's, else 400.
 pub fn error_status(model: &crate::model::Model, err: &AwsError) -> u16 {
     err.status
         .or_else(|| {
-            error_shape(model, &err.code)
-                .and_then(|s| s.error.as_ref().map(|e| e.status).or(if s.fault { Some(500) } else { None }))
+            error_shape(model, &err.code).and_then(|s| {
+                s.error
+                    .as_ref()
+                    .map(|e| e.status)
+                    .or(if s.fault { Some(500) } else { None })
+            })
         })
         .unwrap_or(400)
 }

@@ -11,10 +11,6 @@
 //! wire, under their `locationName`, in the XML shape botocore's `QueryParser` / `EC2QueryParser`
 //! read.
 
-// `AwsError` is the project-wide error type every codec returns; its size is a shared decision
-// (clippy's `result_large_err` flags every `AwsResult` in the crate), not this module's.
-#![allow(clippy::result_large_err)]
-
 use super::{timestamp, AwsError, AwsResult, HttpRequest, HttpResponse};
 use crate::model::{Kind, Member, Model, Operation, ShapeId};
 use serde_json::{Map, Number, Value};
@@ -23,9 +19,7 @@ use std::collections::BTreeMap;
 /// The form parameters of a query request: the URL query, then the body when there is one
 /// (a parameter given in both places takes the body's value).
 pub fn params(req: &HttpRequest) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = form_urlencoded::parse(req.query.as_bytes())
-        .into_owned()
-        .collect();
+    let mut out: Vec<(String, String)> = form_urlencoded::parse(req.query.as_bytes()).into_owned().collect();
     if !req.body.is_empty() {
         out.extend(form_urlencoded::parse(&req.body).into_owned());
     }
@@ -58,11 +52,7 @@ impl Node {
     fn build(pairs: Vec<(String, String)>) -> Node {
         let mut root = Node::default();
         for (key, value) in pairs {
-            if key == "Action"
-                || key == "Version"
-                || key.is_empty()
-                || key.split('.').count() > MAX_KEY_PARTS
-            {
+            if key == "Action" || key == "Version" || key.is_empty() || key.split('.').count() > MAX_KEY_PARTS {
                 continue;
             }
             let mut node = &mut root;
@@ -104,11 +94,7 @@ fn wire_name<'a>(model: &'a Model, m: &'a Member, default: &'a str) -> &'a str {
     if m.location_name != m.name {
         return &m.location_name;
     }
-    model
-        .shape(m.shape)
-        .location_name
-        .as_deref()
-        .unwrap_or(default)
+    model.shape(m.shape).location_name.as_deref().unwrap_or(default)
 }
 
 fn push_unique(names: &mut Vec<String>, name: String) {
@@ -177,11 +163,7 @@ impl Reader<'_> {
                     .into_iter()
                     .find_map(|k| node.child(&k).map(|n| (k, n)));
                 if let Some((key, child)) = found {
-                    let child_path = if path.is_empty() {
-                        key
-                    } else {
-                        format!("{path}.{key}")
-                    };
+                    let child_path = if path.is_empty() { key } else { format!("{path}.{key}") };
                     if let Some(v) = self.value(m.shape, m.flattened, child, &child_path)? {
                         out.insert(m.name.clone(), v);
                     }
@@ -191,13 +173,7 @@ impl Reader<'_> {
         Ok(Value::Object(out))
     }
 
-    fn value(
-        &self,
-        id: ShapeId,
-        member_flattened: bool,
-        node: &Node,
-        path: &str,
-    ) -> AwsResult<Option<Value>> {
+    fn value(&self, id: ShapeId, member_flattened: bool, node: &Node, path: &str) -> AwsResult<Option<Value>> {
         let shape = self.model.shape(id);
         match &shape.kind {
             Kind::Structure { .. } => {
@@ -220,19 +196,13 @@ impl Reader<'_> {
                 };
                 let mut out = Vec::new();
                 for (idx, item) in items_node.indexed() {
-                    if let Some(v) =
-                        self.value(member.shape, false, item, &format!("{items_path}.{idx}"))?
-                    {
+                    if let Some(v) = self.value(member.shape, false, item, &format!("{items_path}.{idx}"))? {
                         out.push(v);
                     }
                 }
                 Ok(Some(Value::Array(out)))
             }
-            Kind::Map {
-                key,
-                value,
-                flattened,
-            } => {
+            Kind::Map { key, value, flattened } => {
                 let (entries_node, entries_path) = if *flattened || member_flattened {
                     (node, path.to_owned())
                 } else {
@@ -267,13 +237,9 @@ impl Reader<'_> {
                     else {
                         continue;
                     };
-                    let found = value_names
-                        .iter()
-                        .find_map(|n| entry.child(n).map(|c| (n, c)));
+                    let found = value_names.iter().find_map(|n| entry.child(n).map(|c| (n, c)));
                     if let Some((vname, vnode)) = found {
-                        if let Some(v) =
-                            self.value(value.shape, false, vnode, &format!("{entry_path}.{vname}"))?
-                        {
+                        if let Some(v) = self.value(value.shape, false, vnode, &format!("{entry_path}.{vname}"))? {
                             out.insert(k, v);
                         }
                     }
@@ -328,12 +294,7 @@ impl Reader<'_> {
 }
 
 /// Parses the form parameters into the canonical input value of `op`.
-pub fn parse_input(
-    model: &Model,
-    op: &Operation,
-    req: &HttpRequest,
-    ec2: bool,
-) -> AwsResult<Value> {
+pub fn parse_input(model: &Model, op: &Operation, req: &HttpRequest, ec2: bool) -> AwsResult<Value> {
     let Some(input) = op.input else {
         return Ok(Value::Object(Map::new()));
     };
@@ -423,9 +384,7 @@ impl Writer<'_> {
     /// Writes the members of structure `id` present in `value`, in model order.
     fn members(&mut self, id: ShapeId, value: &Value, skip: &[&str]) {
         let model = self.model;
-        let (Kind::Structure { members, .. }, Some(obj)) =
-            (&model.shape(id).kind, value.as_object())
-        else {
+        let (Kind::Structure { members, .. }, Some(obj)) = (&model.shape(id).kind, value.as_object()) else {
             return;
         };
         for m in members {
@@ -461,8 +420,7 @@ impl Writer<'_> {
                         self.value(name, member, item);
                     }
                 } else {
-                    let item_name =
-                        wire_name(model, member, if self.ec2 { "item" } else { "member" });
+                    let item_name = wire_name(model, member, if self.ec2 { "item" } else { "member" });
                     self.open(name);
                     for item in items.iter().filter(|v| !v.is_null()) {
                         self.value(item_name, member, item);
@@ -519,10 +477,7 @@ impl Writer<'_> {
                 }
             }
             Kind::Timestamp => {
-                let format = m
-                    .timestamp_format
-                    .as_deref()
-                    .or(shape.timestamp_format.as_deref());
+                let format = m.timestamp_format.as_deref().or(shape.timestamp_format.as_deref());
                 let text = match value {
                     Value::Number(n) => {
                         let epoch = n.as_f64().unwrap_or(0.0);
@@ -559,12 +514,11 @@ fn query_namespace(model: &Model) -> String {
 }
 
 fn ec2_namespace(model: &Model) -> String {
-    let ns = model.metadata.xml_namespace.clone().unwrap_or_else(|| {
-        format!(
-            "http://ec2.amazonaws.com/doc/{}",
-            model.metadata.api_version
-        )
-    });
+    let ns = model
+        .metadata
+        .xml_namespace
+        .clone()
+        .unwrap_or_else(|| format!("http://ec2.amazonaws.com/doc/{}", model.metadata.api_version));
     if ns.ends_with('/') {
         ns
     } else {
@@ -575,13 +529,7 @@ fn ec2_namespace(model: &Model) -> String {
 const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
 /// Serializes a handler's output value into the operation's XML response.
-pub fn write_output(
-    model: &Model,
-    op: &Operation,
-    output: &Value,
-    request_id: &str,
-    ec2: bool,
-) -> HttpResponse {
+pub fn write_output(model: &Model, op: &Operation, output: &Value, request_id: &str, ec2: bool) -> HttpResponse {
     let mut w = Writer {
         model,
         ec2,
@@ -591,20 +539,16 @@ pub fn write_output(
     let rid = escape(request_id);
     if ec2 {
         w.out.push_str(XML_DECLARATION);
-        w.out.push_str(&format!(
-            "<{root} xmlns=\"{}\">",
-            escape(&ec2_namespace(model))
-        ));
+        w.out
+            .push_str(&format!("<{root} xmlns=\"{}\">", escape(&ec2_namespace(model))));
         w.text_element("requestId", request_id);
         if let Some(id) = op.output {
             w.members(id, output, &[]);
         }
         w.close(&root);
     } else {
-        w.out.push_str(&format!(
-            "<{root} xmlns=\"{}\">",
-            escape(&query_namespace(model))
-        ));
+        w.out
+            .push_str(&format!("<{root} xmlns=\"{}\">", escape(&query_namespace(model))));
         if let Some(id) = op.output {
             let wrapper = op
                 .result_wrapper
@@ -632,11 +576,8 @@ pub fn write_error(model: &Model, err: &AwsError, request_id: &str, ec2: bool) -
         .and_then(|s| s.error.as_ref())
         .and_then(|e| e.code.clone())
         .unwrap_or_else(|| err.code.clone());
-    let receiver = status >= 500
-        || !err.sender_fault
-        || shape
-            .and_then(|s| s.error.as_ref())
-            .is_some_and(|e| !e.sender_fault);
+    let receiver =
+        status >= 500 || !err.sender_fault || shape.and_then(|s| s.error.as_ref()).is_some_and(|e| !e.sender_fault);
     let mut w = Writer {
         model,
         ec2,
@@ -747,9 +688,7 @@ mod tests {
     fn list_indices_sort_numerically_and_empty_lists_are_empty() {
         let mut body = String::from("Action=CreateRole&RoleName=r&AssumeRolePolicyDocument=%7B%7D");
         for i in 1..=11 {
-            body.push_str(&format!(
-                "&Tags.member.{i}.Key=k{i}&Tags.member.{i}.Value=v{i}"
-            ));
+            body.push_str(&format!("&Tags.member.{i}.Key=k{i}&Tags.member.{i}.Value=v{i}"));
         }
         let v = parse(Service::Iam, "CreateRole", &body).expect("parses");
         let keys: Vec<&str> = v["Tags"]
@@ -764,12 +703,7 @@ mod tests {
         );
         assert_eq!(v["AssumeRolePolicyDocument"], "{}");
 
-        let v = parse(
-            Service::Iam,
-            "CreateRole",
-            "Action=CreateRole&RoleName=r&Tags=",
-        )
-        .expect("parses");
+        let v = parse(Service::Iam, "CreateRole", "Action=CreateRole&RoleName=r&Tags=").expect("parses");
         assert_eq!(v, json!({"RoleName": "r", "Tags": []}));
 
         // A parameter name nested absurdly deep is ignored, not followed.
@@ -780,7 +714,8 @@ mod tests {
 
     #[test]
     fn parses_ec2_filters_and_id_lists() {
-        let body = "Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=tag%3AName&Filter.1.Value.1=a&Filter.1.Value.2=b\
+        let body =
+            "Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=tag%3AName&Filter.1.Value.1=a&Filter.1.Value.2=b\
             &Filter.2.Name=is-default&Filter.2.Value.1=false&VpcId.1=vpc-1&VpcId.2=vpc-2&DryRun=false&MaxResults=10";
         let v = parse(Service::Ec2, "DescribeVpcs", body).expect("parses");
         assert_eq!(
@@ -807,10 +742,7 @@ mod tests {
         assert_eq!(v["StartTime"].as_f64(), Some(1_422_172_800.0));
         assert_eq!(v["EndTime"].as_f64(), Some(1_422_176_400.5));
         assert_eq!(v["Statistics"], json!(["Average"]));
-        assert_eq!(
-            v["Dimensions"],
-            json!([{"Name": "ServiceName", "Value": "web"}])
-        );
+        assert_eq!(v["Dimensions"], json!([{"Name": "ServiceName", "Value": "web"}]));
 
         // The served query models take no maps on input that matter here: a small model does,
         // with default and renamed key/value names, sent as a GET with the URL query.
@@ -842,8 +774,7 @@ mod tests {
 
     #[test]
     fn malformed_scalars_are_the_protocols_validation_error() {
-        let err =
-            parse(Service::Iam, "ListRoles", "Action=ListRoles&MaxItems=ten").expect_err("rejects");
+        let err = parse(Service::Iam, "ListRoles", "Action=ListRoles&MaxItems=ten").expect_err("rejects");
         assert_eq!(err.code, "ValidationError");
         assert_eq!(err.status, Some(400));
         assert!(
@@ -874,12 +805,7 @@ mod tests {
             err.message
         );
 
-        let err = parse(
-            Service::CloudWatch,
-            "GetMetricStatistics",
-            "StartTime=yesterday",
-        )
-        .expect_err("rejects");
+        let err = parse(Service::CloudWatch, "GetMetricStatistics", "StartTime=yesterday").expect_err("rejects");
         assert_eq!(err.code, "ValidationError");
         assert!(err.message.contains("StartTime"), "{}", err.message);
     }
@@ -969,10 +895,7 @@ mod tests {
     #[test]
     fn query_errors_use_the_models_code_and_status() {
         let model = Service::Iam.model();
-        let err = AwsError::new(
-            "NoSuchEntityException",
-            "The role with name x<y> cannot be found.",
-        );
+        let err = AwsError::new("NoSuchEntityException", "The role with name x<y> cannot be found.");
         let resp = write_error(&model, &err, "rid", false);
         assert_eq!(resp.status, 404);
         assert_eq!(header(&resp, "content-type"), Some("text/xml"));
@@ -992,10 +915,7 @@ mod tests {
         let model = Service::Elbv2.model();
         let resp = write_error(
             &model,
-            &AwsError::new(
-                "TargetGroupNotFoundException",
-                "One or more target groups not found",
-            ),
+            &AwsError::new("TargetGroupNotFoundException", "One or more target groups not found"),
             "r",
             false,
         );

@@ -2,8 +2,6 @@
 //! path, query string, headers and body.
 
 // `AwsError` is the crate-wide error type; its size is a crate-wide decision, not this codec's.
-#![allow(clippy::result_large_err)]
-
 use super::json::{
     body_to_canonical, canonical_epoch, canonical_to_body, epoch_value, error_members, member_to_body, parse_body,
     timestamp_format,

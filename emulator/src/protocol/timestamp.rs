@@ -46,14 +46,19 @@ pub fn iso8601(epoch: f64) -> String {
 }
 
 const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// `Wed, 21 Oct 2015 07:28:00 GMT`.
 pub fn http_date(epoch: f64) -> String {
     let (y, mo, d, h, mi, s, _) = split(epoch.floor());
     let days = (epoch.floor() as i64).div_euclid(86_400);
     let wd = WEEKDAYS[days.rem_euclid(7) as usize];
-    format!("{wd}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} GMT", MONTHS[(mo - 1) as usize])
+    format!(
+        "{wd}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} GMT",
+        MONTHS[(mo - 1) as usize]
+    )
 }
 
 /// Parses ISO 8601 (`2024-05-01T12:00:00Z`, with optional fraction and offset), an http-date,
@@ -94,7 +99,11 @@ fn parse_iso(t: &str) -> Option<f64> {
     let sec_text = cp.next().unwrap_or("0");
     let (whole, frac) = sec_text.split_once('.').unwrap_or((sec_text, ""));
     let s = num(whole)?;
-    let frac: f64 = if frac.is_empty() { 0.0 } else { format!("0.{frac}").parse().ok()? };
+    let frac: f64 = if frac.is_empty() {
+        0.0
+    } else {
+        format!("0.{frac}").parse().ok()?
+    };
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }

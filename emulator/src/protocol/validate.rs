@@ -11,10 +11,6 @@
 //! The happy path allocates nothing: the path is a linked list on the stack and is only rendered
 //! into a string when a violation is found. Compiled patterns are cached for the process.
 
-// `AwsResult` is the project-wide error type (clippy: result_large_err); its size is not this
-// module's to change.
-#![allow(clippy::result_large_err)]
-
 use super::{AwsError, AwsResult};
 use crate::model::{Kind, Member, Model, Operation, Protocol, Service, Shape, ShapeId};
 use regex::Regex;

@@ -43,7 +43,9 @@ impl ClockMode {
             "manual" => Ok(ClockMode::Manual),
             _ => match text.strip_prefix("scaled:").map(str::parse::<f64>) {
                 Some(Ok(n)) if n.is_finite() && n > 0.0 => Ok(ClockMode::Scaled(n)),
-                _ => Err(format!("invalid clock '{text}': expected real, manual or scaled:N with N > 0")),
+                _ => Err(format!(
+                    "invalid clock '{text}': expected real, manual or scaled:N with N > 0"
+                )),
             },
         }
     }
@@ -80,7 +82,10 @@ pub struct Clock {
 
 /// The wall time now, in milliseconds since the epoch.
 fn wall_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 impl Clock {
@@ -89,7 +94,13 @@ impl Clock {
     }
 
     pub fn starting_at(mode: ClockMode, start: SimTime) -> Clock {
-        Clock { state: Mutex::new(State { mode, base: start, anchor: Instant::now() }) }
+        Clock {
+            state: Mutex::new(State {
+                mode,
+                base: start,
+                anchor: Instant::now(),
+            }),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

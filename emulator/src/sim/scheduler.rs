@@ -49,7 +49,12 @@ pub struct Scheduler {
 impl Scheduler {
     pub fn schedule(&mut self, at: SimTime, partition: PartitionKey, event: Event) {
         self.next_seq += 1;
-        self.queue.push(Reverse(Scheduled { at, seq: self.next_seq, partition, event }));
+        self.queue.push(Reverse(Scheduled {
+            at,
+            seq: self.next_seq,
+            partition,
+            event,
+        }));
     }
 
     /// The time of the earliest pending event.

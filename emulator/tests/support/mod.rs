@@ -10,7 +10,10 @@ use std::sync::Mutex;
 pub const BOTOCORE_VERSION: &str = "1.43.11";
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("emulator/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("emulator/ has a parent")
+        .to_path_buf()
 }
 
 /// The unpacked sdist directory (`.../botocore-1.43.11`), downloading it on first use.
@@ -53,7 +56,10 @@ pub fn botocore_sdist() -> PathBuf {
 
 /// A protocol test vector file: `kind` is "input" or "output", `name` e.g. "query".
 pub fn protocol_vectors(kind: &str, name: &str) -> serde_json::Value {
-    let path = botocore_sdist().join("tests/unit/protocols").join(kind).join(format!("{name}.json"));
+    let path = botocore_sdist()
+        .join("tests/unit/protocols")
+        .join(kind)
+        .join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("vector file is JSON")
 }

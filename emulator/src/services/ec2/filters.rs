@@ -15,17 +15,8 @@ pub struct Filter {
 /// Reads `Filters`, refusing names outside `known` (tag filters are always known when `tagged`).
 pub fn parse(input: &Value, known: &[&str], tagged: bool) -> AwsResult<Vec<Filter>> {
     let mut out = Vec::new();
-    for f in input
-        .get("Filters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = f
-            .get("Name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+    for f in input.get("Filters").and_then(Value::as_array).into_iter().flatten() {
+        let name = f.get("Name").and_then(Value::as_str).unwrap_or_default().to_owned();
         let is_tag = name.starts_with("tag:") || name == "tag-key" || name == "tag-value";
         if !(known.contains(&name.as_str()) || (tagged && is_tag)) {
             return Err(invalid(format!("The filter '{name}' is invalid")));
@@ -33,11 +24,7 @@ pub fn parse(input: &Value, known: &[&str], tagged: bool) -> AwsResult<Vec<Filte
         let values = f
             .get("Values")
             .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
         out.push(Filter { name, values });
     }
@@ -46,17 +33,10 @@ pub fn parse(input: &Value, known: &[&str], tagged: bool) -> AwsResult<Vec<Filte
 
 /// Whether a resource passes every filter. `field(name)` gives the resource's values for a
 /// non-tag filter name.
-pub fn matches(
-    filters: &[Filter],
-    tags: &[(String, String)],
-    field: impl Fn(&str) -> Vec<String>,
-) -> bool {
+pub fn matches(filters: &[Filter], tags: &[(String, String)], field: impl Fn(&str) -> Vec<String>) -> bool {
     filters.iter().all(|f| {
         let have: Vec<String> = if let Some(key) = f.name.strip_prefix("tag:") {
-            tags.iter()
-                .filter(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-                .collect()
+            tags.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
         } else if f.name == "tag-key" {
             tags.iter().map(|(k, _)| k.clone()).collect()
         } else if f.name == "tag-value" {
@@ -64,9 +44,7 @@ pub fn matches(
         } else {
             field(&f.name)
         };
-        f.values
-            .iter()
-            .any(|want| have.iter().any(|h| glob(want, h)))
+        f.values.iter().any(|want| have.iter().any(|h| glob(want, h)))
     })
 }
 

@@ -11,8 +11,6 @@
 //! [`default_vpc_id`], [`allocate_private_ip`] and [`release_private_ip`].
 
 // `AwsError` is the project-wide error type (128 bytes); every handler returns it by value.
-#![allow(clippy::result_large_err)]
-
 mod filters;
 mod security_groups;
 mod subnets;
@@ -355,18 +353,12 @@ pub(crate) fn req<'a>(input: &'a Value, member: &str, wire_name: &str) -> AwsRes
 /// Whether `id` is `prefix` followed by 8 or 17 lower-case hex digits.
 pub(crate) fn well_formed(id: &str, prefix: &str) -> bool {
     id.strip_prefix(prefix).is_some_and(|rest| {
-        (rest.len() == 8 || rest.len() == 17)
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        (rest.len() == 8 || rest.len() == 17) && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
 pub(crate) fn vpc_not_found(id: &str) -> AwsError {
-    err(
-        "InvalidVpcID.NotFound",
-        format!("The vpc ID '{id}' does not exist"),
-    )
+    err("InvalidVpcID.NotFound", format!("The vpc ID '{id}' does not exist"))
 }
 
 pub(crate) fn subnet_not_found(id: &str) -> AwsError {
@@ -386,10 +378,7 @@ pub(crate) fn group_not_found(id: &str) -> AwsError {
 /// The VPC `id`, checking its form first (`InvalidVpcID.Malformed`, then `.NotFound`).
 pub(crate) fn find_vpc<'a>(st: &'a State, id: &str) -> AwsResult<&'a Vpc> {
     if !well_formed(id, "vpc-") {
-        return Err(err(
-            "InvalidVpcID.Malformed",
-            format!("Invalid id: \"{id}\""),
-        ));
+        return Err(err("InvalidVpcID.Malformed", format!("Invalid id: \"{id}\"")));
     }
     st.vpc(id).ok_or_else(|| vpc_not_found(id))
 }
@@ -400,25 +389,15 @@ pub(crate) fn tag_list(st: &State, id: &str) -> Value {
     if tags.is_empty() {
         return Value::Null;
     }
-    Value::Array(
-        tags.iter()
-            .map(|(k, v)| json!({"Key": k, "Value": v}))
-            .collect(),
-    )
+    Value::Array(tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
 }
 
 /// Pages `items` by `MaxResults` / `NextToken`, when `MaxResults` is given.
-pub(crate) fn page(
-    items: Vec<Value>,
-    input: &Value,
-    min: i64,
-    max: i64,
-) -> AwsResult<(Vec<Value>, Value)> {
+pub(crate) fn page(items: Vec<Value>, input: &Value, min: i64, max: i64) -> AwsResult<(Vec<Value>, Value)> {
     let token = input.get("NextToken").and_then(Value::as_str);
     let Some(limit) = input.get("MaxResults").and_then(Value::as_i64) else {
         if token.is_some_and(|t| !t.is_empty()) {
-            let (items, next) =
-                super::util::paginate(&items, token, usize::MAX, "InvalidParameterValue")?;
+            let (items, next) = super::util::paginate(&items, token, usize::MAX, "InvalidParameterValue")?;
             return Ok((items, next.map_or(Value::Null, Value::String)));
         }
         return Ok((items, Value::Null));

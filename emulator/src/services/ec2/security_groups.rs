@@ -5,9 +5,7 @@
 //! them by protocol and port range, in the order the ranges first appear.
 
 use super::filters::{self, s};
-use super::{
-    err, find_vpc, group_not_found, invalid, missing, tag_list, tags, well_formed, Cidr, State,
-};
+use super::{err, find_vpc, group_not_found, invalid, missing, tag_list, tags, well_formed, Cidr, State};
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, str_list};
 use crate::world::Ids;
@@ -107,15 +105,13 @@ fn normalize_protocol(p: &str) -> AwsResult<String> {
     })
 }
 
-fn ports(
-    protocol: &str,
-    from: Option<i64>,
-    to: Option<i64>,
-) -> AwsResult<(Option<i64>, Option<i64>)> {
+fn ports(protocol: &str, from: Option<i64>, to: Option<i64>) -> AwsResult<(Option<i64>, Option<i64>)> {
     match protocol {
         "tcp" | "udp" => {
             let (Some(f), Some(t)) = (from, to) else {
-                return Err(invalid("Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange"));
+                return Err(invalid(
+                    "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange",
+                ));
             };
             if !(0..=65535).contains(&f) || !(0..=65535).contains(&t) || f > t {
                 return Err(invalid(format!(
@@ -127,9 +123,7 @@ fn ports(
         "icmp" | "icmpv6" => {
             let (f, t) = (from.unwrap_or(-1), to.unwrap_or(-1));
             if !(-1..=255).contains(&f) || !(-1..=255).contains(&t) {
-                return Err(invalid(format!(
-                    "Invalid ICMP type/code: type {f}, code {t}"
-                )));
+                return Err(invalid(format!("Invalid ICMP type/code: type {f}, code {t}")));
             }
             Ok((Some(f), Some(t)))
         }
@@ -158,12 +152,7 @@ fn cidr6(text: &str) -> AwsResult<String> {
 }
 
 /// A group referenced by a rule: by id anywhere in the region, by name in `vpc_id`.
-fn referenced_group(
-    st: &State,
-    vpc_id: &str,
-    id: Option<&str>,
-    name: Option<&str>,
-) -> AwsResult<String> {
+fn referenced_group(st: &State, vpc_id: &str, id: Option<&str>, name: Option<&str>) -> AwsResult<String> {
     if let Some(id) = id {
         return super::security_group(st, id)
             .map(|g| g.id.clone())
@@ -185,12 +174,7 @@ fn opt_string(v: &Value, key: &str) -> Option<String> {
 }
 
 /// The rules `IpPermissions` (and, when `flat`, the old top-level members) ask for.
-fn wanted_rules(
-    st: &State,
-    group: &SecurityGroup,
-    input: &Value,
-    flat: bool,
-) -> AwsResult<Vec<Wanted>> {
+fn wanted_rules(st: &State, group: &SecurityGroup, input: &Value, flat: bool) -> AwsResult<Vec<Wanted>> {
     let mut out = Vec::new();
     for p in input
         .get("IpPermissions")
@@ -198,8 +182,7 @@ fn wanted_rules(
         .into_iter()
         .flatten()
     {
-        let protocol =
-            normalize_protocol(p.get("IpProtocol").and_then(Value::as_str).unwrap_or("-1"))?;
+        let protocol = normalize_protocol(p.get("IpProtocol").and_then(Value::as_str).unwrap_or("-1"))?;
         let (from, to) = ports(
             &protocol,
             p.get("FromPort").and_then(Value::as_i64),
@@ -214,21 +197,11 @@ fn wanted_rules(
                 description,
             })
         };
-        for r in p
-            .get("IpRanges")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for r in p.get("IpRanges").and_then(Value::as_array).into_iter().flatten() {
             let c = opt_string(r, "CidrIp").ok_or_else(|| missing("cidrIp"))?;
             push(Peer::Cidr4(cidr4(&c)?), opt_string(r, "Description"));
         }
-        for r in p
-            .get("Ipv6Ranges")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for r in p.get("Ipv6Ranges").and_then(Value::as_array).into_iter().flatten() {
             let c = opt_string(r, "CidrIpv6").ok_or_else(|| missing("cidrIpv6"))?;
             push(Peer::Cidr6(cidr6(&c)?), opt_string(r, "Description"));
         }
@@ -245,23 +218,12 @@ fn wanted_rules(
             }
             let group_id = referenced_group(st, &group.vpc_id, id.as_deref(), name.as_deref())?;
             let user_id = opt_string(r, "UserId").unwrap_or_else(|| st.account.clone());
-            push(
-                Peer::Group { group_id, user_id },
-                opt_string(r, "Description"),
-            );
+            push(Peer::Group { group_id, user_id }, opt_string(r, "Description"));
         }
-        for r in p
-            .get("PrefixListIds")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for r in p.get("PrefixListIds").and_then(Value::as_array).into_iter().flatten() {
             let id = opt_string(r, "PrefixListId").ok_or_else(|| missing("prefixListId"))?;
             if !id.starts_with("pl-") {
-                return Err(err(
-                    "InvalidPrefixListId.Malformed",
-                    format!("Invalid id: \"{id}\""),
-                ));
+                return Err(err("InvalidPrefixListId.Malformed", format!("Invalid id: \"{id}\"")));
             }
             push(Peer::PrefixList(id), opt_string(r, "Description"));
         }
@@ -271,8 +233,7 @@ fn wanted_rules(
         let from = input.get("FromPort").and_then(Value::as_i64);
         let to = input.get("ToPort").and_then(Value::as_i64);
         if let Some(c) = opt_string(input, "CidrIp") {
-            let protocol =
-                normalize_protocol(proto.as_deref().ok_or_else(|| missing("ipProtocol"))?)?;
+            let protocol = normalize_protocol(proto.as_deref().ok_or_else(|| missing("ipProtocol"))?)?;
             let (from, to) = ports(&protocol, from, to)?;
             out.push(Wanted {
                 protocol,
@@ -284,8 +245,7 @@ fn wanted_rules(
         }
         if let Some(name) = opt_string(input, "SourceSecurityGroupName") {
             let group_id = referenced_group(st, &group.vpc_id, None, Some(&name))?;
-            let user_id = opt_string(input, "SourceSecurityGroupOwnerId")
-                .unwrap_or_else(|| st.account.clone());
+            let user_id = opt_string(input, "SourceSecurityGroupOwnerId").unwrap_or_else(|| st.account.clone());
             let peer = Peer::Group { group_id, user_id };
             // Without a protocol, the old form grants full TCP, UDP and ICMP access.
             let specs = match proto {
@@ -361,15 +321,9 @@ fn rule_value(st: &State, g: &SecurityGroup, r: &Rule, egress: bool) -> Value {
         ("CidrIpv6", v6),
         ("PrefixListId", pl),
         ("ReferencedGroupInfo", referenced),
-        (
-            "Description",
-            r.description.as_ref().map_or(Value::Null, |d| json!(d)),
-        ),
+        ("Description", r.description.as_ref().map_or(Value::Null, |d| json!(d))),
         ("Tags", json!([])),
-        (
-            "SecurityGroupRuleArn",
-            json!(st.arn("security-group-rule", &r.id)),
-        ),
+        ("SecurityGroupRuleArn", json!(st.arn("security-group-rule", &r.id))),
     ])
 }
 
@@ -390,18 +344,9 @@ fn revoked_value(g: &SecurityGroup, r: &Rule, egress: bool) -> Value {
         ("ToPort", json!(r.to.unwrap_or(-1))),
         ("CidrIpv4", text(&r.peer, |p| matches!(p, Peer::Cidr4(_)))),
         ("CidrIpv6", text(&r.peer, |p| matches!(p, Peer::Cidr6(_)))),
-        (
-            "PrefixListId",
-            text(&r.peer, |p| matches!(p, Peer::PrefixList(_))),
-        ),
-        (
-            "ReferencedGroupId",
-            text(&r.peer, |p| matches!(p, Peer::Group { .. })),
-        ),
-        (
-            "Description",
-            r.description.as_ref().map_or(Value::Null, |d| json!(d)),
-        ),
+        ("PrefixListId", text(&r.peer, |p| matches!(p, Peer::PrefixList(_)))),
+        ("ReferencedGroupId", text(&r.peer, |p| matches!(p, Peer::Group { .. }))),
+        ("Description", r.description.as_ref().map_or(Value::Null, |d| json!(d))),
     ])
 }
 
@@ -434,14 +379,8 @@ fn permissions<'a>(
         let d = description.map_or(Value::Null, |d| json!(d));
         let (list, entry) = match peer {
             Peer::Cidr4(c) => ("IpRanges", obj([("CidrIp", json!(c)), ("Description", d)])),
-            Peer::Cidr6(c) => (
-                "Ipv6Ranges",
-                obj([("CidrIpv6", json!(c)), ("Description", d)]),
-            ),
-            Peer::PrefixList(p) => (
-                "PrefixListIds",
-                obj([("PrefixListId", json!(p)), ("Description", d)]),
-            ),
+            Peer::Cidr6(c) => ("Ipv6Ranges", obj([("CidrIpv6", json!(c)), ("Description", d)])),
+            Peer::PrefixList(p) => ("PrefixListIds", obj([("PrefixListId", json!(p)), ("Description", d)])),
             Peer::Group { group_id, user_id } => (
                 "UserIdGroupPairs",
                 obj([
@@ -459,15 +398,11 @@ fn permissions<'a>(
 }
 
 fn stored_permissions(rules: &[Rule]) -> Value {
-    permissions(rules.iter().map(|r| {
-        (
-            r.protocol.as_str(),
-            r.from,
-            r.to,
-            &r.peer,
-            r.description.as_deref(),
-        )
-    }))
+    permissions(
+        rules
+            .iter()
+            .map(|r| (r.protocol.as_str(), r.from, r.to, &r.peer, r.description.as_deref())),
+    )
 }
 
 fn group_value(st: &State, g: &SecurityGroup) -> Value {
@@ -574,13 +509,11 @@ fn group_field(st: &State, g: &SecurityGroup, name: &str) -> Vec<String> {
     rules
         .iter()
         .filter_map(|r| match (field, &r.peer) {
-            ("cidr", Peer::Cidr4(c))
-            | ("ipv6-cidr", Peer::Cidr6(c))
-            | ("prefix-list-id", Peer::PrefixList(c)) => Some(c.clone()),
-            ("group-id", Peer::Group { group_id, .. }) => Some(group_id.clone()),
-            ("group-name", Peer::Group { group_id, .. }) => {
-                super::security_group(st, group_id).map(|g| g.name.clone())
+            ("cidr", Peer::Cidr4(c)) | ("ipv6-cidr", Peer::Cidr6(c)) | ("prefix-list-id", Peer::PrefixList(c)) => {
+                Some(c.clone())
             }
+            ("group-id", Peer::Group { group_id, .. }) => Some(group_id.clone()),
+            ("group-name", Peer::Group { group_id, .. }) => super::security_group(st, group_id).map(|g| g.name.clone()),
             ("user-id", Peer::Group { user_id, .. }) => Some(user_id.clone()),
             ("from-port", _) => Some(r.from.unwrap_or(-1).to_string()),
             ("to-port", _) => Some(r.to.unwrap_or(-1).to_string()),
@@ -609,10 +542,7 @@ pub fn describe_security_groups(st: &mut State, _ids: &mut Ids, input: &Value) -
         .map(|g| group_value(st, g))
         .collect();
     let (page, next) = super::page(groups, input, 5, 1000)?;
-    Ok(obj([
-        ("SecurityGroups", Value::Array(page)),
-        ("NextToken", next),
-    ]))
+    Ok(obj([("SecurityGroups", Value::Array(page)), ("NextToken", next)]))
 }
 
 pub fn create_security_group(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<Value> {
@@ -635,16 +565,10 @@ pub fn create_security_group(st: &mut State, ids: &mut Ids, input: &Value) -> Aw
     }
     let vpc_id = match opt_string(input, "VpcId") {
         Some(id) => find_vpc(st, &id)?.id.clone(),
-        None if st.default_vpc_id.is_empty() => {
-            return Err(err("VPCIdNotSpecified", "No default VPC for this user"))
-        }
+        None if st.default_vpc_id.is_empty() => return Err(err("VPCIdNotSpecified", "No default VPC for this user")),
         None => st.default_vpc_id.clone(),
     };
-    if st
-        .security_groups
-        .iter()
-        .any(|g| g.vpc_id == vpc_id && g.name == name)
-    {
+    if st.security_groups.iter().any(|g| g.vpc_id == vpc_id && g.name == name) {
         return Err(err(
             "InvalidGroup.Duplicate",
             format!("The security group '{name}' already exists for VPC '{vpc_id}'"),
@@ -680,15 +604,12 @@ pub fn delete_security_group(st: &mut State, _ids: &mut Ids, input: &Value) -> A
             ),
         ));
     }
-    let referenced =
-        st.security_groups
+    let referenced = st.security_groups.iter().filter(|g| g.id != group.id).any(|g| {
+        g.ingress
             .iter()
-            .filter(|g| g.id != group.id)
-            .any(|g| {
-                g.ingress.iter().chain(&g.egress).any(
-                    |r| matches!(&r.peer, Peer::Group { group_id, .. } if *group_id == group.id),
-                )
-            });
+            .chain(&g.egress)
+            .any(|r| matches!(&r.peer, Peer::Group { group_id, .. } if *group_id == group.id))
+    });
     if referenced {
         return Err(err(
             "DependencyViolation",
@@ -708,9 +629,9 @@ fn authorize(st: &mut State, ids: &mut Ids, input: &Value, egress: bool) -> AwsR
     }
     let existing = group.rules(egress);
     for (i, w) in wanted.iter().enumerate() {
-        let in_request = wanted[..i].iter().any(|o| {
-            o.protocol == w.protocol && o.from == w.from && o.to == w.to && o.peer == w.peer
-        });
+        let in_request = wanted[..i]
+            .iter()
+            .any(|o| o.protocol == w.protocol && o.from == w.from && o.to == w.to && o.peer == w.peer);
         if in_request || existing.iter().any(|r| r.same(w)) {
             return Err(err(
                 "InvalidPermission.Duplicate",
@@ -729,18 +650,13 @@ fn authorize(st: &mut State, ids: &mut Ids, input: &Value, egress: bool) -> AwsR
             description: w.description,
         })
         .collect();
-    let g = st
-        .group_mut(&group.id)
-        .ok_or_else(|| group_not_found(&group.id))?;
+    let g = st.group_mut(&group.id).ok_or_else(|| group_not_found(&group.id))?;
     if egress {
         g.egress.extend(new_rules.iter().cloned());
     } else {
         g.ingress.extend(new_rules.iter().cloned());
     }
-    let out: Vec<Value> = new_rules
-        .iter()
-        .map(|r| rule_value(st, &group, r, egress))
-        .collect();
+    let out: Vec<Value> = new_rules.iter().map(|r| rule_value(st, &group, r, egress)).collect();
     Ok(json!({ "Return": true, "SecurityGroupRules": out }))
 }
 
@@ -798,15 +714,11 @@ fn revoke(st: &mut State, input: &Value, egress: bool) -> AwsResult<Value> {
     let unknown_value = if unknown.is_empty() {
         Value::Null
     } else {
-        permissions(unknown.iter().map(|w| {
-            (
-                w.protocol.as_str(),
-                w.from,
-                w.to,
-                &w.peer,
-                w.description.as_deref(),
-            )
-        }))
+        permissions(
+            unknown
+                .iter()
+                .map(|w| (w.protocol.as_str(), w.from, w.to, &w.peer, w.description.as_deref())),
+        )
     };
     Ok(obj([
         ("Return", json!(true)),
@@ -823,11 +735,7 @@ pub fn revoke_egress(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult
     revoke(st, input, true)
 }
 
-pub fn describe_security_group_rules(
-    st: &mut State,
-    _ids: &mut Ids,
-    input: &Value,
-) -> AwsResult<Value> {
+pub fn describe_security_group_rules(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
     let ids = str_list(input, "SecurityGroupRuleIds");
     let all = || {
         st.security_groups
@@ -863,8 +771,5 @@ pub fn describe_security_group_rules(
         }
     }
     let (page, next) = super::page(out, input, 5, 1000)?;
-    Ok(obj([
-        ("SecurityGroupRules", Value::Array(page)),
-        ("NextToken", next),
-    ]))
+    Ok(obj([("SecurityGroupRules", Value::Array(page)), ("NextToken", next)]))
 }

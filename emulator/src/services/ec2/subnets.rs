@@ -2,10 +2,7 @@
 
 use super::filters::{self, b, s};
 use super::vpcs::parse_block;
-use super::{
-    err, find_vpc, invalid, missing, req, subnet_not_found, tag_list, tags, well_formed, State,
-    Subnet,
-};
+use super::{err, find_vpc, invalid, missing, req, subnet_not_found, tag_list, tags, well_formed, State, Subnet};
 use crate::protocol::AwsResult;
 use crate::services::util::{obj, str_list};
 use crate::world::Ids;
@@ -31,18 +28,12 @@ fn subnet_value(st: &State, sn: &Subnet) -> Value {
                 "EnableResourceNameDnsAAAARecord": false,
             }),
         ),
-        (
-            "BlockPublicAccessStates",
-            json!({"InternetGatewayBlockMode": "off"}),
-        ),
+        ("BlockPublicAccessStates", json!({"InternetGatewayBlockMode": "off"})),
         ("SubnetId", json!(sn.id)),
         ("State", json!("available")),
         ("VpcId", json!(sn.vpc_id)),
         ("CidrBlock", json!(sn.cidr_block())),
-        (
-            "AvailableIpAddressCount",
-            json!(sn.available_ip_address_count()),
-        ),
+        ("AvailableIpAddressCount", json!(sn.available_ip_address_count())),
         ("AvailabilityZone", json!(sn.availability_zone)),
         ("DefaultForAz", json!(sn.default_for_az)),
         ("MapPublicIpOnLaunch", json!(sn.map_public_ip_on_launch)),
@@ -52,10 +43,7 @@ fn subnet_value(st: &State, sn: &Subnet) -> Value {
 /// The subnet `id`, checking its form first.
 fn find_subnet<'a>(st: &'a State, id: &str) -> AwsResult<&'a Subnet> {
     if !well_formed(id, "subnet-") {
-        return Err(err(
-            "InvalidSubnetID.Malformed",
-            format!("Invalid id: \"{id}\""),
-        ));
+        return Err(err("InvalidSubnetID.Malformed", format!("Invalid id: \"{id}\"")));
     }
     super::subnet(st, id).ok_or_else(|| subnet_not_found(id))
 }
@@ -122,10 +110,7 @@ pub fn create_subnet(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<
     };
     let cidr = parse_block(text, "InvalidSubnet.Range")?;
     if !vpc.cidr.contains(cidr) {
-        return Err(err(
-            "InvalidSubnet.Range",
-            format!("The CIDR '{text}' is invalid."),
-        ));
+        return Err(err("InvalidSubnet.Range", format!("The CIDR '{text}' is invalid.")));
     }
     if st
         .subnets
@@ -137,13 +122,7 @@ pub fn create_subnet(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<
             format!("The CIDR '{text}' conflicts with another subnet"),
         ));
     }
-    let names = || {
-        st.zones
-            .iter()
-            .map(|z| z.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let names = || st.zones.iter().map(|z| z.name.as_str()).collect::<Vec<_>>().join(", ");
     let zone = match (
         input.get("AvailabilityZone").and_then(Value::as_str),
         input.get("AvailabilityZoneId").and_then(Value::as_str),

@@ -2,9 +2,7 @@
 //! `TagSpecifications` of the Create* calls.
 
 use super::filters::{self, s};
-use super::{
-    err, group_not_found, invalid, missing, subnet_not_found, vpc_not_found, well_formed, State,
-};
+use super::{err, group_not_found, invalid, missing, subnet_not_found, vpc_not_found, well_formed, State};
 use crate::protocol::AwsResult;
 use crate::world::Ids;
 use serde_json::{json, Value};
@@ -40,9 +38,7 @@ fn parse_tags(list: Option<&Value>) -> AwsResult<Vec<(String, String)>> {
             )));
         }
         if key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(invalid(
-                "Tag keys starting with 'aws:' are reserved for internal use",
-            ));
+            return Err(invalid("Tag keys starting with 'aws:' are reserved for internal use"));
         }
         let value = t.get("Value").and_then(Value::as_str).unwrap_or_default();
         if value.len() > 256 {
@@ -85,10 +81,7 @@ pub fn from_specifications(input: &Value, resource_type: &str) -> AwsResult<Vec<
         .into_iter()
         .flatten()
     {
-        let rt = spec
-            .get("ResourceType")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let rt = spec.get("ResourceType").and_then(Value::as_str).unwrap_or_default();
         if rt != resource_type {
             return Err(invalid(format!(
                 "'{rt}' is not a valid taggable resource type for this operation."
@@ -139,28 +132,24 @@ pub fn delete_tags(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<V
         resource_type(st, id)?;
     }
     // Without Tags every tag goes; a tag with a Value is only deleted when the value matches.
-    let wanted: Option<Vec<(String, Option<String>)>> =
-        input.get("Tags").and_then(Value::as_array).map(|a| {
-            a.iter()
-                .filter_map(|t| {
-                    let key = t.get("Key").and_then(Value::as_str)?;
-                    Some((
-                        key.to_owned(),
-                        t.get("Value").and_then(Value::as_str).map(str::to_owned),
-                    ))
-                })
-                .collect()
-        });
+    let wanted: Option<Vec<(String, Option<String>)>> = input.get("Tags").and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(|t| {
+                let key = t.get("Key").and_then(Value::as_str)?;
+                Some((
+                    key.to_owned(),
+                    t.get("Value").and_then(Value::as_str).map(str::to_owned),
+                ))
+            })
+            .collect()
+    });
     for id in &resources {
         let Some(list) = st.tags.get_mut(id) else {
             continue;
         };
         match &wanted {
             None => list.clear(),
-            Some(w) => list.retain(|(k, v)| {
-                !w.iter()
-                    .any(|(wk, wv)| wk == k && wv.as_ref().is_none_or(|wv| wv == v))
-            }),
+            Some(w) => list.retain(|(k, v)| !w.iter().any(|(wk, wv)| wk == k && wv.as_ref().is_none_or(|wv| wv == v))),
         }
         if list.is_empty() {
             st.tags.remove(id);
@@ -170,11 +159,7 @@ pub fn delete_tags(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<V
 }
 
 pub fn describe_tags(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let filters = filters::parse(
-        input,
-        &["resource-id", "resource-type", "key", "value"],
-        true,
-    )?;
+    let filters = filters::parse(input, &["resource-id", "resource-type", "key", "value"], true)?;
     let mut out = Vec::new();
     for (id, tags) in &st.tags {
         let Ok(rt) = resource_type(st, id) else {

@@ -23,8 +23,7 @@ fn call_in(w: &mut World, region: &str, op: &str, input: Value) -> AwsResult<Val
     let model = Service::Ec2.model();
     let operation = model.operation(op).expect("operation in model");
     match operation.output {
-        Some(shape) => conforms(&model, shape, &out, op)
-            .unwrap_or_else(|e| panic!("{op} output: {e}\n{out:#}")),
+        Some(shape) => conforms(&model, shape, &out, op).unwrap_or_else(|e| panic!("{op} output: {e}\n{out:#}")),
         None => assert_eq!(out, json!({}), "{op} has no output shape"),
     }
     Ok(out)
@@ -113,9 +112,7 @@ fn state(w: &World) -> &State {
 }
 
 fn state_mut(w: &mut World) -> &mut State {
-    &mut w
-        .region_mut(&crate::world::PartitionKey::new(ACCT, "us-east-1"))
-        .ec2
+    &mut w.region_mut(&crate::world::PartitionKey::new(ACCT, "us-east-1")).ec2
 }
 
 fn is_id(id: &str, prefix: &str) -> bool {
@@ -152,10 +149,7 @@ fn a_new_region_has_the_default_vpc_subnets_and_group() {
     assert_eq!(vpc["InstanceTenancy"], "default");
     assert_eq!(vpc["OwnerId"], ACCT);
     assert!(vpc["DhcpOptionsId"].as_str().unwrap().starts_with("dopt-"));
-    assert_eq!(
-        vpc["CidrBlockAssociationSet"][0]["CidrBlock"],
-        "172.31.0.0/16"
-    );
+    assert_eq!(vpc["CidrBlockAssociationSet"][0]["CidrBlock"], "172.31.0.0/16");
     assert_eq!(
         vpc["CidrBlockAssociationSet"][0]["CidrBlockState"]["State"],
         "associated"
@@ -164,10 +158,7 @@ fn a_new_region_has_the_default_vpc_subnets_and_group() {
 
     let sn = subnets(&mut w, json!({}));
     assert_eq!(sn.len(), 6);
-    let cidrs: Vec<&str> = sn
-        .iter()
-        .map(|s| s["CidrBlock"].as_str().unwrap())
-        .collect();
+    let cidrs: Vec<&str> = sn.iter().map(|s| s["CidrBlock"].as_str().unwrap()).collect();
     assert_eq!(
         cidrs,
         [
@@ -179,10 +170,7 @@ fn a_new_region_has_the_default_vpc_subnets_and_group() {
             "172.31.80.0/20"
         ]
     );
-    let zones: Vec<&str> = sn
-        .iter()
-        .map(|s| s["AvailabilityZone"].as_str().unwrap())
-        .collect();
+    let zones: Vec<&str> = sn.iter().map(|s| s["AvailabilityZone"].as_str().unwrap()).collect();
     assert_eq!(
         zones,
         [
@@ -200,10 +188,7 @@ fn a_new_region_has_the_default_vpc_subnets_and_group() {
         assert_eq!(s["MapPublicIpOnLaunch"], true);
         assert_eq!(s["AvailableIpAddressCount"], 4091);
         assert_eq!(s["State"], "available");
-        assert!(s["AvailabilityZoneId"]
-            .as_str()
-            .unwrap()
-            .starts_with("use1-az"));
+        assert!(s["AvailabilityZoneId"].as_str().unwrap().starts_with("use1-az"));
         assert!(is_id(s["SubnetId"].as_str().unwrap(), "subnet-"));
         assert_eq!(
             s["SubnetArn"],
@@ -285,8 +270,7 @@ fn describe_availability_zones_with_names_ids_and_filters() {
     assert_eq!(all.len(), 6);
     assert_eq!(all[0]["State"], "available");
     assert_eq!(all[0]["RegionName"], "us-east-1");
-    let ids: std::collections::BTreeSet<&str> =
-        all.iter().map(|z| z["ZoneId"].as_str().unwrap()).collect();
+    let ids: std::collections::BTreeSet<&str> = all.iter().map(|z| z["ZoneId"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 6);
     assert!(ids.iter().all(|i| i.starts_with("use1-az")));
 
@@ -297,16 +281,8 @@ fn describe_availability_zones_with_names_ids_and_filters() {
     )
     .unwrap();
     assert_eq!(one["AvailabilityZones"].as_array().unwrap().len(), 1);
-    let zid = one["AvailabilityZones"][0]["ZoneId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let by_id = call(
-        &mut w,
-        "DescribeAvailabilityZones",
-        json!({"ZoneIds": [zid]}),
-    )
-    .unwrap();
+    let zid = one["AvailabilityZones"][0]["ZoneId"].as_str().unwrap().to_owned();
+    let by_id = call(&mut w, "DescribeAvailabilityZones", json!({"ZoneIds": [zid]})).unwrap();
     assert_eq!(by_id["AvailabilityZones"][0]["ZoneName"], "us-east-1c");
 
     let f = |name: &str, v: &str| json!({"Filters": [{"Name": name, "Values": [v]}]});
@@ -330,10 +306,7 @@ fn describe_availability_zones_with_names_ids_and_filters() {
     ));
     assert_eq!(
         (e.code.as_str(), e.message.as_str()),
-        (
-            "InvalidParameterValue",
-            "Invalid availability zone: [us-east-1z]"
-        )
+        ("InvalidParameterValue", "Invalid availability zone: [us-east-1z]")
     );
     assert_eq!(
         code(call(
@@ -358,12 +331,7 @@ fn describe_regions_lists_a_fixed_set() {
         .map(|r| r["RegionName"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"us-east-1") && names.contains(&"eu-west-1"));
-    let one = call(
-        &mut w,
-        "DescribeRegions",
-        json!({"RegionNames": ["eu-west-1"]}),
-    )
-    .unwrap();
+    let one = call(&mut w, "DescribeRegions", json!({"RegionNames": ["eu-west-1"]})).unwrap();
     assert_eq!(
         one["Regions"],
         json!([{"RegionName": "eu-west-1", "Endpoint": "ec2.eu-west-1.amazonaws.com", "OptInStatus": "opt-in-not-required"}])
@@ -382,21 +350,13 @@ fn describe_regions_lists_a_fixed_set() {
 #[test]
 fn create_vpc_checks_the_cidr() {
     let mut w = world();
-    let e = err_of(call(
-        &mut w,
-        "CreateVpc",
-        json!({"CidrBlock": "10.0.0.0/8"}),
-    ));
+    let e = err_of(call(&mut w, "CreateVpc", json!({"CidrBlock": "10.0.0.0/8"})));
     assert_eq!(
         (e.code.as_str(), e.message.as_str()),
         ("InvalidVpc.Range", "The CIDR '10.0.0.0/8' is invalid.")
     );
     assert_eq!(
-        code(call(
-            &mut w,
-            "CreateVpc",
-            json!({"CidrBlock": "10.0.0.0/29"})
-        )),
+        code(call(&mut w, "CreateVpc", json!({"CidrBlock": "10.0.0.0/29"}))),
         "InvalidVpc.Range"
     );
     for bad in [
@@ -411,15 +371,10 @@ fn create_vpc_checks_the_cidr() {
         assert_eq!(e.code, "InvalidParameterValue", "{bad}");
         assert_eq!(
             e.message,
-            format!(
-                "Value ({bad}) for parameter cidrBlock is invalid. This is not a valid CIDR block."
-            )
+            format!("Value ({bad}) for parameter cidrBlock is invalid. This is not a valid CIDR block.")
         );
     }
-    assert_eq!(
-        code(call(&mut w, "CreateVpc", json!({}))),
-        "MissingParameter"
-    );
+    assert_eq!(code(call(&mut w, "CreateVpc", json!({}))), "MissingParameter");
     // Nothing was created by the failures.
     assert_eq!(vpcs(&mut w, json!({})).len(), 1);
     for ok in ["10.0.0.0/16", "192.168.0.0/28"] {
@@ -447,22 +402,12 @@ fn create_vpc_returns_a_pending_vpc_with_tags_and_a_default_group() {
     let described = vpcs(&mut w, json!({"VpcIds": [id]}));
     assert_eq!(described.len(), 1);
     assert_eq!(described[0]["State"], "available");
-    assert_eq!(
-        described[0]["Tags"],
-        json!([{"Key": "Name", "Value": "app"}])
-    );
-    let g = groups(
-        &mut w,
-        json!({"Filters": [{"Name": "vpc-id", "Values": [id]}]}),
-    );
+    assert_eq!(described[0]["Tags"], json!([{"Key": "Name", "Value": "app"}]));
+    let g = groups(&mut w, json!({"Filters": [{"Name": "vpc-id", "Values": [id]}]}));
     assert_eq!(g.len(), 1);
     assert_eq!(g[0]["GroupName"], "default");
     // A VPC made by CreateVpc has no subnets.
-    assert!(subnets(
-        &mut w,
-        json!({"Filters": [{"Name": "vpc-id", "Values": [id]}]})
-    )
-    .is_empty());
+    assert!(subnets(&mut w, json!({"Filters": [{"Name": "vpc-id", "Values": [id]}]})).is_empty());
     // The tag specification's resource type must fit.
     let e = err_of(call(
         &mut w,
@@ -504,19 +449,10 @@ fn describe_vpcs_ids_and_filters() {
         [a.as_str(), b.as_str()]
     );
     assert_eq!(ids(vpcs(&mut w, f("vpc-id", &[&a]))), [a.as_str()]);
-    assert_eq!(
-        ids(vpcs(&mut w, f("isDefault", &["true"]))),
-        [default.as_str()]
-    );
-    assert_eq!(
-        ids(vpcs(&mut w, f("is-default", &["false"]))),
-        [a.as_str(), b.as_str()]
-    );
+    assert_eq!(ids(vpcs(&mut w, f("isDefault", &["true"]))), [default.as_str()]);
+    assert_eq!(ids(vpcs(&mut w, f("is-default", &["false"]))), [a.as_str(), b.as_str()]);
     assert_eq!(ids(vpcs(&mut w, f("cidr", &["10.1.0.0/16"]))), [b.as_str()]);
-    assert_eq!(
-        ids(vpcs(&mut w, f("cidr-block", &["10.*"]))),
-        [a.as_str(), b.as_str()]
-    );
+    assert_eq!(ids(vpcs(&mut w, f("cidr-block", &["10.*"]))), [a.as_str(), b.as_str()]);
     assert_eq!(ids(vpcs(&mut w, f("state", &["available"]))).len(), 3);
     assert_eq!(ids(vpcs(&mut w, f("tag:env", &["prod"]))), [a.as_str()]);
     assert!(ids(vpcs(&mut w, f("tag:env", &["dev"]))).is_empty());
@@ -524,7 +460,8 @@ fn describe_vpcs_ids_and_filters() {
     assert_eq!(ids(vpcs(&mut w, f("tag-value", &["pr?d"]))), [a.as_str()]);
     // Several values are OR'ed, several filters AND'ed.
     assert_eq!(ids(vpcs(&mut w, f("vpc-id", &[&a, &b]))).len(), 2);
-    let both = json!({"Filters": [{"Name": "is-default", "Values": ["false"]}, {"Name": "cidr", "Values": ["10.0.0.0/16"]}]});
+    let both =
+        json!({"Filters": [{"Name": "is-default", "Values": ["false"]}, {"Name": "cidr", "Values": ["10.0.0.0/16"]}]});
     assert_eq!(ids(vpcs(&mut w, both)), [a.as_str()]);
 
     let e = err_of(call(
@@ -559,12 +496,7 @@ fn describe_vpcs_pages() {
     let p1 = call(&mut w, "DescribeVpcs", json!({"MaxResults": 5})).unwrap();
     assert_eq!(p1["Vpcs"].as_array().unwrap().len(), 5);
     let token = p1["NextToken"].as_str().unwrap().to_owned();
-    let p2 = call(
-        &mut w,
-        "DescribeVpcs",
-        json!({"MaxResults": 5, "NextToken": token}),
-    )
-    .unwrap();
+    let p2 = call(&mut w, "DescribeVpcs", json!({"MaxResults": 5, "NextToken": token})).unwrap();
     assert_eq!(p2["Vpcs"].as_array().unwrap().len(), 2);
     assert!(p2.get("NextToken").is_none());
     assert_eq!(
@@ -595,9 +527,7 @@ fn delete_vpc_refuses_while_dependencies_exist_and_takes_the_default_group_along
         "the web group remains"
     );
     call(&mut w, "DeleteSecurityGroup", json!({"GroupId": sg})).unwrap();
-    let default_sg = default_security_group_id(state(&w), &vpc)
-        .unwrap()
-        .to_owned();
+    let default_sg = default_security_group_id(state(&w), &vpc).unwrap().to_owned();
     call(&mut w, "DeleteVpc", json!({"VpcId": vpc})).unwrap();
     assert_eq!(
         code(call(&mut w, "DescribeVpcs", json!({"VpcIds": [vpc]}))),
@@ -615,10 +545,7 @@ fn delete_vpc_refuses_while_dependencies_exist_and_takes_the_default_group_along
         code(call(&mut w, "DeleteVpc", json!({"VpcId": vpc}))),
         "InvalidVpcID.NotFound"
     );
-    assert_eq!(
-        code(call(&mut w, "DeleteVpc", json!({}))),
-        "MissingParameter"
-    );
+    assert_eq!(code(call(&mut w, "DeleteVpc", json!({}))), "MissingParameter");
 }
 
 #[test]
@@ -643,32 +570,20 @@ fn deleting_the_default_vpc_leaves_no_default() {
 fn vpc_attributes_round_trip() {
     let mut w = world();
     let vpc = create_vpc(&mut w, "10.0.0.0/16");
-    let get = |w: &mut World, attr: &str| {
-        call(
-            w,
-            "DescribeVpcAttribute",
-            json!({"VpcId": vpc, "Attribute": attr}),
-        )
-        .unwrap()
-    };
+    let get =
+        |w: &mut World, attr: &str| call(w, "DescribeVpcAttribute", json!({"VpcId": vpc, "Attribute": attr})).unwrap();
     assert_eq!(
         get(&mut w, "enableDnsHostnames"),
         json!({"VpcId": vpc, "EnableDnsHostnames": {"Value": false}})
     );
-    assert_eq!(
-        get(&mut w, "enableDnsSupport")["EnableDnsSupport"]["Value"],
-        true
-    );
+    assert_eq!(get(&mut w, "enableDnsSupport")["EnableDnsSupport"]["Value"], true);
     call(
         &mut w,
         "ModifyVpcAttribute",
         json!({"VpcId": vpc, "EnableDnsHostnames": {"Value": true}}),
     )
     .unwrap();
-    assert_eq!(
-        get(&mut w, "enableDnsHostnames")["EnableDnsHostnames"]["Value"],
-        true
-    );
+    assert_eq!(get(&mut w, "enableDnsHostnames")["EnableDnsHostnames"]["Value"], true);
     let both = json!({"VpcId": vpc, "EnableDnsHostnames": {"Value": true}, "EnableDnsSupport": {"Value": true}});
     assert_eq!(
         code(call(&mut w, "ModifyVpcAttribute", both)),
@@ -698,11 +613,7 @@ fn vpc_attributes_round_trip() {
 fn create_subnet_checks_vpc_range_overlap_and_size() {
     let mut w = world();
     let vpc = create_vpc(&mut w, "10.0.0.0/16");
-    let e = err_of(create_subnet(
-        &mut w,
-        "vpc-0123456789abcdef0",
-        "10.0.0.0/24",
-    ));
+    let e = err_of(create_subnet(&mut w, "vpc-0123456789abcdef0", "10.0.0.0/24"));
     assert_eq!(
         (e.code.as_str(), e.message.as_str()),
         (
@@ -715,14 +626,8 @@ fn create_subnet_checks_vpc_range_overlap_and_size() {
         (e.code.as_str(), e.message.as_str()),
         ("InvalidSubnet.Range", "The CIDR '10.1.0.0/24' is invalid.")
     );
-    assert_eq!(
-        code(create_subnet(&mut w, &vpc, "10.0.0.0/29")),
-        "InvalidSubnet.Range"
-    );
-    assert_eq!(
-        code(create_subnet(&mut w, &vpc, "10.0.0.0/15")),
-        "InvalidSubnet.Range"
-    );
+    assert_eq!(code(create_subnet(&mut w, &vpc, "10.0.0.0/29")), "InvalidSubnet.Range");
+    assert_eq!(code(create_subnet(&mut w, &vpc, "10.0.0.0/15")), "InvalidSubnet.Range");
     assert_eq!(
         code(create_subnet(&mut w, &vpc, "10.0.0.1/24")),
         "InvalidParameterValue"
@@ -737,10 +642,7 @@ fn create_subnet_checks_vpc_range_overlap_and_size() {
     assert!(is_id(sn["SubnetId"].as_str().unwrap(), "subnet-"));
     assert_eq!(sn["VpcId"], vpc.as_str());
     assert_eq!(sn["AvailableIpAddressCount"], 251);
-    assert_eq!(
-        sn["AvailabilityZone"], "us-east-1a",
-        "defaults to the first zone"
-    );
+    assert_eq!(sn["AvailabilityZone"], "us-east-1a", "defaults to the first zone");
     assert_eq!(sn["DefaultForAz"], false);
     assert_eq!(sn["MapPublicIpOnLaunch"], false);
 
@@ -782,10 +684,7 @@ fn create_subnet_picks_the_zone_by_name_or_id() {
     )
     .unwrap();
     assert_eq!(out["Subnet"]["AvailabilityZone"], "us-east-1d");
-    let zid = out["Subnet"]["AvailabilityZoneId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let zid = out["Subnet"]["AvailabilityZoneId"].as_str().unwrap().to_owned();
     let zones = call(
         &mut w,
         "DescribeAvailabilityZones",
@@ -806,11 +705,7 @@ fn create_subnet_picks_the_zone_by_name_or_id() {
         json!({"VpcId": vpc, "CidrBlock": "10.0.3.0/24", "AvailabilityZone": "us-east-1z"}),
     ));
     assert_eq!(e.code, "InvalidParameterValue");
-    assert!(
-        e.message.contains("us-east-1a, us-east-1b"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("us-east-1a, us-east-1b"), "{}", e.message);
 }
 
 #[test]
@@ -833,46 +728,19 @@ fn describe_subnets_ids_and_filters() {
             .collect::<Vec<_>>()
     };
     let f = |name: &str, vals: &[&str]| json!({"Filters": [{"Name": name, "Values": vals}]});
-    assert_eq!(
-        ids(subnets(&mut w, json!({"SubnetIds": [mine]}))),
-        [mine.as_str()]
-    );
-    assert_eq!(
-        ids(subnets(&mut w, f("subnet-id", &[&mine]))),
-        [mine.as_str()]
-    );
+    assert_eq!(ids(subnets(&mut w, json!({"SubnetIds": [mine]}))), [mine.as_str()]);
+    assert_eq!(ids(subnets(&mut w, f("subnet-id", &[&mine]))), [mine.as_str()]);
     assert_eq!(ids(subnets(&mut w, f("vpc-id", &[&vpc]))), [mine.as_str()]);
-    assert_eq!(
-        ids(subnets(&mut w, f("default-for-az", &["true"]))).len(),
-        6
-    );
-    assert_eq!(
-        ids(subnets(&mut w, f("defaultForAz", &["false"]))),
-        [mine.as_str()]
-    );
-    assert_eq!(
-        ids(subnets(&mut w, f("availability-zone", &["us-east-1b"]))).len(),
-        2
-    );
-    assert_eq!(
-        ids(subnets(&mut w, f("availabilityZone", &["us-east-1a"]))).len(),
-        1
-    );
-    assert_eq!(
-        ids(subnets(&mut w, f("cidr-block", &["10.0.5.0/24"]))),
-        [mine.as_str()]
-    );
+    assert_eq!(ids(subnets(&mut w, f("default-for-az", &["true"]))).len(), 6);
+    assert_eq!(ids(subnets(&mut w, f("defaultForAz", &["false"]))), [mine.as_str()]);
+    assert_eq!(ids(subnets(&mut w, f("availability-zone", &["us-east-1b"]))).len(), 2);
+    assert_eq!(ids(subnets(&mut w, f("availabilityZone", &["us-east-1a"]))).len(), 1);
+    assert_eq!(ids(subnets(&mut w, f("cidr-block", &["10.0.5.0/24"]))), [mine.as_str()]);
     assert_eq!(ids(subnets(&mut w, f("cidrBlock", &["172.31.*"]))).len(), 6);
     assert_eq!(ids(subnets(&mut w, f("state", &["available"]))).len(), 7);
-    assert_eq!(
-        ids(subnets(&mut w, f("tag:tier", &["private"]))),
-        [mine.as_str()]
-    );
+    assert_eq!(ids(subnets(&mut w, f("tag:tier", &["private"]))), [mine.as_str()]);
     let tagged = subnets(&mut w, json!({"SubnetIds": [mine]}));
-    assert_eq!(
-        tagged[0]["Tags"],
-        json!([{"Key": "tier", "Value": "private"}])
-    );
+    assert_eq!(tagged[0]["Tags"], json!([{"Key": "tier", "Value": "private"}]));
     let e = err_of(call(
         &mut w,
         "DescribeSubnets",
@@ -903,11 +771,7 @@ fn delete_subnet_and_its_errors() {
     let e = err_of(call(&mut w, "DeleteSubnet", json!({"SubnetId": id})));
     assert_eq!(e.code, "InvalidSubnetID.NotFound");
     assert_eq!(
-        code(call(
-            &mut w,
-            "DeleteSubnet",
-            json!({"SubnetId": "subnet-nope"})
-        )),
+        code(call(&mut w, "DeleteSubnet", json!({"SubnetId": "subnet-nope"}))),
         "InvalidSubnetID.Malformed"
     );
     // The CIDR is free again.
@@ -968,11 +832,7 @@ fn typed_lookups_for_other_services() {
     let first = default_subnet_ids(st)[0].clone();
     let sn = subnet(st, &first).unwrap();
     assert_eq!(
-        (
-            sn.vpc_id.as_str(),
-            sn.availability_zone.as_str(),
-            sn.cidr_block()
-        ),
+        (sn.vpc_id.as_str(), sn.availability_zone.as_str(), sn.cidr_block()),
         (default.as_str(), "us-east-1a", "172.31.0.0/20".to_owned())
     );
     let sg = default_security_group_id(st, &default).unwrap().to_owned();
@@ -986,10 +846,7 @@ fn typed_lookups_for_other_services() {
 #[test]
 fn create_security_group_defaults_to_the_default_vpc_and_refuses_duplicates() {
     let mut w = world();
-    let default = vpcs(&mut w, json!({}))[0]["VpcId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let default = vpcs(&mut w, json!({}))[0]["VpcId"].as_str().unwrap().to_owned();
     let out = call(
         &mut w,
         "CreateSecurityGroup",
@@ -1037,23 +894,13 @@ fn create_security_group_defaults_to_the_default_vpc_and_refuses_duplicates() {
         json!({"GroupName": "sg-web", "Description": "d"}),
     ));
     assert_eq!(e.code, "InvalidParameterValue");
-    assert!(e
-        .message
-        .contains("Group names may not be in the format sg-*"));
+    assert!(e.message.contains("Group names may not be in the format sg-*"));
     assert_eq!(
-        code(call(
-            &mut w,
-            "CreateSecurityGroup",
-            json!({"GroupName": "x"})
-        )),
+        code(call(&mut w, "CreateSecurityGroup", json!({"GroupName": "x"}))),
         "MissingParameter"
     );
     assert_eq!(
-        code(call(
-            &mut w,
-            "CreateSecurityGroup",
-            json!({"Description": "x"})
-        )),
+        code(call(&mut w, "CreateSecurityGroup", json!({"Description": "x"}))),
         "MissingParameter"
     );
     assert_eq!(
@@ -1088,33 +935,17 @@ fn describe_security_groups_ids_names_and_filters() {
     };
     let f = |name: &str, vals: &[&str]| json!({"Filters": [{"Name": name, "Values": vals}]});
     assert_eq!(ids(groups(&mut w, json!({}))).len(), 4);
-    assert_eq!(
-        ids(groups(&mut w, json!({"GroupIds": [db.as_str()]}))),
-        [db.as_str()]
-    );
-    assert_eq!(
-        ids(groups(&mut w, json!({"GroupNames": ["web"]}))),
-        [web.as_str()]
-    );
-    let e = err_of(call(
-        &mut w,
-        "DescribeSecurityGroups",
-        json!({"GroupNames": ["db"]}),
-    ));
-    assert_eq!(
-        e.code, "InvalidGroup.NotFound",
-        "names only resolve in the default VPC"
-    );
+    assert_eq!(ids(groups(&mut w, json!({"GroupIds": [db.as_str()]}))), [db.as_str()]);
+    assert_eq!(ids(groups(&mut w, json!({"GroupNames": ["web"]}))), [web.as_str()]);
+    let e = err_of(call(&mut w, "DescribeSecurityGroups", json!({"GroupNames": ["db"]})));
+    assert_eq!(e.code, "InvalidGroup.NotFound", "names only resolve in the default VPC");
     assert!(e
         .message
         .starts_with("The security group 'db' does not exist in default VPC 'vpc-"));
     assert_eq!(ids(groups(&mut w, f("group-id", &[&web]))), [web.as_str()]);
     assert_eq!(ids(groups(&mut w, f("group-name", &["default"]))).len(), 2);
     assert_eq!(ids(groups(&mut w, f("vpc-id", &[&other]))).len(), 2);
-    assert_eq!(
-        ids(groups(&mut w, f("description", &["db group"]))),
-        [db.as_str()]
-    );
+    assert_eq!(ids(groups(&mut w, f("description", &["db group"]))), [db.as_str()]);
     assert_eq!(ids(groups(&mut w, f("tag:tier", &["data"]))), [db.as_str()]);
     let e = err_of(call(
         &mut w,
@@ -1129,11 +960,7 @@ fn describe_security_groups_ids_names_and_filters() {
         )
     );
     assert_eq!(
-        code(call(
-            &mut w,
-            "DescribeSecurityGroups",
-            json!({"GroupIds": ["sg-1"]})
-        )),
+        code(call(&mut w, "DescribeSecurityGroups", json!({"GroupIds": ["sg-1"]}))),
         "InvalidGroupId.Malformed"
     );
 }
@@ -1178,7 +1005,10 @@ fn authorize_ingress_adds_rules_and_refuses_duplicates() {
         json!({"GroupId": web, "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}),
     ));
     assert_eq!(e.code, "InvalidPermission.Duplicate");
-    assert_eq!(e.message, "the specified rule \"peer: 0.0.0.0/0, TCP, from port: 80, to port: 80, ALLOW\" already exists");
+    assert_eq!(
+        e.message,
+        "the specified rule \"peer: 0.0.0.0/0, TCP, from port: 80, to port: 80, ALLOW\" already exists"
+    );
     // A failed call adds nothing, even the rules of it that were new.
     let mixed = json!({"GroupId": web, "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "1.2.3.4/32"}, {"CidrIp": "10.0.0.0/8"}]}, {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]});
     assert_eq!(
@@ -1213,30 +1043,18 @@ fn authorize_ingress_validates_protocols_ports_cidrs_and_groups() {
     ];
     for c in cases {
         assert_eq!(
-            code(call(
-                &mut w,
-                "AuthorizeSecurityGroupIngress",
-                perm(c.clone())
-            )),
+            code(call(&mut w, "AuthorizeSecurityGroupIngress", perm(c.clone()))),
             "InvalidParameterValue",
             "{c}"
         );
     }
     let unknown_ref = json!({"IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "UserIdGroupPairs": [{"GroupId": "sg-0123456789abcdef0"}]});
     assert_eq!(
-        code(call(
-            &mut w,
-            "AuthorizeSecurityGroupIngress",
-            perm(unknown_ref)
-        )),
+        code(call(&mut w, "AuthorizeSecurityGroupIngress", perm(unknown_ref))),
         "InvalidGroup.NotFound"
     );
     assert_eq!(
-        code(call(
-            &mut w,
-            "AuthorizeSecurityGroupIngress",
-            json!({"GroupId": web})
-        )),
+        code(call(&mut w, "AuthorizeSecurityGroupIngress", json!({"GroupId": web}))),
         "MissingParameter"
     );
     let e = err_of(call(
@@ -1247,7 +1065,12 @@ fn authorize_ingress_validates_protocols_ports_cidrs_and_groups() {
     assert_eq!(e.code, "InvalidGroup.NotFound");
 
     // Protocol numbers and "all" are normalized; -1 carries no ports in IpPermissions.
-    let out = call(&mut w, "AuthorizeSecurityGroupIngress", perm(json!({"IpProtocol": "6", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}))).unwrap();
+    let out = call(
+        &mut w,
+        "AuthorizeSecurityGroupIngress",
+        perm(json!({"IpProtocol": "6", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.1.0.0/16"}]})),
+    )
+    .unwrap();
     assert_eq!(out["SecurityGroupRules"][0]["IpProtocol"], "tcp");
     call(
         &mut w,
@@ -1255,7 +1078,12 @@ fn authorize_ingress_validates_protocols_ports_cidrs_and_groups() {
         perm(json!({"IpProtocol": "all", "IpRanges": [{"CidrIp": "10.2.0.0/16"}]})),
     )
     .unwrap();
-    let out = call(&mut w, "AuthorizeSecurityGroupIngress", perm(json!({"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1, "IpRanges": [{"CidrIp": "10.3.0.0/16"}]}))).unwrap();
+    let out = call(
+        &mut w,
+        "AuthorizeSecurityGroupIngress",
+        perm(json!({"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1, "IpRanges": [{"CidrIp": "10.3.0.0/16"}]})),
+    )
+    .unwrap();
     assert_eq!(
         (
             out["SecurityGroupRules"][0]["FromPort"].clone(),
@@ -1354,10 +1182,7 @@ fn authorize_and_revoke_egress() {
     assert_eq!(out["RevokedSecurityGroupRules"][0]["CidrIpv4"], "0.0.0.0/0");
     assert!(out.get("UnknownIpPermissions").is_none());
     let described = &groups(&mut w, json!({"GroupIds": [g]}))[0];
-    assert_eq!(
-        described["IpPermissionsEgress"].as_array().unwrap().len(),
-        1
-    );
+    assert_eq!(described["IpPermissionsEgress"].as_array().unwrap().len(), 1);
     assert_eq!(described["IpPermissionsEgress"][0]["FromPort"], 443);
     // Egress takes no group names.
     assert_eq!(
@@ -1408,14 +1233,8 @@ fn revoke_ingress_not_found_in_a_non_default_vpc_but_reported_in_the_default_vpc
         json!({"GroupId": g, "IpPermissions": [rule("10.0.0.0/8")]}),
     )
     .unwrap();
-    assert_eq!(
-        out["RevokedSecurityGroupRules"].as_array().unwrap().len(),
-        1
-    );
-    assert_eq!(
-        groups(&mut w, json!({"GroupIds": [g]}))[0]["IpPermissions"],
-        json!([])
-    );
+    assert_eq!(out["RevokedSecurityGroupRules"].as_array().unwrap().len(), 1);
+    assert_eq!(groups(&mut w, json!({"GroupIds": [g]}))[0]["IpPermissions"], json!([]));
 
     // Default VPC: unknown rules come back, the known ones go.
     let web = create_group(&mut w, "web", None);
@@ -1436,10 +1255,7 @@ fn revoke_ingress_not_found_in_a_non_default_vpc_but_reported_in_the_default_vpc
         out["UnknownIpPermissions"][0]["IpRanges"],
         json!([{"CidrIp": "1.1.1.1/32"}])
     );
-    assert_eq!(
-        out["RevokedSecurityGroupRules"][0]["CidrIpv4"],
-        "10.0.0.0/8"
-    );
+    assert_eq!(out["RevokedSecurityGroupRules"][0]["CidrIpv4"], "10.0.0.0/8");
     assert_eq!(
         groups(&mut w, json!({"GroupIds": [web]}))[0]["IpPermissions"],
         json!([])
@@ -1504,28 +1320,15 @@ fn revoke_by_rule_id_and_describe_security_group_rules() {
 #[test]
 fn delete_security_group_rules() {
     let mut w = world();
-    let default_sg = groups(&mut w, json!({}))[0]["GroupId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let e = err_of(call(
-        &mut w,
-        "DeleteSecurityGroup",
-        json!({"GroupId": default_sg}),
-    ));
+    let default_sg = groups(&mut w, json!({}))[0]["GroupId"].as_str().unwrap().to_owned();
+    let e = err_of(call(&mut w, "DeleteSecurityGroup", json!({"GroupId": default_sg})));
     assert_eq!(e.code, "CannotDelete");
     assert_eq!(
         e.message,
-        format!(
-            "the specified group: \"{default_sg}\" name: \"default\" cannot be deleted by a user"
-        )
+        format!("the specified group: \"{default_sg}\" name: \"default\" cannot be deleted by a user")
     );
     assert_eq!(
-        code(call(
-            &mut w,
-            "DeleteSecurityGroup",
-            json!({"GroupName": "default"})
-        )),
+        code(call(&mut w, "DeleteSecurityGroup", json!({"GroupName": "default"}))),
         "CannotDelete"
     );
 
@@ -1546,7 +1349,12 @@ fn delete_security_group_rules() {
         )
     );
     // A group referencing itself can go; deleting db removes the reference to web.
-    call(&mut w, "AuthorizeSecurityGroupIngress", json!({"GroupId": db, "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": db}]}]})).unwrap();
+    call(
+        &mut w,
+        "AuthorizeSecurityGroupIngress",
+        json!({"GroupId": db, "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": db}]}]}),
+    )
+    .unwrap();
     let out = call(&mut w, "DeleteSecurityGroup", json!({"GroupId": db})).unwrap();
     assert_eq!(out, json!({"Return": true, "GroupId": db}));
     call(&mut w, "DeleteSecurityGroup", json!({"GroupName": "web"})).unwrap();
@@ -1554,10 +1362,7 @@ fn delete_security_group_rules() {
         code(call(&mut w, "DeleteSecurityGroup", json!({"GroupId": web}))),
         "InvalidGroup.NotFound"
     );
-    assert_eq!(
-        code(call(&mut w, "DeleteSecurityGroup", json!({}))),
-        "MissingParameter"
-    );
+    assert_eq!(code(call(&mut w, "DeleteSecurityGroup", json!({}))), "MissingParameter");
 }
 
 // ---- tags -------------------------------------------------------------------------------------
@@ -1657,9 +1462,7 @@ fn create_delete_and_describe_tags() {
         json!([{"Key": "Name", "Value": "renamed"}])
     );
     call(&mut w, "DeleteTags", json!({"Resources": [vpc, sn]})).unwrap();
-    assert!(vpcs(&mut w, json!({"VpcIds": [vpc]}))[0]
-        .get("Tags")
-        .is_none());
+    assert!(vpcs(&mut w, json!({"VpcIds": [vpc]}))[0].get("Tags").is_none());
 
     let e = err_of(call(
         &mut w,
@@ -1702,12 +1505,10 @@ fn create_delete_and_describe_tags() {
     );
     // Deleting a resource drops its tags.
     call(&mut w, "DeleteSecurityGroup", json!({"GroupId": sg})).unwrap();
-    assert!(
-        call(&mut w, "DescribeTags", f("resource-id", &sg)).unwrap()["Tags"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(call(&mut w, "DescribeTags", f("resource-id", &sg)).unwrap()["Tags"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 // ---- helpers ----------------------------------------------------------------------------------

@@ -9,13 +9,7 @@ use crate::world::Ids;
 use serde_json::{json, Value};
 
 /// Adds a VPC and its default security group; returns the VPC id.
-pub(super) fn insert_vpc(
-    st: &mut State,
-    ids: &mut Ids,
-    cidr: Cidr,
-    is_default: bool,
-    tenancy: &str,
-) -> String {
+pub(super) fn insert_vpc(st: &mut State, ids: &mut Ids, cidr: Cidr, is_default: bool, tenancy: &str) -> String {
     let id = format!("vpc-{}", ids.hex(17));
     st.vpcs.push(Vpc {
         id: id.clone(),
@@ -65,10 +59,7 @@ fn vpc_value(st: &State, v: &Vpc, state: &str) -> Value {
             }]),
         ),
         ("IsDefault", json!(v.is_default)),
-        (
-            "BlockPublicAccessStates",
-            json!({"InternetGatewayBlockMode": "off"}),
-        ),
+        ("BlockPublicAccessStates", json!({"InternetGatewayBlockMode": "off"})),
         ("Tags", tag_list(st, &v.id)),
         ("VpcId", json!(v.id)),
         ("State", json!(state)),
@@ -121,9 +112,7 @@ pub fn describe_vpcs(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult
             filters::matches(&filters, st.tags_of(&v.id), |name| match name {
                 "vpc-id" => s(&v.id),
                 "isDefault" | "is-default" => b(v.is_default),
-                "cidr" | "cidr-block" | "cidr-block-association.cidr-block" => {
-                    s(&v.cidr.to_string())
-                }
+                "cidr" | "cidr-block" | "cidr-block-association.cidr-block" => s(&v.cidr.to_string()),
                 "cidr-block-association.association-id" => s(&v.cidr_association_id),
                 "cidr-block-association.state" => s("associated"),
                 "state" => s("available"),
@@ -143,9 +132,7 @@ pub fn create_vpc(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<Val
     let text = match input.get("CidrBlock").and_then(Value::as_str) {
         Some(t) => t,
         None if input.get("Ipv4IpamPoolId").is_some() => {
-            return Err(invalid(
-                "IPAM pools are not supported by cutover; give a CidrBlock",
-            ))
+            return Err(invalid("IPAM pools are not supported by cutover; give a CidrBlock"))
         }
         None => return Err(missing("cidrBlock")),
     };
@@ -162,10 +149,7 @@ pub fn create_vpc(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<Val
     let new_tags = tags::from_specifications(input, "vpc")?;
     let id = insert_vpc(st, ids, cidr, false, tenancy);
     tags::set_tags(st, &id, &new_tags)?;
-    let vpc = st
-        .vpc(&id)
-        .map(|v| vpc_value(st, v, "pending"))
-        .unwrap_or_default();
+    let vpc = st.vpc(&id).map(|v| vpc_value(st, v, "pending")).unwrap_or_default();
     Ok(json!({ "Vpc": vpc }))
 }
 
@@ -173,10 +157,7 @@ pub fn delete_vpc(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Va
     let id = req(input, "VpcId", "vpcId")?;
     find_vpc(st, id)?;
     let has_subnets = st.subnets.iter().any(|s| s.vpc_id == id);
-    let has_groups = st
-        .security_groups
-        .iter()
-        .any(|g| g.vpc_id == id && g.name != "default");
+    let has_groups = st.security_groups.iter().any(|g| g.vpc_id == id && g.name != "default");
     if has_subnets || has_groups {
         return Err(err(
             "DependencyViolation",

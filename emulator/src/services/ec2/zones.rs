@@ -28,10 +28,7 @@ const ZONES: &[(&str, &[(&str, &str)])] = &[
             ("f", "use1-az5"),
         ],
     ),
-    (
-        "us-east-2",
-        &[("a", "use2-az1"), ("b", "use2-az2"), ("c", "use2-az3")],
-    ),
+    ("us-east-2", &[("a", "use2-az1"), ("b", "use2-az2"), ("c", "use2-az3")]),
     ("us-west-1", &[("a", "usw1-az3"), ("c", "usw1-az1")]),
     (
         "us-west-2",
@@ -46,34 +43,16 @@ const ZONES: &[(&str, &[(&str, &str)])] = &[
         "ca-central-1",
         &[("a", "cac1-az1"), ("b", "cac1-az2"), ("d", "cac1-az4")],
     ),
-    (
-        "sa-east-1",
-        &[("a", "sae1-az1"), ("b", "sae1-az2"), ("c", "sae1-az3")],
-    ),
-    (
-        "eu-west-1",
-        &[("a", "euw1-az3"), ("b", "euw1-az1"), ("c", "euw1-az2")],
-    ),
-    (
-        "eu-west-2",
-        &[("a", "euw2-az2"), ("b", "euw2-az3"), ("c", "euw2-az1")],
-    ),
-    (
-        "eu-west-3",
-        &[("a", "euw3-az1"), ("b", "euw3-az2"), ("c", "euw3-az3")],
-    ),
+    ("sa-east-1", &[("a", "sae1-az1"), ("b", "sae1-az2"), ("c", "sae1-az3")]),
+    ("eu-west-1", &[("a", "euw1-az3"), ("b", "euw1-az1"), ("c", "euw1-az2")]),
+    ("eu-west-2", &[("a", "euw2-az2"), ("b", "euw2-az3"), ("c", "euw2-az1")]),
+    ("eu-west-3", &[("a", "euw3-az1"), ("b", "euw3-az2"), ("c", "euw3-az3")]),
     (
         "eu-central-1",
         &[("a", "euc1-az2"), ("b", "euc1-az3"), ("c", "euc1-az1")],
     ),
-    (
-        "eu-north-1",
-        &[("a", "eun1-az1"), ("b", "eun1-az2"), ("c", "eun1-az3")],
-    ),
-    (
-        "ap-south-1",
-        &[("a", "aps1-az1"), ("b", "aps1-az3"), ("c", "aps1-az2")],
-    ),
+    ("eu-north-1", &[("a", "eun1-az1"), ("b", "eun1-az2"), ("c", "eun1-az3")]),
+    ("ap-south-1", &[("a", "aps1-az1"), ("b", "aps1-az3"), ("c", "aps1-az2")]),
     (
         "ap-northeast-1",
         &[("a", "apne1-az4"), ("c", "apne1-az1"), ("d", "apne1-az2")],
@@ -157,23 +136,13 @@ fn zone_value(st: &State, z: &Zone) -> Value {
     })
 }
 
-pub fn describe_availability_zones(
-    st: &mut State,
-    _ids: &mut Ids,
-    input: &Value,
-) -> AwsResult<Value> {
+pub fn describe_availability_zones(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
     let names = crate::services::util::str_list(input, "ZoneNames");
     let zone_ids = crate::services::util::str_list(input, "ZoneIds");
-    if let Some(bad) = names
-        .iter()
-        .find(|n| !st.zones.iter().any(|z| &z.name == *n))
-    {
+    if let Some(bad) = names.iter().find(|n| !st.zones.iter().any(|z| &z.name == *n)) {
         return Err(invalid(format!("Invalid availability zone: [{bad}]")));
     }
-    if let Some(bad) = zone_ids
-        .iter()
-        .find(|n| !st.zones.iter().any(|z| &z.id == *n))
-    {
+    if let Some(bad) = zone_ids.iter().find(|n| !st.zones.iter().any(|z| &z.id == *n)) {
         return Err(invalid(format!("Invalid availability zone-id: [{bad}]")));
     }
     let filters = filters::parse(

@@ -62,28 +62,72 @@ struct Policy {
 fn policies() -> Vec<Policy> {
     let cbc_sha = ["ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA"];
     let cbc_sha256 = ["ECDHE-RSA-AES256-SHA", "ECDHE-ECDSA-AES256-SHA"];
-    let rsa = ["AES128-GCM-SHA256", "AES128-SHA256", "AES128-SHA", "AES256-GCM-SHA384", "AES256-SHA256", "AES256-SHA"];
-    let rsa12 = ["AES128-GCM-SHA256", "AES128-SHA256", "AES256-GCM-SHA384", "AES256-SHA256"];
-    let tls13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"];
+    let rsa = [
+        "AES128-GCM-SHA256",
+        "AES128-SHA256",
+        "AES128-SHA",
+        "AES256-GCM-SHA384",
+        "AES256-SHA256",
+        "AES256-SHA",
+    ];
+    let rsa12 = [
+        "AES128-GCM-SHA256",
+        "AES128-SHA256",
+        "AES256-GCM-SHA384",
+        "AES256-SHA256",
+    ];
+    let tls13 = [
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_AES_256_GCM_SHA384",
+        "TLS_CHACHA20_POLY1305_SHA256",
+    ];
 
-    let legacy: Vec<&str> =
-        TLS12_ECDHE.iter().chain(&cbc_sha).chain(TLS12_ECDHE_256).chain(&cbc_sha256).chain(&rsa).copied().collect();
+    let legacy: Vec<&str> = TLS12_ECDHE
+        .iter()
+        .chain(&cbc_sha)
+        .chain(TLS12_ECDHE_256)
+        .chain(&cbc_sha256)
+        .chain(&rsa)
+        .copied()
+        .collect();
     let mut v2015 = legacy.clone();
     v2015.insert(6, "DHE-RSA-AES128-SHA");
     vec![
-        Policy { name: "ELBSecurityPolicy-2016-08", protocols: &["TLSv1", "TLSv1.1", "TLSv1.2"], ciphers: legacy },
-        Policy { name: "ELBSecurityPolicy-2015-05", protocols: &["TLSv1", "TLSv1.1", "TLSv1.2"], ciphers: v2015 },
+        Policy {
+            name: "ELBSecurityPolicy-2016-08",
+            protocols: &["TLSv1", "TLSv1.1", "TLSv1.2"],
+            ciphers: legacy,
+        },
+        Policy {
+            name: "ELBSecurityPolicy-2015-05",
+            protocols: &["TLSv1", "TLSv1.1", "TLSv1.2"],
+            ciphers: v2015,
+        },
         Policy {
             name: "ELBSecurityPolicy-TLS-1-2-2017-01",
             protocols: &["TLSv1.2"],
-            ciphers: TLS12_ECDHE.iter().chain(TLS12_ECDHE_256).chain(&rsa12).copied().collect(),
+            ciphers: TLS12_ECDHE
+                .iter()
+                .chain(TLS12_ECDHE_256)
+                .chain(&rsa12)
+                .copied()
+                .collect(),
         },
         Policy {
             name: "ELBSecurityPolicy-TLS13-1-2-2021-06",
             protocols: &["TLSv1.2", "TLSv1.3"],
-            ciphers: tls13.iter().chain(TLS12_ECDHE).chain(TLS12_ECDHE_256).copied().collect(),
+            ciphers: tls13
+                .iter()
+                .chain(TLS12_ECDHE)
+                .chain(TLS12_ECDHE_256)
+                .copied()
+                .collect(),
         },
-        Policy { name: "ELBSecurityPolicy-TLS13-1-3-2021-06", protocols: &["TLSv1.3"], ciphers: tls13.to_vec() },
+        Policy {
+            name: "ELBSecurityPolicy-TLS13-1-3-2021-06",
+            protocols: &["TLSv1.3"],
+            ciphers: tls13.to_vec(),
+        },
     ]
 }
 
@@ -92,8 +136,12 @@ pub(super) fn ssl_policy_exists(name: &str) -> bool {
 }
 
 fn policy_value(p: &Policy) -> Value {
-    let ciphers: Vec<Value> =
-        p.ciphers.iter().enumerate().map(|(i, c)| json!({"Name": c, "Priority": i + 1})).collect();
+    let ciphers: Vec<Value> = p
+        .ciphers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| json!({"Name": c, "Priority": i + 1}))
+        .collect();
     json!({
         "Name": p.name,
         "SslProtocols": p.protocols,
@@ -111,9 +159,15 @@ pub(super) fn describe_ssl_policies(_world: &mut World, _ctx: &Ctx, input: Value
     }
     let all = policies();
     if let Some(missing) = names.iter().find(|n| !all.iter().any(|p| p.name == n.as_str())) {
-        return Err(AwsError::new("SSLPolicyNotFound", format!("SSL policy '{missing}' not found")));
+        return Err(AwsError::new(
+            "SSLPolicyNotFound",
+            format!("SSL policy '{missing}' not found"),
+        ));
     }
-    let items: Vec<Value> =
-        all.iter().filter(|p| names.is_empty() || names.iter().any(|n| n == p.name)).map(policy_value).collect();
+    let items: Vec<Value> = all
+        .iter()
+        .filter(|p| names.is_empty() || names.iter().any(|n| n == p.name))
+        .map(policy_value)
+        .collect();
     page(items, &input, "SslPolicies")
 }

@@ -29,7 +29,9 @@ pub(super) fn canonical_actions(
         return Err(validation("At least one action must be specified"));
     }
     if actions.len() > 1 && actions.iter().any(|a| a.get("Order").is_none()) {
-        return Err(validation("An action order must be specified when there are multiple actions"));
+        return Err(validation(
+            "An action order must be specified when there are multiple actions",
+        ));
     }
     let mut out = Vec::new();
     for a in actions {
@@ -133,7 +135,9 @@ fn forward_action(
             let arn = opt_str(g, "TargetGroupArn").ok_or_else(|| validation("A target group ARN must be specified"))?;
             let w = opt_i64(g, "Weight").unwrap_or(1);
             if !(0..=999).contains(&w) {
-                return Err(validation(format!("Target group weight '{w}' must be between 0 and 999")));
+                return Err(validation(format!(
+                    "Target group weight '{w}' must be between 0 and 999"
+                )));
             }
             if tuples.iter().any(|(x, _)| x == arn) {
                 return Err(validation(format!(
@@ -156,10 +160,15 @@ fn forward_action(
         (None, false) => {}
     }
     if tuples.len() > 5 {
-        return Err(AwsError::new("TooManyTargetGroups", "A forward action can have at most 5 target groups"));
+        return Err(AwsError::new(
+            "TooManyTargetGroups",
+            "A forward action can have at most 5 target groups",
+        ));
     }
     if lb.lb_type == "network" && tuples.len() > 1 {
-        return Err(validation("Network Load Balancers support only one target group per forward action"));
+        return Err(validation(
+            "Network Load Balancers support only one target group per forward action",
+        ));
     }
     for (arn, _) in &tuples {
         check_target_group_for(st, lb, protocol, arn)?;
@@ -182,8 +191,14 @@ fn forward_action(
     if tuples.len() == 1 {
         v.insert("TargetGroupArn".into(), json!(tuples[0].0));
     }
-    let groups: Vec<Value> = tuples.iter().map(|(arn, w)| json!({"TargetGroupArn": arn, "Weight": w})).collect();
-    v.insert("ForwardConfig".into(), json!({"TargetGroups": groups, "TargetGroupStickinessConfig": stickiness}));
+    let groups: Vec<Value> = tuples
+        .iter()
+        .map(|(arn, w)| json!({"TargetGroupArn": arn, "Weight": w}))
+        .collect();
+    v.insert(
+        "ForwardConfig".into(),
+        json!({"TargetGroups": groups, "TargetGroupStickinessConfig": stickiness}),
+    );
     Ok(())
 }
 
@@ -214,7 +229,10 @@ fn check_target_group_for(st: &State, lb: &LoadBalancer, protocol: &str, arn: &s
         }
     }
     if lb.lb_type == "application" {
-        if let Some(other) = super::load_balancers_of_target_group(st, arn).into_iter().find(|a| *a != lb.arn) {
+        if let Some(other) = super::load_balancers_of_target_group(st, arn)
+            .into_iter()
+            .find(|a| *a != lb.arn)
+        {
             let _ = other;
             return Err(AwsError::new(
                 "TargetGroupAssociationLimit",
@@ -232,7 +250,9 @@ fn check_protocol(lb: &LoadBalancer, protocol: &str) -> AwsResult<()> {
         (ALB_PROTOCOLS, "HTTPS, HTTP")
     };
     if !allowed.contains(&protocol) {
-        return Err(validation(format!("Listener protocol '{protocol}' must be one of '{text}'")));
+        return Err(validation(format!(
+            "Listener protocol '{protocol}' must be one of '{text}'"
+        )));
     }
     Ok(())
 }
@@ -268,13 +288,16 @@ fn security_settings(
         return Ok((Vec::new(), None));
     }
     let certs: Vec<Value> = match certs.and_then(Value::as_array) {
-        Some(c) => {
-            c.iter().filter_map(|c| opt_str(c, "CertificateArn").map(|a| json!({"CertificateArn": a}))).collect()
-        }
+        Some(c) => c
+            .iter()
+            .filter_map(|c| opt_str(c, "CertificateArn").map(|a| json!({"CertificateArn": a})))
+            .collect(),
         None => old.map(|(c, _)| c.clone()).unwrap_or_default(),
     };
     if certs.is_empty() {
-        return Err(validation(format!("A certificate must be specified for {protocol} listeners")));
+        return Err(validation(format!(
+            "A certificate must be specified for {protocol} listeners"
+        )));
     }
     if certs.len() > 1 {
         return Err(AwsError::new(
@@ -287,7 +310,10 @@ fn security_settings(
         .or_else(|| old.and_then(|(_, p)| p.cloned()))
         .unwrap_or_else(|| DEFAULT_SSL_POLICY.to_owned());
     if !super::account::ssl_policy_exists(&policy) {
-        return Err(AwsError::new("SSLPolicyNotFound", format!("SSL policy '{policy}' not found")));
+        return Err(AwsError::new(
+            "SSLPolicyNotFound",
+            format!("SSL policy '{policy}' not found"),
+        ));
     }
     Ok((certs, Some(policy)))
 }
@@ -306,9 +332,17 @@ pub(super) fn create_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
     }
     let (certificates, ssl_policy) =
         security_settings(protocol, input.get("Certificates"), opt_str(&input, "SslPolicy"), None)?;
-    let actions = input.get("DefaultActions").and_then(Value::as_array).cloned().unwrap_or_default();
+    let actions = input
+        .get("DefaultActions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let default_actions = canonical_actions(st, lb, protocol, &actions)?;
-    if let Some(existing) = st.listeners.values().find(|l| l.load_balancer_arn == lb_arn && l.port == port) {
+    if let Some(existing) = st
+        .listeners
+        .values()
+        .find(|l| l.load_balancer_arn == lb_arn && l.port == port)
+    {
         if existing.protocol == protocol && existing.default_actions == default_actions {
             return Ok(json!({"Listeners": [listener_value(existing)]}));
         }
@@ -324,7 +358,11 @@ pub(super) fn create_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
         ));
     }
     let (kind, lb_path) = lb_path(lb);
-    let alpn = if protocol == "TLS" { input.get("AlpnPolicy").cloned() } else { None };
+    let alpn = if protocol == "TLS" {
+        input.get("AlpnPolicy").cloned()
+    } else {
+        None
+    };
     let id = world.ids.hex(16);
     let rule_id = world.ids.hex(16);
     let prefix = arn_prefix(&key);
@@ -367,7 +405,11 @@ pub(super) fn create_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
 /// `app`/`net` and `<name>/<id>` of a load balancer ARN, for listener and rule ARNs.
 fn lb_path(lb: &LoadBalancer) -> (&'static str, String) {
     let kind = if lb.lb_type == "network" { "net" } else { "app" };
-    let tail = lb.arn.rsplit_once(&format!("/{kind}/")).map(|(_, t)| t.to_owned()).unwrap_or_else(|| lb.name.clone());
+    let tail = lb
+        .arn
+        .rsplit_once(&format!("/{kind}/"))
+        .map(|(_, t)| t.to_owned())
+        .unwrap_or_else(|| lb.name.clone());
     (kind, tail)
 }
 
@@ -376,17 +418,28 @@ pub(super) fn modify_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
     let arn = opt_str(&input, "ListenerArn").unwrap_or("");
     let st = &world.region_mut(&key).elbv2;
     let l = st.listeners.get(arn).ok_or_else(listeners_not_found)?;
-    let lb = st.load_balancers.get(&l.load_balancer_arn).ok_or_else(|| lb_not_found_one(&l.load_balancer_arn))?;
+    let lb = st
+        .load_balancers
+        .get(&l.load_balancer_arn)
+        .ok_or_else(|| lb_not_found_one(&l.load_balancer_arn))?;
     let protocol = opt_str(&input, "Protocol").unwrap_or(&l.protocol).to_owned();
     check_protocol(lb, &protocol)?;
     let port = opt_i64(&input, "Port").unwrap_or(l.port);
     if let Some(e) = range_error(port, "port", 1, 65535) {
         return Err(e);
     }
-    if port != l.port && st.listeners.values().any(|o| o.load_balancer_arn == l.load_balancer_arn && o.port == port) {
+    if port != l.port
+        && st
+            .listeners
+            .values()
+            .any(|o| o.load_balancer_arn == l.load_balancer_arn && o.port == port)
+    {
         return Err(AwsError::new(
             "DuplicateListener",
-            format!("A listener already exists on this port for this load balancer '{}'", l.load_balancer_arn),
+            format!(
+                "A listener already exists on this port for this load balancer '{}'",
+                l.load_balancer_arn
+            ),
         ));
     }
     let (certificates, ssl_policy) = security_settings(
@@ -407,8 +460,11 @@ pub(super) fn modify_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
             }
         }
     };
-    let alpn =
-        if protocol == "TLS" { input.get("AlpnPolicy").cloned().or_else(|| l.alpn_policy.clone()) } else { None };
+    let alpn = if protocol == "TLS" {
+        input.get("AlpnPolicy").cloned().or_else(|| l.alpn_policy.clone())
+    } else {
+        None
+    };
     let st = &mut world.region_mut(&key).elbv2;
     let l = st.listeners.get_mut(arn).ok_or_else(listeners_not_found)?;
     l.protocol = protocol;
@@ -430,7 +486,9 @@ pub(super) fn describe_listeners(world: &mut World, ctx: &Ctx, input: Value) -> 
     all.sort_by_key(|l| l.seq);
     let chosen: Vec<&Listener> = match (lb, arns.is_empty()) {
         (Some(_), false) => {
-            return Err(validation("Listener ARNs and a load balancer ARN cannot be specified at the same time"))
+            return Err(validation(
+                "Listener ARNs and a load balancer ARN cannot be specified at the same time",
+            ))
         }
         (Some(lb), true) => {
             if !st.load_balancers.contains_key(lb) {
@@ -444,7 +502,11 @@ pub(super) fn describe_listeners(world: &mut World, ctx: &Ctx, input: Value) -> 
             }
             all.into_iter().filter(|l| arns.contains(&l.arn)).collect()
         }
-        (None, true) => return Err(validation("You must specify either listener ARNs or a load balancer ARN")),
+        (None, true) => {
+            return Err(validation(
+                "You must specify either listener ARNs or a load balancer ARN",
+            ))
+        }
     };
     page(chosen.into_iter().map(listener_value).collect(), &input, "Listeners")
 }
@@ -481,17 +543,33 @@ pub fn forwards_to_target_group(state: &State, listener_arn: &str, target_group_
     };
     let mut out = Vec::new();
     let includes = |actions: &[Value]| -> Option<Vec<(String, i64)>> {
-        actions.iter().map(forward_tuples).find(|t| t.iter().any(|(a, _)| a == target_group_arn))
+        actions
+            .iter()
+            .map(forward_tuples)
+            .find(|t| t.iter().any(|(a, _)| a == target_group_arn))
     };
     if let Some(weights) = includes(&l.default_actions) {
-        out.push(ForwardRef { arn: l.arn.clone(), is_rule: false, priority: None, weights });
+        out.push(ForwardRef {
+            arn: l.arn.clone(),
+            is_rule: false,
+            priority: None,
+            weights,
+        });
     }
-    let mut rules: Vec<&Rule> =
-        state.rules.values().filter(|r| r.listener_arn == listener_arn && r.priority.is_some()).collect();
+    let mut rules: Vec<&Rule> = state
+        .rules
+        .values()
+        .filter(|r| r.listener_arn == listener_arn && r.priority.is_some())
+        .collect();
     rules.sort_by_key(|r| r.priority);
     for r in rules {
         if let Some(weights) = includes(&r.actions) {
-            out.push(ForwardRef { arn: r.arn.clone(), is_rule: true, priority: r.priority, weights });
+            out.push(ForwardRef {
+                arn: r.arn.clone(),
+                is_rule: true,
+                priority: r.priority,
+                weights,
+            });
         }
     }
     out
@@ -534,12 +612,18 @@ pub fn set_forward_weights(
         return Err(listeners_not_found());
     };
     let l = st.listeners.get(&listener_arn).ok_or_else(listeners_not_found)?;
-    let lb = st.load_balancers.get(&l.load_balancer_arn).ok_or_else(|| lb_not_found_one(&l.load_balancer_arn))?;
+    let lb = st
+        .load_balancers
+        .get(&l.load_balancer_arn)
+        .ok_or_else(|| lb_not_found_one(&l.load_balancer_arn))?;
     let current = match &rule_arn {
         Some(r) => st.rules.get(r).map(|r| r.actions.clone()).unwrap_or_default(),
         None => l.default_actions.clone(),
     };
-    let groups: Vec<Value> = weights.iter().map(|(arn, w)| json!({"TargetGroupArn": arn, "Weight": w})).collect();
+    let groups: Vec<Value> = weights
+        .iter()
+        .map(|(arn, w)| json!({"TargetGroupArn": arn, "Weight": w}))
+        .collect();
     let mut replaced = false;
     let mut next: Vec<Value> = Vec::new();
     for a in &current {
@@ -578,7 +662,10 @@ pub fn set_forward_weights(
             }
         }
     }
-    let text: Vec<String> = weights.iter().map(|(a, w)| format!("{}:{w}", a.rsplit('/').nth(1).unwrap_or(a))).collect();
+    let text: Vec<String> = weights
+        .iter()
+        .map(|(a, w)| format!("{}:{w}", a.rsplit('/').nth(1).unwrap_or(a)))
+        .collect();
     world.record(
         "elbv2",
         format!("forward weights of {listener_or_rule_arn} set to {}", text.join(", ")),

@@ -17,7 +17,9 @@ pub(super) fn check_name(kind: &str, name: &str) -> AwsResult<()> {
         return Err(validation(format!("{kind} name cannot be empty")));
     }
     if name.len() > 32 {
-        return Err(validation(format!("{kind} name '{name}' cannot be longer than '32' characters")));
+        return Err(validation(format!(
+            "{kind} name '{name}' cannot be longer than '32' characters"
+        )));
     }
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(validation(format!(
@@ -25,7 +27,9 @@ pub(super) fn check_name(kind: &str, name: &str) -> AwsResult<()> {
         )));
     }
     if name.starts_with('-') || name.ends_with('-') {
-        return Err(validation(format!("{kind} name '{name}' cannot begin or end with '-' character")));
+        return Err(validation(format!(
+            "{kind} name '{name}' cannot begin or end with '-' character"
+        )));
     }
     Ok(())
 }
@@ -105,7 +109,11 @@ fn default_attributes(lb_type: &str) -> BTreeMap<String, String> {
         ("dns_record.client_routing_policy", "any_availability_zone"),
     ];
     let specific = if lb_type == "network" { nlb } else { alb };
-    common.iter().chain(specific).map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    common
+        .iter()
+        .chain(specific)
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 pub(super) fn lb_value(lb: &LoadBalancer) -> Value {
@@ -138,7 +146,9 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     let name = opt_str(&input, "Name").ok_or_else(|| validation("A load balancer name must be specified"))?;
     check_name("Load balancer", name)?;
     if name.starts_with("internal-") {
-        return Err(validation(format!("Load balancer name '{name}' cannot begin with 'internal-'")));
+        return Err(validation(format!(
+            "Load balancer name '{name}' cannot begin with 'internal-'"
+        )));
     }
     let lb_type = opt_str(&input, "Type").unwrap_or("application");
     if lb_type != "application" && lb_type != "network" {
@@ -149,7 +159,10 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     }
     let scheme = opt_str(&input, "Scheme").unwrap_or("internet-facing");
     if scheme != "internet-facing" && scheme != "internal" {
-        return Err(AwsError::new("InvalidScheme", format!("Scheme '{scheme}' is not valid")));
+        return Err(AwsError::new(
+            "InvalidScheme",
+            format!("Scheme '{scheme}' is not valid"),
+        ));
     }
     let ip_type = opt_str(&input, "IpAddressType").unwrap_or("ipv4");
     let allowed_ip: &[&str] = if lb_type == "network" {
@@ -158,14 +171,20 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
         &["ipv4", "dualstack", "dualstack-without-public-ipv4"]
     };
     if !allowed_ip.contains(&ip_type) {
-        return Err(validation(format!("IP address type '{ip_type}' is not valid for a {lb_type} load balancer")));
+        return Err(validation(format!(
+            "IP address type '{ip_type}' is not valid for a {lb_type} load balancer"
+        )));
     }
 
     let subnets = str_list(&input, "Subnets");
     let mappings: Vec<String> = input
         .get("SubnetMappings")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|m| opt_str(m, "SubnetId").map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| opt_str(m, "SubnetId").map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     if !subnets.is_empty() && input.get("SubnetMappings").is_some() {
         return Err(validation("You can specify subnets or subnet mappings, but not both"));
@@ -183,7 +202,10 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
         match &vpc_id {
             None => vpc_id = Some(s.vpc_id.clone()),
             Some(v) if *v != s.vpc_id => {
-                return Err(AwsError::new("InvalidSubnet", "The specified subnets must all be in the same VPC"))
+                return Err(AwsError::new(
+                    "InvalidSubnet",
+                    "The specified subnets must all be in the same VPC",
+                ))
             }
             Some(_) => {}
         }
@@ -196,10 +218,15 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
                 "A load balancer cannot be attached to multiple subnets in the same Availability Zone",
             ));
         }
-        zones.push(Zone { subnet_id: s.id.clone(), zone_name: s.availability_zone.clone() });
+        zones.push(Zone {
+            subnet_id: s.id.clone(),
+            zone_name: s.availability_zone.clone(),
+        });
     }
     if lb_type == "application" && zones.len() < 2 {
-        return Err(validation("At least two subnets in two different Availability Zones must be specified"));
+        return Err(validation(
+            "At least two subnets in two different Availability Zones must be specified",
+        ));
     }
     if zones.is_empty() {
         return Err(validation("At least one subnet must be specified"));
@@ -264,8 +291,16 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     let out = json!({"LoadBalancers": [lb_value(&lb)]});
     st.load_balancers.insert(arn.clone(), lb);
     let at = world.now.plus_secs(LB_PROVISIONING_SECS);
-    world.schedule(at, &key, crate::sim::Event::Elbv2(Event::LoadBalancerActive { arn: arn.clone() }));
-    world.record("elbv2", format!("load balancer {name} provisioning"), json!({"LoadBalancerArn": arn}));
+    world.schedule(
+        at,
+        &key,
+        crate::sim::Event::Elbv2(Event::LoadBalancerActive { arn: arn.clone() }),
+    );
+    world.record(
+        "elbv2",
+        format!("load balancer {name} provisioning"),
+        json!({"LoadBalancerArn": arn}),
+    );
     Ok(out)
 }
 
@@ -278,7 +313,11 @@ pub(super) fn activate(world: &mut World, key: &PartitionKey, arn: &str) {
     }
     lb.state = "active".into();
     let name = lb.name.clone();
-    world.record("elbv2", format!("load balancer {name} active"), json!({"LoadBalancerArn": arn}));
+    world.record(
+        "elbv2",
+        format!("load balancer {name} active"),
+        json!({"LoadBalancerArn": arn}),
+    );
 }
 
 fn sorted_lbs(st: &State) -> Vec<&LoadBalancer> {
@@ -292,7 +331,9 @@ pub(super) fn describe_load_balancers(world: &mut World, ctx: &Ctx, input: Value
     let names = str_list(&input, "Names");
     let arns = str_list(&input, "LoadBalancerArns");
     if !names.is_empty() && !arns.is_empty() {
-        return Err(validation("Load balancer names and load balancer ARNs cannot be specified at the same time"));
+        return Err(validation(
+            "Load balancer names and load balancer ARNs cannot be specified at the same time",
+        ));
     }
     let all = sorted_lbs(st);
     let chosen: Vec<&LoadBalancer> = if !names.is_empty() {
@@ -322,12 +363,20 @@ pub(super) fn delete_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
         ));
     }
     let name = lb.name.clone();
-    let listeners: Vec<String> =
-        st.listeners.values().filter(|l| l.load_balancer_arn == arn).map(|l| l.arn.clone()).collect();
+    let listeners: Vec<String> = st
+        .listeners
+        .values()
+        .filter(|l| l.load_balancer_arn == arn)
+        .map(|l| l.arn.clone())
+        .collect();
     st.rules.retain(|_, r| !listeners.contains(&r.listener_arn));
     st.listeners.retain(|_, l| l.load_balancer_arn != arn);
     st.load_balancers.remove(arn);
-    world.record("elbv2", format!("load balancer {name} deleted"), json!({"LoadBalancerArn": arn}));
+    world.record(
+        "elbv2",
+        format!("load balancer {name} deleted"),
+        json!({"LoadBalancerArn": arn}),
+    );
     Ok(json!({}))
 }
 
@@ -347,15 +396,21 @@ pub(super) fn modify_load_balancer_attributes(world: &mut World, ctx: &Ctx, inpu
         let k = opt_str(a, "Key").unwrap_or("");
         let v = opt_str(a, "Value").unwrap_or("");
         if !lb.attributes.contains_key(k) {
-            return Err(validation(format!("Load balancer attribute key '{k}' is not recognized")));
+            return Err(validation(format!(
+                "Load balancer attribute key '{k}' is not recognized"
+            )));
         }
         if k.ends_with(".enabled") && !is_bool_text(v) {
-            return Err(validation(format!("Load balancer attribute value '{v}' is not valid for key '{k}'")));
+            return Err(validation(format!(
+                "Load balancer attribute value '{v}' is not valid for key '{k}'"
+            )));
         }
         if k == "idle_timeout.timeout_seconds" {
-            let n: i64 = v
-                .parse()
-                .map_err(|_| validation(format!("Load balancer attribute value '{v}' is not valid for key '{k}'")))?;
+            let n: i64 = v.parse().map_err(|_| {
+                validation(format!(
+                    "Load balancer attribute value '{v}' is not valid for key '{k}'"
+                ))
+            })?;
             if let Some(e) = range_error(n, k, 1, 4000) {
                 return Err(e);
             }

@@ -210,12 +210,16 @@ pub fn handler(op: &str) -> Option<Handler> {
 pub fn fire(world: &mut World, key: &PartitionKey, event: Event) {
     match event {
         Event::LoadBalancerActive { arn } => load_balancers::activate(world, key, &arn),
-        Event::HealthCheck { target_group_arn, target, epoch } => {
-            targets::health_check(world, key, &target_group_arn, &target, epoch)
-        }
-        Event::DeregistrationDone { target_group_arn, target, epoch } => {
-            targets::deregistration_done(world, key, &target_group_arn, &target, epoch)
-        }
+        Event::HealthCheck {
+            target_group_arn,
+            target,
+            epoch,
+        } => targets::health_check(world, key, &target_group_arn, &target, epoch),
+        Event::DeregistrationDone {
+            target_group_arn,
+            target,
+            epoch,
+        } => targets::deregistration_done(world, key, &target_group_arn, &target, epoch),
     }
 }
 
@@ -224,14 +228,22 @@ pub fn fire(world: &mut World, key: &PartitionKey, event: Event) {
 /// Whether a listener's default action or a rule forwards to the target group (at any weight,
 /// including 0): only then are its targets health-checked.
 pub fn target_group_has_listener(state: &State, target_group_arn: &str) -> bool {
-    state.listeners.values().any(|l| actions_forward_to(&l.default_actions, target_group_arn))
-        || state.rules.values().any(|r| r.priority.is_some() && actions_forward_to(&r.actions, target_group_arn))
+    state
+        .listeners
+        .values()
+        .any(|l| actions_forward_to(&l.default_actions, target_group_arn))
+        || state
+            .rules
+            .values()
+            .any(|r| r.priority.is_some() && actions_forward_to(&r.actions, target_group_arn))
 }
 
 /// The load balancer whose listeners or rules forward to the target group (a target group of an
 /// application load balancer belongs to at most one).
 pub fn load_balancer_for_target_group(state: &State, target_group_arn: &str) -> Option<String> {
-    load_balancers_of_target_group(state, target_group_arn).into_iter().next()
+    load_balancers_of_target_group(state, target_group_arn)
+        .into_iter()
+        .next()
 }
 
 /// Every load balancer forwarding to the target group, in load balancer creation order.
@@ -265,14 +277,23 @@ pub(crate) fn forward_tuples(action: &Value) -> Vec<(String, i64)> {
     if let Some(groups) = action.pointer("/ForwardConfig/TargetGroups").and_then(Value::as_array) {
         return groups
             .iter()
-            .filter_map(|g| Some((opt_str(g, "TargetGroupArn")?.to_owned(), opt_i64(g, "Weight").unwrap_or(1))))
+            .filter_map(|g| {
+                Some((
+                    opt_str(g, "TargetGroupArn")?.to_owned(),
+                    opt_i64(g, "Weight").unwrap_or(1),
+                ))
+            })
             .collect();
     }
-    opt_str(action, "TargetGroupArn").map(|a| vec![(a.to_owned(), 1)]).unwrap_or_default()
+    opt_str(action, "TargetGroupArn")
+        .map(|a| vec![(a.to_owned(), 1)])
+        .unwrap_or_default()
 }
 
 fn actions_forward_to(actions: &[Value], tg: &str) -> bool {
-    actions.iter().any(|a| forward_tuples(a).iter().any(|(arn, _)| arn == tg))
+    actions
+        .iter()
+        .any(|a| forward_tuples(a).iter().any(|(arn, _)| arn == tg))
 }
 
 fn arn_prefix(key: &PartitionKey) -> String {
@@ -328,10 +349,15 @@ fn parse_tags(input: &Value) -> AwsResult<Tags> {
     for t in input.get("Tags").and_then(Value::as_array).into_iter().flatten() {
         let k = opt_str(t, "Key").ok_or_else(|| validation("A tag key must be specified"))?;
         if k.is_empty() || k.len() > 128 {
-            return Err(validation(format!("Tag key '{k}' must be between 1 and 128 characters long")));
+            return Err(validation(format!(
+                "Tag key '{k}' must be between 1 and 128 characters long"
+            )));
         }
         if tags.iter().any(|(x, _)| x == k) {
-            return Err(AwsError::new("DuplicateTagKeys", format!("Tag key was specified more than once: {k}")));
+            return Err(AwsError::new(
+                "DuplicateTagKeys",
+                format!("Tag key was specified more than once: {k}"),
+            ));
         }
         tags.push((k.to_owned(), opt_str(t, "Value").unwrap_or("").to_owned()));
     }

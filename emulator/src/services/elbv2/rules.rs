@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 const FIELDS: &str = "[http-header, http-request-method, host-header, path-pattern, query-string, source-ip]";
 
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {
-    v.and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
 }
 
 /// Validates rule conditions and returns them as AWS returns them: `host-header` and `path-pattern`
@@ -37,7 +38,11 @@ pub(super) fn canonical_conditions(conditions: &[Value]) -> AwsResult<Vec<Value>
             "http-request-method" => ("HttpRequestMethodConfig", false),
             "query-string" => ("QueryStringConfig", true),
             "source-ip" => ("SourceIpConfig", false),
-            other => return Err(validation(format!("Condition field '{other}' must be one of '{FIELDS}'"))),
+            other => {
+                return Err(validation(format!(
+                    "Condition field '{other}' must be one of '{FIELDS}'"
+                )))
+            }
         };
         if !repeatable && seen.iter().any(|s| s == field) {
             return Err(validation(format!("A rule can contain only one '{field}' condition")));
@@ -67,12 +72,16 @@ pub(super) fn canonical_conditions(conditions: &[Value]) -> AwsResult<Vec<Value>
                     (None, Some(v)) => v,
                     (None, None) if regex.is_some() => Vec::new(),
                     (None, None) => {
-                        return Err(validation(format!("A '{field}' condition must have at least one value")))
+                        return Err(validation(format!(
+                            "A '{field}' condition must have at least one value"
+                        )))
                     }
                 };
                 for v in &values {
                     if v.is_empty() || v.len() > 128 {
-                        return Err(validation(format!("Condition value '{v}' must be between 1 and 128 characters")));
+                        return Err(validation(format!(
+                            "Condition value '{v}' must be between 1 and 128 characters"
+                        )));
                     }
                 }
                 total_values += values.len();
@@ -97,7 +106,9 @@ pub(super) fn canonical_conditions(conditions: &[Value]) -> AwsResult<Vec<Value>
                 })?;
                 let values = cfg.get("Values").and_then(Value::as_array).cloned().unwrap_or_default();
                 if values.is_empty() {
-                    return Err(validation(format!("A '{field}' condition must have at least one value")));
+                    return Err(validation(format!(
+                        "A '{field}' condition must have at least one value"
+                    )));
                 }
                 total_values += values.len();
                 let cfg = match field {
@@ -158,7 +169,11 @@ fn priority_in_use(p: i64) -> AwsError {
 pub(super) fn rule_value(st: &State, r: &Rule) -> Value {
     let actions = match r.priority {
         Some(_) => r.actions.clone(),
-        None => st.listeners.get(&r.listener_arn).map(|l| l.default_actions.clone()).unwrap_or_default(),
+        None => st
+            .listeners
+            .get(&r.listener_arn)
+            .map(|l| l.default_actions.clone())
+            .unwrap_or_default(),
     };
     json!({
         "RuleArn": r.arn,
@@ -181,27 +196,57 @@ pub(super) fn create_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
     let tags = parse_tags(&input)?;
     let st = &world.region_mut(&key).elbv2;
     let l = st.listeners.get(listener_arn).ok_or_else(listeners_not_found)?;
-    let lb = st.load_balancers.get(&l.load_balancer_arn).ok_or_else(|| lb_not_found_one(&l.load_balancer_arn))?;
+    let lb = st
+        .load_balancers
+        .get(&l.load_balancer_arn)
+        .ok_or_else(|| lb_not_found_one(&l.load_balancer_arn))?;
     if lb.lb_type != "application" {
-        return Err(validation("Rules can be created only on listeners of Application Load Balancers"));
+        return Err(validation(
+            "Rules can be created only on listeners of Application Load Balancers",
+        ));
     }
     let priority = opt_i64(&input, "Priority").ok_or_else(|| validation("A rule priority must be specified"))?;
     check_priority(priority)?;
-    if st.rules.values().any(|r| r.listener_arn == listener_arn && r.priority == Some(priority)) {
+    if st
+        .rules
+        .values()
+        .any(|r| r.listener_arn == listener_arn && r.priority == Some(priority))
+    {
         return Err(priority_in_use(priority));
     }
-    let conditions =
-        canonical_conditions(input.get("Conditions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]))?;
+    let conditions = canonical_conditions(
+        input
+            .get("Conditions")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]),
+    )?;
     let actions = canonical_actions(
         st,
         lb,
         &l.protocol,
-        input.get("Actions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]),
+        input
+            .get("Actions")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]),
     )?;
-    if st.rules.values().filter(|r| r.listener_arn == listener_arn && r.priority.is_some()).count() >= 100 {
-        return Err(AwsError::new("TooManyRules", "You've reached the limit on the number of rules per load balancer"));
+    if st
+        .rules
+        .values()
+        .filter(|r| r.listener_arn == listener_arn && r.priority.is_some())
+        .count()
+        >= 100
+    {
+        return Err(AwsError::new(
+            "TooManyRules",
+            "You've reached the limit on the number of rules per load balancer",
+        ));
     }
-    let tail = listener_arn.split_once(":listener/").map(|(_, t)| t.to_owned()).unwrap_or_default();
+    let tail = listener_arn
+        .split_once(":listener/")
+        .map(|(_, t)| t.to_owned())
+        .unwrap_or_default();
     let arn = format!("{}listener-rule/{tail}/{}", arn_prefix(&key), world.ids.hex(16));
     let st = &mut world.region_mut(&key).elbv2;
     let seq = st.seq();
@@ -226,10 +271,16 @@ pub(super) fn modify_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
     let st = &world.region_mut(&key).elbv2;
     let r = st.rules.get(arn).ok_or_else(rules_not_found)?;
     let l = st.listeners.get(&r.listener_arn).ok_or_else(listeners_not_found)?;
-    let lb = st.load_balancers.get(&l.load_balancer_arn).ok_or_else(|| lb_not_found_one(&l.load_balancer_arn))?;
+    let lb = st
+        .load_balancers
+        .get(&l.load_balancer_arn)
+        .ok_or_else(|| lb_not_found_one(&l.load_balancer_arn))?;
     let conditions = match input.get("Conditions").and_then(Value::as_array) {
         Some(_) if r.priority.is_none() => {
-            return Err(AwsError::new("OperationNotPermitted", "The conditions of the default rule cannot be modified"))
+            return Err(AwsError::new(
+                "OperationNotPermitted",
+                "The conditions of the default rule cannot be modified",
+            ))
         }
         Some(c) => Some(canonical_conditions(c)?),
         None => None,
@@ -264,7 +315,11 @@ pub(super) fn describe_rules(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
     let listener = opt_str(&input, "ListenerArn");
     let arns = str_list(&input, "RuleArns");
     let chosen: Vec<&Rule> = match (listener, arns.is_empty()) {
-        (Some(_), false) => return Err(validation("Listener ARN and rule ARNs cannot be specified at the same time")),
+        (Some(_), false) => {
+            return Err(validation(
+                "Listener ARN and rule ARNs cannot be specified at the same time",
+            ))
+        }
         (Some(l), true) => {
             if !st.listeners.contains_key(l) {
                 return Err(listeners_not_found());
@@ -287,7 +342,10 @@ pub(super) fn delete_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
     let st = &mut world.region_mut(&ctx.partition()).elbv2;
     let r = st.rules.get(arn).ok_or_else(rules_not_found)?;
     if r.priority.is_none() {
-        return Err(AwsError::new("OperationNotPermitted", format!("Default rule '{arn}' cannot be deleted")));
+        return Err(AwsError::new(
+            "OperationNotPermitted",
+            format!("Default rule '{arn}' cannot be deleted"),
+        ));
     }
     st.rules.remove(arn);
     Ok(json!({}))
@@ -296,7 +354,12 @@ pub(super) fn delete_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
 pub(super) fn set_rule_priorities(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let st = &mut world.region_mut(&ctx.partition()).elbv2;
     let mut pairs: Vec<(String, i64)> = Vec::new();
-    for p in input.get("RulePriorities").and_then(Value::as_array).into_iter().flatten() {
+    for p in input
+        .get("RulePriorities")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let arn = opt_str(p, "RuleArn").ok_or_else(|| validation("A rule ARN must be specified"))?;
         let prio = opt_i64(p, "Priority").ok_or_else(|| validation("A rule priority must be specified"))?;
         check_priority(prio)?;
@@ -329,6 +392,10 @@ pub(super) fn set_rule_priorities(world: &mut World, ctx: &Ctx, input: Value) ->
             r.priority = Some(*prio);
         }
     }
-    let rules: Vec<Value> = pairs.iter().filter_map(|(a, _)| st.rules.get(a)).map(|r| rule_value(st, r)).collect();
+    let rules: Vec<Value> = pairs
+        .iter()
+        .filter_map(|(a, _)| st.rules.get(a))
+        .map(|r| rule_value(st, r))
+        .collect();
     Ok(json!({"Rules": rules}))
 }

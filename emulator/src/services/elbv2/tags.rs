@@ -15,11 +15,20 @@ fn tags_mut<'a>(st: &'a mut State, arn: &str) -> AwsResult<&'a mut Tags> {
     if arn.contains(":listener-rule/") {
         st.rules.get_mut(arn).map(|r| &mut r.tags).ok_or_else(rules_not_found)
     } else if arn.contains(":listener/") {
-        st.listeners.get_mut(arn).map(|l| &mut l.tags).ok_or_else(listeners_not_found)
+        st.listeners
+            .get_mut(arn)
+            .map(|l| &mut l.tags)
+            .ok_or_else(listeners_not_found)
     } else if arn.contains(":targetgroup/") {
-        st.target_groups.get_mut(arn).map(|t| &mut t.tags).ok_or_else(|| tg_not_found_one(arn))
+        st.target_groups
+            .get_mut(arn)
+            .map(|t| &mut t.tags)
+            .ok_or_else(|| tg_not_found_one(arn))
     } else if arn.contains(":loadbalancer/") {
-        st.load_balancers.get_mut(arn).map(|l| &mut l.tags).ok_or_else(|| lb_not_found_one(arn))
+        st.load_balancers
+            .get_mut(arn)
+            .map(|l| &mut l.tags)
+            .ok_or_else(|| lb_not_found_one(arn))
     } else {
         Err(validation(format!("Resource ARN '{arn}' is not valid")))
     }

@@ -80,11 +80,17 @@ fn health_check_from(
     let port = if lambda {
         None
     } else {
-        Some(opt_str(input, "HealthCheckPort").unwrap_or(if geneve { "80" } else { "traffic-port" }).to_owned())
+        Some(
+            opt_str(input, "HealthCheckPort")
+                .unwrap_or(if geneve { "80" } else { "traffic-port" })
+                .to_owned(),
+        )
     };
     let path = match opt_str(input, "HealthCheckPath") {
         Some(p) if !http_check => {
-            return Err(validation(format!("A health check path '{p}' cannot be specified for TCP health checks")))
+            return Err(validation(format!(
+                "A health check path '{p}' cannot be specified for TCP health checks"
+            )))
         }
         Some(p) => Some(p.to_owned()),
         None if http_check && grpc => Some("/AWS.ALB/healthcheck".to_owned()),
@@ -155,7 +161,9 @@ fn check_health(hc: &HealthCheck) -> AwsResult<()> {
             !nums.is_empty() && nums.iter().all(|n| n.is_some_and(|n| (200..=599).contains(&n)))
         });
         if !ok {
-            return Err(validation(format!("Health check matcher HTTP code '{code}' must be within '200-499'")));
+            return Err(validation(format!(
+                "Health check matcher HTTP code '{code}' must be within '200-499'"
+            )));
         }
     }
     Ok(())
@@ -178,9 +186,18 @@ fn default_attributes(target_type: &str, protocol: Option<&str>) -> BTreeMap<Str
             ("load_balancing.algorithm.anomaly_mitigation", "off"),
             ("load_balancing.cross_zone.enabled", "use_load_balancer_configuration"),
             ("target_group_health.dns_failover.minimum_healthy_targets.count", "1"),
-            ("target_group_health.dns_failover.minimum_healthy_targets.percentage", "off"),
-            ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", "1"),
-            ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", "off"),
+            (
+                "target_group_health.dns_failover.minimum_healthy_targets.percentage",
+                "off",
+            ),
+            (
+                "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+                "1",
+            ),
+            (
+                "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+                "off",
+            ),
         ]
     } else {
         vec![
@@ -189,14 +206,26 @@ fn default_attributes(target_type: &str, protocol: Option<&str>) -> BTreeMap<Str
             ("stickiness.enabled", "false"),
             ("stickiness.type", "source_ip"),
             ("proxy_protocol_v2.enabled", "false"),
-            ("preserve_client_ip.enabled", if target_type == "instance" { "true" } else { "false" }),
+            (
+                "preserve_client_ip.enabled",
+                if target_type == "instance" { "true" } else { "false" },
+            ),
             ("load_balancing.cross_zone.enabled", "use_load_balancer_configuration"),
             ("target_health_state.unhealthy.connection_termination.enabled", "true"),
             ("target_health_state.unhealthy.draining_interval_seconds", "0"),
             ("target_group_health.dns_failover.minimum_healthy_targets.count", "1"),
-            ("target_group_health.dns_failover.minimum_healthy_targets.percentage", "off"),
-            ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", "1"),
-            ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", "off"),
+            (
+                "target_group_health.dns_failover.minimum_healthy_targets.percentage",
+                "off",
+            ),
+            (
+                "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+                "1",
+            ),
+            (
+                "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+                "off",
+            ),
         ]
     };
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
@@ -236,7 +265,10 @@ pub(super) fn tg_value(st: &State, tg: &TargetGroup) -> Value {
         let mut out = serde_json::Map::new();
         out.insert("TargetGroupArn".into(), json!(tg.arn));
         out.extend(std::mem::take(m));
-        out.insert("LoadBalancerArns".into(), json!(load_balancers_of_target_group(st, &tg.arn)));
+        out.insert(
+            "LoadBalancerArns".into(),
+            json!(load_balancers_of_target_group(st, &tg.arn)),
+        );
         return Value::Object(out);
     }
     v
@@ -267,7 +299,9 @@ pub(super) fn create_target_group(world: &mut World, ctx: &Ctx, input: Value) ->
             return Err(validation("A VPC ID must be specified"));
         }
         if target_type == "alb" && p != "TCP" {
-            return Err(validation("Target groups with target type 'alb' must use the TCP protocol"));
+            return Err(validation(
+                "Target groups with target type 'alb' must use the TCP protocol",
+            ));
         }
     } else if input.get("Protocol").is_some() || input.get("Port").is_some() || input.get("VpcId").is_some() {
         return Err(validation(
@@ -288,7 +322,11 @@ pub(super) fn create_target_group(world: &mut World, ctx: &Ctx, input: Value) ->
         None => None,
     };
     let health_check = health_check_from(&input, target_type, protocol, version.as_deref())?;
-    let ip_type = if lambda { None } else { Some(opt_str(&input, "IpAddressType").unwrap_or("ipv4").to_owned()) };
+    let ip_type = if lambda {
+        None
+    } else {
+        Some(opt_str(&input, "IpAddressType").unwrap_or("ipv4").to_owned())
+    };
     let tags = parse_tags(&input)?;
 
     let id = world.ids.hex(16);
@@ -387,7 +425,12 @@ pub(super) fn describe_target_groups(world: &mut World, ctx: &Ctx, input: Value)
     let names = str_list(&input, "Names");
     let arns = str_list(&input, "TargetGroupArns");
     let lb = opt_str(&input, "LoadBalancerArn");
-    if [!names.is_empty(), !arns.is_empty(), lb.is_some()].iter().filter(|b| **b).count() > 1 {
+    if [!names.is_empty(), !arns.is_empty(), lb.is_some()]
+        .iter()
+        .filter(|b| **b)
+        .count()
+        > 1
+    {
         return Err(validation(
             "Target group names, target group ARNs, and a load balancer ARN cannot be specified at the same time",
         ));
@@ -408,11 +451,17 @@ pub(super) fn describe_target_groups(world: &mut World, ctx: &Ctx, input: Value)
         if !st.load_balancers.contains_key(lb) {
             return Err(lb_not_found_one(lb));
         }
-        all.into_iter().filter(|t| load_balancers_of_target_group(st, &t.arn).iter().any(|a| a == lb)).collect()
+        all.into_iter()
+            .filter(|t| load_balancers_of_target_group(st, &t.arn).iter().any(|a| a == lb))
+            .collect()
     } else {
         all
     };
-    page(chosen.into_iter().map(|t| tg_value(st, t)).collect(), &input, "TargetGroups")
+    page(
+        chosen.into_iter().map(|t| tg_value(st, t)).collect(),
+        &input,
+        "TargetGroups",
+    )
 }
 
 pub(super) fn delete_target_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
@@ -446,7 +495,9 @@ pub(super) fn modify_target_group_attributes(world: &mut World, ctx: &Ctx, input
         let k = opt_str(a, "Key").unwrap_or("");
         let v = opt_str(a, "Value").unwrap_or("");
         if !tg.attributes.contains_key(k) {
-            return Err(validation(format!("Target group attribute key '{k}' is not recognized")));
+            return Err(validation(format!(
+                "Target group attribute key '{k}' is not recognized"
+            )));
         }
         let bad = || validation(format!("Target group attribute value '{v}' is not valid for key '{k}'"));
         let number = |lo: i64, hi: i64| -> AwsResult<()> {
@@ -465,11 +516,17 @@ pub(super) fn modify_target_group_attributes(world: &mut World, ctx: &Ctx, input
             "slow_start.duration_seconds" => {
                 let n: i64 = v.parse().map_err(|_| bad())?;
                 if n != 0 && !(30..=900).contains(&n) {
-                    return Err(validation("'slow_start.duration_seconds' must be 0 or between 30 and 900"));
+                    return Err(validation(
+                        "'slow_start.duration_seconds' must be 0 or between 30 and 900",
+                    ));
                 }
             }
             "stickiness.type" => {
-                let ok: &[&str] = if app { &["lb_cookie", "app_cookie"] } else { &["source_ip"] };
+                let ok: &[&str] = if app {
+                    &["lb_cookie", "app_cookie"]
+                } else {
+                    &["source_ip"]
+                };
                 if !ok.contains(&v) {
                     return Err(bad());
                 }

@@ -203,11 +203,18 @@ pub(super) fn deregistration_done(world: &mut World, key: &PartitionKey, tg_arn:
     let Some(tg) = st.target_groups.get_mut(tg_arn) else {
         return;
     };
-    let current = tg.targets.get(tkey).is_some_and(|t| t.epoch == epoch && t.state == TargetState::Draining);
+    let current = tg
+        .targets
+        .get(tkey)
+        .is_some_and(|t| t.epoch == epoch && t.state == TargetState::Draining);
     if current {
         tg.targets.remove(tkey);
         let name = tg.name.clone();
-        world.record("elbv2", format!("target {tkey} of {name} deregistered"), json!({"TargetGroupArn": tg_arn}));
+        world.record(
+            "elbv2",
+            format!("target {tkey} of {name} deregistered"),
+            json!({"TargetGroupArn": tg_arn}),
+        );
     }
 }
 
@@ -226,7 +233,10 @@ fn register(
     let st = &mut world.region_mut(key).elbv2;
     let seq = st.seq();
     let in_use = target_group_has_listener(st, tg_arn);
-    let tg = st.target_groups.get_mut(tg_arn).ok_or_else(|| tg_not_found_one(tg_arn))?;
+    let tg = st
+        .target_groups
+        .get_mut(tg_arn)
+        .ok_or_else(|| tg_not_found_one(tg_arn))?;
     let enabled = tg.health_check.enabled;
     if let Some(t) = tg.targets.get_mut(&tkey) {
         if let Some(td) = task_definition {
@@ -277,9 +287,15 @@ fn deregister(world: &mut World, key: &PartitionKey, tg_arn: &str, id: &str, por
     let st = &mut world.region_mut(key).elbv2;
     let epoch = st.seq();
     let in_use = target_group_has_listener(st, tg_arn);
-    let tg = st.target_groups.get_mut(tg_arn).ok_or_else(|| tg_not_found_one(tg_arn))?;
-    let delay: i64 =
-        tg.attributes.get("deregistration_delay.timeout_seconds").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let tg = st
+        .target_groups
+        .get_mut(tg_arn)
+        .ok_or_else(|| tg_not_found_one(tg_arn))?;
+    let delay: i64 = tg
+        .attributes
+        .get("deregistration_delay.timeout_seconds")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let name = tg.name.clone();
     let Some(t) = tg.targets.get_mut(&tkey) else {
         return Ok(());
@@ -289,7 +305,11 @@ fn deregister(world: &mut World, key: &PartitionKey, tg_arn: &str, id: &str, por
     }
     if !in_use || delay == 0 {
         tg.targets.remove(&tkey);
-        world.record("elbv2", format!("target {tkey} of {name} deregistered"), json!({"TargetGroupArn": tg_arn}));
+        world.record(
+            "elbv2",
+            format!("target {tkey} of {name} deregistered"),
+            json!({"TargetGroupArn": tg_arn}),
+        );
         return Ok(());
     }
     t.state = TargetState::Draining;
@@ -326,18 +346,26 @@ fn reported(in_use: bool, tg: &TargetGroup, t: &Target) -> (TargetState, Option<
             Some("Target.NotInUse"),
             Some("Target group is not configured to receive traffic from the load balancer"),
         ),
-        _ if !tg.health_check.enabled => {
-            (TargetState::Unavailable, Some("Target.HealthCheckDisabled"), Some("Health checks are disabled"))
-        }
-        TargetState::Initial if t.checked => {
-            (TargetState::Initial, Some("Elb.InitialHealthChecking"), Some("Initial health checks in progress"))
-        }
-        TargetState::Initial => {
-            (TargetState::Initial, Some("Elb.RegistrationInProgress"), Some("Target registration is in progress"))
-        }
-        TargetState::Unhealthy => {
-            (TargetState::Unhealthy, Some("Target.FailedHealthChecks"), Some("Health checks failed"))
-        }
+        _ if !tg.health_check.enabled => (
+            TargetState::Unavailable,
+            Some("Target.HealthCheckDisabled"),
+            Some("Health checks are disabled"),
+        ),
+        TargetState::Initial if t.checked => (
+            TargetState::Initial,
+            Some("Elb.InitialHealthChecking"),
+            Some("Initial health checks in progress"),
+        ),
+        TargetState::Initial => (
+            TargetState::Initial,
+            Some("Elb.RegistrationInProgress"),
+            Some("Target registration is in progress"),
+        ),
+        TargetState::Unhealthy => (
+            TargetState::Unhealthy,
+            Some("Target.FailedHealthChecks"),
+            Some("Health checks failed"),
+        ),
         s => (s, None, None),
     }
 }
@@ -375,7 +403,11 @@ fn health_value(state: TargetState, reason: Option<&str>, description: Option<&s
 
 /// Reads `Targets` of a Register/Deregister call: `(id, port, availability zone)`.
 fn read_targets(tg: &TargetGroup, input: &Value) -> AwsResult<Vec<(String, i64, Option<String>)>> {
-    let list = input.get("Targets").and_then(Value::as_array).cloned().unwrap_or_default();
+    let list = input
+        .get("Targets")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if list.is_empty() {
         return Err(validation("At least one target must be specified"));
     }
@@ -388,7 +420,9 @@ fn read_targets(tg: &TargetGroup, input: &Value) -> AwsResult<Vec<(String, i64, 
             (None, None) => 0,
         };
         if tg.target_type != "lambda" && !(1..=65535).contains(&port) {
-            return Err(validation(format!("Port '{port}' of target '{id}' must be between 1 and 65535")));
+            return Err(validation(format!(
+                "Port '{port}' of target '{id}' must be between 1 and 65535"
+            )));
         }
         check_target_id(tg, id)?;
         out.push((id.to_owned(), port, opt_str(t, "AvailabilityZone").map(str::to_owned)));
@@ -400,8 +434,9 @@ fn check_target_id(tg: &TargetGroup, id: &str) -> AwsResult<()> {
     let invalid = |m: String| AwsError::new("InvalidTarget", m);
     match tg.target_type.as_str() {
         "ip" => {
-            let ip: Ipv4Addr =
-                id.parse().map_err(|_| invalid(format!("The IP address '{id}' is not a valid IPv4 address")))?;
+            let ip: Ipv4Addr = id
+                .parse()
+                .map_err(|_| invalid(format!("The IP address '{id}' is not a valid IPv4 address")))?;
             let o = ip.octets();
             let private = ip.is_private() || (o[0] == 100 && (64..128).contains(&o[1]));
             if !private {
@@ -411,13 +446,17 @@ fn check_target_id(tg: &TargetGroup, id: &str) -> AwsResult<()> {
             }
         }
         "instance" if !id.starts_with("i-") => {
-            return Err(invalid(format!("The following targets are not valid instance IDs: '{id}'")))
+            return Err(invalid(format!(
+                "The following targets are not valid instance IDs: '{id}'"
+            )))
         }
         "lambda" if !id.starts_with("arn:aws:lambda:") => {
             return Err(invalid(format!("The target '{id}' is not a Lambda function ARN")))
         }
         "alb" if !id.contains(":loadbalancer/app/") => {
-            return Err(invalid(format!("The target '{id}' is not an Application Load Balancer ARN")))
+            return Err(invalid(format!(
+                "The target '{id}' is not an Application Load Balancer ARN"
+            )))
         }
         _ => {}
     }
@@ -474,7 +513,10 @@ pub(super) fn describe_target_health(world: &mut World, ctx: &Ctx, input: Value)
             for w in wanted {
                 let id = opt_str(w, "Id").ok_or_else(|| validation("A target ID must be specified"))?;
                 let port = opt_i64(w, "Port");
-                let found = tg.targets.values().filter(|t| t.id == id && port.is_none_or(|p| p == t.port));
+                let found = tg
+                    .targets
+                    .values()
+                    .filter(|t| t.id == id && port.is_none_or(|p| p == t.port));
                 let mut any = false;
                 for t in found {
                     any = true;
@@ -494,7 +536,13 @@ pub(super) fn describe_target_health(world: &mut World, ctx: &Ctx, input: Value)
                         Some("Target.NotRegistered"),
                         Some("Target is not registered to the target group"),
                     );
-                    out.push(description_value(tg, id, port.or(tg.port), opt_str(w, "AvailabilityZone"), health));
+                    out.push(description_value(
+                        tg,
+                        id,
+                        port.or(tg.port),
+                        opt_str(w, "AvailabilityZone"),
+                        health,
+                    ));
                 }
             }
         }
@@ -529,16 +577,24 @@ pub fn register_task_target(
     task_definition_arn: &str,
 ) -> AwsResult<()> {
     let st = &world.region_mut(key).elbv2;
-    let tg = st.target_groups.get(target_group_arn).ok_or_else(|| tg_not_found_one(target_group_arn))?;
+    let tg = st
+        .target_groups
+        .get(target_group_arn)
+        .ok_or_else(|| tg_not_found_one(target_group_arn))?;
     if tg.target_type != "ip" {
         return Err(AwsError::new(
             "InvalidTarget",
-            format!("Target group '{target_group_arn}' has target type '{}', not 'ip'", tg.target_type),
+            format!(
+                "Target group '{target_group_arn}' has target type '{}', not 'ip'",
+                tg.target_type
+            ),
         ));
     }
     check_target_id(tg, ip)?;
     if !(1..=65535).contains(&port) {
-        return Err(validation(format!("Port '{port}' of target '{ip}' must be between 1 and 65535")));
+        return Err(validation(format!(
+            "Port '{port}' of target '{ip}' must be between 1 and 65535"
+        )));
     }
     register(world, key, target_group_arn, ip, port, None, Some(task_definition_arn))
 }

@@ -51,7 +51,12 @@ fn network(w: &mut World) -> (Vec<(String, String)>, String) {
         .unwrap()
         .iter()
         .filter(|s| s["VpcId"] == json!(vpc))
-        .map(|s| (s["SubnetId"].as_str().unwrap().to_owned(), s["AvailabilityZone"].as_str().unwrap().to_owned()))
+        .map(|s| {
+            (
+                s["SubnetId"].as_str().unwrap().to_owned(),
+                s["AvailabilityZone"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let sg = ec2(w, "DescribeSecurityGroups")["SecurityGroups"]
         .as_array()
@@ -137,7 +142,14 @@ fn lab(w: &mut World) -> Lab {
         .as_str()
         .unwrap()
         .to_owned();
-    Lab { lb, tg1, tg2, prod, test, rule }
+    Lab {
+        lb,
+        tg1,
+        tg2,
+        prod,
+        test,
+        rule,
+    }
 }
 
 fn health(w: &mut World, tg: &str) -> Vec<(String, String, Option<String>)> {
@@ -156,7 +168,11 @@ fn health(w: &mut World, tg: &str) -> Vec<(String, String, Option<String>)> {
 }
 
 fn state_of(w: &mut World, tg: &str, ip: &str) -> (String, Option<String>) {
-    health(w, tg).into_iter().find(|(id, _, _)| id == ip).map(|(_, s, r)| (s, r)).expect("target listed")
+    health(w, tg)
+        .into_iter()
+        .find(|(id, _, _)| id == ip)
+        .map(|(_, s, r)| (s, r))
+        .expect("target listed")
 }
 
 fn advance(w: &mut World, secs: f64) {
@@ -186,9 +202,14 @@ fn load_balancer_is_provisioning_then_active_with_aws_names() {
     );
     assert_eq!(arn.rsplit('/').next().unwrap().len(), 16);
     let dns = lb["DNSName"].as_str().unwrap();
-    let digits =
-        dns.strip_prefix("alb-container-labs-").and_then(|d| d.strip_suffix(".us-east-1.elb.amazonaws.com")).unwrap();
-    assert!(digits.len() == 10 && digits.chars().all(|c| c.is_ascii_digit()), "{dns}");
+    let digits = dns
+        .strip_prefix("alb-container-labs-")
+        .and_then(|d| d.strip_suffix(".us-east-1.elb.amazonaws.com"))
+        .unwrap();
+    assert!(
+        digits.len() == 10 && digits.chars().all(|c| c.is_ascii_digit()),
+        "{dns}"
+    );
     assert_eq!(lb["CanonicalHostedZoneId"], "Z35SXDOTRQ7X7K");
     assert_eq!(lb["State"]["Code"], "provisioning");
     assert_eq!(lb["Scheme"], "internet-facing");
@@ -196,12 +217,20 @@ fn load_balancer_is_provisioning_then_active_with_aws_names() {
     assert_eq!(lb["IpAddressType"], "ipv4");
     assert_eq!(lb["CreatedTime"], json!(T0 as f64 / 1000.0));
     assert_eq!(lb["SecurityGroups"], json!([sg]));
-    let zones: Vec<&str> =
-        lb["AvailabilityZones"].as_array().unwrap().iter().map(|z| z["ZoneName"].as_str().unwrap()).collect();
+    let zones: Vec<&str> = lb["AvailabilityZones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["ZoneName"].as_str().unwrap())
+        .collect();
     assert_eq!(zones, vec!["us-east-1a", "us-east-1b"]);
 
     advance(&mut w, LB_PROVISIONING_SECS - 1.0);
-    let d = ok(&mut w, "DescribeLoadBalancers", json!({"Names": ["alb-container-labs"]}));
+    let d = ok(
+        &mut w,
+        "DescribeLoadBalancers",
+        json!({"Names": ["alb-container-labs"]}),
+    );
     assert_eq!(d["LoadBalancers"][0]["State"]["Code"], "provisioning");
     advance(&mut w, 1.0);
     let d = ok(&mut w, "DescribeLoadBalancers", json!({"LoadBalancerArns": [arn]}));
@@ -230,10 +259,17 @@ fn load_balancer_is_provisioning_then_active_with_aws_names() {
 fn load_balancer_inputs_are_checked() {
     let mut w = world();
     let (subnets, sg) = network(&mut w);
-    let e = fails(&mut w, "CreateLoadBalancer", json!({"Name": "one", "Subnets": [subnets[0].0]}));
+    let e = fails(
+        &mut w,
+        "CreateLoadBalancer",
+        json!({"Name": "one", "Subnets": [subnets[0].0]}),
+    );
     assert_eq!(
         (e.code.as_str(), e.message.as_str()),
-        ("ValidationError", "At least two subnets in two different Availability Zones must be specified")
+        (
+            "ValidationError",
+            "At least two subnets in two different Availability Zones must be specified"
+        )
     );
     let e = fails(
         &mut w,
@@ -248,7 +284,11 @@ fn load_balancer_inputs_are_checked() {
     );
     assert_eq!(e.code, "InvalidSecurityGroup");
     for bad in ["-x", "x-", "a_b", "internal-x", "abcdefghijabcdefghijabcdefghijabc"] {
-        let e = fails(&mut w, "CreateLoadBalancer", json!({"Name": bad, "Subnets": [subnets[0].0, subnets[1].0]}));
+        let e = fails(
+            &mut w,
+            "CreateLoadBalancer",
+            json!({"Name": bad, "Subnets": [subnets[0].0, subnets[1].0]}),
+        );
         assert_eq!(e.code, "ValidationError", "{bad}");
     }
     // A network load balancer may use one subnet; an internal one gets the internal- prefix.
@@ -258,9 +298,15 @@ fn load_balancer_inputs_are_checked() {
         json!({"Name": "nlb", "Type": "network", "Scheme": "internal", "SubnetMappings": [{"SubnetId": subnets[0].0}]}),
     );
     let nlb = &nlb["LoadBalancers"][0];
-    assert!(nlb["LoadBalancerArn"].as_str().unwrap().contains(":loadbalancer/net/nlb/"));
+    assert!(nlb["LoadBalancerArn"]
+        .as_str()
+        .unwrap()
+        .contains(":loadbalancer/net/nlb/"));
     let dns = nlb["DNSName"].as_str().unwrap();
-    assert!(dns.starts_with("internal-nlb-") && dns.ends_with(".elb.us-east-1.amazonaws.com"), "{dns}");
+    assert!(
+        dns.starts_with("internal-nlb-") && dns.ends_with(".elb.us-east-1.amazonaws.com"),
+        "{dns}"
+    );
     assert_eq!(nlb["CanonicalHostedZoneId"], "Z26RNL4JYFTOTI");
     let _ = sg;
 
@@ -275,11 +321,19 @@ fn describe_load_balancers_pages_with_marker() {
         create_alb(&mut w, n);
     }
     let p1 = ok(&mut w, "DescribeLoadBalancers", json!({"PageSize": 2}));
-    let names: Vec<&str> =
-        p1["LoadBalancers"].as_array().unwrap().iter().map(|l| l["LoadBalancerName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = p1["LoadBalancers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["LoadBalancerName"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["a1", "a2"]);
     let marker = p1["NextMarker"].as_str().unwrap().to_owned();
-    let p2 = ok(&mut w, "DescribeLoadBalancers", json!({"PageSize": 2, "Marker": marker}));
+    let p2 = ok(
+        &mut w,
+        "DescribeLoadBalancers",
+        json!({"PageSize": 2, "Marker": marker}),
+    );
     assert_eq!(p2["LoadBalancers"][0]["LoadBalancerName"], "a3");
     assert!(p2.get("NextMarker").is_none());
 }
@@ -290,7 +344,12 @@ fn load_balancer_attributes_and_deletion_protection() {
     let lb = create_alb(&mut w, "attrs");
     let attrs = ok(&mut w, "DescribeLoadBalancerAttributes", json!({"LoadBalancerArn": lb}));
     let get = |a: &Value, k: &str| {
-        a["Attributes"].as_array().unwrap().iter().find(|x| x["Key"] == k).map(|x| x["Value"].clone())
+        a["Attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["Key"] == k)
+            .map(|x| x["Value"].clone())
     };
     assert_eq!(get(&attrs, "idle_timeout.timeout_seconds"), Some(json!("60")));
     assert_eq!(get(&attrs, "deletion_protection.enabled"), Some(json!("false")));
@@ -307,14 +366,20 @@ fn load_balancer_attributes_and_deletion_protection() {
         json!({"LoadBalancerArn": lb, "Attributes": [{"Key": "deletion_protection.enabled", "Value": "true"}]}),
     );
     assert_eq!(get(&out, "deletion_protection.enabled"), Some(json!("true")));
-    assert_eq!(fails(&mut w, "DeleteLoadBalancer", json!({"LoadBalancerArn": lb})).code, "OperationNotPermitted");
+    assert_eq!(
+        fails(&mut w, "DeleteLoadBalancer", json!({"LoadBalancerArn": lb})).code,
+        "OperationNotPermitted"
+    );
     ok(
         &mut w,
         "ModifyLoadBalancerAttributes",
         json!({"LoadBalancerArn": lb, "Attributes": [{"Key": "deletion_protection.enabled", "Value": "false"}]}),
     );
     ok(&mut w, "DeleteLoadBalancer", json!({"LoadBalancerArn": lb}));
-    assert_eq!(fails(&mut w, "DescribeLoadBalancers", json!({"LoadBalancerArns": [lb]})).code, "LoadBalancerNotFound");
+    assert_eq!(
+        fails(&mut w, "DescribeLoadBalancers", json!({"LoadBalancerArns": [lb]})).code,
+        "LoadBalancerNotFound"
+    );
 }
 
 #[test]
@@ -323,9 +388,18 @@ fn deleting_a_load_balancer_deletes_its_listeners_and_rules() {
     let l = lab(&mut w);
     register_task_target(&mut w, &key(), &l.tg1, "10.0.1.10", 3000, TD1).unwrap();
     ok(&mut w, "DeleteLoadBalancer", json!({"LoadBalancerArn": l.lb}));
-    assert_eq!(fails(&mut w, "DescribeListeners", json!({"ListenerArns": [l.prod]})).code, "ListenerNotFound");
-    assert_eq!(fails(&mut w, "DescribeRules", json!({"RuleArns": [l.rule]})).code, "RuleNotFound");
-    assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.10"), ("unused".into(), Some("Target.NotInUse".into())));
+    assert_eq!(
+        fails(&mut w, "DescribeListeners", json!({"ListenerArns": [l.prod]})).code,
+        "ListenerNotFound"
+    );
+    assert_eq!(
+        fails(&mut w, "DescribeRules", json!({"RuleArns": [l.rule]})).code,
+        "RuleNotFound"
+    );
+    assert_eq!(
+        state_of(&mut w, &l.tg1, "10.0.1.10"),
+        ("unused".into(), Some("Target.NotInUse".into()))
+    );
     let tg = ok(&mut w, "DescribeTargetGroups", json!({"TargetGroupArns": [l.tg1]}));
     assert_eq!(tg["TargetGroups"][0]["LoadBalancerArns"], json!([]));
     // Now unused, the target groups can be deleted.
@@ -339,7 +413,11 @@ fn deleting_a_load_balancer_deletes_its_listeners_and_rules() {
 fn target_group_defaults_per_protocol_and_type() {
     let mut w = world();
     let vpc = vpc(&mut w);
-    let http = ok(&mut w, "CreateTargetGroup", json!({"Name": "web", "Protocol": "HTTP", "Port": 80, "VpcId": vpc}));
+    let http = ok(
+        &mut w,
+        "CreateTargetGroup",
+        json!({"Name": "web", "Protocol": "HTTP", "Port": 80, "VpcId": vpc}),
+    );
     let tg = &http["TargetGroups"][0];
     assert_eq!(tg["HealthCheckProtocol"], "HTTP");
     assert_eq!(tg["HealthCheckPort"], "traffic-port");
@@ -373,7 +451,11 @@ fn target_group_defaults_per_protocol_and_type() {
     assert_eq!(tcp_http["TargetGroups"][0]["HealthCheckTimeoutSeconds"], 6);
     assert_eq!(tcp_http["TargetGroups"][0]["Matcher"], json!({"HttpCode": "200-399"}));
 
-    let lambda = ok(&mut w, "CreateTargetGroup", json!({"Name": "fn", "TargetType": "lambda"}));
+    let lambda = ok(
+        &mut w,
+        "CreateTargetGroup",
+        json!({"Name": "fn", "TargetType": "lambda"}),
+    );
     let tg = &lambda["TargetGroups"][0];
     assert_eq!(tg["HealthCheckEnabled"], false);
     assert_eq!(tg["HealthCheckIntervalSeconds"], 35);
@@ -394,7 +476,11 @@ fn target_group_defaults_per_protocol_and_type() {
         json!({"Name": "x", "Protocol": "HTTP", "Port": 80, "VpcId": vpc, "HealthyThresholdCount": 11}),
     );
     assert_eq!(e.code, "ValidationError");
-    let e = fails(&mut w, "CreateTargetGroup", json!({"Name": "x", "Protocol": "HTTP", "Port": 80}));
+    let e = fails(
+        &mut w,
+        "CreateTargetGroup",
+        json!({"Name": "x", "Protocol": "HTTP", "Port": 80}),
+    );
     assert_eq!(e.code, "ValidationError");
 }
 
@@ -405,10 +491,16 @@ fn duplicate_target_group_names() {
     // Same settings: the existing group comes back.
     assert_eq!(create_lab_tg(&mut w, "threads-tg"), a);
     let vpc = vpc(&mut w);
-    let e =
-        fails(&mut w, "CreateTargetGroup", json!({"Name": "threads-tg", "Protocol": "HTTP", "Port": 80, "VpcId": vpc}));
+    let e = fails(
+        &mut w,
+        "CreateTargetGroup",
+        json!({"Name": "threads-tg", "Protocol": "HTTP", "Port": 80, "VpcId": vpc}),
+    );
     assert_eq!(e.code, "DuplicateTargetGroupName");
-    assert_eq!(e.message, "A target group with the same name 'threads-tg' exists, but with different settings");
+    assert_eq!(
+        e.message,
+        "A target group with the same name 'threads-tg' exists, but with different settings"
+    );
 }
 
 #[test]
@@ -423,24 +515,48 @@ fn target_group_modify_describe_delete_and_attributes() {
     assert_eq!(m["TargetGroups"][0]["HealthCheckPath"], "/health");
     assert_eq!(m["TargetGroups"][0]["Matcher"], json!({"HttpCode": "200-299"}));
     assert_eq!(
-        fails(&mut w, "ModifyTargetGroup", json!({"TargetGroupArn": l.tg1, "HealthCheckIntervalSeconds": 4})).code,
+        fails(
+            &mut w,
+            "ModifyTargetGroup",
+            json!({"TargetGroupArn": l.tg1, "HealthCheckIntervalSeconds": 4})
+        )
+        .code,
         "ValidationError"
     );
 
     let d = ok(&mut w, "DescribeTargetGroups", json!({"LoadBalancerArn": l.lb}));
-    let names: Vec<&str> =
-        d["TargetGroups"].as_array().unwrap().iter().map(|t| t["TargetGroupName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = d["TargetGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["TargetGroupName"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["threads-tg", "threads-tg-2"]);
     assert_eq!(d["TargetGroups"][0]["LoadBalancerArns"], json!([l.lb]));
-    assert_eq!(fails(&mut w, "DescribeTargetGroups", json!({"Names": ["nope"]})).code, "TargetGroupNotFound");
+    assert_eq!(
+        fails(&mut w, "DescribeTargetGroups", json!({"Names": ["nope"]})).code,
+        "TargetGroupNotFound"
+    );
 
     let e = fails(&mut w, "DeleteTargetGroup", json!({"TargetGroupArn": l.tg1}));
     assert_eq!(e.code, "ResourceInUse");
-    assert_eq!(e.message, format!("Target group '{}' is currently in use by a listener or a rule", l.tg1));
+    assert_eq!(
+        e.message,
+        format!("Target group '{}' is currently in use by a listener or a rule", l.tg1)
+    );
 
-    let a = ok(&mut w, "DescribeTargetGroupAttributes", json!({"TargetGroupArn": l.tg1}));
+    let a = ok(
+        &mut w,
+        "DescribeTargetGroupAttributes",
+        json!({"TargetGroupArn": l.tg1}),
+    );
     let get = |a: &Value, k: &str| {
-        a["Attributes"].as_array().unwrap().iter().find(|x| x["Key"] == k).map(|x| x["Value"].clone())
+        a["Attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["Key"] == k)
+            .map(|x| x["Value"].clone())
     };
     assert_eq!(get(&a, "deregistration_delay.timeout_seconds"), Some(json!("300")));
     assert_eq!(get(&a, "stickiness.enabled"), Some(json!("false")));
@@ -487,7 +603,12 @@ fn listener_forward_is_returned_in_both_forms() {
     );
     assert!(l.test.contains(":listener/app/alb-container-labs/"), "{}", l.test);
     let all = ok(&mut w, "DescribeListeners", json!({"LoadBalancerArn": l.lb}));
-    let ports: Vec<i64> = all["Listeners"].as_array().unwrap().iter().map(|x| x["Port"].as_i64().unwrap()).collect();
+    let ports: Vec<i64> = all["Listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["Port"].as_i64().unwrap())
+        .collect();
     assert_eq!(ports, vec![80, 8080]);
 
     // A weighted forward comes back as ForwardConfig only.
@@ -500,8 +621,14 @@ fn listener_forward_is_returned_in_both_forms() {
     );
     let a = &m["Listeners"][0]["DefaultActions"][0];
     assert!(a.get("TargetGroupArn").is_none());
-    assert_eq!(a["ForwardConfig"]["TargetGroups"][0], json!({"TargetGroupArn": l.tg1, "Weight": 90}));
-    assert_eq!(a["ForwardConfig"]["TargetGroupStickinessConfig"], json!({"Enabled": true, "DurationSeconds": 300}));
+    assert_eq!(
+        a["ForwardConfig"]["TargetGroups"][0],
+        json!({"TargetGroupArn": l.tg1, "Weight": 90})
+    );
+    assert_eq!(
+        a["ForwardConfig"]["TargetGroupStickinessConfig"],
+        json!({"Enabled": true, "DurationSeconds": 300})
+    );
 }
 
 #[test]
@@ -515,7 +642,13 @@ fn listener_errors() {
         json!({"LoadBalancerArn": l.lb, "Protocol": "HTTP", "Port": 80, "DefaultActions": fwd(&l.tg1)}),
     );
     assert_eq!(e.code, "DuplicateListener");
-    assert_eq!(e.message, format!("A listener already exists on this port for this load balancer '{}'", l.lb));
+    assert_eq!(
+        e.message,
+        format!(
+            "A listener already exists on this port for this load balancer '{}'",
+            l.lb
+        )
+    );
     let missing = l.tg1.replace("threads-tg", "nope");
     let e = fails(
         &mut w,
@@ -530,7 +663,10 @@ fn listener_errors() {
     );
     assert_eq!(
         (e.code.as_str(), e.message.as_str()),
-        ("ValidationError", "Listener protocol 'TCP' must be one of 'HTTPS, HTTP'")
+        (
+            "ValidationError",
+            "Listener protocol 'TCP' must be one of 'HTTPS, HTTP'"
+        )
     );
     let e = fails(
         &mut w,
@@ -557,7 +693,10 @@ fn listener_errors() {
         "CreateListener",
         json!({"LoadBalancerArn": l.lb, "Protocol": "HTTP", "Port": 81, "DefaultActions": [{"Type": "forward"}]}),
     );
-    assert_eq!((e.code.as_str(), e.message.as_str()), ("ValidationError", "A target group ARN must be specified"));
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("ValidationError", "A target group ARN must be specified")
+    );
 
     // HTTPS with a certificate gets the default policy.
     let https = ok(
@@ -591,8 +730,14 @@ fn listener_errors() {
 
     // Deleting the prod listener deletes its rules.
     ok(&mut w, "DeleteListener", json!({"ListenerArn": l.prod}));
-    assert_eq!(fails(&mut w, "DescribeRules", json!({"RuleArns": [l.rule]})).code, "RuleNotFound");
-    assert_eq!(fails(&mut w, "DeleteListener", json!({"ListenerArn": l.prod})).code, "ListenerNotFound");
+    assert_eq!(
+        fails(&mut w, "DescribeRules", json!({"RuleArns": [l.rule]})).code,
+        "RuleNotFound"
+    );
+    assert_eq!(
+        fails(&mut w, "DeleteListener", json!({"ListenerArn": l.prod})).code,
+        "ListenerNotFound"
+    );
 }
 
 // ---- rules -------------------------------------------------------------------------------------
@@ -630,7 +775,10 @@ fn rules_conditions_priorities_and_the_default_rule() {
         "CreateRule",
         json!({"ListenerArn": l.prod, "Priority": 1, "Conditions": [{"Field": "path-pattern", "Values": ["/x"]}], "Actions": fwd}),
     );
-    assert_eq!((e.code.as_str(), e.message.as_str()), ("PriorityInUse", "Priority '1' is currently in use"));
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("PriorityInUse", "Priority '1' is currently in use")
+    );
     let e = fails(
         &mut w,
         "CreateRule",
@@ -664,7 +812,10 @@ fn rules_conditions_priorities_and_the_default_rule() {
         c[1],
         json!({"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Env", "Values": ["green"]}})
     );
-    assert_eq!(c[3], json!({"Field": "source-ip", "SourceIpConfig": {"Values": ["10.0.0.0/8"]}}));
+    assert_eq!(
+        c[3],
+        json!({"Field": "source-ip", "SourceIpConfig": {"Values": ["10.0.0.0/8"]}})
+    );
     let r10 = r["Rules"][0]["RuleArn"].as_str().unwrap().to_owned();
     let q = ok(
         &mut w,
@@ -681,9 +832,17 @@ fn rules_conditions_priorities_and_the_default_rule() {
         json!({"RulePriorities": [{"RuleArn": r10, "Priority": 20}, {"RuleArn": r20, "Priority": 10}]}),
     );
     assert_eq!(s["Rules"][0]["Priority"], "20");
-    let e = fails(&mut w, "SetRulePriorities", json!({"RulePriorities": [{"RuleArn": r10, "Priority": 1}]}));
+    let e = fails(
+        &mut w,
+        "SetRulePriorities",
+        json!({"RulePriorities": [{"RuleArn": r10, "Priority": 1}]}),
+    );
     assert_eq!(e.code, "PriorityInUse");
-    let e = fails(&mut w, "SetRulePriorities", json!({"RulePriorities": [{"RuleArn": default_rule, "Priority": 3}]}));
+    let e = fails(
+        &mut w,
+        "SetRulePriorities",
+        json!({"RulePriorities": [{"RuleArn": default_rule, "Priority": 3}]}),
+    );
     assert_eq!(e.code, "OperationNotPermitted");
     let order: Vec<String> = ok(&mut w, "DescribeRules", json!({"ListenerArn": l.prod}))["Rules"]
         .as_array()
@@ -701,7 +860,10 @@ fn rules_conditions_priorities_and_the_default_rule() {
     );
     assert_eq!(m["Rules"][0]["Actions"][0]["Type"], "fixed-response");
     ok(&mut w, "DeleteRule", json!({"RuleArn": r20}));
-    assert_eq!(fails(&mut w, "DeleteRule", json!({"RuleArn": r20})).code, "RuleNotFound");
+    assert_eq!(
+        fails(&mut w, "DeleteRule", json!({"RuleArn": r20})).code,
+        "RuleNotFound"
+    );
 }
 
 // ---- targets and health ------------------------------------------------------------------------
@@ -713,13 +875,22 @@ fn health_progresses_on_the_clock_in_the_lab_topology() {
     let k = key();
     register_task_target(&mut w, &k, &l.tg1, "10.0.1.10", 3000, TD1).unwrap();
     register_task_target(&mut w, &k, &l.tg2, "10.0.2.20", 3000, TD1).unwrap();
-    assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.10"), ("initial".into(), Some("Elb.RegistrationInProgress".into())));
+    assert_eq!(
+        state_of(&mut w, &l.tg1, "10.0.1.10"),
+        ("initial".into(), Some("Elb.RegistrationInProgress".into()))
+    );
     advance(&mut w, 6.0);
-    assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.10"), ("initial".into(), Some("Elb.InitialHealthChecking".into())));
+    assert_eq!(
+        state_of(&mut w, &l.tg1, "10.0.1.10"),
+        ("initial".into(), Some("Elb.InitialHealthChecking".into()))
+    );
     advance(&mut w, 6.0);
     assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.10"), ("healthy".into(), None));
     assert_eq!(state_of(&mut w, &l.tg2, "10.0.2.20"), ("healthy".into(), None));
-    assert_eq!(target_health(&w.region_mut(&k).elbv2, &l.tg1, "10.0.1.10", 3000), Some((TargetState::Healthy, None)));
+    assert_eq!(
+        target_health(&w.region_mut(&k).elbv2, &l.tg1, "10.0.1.10", 3000),
+        Some((TargetState::Healthy, None))
+    );
 
     let d = ok(&mut w, "DescribeTargetHealth", json!({"TargetGroupArn": l.tg1}));
     assert_eq!(
@@ -732,19 +903,36 @@ fn health_progresses_on_the_clock_in_the_lab_topology() {
         "DescribeTargetHealth",
         json!({"TargetGroupArn": l.tg1, "Targets": [{"Id": "10.0.9.9", "Port": 3000}]}),
     );
-    assert_eq!(d["TargetHealthDescriptions"][0]["TargetHealth"]["Reason"], "Target.NotRegistered");
+    assert_eq!(
+        d["TargetHealthDescriptions"][0]["TargetHealth"]["Reason"],
+        "Target.NotRegistered"
+    );
     assert_eq!(d["TargetHealthDescriptions"][0]["TargetHealth"]["State"], "unused");
 
     // A group nothing forwards to: unused, never checked.
     let tg3 = create_lab_tg(&mut w, "spare");
-    ok(&mut w, "RegisterTargets", json!({"TargetGroupArn": tg3, "Targets": [{"Id": "10.0.3.30"}]}));
+    ok(
+        &mut w,
+        "RegisterTargets",
+        json!({"TargetGroupArn": tg3, "Targets": [{"Id": "10.0.3.30"}]}),
+    );
     advance(&mut w, 60.0);
-    assert_eq!(state_of(&mut w, &tg3, "10.0.3.30"), ("unused".into(), Some("Target.NotInUse".into())));
-    assert!(!w.region_mut(&k).elbv2.target_groups[&tg3].targets.values().any(|t| t.checking));
+    assert_eq!(
+        state_of(&mut w, &tg3, "10.0.3.30"),
+        ("unused".into(), Some("Target.NotInUse".into()))
+    );
+    assert!(!w.region_mut(&k).elbv2.target_groups[&tg3]
+        .targets
+        .values()
+        .any(|t| t.checking));
     // Registering through the API takes the group's port.
     let d = ok(&mut w, "DescribeTargetHealth", json!({"TargetGroupArn": tg3}));
     assert_eq!(d["TargetHealthDescriptions"][0]["Target"]["Port"], 3000);
-    let e = fails(&mut w, "RegisterTargets", json!({"TargetGroupArn": tg3, "Targets": [{"Id": "8.8.8.8"}]}));
+    let e = fails(
+        &mut w,
+        "RegisterTargets",
+        json!({"TargetGroupArn": tg3, "Targets": [{"Id": "8.8.8.8"}]}),
+    );
     assert_eq!(e.code, "InvalidTarget");
     let e = fails(
         &mut w,
@@ -759,11 +947,17 @@ fn health_progresses_on_the_clock_in_the_lab_topology() {
         "ModifyListener",
         json!({"ListenerArn": l.test, "DefaultActions": [{"Type": "forward", "TargetGroupArn": tg3}]}),
     );
-    assert_eq!(state_of(&mut w, &tg3, "10.0.3.30"), ("initial".into(), Some("Elb.RegistrationInProgress".into())));
+    assert_eq!(
+        state_of(&mut w, &tg3, "10.0.3.30"),
+        ("initial".into(), Some("Elb.RegistrationInProgress".into()))
+    );
     advance(&mut w, 12.0);
     assert_eq!(state_of(&mut w, &tg3, "10.0.3.30"), ("healthy".into(), None));
     // ... and tg2, no longer used, reports unused at once.
-    assert_eq!(state_of(&mut w, &l.tg2, "10.0.2.20"), ("unused".into(), Some("Target.NotInUse".into())));
+    assert_eq!(
+        state_of(&mut w, &l.tg2, "10.0.2.20"),
+        ("unused".into(), Some("Target.NotInUse".into()))
+    );
 }
 
 #[test]
@@ -792,9 +986,16 @@ fn injected_faults_make_healthy_targets_unhealthy_and_back() {
 
     w.faults.unhealthy_task_definitions.insert("threads:2".into());
     advance(&mut w, 6.0);
-    assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.10").0, "healthy", "one failure is below the threshold");
+    assert_eq!(
+        state_of(&mut w, &l.tg1, "10.0.1.10").0,
+        "healthy",
+        "one failure is below the threshold"
+    );
     advance(&mut w, 6.0);
-    assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.10"), ("unhealthy".into(), Some("Target.FailedHealthChecks".into())));
+    assert_eq!(
+        state_of(&mut w, &l.tg1, "10.0.1.10"),
+        ("unhealthy".into(), Some("Target.FailedHealthChecks".into()))
+    );
 
     w.faults.unhealthy_task_definitions.clear();
     advance(&mut w, 12.0);
@@ -804,9 +1005,15 @@ fn injected_faults_make_healthy_targets_unhealthy_and_back() {
     w.faults.unhealthy_task_definitions.insert(TD1.into());
     register_task_target(&mut w, &k, &l.tg2, "10.0.2.20", 3000, TD1).unwrap();
     advance(&mut w, 6.0);
-    assert_eq!(state_of(&mut w, &l.tg2, "10.0.2.20"), ("initial".into(), Some("Elb.InitialHealthChecking".into())));
+    assert_eq!(
+        state_of(&mut w, &l.tg2, "10.0.2.20"),
+        ("initial".into(), Some("Elb.InitialHealthChecking".into()))
+    );
     advance(&mut w, 6.0);
-    assert_eq!(state_of(&mut w, &l.tg2, "10.0.2.20"), ("unhealthy".into(), Some("Target.FailedHealthChecks".into())));
+    assert_eq!(
+        state_of(&mut w, &l.tg2, "10.0.2.20"),
+        ("unhealthy".into(), Some("Target.FailedHealthChecks".into()))
+    );
     // Targets of other task definitions are unaffected.
     assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.10").0, "healthy");
 }
@@ -834,10 +1041,22 @@ fn deregistered_targets_drain_then_disappear() {
         "ModifyTargetGroupAttributes",
         json!({"TargetGroupArn": l.tg1, "Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}]}),
     );
-    ok(&mut w, "RegisterTargets", json!({"TargetGroupArn": l.tg1, "Targets": [{"Id": "10.0.1.11", "Port": 3000}]}));
-    ok(&mut w, "DeregisterTargets", json!({"TargetGroupArn": l.tg1, "Targets": [{"Id": "10.0.1.11", "Port": 3000}]}));
+    ok(
+        &mut w,
+        "RegisterTargets",
+        json!({"TargetGroupArn": l.tg1, "Targets": [{"Id": "10.0.1.11", "Port": 3000}]}),
+    );
+    ok(
+        &mut w,
+        "DeregisterTargets",
+        json!({"TargetGroupArn": l.tg1, "Targets": [{"Id": "10.0.1.11", "Port": 3000}]}),
+    );
     assert!(health(&mut w, &l.tg1).is_empty());
-    ok(&mut w, "DeregisterTargets", json!({"TargetGroupArn": l.tg1, "Targets": [{"Id": "10.0.1.12"}]}));
+    ok(
+        &mut w,
+        "DeregisterTargets",
+        json!({"TargetGroupArn": l.tg1, "Targets": [{"Id": "10.0.1.12"}]}),
+    );
 
     // Re-registering a draining target starts it over.
     ok(
@@ -850,7 +1069,11 @@ fn deregistered_targets_drain_then_disappear() {
     register_task_target(&mut w, &k, &l.tg1, "10.0.1.13", 3000, TD1).unwrap();
     assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.13").0, "initial");
     advance(&mut w, 40.0);
-    assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.13").0, "healthy", "the old drain must not remove it");
+    assert_eq!(
+        state_of(&mut w, &l.tg1, "10.0.1.13").0,
+        "healthy",
+        "the old drain must not remove it"
+    );
 }
 
 // ---- CodeDeploy's weighted forward -------------------------------------------------------------
@@ -867,7 +1090,10 @@ fn set_forward_weights_updates_rules_and_keeps_weight_zero_groups_checked() {
     let st = &w.region_mut(&k).elbv2;
     let refs = forwards_to_target_group(st, &l.prod, &l.tg1);
     assert_eq!(refs.len(), 1);
-    assert_eq!((refs[0].arn.as_str(), refs[0].is_rule, refs[0].priority), (l.rule.as_str(), true, Some(1)));
+    assert_eq!(
+        (refs[0].arn.as_str(), refs[0].is_rule, refs[0].priority),
+        (l.rule.as_str(), true, Some(1))
+    );
     assert_eq!(refs[0].weights, vec![(l.tg1.clone(), 1)]);
     assert!(forwards_to_target_group(st, &l.prod, &l.tg2).is_empty());
     assert_eq!(load_balancer_for_target_group(st, &l.tg1), Some(l.lb.clone()));
@@ -882,11 +1108,17 @@ fn set_forward_weights_updates_rules_and_keeps_weight_zero_groups_checked() {
             "TargetGroups": [{"TargetGroupArn": l.tg2, "Weight": 100}, {"TargetGroupArn": l.tg1, "Weight": 0}],
             "TargetGroupStickinessConfig": {"Enabled": false}}}])
     );
-    assert_eq!(forward_weights(&w.region_mut(&k).elbv2, &l.rule), Some(vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]));
+    assert_eq!(
+        forward_weights(&w.region_mut(&k).elbv2, &l.rule),
+        Some(vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)])
+    );
     // At weight 0 the old group is still in use: its targets stay checked and healthy.
     advance(&mut w, 60.0);
     assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.10").0, "healthy");
-    assert_eq!(forwards_to_target_group(&w.region_mut(&k).elbv2, &l.prod, &l.tg2).len(), 1);
+    assert_eq!(
+        forwards_to_target_group(&w.region_mut(&k).elbv2, &l.prod, &l.tg2).len(),
+        1
+    );
 
     // The test listener's default action, by listener ARN.
     set_forward_weights(&mut w, &k, &l.test, &[(l.tg1.clone(), 1)]).unwrap();
@@ -895,12 +1127,22 @@ fn set_forward_weights_updates_rules_and_keeps_weight_zero_groups_checked() {
 
     // Errors: unknown target group, a listener with no forward action, unknown ARNs.
     let gone = l.tg1.replace("threads-tg", "gone");
-    assert_eq!(set_forward_weights(&mut w, &k, &l.rule, &[(gone, 1)]).unwrap_err().code, "TargetGroupNotFound");
     assert_eq!(
-        set_forward_weights(&mut w, &k, &l.prod, &[(l.tg1.clone(), 1)]).unwrap_err().code,
+        set_forward_weights(&mut w, &k, &l.rule, &[(gone, 1)]).unwrap_err().code,
+        "TargetGroupNotFound"
+    );
+    assert_eq!(
+        set_forward_weights(&mut w, &k, &l.prod, &[(l.tg1.clone(), 1)])
+            .unwrap_err()
+            .code,
         "InvalidLoadBalancerAction"
     );
-    assert_eq!(set_forward_weights(&mut w, &k, &format!("{}x", l.rule), &[]).unwrap_err().code, "RuleNotFound");
+    assert_eq!(
+        set_forward_weights(&mut w, &k, &format!("{}x", l.rule), &[])
+            .unwrap_err()
+            .code,
+        "RuleNotFound"
+    );
 }
 
 #[test]
@@ -931,8 +1173,16 @@ fn tags_on_every_resource_kind() {
         "AddTags",
         json!({"ResourceArns": arns, "Tags": [{"Key": "env", "Value": "lab"}, {"Key": "team", "Value": "a"}]}),
     );
-    ok(&mut w, "AddTags", json!({"ResourceArns": [l.lb], "Tags": [{"Key": "env", "Value": "prod"}]}));
-    ok(&mut w, "RemoveTags", json!({"ResourceArns": [l.tg1], "TagKeys": ["team"]}));
+    ok(
+        &mut w,
+        "AddTags",
+        json!({"ResourceArns": [l.lb], "Tags": [{"Key": "env", "Value": "prod"}]}),
+    );
+    ok(
+        &mut w,
+        "RemoveTags",
+        json!({"ResourceArns": [l.tg1], "TagKeys": ["team"]}),
+    );
     let d = ok(&mut w, "DescribeTags", json!({"ResourceArns": arns}));
     let t = d["TagDescriptions"].as_array().unwrap();
     assert_eq!(
@@ -949,7 +1199,11 @@ fn tags_on_every_resource_kind() {
     assert_eq!(e.code, "DuplicateTagKeys");
     let e = fails(&mut w, "DescribeTags", json!({"ResourceArns": [format!("{}0", l.tg1)]}));
     assert_eq!(e.code, "TargetGroupNotFound");
-    let e = fails(&mut w, "DescribeTags", json!({"ResourceArns": [format!("{}0", l.rule)]}));
+    let e = fails(
+        &mut w,
+        "DescribeTags",
+        json!({"ResourceArns": [format!("{}0", l.rule)]}),
+    );
     assert_eq!(e.code, "RuleNotFound");
     // Tags given at creation.
     let vpc = vpc(&mut w);
@@ -970,12 +1224,22 @@ fn account_limits_and_ssl_policies() {
     let limits = d["Limits"].as_array().unwrap();
     assert!(limits.contains(&json!({"Name": "application-load-balancers", "Max": "50"})));
     assert!(limits.contains(&json!({"Name": "target-groups", "Max": "3000"})));
-    let p = ok(&mut w, "DescribeSSLPolicies", json!({"Names": ["ELBSecurityPolicy-2016-08"]}));
+    let p = ok(
+        &mut w,
+        "DescribeSSLPolicies",
+        json!({"Names": ["ELBSecurityPolicy-2016-08"]}),
+    );
     let pol = &p["SslPolicies"][0];
     assert_eq!(pol["SslProtocols"], json!(["TLSv1", "TLSv1.1", "TLSv1.2"]));
-    assert_eq!(pol["Ciphers"][0], json!({"Name": "ECDHE-ECDSA-AES128-GCM-SHA256", "Priority": 1}));
+    assert_eq!(
+        pol["Ciphers"][0],
+        json!({"Name": "ECDHE-ECDSA-AES128-GCM-SHA256", "Priority": 1})
+    );
     assert_eq!(pol["Ciphers"].as_array().unwrap().len(), 18);
-    assert_eq!(fails(&mut w, "DescribeSSLPolicies", json!({"Names": ["nope"]})).code, "SSLPolicyNotFound");
+    assert_eq!(
+        fails(&mut w, "DescribeSSLPolicies", json!({"Names": ["nope"]})).code,
+        "SSLPolicyNotFound"
+    );
     let all = ok(&mut w, "DescribeSSLPolicies", json!({}));
     assert!(all["SslPolicies"].as_array().unwrap().len() >= 4);
 }

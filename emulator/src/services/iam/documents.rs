@@ -58,14 +58,26 @@ pub fn statements(doc: &Value) -> Vec<&Map<String, Value>> {
     }
 }
 
-const STATEMENT_KEYS: &[&str] =
-    &["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition", "Principal", "NotPrincipal"];
+const STATEMENT_KEYS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+    "Principal",
+    "NotPrincipal",
+];
 
 /// Parses and checks a policy document; returns it parsed.
 pub fn validate(doc: &str, kind: DocKind) -> AwsResult<Value> {
     let parsed: Value = serde_json::from_str(doc).map_err(|_| malformed(SYNTAX))?;
     let top = parsed.as_object().ok_or_else(|| malformed(SYNTAX))?;
-    if top.keys().any(|k| !matches!(k.as_str(), "Version" | "Id" | "Statement")) {
+    if top
+        .keys()
+        .any(|k| !matches!(k.as_str(), "Version" | "Id" | "Statement"))
+    {
         return Err(malformed(SYNTAX));
     }
     match top.get("Version") {
@@ -138,7 +150,11 @@ pub fn validate(doc: &str, kind: DocKind) -> AwsResult<Value> {
         match kind {
             DocKind::Trust => {
                 if has_resource {
-                    let which = if s.contains_key("Resource") { "Resource" } else { "NotResource" };
+                    let which = if s.contains_key("Resource") {
+                        "Resource"
+                    } else {
+                        "NotResource"
+                    };
                     return Err(malformed(format!("Has prohibited field {which}")));
                 }
                 if !has_principal {
@@ -204,13 +220,19 @@ fn check_action(action: &str) -> AwsResult<()> {
     }
     let parts: Vec<&str> = action.split(':').collect();
     if parts.len() == 1 {
-        return Err(malformed("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."));
+        return Err(malformed(
+            "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
+        ));
     }
     if parts.len() > 2 {
         return Err(malformed("Actions/Condition can contain only one colon."));
     }
     let vendor = parts[0];
-    if vendor.is_empty() || !vendor.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+    if vendor.is_empty()
+        || !vendor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
         return Err(malformed(format!("Vendor {vendor} is not valid")));
     }
     Ok(())
@@ -345,25 +367,46 @@ mod tests {
         assert_eq!(msg("{not json", DocKind::Inline), SYNTAX);
         assert_eq!(msg("[]", DocKind::Inline), SYNTAX);
         assert_eq!(msg(r#"{"Version":"2012-10-17"}"#, DocKind::Inline), SYNTAX);
-        assert_eq!(msg(r#"{"Version":"2013-01-01","Statement":[]}"#, DocKind::Inline), SYNTAX);
+        assert_eq!(
+            msg(r#"{"Version":"2013-01-01","Statement":[]}"#, DocKind::Inline),
+            SYNTAX
+        );
         let bad_effect = r#"{"Statement":{"Effect":"allow","Action":"s3:*","Resource":"*"}}"#;
         assert_eq!(msg(bad_effect, DocKind::Inline), SYNTAX);
         let extra = r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Foo":1}}"#;
         assert_eq!(msg(extra, DocKind::Inline), SYNTAX);
         let with_principal = r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}}"#;
-        assert_eq!(msg(with_principal, DocKind::Inline), "Policy document should not specify a principal.");
+        assert_eq!(
+            msg(with_principal, DocKind::Inline),
+            "Policy document should not specify a principal."
+        );
         let no_resource = r#"{"Statement":{"Effect":"Allow","Action":"s3:*"}}"#;
-        assert_eq!(msg(no_resource, DocKind::Inline), "Policy statement must contain resources.");
+        assert_eq!(
+            msg(no_resource, DocKind::Inline),
+            "Policy statement must contain resources."
+        );
         let no_action = r#"{"Statement":{"Effect":"Allow","Resource":"*"}}"#;
-        assert_eq!(msg(no_action, DocKind::Inline), "Policy statement must contain actions.");
+        assert_eq!(
+            msg(no_action, DocKind::Inline),
+            "Policy statement must contain actions."
+        );
         let no_vendor = r#"{"Statement":{"Effect":"Allow","Action":"GetObject","Resource":"*"}}"#;
         assert!(msg(no_vendor, DocKind::Inline).starts_with("Actions/Conditions must be prefaced by a vendor"));
         let bad_resource = r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"bucket"}}"#;
-        assert_eq!(msg(bad_resource, DocKind::Inline), "Resource bucket must be in ARN format or \"*\".");
+        assert_eq!(
+            msg(bad_resource, DocKind::Inline),
+            "Resource bucket must be in ARN format or \"*\"."
+        );
         let no_version = r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
-        assert_eq!(msg(no_version, DocKind::Managed), "Policy document must be version 2012-10-17 or greater.");
+        assert_eq!(
+            msg(no_version, DocKind::Managed),
+            "Policy document must be version 2012-10-17 or greater."
+        );
         let dup_sid = r#"{"Version":"2012-10-17","Statement":[{"Sid":"a","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"a","Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
-        assert_eq!(msg(dup_sid, DocKind::Inline), "Statement IDs (SID) in a single policy must be unique.");
+        assert_eq!(
+            msg(dup_sid, DocKind::Inline),
+            "Statement IDs (SID) in a single policy must be unique."
+        );
     }
 
     #[test]
@@ -382,7 +425,11 @@ mod tests {
         let lambda = Principal::Service("lambda.amazonaws.com".into());
         assert!(trust_allows(&doc, &lambda, "sts:AssumeRole"));
         assert!(!trust_allows(&doc, &lambda, "sts:TagSession"));
-        assert!(!trust_allows(&doc, &Principal::Service("ecs-tasks.amazonaws.com".into()), "sts:AssumeRole"));
+        assert!(!trust_allows(
+            &doc,
+            &Principal::Service("ecs-tasks.amazonaws.com".into()),
+            "sts:AssumeRole"
+        ));
         let root = Principal::Aws(vec!["arn:aws:iam::111111111111:root".into(), "111111111111".into()]);
         assert!(!trust_allows(&doc, &root, "sts:AssumeRole"));
         let acct: Value = serde_json::from_str(

@@ -27,7 +27,11 @@ impl AwsManagedPolicy {
     pub fn policy_id(&self) -> String {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         let digest = Sha256::digest(self.name.as_bytes());
-        let tail: String = digest.iter().take(17).map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect();
+        let tail: String = digest
+            .iter()
+            .take(17)
+            .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+            .collect();
         format!("ANPA{tail}")
     }
 }
@@ -286,7 +290,9 @@ pub static AWS_MANAGED_POLICIES: &[AwsManagedPolicy] = &[
 /// The AWS managed policy with this ARN.
 pub fn by_arn(arn: &str) -> Option<&'static AwsManagedPolicy> {
     let rest = arn.strip_prefix("arn:aws:iam::aws:policy")?;
-    AWS_MANAGED_POLICIES.iter().find(|p| rest.strip_prefix(p.path) == Some(p.name))
+    AWS_MANAGED_POLICIES
+        .iter()
+        .find(|p| rest.strip_prefix(p.path) == Some(p.name))
 }
 
 #[cfg(test)]

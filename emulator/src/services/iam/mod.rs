@@ -100,12 +100,18 @@ impl State {
 
     /// How many roles of this account have the policy attached.
     pub fn attachment_count(&self, policy_arn: &str) -> usize {
-        self.roles.values().filter(|r| r.attached.iter().any(|a| a == policy_arn)).count()
+        self.roles
+            .values()
+            .filter(|r| r.attached.iter().any(|a| a == policy_arn))
+            .count()
     }
 
     /// How many roles of this account use the policy as permissions boundary.
     pub fn boundary_count(&self, policy_arn: &str) -> usize {
-        self.roles.values().filter(|r| r.permissions_boundary.as_deref() == Some(policy_arn)).count()
+        self.roles
+            .values()
+            .filter(|r| r.permissions_boundary.as_deref() == Some(policy_arn))
+            .count()
     }
 }
 
@@ -141,7 +147,10 @@ pub(crate) fn read_tags(input: &Value) -> AwsResult<Vec<(String, String)>> {
         out.push((key, value));
     }
     if out.len() > MAX_TAGS {
-        return Err(AwsError::new("LimitExceeded", "The number of tags has reached the maximum limit."));
+        return Err(AwsError::new(
+            "LimitExceeded",
+            "The number of tags has reached the maximum limit.",
+        ));
     }
     Ok(out)
 }
@@ -156,7 +165,10 @@ pub(crate) fn merge_tags(existing: &mut Vec<(String, String)>, new: Vec<(String,
         }
     }
     if merged.len() > MAX_TAGS {
-        return Err(AwsError::new("LimitExceeded", "The number of tags has reached the maximum limit."));
+        return Err(AwsError::new(
+            "LimitExceeded",
+            "The number of tags has reached the maximum limit.",
+        ));
     }
     *existing = merged;
     Ok(())
@@ -224,7 +236,10 @@ pub fn role_trusts(
     if documents::trust_allows(&doc, &who, action) {
         Ok(())
     } else {
-        Err(format!("the trust policy of role {} does not allow {principal} to perform {action}", role.arn))
+        Err(format!(
+            "the trust policy of role {} does not allow {principal} to perform {action}",
+            role.arn
+        ))
     }
 }
 
@@ -349,20 +364,46 @@ mod tests {
     fn role_trusts_checks_the_trust_policy() {
         let mut w = world();
         let c = ctx();
-        roles::create_role(&mut w, &c, json!({"RoleName": "fn", "AssumeRolePolicyDocument": LAMBDA_TRUST})).unwrap();
-        roles::create_role(&mut w, &c, json!({"RoleName": "admin", "AssumeRolePolicyDocument": ACCOUNT_TRUST}))
-            .unwrap();
-        assert_eq!(role_trusts(&w, ACCT, "fn", "lambda.amazonaws.com", "sts:AssumeRole"), Ok(()));
+        roles::create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "fn", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
+        )
+        .unwrap();
+        roles::create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "admin", "AssumeRolePolicyDocument": ACCOUNT_TRUST}),
+        )
+        .unwrap();
+        assert_eq!(
+            role_trusts(&w, ACCT, "fn", "lambda.amazonaws.com", "sts:AssumeRole"),
+            Ok(())
+        );
         let arn = format!("arn:aws:iam::{ACCT}:role/fn");
-        assert_eq!(role_trusts(&w, "999999999999", &arn, "lambda.amazonaws.com", "sts:AssumeRole"), Ok(()));
+        assert_eq!(
+            role_trusts(&w, "999999999999", &arn, "lambda.amazonaws.com", "sts:AssumeRole"),
+            Ok(())
+        );
         assert!(role_trusts(&w, ACCT, "fn", "ecs-tasks.amazonaws.com", "sts:AssumeRole").is_err());
         assert!(role_trusts(&w, ACCT, "fn", &format!("arn:aws:iam::{ACCT}:root"), "sts:AssumeRole").is_err());
-        assert!(role_trusts(&w, ACCT, "missing", "lambda.amazonaws.com", "sts:AssumeRole")
-            .unwrap_err()
-            .contains("does not exist"));
+        assert!(
+            role_trusts(&w, ACCT, "missing", "lambda.amazonaws.com", "sts:AssumeRole")
+                .unwrap_err()
+                .contains("does not exist")
+        );
         // The account root is trusted, and with it every principal of the account.
         assert_eq!(role_trusts(&w, ACCT, "admin", ACCT, "sts:AssumeRole"), Ok(()));
-        assert_eq!(role_trusts(&w, ACCT, "admin", &format!("arn:aws:iam::{ACCT}:root"), "sts:AssumeRole"), Ok(()));
+        assert_eq!(
+            role_trusts(
+                &w,
+                ACCT,
+                "admin",
+                &format!("arn:aws:iam::{ACCT}:root"),
+                "sts:AssumeRole"
+            ),
+            Ok(())
+        );
         let session = format!("arn:aws:sts::{ACCT}:assumed-role/fn/s1");
         assert_eq!(role_trusts(&w, ACCT, "admin", &session, "sts:AssumeRole"), Ok(()));
         assert!(role_trusts(&w, ACCT, "admin", "arn:aws:iam::999999999999:root", "sts:AssumeRole").is_err());
@@ -378,7 +419,12 @@ mod tests {
         let by_role = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCT}:role/build/ci"}},"Action":"sts:AssumeRole"}}]}}"#
         );
-        roles::create_role(&mut w, &c, json!({"RoleName": "target", "AssumeRolePolicyDocument": by_role})).unwrap();
+        roles::create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "target", "AssumeRolePolicyDocument": by_role}),
+        )
+        .unwrap();
         let ci_session = format!("arn:aws:sts::{ACCT}:assumed-role/ci/s1");
         assert_eq!(role_trusts(&w, ACCT, "target", &ci_session, "sts:AssumeRole"), Ok(()));
         assert!(role_trusts(&w, ACCT, "target", &session, "sts:AssumeRole").is_err());

@@ -27,17 +27,26 @@ fn not_found(arn: &str) -> AwsError {
 }
 
 fn not_attachable(arn: &str) -> AwsError {
-    AwsError::new("NoSuchEntity", format!("Policy {arn} does not exist or is not attachable."))
+    AwsError::new(
+        "NoSuchEntity",
+        format!("Policy {arn} does not exist or is not attachable."),
+    )
 }
 
 fn no_such_version(arn: &str, version: &str) -> AwsError {
-    AwsError::new("NoSuchEntity", format!("Policy {arn} version {version} does not exist or is not attachable."))
+    AwsError::new(
+        "NoSuchEntity",
+        format!("Policy {arn} version {version} does not exist or is not attachable."),
+    )
 }
 
 fn aws_read_only(ctx: &Ctx, action: &str, arn: &str) -> AwsError {
     AwsError::new(
         "AccessDenied",
-        format!("User: {} is not authorized to perform: iam:{action} on resource: policy {arn}", ctx.caller.arn),
+        format!(
+            "User: {} is not authorized to perform: iam:{action} on resource: policy {arn}",
+            ctx.caller.arn
+        ),
     )
     .with_status(403)
 }
@@ -149,7 +158,11 @@ pub fn create_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
         create_date: now,
         update_date: now,
         default_version: "v1".into(),
-        versions: vec![PolicyVersion { id: "v1".into(), document: doc.to_owned(), create_date: now }],
+        versions: vec![PolicyVersion {
+            id: "v1".into(),
+            document: doc.to_owned(),
+            create_date: now,
+        }],
         next_version: 2,
         tags,
     };
@@ -209,7 +222,10 @@ fn customer_mut<'w>(world: &'w mut World, ctx: &Ctx, arn: &str, action: &str) ->
     if managed::by_arn(arn).is_some() {
         return Err(aws_read_only(ctx, action, arn));
     }
-    state(world, &ctx.account).policies.get_mut(arn).ok_or_else(|| not_found(arn))
+    state(world, &ctx.account)
+        .policies
+        .get_mut(arn)
+        .ok_or_else(|| not_found(arn))
 }
 
 pub fn delete_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
@@ -217,7 +233,10 @@ pub fn delete_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
     let versions = customer_mut(world, ctx, arn, "DeletePolicy")?.versions.len();
     let st = state(world, &ctx.account);
     if st.attachment_count(arn) > 0 || st.boundary_count(arn) > 0 {
-        return Err(AwsError::new("DeleteConflict", "Cannot delete a policy attached to entities."));
+        return Err(AwsError::new(
+            "DeleteConflict",
+            "Cannot delete a policy attached to entities.",
+        ));
     }
     if versions > 1 {
         return Err(AwsError::new(
@@ -232,7 +251,14 @@ pub fn delete_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
 
 fn version_value(v: &PolicyVersion, default: &str, with_document: bool) -> Value {
     obj([
-        ("Document", if with_document { json!(documents::url_encode(&v.document)) } else { Value::Null }),
+        (
+            "Document",
+            if with_document {
+                json!(documents::url_encode(&v.document))
+            } else {
+                Value::Null
+            },
+        ),
         ("VersionId", json!(v.id)),
         ("IsDefaultVersion", json!(v.id == default)),
         ("CreateDate", json!(v.create_date)),
@@ -240,7 +266,11 @@ fn version_value(v: &PolicyVersion, default: &str, with_document: bool) -> Value
 }
 
 fn aws_version(p: &AwsManagedPolicy) -> PolicyVersion {
-    PolicyVersion { id: p.default_version.to_owned(), document: p.document.to_owned(), create_date: p.update_date }
+    PolicyVersion {
+        id: p.default_version.to_owned(),
+        document: p.document.to_owned(),
+        create_date: p.update_date,
+    }
 }
 
 pub fn create_policy_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
@@ -256,7 +286,11 @@ pub fn create_policy_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
             format!("A managed policy can have up to {MAX_POLICY_VERSIONS} versions. Before you create a new version, you must delete an existing version."),
         ));
     }
-    let version = PolicyVersion { id: format!("v{}", p.next_version), document: doc.to_owned(), create_date: now };
+    let version = PolicyVersion {
+        id: format!("v{}", p.next_version),
+        document: doc.to_owned(),
+        create_date: now,
+    };
     p.next_version += 1;
     if set_default {
         p.default_version = version.id.clone();
@@ -276,7 +310,11 @@ pub fn get_policy_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
         Some(Found::Aws(p)) if p.default_version == vid => version_value(&aws_version(p), p.default_version, true),
         Some(Found::Customer) => {
             let p = &st.policies[arn];
-            let v = p.versions.iter().find(|v| v.id == vid).ok_or_else(|| no_such_version(arn, vid))?;
+            let v = p
+                .versions
+                .iter()
+                .find(|v| v.id == vid)
+                .ok_or_else(|| no_such_version(arn, vid))?;
             version_value(v, &p.default_version, true)
         }
         Some(Found::Aws(_)) => return Err(no_such_version(arn, vid)),
@@ -293,7 +331,11 @@ pub fn list_policy_versions(world: &mut World, ctx: &Ctx, input: Value) -> AwsRe
         Some(Found::Aws(p)) => vec![version_value(&aws_version(p), p.default_version, false)],
         Some(Found::Customer) => {
             let p = &st.policies[arn];
-            p.versions.iter().rev().map(|v| version_value(v, &p.default_version, false)).collect()
+            p.versions
+                .iter()
+                .rev()
+                .map(|v| version_value(v, &p.default_version, false))
+                .collect()
         }
         None => return Err(not_found(arn)),
     };
@@ -305,9 +347,16 @@ pub fn delete_policy_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
     let arn = req_str(&input, "PolicyArn", "ValidationError")?;
     let vid = req_str(&input, "VersionId", "ValidationError")?;
     let p = customer_mut(world, ctx, arn, "DeletePolicyVersion")?;
-    let idx = p.versions.iter().position(|v| v.id == vid).ok_or_else(|| no_such_version(arn, vid))?;
+    let idx = p
+        .versions
+        .iter()
+        .position(|v| v.id == vid)
+        .ok_or_else(|| no_such_version(arn, vid))?;
     if p.default_version == vid {
-        return Err(AwsError::new("DeleteConflict", "Cannot delete the default version of a policy."));
+        return Err(AwsError::new(
+            "DeleteConflict",
+            "Cannot delete the default version of a policy.",
+        ));
     }
     p.versions.remove(idx);
     Ok(json!({}))
@@ -393,7 +442,11 @@ pub fn detach_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
     let arn = req_str(&input, "PolicyArn", "ValidationError")?;
     check_arn(arn)?;
     let role = find_role(world, ctx, name)?;
-    let idx = role.attached.iter().position(|a| a == arn).ok_or_else(|| not_found(arn))?;
+    let idx = role
+        .attached
+        .iter()
+        .position(|a| a == arn)
+        .ok_or_else(|| not_found(arn))?;
     role.attached.remove(idx);
     Ok(json!({}))
 }
@@ -418,7 +471,8 @@ pub fn list_attached_role_policies(world: &mut World, ctx: &Ctx, input: Value) -
         .iter()
         .filter_map(|arn| {
             let (pname, path) = policy_name_and_path(st, arn);
-            path.starts_with(&prefix).then(|| json!({"PolicyName": pname, "PolicyArn": arn}))
+            path.starts_with(&prefix)
+                .then(|| json!({"PolicyName": pname, "PolicyArn": arn}))
         })
         .collect();
     let (items, meta) = page(&values, &input)?;
@@ -449,7 +503,10 @@ pub fn list_entities_for_policy(world: &mut World, ctx: &Ctx, input: Value) -> A
             .collect();
     }
     let (items, meta) = page(&roles, &input)?;
-    Ok(with_meta(json!({ "PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": items }), meta))
+    Ok(with_meta(
+        json!({ "PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": items }),
+        meta,
+    ))
 }
 
 #[cfg(test)]
@@ -464,21 +521,34 @@ mod tests {
     fn setup() -> (World, Ctx) {
         let mut w = world();
         let c = ctx();
-        create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": LAMBDA_TRUST})).unwrap();
+        create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
+        )
+        .unwrap();
         (w, c)
     }
 
     fn new_policy(w: &mut World, c: &Ctx, name: &str) -> String {
-        let out =
-            create_policy(w, c, json!({"PolicyName": name, "PolicyDocument": S3_READ, "Description": "d"})).unwrap();
+        let out = create_policy(
+            w,
+            c,
+            json!({"PolicyName": name, "PolicyDocument": S3_READ, "Description": "d"}),
+        )
+        .unwrap();
         out["Policy"]["Arn"].as_str().unwrap().to_owned()
     }
 
     #[test]
     fn create_get_delete_customer_policy() {
         let (mut w, c) = setup();
-        let out =
-            create_policy(&mut w, &c, json!({"PolicyName": "p", "Path": "/team/", "PolicyDocument": S3_READ})).unwrap();
+        let out = create_policy(
+            &mut w,
+            &c,
+            json!({"PolicyName": "p", "Path": "/team/", "PolicyDocument": S3_READ}),
+        )
+        .unwrap();
         let p = &out["Policy"];
         assert_eq!(p["Arn"], format!("arn:aws:iam::{ACCT}:policy/team/p"));
         assert_eq!(p["DefaultVersionId"], "v1");
@@ -487,7 +557,10 @@ mod tests {
         assert!(p["PolicyId"].as_str().unwrap().starts_with("ANPA"));
         let e = create_policy(&mut w, &c, json!({"PolicyName": "p", "PolicyDocument": S3_READ})).unwrap_err();
         assert_eq!(e.code, "EntityAlreadyExists");
-        assert_eq!(e.message, "A policy called p already exists. Duplicate names are not allowed.");
+        assert_eq!(
+            e.message,
+            "A policy called p already exists. Duplicate names are not allowed."
+        );
         let e = create_policy(&mut w, &c, json!({"PolicyName": "q", "PolicyDocument": LAMBDA_TRUST})).unwrap_err();
         assert_eq!(e.code, "MalformedPolicyDocument");
         let big = format!(
@@ -509,7 +582,10 @@ mod tests {
             (e.code.as_str(), e.message.as_str()),
             ("NoSuchEntity", format!("Policy {arn} was not found.").as_str())
         );
-        assert_eq!(get_policy(&mut w, &c, json!({"PolicyArn": "nope"})).unwrap_err().code, "InvalidInput");
+        assert_eq!(
+            get_policy(&mut w, &c, json!({"PolicyArn": "nope"})).unwrap_err().code,
+            "InvalidInput"
+        );
     }
 
     #[test]
@@ -519,16 +595,25 @@ mod tests {
         assert_eq!(got["Policy"]["Path"], "/service-role/");
         assert_eq!(got["Policy"]["DefaultVersionId"], "v1");
         let v = get_policy_version(&mut w, &c, json!({"PolicyArn": BASIC, "VersionId": "v1"})).unwrap();
-        assert!(v["PolicyVersion"]["Document"].as_str().unwrap().contains("logs%3ACreateLogGroup"));
+        assert!(v["PolicyVersion"]["Document"]
+            .as_str()
+            .unwrap()
+            .contains("logs%3ACreateLogGroup"));
         assert_eq!(v["PolicyVersion"]["IsDefaultVersion"], true);
         assert_eq!(
-            get_policy_version(&mut w, &c, json!({"PolicyArn": BASIC, "VersionId": "v9"})).unwrap_err().code,
+            get_policy_version(&mut w, &c, json!({"PolicyArn": BASIC, "VersionId": "v9"}))
+                .unwrap_err()
+                .code,
             "NoSuchEntity"
         );
         let e = delete_policy(&mut w, &c, json!({"PolicyArn": BASIC})).unwrap_err();
         assert_eq!((e.code.as_str(), e.status), ("AccessDenied", Some(403)));
-        let ecs =
-            get_policy(&mut w, &c, json!({"PolicyArn": "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"})).unwrap();
+        let ecs = get_policy(
+            &mut w,
+            &c,
+            json!({"PolicyArn": "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"}),
+        )
+        .unwrap();
         assert_eq!(ecs["Policy"]["DefaultVersionId"], "v3");
     }
 
@@ -547,13 +632,22 @@ mod tests {
         let l =
             list_attached_role_policies(&mut w, &c, json!({"RoleName": "r", "PathPrefix": "/service-role/"})).unwrap();
         assert_eq!(l["AttachedPolicies"].as_array().unwrap().len(), 1);
-        assert_eq!(get_policy(&mut w, &c, json!({"PolicyArn": mine})).unwrap()["Policy"]["AttachmentCount"], 1);
-        assert_eq!(get_policy(&mut w, &c, json!({"PolicyArn": BASIC})).unwrap()["Policy"]["AttachmentCount"], 1);
+        assert_eq!(
+            get_policy(&mut w, &c, json!({"PolicyArn": mine})).unwrap()["Policy"]["AttachmentCount"],
+            1
+        );
+        assert_eq!(
+            get_policy(&mut w, &c, json!({"PolicyArn": BASIC})).unwrap()["Policy"]["AttachmentCount"],
+            1
+        );
 
         let e = delete_role(&mut w, &c, json!({"RoleName": "r"})).unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
-            ("DeleteConflict", "Cannot delete entity, must detach all policies first.")
+            (
+                "DeleteConflict",
+                "Cannot delete entity, must detach all policies first."
+            )
         );
         let e = delete_policy(&mut w, &c, json!({"PolicyArn": mine})).unwrap_err();
         assert_eq!(
@@ -569,7 +663,10 @@ mod tests {
         let e = attach_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyArn": missing})).unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
-            ("NoSuchEntity", format!("Policy {missing} does not exist or is not attachable.").as_str())
+            (
+                "NoSuchEntity",
+                format!("Policy {missing} does not exist or is not attachable.").as_str()
+            )
         );
         let e = attach_role_policy(&mut w, &c, json!({"RoleName": "x", "PolicyArn": BASIC})).unwrap_err();
         assert_eq!(e.message, "The role with name x cannot be found.");
@@ -580,7 +677,10 @@ mod tests {
             (e.code.as_str(), e.message.as_str()),
             ("NoSuchEntity", format!("Policy {mine} was not found.").as_str())
         );
-        assert_eq!(get_policy(&mut w, &c, json!({"PolicyArn": mine})).unwrap()["Policy"]["AttachmentCount"], 0);
+        assert_eq!(
+            get_policy(&mut w, &c, json!({"PolicyArn": mine})).unwrap()["Policy"]["AttachmentCount"],
+            0
+        );
         detach_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyArn": BASIC})).unwrap();
         delete_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
         delete_policy(&mut w, &c, json!({"PolicyArn": mine})).unwrap();
@@ -606,19 +706,29 @@ mod tests {
             v2["PolicyVersion"],
             json!({"VersionId": "v2", "IsDefaultVersion": false, "CreateDate": T0 as f64 / 1000.0})
         );
-        let v3 =
-            create_policy_version(&mut w, &c, json!({"PolicyArn": arn, "PolicyDocument": V2, "SetAsDefault": true}))
-                .unwrap();
+        let v3 = create_policy_version(
+            &mut w,
+            &c,
+            json!({"PolicyArn": arn, "PolicyDocument": V2, "SetAsDefault": true}),
+        )
+        .unwrap();
         assert_eq!(v3["PolicyVersion"]["IsDefaultVersion"], true);
-        assert_eq!(get_policy(&mut w, &c, json!({"PolicyArn": arn})).unwrap()["Policy"]["DefaultVersionId"], "v3");
+        assert_eq!(
+            get_policy(&mut w, &c, json!({"PolicyArn": arn})).unwrap()["Policy"]["DefaultVersionId"],
+            "v3"
+        );
         create_policy_version(&mut w, &c, json!({"PolicyArn": arn, "PolicyDocument": V2})).unwrap();
         create_policy_version(&mut w, &c, json!({"PolicyArn": arn, "PolicyDocument": V2})).unwrap();
         let e = create_policy_version(&mut w, &c, json!({"PolicyArn": arn, "PolicyDocument": V2})).unwrap_err();
         assert_eq!(e.code, "LimitExceeded");
         assert!(e.message.starts_with("A managed policy can have up to 5 versions."));
         let l = list_policy_versions(&mut w, &c, json!({"PolicyArn": arn})).unwrap();
-        let ids: Vec<&str> =
-            l["Versions"].as_array().unwrap().iter().map(|v| v["VersionId"].as_str().unwrap()).collect();
+        let ids: Vec<&str> = l["Versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["VersionId"].as_str().unwrap())
+            .collect();
         assert_eq!(ids, ["v5", "v4", "v3", "v2", "v1"]);
         assert!(l["Versions"][0].get("Document").is_none());
 
@@ -629,7 +739,9 @@ mod tests {
         );
         delete_policy_version(&mut w, &c, json!({"PolicyArn": arn, "VersionId": "v1"})).unwrap();
         assert_eq!(
-            delete_policy_version(&mut w, &c, json!({"PolicyArn": arn, "VersionId": "v1"})).unwrap_err().code,
+            delete_policy_version(&mut w, &c, json!({"PolicyArn": arn, "VersionId": "v1"}))
+                .unwrap_err()
+                .code,
             "NoSuchEntity"
         );
         let v6 = create_policy_version(&mut w, &c, json!({"PolicyArn": arn, "PolicyDocument": V2})).unwrap();
@@ -638,9 +750,14 @@ mod tests {
         set_default_policy_version(&mut w, &c, json!({"PolicyArn": arn, "VersionId": "v2"})).unwrap();
         let got = get_policy_version(&mut w, &c, json!({"PolicyArn": arn, "VersionId": "v2"})).unwrap();
         assert_eq!(got["PolicyVersion"]["IsDefaultVersion"], true);
-        assert!(got["PolicyVersion"]["Document"].as_str().unwrap().starts_with("%7B%22Version%22"));
+        assert!(got["PolicyVersion"]["Document"]
+            .as_str()
+            .unwrap()
+            .starts_with("%7B%22Version%22"));
         assert_eq!(
-            set_default_policy_version(&mut w, &c, json!({"PolicyArn": arn, "VersionId": "v1"})).unwrap_err().code,
+            set_default_policy_version(&mut w, &c, json!({"PolicyArn": arn, "VersionId": "v1"}))
+                .unwrap_err()
+                .code,
             "NoSuchEntity"
         );
 
@@ -658,32 +775,49 @@ mod tests {
         let (mut w, c) = setup();
         let mine = new_policy(&mut w, &c, "mine");
         let all = list_policies(&mut w, &c, json!({})).unwrap();
-        assert_eq!(all["Policies"].as_array().unwrap().len(), managed::AWS_MANAGED_POLICIES.len() + 1);
+        assert_eq!(
+            all["Policies"].as_array().unwrap().len(),
+            managed::AWS_MANAGED_POLICIES.len() + 1
+        );
         assert!(all["Policies"][0].get("Description").is_none());
         let local = list_policies(&mut w, &c, json!({"Scope": "Local"})).unwrap();
         assert_eq!(local["Policies"].as_array().unwrap().len(), 1);
         let aws = list_policies(&mut w, &c, json!({"Scope": "AWS", "PathPrefix": "/service-role/"})).unwrap();
         assert_eq!(aws["Policies"].as_array().unwrap().len(), 3);
-        assert_eq!(list_policies(&mut w, &c, json!({"OnlyAttached": true})).unwrap()["Policies"], json!([]));
+        assert_eq!(
+            list_policies(&mut w, &c, json!({"OnlyAttached": true})).unwrap()["Policies"],
+            json!([])
+        );
         attach_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyArn": mine})).unwrap();
         let att = list_policies(&mut w, &c, json!({"OnlyAttached": true})).unwrap();
         assert_eq!(att["Policies"][0]["PolicyName"], "mine");
         let p1 = list_policies(&mut w, &c, json!({"MaxItems": 3})).unwrap();
         assert_eq!(p1["IsTruncated"], true);
         let p2 = list_policies(&mut w, &c, json!({"MaxItems": 100, "Marker": p1["Marker"]})).unwrap();
-        assert_eq!(p2["Policies"].as_array().unwrap().len(), managed::AWS_MANAGED_POLICIES.len() + 1 - 3);
+        assert_eq!(
+            p2["Policies"].as_array().unwrap().len(),
+            managed::AWS_MANAGED_POLICIES.len() + 1 - 3
+        );
     }
 
     #[test]
     fn policy_tags() {
         let (mut w, c) = setup();
         let arn = new_policy(&mut w, &c, "p");
-        tag_policy(&mut w, &c, json!({"PolicyArn": arn, "Tags": [{"Key": "k", "Value": "v"}]})).unwrap();
+        tag_policy(
+            &mut w,
+            &c,
+            json!({"PolicyArn": arn, "Tags": [{"Key": "k", "Value": "v"}]}),
+        )
+        .unwrap();
         assert_eq!(
             list_policy_tags(&mut w, &c, json!({"PolicyArn": arn})).unwrap()["Tags"],
             json!([{"Key": "k", "Value": "v"}])
         );
         untag_policy(&mut w, &c, json!({"PolicyArn": arn, "TagKeys": ["k"]})).unwrap();
-        assert_eq!(list_policy_tags(&mut w, &c, json!({"PolicyArn": arn})).unwrap()["Tags"], json!([]));
+        assert_eq!(
+            list_policy_tags(&mut w, &c, json!({"PolicyArn": arn})).unwrap()["Tags"],
+            json!([])
+        );
     }
 }

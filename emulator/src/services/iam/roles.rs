@@ -21,7 +21,10 @@ pub(crate) fn role_value(r: &Role, full: bool) -> Value {
         ("RoleId", json!(r.id)),
         ("Arn", json!(r.arn)),
         ("CreateDate", json!(r.create_date)),
-        ("AssumeRolePolicyDocument", json!(documents::url_encode(&r.assume_role_policy))),
+        (
+            "AssumeRolePolicyDocument",
+            json!(documents::url_encode(&r.assume_role_policy)),
+        ),
         ("Description", r.description.as_ref().map_or(Value::Null, |d| json!(d))),
         ("MaxSessionDuration", json!(r.max_session_duration)),
     ]);
@@ -127,7 +130,9 @@ fn protected(role: &Role) -> AwsResult<()> {
 
 /// Looks a role up for reading.
 pub(crate) fn find<'w>(world: &'w mut World, ctx: &Ctx, name: &str) -> AwsResult<&'w mut Role> {
-    state(world, &ctx.account).role_mut(name).ok_or_else(|| no_such_role(name))
+    state(world, &ctx.account)
+        .role_mut(name)
+        .ok_or_else(|| no_such_role(name))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -143,7 +148,10 @@ fn insert_role(
     boundary: Option<String>,
 ) -> AwsResult<Role> {
     if state(world, &ctx.account).role(name).is_some() {
-        return Err(AwsError::new("EntityAlreadyExists", format!("Role with name {name} already exists.")));
+        return Err(AwsError::new(
+            "EntityAlreadyExists",
+            format!("Role with name {name} already exists."),
+        ));
     }
     let id = format!("AROA{}", world.ids.upper_alnum(17));
     let role = Role {
@@ -161,7 +169,9 @@ fn insert_role(
         inline_policies: BTreeMap::new(),
         attached: Vec::new(),
     };
-    state(world, &ctx.account).roles.insert(name.to_lowercase(), role.clone());
+    state(world, &ctx.account)
+        .roles
+        .insert(name.to_lowercase(), role.clone());
     world.record("iam", format!("role {} created", role.arn), Value::Null);
     Ok(role)
 }
@@ -209,8 +219,12 @@ pub fn list_roles(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value
     let prefix = opt_str(&input, "PathPrefix").unwrap_or("/");
     let st = state(world, &ctx.account);
     // Roles are kept by lower-cased name, so this is name order.
-    let values: Vec<Value> =
-        st.roles.values().filter(|r| r.path.starts_with(prefix)).map(|r| role_value(r, false)).collect();
+    let values: Vec<Value> = st
+        .roles
+        .values()
+        .filter(|r| r.path.starts_with(prefix))
+        .map(|r| role_value(r, false))
+        .collect();
     let (items, meta) = page(&values, &input)?;
     Ok(with_meta(json!({ "Roles": items }), meta))
 }
@@ -255,10 +269,16 @@ pub fn delete_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
     let role = find(world, ctx, name)?;
     protected(role)?;
     if !role.attached.is_empty() {
-        return Err(AwsError::new("DeleteConflict", "Cannot delete entity, must detach all policies first."));
+        return Err(AwsError::new(
+            "DeleteConflict",
+            "Cannot delete entity, must detach all policies first.",
+        ));
     }
     if !role.inline_policies.is_empty() {
-        return Err(AwsError::new("DeleteConflict", "Cannot delete entity, must delete policies first."));
+        return Err(AwsError::new(
+            "DeleteConflict",
+            "Cannot delete entity, must delete policies first.",
+        ));
     }
     let arn = role.arn.clone();
     state(world, &ctx.account).roles.remove(&name.to_lowercase());
@@ -278,7 +298,8 @@ pub fn untag_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let keys = str_list(&input, "TagKeys");
     let role = find(world, ctx, name)?;
-    role.tags.retain(|(k, _)| !keys.iter().any(|d| d.eq_ignore_ascii_case(k)));
+    role.tags
+        .retain(|(k, _)| !keys.iter().any(|d| d.eq_ignore_ascii_case(k)));
     Ok(json!({}))
 }
 
@@ -316,13 +337,21 @@ pub fn delete_role_permissions_boundary(world: &mut World, ctx: &Ctx, input: Val
 /// `AWSServiceRoleFor<First label>`.
 fn service_linked_name(service: &str) -> (String, String) {
     let known: &[(&str, &str, &str)] = &[
-        ("ecs.amazonaws.com", "AWSServiceRoleForECS", "Role to enable Amazon ECS to manage your cluster."),
+        (
+            "ecs.amazonaws.com",
+            "AWSServiceRoleForECS",
+            "Role to enable Amazon ECS to manage your cluster.",
+        ),
         (
             "elasticloadbalancing.amazonaws.com",
             "AWSServiceRoleForElasticLoadBalancing",
             "Allows ELB to call AWS services on your behalf.",
         ),
-        ("ecs.application-autoscaling.amazonaws.com", "AWSServiceRoleForApplicationAutoScaling_ECSService", ""),
+        (
+            "ecs.application-autoscaling.amazonaws.com",
+            "AWSServiceRoleForApplicationAutoScaling_ECSService",
+            "",
+        ),
         (
             "autoscaling.amazonaws.com",
             "AWSServiceRoleForAutoScaling",
@@ -330,7 +359,11 @@ fn service_linked_name(service: &str) -> (String, String) {
         ),
         ("events.amazonaws.com", "AWSServiceRoleForCloudWatchEvents", ""),
         ("delivery.logs.amazonaws.com", "AWSServiceRoleForLogDelivery", ""),
-        ("replicator.lambda.amazonaws.com", "AWSServiceRoleForLambdaReplicator", ""),
+        (
+            "replicator.lambda.amazonaws.com",
+            "AWSServiceRoleForLambdaReplicator",
+            "",
+        ),
         ("ec2.amazonaws.com", "AWSServiceRoleForEC2", ""),
     ];
     if let Some((_, name, desc)) = known.iter().find(|(s, _, _)| *s == service) {
@@ -353,7 +386,10 @@ fn service_linked_name(service: &str) -> (String, String) {
 pub fn create_service_linked_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let service = req_str(&input, "AWSServiceName", "ValidationError")?;
     if !service.ends_with(".amazonaws.com") || service.starts_with('.') {
-        return Err(AwsError::new("InvalidInput", format!("Invalid service name: {service}")));
+        return Err(AwsError::new(
+            "InvalidInput",
+            format!("Invalid service name: {service}"),
+        ));
     }
     let (base, default_description) = service_linked_name(service);
     let name = match opt_str(&input, "CustomSuffix") {
@@ -388,12 +424,19 @@ pub fn put_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
     let role = find(world, ctx, name)?;
     protected(role)?;
     documents::validate(doc, DocKind::Inline)?;
-    let others: usize =
-        role.inline_policies.iter().filter(|(n, _)| n.as_str() != policy_name).map(|(_, d)| documents::size(d)).sum();
+    let others: usize = role
+        .inline_policies
+        .iter()
+        .filter(|(n, _)| n.as_str() != policy_name)
+        .map(|(_, d)| documents::size(d))
+        .sum();
     if others + documents::size(doc) > INLINE_ROLE_POLICIES_MAX {
         return Err(AwsError::new(
             "LimitExceeded",
-            format!("Maximum policy size of {INLINE_ROLE_POLICIES_MAX} bytes exceeded for role {}", role.name),
+            format!(
+                "Maximum policy size of {INLINE_ROLE_POLICIES_MAX} bytes exceeded for role {}",
+                role.name
+            ),
         ));
     }
     role.inline_policies.insert(policy_name.to_owned(), doc.to_owned());
@@ -401,14 +444,20 @@ pub fn put_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
 }
 
 fn no_such_role_policy(policy_name: &str) -> AwsError {
-    AwsError::new("NoSuchEntity", format!("The role policy with name {policy_name} cannot be found."))
+    AwsError::new(
+        "NoSuchEntity",
+        format!("The role policy with name {policy_name} cannot be found."),
+    )
 }
 
 pub fn get_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
     let role = find(world, ctx, name)?;
-    let doc = role.inline_policies.get(policy_name).ok_or_else(|| no_such_role_policy(policy_name))?;
+    let doc = role
+        .inline_policies
+        .get(policy_name)
+        .ok_or_else(|| no_such_role_policy(policy_name))?;
     Ok(json!({
         "RoleName": role.name,
         "PolicyName": policy_name,
@@ -429,7 +478,9 @@ pub fn delete_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
     let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
     let role = find(world, ctx, name)?;
     protected(role)?;
-    role.inline_policies.remove(policy_name).ok_or_else(|| no_such_role_policy(policy_name))?;
+    role.inline_policies
+        .remove(policy_name)
+        .ok_or_else(|| no_such_role_policy(policy_name))?;
     Ok(json!({}))
 }
 
@@ -439,7 +490,12 @@ mod tests {
     use super::*;
 
     fn create(w: &mut World, name: &str) -> Value {
-        create_role(w, &ctx(), json!({"RoleName": name, "AssumeRolePolicyDocument": LAMBDA_TRUST})).unwrap()
+        create_role(
+            w,
+            &ctx(),
+            json!({"RoleName": name, "AssumeRolePolicyDocument": LAMBDA_TRUST}),
+        )
+        .unwrap()
     }
 
     fn decode(s: &str) -> String {
@@ -487,8 +543,12 @@ mod tests {
         assert_eq!(got["Role"]["Description"], "d");
         assert_eq!(got["Role"]["RoleLastUsed"], json!({}));
 
-        let e =
-            create_role(&mut w, &c, json!({"RoleName": "APP", "AssumeRolePolicyDocument": LAMBDA_TRUST})).unwrap_err();
+        let e = create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "APP", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("EntityAlreadyExists", "Role with name APP already exists.")
@@ -497,8 +557,12 @@ mod tests {
         create(&mut w, "b");
         create(&mut w, "a");
         let all = list_roles(&mut w, &c, json!({})).unwrap();
-        let names: Vec<&str> =
-            all["Roles"].as_array().unwrap().iter().map(|r| r["RoleName"].as_str().unwrap()).collect();
+        let names: Vec<&str> = all["Roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["RoleName"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["a", "app", "b"]);
         assert_eq!(all["IsTruncated"], false);
         assert!(all["Roles"][0].get("Tags").is_none());
@@ -513,8 +577,14 @@ mod tests {
 
         delete_role(&mut w, &c, json!({"RoleName": "app"})).unwrap();
         let e = get_role(&mut w, &c, json!({"RoleName": "app"})).unwrap_err();
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("NoSuchEntity", "The role with name app cannot be found."));
-        assert_eq!(delete_role(&mut w, &c, json!({"RoleName": "app"})).unwrap_err().code, "NoSuchEntity");
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("NoSuchEntity", "The role with name app cannot be found.")
+        );
+        assert_eq!(
+            delete_role(&mut w, &c, json!({"RoleName": "app"})).unwrap_err().code,
+            "NoSuchEntity"
+        );
     }
 
     #[test]
@@ -522,8 +592,16 @@ mod tests {
         let mut w = world();
         let c = ctx();
         let e = create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": "{"})).unwrap_err();
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("MalformedPolicyDocument", "Syntax errors in policy."));
-        let e = create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": S3_READ})).unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("MalformedPolicyDocument", "Syntax errors in policy.")
+        );
+        let e = create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": S3_READ}),
+        )
+        .unwrap_err();
         assert_eq!(e.message, "Has prohibited field Resource");
         let e = create_role(
             &mut w,
@@ -533,17 +611,31 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code, "ValidationError");
         assert!(e.message.contains("greater than or equal to 3600"), "{}", e.message);
-        let e =
-            create_role(&mut w, &c, json!({"RoleName": "r", "Path": "svc", "AssumeRolePolicyDocument": LAMBDA_TRUST}))
-                .unwrap_err();
+        let e = create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "Path": "svc", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "ValidationError");
-        let e = create_role(&mut w, &c, json!({"RoleName": "bad name", "AssumeRolePolicyDocument": LAMBDA_TRUST}))
-            .unwrap_err();
+        let e = create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "bad name", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "ValidationError");
         let missing_role = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/nope"},"Action":"sts:AssumeRole"}]}"#;
-        let e =
-            create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": missing_role})).unwrap_err();
-        assert_eq!(e.message, "Invalid principal in policy: \"AWS\":\"arn:aws:iam::123456789012:role/nope\"");
+        let e = create_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": missing_role}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Invalid principal in policy: \"AWS\":\"arn:aws:iam::123456789012:role/nope\""
+        );
         let big = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole"}}]}}"#,
             "x".repeat(2100)
@@ -561,23 +653,39 @@ mod tests {
         let mut w = world();
         let c = ctx();
         create(&mut w, "r");
-        update_role(&mut w, &c, json!({"RoleName": "r", "Description": "new", "MaxSessionDuration": 7200})).unwrap();
+        update_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "Description": "new", "MaxSessionDuration": 7200}),
+        )
+        .unwrap();
         let r = get_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(
-            (r["Role"]["Description"].clone(), r["Role"]["MaxSessionDuration"].clone()),
+            (
+                r["Role"]["Description"].clone(),
+                r["Role"]["MaxSessionDuration"].clone()
+            ),
             (json!("new"), json!(7200))
         );
         assert_eq!(
-            update_role(&mut w, &c, json!({"RoleName": "r", "MaxSessionDuration": 50000})).unwrap_err().code,
+            update_role(&mut w, &c, json!({"RoleName": "r", "MaxSessionDuration": 50000}))
+                .unwrap_err()
+                .code,
             "ValidationError"
         );
-        assert_eq!(update_role(&mut w, &c, json!({"RoleName": "x"})).unwrap_err().code, "NoSuchEntity");
+        assert_eq!(
+            update_role(&mut w, &c, json!({"RoleName": "x"})).unwrap_err().code,
+            "NoSuchEntity"
+        );
         let out = update_role_description(&mut w, &c, json!({"RoleName": "r", "Description": "d2"})).unwrap();
         assert_eq!(out["Role"]["Description"], "d2");
 
         update_assume_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyDocument": ACCOUNT_TRUST})).unwrap();
         let r = get_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
-        assert_eq!(decode(r["Role"]["AssumeRolePolicyDocument"].as_str().unwrap()), ACCOUNT_TRUST);
+        assert_eq!(
+            decode(r["Role"]["AssumeRolePolicyDocument"].as_str().unwrap()),
+            ACCOUNT_TRUST
+        );
         let e = update_assume_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyDocument": S3_READ})).unwrap_err();
         assert_eq!(e.code, "MalformedPolicyDocument");
     }
@@ -593,9 +701,17 @@ mod tests {
             json!({"RoleName": "r", "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]}),
         )
         .unwrap();
-        tag_role(&mut w, &c, json!({"RoleName": "r", "Tags": [{"Key": "A", "Value": "3"}]})).unwrap();
+        tag_role(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "Tags": [{"Key": "A", "Value": "3"}]}),
+        )
+        .unwrap();
         let t = list_role_tags(&mut w, &c, json!({"RoleName": "r"})).unwrap();
-        assert_eq!(t["Tags"], json!([{"Key": "A", "Value": "3"}, {"Key": "b", "Value": "2"}]));
+        assert_eq!(
+            t["Tags"],
+            json!([{"Key": "A", "Value": "3"}, {"Key": "b", "Value": "2"}])
+        );
         untag_role(&mut w, &c, json!({"RoleName": "r", "TagKeys": ["b"]})).unwrap();
         let t = list_role_tags(&mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(t["Tags"].as_array().unwrap().len(), 1);
@@ -607,8 +723,18 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code, "InvalidInput");
         let many: Vec<Value> = (0..50).map(|i| json!({"Key": format!("k{i}"), "Value": "v"})).collect();
-        assert_eq!(tag_role(&mut w, &c, json!({"RoleName": "r", "Tags": many})).unwrap_err().code, "LimitExceeded");
-        assert_eq!(list_role_tags(&mut w, &c, json!({"RoleName": "nope"})).unwrap_err().code, "NoSuchEntity");
+        assert_eq!(
+            tag_role(&mut w, &c, json!({"RoleName": "r", "Tags": many}))
+                .unwrap_err()
+                .code,
+            "LimitExceeded"
+        );
+        assert_eq!(
+            list_role_tags(&mut w, &c, json!({"RoleName": "nope"}))
+                .unwrap_err()
+                .code,
+            "NoSuchEntity"
+        );
     }
 
     #[test]
@@ -635,9 +761,12 @@ mod tests {
         );
         let e = delete_role(&mut w, &c, json!({"RoleName": "AWSServiceRoleForECS"})).unwrap_err();
         assert_eq!(e.code, "UnmodifiableEntity");
-        let elb =
-            create_service_linked_role(&mut w, &c, json!({"AWSServiceName": "elasticloadbalancing.amazonaws.com"}))
-                .unwrap();
+        let elb = create_service_linked_role(
+            &mut w,
+            &c,
+            json!({"AWSServiceName": "elasticloadbalancing.amazonaws.com"}),
+        )
+        .unwrap();
         assert_eq!(elb["Role"]["RoleName"], "AWSServiceRoleForElasticLoadBalancing");
     }
 
@@ -646,8 +775,18 @@ mod tests {
         let mut w = world();
         let c = ctx();
         create(&mut w, "r");
-        put_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3", "PolicyDocument": S3_READ})).unwrap();
-        put_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "a", "PolicyDocument": S3_READ})).unwrap();
+        put_role_policy(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "s3", "PolicyDocument": S3_READ}),
+        )
+        .unwrap();
+        put_role_policy(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "a", "PolicyDocument": S3_READ}),
+        )
+        .unwrap();
         let got = get_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap();
         assert_eq!(got["RoleName"], "r");
         assert_eq!(decode(got["PolicyDocument"].as_str().unwrap()), S3_READ);
@@ -660,22 +799,36 @@ mod tests {
             ("DeleteConflict", "Cannot delete entity, must delete policies first.")
         );
 
-        let e =
-            put_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "t", "PolicyDocument": LAMBDA_TRUST}))
-                .unwrap_err();
+        let e = put_role_policy(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "t", "PolicyDocument": LAMBDA_TRUST}),
+        )
+        .unwrap_err();
         assert_eq!(e.message, "Policy document should not specify a principal.");
-        let e = put_role_policy(&mut w, &c, json!({"RoleName": "nope", "PolicyName": "t", "PolicyDocument": S3_READ}))
-            .unwrap_err();
+        let e = put_role_policy(
+            &mut w,
+            &c,
+            json!({"RoleName": "nope", "PolicyName": "t", "PolicyDocument": S3_READ}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "NoSuchEntity");
         let big = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Allow","Action":"s3:*","Resource":"*"}}]}}"#,
             "x".repeat(10_200)
         );
-        let e = put_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "big", "PolicyDocument": big}))
-            .unwrap_err();
+        let e = put_role_policy(
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "big", "PolicyDocument": big}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
-            ("LimitExceeded", "Maximum policy size of 10240 bytes exceeded for role r")
+            (
+                "LimitExceeded",
+                "Maximum policy size of 10240 bytes exceeded for role r"
+            )
         );
 
         delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap();
@@ -685,7 +838,9 @@ mod tests {
             ("NoSuchEntity", "The role policy with name s3 cannot be found.")
         );
         assert_eq!(
-            delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap_err().code,
+            delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"}))
+                .unwrap_err()
+                .code,
             "NoSuchEntity"
         );
         delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "a"})).unwrap();

@@ -94,7 +94,10 @@ fn check_pattern(value: &str, member: &str, min: usize, max: usize, extra: &str,
             "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
         )));
     }
-    if !value.chars().all(|c| c.is_alphanumeric() || c == '_' || extra.contains(c)) {
+    if !value
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || extra.contains(c))
+    {
         return Err(validation(format!(
             "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
         )));
@@ -137,7 +140,11 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
         ))
     };
     let (role_account, role_name) = iam::parse_role_arn(role_arn).ok_or_else(denied)?;
-    let role = world.account(&role_account).and_then(|a| a.iam.role(&role_name)).cloned().ok_or_else(denied)?;
+    let role = world
+        .account(&role_account)
+        .and_then(|a| a.iam.role(&role_name))
+        .cloned()
+        .ok_or_else(denied)?;
     if role.arn != role_arn {
         // The ARN must name the role with its path.
         return Err(denied());
@@ -150,7 +157,9 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
         ));
     }
     if duration > role.max_session_duration {
-        return Err(validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role."));
+        return Err(validation(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ));
     }
     let mut packed = None;
     if let Some(policy) = opt_str(&input, "Policy") {
@@ -163,12 +172,20 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
         if size > 2048 {
             return Err(AwsError::new(
                 "PackedPolicyTooLarge",
-                format!("Packed policy consumes {}% of allotted space, please use smaller policy.", size * 100 / 2048),
+                format!(
+                    "Packed policy consumes {}% of allotted space, please use smaller policy.",
+                    size * 100 / 2048
+                ),
             ));
         }
         packed = Some(size * 100 / 2048);
     }
-    if input.get("PolicyArns").and_then(Value::as_array).is_some_and(|a| !a.is_empty()) && packed.is_none() {
+    if input
+        .get("PolicyArns")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+        && packed.is_none()
+    {
         packed = Some(1);
     }
     let assumed_arn = format!("arn:aws:sts::{role_account}:assumed-role/{}/{session}", role.name);
@@ -238,8 +255,12 @@ mod tests {
             json!({"RoleName": "deployer", "Path": "/ci/", "AssumeRolePolicyDocument": ACCOUNT_TRUST, "MaxSessionDuration": 7200}),
         )
         .unwrap();
-        roles::create_role(&mut w, &iam_ctx, json!({"RoleName": "fn", "AssumeRolePolicyDocument": LAMBDA_TRUST}))
-            .unwrap();
+        roles::create_role(
+            &mut w,
+            &iam_ctx,
+            json!({"RoleName": "fn", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
+        )
+        .unwrap();
         (w, Ctx::internal(Service::Sts, ACCT, "eu-west-1"))
     }
 
@@ -255,7 +276,10 @@ mod tests {
     fn caller_identity_of_root() {
         let (mut w, c) = setup();
         let out = get_caller_identity(&mut w, &c, json!({})).unwrap();
-        assert_eq!(out, json!({"UserId": ACCT, "Account": ACCT, "Arn": format!("arn:aws:iam::{ACCT}:root")}));
+        assert_eq!(
+            out,
+            json!({"UserId": ACCT, "Account": ACCT, "Arn": format!("arn:aws:iam::{ACCT}:root")})
+        );
     }
 
     #[test]
@@ -282,17 +306,26 @@ mod tests {
 
         let sc = ctx_for(&w, akid);
         let who = get_caller_identity(&mut w, &sc, json!({})).unwrap();
-        assert_eq!(who, json!({"UserId": format!("{role_id}:build-1"), "Account": ACCT, "Arn": session_arn}));
+        assert_eq!(
+            who,
+            json!({"UserId": format!("{role_id}:build-1"), "Account": ACCT, "Arn": session_arn})
+        );
 
-        let got =
-            roles::get_role(&mut w, &Ctx::internal(Service::Iam, ACCT, "us-east-1"), json!({"RoleName": "deployer"}))
-                .unwrap();
+        let got = roles::get_role(
+            &mut w,
+            &Ctx::internal(Service::Iam, ACCT, "us-east-1"),
+            json!({"RoleName": "deployer"}),
+        )
+        .unwrap();
         assert_eq!(got["Role"]["RoleLastUsed"]["Region"], "eu-west-1");
 
         // Role chaining: the account-trusting role may be assumed again from the session, for an hour at most.
-        let e =
-            assume_role(&mut w, &sc, json!({"RoleArn": role_arn, "RoleSessionName": "again", "DurationSeconds": 3601}))
-                .unwrap_err();
+        let e = assume_role(
+            &mut w,
+            &sc,
+            json!({"RoleArn": role_arn, "RoleSessionName": "again", "DurationSeconds": 3601}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "ValidationError");
         assert!(e.message.contains("role chaining"), "{}", e.message);
         assume_role(&mut w, &sc, json!({"RoleArn": role_arn, "RoleSessionName": "again"})).unwrap();
@@ -313,39 +346,64 @@ mod tests {
         // The trust policy only lets Lambda in.
         let fn_arn = format!("arn:aws:iam::{ACCT}:role/fn");
         assert_eq!(
-            assume_role(&mut w, &c, json!({"RoleArn": fn_arn, "RoleSessionName": "s1"})).unwrap_err().code,
+            assume_role(&mut w, &c, json!({"RoleArn": fn_arn, "RoleSessionName": "s1"}))
+                .unwrap_err()
+                .code,
             "AccessDenied"
         );
         // Another account is not trusted.
         let other = Ctx::internal(Service::Sts, "999999999999", "us-east-1");
         let deployer = format!("arn:aws:iam::{ACCT}:role/ci/deployer");
         assert_eq!(
-            assume_role(&mut w, &other, json!({"RoleArn": deployer, "RoleSessionName": "s1"})).unwrap_err().code,
+            assume_role(&mut w, &other, json!({"RoleArn": deployer, "RoleSessionName": "s1"}))
+                .unwrap_err()
+                .code,
             "AccessDenied"
         );
         // Durations.
-        let e = assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "s1", "DurationSeconds": 7201}))
-            .unwrap_err();
+        let e = assume_role(
+            &mut w,
+            &c,
+            json!({"RoleArn": deployer, "RoleSessionName": "s1", "DurationSeconds": 7201}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
-            ("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+            (
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+            )
         );
-        let e = assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "s1", "DurationSeconds": 60}))
-            .unwrap_err();
+        let e = assume_role(
+            &mut w,
+            &c,
+            json!({"RoleArn": deployer, "RoleSessionName": "s1", "DurationSeconds": 60}),
+        )
+        .unwrap_err();
         assert!(e.message.contains("greater than or equal to 900"), "{}", e.message);
-        assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "s1", "DurationSeconds": 7200}))
-            .unwrap();
+        assume_role(
+            &mut w,
+            &c,
+            json!({"RoleArn": deployer, "RoleSessionName": "s1", "DurationSeconds": 7200}),
+        )
+        .unwrap();
         // Session names.
         let e = assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "has space"})).unwrap_err();
         assert_eq!(e.code, "ValidationError");
         assert!(e.message.contains("roleSessionName"));
         assert_eq!(
-            assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "x"})).unwrap_err().code,
+            assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "x"}))
+                .unwrap_err()
+                .code,
             "ValidationError"
         );
         // Session policies.
-        let e =
-            assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "s1", "Policy": "{"})).unwrap_err();
+        let e = assume_role(
+            &mut w,
+            &c,
+            json!({"RoleArn": deployer, "RoleSessionName": "s1", "Policy": "{"}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "MalformedPolicyDocument");
         let out = assume_role(
             &mut w,
@@ -374,7 +432,10 @@ mod tests {
         let deployer = format!("arn:aws:iam::{ACCT}:role/ci/deployer");
         let assumed = assume_role(&mut w, &c, json!({"RoleArn": deployer, "RoleSessionName": "s1"})).unwrap();
         let sc = ctx_for(&w, assumed["Credentials"]["AccessKeyId"].as_str().unwrap());
-        assert_eq!(get_session_token(&mut w, &sc, json!({})).unwrap_err().code, "AccessDenied");
+        assert_eq!(
+            get_session_token(&mut w, &sc, json!({})).unwrap_err().code,
+            "AccessDenied"
+        );
         assert!(w.issued_credentials.values().all(|c| !c.is_expired(T0 as f64 / 1000.0)));
     }
 

@@ -1,0 +1,1 @@
+//! An aws-sdk-rust HTTP client that calls the router in-process. Being written.
