@@ -37,7 +37,10 @@ fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
             _ => (a.clone(), None),
         };
         let mut value = |name: &str| -> Result<String, String> {
-            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("{name} needs a value"))
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
         };
         match flag.as_str() {
             "--bind" => bind = value("--bind")?,
@@ -47,20 +50,24 @@ fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
         }
     }
     cutover::log::set_level(&level)?;
-    Ok(ServeArgs { bind, clock: ClockMode::parse(&clock)? })
+    Ok(ServeArgs {
+        bind,
+        clock: ClockMode::parse(&clock)?,
+    })
 }
 
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -73,7 +80,10 @@ async fn shutdown_signal() {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cutover: cannot start the runtime: {e}");
@@ -93,7 +103,11 @@ fn serve(args: ServeArgs) -> ExitCode {
             let _ = writeln!(out, "ready {}", handle.url);
             let _ = out.flush();
         }
-        cutover::info!("serving on {} with the {} clock", handle.url, args.clock.name());
+        cutover::info!(
+            "serving on {} with the {} clock",
+            handle.url,
+            args.clock.name()
+        );
         shutdown_signal().await;
         cutover::info!("shutting down");
         handle.shutdown().await;

@@ -21,7 +21,10 @@ pub struct PartitionKey {
 
 impl PartitionKey {
     pub fn new(account: &str, region: &str) -> Self {
-        PartitionKey { account: account.to_owned(), region: region.to_owned() }
+        PartitionKey {
+            account: account.to_owned(),
+            region: region.to_owned(),
+        }
     }
 }
 
@@ -39,11 +42,17 @@ pub struct Region {
     pub account: String,
     pub name: String,
     pub ec2: services::ec2::State,
+    pub ecs: services::ecs::State,
 }
 
 impl Region {
     fn new(account: &str, name: &str, ids: &mut Ids) -> Region {
-        Region { account: account.to_owned(), name: name.to_owned(), ec2: services::ec2::State::new(account, name, ids) }
+        Region {
+            account: account.to_owned(),
+            name: name.to_owned(),
+            ec2: services::ec2::State::new(account, name, ids),
+            ecs: services::ecs::State::default(),
+        }
     }
 }
 
@@ -72,17 +81,23 @@ pub struct Ids {
 
 impl Ids {
     pub fn new(seed: u64) -> Ids {
-        Ids { rng: SmallRng::seed_from_u64(seed) }
+        Ids {
+            rng: SmallRng::seed_from_u64(seed),
+        }
     }
 
     /// Lower-case hex digits.
     pub fn hex(&mut self, len: usize) -> String {
-        (0..len).map(|_| char::from_digit(self.rng.gen_range(0..16), 16).unwrap_or('0')).collect()
+        (0..len)
+            .map(|_| char::from_digit(self.rng.gen_range(0..16), 16).unwrap_or('0'))
+            .collect()
     }
 
     /// Characters from `alphabet`.
     pub fn from_alphabet(&mut self, alphabet: &[u8], len: usize) -> String {
-        (0..len).map(|_| alphabet[self.rng.gen_range(0..alphabet.len())] as char).collect()
+        (0..len)
+            .map(|_| alphabet[self.rng.gen_range(0..alphabet.len())] as char)
+            .collect()
     }
 
     /// Upper-case letters and digits (deployment ids, access keys).
@@ -116,7 +131,10 @@ pub struct World {
 
 impl std::fmt::Debug for World {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("World").field("accounts", &self.accounts.len()).field("now", &self.now).finish()
+        f.debug_struct("World")
+            .field("accounts", &self.accounts.len())
+            .field("now", &self.now)
+            .finish()
     }
 }
 
@@ -157,12 +175,20 @@ impl World {
 
     /// The region's state, created as a new AWS account has it (default VPC and so on) on first use.
     pub fn region_mut(&mut self, key: &PartitionKey) -> &mut Region {
-        let exists = self.accounts.get(&key.account).is_some_and(|a| a.regions.contains_key(&key.region));
+        let exists = self
+            .accounts
+            .get(&key.account)
+            .is_some_and(|a| a.regions.contains_key(&key.region));
         if !exists {
             let region = Region::new(&key.account, &key.region, &mut self.ids);
-            self.account_mut(&key.account).regions.insert(key.region.clone(), region);
+            self.account_mut(&key.account)
+                .regions
+                .insert(key.region.clone(), region);
         }
-        self.account_mut(&key.account).regions.get_mut(&key.region).expect("region inserted above")
+        self.account_mut(&key.account)
+            .regions
+            .get_mut(&key.region)
+            .expect("region inserted above")
     }
 
     pub fn region(&self, key: &PartitionKey) -> Option<&Region> {
@@ -223,7 +249,10 @@ mod tests {
         w.schedule(SimTime(1_000), &p, Event::Mark("b".into()));
         assert_eq!(w.run_until(SimTime(2_000)), 2);
         let seen: Vec<_> = w.timeline_since(0).map(|e| (e.message.clone(), e.time)).collect();
-        assert_eq!(seen, vec![("a".to_string(), SimTime(1_000)), ("b".to_string(), SimTime(1_000))]);
+        assert_eq!(
+            seen,
+            vec![("a".to_string(), SimTime(1_000)), ("b".to_string(), SimTime(1_000))]
+        );
         assert_eq!(w.now, SimTime(2_000));
         assert_eq!(w.run_until(SimTime(10_000)), 1);
         assert_eq!(w.timeline_since(2).next().map(|e| e.time), Some(SimTime(3_000)));

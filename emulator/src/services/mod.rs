@@ -3,6 +3,7 @@
 //! (see `protocol`) and return the canonical output value or an [`AwsError`].
 
 pub mod ec2;
+pub mod ecs;
 pub mod iam;
 pub mod sts;
 pub mod util;
@@ -77,6 +78,7 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         Service::Sts => sts::handler(operation),
         Service::Iam => iam::handler(operation),
         Service::Ec2 => ec2::handler(operation),
+        Service::Ecs => ecs::handler(operation),
         _ => None,
     }
 }

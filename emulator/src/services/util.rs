@@ -44,7 +44,12 @@ pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
 }
 
 /// One page of `items` after the opaque `token` (an index), at most `max` long, and the next token.
-pub fn paginate<T: Clone>(items: &[T], token: Option<&str>, max: usize, code: &str) -> AwsResult<(Vec<T>, Option<String>)> {
+pub fn paginate<T: Clone>(
+    items: &[T],
+    token: Option<&str>,
+    max: usize,
+    code: &str,
+) -> AwsResult<(Vec<T>, Option<String>)> {
     let start = match token {
         None | Some("") => 0,
         Some(t) => decode_token(t).ok_or_else(|| AwsError::new(code, "Invalid pagination token"))?,
