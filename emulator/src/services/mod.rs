@@ -86,10 +86,8 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
 /// Runs one due event of the scheduler. `world.now` is already the event's time.
 pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
     match event {
-        Event::Mark(message) => {
-            let _ = partition;
-            world.record("scheduler", message, Value::Null);
-        }
+        Event::Mark(message) => world.record("scheduler", message, Value::Null),
+        Event::Ecs(e) => ecs::fire(world, &partition, e),
     }
 }
 

@@ -11,6 +11,7 @@ use std::collections::BinaryHeap;
 pub enum Event {
     /// Writes a line on the timeline; used by tests of the scheduler itself.
     Mark(String),
+    Ecs(crate::services::ecs::Event),
 }
 
 #[derive(Debug)]
@@ -47,7 +48,12 @@ pub struct Scheduler {
 impl Scheduler {
     pub fn schedule(&mut self, at: SimTime, partition: PartitionKey, event: Event) {
         self.next_seq += 1;
-        self.queue.push(Reverse(Scheduled { at, seq: self.next_seq, partition, event }));
+        self.queue.push(Reverse(Scheduled {
+            at,
+            seq: self.next_seq,
+            partition,
+            event,
+        }));
     }
 
     /// The time of the earliest pending event.

@@ -151,8 +151,25 @@ pub fn cluster_json(state: &State, c: &Cluster, counts: ClusterCounts, include: 
 }
 
 /// Counts for a cluster; the services and tasks families fill this in.
-pub fn counts(_state: &State, _cluster_arn: &str) -> ClusterCounts {
-    ClusterCounts::default()
+pub fn counts(state: &State, cluster_arn: &str) -> ClusterCounts {
+    let mut c = ClusterCounts::default();
+    c.active_services = state
+        .services
+        .values()
+        .filter(|s| s.cluster_arn == cluster_arn && s.status == "ACTIVE")
+        .count() as i64;
+    for t in state
+        .tasks
+        .values()
+        .filter(|t| t.cluster_arn == cluster_arn && t.desired_running)
+    {
+        if t.status == super::tasks::Status::Running {
+            c.running_tasks += 1;
+        } else if t.status.is_pending() {
+            c.pending_tasks += 1;
+        }
+    }
+    c
 }
 
 fn describe_one(state: &State, c: &Cluster, include: &[String]) -> Value {
