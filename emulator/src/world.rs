@@ -43,6 +43,7 @@ pub struct Region {
     pub name: String,
     pub ec2: services::ec2::State,
     pub elbv2: services::elbv2::State,
+    pub ecs: services::ecs::State,
 }
 
 impl Region {
@@ -52,6 +53,7 @@ impl Region {
             name: name.to_owned(),
             ec2: services::ec2::State::new(account, name, ids),
             elbv2: services::elbv2::State::default(),
+            ecs: services::ecs::State::default(),
         }
     }
 }

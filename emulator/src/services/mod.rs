@@ -3,6 +3,7 @@
 //! (see `protocol`) and return the canonical output value or an [`AwsError`].
 
 pub mod ec2;
+pub mod ecs;
 pub mod elbv2;
 pub mod iam;
 pub mod sts;
@@ -79,6 +80,7 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         Service::Iam => iam::handler(operation),
         Service::Ec2 => ec2::handler(operation),
         Service::Elbv2 => elbv2::handler(operation),
+        Service::Ecs => ecs::handler(operation),
         _ => None,
     }
 }
@@ -86,10 +88,8 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
 /// Runs one due event of the scheduler. `world.now` is already the event's time.
 pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
     match event {
-        Event::Mark(message) => {
-            let _ = partition;
-            world.record("scheduler", message, Value::Null);
-        }
+        Event::Mark(message) => world.record("scheduler", message, Value::Null),
+        Event::Ecs(e) => ecs::fire(world, &partition, e),
         Event::Elbv2(e) => elbv2::fire(world, &partition, e),
     }
 }

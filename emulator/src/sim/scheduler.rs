@@ -13,6 +13,7 @@ pub enum Event {
     Mark(String),
     /// ELBv2: load balancer provisioning, target health checks, deregistration.
     Elbv2(crate::services::elbv2::Event),
+    Ecs(crate::services::ecs::Event),
 }
 
 #[derive(Debug)]

@@ -1,0 +1,409 @@
+//! Task sets: CreateTaskSet, DescribeTaskSets, UpdateTaskSet, DeleteTaskSet and
+//! UpdateServicePrimaryTaskSet. Users may call them only on EXTERNAL services (as on AWS); the
+//! CodeDeploy engine uses the same operations on CODE_DEPLOY services through the typed functions
+//! here.
+
+use super::services::{self, computed_desired, poke, service_not_found, task_set_json, TaskSet, Unit};
+use super::{invalid_parameter, name_from_arn, tags, task_definitions, tasks, State};
+use crate::protocol::{AwsError, AwsResult};
+use crate::services::util::{opt_str, str_list};
+use crate::services::Ctx;
+use crate::world::{PartitionKey, World};
+use serde_json::{json, Value};
+
+/// What a new task set is to run.
+#[derive(Debug, Clone, Default)]
+pub struct TaskSetSpec {
+    pub task_definition: String,
+    pub external_id: Option<String>,
+    pub started_by: Option<String>,
+    pub load_balancers: Vec<Value>,
+    /// `{"awsvpcConfiguration": ...}`; the service's when `None`.
+    pub network_configuration: Option<Value>,
+    pub launch_type: Option<String>,
+    pub capacity_provider_strategy: Vec<Value>,
+    pub platform_version: Option<String>,
+    pub scale: f64,
+}
+
+/// A snapshot of a task set for the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskSetView {
+    pub id: String,
+    pub arn: String,
+    pub status: String,
+    pub task_definition: String,
+    pub target_groups: Vec<String>,
+    pub computed_desired_count: i64,
+    pub running_count: i64,
+    pub pending_count: i64,
+    pub steady: bool,
+}
+
+fn external_only(controller: &str) -> AwsResult<()> {
+    if controller == "EXTERNAL" {
+        Ok(())
+    } else {
+        Err(invalid_parameter(
+            "Amazon ECS only supports task set management on services configured to use external deployment controllers.",
+        ))
+    }
+}
+
+fn task_set_not_found() -> AwsError {
+    AwsError::new("TaskSetNotFoundException", "The specified task set does not exist.")
+}
+
+fn matches(ts: &TaskSet, ident: &str) -> bool {
+    ts.arn == ident || ts.unit.id == ident
+}
+
+pub fn view(state: &State, service_arn: &str, ident: &str) -> Option<TaskSetView> {
+    let svc = state.services.get(service_arn)?;
+    let ts = svc.task_sets.iter().find(|t| matches(t, ident))?;
+    let v = task_set_json(state, svc, ts, false);
+    Some(TaskSetView {
+        id: ts.unit.id.clone(),
+        arn: ts.arn.clone(),
+        status: ts.status.clone(),
+        task_definition: ts.unit.task_definition.clone(),
+        target_groups: ts
+            .unit
+            .load_balancers
+            .iter()
+            .filter_map(|l| l.get("targetGroupArn").and_then(Value::as_str).map(str::to_owned))
+            .collect(),
+        computed_desired_count: computed_desired(svc.desired_count, ts.scale),
+        running_count: v["runningCount"].as_i64().unwrap_or(0),
+        pending_count: v["pendingCount"].as_i64().unwrap_or(0),
+        steady: ts.stability_status == "STEADY_STATE",
+    })
+}
+
+/// All task sets of a service, PRIMARY first.
+pub fn views(state: &State, service_arn: &str) -> Vec<TaskSetView> {
+    let Some(svc) = state.services.get(service_arn) else {
+        return Vec::new();
+    };
+    svc.task_sets
+        .iter()
+        .filter_map(|t| view(state, service_arn, &t.unit.id))
+        .collect()
+}
+
+/// Creates a task set (status ACTIVE) on a service; the engine's and the API's common path.
+pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: TaskSetSpec) -> AwsResult<TaskSetView> {
+    let now = world.now;
+    let svc = world
+        .region_mut(key)
+        .ecs
+        .services
+        .get(service_arn)
+        .cloned()
+        .ok_or_else(service_not_found)?;
+    if svc.status != "ACTIVE" {
+        return Err(AwsError::new("ServiceNotActiveException", "Service was not ACTIVE."));
+    }
+    if svc.task_sets.iter().filter(|t| t.status != "DRAINING").count() >= super::services::MAX_TASK_SETS {
+        return Err(invalid_parameter(
+            "5 deployments exist on the service. Unable to create new TaskSet since this exceeds the maximum limit.",
+        ));
+    }
+    if !(0.0..=100.0).contains(&spec.scale) {
+        return Err(invalid_parameter("scale value must be between 0 and 100."));
+    }
+    let td = task_definitions::find(&world.region_mut(key).ecs, &spec.task_definition)
+        .filter(|t| t.status == "ACTIVE")
+        .cloned()
+        .ok_or_else(|| super::client_error("TaskDefinition not found."))?;
+    services::check_load_balancers(world, key, &spec.load_balancers, &td)?;
+    let network = match &spec.network_configuration {
+        Some(n) => tasks::check_network(world, key, Some(n), td.network_mode() == "awsvpc")?
+            .map(|v| json!({"awsvpcConfiguration": v})),
+        None => svc.network_configuration.clone(),
+    };
+    let id = {
+        let mut s = String::from("ecs-svc/");
+        s.push(char::from(b'1' + world.ids.below(9) as u8));
+        for _ in 0..18 {
+            s.push(char::from(b'0' + world.ids.below(10) as u8));
+        }
+        s
+    };
+    let unit = Unit {
+        id: id.clone(),
+        task_definition: td.arn.clone(),
+        launch_type: spec
+            .launch_type
+            .or(svc.launch_type.clone())
+            .unwrap_or_else(|| "FARGATE".into()),
+        platform_version: spec.platform_version.or(svc.platform_version.clone()),
+        capacity_provider_strategy: spec.capacity_provider_strategy,
+        network_configuration: network,
+        load_balancers: spec.load_balancers,
+        service_registries: Vec::new(),
+        created_at: now,
+        updated_at: now,
+    };
+    let arn = services::task_set_arn(key, &svc.cluster_arn, &svc.name, &id);
+    let ts = TaskSet {
+        unit,
+        arn,
+        status: "ACTIVE".into(),
+        scale: spec.scale,
+        started_by: spec.started_by,
+        external_id: spec.external_id,
+        stability_status: "STABILIZING".into(),
+        stability_status_at: now,
+    };
+    let s = world
+        .region_mut(key)
+        .ecs
+        .services
+        .get_mut(service_arn)
+        .ok_or_else(service_not_found)?;
+    s.task_sets.push(ts);
+    s.steady = false;
+    world.record(
+        "ecs",
+        format!(
+            "(service {}) task set {id} created with {}",
+            svc.name,
+            td.family_revision()
+        ),
+        json!({"service": service_arn, "taskSet": id}),
+    );
+    poke(world, key, service_arn);
+    view(&world.region_mut(key).ecs, service_arn, &id).ok_or_else(task_set_not_found)
+}
+
+/// Changes a task set's scale (percent of the service's desired count).
+pub fn set_scale(world: &mut World, key: &PartitionKey, service_arn: &str, ident: &str, scale: f64) -> AwsResult<()> {
+    if !(0.0..=100.0).contains(&scale) {
+        return Err(invalid_parameter("scale value must be between 0 and 100."));
+    }
+    let now = world.now;
+    let s = world
+        .region_mut(key)
+        .ecs
+        .services
+        .get_mut(service_arn)
+        .ok_or_else(service_not_found)?;
+    let ts = s
+        .task_sets
+        .iter_mut()
+        .find(|t| matches(t, ident))
+        .ok_or_else(task_set_not_found)?;
+    ts.scale = scale;
+    ts.unit.updated_at = now;
+    s.steady = false;
+    poke(world, key, service_arn);
+    Ok(())
+}
+
+/// Makes a task set PRIMARY (the previous PRIMARY becomes ACTIVE); the service's task definition,
+/// load balancers and network configuration follow the new PRIMARY.
+pub fn set_primary(world: &mut World, key: &PartitionKey, service_arn: &str, ident: &str) -> AwsResult<()> {
+    let now = world.now;
+    let s = world
+        .region_mut(key)
+        .ecs
+        .services
+        .get_mut(service_arn)
+        .ok_or_else(service_not_found)?;
+    let idx = s
+        .task_sets
+        .iter()
+        .position(|t| matches(t, ident))
+        .ok_or_else(task_set_not_found)?;
+    if s.task_sets[idx].status == "DRAINING" {
+        return Err(invalid_parameter(
+            "The specified task set is DRAINING and cannot become the primary task set.",
+        ));
+    }
+    for t in s.task_sets.iter_mut() {
+        if t.status == "PRIMARY" {
+            t.status = "ACTIVE".into();
+            t.unit.updated_at = now;
+        }
+    }
+    let mut ts = s.task_sets.remove(idx);
+    ts.status = "PRIMARY".into();
+    ts.unit.updated_at = now;
+    s.task_definition = Some(ts.unit.task_definition.clone());
+    s.load_balancers = ts.unit.load_balancers.clone();
+    s.network_configuration = ts.unit.network_configuration.clone();
+    s.platform_version = ts.unit.platform_version.clone();
+    let id = ts.unit.id.clone();
+    let name = s.name.clone();
+    s.task_sets.insert(0, ts);
+    world.record(
+        "ecs",
+        format!("(service {name}) task set {id} is now PRIMARY"),
+        json!({"service": service_arn, "taskSet": id}),
+    );
+    poke(world, key, service_arn);
+    Ok(())
+}
+
+/// Deletes a task set: it turns DRAINING, its tasks stop and its targets deregister, then it is gone.
+pub fn delete(
+    world: &mut World,
+    key: &PartitionKey,
+    service_arn: &str,
+    ident: &str,
+    force: bool,
+) -> AwsResult<TaskSetView> {
+    let now = world.now;
+    let s = world
+        .region_mut(key)
+        .ecs
+        .services
+        .get_mut(service_arn)
+        .ok_or_else(service_not_found)?;
+    let desired = s.desired_count;
+    let others = s.task_sets.len() > 1;
+    let ts = s
+        .task_sets
+        .iter_mut()
+        .find(|t| matches(t, ident))
+        .ok_or_else(task_set_not_found)?;
+    if ts.status == "PRIMARY" && others {
+        return Err(invalid_parameter(
+            "The primary task set of a service cannot be deleted while other task sets exist.",
+        ));
+    }
+    if ts.scale > 0.0 && !force && desired > 0 {
+        return Err(invalid_parameter(
+            "The specified task set has a scale greater than 0. Scale it to 0 or use force to delete it.",
+        ));
+    }
+    ts.status = "DRAINING".into();
+    ts.unit.updated_at = now;
+    let id = ts.unit.id.clone();
+    let name = s.name.clone();
+    world.record(
+        "ecs",
+        format!("(service {name}) task set {id} deleted (DRAINING)"),
+        json!({"service": service_arn, "taskSet": id}),
+    );
+    let out = view(&world.region_mut(key).ecs, service_arn, &id).ok_or_else(task_set_not_found)?;
+    poke(world, key, service_arn);
+    Ok(out)
+}
+
+fn resolve_service(world: &mut World, ctx: &Ctx, input: &Value) -> AwsResult<String> {
+    let svc_arn = services::active_service_arn(
+        world,
+        ctx,
+        opt_str(input, "cluster"),
+        opt_str(input, "service").unwrap_or_default(),
+    )?;
+    let controller = world.region_mut(&ctx.partition()).ecs.services[&svc_arn]
+        .controller
+        .clone();
+    external_only(&controller)?;
+    Ok(svc_arn)
+}
+
+fn json_of(world: &mut World, key: &PartitionKey, service_arn: &str, ident: &str, include_tags: bool) -> Value {
+    let state = &world.region_mut(key).ecs;
+    let Some(svc) = state.services.get(service_arn) else {
+        return Value::Null;
+    };
+    svc.task_sets
+        .iter()
+        .find(|t| matches(t, ident))
+        .map(|t| task_set_json(state, svc, t, include_tags))
+        .unwrap_or(Value::Null)
+}
+
+fn scale_of(input: &Value) -> f64 {
+    input.pointer("/scale/value").and_then(Value::as_f64).unwrap_or(100.0)
+}
+
+pub fn create_task_set(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let key = ctx.partition();
+    let svc_arn = resolve_service(world, ctx, &input)?;
+    let spec = TaskSetSpec {
+        task_definition: opt_str(&input, "taskDefinition").unwrap_or_default().to_owned(),
+        external_id: opt_str(&input, "externalId").map(str::to_owned),
+        started_by: None,
+        load_balancers: input
+            .get("loadBalancers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        network_configuration: input.get("networkConfiguration").cloned(),
+        launch_type: opt_str(&input, "launchType").map(str::to_owned),
+        capacity_provider_strategy: input
+            .get("capacityProviderStrategy")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        platform_version: opt_str(&input, "platformVersion").map(str::to_owned),
+        scale: scale_of(&input),
+    };
+    let v = create(world, &key, &svc_arn, spec)?;
+    tags::add_tags(&mut world.region_mut(&key).ecs, &v.arn, input.get("tags"))?;
+    Ok(json!({"taskSet": json_of(world, &key, &svc_arn, &v.id, false)}))
+}
+
+pub fn describe_task_sets(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let key = ctx.partition();
+    let svc_arn = resolve_service(world, ctx, &input)?;
+    let include_tags = str_list(&input, "include").iter().any(|i| i == "TAGS");
+    let wanted = str_list(&input, "taskSets");
+    let state = &world.region_mut(&key).ecs;
+    let svc = &state.services[&svc_arn];
+    let mut sets = Vec::new();
+    let mut failures = Vec::new();
+    if wanted.is_empty() {
+        sets = svc
+            .task_sets
+            .iter()
+            .map(|t| task_set_json(state, svc, t, include_tags))
+            .collect();
+    } else {
+        for w in wanted {
+            match svc.task_sets.iter().find(|t| matches(t, &w)) {
+                Some(t) => sets.push(task_set_json(state, svc, t, include_tags)),
+                None => failures.push(json!({"arn": w, "reason": "MISSING"})),
+            }
+        }
+    }
+    Ok(json!({"taskSets": sets, "failures": failures}))
+}
+
+pub fn update_task_set(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let key = ctx.partition();
+    let svc_arn = resolve_service(world, ctx, &input)?;
+    let ident = opt_str(&input, "taskSet").unwrap_or_default().to_owned();
+    set_scale(world, &key, &svc_arn, &ident, scale_of(&input))?;
+    Ok(json!({"taskSet": json_of(world, &key, &svc_arn, &ident, false)}))
+}
+
+pub fn update_service_primary_task_set(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let key = ctx.partition();
+    let svc_arn = resolve_service(world, ctx, &input)?;
+    let ident = opt_str(&input, "primaryTaskSet").unwrap_or_default().to_owned();
+    set_primary(world, &key, &svc_arn, &ident)?;
+    Ok(json!({"taskSet": json_of(world, &key, &svc_arn, &ident, false)}))
+}
+
+pub fn delete_task_set(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let key = ctx.partition();
+    let svc_arn = resolve_service(world, ctx, &input)?;
+    let ident = opt_str(&input, "taskSet").unwrap_or_default().to_owned();
+    let force = input.get("force").and_then(Value::as_bool).unwrap_or(false);
+    delete(world, &key, &svc_arn, &ident, force)?;
+    Ok(json!({"taskSet": json_of(world, &key, &svc_arn, &ident, false)}))
+}
+
+/// The service ARN for (cluster, service) names as CodeDeploy holds them, any controller.
+pub fn service_arn_for(state: &State, region: &str, account: &str, cluster: &str, service: &str) -> Option<String> {
+    let cluster_arn = super::arn(region, account, &format!("cluster/{}", name_from_arn(cluster)));
+    services::find(state, &cluster_arn, service)
+        .filter(|s| s.status == "ACTIVE")
+        .map(|s| s.arn.clone())
+}
