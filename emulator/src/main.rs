@@ -60,14 +60,13 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -80,10 +79,7 @@ async fn shutdown_signal() {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cutover: cannot start the runtime: {e}");
@@ -103,11 +99,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             let _ = writeln!(out, "ready {}", handle.url);
             let _ = out.flush();
         }
-        cutover::info!(
-            "serving on {} with the {} clock",
-            handle.url,
-            args.clock.name()
-        );
+        cutover::info!("serving on {} with the {} clock", handle.url, args.clock.name());
         shutdown_signal().await;
         cutover::info!("shutting down");
         handle.shutdown().await;

@@ -44,6 +44,7 @@ pub struct Region {
     pub ec2: services::ec2::State,
     pub elbv2: services::elbv2::State,
     pub ecs: services::ecs::State,
+    pub lambda: services::lambda::State,
 }
 
 impl Region {
@@ -54,6 +55,7 @@ impl Region {
             ec2: services::ec2::State::new(account, name, ids),
             elbv2: services::elbv2::State::default(),
             ecs: services::ecs::State::default(),
+            lambda: services::lambda::State::default(),
         }
     }
 }

@@ -91,9 +91,7 @@ fn parse_url(url: &str) -> Result<(String, u16), String> {
     let (host, port) = hostport
         .rsplit_once(':')
         .ok_or_else(|| format!("--url needs an explicit port (got '{url}')"))?;
-    let port: u16 = port
-        .parse()
-        .map_err(|_| format!("bad port in --url '{url}'"))?;
+    let port: u16 = port.parse().map_err(|_| format!("bad port in --url '{url}'"))?;
     Ok((host.to_owned(), port))
 }
 
@@ -110,14 +108,9 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
     let mut once = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         fn num<T: std::str::FromStr>(name: &str, v: String) -> Result<T, String> {
-            v.parse()
-                .map_err(|_| format!("{name}: '{v}' is not a valid number"))
+            v.parse().map_err(|_| format!("{name}: '{v}' is not a valid number"))
         }
         match a.as_str() {
             "--url" => url = Some(value("--url")?),
@@ -125,9 +118,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
             "-c" | "--connections" => connections = num("--connections", value("--connections")?)?,
             "-d" | "--duration" => duration = num("--duration", value("--duration")?)?,
             "-w" | "--warmup" => warmup = num("--warmup", value("--warmup")?)?,
-            "-n" | "--max-requests" => {
-                max_requests = num("--max-requests", value("--max-requests")?)?
-            }
+            "-n" | "--max-requests" => max_requests = num("--max-requests", value("--max-requests")?)?,
             "--timeout" => timeout = num("--timeout", value("--timeout")?)?,
             "--threads" => threads = num("--threads", value("--threads")?)?,
             "--role-name" => role = value("--role-name")?,
@@ -142,11 +133,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
     if connections == 0 || threads == 0 {
         return Err("--connections and --threads must be at least 1".into());
     }
-    for (name, v) in [
-        ("--duration", duration),
-        ("--warmup", warmup),
-        ("--timeout", timeout),
-    ] {
+    for (name, v) in [("--duration", duration), ("--warmup", warmup), ("--timeout", timeout)] {
         if !(0.0..=3600.0).contains(&v) {
             return Err(format!("{name} must be between 0 and 3600 seconds"));
         }
@@ -203,14 +190,8 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
 const USER_AGENT: &str = "Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 os/linux lang/python#3.11.7 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.43.11";
 const SIGNATURE: &str = "0d1c00a80fd3dc71577283339ad8dc7c591ecc8a8894b50ce682e455fea247a4";
 
-fn build_request(
-    cfg: &Config,
-    host_header: &str,
-    seq: u64,
-) -> Result<Request<Full<Bytes>>, String> {
-    let b = Request::builder()
-        .uri(cfg.path.as_str())
-        .header("host", host_header);
+fn build_request(cfg: &Config, host_header: &str, seq: u64) -> Result<Request<Full<Bytes>>, String> {
+    let b = Request::builder().uri(cfg.path.as_str()).header("host", host_header);
     let req = if cfg.op == Op::Get {
         b.method("GET")
             .header("user-agent", "loadgen")
@@ -223,10 +204,7 @@ fn build_request(
         );
         b.method("POST")
             .header("accept-encoding", "identity")
-            .header(
-                "content-type",
-                "application/x-www-form-urlencoded; charset=utf-8",
-            )
+            .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
             .header("user-agent", USER_AGENT)
             .header("x-amz-date", "20250101T000000Z")
             .header("authorization", auth)
@@ -264,12 +242,7 @@ struct Answer {
     reconnected: bool,
 }
 
-async fn one(
-    cfg: &Config,
-    host_header: &str,
-    sender: &mut Option<Sender>,
-    seq: u64,
-) -> Result<Answer, String> {
+async fn one(cfg: &Config, host_header: &str, sender: &mut Option<Sender>, seq: u64) -> Result<Answer, String> {
     let mut reconnected = false;
     let reusable = match sender.as_mut() {
         Some(s) if !s.is_closed() => s.ready().await.is_ok(),
@@ -281,10 +254,7 @@ async fn one(
     }
     let s = sender.as_mut().ok_or("no connection")?;
     let req = build_request(cfg, host_header, seq)?;
-    let resp = s
-        .send_request(req)
-        .await
-        .map_err(|e| format!("send: {e}"))?;
+    let resp = s.send_request(req).await.map_err(|e| format!("send: {e}"))?;
     let status = resp.status().as_u16();
     let close = resp
         .headers()
@@ -334,8 +304,7 @@ async fn worker(cfg: Arc<Config>, id: usize, start: Instant, issued: Arc<AtomicU
         if seq >= cfg.max_requests {
             break;
         }
-        let res =
-            tokio::time::timeout(cfg.timeout, one(&cfg, &host_header, &mut sender, seq)).await;
+        let res = tokio::time::timeout(cfg.timeout, one(&cfg, &host_header, &mut sender, seq)).await;
         let dt = t0.elapsed();
         let measured = t0 >= warm_end;
         match res {
@@ -343,8 +312,7 @@ async fn worker(cfg: Arc<Config>, id: usize, start: Instant, issued: Arc<AtomicU
                 if !measured {
                     continue;
                 }
-                st.latencies_us
-                    .push(u32::try_from(dt.as_micros()).unwrap_or(u32::MAX));
+                st.latencies_us.push(u32::try_from(dt.as_micros()).unwrap_or(u32::MAX));
                 *st.statuses.entry(a.status).or_default() += 1;
                 if a.reconnected {
                     st.reconnects += 1;
@@ -371,9 +339,8 @@ async fn worker(cfg: Arc<Config>, id: usize, start: Instant, issued: Arc<AtomicU
                 sender = None;
                 if measured {
                     st.timeouts += 1;
-                    st.first_error.get_or_insert_with(|| {
-                        format!("timeout after {:?} on connection {id}", cfg.timeout)
-                    });
+                    st.first_error
+                        .get_or_insert_with(|| format!("timeout after {:?} on connection {id}", cfg.timeout));
                 }
             }
         }
@@ -455,18 +422,12 @@ async fn run_load(cfg: Arc<Config>) -> ExitCode {
             }
             Err(e) => {
                 total.transport_errors += 1;
-                total
-                    .first_error
-                    .get_or_insert_with(|| format!("worker failed: {e}"));
+                total.first_error.get_or_insert_with(|| format!("worker failed: {e}"));
             }
         }
     }
     // The measured window ends when the last request started before the deadline finished.
-    let elapsed = start
-        .elapsed()
-        .saturating_sub(cfg.warmup)
-        .as_secs_f64()
-        .max(1e-9);
+    let elapsed = start.elapsed().saturating_sub(cfg.warmup).as_secs_f64().max(1e-9);
     let window = elapsed
         .min(cfg.duration.as_secs_f64() + cfg.timeout.as_secs_f64())
         .max(1e-9);
@@ -479,11 +440,7 @@ async fn run_load(cfg: Arc<Config>) -> ExitCode {
     let p50 = percentile(&total.latencies_us, 50.0);
     let p99 = percentile(&total.latencies_us, 99.0);
     let max = percentile(&total.latencies_us, 100.0);
-    let statuses: Vec<String> = total
-        .statuses
-        .iter()
-        .map(|(k, v)| format!("\"{k}\":{v}"))
-        .collect();
+    let statuses: Vec<String> = total.statuses.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
     let capped = issued.load(Ordering::Relaxed) >= cfg.max_requests;
     println!(
         "{{\"op\":{},\"url\":{},\"connections\":{},\"client_threads\":{},\"warmup_s\":{},\"duration_s\":{:.3},\"capped\":{},\"answered\":{},\"ok\":{},\"non_200\":{},\"transport_errors\":{},\"timeouts\":{},\"errors\":{},\"reconnects\":{},\"rps\":{:.1},\"ok_rps\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3},\"statuses\":{{{}}},\"first_error\":{}}}",
@@ -534,9 +491,7 @@ fn main() -> ExitCode {
         }
     };
     let rt = if cfg.threads == 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(cfg.threads)
@@ -577,21 +532,15 @@ mod tests {
 
     #[test]
     fn builds_the_sts_request_botocore_sends() {
-        let args: Vec<String> = [
-            "--url",
-            "http://127.0.0.1:4566",
-            "--op",
-            "sts-get-caller-identity",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let args: Vec<String> = ["--url", "http://127.0.0.1:4566", "--op", "sts-get-caller-identity"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let cfg = parse_args(&args).unwrap();
         let req = build_request(&cfg, "127.0.0.1:4566", 7).unwrap();
         assert_eq!(req.method(), "POST");
         let auth = req.headers()["authorization"].to_str().unwrap();
-        assert!(auth
-            .starts_with("AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/sts/aws4_request, "));
+        assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/sts/aws4_request, "));
         assert_eq!(req.headers()["content-length"], "43");
         assert_eq!(
             cfg.body,

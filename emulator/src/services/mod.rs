@@ -6,6 +6,7 @@ pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
+pub mod lambda;
 pub mod sts;
 pub mod util;
 
@@ -81,6 +82,7 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         Service::Ec2 => ec2::handler(operation),
         Service::Elbv2 => elbv2::handler(operation),
         Service::Ecs => ecs::handler(operation),
+        Service::Lambda => lambda::handler(operation),
         _ => None,
     }
 }

@@ -179,6 +179,7 @@ pub(super) fn health_check(world: &mut World, key: &PartitionKey, tg_arn: &str, 
     };
     let after = t.state;
     let id = t.id.clone();
+    let port = t.port;
     world.schedule(
         now.plus_secs(hc.interval as f64),
         key,
@@ -194,6 +195,9 @@ pub(super) fn health_check(world: &mut World, key: &PartitionKey, tg_arn: &str, 
             format!("target {tkey} of {tg_name} {}", after.as_str()),
             json!({"TargetGroupArn": tg_arn, "Id": id, "State": after.as_str()}),
         );
+        // ECS replaces service tasks whose targets fail, and tracks steady state.
+        let reg = (tg_arn.to_owned(), id, port);
+        crate::services::ecs::tasks::target_health_changed(world, key, &reg, after.as_str());
     }
 }
 
