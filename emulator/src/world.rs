@@ -45,6 +45,8 @@ pub struct Region {
     pub elbv2: services::elbv2::State,
     pub ecs: services::ecs::State,
     pub lambda: services::lambda::State,
+    pub cloudwatch: services::cloudwatch::State,
+    pub logs: services::logs::State,
 }
 
 impl Region {
@@ -56,6 +58,8 @@ impl Region {
             elbv2: services::elbv2::State::default(),
             ecs: services::ecs::State::default(),
             lambda: services::lambda::State::default(),
+            cloudwatch: services::cloudwatch::State::default(),
+            logs: services::logs::State::default(),
         }
     }
 }

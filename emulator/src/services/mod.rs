@@ -2,11 +2,13 @@
 //! model has but the table lacks is answered with 501. Handlers take the canonical input value
 //! (see `protocol`) and return the canonical output value or an [`AwsError`].
 
+pub mod cloudwatch;
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
 pub mod lambda;
+pub mod logs;
 pub mod sts;
 pub mod util;
 
@@ -83,6 +85,8 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         Service::Elbv2 => elbv2::handler(operation),
         Service::Ecs => ecs::handler(operation),
         Service::Lambda => lambda::handler(operation),
+        Service::CloudWatch => cloudwatch::handler(operation),
+        Service::Logs => logs::handler(operation),
         _ => None,
     }
 }

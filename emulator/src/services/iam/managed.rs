@@ -288,11 +288,21 @@ pub static AWS_MANAGED_POLICIES: &[AwsManagedPolicy] = &[
 ];
 
 /// The AWS managed policy with this ARN.
+///
+/// Lab 4 attaches `arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForECS`, while the
+/// policy's ARN has no `service-role/` path. So that the lab's step works as written, a policy
+/// whose path is `/` is also found under `/service-role/`; callers store [`canonical_arn`].
 pub fn by_arn(arn: &str) -> Option<&'static AwsManagedPolicy> {
     let rest = arn.strip_prefix("arn:aws:iam::aws:policy")?;
-    AWS_MANAGED_POLICIES
-        .iter()
-        .find(|p| rest.strip_prefix(p.path) == Some(p.name))
+    AWS_MANAGED_POLICIES.iter().find(|p| {
+        rest.strip_prefix(p.path) == Some(p.name)
+            || (p.path == "/" && rest.strip_prefix("/service-role/") == Some(p.name))
+    })
+}
+
+/// The ARN a policy is recorded under: the AWS managed policy's real ARN, or the ARN as given.
+pub fn canonical_arn(arn: &str) -> String {
+    by_arn(arn).map(AwsManagedPolicy::arn).unwrap_or_else(|| arn.to_owned())
 }
 
 #[cfg(test)]

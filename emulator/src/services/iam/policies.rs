@@ -408,8 +408,10 @@ pub fn list_policy_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
 
 pub fn attach_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
-    let arn = req_str(&input, "PolicyArn", "ValidationError")?;
-    check_arn(arn)?;
+    let given = req_str(&input, "PolicyArn", "ValidationError")?;
+    check_arn(given)?;
+    let canonical = super::managed::canonical_arn(given);
+    let arn = canonical.as_str();
     let role = find_role(world, ctx, name)?;
     if role.is_service_linked() {
         return Err(AwsError::new(
@@ -439,8 +441,10 @@ pub fn attach_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
 
 pub fn detach_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
-    let arn = req_str(&input, "PolicyArn", "ValidationError")?;
-    check_arn(arn)?;
+    let given = req_str(&input, "PolicyArn", "ValidationError")?;
+    check_arn(given)?;
+    let canonical = super::managed::canonical_arn(given);
+    let arn = canonical.as_str();
     let role = find_role(world, ctx, name)?;
     let idx = role
         .attached
