@@ -114,3 +114,29 @@ pub fn after_secs(world: &World, secs: f64) -> SimTime {
 pub fn err(code: &str, message: impl Into<String>) -> AwsError {
     AwsError::new(code, message)
 }
+
+/// Calls an operation the way the API does (validated against the model, then the handler), for
+/// the emulator's own callers: tests, scenarios and the lab walkthrough. Async handlers are not
+/// callable this way.
+pub fn call(
+    world: &mut World,
+    service: Service,
+    account: &str,
+    region: &str,
+    op: &str,
+    input: Value,
+) -> AwsResult<Value> {
+    let model = service.model();
+    let operation = model
+        .operation(op)
+        .ok_or_else(|| AwsError::new("UnknownOperationException", format!("Unknown operation {op}")))?;
+    crate::protocol::validate::validate_input(service, &model, operation, &input)?;
+    match handler(service, op) {
+        Some(Handler::Sync(f)) => {
+            let mut ctx = Ctx::internal(service, account, region);
+            ctx.operation = op.to_owned();
+            f(world, &ctx, input)
+        }
+        _ => Err(AwsError::not_implemented(&model.metadata.service_id, op)),
+    }
+}

@@ -87,9 +87,9 @@ fn check_strategy(strategy: &[Value], providers: &[String]) -> AwsResult<()> {
     for item in strategy {
         let cp = item.get("capacityProvider").and_then(Value::as_str).unwrap_or("");
         if !providers.iter().any(|p| p == cp) {
-            return Err(invalid_parameter(format!(
-                "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again."
-            )));
+            return Err(invalid_parameter(
+                "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.",
+                ));
         }
     }
     Ok(())
@@ -152,12 +152,15 @@ pub fn cluster_json(state: &State, c: &Cluster, counts: ClusterCounts, include: 
 
 /// Counts for a cluster; the services and tasks families fill this in.
 pub fn counts(state: &State, cluster_arn: &str) -> ClusterCounts {
-    let mut c = ClusterCounts::default();
-    c.active_services = state
+    let active_services = state
         .services
         .values()
         .filter(|s| s.cluster_arn == cluster_arn && s.status == "ACTIVE")
         .count() as i64;
+    let mut c = ClusterCounts {
+        active_services,
+        ..Default::default()
+    };
     for t in state
         .tasks
         .values()

@@ -8,6 +8,8 @@ pub mod tags;
 pub mod task_definitions;
 pub mod task_sets;
 pub mod tasks;
+#[cfg(test)]
+mod tests;
 
 use super::Handler;
 use crate::protocol::AwsError;

@@ -199,7 +199,6 @@ pub fn task_changed(world: &mut World, key: &PartitionKey, task: &Task) {
         .and_then(|r| r.ecs.services.get(&service_arn))
         .map(Service::short);
     if let Some(short) = short {
-        let tid = task.arn.rsplit('/').next().unwrap_or("").to_owned();
         match task.status {
             Status::Activating => {
                 for (tg, _, _) in &task.registrations {
@@ -226,9 +225,6 @@ pub fn task_changed(world: &mut World, key: &PartitionKey, task: &Task) {
                         format!("{short} deregistered 1 targets in (target-group {tg})"),
                     );
                 }
-            }
-            Status::Stopped if task.stop_code.as_deref() == Some("ServiceSchedulerInitiated") => {
-                let _ = tid;
             }
             _ => {}
         }
@@ -877,10 +873,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             "The DAEMON scheduling strategy requires container instances, which cutover does not emulate; use REPLICA.",
         ));
     }
-    let desired = input
-        .get("desiredCount")
-        .and_then(Value::as_i64)
-        .unwrap_or(if scheduling == "REPLICA" { 0 } else { 0 });
+    let desired = input.get("desiredCount").and_then(Value::as_i64).unwrap_or(0);
     if desired < 0 {
         return Err(invalid_parameter("desiredCount must be 0 or more."));
     }
@@ -909,8 +902,10 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     {
         let state = &world.region_mut(&key).ecs;
         if let Some(existing) = find(state, &cluster_arn, &name) {
-            if existing.status != "INACTIVE" {
-                return Err(invalid_parameter("Creation of service was not idempotent."));
+            match existing.status.as_str() {
+                "DRAINING" => return Err(invalid_parameter("Unable to Start a service that is still Draining.")),
+                "ACTIVE" => return Err(invalid_parameter("Creation of service was not idempotent.")),
+                _ => {}
             }
         }
     }
@@ -1028,8 +1023,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
                 unit,
                 status: "PRIMARY".into(),
                 rollout_state: "IN_PROGRESS".into(),
-                rollout_state_reason: "ECS deployment ecs-svc in progress."
-                    .replace("ecs-svc", &svc_arn_unit_placeholder()),
+                rollout_state_reason: String::new(),
                 failed_tasks: 0,
             }),
             "CODE_DEPLOY" => {
@@ -1065,10 +1059,6 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     poke(world, &key, &svc_arn);
     let state = &world.region_mut(&key).ecs;
     Ok(json!({"service": service_json(state, &state.services[&svc_arn], false)}))
-}
-
-fn svc_arn_unit_placeholder() -> String {
-    String::new()
 }
 
 pub fn task_set_arn(key: &PartitionKey, cluster_arn: &str, service: &str, unit_id: &str) -> String {

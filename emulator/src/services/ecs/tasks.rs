@@ -263,9 +263,6 @@ pub fn stop(world: &mut World, key: &PartitionKey, task_arn: &str, reason: &str,
     task.stopping_at = Some(now);
     task.generation += 1;
     let task = task.clone();
-    if task.status > Status::Activating || task.status == Status::Activating && task.registrations.is_empty() {
-        // Past RUNNING already on its way down: nothing to do.
-    }
     match task.status {
         Status::Provisioning | Status::Pending => enter(world, key, task_arn, Status::Stopping),
         Status::Activating | Status::Running => enter(world, key, task_arn, Status::Deactivating),
