@@ -444,8 +444,10 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
                 }
             } else if n_live > *target {
                 let excess = (n_live - target) as usize;
-                for (st, a) in live.into_iter().take(excess) {
-                    let is_healthy = st == Status::Running;
+                // Least advanced first; a task that is not yet healthy never counts toward the
+                // minimum healthy percent, so it can always go.
+                for (_, a) in live.into_iter().take(excess) {
+                    let is_healthy = state.tasks.get(&a).is_some_and(|t| task_healthy(world, key, t));
                     if is_healthy && rolling {
                         if can_stop_healthy == 0 {
                             continue;

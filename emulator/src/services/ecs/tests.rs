@@ -452,3 +452,157 @@ fn unhealthy_tasks_are_replaced_and_external_task_sets_follow_their_scale() {
     assert_eq!(e.code, "InvalidParameterException");
     let _ = (&l.tg2, &l.lb, &l.prod_listener);
 }
+
+mod invariants {
+    use super::*;
+    use crate::services::ecs::tasks::Status;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        CreateService { rolling: bool, desired: i64 },
+        SetDesired(i64),
+        NewRevision,
+        Fault(bool),
+        StopTask(usize),
+        DeleteTargetGroup,
+        Advance(u32),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (any::<bool>(), 0i64..4).prop_map(|(rolling, desired)| Op::CreateService { rolling, desired }),
+            (0i64..5).prop_map(Op::SetDesired),
+            Just(Op::NewRevision),
+            any::<bool>().prop_map(Op::Fault),
+            (0usize..8).prop_map(Op::StopTask),
+            Just(Op::DeleteTargetGroup),
+            (1u32..400).prop_map(Op::Advance),
+        ]
+    }
+
+    fn forwarded_groups(w: &World) -> Vec<String> {
+        let st = &w.region(&crate::world::PartitionKey::new(ACCT, REGION)).unwrap().elbv2;
+        let mut out = Vec::new();
+        let actions = st
+            .listeners
+            .values()
+            .flat_map(|l| l.default_actions.iter())
+            .chain(st.rules.values().flat_map(|r| r.actions.iter()));
+        for a in actions {
+            if let Some(tg) = a.get("TargetGroupArn").and_then(Value::as_str) {
+                out.push(tg.to_owned());
+            }
+            for t in a
+                .pointer("/ForwardConfig/TargetGroups")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(tg) = t.get("TargetGroupArn").and_then(Value::as_str) {
+                    out.push(tg.to_owned());
+                }
+            }
+        }
+        out
+    }
+
+    fn check(w: &World) -> Result<(), TestCaseError> {
+        let key = crate::world::PartitionKey::new(ACCT, REGION);
+        let region = w.region(&key).unwrap();
+        let (ecs, elbv2) = (&region.ecs, &region.elbv2);
+        for svc in ecs
+            .services
+            .values()
+            .filter(|s| s.status == "ACTIVE" && s.controller == "ECS")
+        {
+            let max_pct = svc.deployment_configuration["maximumPercent"].as_i64().unwrap_or(200);
+            let cap = (svc.desired_count * max_pct / 100).max(svc.desired_count.min(1));
+            let running = ecs
+                .tasks
+                .values()
+                .filter(|t| {
+                    t.group == format!("service:{}", svc.name) && t.desired_running && t.status == Status::Running
+                })
+                .count() as i64;
+            prop_assert!(
+                running <= cap,
+                "{} running tasks exceed {cap} for desired {}",
+                running,
+                svc.desired_count
+            );
+        }
+        let mut ips = std::collections::HashSet::new();
+        for t in ecs.tasks.values().filter(|t| t.status != Status::Stopped) {
+            if let Some(e) = &t.eni {
+                prop_assert!(ips.insert(e.ip.clone()), "address {} handed out twice", e.ip);
+            }
+            if t.status == Status::Running && t.desired_running {
+                for (tg, ip, port) in &t.registrations {
+                    let group = elbv2.target_groups.get(tg);
+                    prop_assert!(group.is_some(), "task registered in missing group {tg}");
+                    let target = group.and_then(|g| g.targets.get(&format!("{ip}:{port}")));
+                    prop_assert!(target.is_some(), "RUNNING task {} not registered in {tg}", t.arn);
+                }
+            }
+        }
+        for tg in forwarded_groups(w) {
+            prop_assert!(
+                elbv2.target_groups.contains_key(&tg),
+                "forward to missing target group {tg}"
+            );
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        #[test]
+        fn random_ecs_and_elbv2_sequences_keep_the_invariants(ops in proptest::collection::vec(op(), 1..30)) {
+            let mut w = World::new(SimTime(1_700_000_000_000));
+            let l = lab(&mut w);
+            let mut revision = 1;
+            for op in ops {
+                match op {
+                    Op::CreateService { rolling, desired } => {
+                        let mut input = service_input(&l, if rolling { "ECS" } else { "CODE_DEPLOY" }, &l.tg1);
+                        input["desiredCount"] = json!(desired);
+                        let _ = call(&mut w, Service::Ecs, ACCT, REGION, "CreateService", input);
+                    }
+                    Op::SetDesired(n) => {
+                        let _ = call(&mut w, Service::Ecs, ACCT, REGION, "UpdateService",
+                            json!({"cluster": "my_first_ecs_cluster", "service": "threads", "desiredCount": n}));
+                    }
+                    Op::NewRevision => {
+                        revision += 1;
+                        ok(&mut w, Service::Ecs, "RegisterTaskDefinition", json!({"family": "threads-task-def", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "threads-cntr", "image": format!("threads:{revision}"), "portMappings": [{"containerPort": 3000}]}]}));
+                        let _ = call(&mut w, Service::Ecs, ACCT, REGION, "UpdateService",
+                            json!({"cluster": "my_first_ecs_cluster", "service": "threads", "taskDefinition": format!("threads-task-def:{revision}")}));
+                    }
+                    Op::Fault(on) => {
+                        if on {
+                            w.faults.unhealthy_task_definitions.insert(format!("threads-task-def:{revision}"));
+                        } else {
+                            w.faults.unhealthy_task_definitions.clear();
+                        }
+                    }
+                    Op::StopTask(i) => {
+                        let arns = ok(&mut w, Service::Ecs, "ListTasks", json!({"cluster": "my_first_ecs_cluster"}))["taskArns"].clone();
+                        if let Some(a) = arns.as_array().and_then(|a| a.get(i)) {
+                            let _ = call(&mut w, Service::Ecs, ACCT, REGION, "StopTask", json!({"cluster": "my_first_ecs_cluster", "task": a}));
+                        }
+                    }
+                    Op::DeleteTargetGroup => {
+                        let e = call(&mut w, Service::Elbv2, ACCT, REGION, "DeleteTargetGroup", json!({"TargetGroupArn": l.tg1}));
+                        prop_assert!(e.is_err(), "a target group in use by a rule was deleted");
+                    }
+                    Op::Advance(s) => advance(&mut w, f64::from(s)),
+                }
+                // What the next request sees: the emulator fires due events before every call.
+                let now = w.now;
+                w.run_until(now);
+                check(&w)?;
+            }
+        }
+    }
+}
