@@ -12,12 +12,13 @@ result and the exact commands.
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 
 import servers
 
-OPS = ["sts-get-caller-identity", "iam-get-role"]
+OPS = ["sts-get-caller-identity", "iam-get-role", "ecs-describe-services", "elbv2-describe-target-health"]
 
 
 def run(cmd, timeout):
@@ -30,7 +31,11 @@ def bench_server(kind, args):
     out = {"argv": srv.argv, "setup": [], "runs": []}
     try:
         servers.wait_ready(srv)
-        base = [args.loadgen, "--url", srv.url]
+        setup_py = [args.moto_python, os.path.join(os.path.dirname(os.path.abspath(__file__)), "setup_control_plane.py"), srv.url]
+        rc, so, se = run(setup_py, 60)
+        tg_arn = so.strip().splitlines()[-1] if rc == 0 and so.strip() else ""
+        out["setup"].append({"cmd": setup_py, "status": f"target group {tg_arn}" if tg_arn else f"failed: {se.strip()[-300:]}"})
+        base = [args.loadgen, "--url", srv.url, "--tg-arn", tg_arn]
         setup_cmd = base + ["--op", "iam-create-role", "--once"]
         rc, so, _ = run(setup_cmd, 30)
         out["setup"].append({"cmd": setup_cmd, "status": so.split("\n", 1)[0].strip() or f"rc {rc}"})

@@ -150,7 +150,7 @@ def main():
                 f"| {r['p99_ms']:.3f} ms | {r['errors']} ({r['non_200']} / {r['transport_errors']} / {r['timeouts']}) "
                 f"| {st} | {r['reconnects']} |")
     add("")
-    for op in ("sts-get-caller-identity", "iam-get-role"):
+    for op in ("sts-get-caller-identity", "iam-get-role", "ecs-describe-services", "elbv2-describe-target-health"):
         rc, rm = by.get(("cutover", op)), by.get(("moto", op))
         if not rc or not rm or "failed" in rc or "failed" in rm:
             add(f"- {op}: no ratio (a loadgen run failed).")

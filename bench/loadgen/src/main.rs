@@ -42,6 +42,7 @@ OPTIONS:
     --timeout SECS        per-request timeout (default 5)
     --threads N           client runtime worker threads (default 1)
     --role-name NAME      role for the IAM operations (default bench-role)
+    --tg-arn ARN          target group for elbv2-describe-target-health
     --once                send one request, print the status and body, exit 0 if it was 200
 ";
 
@@ -51,6 +52,8 @@ enum Op {
     IamGetRole,
     IamCreateRole,
     Get,
+    EcsDescribeServices,
+    Elbv2DescribeTargetHealth,
 }
 
 struct Config {
@@ -105,6 +108,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
     let mut timeout = 5.0f64;
     let mut threads = 1usize;
     let mut role = "bench-role".to_owned();
+    let mut tg_arn = String::new();
     let mut once = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -122,6 +126,7 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
             "--timeout" => timeout = num("--timeout", value("--timeout")?)?,
             "--threads" => threads = num("--threads", value("--threads")?)?,
             "--role-name" => role = value("--role-name")?,
+            "--tg-arn" => tg_arn = value("--tg-arn")?,
             "--once" => once = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
@@ -164,6 +169,21 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
                 "iam",
             )
         }
+        "ecs-describe-services" => (
+            Op::EcsDescribeServices,
+            "/".to_owned(),
+            r#"{"cluster": "bench", "services": ["bench"]}"#.to_owned(),
+            "ecs",
+        ),
+        "elbv2-describe-target-health" => (
+            Op::Elbv2DescribeTargetHealth,
+            "/".to_owned(),
+            format!(
+                "Action=DescribeTargetHealth&Version=2015-12-01&TargetGroupArn={}",
+                encode(&tg_arn)
+            ),
+            "elasticloadbalancing",
+        ),
         other => match other.strip_prefix("get:") {
             Some(p) if p.starts_with('/') => (Op::Get, p.to_owned(), String::new(), ""),
             _ => return Err(format!("unknown --op '{other}'")),
@@ -191,20 +211,30 @@ const USER_AGENT: &str = "Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 os/linux lang
 const SIGNATURE: &str = "0d1c00a80fd3dc71577283339ad8dc7c591ecc8a8894b50ce682e455fea247a4";
 
 fn build_request(cfg: &Config, host_header: &str, seq: u64) -> Result<Request<Full<Bytes>>, String> {
-    let b = Request::builder().uri(cfg.path.as_str()).header("host", host_header);
+    let mut b = Request::builder().uri(cfg.path.as_str()).header("host", host_header);
+    if cfg.op == Op::EcsDescribeServices {
+        b = b.header("x-amz-target", "AmazonEC2ContainerServiceV20141113.DescribeServices");
+    }
     let req = if cfg.op == Op::Get {
         b.method("GET")
             .header("user-agent", "loadgen")
             .body(Full::new(Bytes::new()))
     } else {
-        // The headers botocore 1.43 sends for an awsQuery call, in its order.
+        // The headers botocore 1.43 sends for an awsQuery (or awsJson 1.1) call, in its order.
         let auth = format!(
             "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/{}/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature={SIGNATURE}",
             cfg.service
         );
         b.method("POST")
             .header("accept-encoding", "identity")
-            .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+            .header(
+                "content-type",
+                if cfg.op == Op::EcsDescribeServices {
+                    "application/x-amz-json-1.1"
+                } else {
+                    "application/x-www-form-urlencoded; charset=utf-8"
+                },
+            )
             .header("user-agent", USER_AGENT)
             .header("x-amz-date", "20250101T000000Z")
             .header("authorization", auth)
