@@ -3,6 +3,7 @@
 //! over awsQuery (older clients), Logs over awsJson 1.1.
 
 use axum::body::Body;
+use cutover::protocol::cbor::{self, Cbor};
 use cutover::server::router;
 use cutover::sim::{ClockMode, SimTime};
 use cutover::Emulator;
@@ -227,4 +228,92 @@ async fn logs_over_json() {
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["__type"], "ResourceNotFoundException");
     assert_eq!(v["message"], "The specified log group does not exist.");
+}
+
+fn cw_cbor(op: &str, body: Cbor) -> Request<Body> {
+    let mut bytes = Vec::new();
+    cbor::encode(&body, &mut bytes);
+    Request::post(format!("/service/GraniteServiceVersion20100801/operation/{op}"))
+        .header("content-type", "application/cbor")
+        .header("accept", "application/cbor")
+        .header("smithy-protocol", "rpc-v2-cbor")
+        .header("authorization", AUTH_CW)
+        .body(Body::from(bytes))
+        .unwrap()
+}
+
+fn text(s: &str) -> Cbor {
+    Cbor::Text(s.into())
+}
+
+fn get<'a>(m: &'a Cbor, key: &str) -> Option<&'a Cbor> {
+    match m {
+        Cbor::Map(entries) => entries.iter().find(|(k, _)| k == &text(key)).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn cloudwatch_over_rpc_v2_cbor() {
+    let em = emulator();
+    let put = Cbor::Map(vec![
+        (text("AlarmName"), text("cbor-alarm")),
+        (text("MetricName"), text("Errors")),
+        (text("Namespace"), text("App")),
+        (text("Statistic"), text("Sum")),
+        (text("Period"), Cbor::Int(60)),
+        (text("EvaluationPeriods"), Cbor::Int(1)),
+        (text("Threshold"), Cbor::Float(2.5)),
+        (text("ComparisonOperator"), text("GreaterThanThreshold")),
+    ]);
+    let (r, body) = send(&em, cw_cbor("PutMetricAlarm", put)).await;
+    assert_eq!(r.status(), 200, "{body}");
+    let resp = router(em.clone())
+        .oneshot(cw_cbor(
+            "DescribeAlarms",
+            Cbor::Map(vec![(text("AlarmNames"), Cbor::Array(vec![text("cbor-alarm")]))]),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["smithy-protocol"], "rpc-v2-cbor");
+    assert_eq!(resp.headers()["content-type"], "application/cbor");
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let v = cbor::decode(&bytes).unwrap();
+    let Some(Cbor::Array(alarms)) = get(&v, "MetricAlarms") else {
+        panic!("no MetricAlarms in {v:?}")
+    };
+    assert_eq!(get(&alarms[0], "AlarmName"), Some(&text("cbor-alarm")));
+    assert_eq!(get(&alarms[0], "Threshold"), Some(&Cbor::Float(2.5)));
+    assert_eq!(
+        get(&alarms[0], "StateUpdatedTimestamp"),
+        Some(&Cbor::Tag(1, Box::new(Cbor::Int(1_700_000_000))))
+    );
+
+    let resp = router(em.clone())
+        .oneshot(cw_cbor(
+            "SetAlarmState",
+            Cbor::Map(vec![
+                (text("AlarmName"), text("missing")),
+                (text("StateValue"), text("OK")),
+                (text("StateReason"), text("r")),
+            ]),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.headers()["x-amzn-query-error"], "ResourceNotFound;Sender");
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let v = cbor::decode(&bytes).unwrap();
+    assert_eq!(get(&v, "__type"), Some(&text("ResourceNotFound")));
+    assert!(matches!(get(&v, "message"), Some(Cbor::Text(m)) if m.contains("missing")));
+
+    // A body that is not CBOR is a SerializationException, not a crash.
+    let bad = Request::post("/service/GraniteServiceVersion20100801/operation/DescribeAlarms")
+        .header("content-type", "application/cbor")
+        .header("smithy-protocol", "rpc-v2-cbor")
+        .body(Body::from(vec![0xbfu8, 0x61]))
+        .unwrap();
+    let (r, _) = send(&em, bad).await;
+    assert_eq!(r.status(), 400);
 }
