@@ -107,6 +107,12 @@ fn is_lambda_path(path: &str) -> bool {
 
 /// The service and wire protocol of a request, or `None` when nothing identifies one.
 pub fn detect(req: &HttpRequest) -> Option<(Service, Wire)> {
+    if super::cbor::is_rpc_v2_cbor(req) {
+        if let Some(s) = super::cbor::service_segment(req).and_then(by_target_prefix) {
+            let query_compatible = s.model().metadata.aws_query_compatible;
+            return Some((s, Wire::Cbor { query_compatible }));
+        }
+    }
     if let Some(target) = req.header("x-amz-target") {
         let prefix = target.split('.').next().unwrap_or("");
         if let Some(s) = by_target_prefix(prefix) {
@@ -224,6 +230,14 @@ mod tests {
             (
                 req(&[], "/2015-03-31/functions/f/invocations", ""),
                 Some((Service::Lambda, Wire::RestJson)),
+            ),
+            (
+                req(
+                    &[("smithy-protocol", "rpc-v2-cbor"), ("content-type", "application/cbor")],
+                    "/service/GraniteServiceVersion20100801/operation/DescribeAlarms",
+                    "",
+                ),
+                Some((Service::CloudWatch, Wire::Cbor { query_compatible: true })),
             ),
             (req(&[], "/", ""), None),
         ];

@@ -13,6 +13,7 @@
 //! Parsing turns the wire into that form, validation checks it against the model, and serializing
 //! turns a handler's output back into the wire form the client expects.
 
+pub mod cbor;
 pub mod detect;
 pub mod error;
 pub mod json;
@@ -78,6 +79,10 @@ pub enum Wire {
     Query,
     Ec2,
     RestJson,
+    /// Smithy RPC v2 CBOR; `query_compatible` adds `x-amzn-query-error`.
+    Cbor {
+        query_compatible: bool,
+    },
 }
 
 impl Wire {
@@ -88,6 +93,7 @@ impl Wire {
             Wire::Json { .. } => json::operation_name(req),
             Wire::Query | Wire::Ec2 => query::operation_name(req),
             Wire::RestJson => rest_json::match_operation(model, req).map(|(op, _)| op),
+            Wire::Cbor { .. } => cbor::operation_name(req),
         }
     }
 
@@ -103,6 +109,7 @@ impl Wire {
             Wire::Query => query::parse_input(model, op, req, false),
             Wire::Ec2 => query::parse_input(model, op, req, true),
             Wire::RestJson => rest_json::parse_input(model, op, req),
+            Wire::Cbor { .. } => cbor::parse_input(model, op, req),
         }
     }
 
@@ -119,6 +126,7 @@ impl Wire {
             Wire::Query => query::write_output(model, op, output, request_id, false),
             Wire::Ec2 => query::write_output(model, op, output, request_id, true),
             Wire::RestJson => rest_json::write_output(model, op, output, request_id),
+            Wire::Cbor { .. } => cbor::write_output(model, op, output, request_id),
         }
     }
 
@@ -132,13 +140,16 @@ impl Wire {
             Wire::Query => query::write_error(model, err, request_id, false),
             Wire::Ec2 => query::write_error(model, err, request_id, true),
             Wire::RestJson => rest_json::write_error(model, err, request_id),
+            Wire::Cbor { query_compatible } => cbor::write_error(model, err, request_id, query_compatible),
         }
     }
 
     /// The error for an operation name the model does not know.
     pub fn unknown_operation(self, model: &crate::model::Model, name: &str) -> AwsError {
         match self {
-            Wire::Json { .. } => AwsError::new("UnknownOperationException", format!("Unknown operation {name}")),
+            Wire::Json { .. } | Wire::Cbor { .. } => {
+                AwsError::new("UnknownOperationException", format!("Unknown operation {name}"))
+            }
             Wire::Query => AwsError::new(
                 "InvalidAction",
                 format!(

@@ -1,22 +1,84 @@
-//! Amazon CloudWatch alarms, as far as blue/green deployments need them. The API is being
-//! written; this module already holds what CodeDeploy reads: alarm states.
+//! Amazon CloudWatch: metric alarms (what CodeDeploy's blue/green deployments watch), their
+//! history, tags, and a minimal store of `PutMetricData` datapoints.
+//!
+//! Alarms are never evaluated against metrics: a new alarm stays `INSUFFICIENT_DATA` until
+//! `SetAlarmState` (or [`set_alarm_state`] from another service or a scenario) moves it. Alarm
+//! actions are recorded as enabled or disabled but never run.
+//!
+//! `alarms.rs` has the alarm operations and the history, `metrics.rs` the datapoint store,
+//! `tags.rs` tagging.
+
+mod alarms;
+mod metrics;
+mod tags;
+
+#[cfg(test)]
+mod tests;
+
+pub use alarms::set_alarm_state;
 
 use super::Handler;
 use crate::world::{PartitionKey, World};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone)]
+/// Tags in the order they were added.
+pub type Tags = Vec<(String, String)>;
+
+/// A metric alarm.
+#[derive(Debug, Clone, Default)]
 pub struct Alarm {
     pub name: String,
     pub arn: String,
     /// OK, ALARM or INSUFFICIENT_DATA.
     pub state_value: String,
+    pub state_reason: String,
+    /// JSON text, when the state change carried some.
+    pub state_reason_data: Option<String>,
+    /// Epoch seconds.
+    pub state_updated: f64,
+    pub state_transitioned: f64,
+    pub config_updated: f64,
+    pub actions_enabled: bool,
+    /// The alarm's configuration as `PutMetricAlarm` gave it, in canonical form, limited to the
+    /// members `MetricAlarm` has (no `Tags`, no `AlarmName`).
+    pub config: serde_json::Map<String, Value>,
+    pub tags: Tags,
+}
+
+/// One `DescribeAlarmHistory` item.
+#[derive(Debug, Clone)]
+pub struct HistoryItem {
+    pub alarm_name: String,
+    /// Epoch seconds.
+    pub timestamp: f64,
+    /// `ConfigurationUpdate` or `StateUpdate`.
+    pub item_type: String,
+    pub summary: String,
+    /// JSON text.
+    pub data: String,
+}
+
+/// One stored datapoint of `PutMetricData`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Datapoint {
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: Vec<(String, String)>,
+    /// Epoch seconds.
+    pub timestamp: f64,
+    pub value: Option<f64>,
+    pub unit: Option<String>,
 }
 
 #[derive(Debug, Default)]
 pub struct State {
     /// Metric alarms by name.
     pub alarms: BTreeMap<String, Alarm>,
+    /// Every history item, oldest first (kept after an alarm is deleted, as AWS does).
+    pub history: Vec<HistoryItem>,
+    /// The most recent datapoints, oldest first, at most [`metrics::MAX_DATAPOINTS`].
+    pub datapoints: std::collections::VecDeque<Datapoint>,
 }
 
 /// The state of a metric alarm (`OK`, `ALARM`, `INSUFFICIENT_DATA`), or `None` when it does not exist.
@@ -29,6 +91,26 @@ pub fn alarm_state<'a>(world: &'a World, key: &PartitionKey, name: &str) -> Opti
         .map(|a| a.state_value.as_str())
 }
 
-pub fn handler(_op: &str) -> Option<Handler> {
-    None
+/// `arn:aws:cloudwatch:<region>:<account>:alarm:<name>`
+pub fn alarm_arn(key: &PartitionKey, name: &str) -> String {
+    format!("arn:aws:cloudwatch:{}:{}:alarm:{}", key.region, key.account, name)
+}
+
+pub fn handler(op: &str) -> Option<Handler> {
+    let f: super::SyncHandler = match op {
+        "PutMetricAlarm" => alarms::put_metric_alarm,
+        "DescribeAlarms" => alarms::describe_alarms,
+        "DescribeAlarmsForMetric" => alarms::describe_alarms_for_metric,
+        "DeleteAlarms" => alarms::delete_alarms,
+        "SetAlarmState" => alarms::set_alarm_state_op,
+        "DescribeAlarmHistory" => alarms::describe_alarm_history,
+        "EnableAlarmActions" => alarms::enable_alarm_actions,
+        "DisableAlarmActions" => alarms::disable_alarm_actions,
+        "TagResource" => tags::tag_resource,
+        "UntagResource" => tags::untag_resource,
+        "ListTagsForResource" => tags::list_tags_for_resource,
+        "PutMetricData" => metrics::put_metric_data,
+        _ => return None,
+    };
+    Some(Handler::Sync(f))
 }

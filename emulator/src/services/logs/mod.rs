@@ -1,7 +1,20 @@
-//! Amazon CloudWatch Logs. The API is being written; this module already holds what the Lambda
-//! runtime calls: appending events to a group's stream.
+//! Amazon CloudWatch Logs: log groups and streams, events (PutLogEvents, GetLogEvents,
+//! FilterLogEvents), retention policies and tags. The Lambda runtime writes through [`append`].
+//!
+//! `groups.rs` has groups, streams, retention and tags; `events.rs` the event operations;
+//! `pattern.rs` the filter pattern matcher (plain terms, quoted phrases, `?` alternatives and
+//! `-` exclusions; JSON and space-delimited patterns are refused). Retention is recorded and used
+//! to reject expired events on PutLogEvents, but stored events are never purged.
+
+mod events;
+mod groups;
+mod pattern;
+
+#[cfg(test)]
+mod tests;
 
 use super::Handler;
+use crate::protocol::AwsError;
 use crate::world::{PartitionKey, World};
 use std::collections::BTreeMap;
 
@@ -17,7 +30,29 @@ pub struct LogEvent {
 pub struct LogStream {
     pub name: String,
     pub created: i64,
+    /// In timestamp order (events with equal timestamps in arrival order).
     pub events: Vec<LogEvent>,
+    /// How many PutLogEvents calls the stream has taken (its upload sequence token).
+    pub uploads: u64,
+    /// The ingestion time of the last event received.
+    pub last_ingestion: Option<i64>,
+}
+
+impl LogStream {
+    /// Inserts an event after every event with a timestamp at or before its own.
+    fn insert(&mut self, event: LogEvent) {
+        let at = self.events.partition_point(|e| e.timestamp <= event.timestamp);
+        self.last_ingestion = Some(event.ingestion_time);
+        self.events.insert(at, event);
+    }
+
+    fn sequence_token(&self) -> String {
+        format!("49{:054}", self.uploads)
+    }
+
+    fn stored_bytes(&self) -> i64 {
+        self.events.iter().map(|e| e.message.len() as i64).sum()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -26,6 +61,11 @@ pub struct LogGroup {
     pub created: i64,
     pub retention_days: Option<i64>,
     pub streams: BTreeMap<String, LogStream>,
+    pub tags: BTreeMap<String, String>,
+    pub kms_key_id: Option<String>,
+    /// `STANDARD` when empty.
+    pub class: String,
+    pub deletion_protection: bool,
 }
 
 #[derive(Debug, Default)]
@@ -49,10 +89,10 @@ pub fn append(world: &mut World, key: &PartitionKey, group: &str, stream: &str, 
     let s = g.streams.entry(stream.to_owned()).or_insert_with(|| LogStream {
         name: stream.to_owned(),
         created: now,
-        events: Vec::new(),
+        ..Default::default()
     });
     for (ts, m) in messages {
-        s.events.push(LogEvent {
+        s.insert(LogEvent {
             timestamp: *ts,
             ingestion_time: now,
             message: m.clone(),
@@ -60,6 +100,43 @@ pub fn append(world: &mut World, key: &PartitionKey, group: &str, stream: &str, 
     }
 }
 
-pub fn handler(_op: &str) -> Option<Handler> {
-    None
+/// `arn:aws:logs:<region>:<account>:log-group:<name>` (DescribeLogGroups' `arn` adds `:*`).
+pub fn log_group_arn(key: &PartitionKey, name: &str) -> String {
+    format!("arn:aws:logs:{}:{}:log-group:{}", key.region, key.account, name)
+}
+
+pub(crate) fn invalid(message: impl Into<String>) -> AwsError {
+    AwsError::new("InvalidParameterException", message)
+}
+
+pub(crate) fn group_not_found() -> AwsError {
+    AwsError::new("ResourceNotFoundException", "The specified log group does not exist.")
+}
+
+pub(crate) fn stream_not_found() -> AwsError {
+    AwsError::new("ResourceNotFoundException", "The specified log stream does not exist.")
+}
+
+pub fn handler(op: &str) -> Option<Handler> {
+    let f: super::SyncHandler = match op {
+        "CreateLogGroup" => groups::create_log_group,
+        "DeleteLogGroup" => groups::delete_log_group,
+        "DescribeLogGroups" => groups::describe_log_groups,
+        "CreateLogStream" => groups::create_log_stream,
+        "DeleteLogStream" => groups::delete_log_stream,
+        "DescribeLogStreams" => groups::describe_log_streams,
+        "PutRetentionPolicy" => groups::put_retention_policy,
+        "DeleteRetentionPolicy" => groups::delete_retention_policy,
+        "TagLogGroup" => groups::tag_log_group,
+        "UntagLogGroup" => groups::untag_log_group,
+        "ListTagsLogGroup" => groups::list_tags_log_group,
+        "TagResource" => groups::tag_resource,
+        "UntagResource" => groups::untag_resource,
+        "ListTagsForResource" => groups::list_tags_for_resource,
+        "PutLogEvents" => events::put_log_events,
+        "GetLogEvents" => events::get_log_events,
+        "FilterLogEvents" => events::filter_log_events,
+        _ => return None,
+    };
+    Some(Handler::Sync(f))
 }

@@ -1,0 +1,229 @@
+//! PutLogEvents, GetLogEvents and FilterLogEvents.
+
+use super::groups::{group, group_mut, group_name};
+use super::pattern::Pattern;
+use super::{invalid, stream_not_found, LogEvent};
+use crate::protocol::AwsResult;
+use crate::services::util::{opt_bool, opt_i64, opt_str, paginate, str_list};
+use crate::services::Ctx;
+use crate::world::World;
+use serde_json::{json, Value};
+
+const DAY_MS: i64 = 86_400_000;
+/// A batch may not be larger than this, counting each event's message bytes plus 26.
+pub const MAX_BATCH_BYTES: usize = 1_048_576;
+const EVENT_OVERHEAD: usize = 26;
+/// Events older than this (before now) are rejected as too old.
+const TOO_OLD_MS: i64 = 14 * DAY_MS;
+/// Events further than this ahead of now are rejected as too new.
+const TOO_NEW_MS: i64 = 2 * 3_600_000;
+
+pub fn put_log_events(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let key = ctx.partition();
+    let group_name = opt_str(&input, "logGroupName").unwrap_or("");
+    let stream_name = opt_str(&input, "logStreamName").unwrap_or("");
+    let batch: Vec<(i64, String)> = input
+        .get("logEvents")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        opt_i64(e, "timestamp").unwrap_or(0),
+                        opt_str(e, "message").unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let now = world.now.0;
+    let g = group_mut(world, &key, group_name)?;
+    let retention = g.retention_days;
+    let stream = g.streams.get_mut(stream_name).ok_or_else(stream_not_found)?;
+    if batch.windows(2).any(|w| w[0].0 > w[1].0) {
+        return Err(invalid(
+            "Log events in a single PutLogEvents request must be in chronological order.",
+        ));
+    }
+    let size: usize = batch.iter().map(|(_, m)| m.len() + EVENT_OVERHEAD).sum();
+    if size > MAX_BATCH_BYTES {
+        return Err(invalid(format!(
+            "Upload too large: {size} bytes exceeds limit of {MAX_BATCH_BYTES}"
+        )));
+    }
+    if let (Some(first), Some(last)) = (batch.first(), batch.last()) {
+        if last.0 - first.0 > DAY_MS {
+            return Err(invalid(
+                "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
+            ));
+        }
+    }
+    // The batch is in time order, so rejected events are a prefix (too old, expired) and a suffix
+    // (too new).
+    let too_old_end = batch.iter().rposition(|(ts, _)| *ts < now - TOO_OLD_MS);
+    let expired_end = retention
+        .and_then(|days| batch.iter().rposition(|(ts, _)| *ts < now - days * DAY_MS))
+        .filter(|&i| too_old_end.is_none_or(|o| i > o));
+    let too_new_start = batch.iter().position(|(ts, _)| *ts > now + TOO_NEW_MS);
+    let first_ok = too_old_end.max(expired_end).map(|i| i + 1).unwrap_or(0);
+    let end_ok = too_new_start.unwrap_or(batch.len());
+    for (ts, message) in batch.iter().take(end_ok).skip(first_ok) {
+        stream.insert(LogEvent {
+            timestamp: *ts,
+            ingestion_time: now,
+            message: message.clone(),
+        });
+    }
+    stream.uploads += 1;
+    let mut out = json!({ "nextSequenceToken": stream.sequence_token() });
+    if too_old_end.is_some() || expired_end.is_some() || too_new_start.is_some() {
+        let mut info = serde_json::Map::new();
+        if let Some(i) = too_old_end {
+            info.insert("tooOldLogEventEndIndex".into(), json!(i));
+        }
+        if let Some(i) = expired_end {
+            info.insert("expiredLogEventEndIndex".into(), json!(i));
+        }
+        if let Some(i) = too_new_start {
+            info.insert("tooNewLogEventStartIndex".into(), json!(i));
+        }
+        out["rejectedLogEventsInfo"] = Value::Object(info);
+    }
+    Ok(out)
+}
+
+fn event_value(e: &LogEvent) -> Value {
+    json!({"timestamp": e.timestamp, "message": e.message, "ingestionTime": e.ingestion_time})
+}
+
+enum Cursor {
+    Forward(usize),
+    Backward(usize),
+}
+
+fn parse_token(token: &str) -> AwsResult<Cursor> {
+    let bad = || invalid("The specified nextToken is invalid.");
+    let (dir, n) = token.split_once('/').ok_or_else(bad)?;
+    let n: usize = n.parse().map_err(|_| bad())?;
+    match dir {
+        "f" => Ok(Cursor::Forward(n)),
+        "b" => Ok(Cursor::Backward(n)),
+        _ => Err(bad()),
+    }
+}
+
+/// Pages through one stream. A token is a position between events: `f/<n>` reads forward from
+/// event `n`, `b/<n>` reads backward from just before event `n`. Without a token the first page
+/// is the oldest events when `startFromHead` is true and the newest otherwise. When a page is
+/// empty, the token given is handed back (so polling with `nextForwardToken` waits at the end).
+pub fn get_log_events(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let key = ctx.partition();
+    let name = group_name(&key, &input)?;
+    let stream_name = opt_str(&input, "logStreamName").unwrap_or("");
+    let g = group(world, &key, &name)?;
+    let stream = g.streams.get(stream_name).ok_or_else(stream_not_found)?;
+    let events = &stream.events;
+    let start = opt_i64(&input, "startTime");
+    let end = opt_i64(&input, "endTime");
+    let limit = opt_i64(&input, "limit").unwrap_or(10_000).clamp(1, 10_000) as usize;
+    let in_window = |i: &usize| {
+        let ts = events[*i].timestamp;
+        start.is_none_or(|s| ts >= s) && end.is_none_or(|e| ts < e)
+    };
+    let cursor = match opt_str(&input, "nextToken") {
+        Some(t) => parse_token(t)?,
+        None if opt_bool(&input, "startFromHead").unwrap_or(false) => Cursor::Forward(0),
+        None => Cursor::Backward(events.len()),
+    };
+    let (picked, at): (Vec<usize>, usize) = match cursor {
+        Cursor::Forward(i) => {
+            let i = i.min(events.len());
+            ((i..events.len()).filter(in_window).take(limit).collect(), i)
+        }
+        Cursor::Backward(i) => {
+            let i = i.min(events.len());
+            let mut v: Vec<usize> = (0..i).rev().filter(in_window).take(limit).collect();
+            v.reverse();
+            (v, i)
+        }
+    };
+    let (forward, backward) = match (picked.first(), picked.last()) {
+        (Some(&first), Some(&last)) => (last + 1, first),
+        _ => (at, at),
+    };
+    let out: Vec<Value> = picked.iter().map(|&i| event_value(&events[i])).collect();
+    Ok(json!({
+        "events": out,
+        "nextForwardToken": format!("f/{forward}"),
+        "nextBackwardToken": format!("b/{backward}"),
+    }))
+}
+
+/// FNV-1a, to give each stream a stable number inside event ids.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+pub fn filter_log_events(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let key = ctx.partition();
+    let name = group_name(&key, &input)?;
+    let names = str_list(&input, "logStreamNames");
+    let prefix = opt_str(&input, "logStreamNamePrefix");
+    if !names.is_empty() && prefix.is_some() {
+        return Err(invalid(
+            "logStreamNames and logStreamNamePrefix are mutually exclusive parameters.",
+        ));
+    }
+    let pattern = Pattern::parse(opt_str(&input, "filterPattern").unwrap_or(""))?;
+    let start = opt_i64(&input, "startTime");
+    let end = opt_i64(&input, "endTime");
+    let limit = opt_i64(&input, "limit").unwrap_or(10_000).clamp(1, 10_000) as usize;
+    let g = group(world, &key, &name)?;
+    let streams: Vec<_> = g
+        .streams
+        .values()
+        .filter(|s| names.is_empty() || names.contains(&s.name))
+        .filter(|s| prefix.is_none_or(|p| s.name.starts_with(p)))
+        .collect();
+    let mut found: Vec<(i64, &str, usize, &LogEvent)> = Vec::new();
+    for s in &streams {
+        for (i, e) in s.events.iter().enumerate() {
+            if start.is_none_or(|t| e.timestamp >= t)
+                && end.is_none_or(|t| e.timestamp <= t)
+                && pattern.matches(&e.message)
+            {
+                found.push((e.timestamp, s.name.as_str(), i, e));
+            }
+        }
+    }
+    found.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    let values: Vec<Value> = found
+        .iter()
+        .map(|(ts, stream, i, e)| {
+            json!({
+                "logStreamName": stream,
+                "timestamp": ts,
+                "message": e.message,
+                "ingestionTime": e.ingestion_time,
+                "eventId": format!("{:020}{:020}{:016}", fnv(stream), ts, i),
+            })
+        })
+        .collect();
+    let (page, next) = paginate(
+        &values,
+        opt_str(&input, "nextToken"),
+        limit,
+        "InvalidParameterException",
+    )?;
+    let searched: Vec<Value> = streams
+        .iter()
+        .map(|s| json!({"logStreamName": s.name, "searchedCompletely": true}))
+        .collect();
+    let mut out = json!({ "events": page, "searchedLogStreams": searched });
+    if let Some(t) = next {
+        out["nextToken"] = json!(t);
+    }
+    Ok(out)
+}
