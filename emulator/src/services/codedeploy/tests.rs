@@ -1,1 +1,521 @@
-//! Tests of CodeDeploy.
+//! Tests of CodeDeploy: the lab topology built through the handlers of EC2, ELBv2, IAM, ECS and
+//! CodeDeploy on a `World` whose clock moves only through `run_until`.
+
+use super::engine;
+use crate::model::Service;
+use crate::protocol::{AwsError, AwsResult};
+use crate::services::{cloudwatch, lambda, Ctx, Handler};
+use crate::sim::SimTime;
+use crate::world::{PartitionKey, World};
+use serde_json::{json, Value};
+
+const T0: i64 = 1_700_000_000_000;
+const ACCOUNT: &str = "000000000000";
+const REGION: &str = "us-east-1";
+const HOOK: &str = "CodeDeployHook_pre-traffic-hook";
+
+fn key() -> PartitionKey {
+    PartitionKey::new(ACCOUNT, REGION)
+}
+
+fn call(w: &mut World, svc: Service, op: &str, input: Value) -> AwsResult<Value> {
+    match crate::services::handler(svc, op) {
+        Some(Handler::Sync(f)) => f(w, &Ctx::internal(svc, ACCOUNT, REGION), input),
+        _ => panic!("no handler for {op}"),
+    }
+}
+
+fn ok(w: &mut World, svc: Service, op: &str, input: Value) -> Value {
+    call(w, svc, op, input).unwrap_or_else(|e| panic!("{op}: {e:?}"))
+}
+
+fn cd(w: &mut World, op: &str, input: Value) -> AwsResult<Value> {
+    call(w, Service::CodeDeploy, op, input)
+}
+
+fn cd_ok(w: &mut World, op: &str, input: Value) -> Value {
+    ok(w, Service::CodeDeploy, op, input)
+}
+
+fn cd_err(w: &mut World, op: &str, input: Value) -> AwsError {
+    match cd(w, op, input) {
+        Ok(v) => panic!("{op} succeeded: {v}"),
+        Err(e) => e,
+    }
+}
+
+fn advance(w: &mut World, secs: f64) {
+    let until = w.now.plus_secs(secs);
+    w.run_until(until);
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+struct Lab {
+    tg1: String,
+    tg2: String,
+    prod: String,
+    test: String,
+    rule: String,
+    subnets: Vec<String>,
+    sg: String,
+    service_arn: String,
+    other_lb: String,
+}
+
+/// The lab: IAM role, an ALB in the default subnets with `threads-tg`/`threads-tg-2`, a port-80
+/// listener whose `/api/threads*` rule forwards to `threads-tg`, a port-8080 test listener on
+/// `threads-tg-2`, cluster `my_first_ecs_cluster`, task definition `threads-task-def:1` and the
+/// CODE_DEPLOY service `threads` running steady; application `threadsApp` (ECS).
+fn lab(w: &mut World) -> Lab {
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": ["codedeploy.amazonaws.com"]}, "Action": "sts:AssumeRole"}]});
+    ok(
+        w,
+        Service::Iam,
+        "CreateRole",
+        json!({"RoleName": "ecsCodeDeployServiceRole", "AssumeRolePolicyDocument": trust.to_string()}),
+    );
+    let vpc = crate::services::ec2::default_vpc_id(&w.region_mut(&key()).ec2).to_owned();
+    let subnets: Vec<String> = ok(w, Service::Ec2, "DescribeSubnets", json!({}))["Subnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["VpcId"] == json!(vpc))
+        .map(|x| s(&x["SubnetId"]))
+        .collect();
+    let sg = ok(w, Service::Ec2, "DescribeSecurityGroups", json!({}))["SecurityGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["VpcId"] == json!(vpc))
+        .map(|g| s(&g["GroupId"]))
+        .unwrap();
+    let e = Service::Elbv2;
+    let lb_of = |w: &mut World, name: &str| {
+        s(&ok(
+            w,
+            e,
+            "CreateLoadBalancer",
+            json!({"Name": name, "Subnets": [subnets[0], subnets[1]], "SecurityGroups": [sg]}),
+        )["LoadBalancers"][0]["LoadBalancerArn"])
+    };
+    let lb = lb_of(w, "alb-container-labs");
+    let other_lb = lb_of(w, "other-alb");
+    let tg = |w: &mut World, name: &str| {
+        s(&ok(
+            w,
+            e,
+            "CreateTargetGroup",
+            json!({"Name": name, "Protocol": "HTTP", "Port": 3000, "VpcId": vpc, "TargetType": "ip",
+                   "HealthCheckProtocol": "HTTP", "HealthCheckPath": "/", "HealthCheckIntervalSeconds": 6,
+                   "HealthCheckTimeoutSeconds": 5, "HealthyThresholdCount": 2, "UnhealthyThresholdCount": 2}),
+        )["TargetGroups"][0]["TargetGroupArn"])
+    };
+    let tg1 = tg(w, "threads-tg");
+    let tg2 = tg(w, "threads-tg-2");
+    let prod = s(&ok(
+        w,
+        e,
+        "CreateListener",
+        json!({"LoadBalancerArn": lb, "Protocol": "HTTP", "Port": 80, "DefaultActions": [
+            {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain", "MessageBody": "not found"}}]}),
+    )["Listeners"][0]["ListenerArn"]);
+    let rule = s(&ok(
+        w,
+        e,
+        "CreateRule",
+        json!({"ListenerArn": prod, "Priority": 2,
+               "Conditions": [{"Field": "path-pattern", "Values": ["/api/threads*"]}],
+               "Actions": [{"Type": "forward", "TargetGroupArn": tg1}]}),
+    )["Rules"][0]["RuleArn"]);
+    let test = s(&ok(
+        w,
+        e,
+        "CreateListener",
+        json!({"LoadBalancerArn": lb, "Protocol": "HTTP", "Port": 8080,
+               "DefaultActions": [{"Type": "forward", "TargetGroupArn": tg2}]}),
+    )["Listeners"][0]["ListenerArn"]);
+    ok(w, Service::Ecs, "CreateCluster", json!({"clusterName": "my_first_ecs_cluster"}));
+    register_td(w, "threads:0.0");
+    let svc = ok(
+        w,
+        Service::Ecs,
+        "CreateService",
+        json!({
+            "cluster": "my_first_ecs_cluster", "serviceName": "threads", "taskDefinition": "threads-task-def:1",
+            "loadBalancers": [{"targetGroupArn": tg1, "containerName": "threads-cntr", "containerPort": 3000}],
+            "desiredCount": 1, "launchType": "FARGATE", "schedulingStrategy": "REPLICA",
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": [subnets[0], subnets[1]], "securityGroups": [sg], "assignPublicIp": "DISABLED"}},
+            "deploymentController": {"type": "CODE_DEPLOY"}
+        }),
+    );
+    advance(w, 120.0);
+    cd_ok(w, "CreateApplication", json!({"applicationName": "threadsApp", "computePlatform": "ECS"}));
+    Lab {
+        tg1,
+        tg2,
+        prod,
+        test,
+        rule,
+        subnets,
+        sg,
+        service_arn: s(&svc["service"]["serviceArn"]),
+        other_lb,
+    }
+}
+
+/// Registers the next revision of `threads-task-def` with `image`.
+fn register_td(w: &mut World, image: &str) -> String {
+    let out = ok(
+        w,
+        Service::Ecs,
+        "RegisterTaskDefinition",
+        json!({"family": "threads-task-def", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+               "cpu": "256", "memory": "512",
+               "containerDefinitions": [{"name": "threads-cntr", "image": image, "essential": true,
+                                         "portMappings": [{"containerPort": 3000, "protocol": "tcp"}]}]}),
+    );
+    s(&out["taskDefinition"]["taskDefinitionArn"])
+}
+
+fn group_input(l: &Lab, name: &str) -> Value {
+    json!({
+        "applicationName": "threadsApp", "deploymentGroupName": name,
+        "deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
+        "serviceRoleArn": format!("arn:aws:iam::{ACCOUNT}:role/ecsCodeDeployServiceRole"),
+        "ecsServices": [{"serviceName": "threads", "clusterName": "my_first_ecs_cluster"}],
+        "alarmConfiguration": {"enabled": false, "ignorePollAlarmFailure": true, "alarms": []},
+        "autoRollbackConfiguration": {"enabled": true, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"]},
+        "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        "blueGreenDeploymentConfiguration": {
+            "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 5},
+            "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT", "waitTimeInMinutes": 0}},
+        "loadBalancerInfo": {"targetGroupPairInfoList": [{
+            "targetGroups": [{"name": "threads-tg"}, {"name": "threads-tg-2"}],
+            "prodTrafficRoute": {"listenerArns": [l.prod]},
+            "testTrafficRoute": {"listenerArns": [l.test]}}]}
+    })
+}
+
+/// The lab's group `threadsDG`, with `patch` merged over the lab's input.
+fn create_group(w: &mut World, l: &Lab, patch: Value) {
+    let mut input = group_input(l, "threadsDG");
+    if let (Some(o), Some(p)) = (input.as_object_mut(), patch.as_object()) {
+        for (k, v) in p {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    cd_ok(w, "CreateDeploymentGroup", input);
+}
+
+fn appspec(td: &str, hooks: Value) -> String {
+    json!({
+        "version": 0.0,
+        "Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {
+            "TaskDefinition": td,
+            "LoadBalancerInfo": {"ContainerName": "threads-cntr", "ContainerPort": 3000},
+            "PlatformVersion": "LATEST"}}}],
+        "Hooks": hooks
+    })
+    .to_string()
+}
+
+fn deploy(w: &mut World, content: &str, extra: Value) -> AwsResult<String> {
+    use sha2::{Digest, Sha256};
+    let sha: String = Sha256::digest(content.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let mut input = json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG",
+        "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": content, "sha256": sha}}});
+    if let (Some(o), Some(p)) = (input.as_object_mut(), extra.as_object()) {
+        for (k, v) in p {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    cd(w, "CreateDeployment", input).map(|v| s(&v["deploymentId"]))
+}
+
+fn info(w: &mut World, id: &str) -> Value {
+    cd_ok(w, "GetDeployment", json!({"deploymentId": id}))["deploymentInfo"].clone()
+}
+
+fn status(w: &mut World, id: &str) -> String {
+    s(&info(w, id)["status"])
+}
+
+fn target(w: &mut World, id: &str) -> Value {
+    cd_ok(
+        w,
+        "GetDeploymentTarget",
+        json!({"deploymentId": id, "targetId": "my_first_ecs_cluster:threads"}),
+    )["deploymentTarget"]["ecsTarget"]
+        .clone()
+}
+
+fn events_of(t: &Value) -> Vec<(String, String)> {
+    t["lifecycleEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (s(&e["lifecycleEventName"]), s(&e["status"])))
+        .collect()
+}
+
+fn weights(w: &World, arn: &str) -> Vec<(String, i64)> {
+    crate::services::elbv2::forward_weights(&w.region(&key()).unwrap().elbv2, arn).unwrap_or_default()
+}
+
+/// (id, status, target group ARN) of the service's task sets, PRIMARY first.
+fn task_sets(w: &World, l: &Lab) -> Vec<(String, String, String)> {
+    crate::services::ecs::task_sets::views(&w.region(&key()).unwrap().ecs, &l.service_arn)
+        .into_iter()
+        .map(|v| (v.id, v.status, v.target_groups.first().cloned().unwrap_or_default()))
+        .collect()
+}
+
+fn add_hook_function(w: &mut World, name: &str) {
+    let arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}");
+    w.region_mut(&key()).lambda.functions.insert(
+        name.to_owned(),
+        lambda::Function {
+            name: name.to_owned(),
+            arn,
+        },
+    );
+}
+
+/// The hook invocations queued for Lambda since the last call: (DeploymentId, execution id).
+fn take_invocations(w: &mut World) -> Vec<(String, String)> {
+    let q = &mut w.region_mut(&key()).lambda.pending;
+    q.drain(..)
+        .map(|i| (s(&i.payload["DeploymentId"]), s(&i.payload["LifecycleEventHookExecutionId"])))
+        .collect()
+}
+
+fn answer(w: &mut World, id: &str, exec: &str, status: &str) -> AwsResult<Value> {
+    cd(
+        w,
+        "PutLifecycleEventHookExecutionStatus",
+        json!({"deploymentId": id, "lifecycleEventHookExecutionId": exec, "status": status}),
+    )
+}
+
+/// Advances in steps until `f` holds (at most `limit` seconds).
+fn advance_until(w: &mut World, limit: f64, mut f: impl FnMut(&mut World) -> bool) -> bool {
+    let mut t = 0.0;
+    while t < limit {
+        if f(w) {
+            return true;
+        }
+        advance(w, 1.0);
+        t += 1.0;
+    }
+    f(w)
+}
+
+fn set_alarm(w: &mut World, name: &str, state: &str) {
+    w.region_mut(&key()).cloudwatch.alarms.insert(
+        name.to_owned(),
+        cloudwatch::Alarm {
+            name: name.to_owned(),
+            arn: format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"),
+            state_value: state.to_owned(),
+        },
+    );
+}
+
+// ---- the happy path ---------------------------------------------------------------------------------
+
+#[test]
+fn lab_deployment_all_at_once_succeeds_with_every_step_visible() {
+    let mut w = World::new(SimTime(T0));
+    let l = lab(&mut w);
+    create_group(&mut w, &l, json!({}));
+    add_hook_function(&mut w, HOOK);
+    let g = cd_ok(
+        &mut w,
+        "GetDeploymentGroup",
+        json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG"}),
+    )["deploymentGroupInfo"]
+        .clone();
+    assert_eq!(g["computePlatform"], "ECS");
+    assert_eq!(
+        g["blueGreenDeploymentConfiguration"]["deploymentReadyOption"]["waitTimeInMinutes"],
+        0
+    );
+    assert_eq!(
+        g["blueGreenDeploymentConfiguration"]["terminateBlueInstancesOnDeploymentSuccess"]["terminationWaitTimeInMinutes"],
+        5
+    );
+    let blue = task_sets(&w, &l)[0].clone();
+    assert_eq!((blue.1.as_str(), blue.2.as_str()), ("PRIMARY", l.tg1.as_str()));
+
+    let td2 = register_td(&mut w, "threads:0.1");
+    let id = deploy(&mut w, &appspec(&td2, json!([{"BeforeAllowTraffic": HOOK}])), json!({})).unwrap();
+    assert!(id.starts_with("d-") && id.len() == 11, "{id}");
+    assert_eq!(status(&mut w, &id), "Created");
+    assert_eq!(
+        cd_err(&mut w, "ListDeploymentTargets", json!({"deploymentId": id})).code,
+        "DeploymentNotStartedException"
+    );
+    assert_eq!(
+        cd_ok(&mut w, "ListDeployments", json!({}))["deployments"],
+        json!([id.clone()])
+    );
+
+    advance(&mut w, 1.0);
+    assert_eq!(status(&mut w, &id), "InProgress");
+    let t = target(&mut w, &id);
+    assert_eq!(
+        events_of(&t),
+        vec![
+            ("BeforeInstall".into(), "Succeeded".into()),
+            ("Install".into(), "InProgress".into()),
+            ("AfterInstall".into(), "Pending".into()),
+            ("AllowTestTraffic".into(), "Pending".into()),
+            ("AfterAllowTestTraffic".into(), "Pending".into()),
+            ("BeforeAllowTraffic".into(), "Pending".into()),
+            ("AllowTraffic".into(), "Pending".into()),
+            ("AfterAllowTraffic".into(), "Pending".into()),
+        ]
+    );
+    assert_eq!(t["targetId"], "my_first_ecs_cluster:threads");
+    assert_eq!(t["targetArn"], json!(l.service_arn));
+    // Green exists, ACTIVE, behind threads-tg-2, made by CodeDeploy for this deployment.
+    let sets = task_sets(&w, &l);
+    assert_eq!(sets.len(), 2);
+    let green = sets[1].clone();
+    assert_eq!((green.1.as_str(), green.2.as_str()), ("ACTIVE", l.tg2.as_str()));
+    let described = ok(
+        &mut w,
+        Service::Ecs,
+        "DescribeServices",
+        json!({"cluster": "my_first_ecs_cluster", "services": ["threads"]}),
+    );
+    let green_json = &described["services"][0]["taskSets"][1];
+    assert_eq!(green_json["startedBy"], "CODE_DEPLOY");
+    assert_eq!(green_json["externalId"], json!(id));
+    assert_eq!(green_json["scale"]["value"], 100.0);
+    let infos = t["taskSetsInfo"].as_array().unwrap().clone();
+    assert_eq!(infos[0]["identifer"], json!(blue.0));
+    assert_eq!(infos[0]["taskSetLabel"], "Blue");
+    assert_eq!(infos[0]["trafficWeight"], 100.0);
+    assert_eq!(infos[0]["targetGroup"]["name"], "threads-tg");
+    assert_eq!(infos[1]["identifer"], json!(green.0));
+    assert_eq!(infos[1]["taskSetLabel"], "Green");
+    assert_eq!(infos[1]["trafficWeight"], 0.0);
+    // Production and test traffic untouched so far.
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg1.clone(), 1)]);
+    assert_eq!(weights(&w, &l.test), vec![(l.tg2.clone(), 1)]);
+
+    // Green turns steady; test traffic moves to it; the hook is invoked.
+    assert!(advance_until(&mut w, 300.0, |w| !w.region_mut(&key()).lambda.pending.is_empty()));
+    assert_eq!(weights(&w, &l.test), vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]);
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg1.clone(), 1)]);
+    let inv = take_invocations(&mut w);
+    assert_eq!(inv.len(), 1);
+    assert_eq!(inv[0].0, id);
+    let t = target(&mut w, &id);
+    assert_eq!(events_of(&t)[5], ("BeforeAllowTraffic".into(), "InProgress".into()));
+    // Execution ids are opaque base64 JSON.
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD.decode(&inv[0].1).unwrap();
+    let doc: Value = serde_json::from_slice(&raw).unwrap();
+    assert!(doc.get("encryptedData").is_some());
+    // A bad status or id is refused; Succeeded moves it on.
+    assert_eq!(
+        answer(&mut w, &id, &inv[0].1, "Skipped").unwrap_err().code,
+        "InvalidLifecycleEventHookExecutionStatusException"
+    );
+    assert_eq!(
+        answer(&mut w, &id, "bm9wZQ==", "Succeeded").unwrap_err().code,
+        "InvalidLifecycleEventHookExecutionIdException"
+    );
+    let out = answer(&mut w, &id, &inv[0].1, "Succeeded").unwrap();
+    assert_eq!(out["lifecycleEventHookExecutionId"], json!(inv[0].1));
+    assert_eq!(
+        answer(&mut w, &id, &inv[0].1, "Succeeded").unwrap_err().code,
+        "LifecycleEventAlreadyCompletedException"
+    );
+
+    // All at once: green 100, blue kept at 0; green PRIMARY; target Succeeded; termination wait.
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]);
+    let sets = task_sets(&w, &l);
+    assert_eq!((sets[0].0.as_str(), sets[0].1.as_str()), (green.0.as_str(), "PRIMARY"));
+    assert_eq!((sets[1].0.as_str(), sets[1].1.as_str()), (blue.0.as_str(), "ACTIVE"));
+    assert_eq!(status(&mut w, &id), "InProgress");
+    let t = target(&mut w, &id);
+    assert_eq!(t["status"], "Succeeded");
+    assert!(events_of(&t).iter().all(|(_, st)| st == "Succeeded"));
+    let infos = t["taskSetsInfo"].as_array().unwrap().clone();
+    assert_eq!(infos[0]["trafficWeight"], 0.0);
+    assert_eq!(infos[1]["trafficWeight"], 100.0);
+    assert_eq!(infos[1]["status"], "PRIMARY");
+    for e in t["lifecycleEvents"].as_array().unwrap() {
+        assert!(e["startTime"].as_f64().unwrap() <= e["endTime"].as_f64().unwrap());
+        assert!(e["startTime"].as_f64().unwrap() >= T0 as f64 / 1000.0);
+    }
+    assert_eq!(info(&mut w, &id)["instanceTerminationWaitTimeStarted"], true);
+
+    advance(&mut w, 4.0 * 60.0);
+    assert_eq!(status(&mut w, &id), "InProgress");
+    advance(&mut w, 61.0);
+    let i = info(&mut w, &id);
+    assert_eq!(i["status"], "Succeeded");
+    assert!(i["completeTime"].as_f64().unwrap() >= i["startTime"].as_f64().unwrap() + 300.0);
+    assert_eq!(i["creator"], "user");
+    assert_eq!(i["deploymentOverview"]["Succeeded"], 1);
+    assert!(i["revision"]["appSpecContent"].get("content").is_none());
+    let sets = task_sets(&w, &l);
+    assert!(sets.iter().all(|(id, st, _)| *id == green.0 && st == "PRIMARY" || st == "DRAINING"));
+    // The timeline and the ECS service events tell the story.
+    let lines: Vec<String> = w
+        .timeline_since(0)
+        .filter(|e| e.source == "codedeploy")
+        .map(|e| e.message.clone())
+        .collect();
+    assert!(lines.iter().any(|m| m.contains("AllowTraffic succeeded")));
+    assert!(lines.iter().any(|m| m.ends_with("Succeeded")));
+    let svc = &w.region(&key()).unwrap().ecs.services[&l.service_arn];
+    assert!(svc.events.iter().any(|(_, _, m)| m.contains("CodeDeploy deployment") && m.contains("Install")));
+    // The revision was registered with the group that used it.
+    let rev = cd_ok(&mut w, "ListApplicationRevisions", json!({"applicationName": "threadsApp"}))["revisions"][0].clone();
+    let got = cd_ok(
+        &mut w,
+        "GetApplicationRevision",
+        json!({"applicationName": "threadsApp", "revision": rev}),
+    );
+    assert!(s(&got["revision"]["appSpecContent"]["content"]).contains("threads-cntr"));
+    assert_eq!(got["revisionInfo"]["deploymentGroups"], json!(["threadsDG"]));
+    let g = cd_ok(
+        &mut w,
+        "GetDeploymentGroup",
+        json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG"}),
+    )["deploymentGroupInfo"]
+        .clone();
+    assert_eq!(g["lastSuccessfulDeployment"]["deploymentId"], json!(id));
+
+    // The next deployment swaps the roles of the target groups.
+    let td3 = register_td(&mut w, "threads:0.2");
+    let id2 = deploy(&mut w, &appspec(&td3, json!([])), json!({})).unwrap();
+    advance(&mut w, 1.0);
+    let sets = task_sets(&w, &l);
+    assert_eq!(sets[1].2, l.tg1, "the new green runs behind threads-tg");
+    assert!(advance_until(&mut w, 400.0, |w| status(w, &id2) != "InProgress"
+        || weights(w, &l.rule) == vec![(l.tg1.clone(), 100), (l.tg2.clone(), 0)]));
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg1.clone(), 100), (l.tg2.clone(), 0)]);
+    assert_eq!(weights(&w, &l.test), vec![(l.tg1.clone(), 100), (l.tg2.clone(), 0)]);
+    assert_eq!(info(&mut w, &id2)["previousRevision"]["revisionType"], "AppSpecContent");
+    cd_ok(
+        &mut w,
+        "ContinueDeployment",
+        json!({"deploymentId": id2, "deploymentWaitType": "TERMINATION_WAIT"}),
+    );
+    assert_eq!(status(&mut w, &id2), "Succeeded");
+    assert_eq!(
+        cd_ok(&mut w, "ListDeployments", json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG"}))
+            ["deployments"],
+        json!([id2, id])
+    );
+}
