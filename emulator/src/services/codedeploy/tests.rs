@@ -519,3 +519,337 @@ fn lab_deployment_all_at_once_succeeds_with_every_step_visible() {
         json!([id2, id])
     );
 }
+
+/// Lab + group (with `patch`) + a deployment of a new task definition with `hooks`; returns
+/// (lab, deployment id, new task definition ARN) right after CreateDeployment.
+fn started(w: &mut World, patch: Value, hooks: Value, extra: Value) -> (Lab, String, String) {
+    let l = lab(w);
+    create_group(w, &l, patch);
+    add_hook_function(w, HOOK);
+    let td = register_td(w, "threads:0.1");
+    let id = deploy(w, &appspec(&td, hooks), extra).unwrap();
+    (l, id, td)
+}
+
+/// Runs until the deployment's production forwards reach green (or it ends).
+fn until_weights(w: &mut World, l: &Lab, id: &str, green: i64, limit: f64) -> bool {
+    let want = vec![(l.tg2.clone(), green), (l.tg1.clone(), 100 - green)];
+    advance_until(w, limit, |w| weights(w, &l.rule) == want || !["InProgress", "Created", "Ready"].contains(&status(w, id).as_str()))
+}
+
+/// After a rollback: production forwards only to the PRIMARY task set's target group.
+fn assert_restored(w: &World, l: &Lab) {
+    let sets = task_sets(w, l);
+    let primary: Vec<_> = sets.iter().filter(|t| t.1 == "PRIMARY").collect();
+    assert_eq!(primary.len(), 1, "{sets:?}");
+    assert_eq!(primary[0].2, l.tg1);
+    assert!(sets.iter().all(|t| t.1 == "PRIMARY" || t.1 == "DRAINING"), "{sets:?}");
+    for (tg, wt) in weights(w, &l.rule) {
+        assert!(wt == 0 || tg == l.tg1, "production still forwards to {tg}");
+    }
+    assert_eq!(weights(w, &l.test), vec![(l.tg2.clone(), 0), (l.tg1.clone(), 100)]);
+}
+
+fn rollback_of(w: &mut World, id: &str) -> String {
+    let i = info(w, id);
+    let r = s(&i["rollbackInfo"]["rollbackDeploymentId"]);
+    assert!(!r.is_empty(), "no rollback for {id}: {i}");
+    let ri = info(w, &r);
+    assert_eq!(ri["creator"], "codeDeployRollback");
+    assert_eq!(ri["rollbackInfo"]["rollbackTriggeringDeploymentId"], json!(id));
+    r
+}
+
+#[test]
+fn canary_weights_step_on_the_clock() {
+    let mut w = World::new(SimTime(T0));
+    let (l, id, _) = started(
+        &mut w,
+        json!({}),
+        json!([]),
+        json!({"deploymentConfigName": "CodeDeployDefault.ECSCanary10Percent5Minutes"}),
+    );
+    assert!(until_weights(&mut w, &l, &id, 10, 600.0));
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 10), (l.tg1.clone(), 90)]);
+    let t = target(&mut w, &id);
+    assert_eq!(t["taskSetsInfo"][1]["trafficWeight"], 10.0);
+    assert_eq!(t["taskSetsInfo"][0]["status"], "PRIMARY");
+    advance(&mut w, 299.0);
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 10), (l.tg1.clone(), 90)]);
+    advance(&mut w, 1.0);
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]);
+    assert_eq!(task_sets(&w, &l)[0].2, l.tg2);
+    assert_eq!(info(&mut w, &id)["deploymentConfigName"], "CodeDeployDefault.ECSCanary10Percent5Minutes");
+}
+
+#[test]
+fn linear_weights_step_every_interval_and_custom_configs_work() {
+    let mut w = World::new(SimTime(T0));
+    let l = lab(&mut w);
+    cd_ok(
+        &mut w,
+        "CreateDeploymentConfig",
+        json!({"deploymentConfigName": "Linear30Every2", "computePlatform": "ECS",
+               "trafficRoutingConfig": {"type": "TimeBasedLinear", "timeBasedLinear": {"linearPercentage": 30, "linearInterval": 2}}}),
+    );
+    create_group(&mut w, &l, json!({"deploymentConfigName": "Linear30Every2"}));
+    let td = register_td(&mut w, "threads:0.1");
+    let id = deploy(&mut w, &appspec(&td, json!([])), json!({})).unwrap();
+    assert!(until_weights(&mut w, &l, &id, 30, 600.0));
+    for (before, g) in [(30, 60), (60, 90), (90, 100)] {
+        advance(&mut w, 119.0);
+        assert_eq!(weights(&w, &l.rule)[0].1, before);
+        advance(&mut w, 1.0);
+        assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), g), (l.tg1.clone(), 100 - g)]);
+    }
+    assert_eq!(task_sets(&w, &l)[0].2, l.tg2);
+    // The predefined linear config, 10% every minute.
+    let mut w = World::new(SimTime(T0));
+    let (l, id, _) = started(
+        &mut w,
+        json!({"deploymentConfigName": "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"}),
+        json!([]),
+        json!({}),
+    );
+    assert!(until_weights(&mut w, &l, &id, 10, 600.0));
+    for g in (20..=100).step_by(10) {
+        advance(&mut w, 60.0);
+        assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), g), (l.tg1.clone(), 100 - g)]);
+    }
+}
+
+#[test]
+fn ready_wait_holds_until_continue_and_stops_when_it_expires() {
+    let ready = json!({"blueGreenDeploymentConfiguration": {
+        "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 0},
+        "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 30}}});
+    let mut w = World::new(SimTime(T0));
+    let (l, id, _) = started(&mut w, ready.clone(), json!([]), json!({}));
+    assert_eq!(
+        cd_err(&mut w, "ContinueDeployment", json!({"deploymentId": id})).code,
+        "DeploymentIsNotInReadyStateException"
+    );
+    assert!(advance_until(&mut w, 600.0, |w| status(w, &id) == "Ready"));
+    assert_eq!(target(&mut w, &id)["status"], "Ready");
+    assert_eq!(weights(&w, &l.test), vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]);
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg1.clone(), 1)]);
+    advance(&mut w, 20.0 * 60.0);
+    assert_eq!(status(&mut w, &id), "Ready");
+    cd_ok(&mut w, "ContinueDeployment", json!({"deploymentId": id, "deploymentWaitType": "READY_WAIT"}));
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]);
+    assert_eq!(status(&mut w, &id), "Succeeded");
+    // The stale expiry does nothing.
+    advance(&mut w, 3600.0);
+    assert_eq!(status(&mut w, &id), "Succeeded");
+    assert_eq!(
+        cd_err(&mut w, "ContinueDeployment", json!({"deploymentId": id})).code,
+        "DeploymentAlreadyCompletedException"
+    );
+
+    // Expired: Stopped, and the group's DEPLOYMENT_STOP_ON_REQUEST rollback puts everything back.
+    let mut w = World::new(SimTime(T0));
+    let (l, id, _) = started(&mut w, ready, json!([]), json!({}));
+    assert!(advance_until(&mut w, 600.0, |w| status(w, &id) == "Ready"));
+    advance(&mut w, 30.0 * 60.0 + 2.0);
+    let i = info(&mut w, &id);
+    assert_eq!(i["status"], "Stopped");
+    assert_eq!(i["errorInformation"]["code"], "TIMEOUT");
+    let r = rollback_of(&mut w, &id);
+    assert_eq!(status(&mut w, &r), "Succeeded");
+    assert_restored(&w, &l);
+}
+
+#[test]
+fn keep_alive_leaves_blue_and_the_next_deployment_replaces_it() {
+    let mut w = World::new(SimTime(T0));
+    let (l, id, _) = started(
+        &mut w,
+        json!({"blueGreenDeploymentConfiguration": {
+            "terminateBlueInstancesOnDeploymentSuccess": {"action": "KEEP_ALIVE"}}}),
+        json!([]),
+        json!({}),
+    );
+    assert!(advance_until(&mut w, 600.0, |w| status(w, &id) == "Succeeded"));
+    let sets = task_sets(&w, &l);
+    assert_eq!(sets.len(), 2);
+    assert_eq!((sets[1].1.as_str(), sets[1].2.as_str()), ("ACTIVE", l.tg1.as_str()));
+    let td = register_td(&mut w, "threads:0.2");
+    let id2 = deploy(&mut w, &appspec(&td, json!([])), json!({})).unwrap();
+    advance(&mut w, 1.0);
+    let sets = task_sets(&w, &l);
+    assert!(sets.iter().any(|t| t.1 == "DRAINING" && t.2 == l.tg1), "{sets:?}");
+    assert!(advance_until(&mut w, 600.0, |w| status(w, &id2) == "Succeeded"));
+}
+
+// ---- failures and rollbacks ----------------------------------------------------------------------
+
+#[test]
+fn hook_failed_fails_and_rolls_back() {
+    let mut w = World::new(SimTime(T0));
+    let (l, id, _) = started(&mut w, json!({}), json!([{"AfterAllowTraffic": HOOK}]), json!({}));
+    assert!(advance_until(&mut w, 600.0, |w| !w.region_mut(&key()).lambda.pending.is_empty()));
+    // Production traffic already moved and green is PRIMARY.
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]);
+    let inv = take_invocations(&mut w);
+    answer(&mut w, &id, &inv[0].1, "Failed").unwrap();
+    let i = info(&mut w, &id);
+    assert_eq!(i["status"], "Failed");
+    assert_eq!(i["errorInformation"]["code"], "HOOK_EXECUTION_FAILURE");
+    let t = target(&mut w, &id);
+    assert_eq!(t["status"], "Failed");
+    assert_eq!(events_of(&t)[7], ("AfterAllowTraffic".into(), "Failed".into()));
+    assert_eq!(t["lifecycleEvents"][7]["diagnostics"]["errorCode"], "UnknownError");
+    let r = rollback_of(&mut w, &id);
+    assert_eq!(status(&mut w, &r), "Created");
+    advance(&mut w, 1.0);
+    assert_eq!(status(&mut w, &r), "Succeeded");
+    assert_restored(&w, &l);
+    let rt = target(&mut w, &r);
+    assert!(events_of(&rt).contains(&("AllowTraffic".into(), "Succeeded".into())));
+    // The group is free again.
+    let td = register_td(&mut w, "threads:0.3");
+    deploy(&mut w, &appspec(&td, json!([])), json!({})).unwrap();
+}
+
+#[test]
+fn hook_without_answer_times_out_after_an_hour() {
+    let mut w = World::new(SimTime(T0));
+    let (l, id, _) = started(&mut w, json!({}), json!([{"AfterInstall": HOOK}]), json!({}));
+    assert!(advance_until(&mut w, 600.0, |w| !w.region_mut(&key()).lambda.pending.is_empty()));
+    advance(&mut w, 3599.0);
+    assert_eq!(status(&mut w, &id), "InProgress");
+    advance(&mut w, 1.0);
+    let i = info(&mut w, &id);
+    assert_eq!(i["status"], "Failed");
+    assert_eq!(i["errorInformation"]["code"], "TIMEOUT");
+    let t = target(&mut w, &id);
+    assert_eq!(events_of(&t)[2], ("AfterInstall".into(), "Failed".into()));
+    assert!(events_of(&t)[3..].iter().all(|(_, st)| st == "Skipped"));
+    let r = rollback_of(&mut w, &id);
+    advance(&mut w, 1.0);
+    assert_eq!(status(&mut w, &r), "Succeeded");
+    assert_restored(&w, &l);
+}
+
+#[test]
+fn missing_hook_function_fails_the_event_and_before_install_has_nothing_to_roll_back() {
+    let mut w = World::new(SimTime(T0));
+    let (l, id, _) = started(&mut w, json!({}), json!([{"BeforeInstall": "NoSuchFunction"}]), json!({}));
+    advance(&mut w, 1.0);
+    let i = info(&mut w, &id);
+    assert_eq!(i["status"], "Failed");
+    assert_eq!(i["errorInformation"]["code"], "HOOK_EXECUTION_FAILURE");
+    assert!(i["rollbackInfo"].get("rollbackDeploymentId").is_none());
+    assert!(s(&i["rollbackInfo"]["rollbackMessage"]).contains("not performed"));
+    let t = target(&mut w, &id);
+    assert_eq!(events_of(&t)[0], ("BeforeInstall".into(), "Failed".into()));
+    assert!(events_of(&t)[1..].iter().all(|(_, st)| st == "Skipped"));
+    assert_eq!(task_sets(&w, &l).len(), 1);
+}
+
+#[test]
+fn green_that_never_turns_healthy_times_out_install_and_rolls_back() {
+    let mut w = World::new(SimTime(T0));
+    let (l, id, td) = started(&mut w, json!({}), json!([]), json!({}));
+    w.faults.unhealthy_task_definitions.insert(td);
+    advance(&mut w, 3600.0);
+    assert_eq!(status(&mut w, &id), "InProgress");
+    advance(&mut w, 10.0);
+    let i = info(&mut w, &id);
+    assert_eq!(i["status"], "Failed");
+    assert_eq!(i["errorInformation"]["code"], "TIMEOUT");
+    let r = rollback_of(&mut w, &id);
+    advance(&mut w, 1.0);
+    assert_eq!(status(&mut w, &r), "Succeeded");
+    assert_restored(&w, &l);
+}
+
+#[test]
+fn stop_during_canary_rolls_back_on_request_and_not_without() {
+    let canary = json!({"deploymentConfigName": "CodeDeployDefault.ECSCanary10Percent15Minutes"});
+    let mut w = World::new(SimTime(T0));
+    let (l, id, _) = started(&mut w, json!({}), json!([]), canary.clone());
+    assert!(until_weights(&mut w, &l, &id, 10, 600.0));
+    let out = cd_ok(&mut w, "StopDeployment", json!({"deploymentId": id, "autoRollbackEnabled": true}));
+    assert_eq!(out["status"], "Succeeded");
+    let i = info(&mut w, &id);
+    assert_eq!(i["status"], "Stopped");
+    assert_eq!(i["errorInformation"]["code"], "MANUAL_STOP");
+    let r = rollback_of(&mut w, &id);
+    advance(&mut w, 1.0);
+    assert_eq!(status(&mut w, &r), "Succeeded");
+    assert_restored(&w, &l);
+    advance(&mut w, 3600.0);
+    assert_eq!(weights(&w, &l.rule)[0], (l.tg2.clone(), 0), "no stale step fired");
+    assert_eq!(
+        cd_err(&mut w, "StopDeployment", json!({"deploymentId": id})).code,
+        "DeploymentAlreadyCompletedException"
+    );
+
+    // autoRollbackEnabled=false: stopped where it was.
+    let mut w = World::new(SimTime(T0));
+    let (l, id, _) = started(&mut w, json!({}), json!([]), canary);
+    assert!(until_weights(&mut w, &l, &id, 10, 600.0));
+    cd_ok(&mut w, "StopDeployment", json!({"deploymentId": id, "autoRollbackEnabled": false}));
+    assert_eq!(status(&mut w, &id), "Stopped");
+    assert!(info(&mut w, &id).get("rollbackInfo").is_none());
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 10), (l.tg1.clone(), 90)]);
+}
+
+#[test]
+fn an_alarm_stops_the_deployment_and_rolls_back() {
+    let mut w = World::new(SimTime(T0));
+    set_alarm(&mut w, "threads-5xx", "OK");
+    let (l, id, _) = started(
+        &mut w,
+        json!({"alarmConfiguration": {"enabled": true, "ignorePollAlarmFailure": false, "alarms": [{"name": "threads-5xx"}]}}),
+        json!([]),
+        json!({"deploymentConfigName": "CodeDeployDefault.ECSCanary10Percent15Minutes"}),
+    );
+    assert!(until_weights(&mut w, &l, &id, 10, 600.0));
+    advance(&mut w, 120.0);
+    assert_eq!(status(&mut w, &id), "InProgress");
+    set_alarm(&mut w, "threads-5xx", "ALARM");
+    advance(&mut w, engine::ALARM_POLL_SECS);
+    let i = info(&mut w, &id);
+    assert_eq!(i["status"], "Stopped");
+    assert_eq!(i["errorInformation"]["code"], "ALARM_ACTIVE");
+    let r = rollback_of(&mut w, &id);
+    advance(&mut w, 1.0);
+    assert_eq!(status(&mut w, &r), "Succeeded");
+    assert_restored(&w, &l);
+}
+
+#[test]
+fn one_active_deployment_per_group() {
+    let mut w = World::new(SimTime(T0));
+    let (_, id, td) = started(&mut w, json!({}), json!([]), json!({}));
+    let e = deploy(&mut w, &appspec(&td, json!([])), json!({})).unwrap_err();
+    assert_eq!(e.code, "DeploymentLimitExceededException");
+    assert_eq!(e.message, format!("The Deployment Group 'threadsDG' already has an active Deployment '{id}'"));
+}
+
+#[test]
+fn without_a_test_listener_the_test_events_are_left_out() {
+    let mut w = World::new(SimTime(T0));
+    let l = lab(&mut w);
+    let mut input = group_input(&l, "threadsDG");
+    input["loadBalancerInfo"]["targetGroupPairInfoList"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("testTrafficRoute");
+    cd_ok(&mut w, "CreateDeploymentGroup", input);
+    // The test listener is gone too, so threads-tg-2 is behind nothing until Install.
+    ok(&mut w, Service::Elbv2, "DeleteListener", json!({"ListenerArn": l.test}));
+    let td = register_td(&mut w, "threads:0.1");
+    let id = deploy(&mut w, &appspec(&td, json!([])), json!({})).unwrap();
+    advance(&mut w, 2.0);
+    assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 0), (l.tg1.clone(), 100)]);
+    assert!(advance_until(&mut w, 900.0, |w| status(w, &id) != "InProgress"));
+    assert_eq!(status(&mut w, &id), "Succeeded");
+    let names: Vec<String> = events_of(&target(&mut w, &id)).into_iter().map(|e| e.0).collect();
+    assert_eq!(
+        names,
+        ["BeforeInstall", "Install", "AfterInstall", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
+    );
+}
