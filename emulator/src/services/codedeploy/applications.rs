@@ -59,7 +59,11 @@ pub fn create_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
             create_time: now,
         },
     );
-    world.record("codedeploy", format!("application {name} created"), json!({"applicationId": id}));
+    world.record(
+        "codedeploy",
+        format!("application {name} created"),
+        json!({"applicationId": id}),
+    );
     Ok(json!({"applicationId": id}))
 }
 
@@ -72,13 +76,19 @@ pub fn get_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
 pub fn batch_get_applications(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let names = str_list(&input, "applicationNames");
     if names.len() > 100 {
-        return Err(err("BatchLimitExceededException", "The maximum number of names or IDs allowed for this request (100) was exceeded."));
+        return Err(err(
+            "BatchLimitExceededException",
+            "The maximum number of names or IDs allowed for this request (100) was exceeded.",
+        ));
     }
     let st = &world.region_mut(&ctx.partition()).codedeploy;
     let mut out = Vec::new();
     for n in names {
         if n.is_empty() {
-            return Err(err("ApplicationNameRequiredException", "The application name must be specified."));
+            return Err(err(
+                "ApplicationNameRequiredException",
+                "The application name must be specified.",
+            ));
         }
         out.push(application(st, &n)?.to_json());
     }

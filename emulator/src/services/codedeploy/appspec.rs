@@ -67,7 +67,8 @@ pub fn parse_document(content: &str) -> Result<Value, String> {
     if let Ok(v) = serde_json::from_str::<Value>(content) {
         return Ok(v);
     }
-    serde_yaml_ng::from_str::<Value>(content).map_err(|e| format!("The AppSpec file is neither valid JSON nor valid YAML: {e}"))
+    serde_yaml_ng::from_str::<Value>(content)
+        .map_err(|e| format!("The AppSpec file is neither valid JSON nor valid YAML: {e}"))
 }
 
 fn string_list(v: Option<&Value>) -> Vec<Value> {
@@ -150,9 +151,9 @@ pub fn parse(content: &str) -> Result<AppSpec, String> {
                         m.insert("capacityProvider".into(), json!(c));
                     }
                     for (from, to) in [("Base", "base"), ("Weight", "weight")] {
-                        if let Some(n) = get_ci(item, from).and_then(|v| {
-                            v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                        }) {
+                        if let Some(n) = get_ci(item, from)
+                            .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+                        {
                             m.insert(to.into(), json!(n));
                         }
                     }
@@ -176,7 +177,9 @@ pub fn parse(content: &str) -> Result<AppSpec, String> {
                     if NOT_HOOKABLE.iter().any(|e| e.eq_ignore_ascii_case(event)) {
                         return Err(format!("The lifecycle event {event} cannot have a hook."));
                     }
-                    return Err(format!("The lifecycle event {event} in Hooks is not a valid lifecycle event."));
+                    return Err(format!(
+                        "The lifecycle event {event} in Hooks is not a valid lifecycle event."
+                    ));
                 };
                 let function = function
                     .as_str()

@@ -56,9 +56,15 @@ impl DeploymentConfig {
 pub enum Routing {
     AllAtOnce,
     /// `percent` first, the rest `minutes` later.
-    Canary { percent: i64, minutes: i64 },
+    Canary {
+        percent: i64,
+        minutes: i64,
+    },
     /// `percent` more every `minutes` until all of it.
-    Linear { percent: i64, minutes: i64 },
+    Linear {
+        percent: i64,
+        minutes: i64,
+    },
 }
 
 impl Routing {
@@ -85,7 +91,14 @@ fn predefined_id(name: &str) -> String {
     use sha2::{Digest, Sha256};
     let h = Sha256::digest(name.as_bytes());
     let hex: String = h.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 fn canary(percent: i64, minutes: i64) -> Value {
@@ -128,19 +141,79 @@ pub fn predefined() -> Vec<DeploymentConfig> {
             None,
         ),
         mk("CodeDeployDefault.LambdaAllAtOnce", "Lambda", None, all_at_once()),
-        mk("CodeDeployDefault.LambdaCanary10Percent5Minutes", "Lambda", None, Some(canary(10, 5))),
-        mk("CodeDeployDefault.LambdaCanary10Percent10Minutes", "Lambda", None, Some(canary(10, 10))),
-        mk("CodeDeployDefault.LambdaCanary10Percent15Minutes", "Lambda", None, Some(canary(10, 15))),
-        mk("CodeDeployDefault.LambdaCanary10Percent30Minutes", "Lambda", None, Some(canary(10, 30))),
-        mk("CodeDeployDefault.LambdaLinear10PercentEvery1Minute", "Lambda", None, Some(linear(10, 1))),
-        mk("CodeDeployDefault.LambdaLinear10PercentEvery2Minutes", "Lambda", None, Some(linear(10, 2))),
-        mk("CodeDeployDefault.LambdaLinear10PercentEvery3Minutes", "Lambda", None, Some(linear(10, 3))),
-        mk("CodeDeployDefault.LambdaLinear10PercentEvery10Minutes", "Lambda", None, Some(linear(10, 10))),
+        mk(
+            "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+            "Lambda",
+            None,
+            Some(canary(10, 5)),
+        ),
+        mk(
+            "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+            "Lambda",
+            None,
+            Some(canary(10, 10)),
+        ),
+        mk(
+            "CodeDeployDefault.LambdaCanary10Percent15Minutes",
+            "Lambda",
+            None,
+            Some(canary(10, 15)),
+        ),
+        mk(
+            "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+            "Lambda",
+            None,
+            Some(canary(10, 30)),
+        ),
+        mk(
+            "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+            "Lambda",
+            None,
+            Some(linear(10, 1)),
+        ),
+        mk(
+            "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+            "Lambda",
+            None,
+            Some(linear(10, 2)),
+        ),
+        mk(
+            "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
+            "Lambda",
+            None,
+            Some(linear(10, 3)),
+        ),
+        mk(
+            "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+            "Lambda",
+            None,
+            Some(linear(10, 10)),
+        ),
         mk("CodeDeployDefault.ECSAllAtOnce", "ECS", None, all_at_once()),
-        mk("CodeDeployDefault.ECSLinear10PercentEvery1Minutes", "ECS", None, Some(linear(10, 1))),
-        mk("CodeDeployDefault.ECSLinear10PercentEvery3Minutes", "ECS", None, Some(linear(10, 3))),
-        mk("CodeDeployDefault.ECSCanary10Percent5Minutes", "ECS", None, Some(canary(10, 5))),
-        mk("CodeDeployDefault.ECSCanary10Percent15Minutes", "ECS", None, Some(canary(10, 15))),
+        mk(
+            "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+            "ECS",
+            None,
+            Some(linear(10, 1)),
+        ),
+        mk(
+            "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
+            "ECS",
+            None,
+            Some(linear(10, 3)),
+        ),
+        mk(
+            "CodeDeployDefault.ECSCanary10Percent5Minutes",
+            "ECS",
+            None,
+            Some(canary(10, 5)),
+        ),
+        mk(
+            "CodeDeployDefault.ECSCanary10Percent15Minutes",
+            "ECS",
+            None,
+            Some(canary(10, 15)),
+        ),
     ]
 }
 
@@ -202,8 +275,10 @@ fn check_routing(t: &Value) -> AwsResult<()> {
             }
         }
         "TimeBasedCanary" => {
-            let (Some(p), Some(i)) = (pos("/timeBasedCanary/canaryPercentage"), pos("/timeBasedCanary/canaryInterval"))
-            else {
+            let (Some(p), Some(i)) = (
+                pos("/timeBasedCanary/canaryPercentage"),
+                pos("/timeBasedCanary/canaryInterval"),
+            ) else {
                 return Err(invalid_routing(
                     "A TimeBasedCanary traffic routing config needs timeBasedCanary with canaryPercentage and canaryInterval.",
                 ));
@@ -215,8 +290,10 @@ fn check_routing(t: &Value) -> AwsResult<()> {
             }
         }
         "TimeBasedLinear" => {
-            let (Some(p), Some(i)) = (pos("/timeBasedLinear/linearPercentage"), pos("/timeBasedLinear/linearInterval"))
-            else {
+            let (Some(p), Some(i)) = (
+                pos("/timeBasedLinear/linearPercentage"),
+                pos("/timeBasedLinear/linearInterval"),
+            ) else {
                 return Err(invalid_routing(
                     "A TimeBasedLinear traffic routing config needs timeBasedLinear with linearPercentage and linearInterval.",
                 ));
@@ -264,7 +341,10 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
                     "The minimum healthy instance value was specified in an invalid format.",
                 ));
             }
-            if trc.as_ref().is_some_and(|t| opt_str(t, "type").unwrap_or("AllAtOnce") != "AllAtOnce") {
+            if trc
+                .as_ref()
+                .is_some_and(|t| opt_str(t, "type").unwrap_or("AllAtOnce") != "AllAtOnce")
+            {
                 return Err(invalid_routing(
                     "Traffic routing for the Server compute platform must be AllAtOnce.",
                 ));
@@ -314,7 +394,11 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
             zonal_config: input.get("zonalConfig").cloned(),
         },
     );
-    world.record("codedeploy", format!("deployment config {name} created"), json!({"deploymentConfigId": id}));
+    world.record(
+        "codedeploy",
+        format!("deployment config {name} created"),
+        json!({"deploymentConfigId": id}),
+    );
     Ok(json!({"deploymentConfigId": id}))
 }
 

@@ -19,9 +19,7 @@ pub fn new_deployment_id(world: &mut World) -> String {
 }
 
 fn valid_id(id: &str) -> bool {
-    id.len() == 11
-        && id.starts_with("d-")
-        && id[2..].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    id.len() == 11 && id.starts_with("d-") && id[2..].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// The `deploymentId` member, checked for presence and format.
@@ -33,7 +31,10 @@ pub fn deployment_id(input: &Value) -> AwsResult<String> {
 
 fn check_id(id: &str) -> AwsResult<()> {
     if id.is_empty() {
-        return Err(err("DeploymentIdRequiredException", "At least one deployment ID must be specified."));
+        return Err(err(
+            "DeploymentIdRequiredException",
+            "At least one deployment ID must be specified.",
+        ));
     }
     if !valid_id(id) {
         return Err(err(
@@ -49,12 +50,19 @@ pub fn find_deployment<'a>(st: &'a State, id: &str) -> AwsResult<&'a Deployment>
 }
 
 pub fn no_deployment(id: &str) -> AwsError {
-    err("DeploymentDoesNotExistException", format!("The deployment {id} could not be found."))
+    err(
+        "DeploymentDoesNotExistException",
+        format!("The deployment {id} could not be found."),
+    )
 }
 
 fn overview(d: &Deployment) -> Value {
     let mut o = json!({"Pending": 0, "InProgress": 0, "Succeeded": 0, "Failed": 0, "Skipped": 0, "Ready": 0});
-    let s = if d.status == Status::Created { "Pending" } else { d.ecs.target_status.as_str() };
+    let s = if d.status == Status::Created {
+        "Pending"
+    } else {
+        d.ecs.target_status.as_str()
+    };
     if let Some(c) = o.get_mut(s) {
         *c = json!(1);
     }
@@ -146,7 +154,9 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
     if platform != "ECS" {
         return Err(err(
             "InvalidRevisionException",
-            format!("cutover simulates deployments of the ECS compute platform only; application {app} uses {platform}."),
+            format!(
+                "cutover simulates deployments of the ECS compute platform only; application {app} uses {platform}."
+            ),
         ));
     }
     let config_name = opt_str(&input, "deploymentConfigName")
@@ -178,7 +188,10 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
     {
         return Err(err(
             "DeploymentLimitExceededException",
-            format!("The Deployment Group '{group_name}' already has an active Deployment '{}'", active.id),
+            format!(
+                "The Deployment Group '{group_name}' already has an active Deployment '{}'",
+                active.id
+            ),
         ));
     }
     let pair = group.ecs_pair().ok_or_else(|| {
@@ -260,7 +273,10 @@ pub fn get_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
 pub fn batch_get_deployments(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let ids = str_list(&input, "deploymentIds");
     if ids.is_empty() {
-        return Err(err("DeploymentIdRequiredException", "At least one deployment ID must be specified."));
+        return Err(err(
+            "DeploymentIdRequiredException",
+            "At least one deployment ID must be specified.",
+        ));
     }
     if ids.len() > 25 {
         return Err(err(
@@ -308,7 +324,10 @@ pub fn list_deployments(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
     let end = input.pointer("/createTimeRange/end").and_then(Value::as_f64);
     if let (Some(s), Some(e)) = (start, end) {
         if s > e {
-            return Err(err("InvalidTimeRangeException", "The start time of the time range is after its end."));
+            return Err(err(
+                "InvalidTimeRangeException",
+                "The start time of the time range is after its end.",
+            ));
         }
     }
     let external = opt_str(&input, "externalId");
@@ -393,12 +412,4 @@ pub fn continue_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsRes
         }
     }
     Ok(json!({}))
-}
-
-/// Whether the partition has an active deployment in the group (used by tests and the engine).
-pub fn active_in_group(st: &State, app: &str, group: &str) -> Option<String> {
-    st.deployments
-        .values()
-        .find(|d| d.application_name == app && d.deployment_group_name == group && d.status.is_active())
-        .map(|d| d.id.clone())
 }

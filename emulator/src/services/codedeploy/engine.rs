@@ -216,7 +216,10 @@ impl Deployment {
     }
 
     fn rollback_on(&self, event: &str) -> bool {
-        self.auto_rollback.get("enabled").and_then(Value::as_bool).unwrap_or(false)
+        self.auto_rollback
+            .get("enabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
             && self
                 .auto_rollback
                 .get("events")
@@ -348,37 +351,60 @@ pub fn schedule_start(world: &mut World, key: &PartitionKey, id: &str) {
 }
 
 /// What the start checks find: (service ARN, blue task set id, blue TG ARN, green TG ARN).
-fn resolve(world: &mut World, key: &PartitionKey, d: &Deployment) -> Result<(String, String, String, String), (&'static str, String)> {
+fn resolve(
+    world: &mut World,
+    key: &PartitionKey,
+    d: &Deployment,
+) -> Result<(String, String, String, String), (&'static str, String)> {
     let r = world.region_mut(key);
     let svc_arn = task_sets::service_arn_for(&r.ecs, &key.region, &key.account, &d.ecs.cluster, &d.ecs.service)
         .ok_or_else(|| {
             (
                 "INVALID_ECS_SERVICE",
-                format!("The ECS service {} in cluster {} does not exist or is not ACTIVE.", d.ecs.service, d.ecs.cluster),
+                format!(
+                    "The ECS service {} in cluster {} does not exist or is not ACTIVE.",
+                    d.ecs.service, d.ecs.cluster
+                ),
             )
         })?;
     let svc = &r.ecs.services[&svc_arn];
     if svc.controller != "CODE_DEPLOY" {
         return Err((
             "INVALID_ECS_SERVICE",
-            format!("The ECS service {} does not use the CODE_DEPLOY deployment controller.", svc.name),
+            format!(
+                "The ECS service {} does not use the CODE_DEPLOY deployment controller.",
+                svc.name
+            ),
         ));
     }
     let primary = task_sets::views(&r.ecs, &svc_arn)
         .into_iter()
         .find(|t| t.status == "PRIMARY")
-        .ok_or_else(|| ("ECS_UPDATE_ERROR", format!("The ECS service {} has no PRIMARY task set.", svc.name)))?;
+        .ok_or_else(|| {
+            (
+                "ECS_UPDATE_ERROR",
+                format!("The ECS service {} has no PRIMARY task set.", svc.name),
+            )
+        })?;
     let tg_arn = |name: &str| {
         r.elbv2
             .target_groups
             .values()
             .find(|t| t.name == name)
             .map(|t| t.arn.clone())
-            .ok_or_else(|| ("ELASTIC_LOAD_BALANCING_INVALID", format!("The target group {name} does not exist.")))
+            .ok_or_else(|| {
+                (
+                    "ELASTIC_LOAD_BALANCING_INVALID",
+                    format!("The target group {name} does not exist."),
+                )
+            })
     };
     let names = &d.ecs.target_group_names;
     if names.len() != 2 {
-        return Err(("MISSING_ELB_INFORMATION", "The deployment group has no target group pair.".into()));
+        return Err((
+            "MISSING_ELB_INFORMATION",
+            "The deployment group has no target group pair.".into(),
+        ));
     }
     let (a, b) = (tg_arn(&names[0])?, tg_arn(&names[1])?);
     let blue = primary.target_groups.first().cloned().unwrap_or_default();
@@ -397,7 +423,10 @@ fn resolve(world: &mut World, key: &PartitionKey, d: &Deployment) -> Result<(Str
     };
     for l in d.ecs.prod_listeners.iter().chain(&d.ecs.test_listeners) {
         if !r.elbv2.listeners.contains_key(l) {
-            return Err(("ELASTIC_LOAD_BALANCING_INVALID", format!("The listener {l} does not exist.")));
+            return Err((
+                "ELASTIC_LOAD_BALANCING_INVALID",
+                format!("The listener {l} does not exist."),
+            ));
         }
     }
     let behind = d
@@ -450,7 +479,17 @@ fn start(world: &mut World, key: &PartitionKey, id: &str) {
             }
             run_from(world, key, id, 0);
         }
-        Err((code, message)) => end(world, key, id, Ending::Failed, code, message, "DEPLOYMENT_FAILURE", None, None),
+        Err((code, message)) => end(
+            world,
+            key,
+            id,
+            Ending::Failed,
+            code,
+            message,
+            "DEPLOYMENT_FAILURE",
+            None,
+            None,
+        ),
     }
 }
 
@@ -480,7 +519,7 @@ fn run_from(world: &mut World, key: &PartitionKey, id: &str, mut i: usize) {
         if name == "BeforeAllowTraffic" && !d.ready_continued {
             let (stop, wait) = d.ready_option();
             if stop {
-                enter_ready_wait(world, key, id, i, wait);
+                enter_ready_wait(world, key, id, wait);
                 return;
             }
         }
@@ -498,7 +537,17 @@ fn run_from(world: &mut World, key: &PartitionKey, id: &str, mut i: usize) {
             Outcome::Wait => return,
             Outcome::Failed(code, message, diagnostics) => {
                 let rollback_event = "DEPLOYMENT_FAILURE";
-                end(world, key, id, Ending::Failed, code, message, rollback_event, None, diagnostics);
+                end(
+                    world,
+                    key,
+                    id,
+                    Ending::Failed,
+                    code,
+                    message,
+                    rollback_event,
+                    None,
+                    diagnostics,
+                );
                 return;
             }
         }
@@ -595,7 +644,12 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         .collect();
     for t in leftovers {
         if task_sets::delete(world, key, &svc_arn, &t, true).is_ok() {
-            note(world, key, id, format!("deleted leftover task set {t} behind the replacement target group"));
+            note(
+                world,
+                key,
+                id,
+                format!("deleted leftover task set {t} behind the replacement target group"),
+            );
         }
     }
     // A target group no listener reaches is not health-checked: put green behind the production
@@ -648,9 +702,10 @@ fn install_poll(world: &mut World, key: &PartitionKey, id: &str) {
     let Some(d) = snapshot(world, key, id) else {
         return;
     };
-    let steady = d.ecs.green_task_set.as_ref().is_some_and(|g| {
-        task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, g).is_some_and(|v| v.steady)
-    });
+    let steady =
+        d.ecs.green_task_set.as_ref().is_some_and(|g| {
+            task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, g).is_some_and(|v| v.steady)
+        });
     if steady {
         note(world, key, id, "replacement task set is steady".into());
         event_done(world, key, id);
@@ -698,7 +753,12 @@ fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         dm.ecs.traffic_step += 1;
         touch(dm, now);
     }
-    note(world, key, id, format!("production traffic: {g}% to replacement, {}% to original", 100 - g));
+    note(
+        world,
+        key,
+        id,
+        format!("production traffic: {g}% to replacement, {}% to original", 100 - g),
+    );
     if g >= 100 {
         let green = d.ecs.green_task_set.clone().unwrap_or_default();
         if let Err(e) = task_sets::set_primary(world, key, &d.ecs.service_arn, &green) {
@@ -716,14 +776,13 @@ fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
     }
 }
 
-fn enter_ready_wait(world: &mut World, key: &PartitionKey, id: &str, i: usize, minutes: i64) {
+fn enter_ready_wait(world: &mut World, key: &PartitionKey, id: &str, minutes: i64) {
     let now = world.now;
     if let Some(d) = dep(world, key, id) {
         d.phase = Phase::ReadyWait;
         d.status = Status::Ready;
         d.ecs.target_status = "Ready".into();
         touch(d, now);
-        let _ = i;
     }
     note(
         world,
@@ -771,7 +830,12 @@ fn terminate_blue(world: &mut World, key: &PartitionKey, id: &str) {
     if let Some(blue) = &d.ecs.blue_task_set {
         match task_sets::delete(world, key, &d.ecs.service_arn, blue, true) {
             Ok(_) => note(world, key, id, format!("original task set {blue} deleted")),
-            Err(e) => note(world, key, id, format!("original task set {blue} not deleted: {}", e.message)),
+            Err(e) => note(
+                world,
+                key,
+                id,
+                format!("original task set {blue} not deleted: {}", e.message),
+            ),
         }
     }
     succeed(world, key, id);
@@ -824,9 +888,17 @@ fn wake(world: &mut World, key: &PartitionKey, id: &str) {
             Some("AllowTraffic") => match traffic_step(world, key, id) {
                 Outcome::Done => event_done(world, key, id),
                 Outcome::Wait => {}
-                Outcome::Failed(code, m, diag) => {
-                    end(world, key, id, Ending::Failed, code, m, "DEPLOYMENT_FAILURE", None, diag)
-                }
+                Outcome::Failed(code, m, diag) => end(
+                    world,
+                    key,
+                    id,
+                    Ending::Failed,
+                    code,
+                    m,
+                    "DEPLOYMENT_FAILURE",
+                    None,
+                    diag,
+                ),
             },
             _ => {}
         },
@@ -947,7 +1019,9 @@ fn hook_timeout(world: &mut World, key: &PartitionKey, id: &str, execution_id: &
         format!("The {event} lifecycle hook did not report a status within one hour."),
         "DEPLOYMENT_FAILURE",
         None,
-        Some(json!({"errorCode": "ScriptTimedOut", "message": "The Lambda function did not call PutLifecycleEventHookExecutionStatus within one hour.", "logTail": ""})),
+        Some(
+            json!({"errorCode": "ScriptTimedOut", "message": "The Lambda function did not call PutLifecycleEventHookExecutionStatus within one hour.", "logTail": ""}),
+        ),
     );
 }
 
@@ -975,23 +1049,42 @@ fn poll_alarms(world: &mut World, key: &PartitionKey, id: &str) {
     if cfg.get("enabled").and_then(Value::as_bool) != Some(true) {
         return;
     }
-    let ignore_failure = cfg.get("ignorePollAlarmFailure").and_then(Value::as_bool).unwrap_or(false);
+    let ignore_failure = cfg
+        .get("ignorePollAlarmFailure")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let names: Vec<String> = cfg
         .get("alarms")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.get("name")?.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.get("name")?.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     for n in names {
         let state = cloudwatch::alarm_state(world, key, &n).map(str::to_owned);
         let message = match state.as_deref() {
-            Some("ALARM") => Some(format!("The deployment was stopped because alarm {n} is in the ALARM state.")),
+            Some("ALARM") => Some(format!(
+                "The deployment was stopped because alarm {n} is in the ALARM state."
+            )),
             None if !ignore_failure => Some(format!(
                 "The deployment was stopped because the state of alarm {n} could not be read."
             )),
             _ => None,
         };
         if let Some(m) = message {
-            end(world, key, id, Ending::Stopped, "ALARM_ACTIVE", m, "DEPLOYMENT_STOP_ON_ALARM", None, None);
+            end(
+                world,
+                key,
+                id,
+                Ending::Stopped,
+                "ALARM_ACTIVE",
+                m,
+                "DEPLOYMENT_STOP_ON_ALARM",
+                None,
+                None,
+            );
             return;
         }
     }
@@ -1054,9 +1147,8 @@ fn end(
     let wants = rollback_override.unwrap_or_else(|| d.rollback_on(rollback_event)) && !d.is_rollback();
     let touched = d.ecs.touched;
     if wants && !touched {
-        d.rollback.message = Some(
-            "Automatic rollback was not performed: nothing had been changed before the deployment ended.".into(),
-        );
+        d.rollback.message =
+            Some("Automatic rollback was not performed: nothing had been changed before the deployment ended.".into());
     }
     let snapshot = d.clone();
     record_on_group(world, key, &snapshot, false);
@@ -1137,14 +1229,21 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
     let Some(d) = snapshot(world, key, id) else {
         return;
     };
-    note(world, key, id, "rolling back: rerouting traffic to the original task set".into());
+    note(
+        world,
+        key,
+        id,
+        "rolling back: rerouting traffic to the original task set".into(),
+    );
     let (blue, green) = (d.ecs.blue_tg.clone(), d.ecs.green_tg.clone());
     let result = (|| -> Result<(), (&'static str, String)> {
         if !blue.is_empty() && !green.is_empty() {
             let prod = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&blue, &green]);
-            traffic::set_weights(world, key, &prod, &blue, &green, 0).map_err(|m| ("ELASTIC_LOAD_BALANCING_INVALID", m))?;
+            traffic::set_weights(world, key, &prod, &blue, &green, 0)
+                .map_err(|m| ("ELASTIC_LOAD_BALANCING_INVALID", m))?;
             let test = traffic::refs_for(world, key, &d.ecs.test_listeners, &[&blue, &green]);
-            traffic::set_weights(world, key, &test, &blue, &green, 0).map_err(|m| ("ELASTIC_LOAD_BALANCING_INVALID", m))?;
+            traffic::set_weights(world, key, &test, &blue, &green, 0)
+                .map_err(|m| ("ELASTIC_LOAD_BALANCING_INVALID", m))?;
         }
         if let Some(dm) = dep(world, key, id) {
             dm.ecs.green_weight = 0;
@@ -1158,7 +1257,12 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
                     task_sets::set_primary(world, key, &svc, b).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
                     note(world, key, id, format!("task set {b} is PRIMARY again"));
                 }
-                None => return Err(("ECS_UPDATE_ERROR", format!("The original task set {b} no longer exists."))),
+                None => {
+                    return Err((
+                        "ECS_UPDATE_ERROR",
+                        format!("The original task set {b} no longer exists."),
+                    ))
+                }
             }
         }
         if let Some(g) = &d.ecs.green_task_set {
@@ -1184,6 +1288,16 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
     }
     match result {
         Ok(()) => succeed(world, key, id),
-        Err((code, m)) => end(world, key, id, Ending::Failed, code, m, "DEPLOYMENT_FAILURE", Some(false), None),
+        Err((code, m)) => end(
+            world,
+            key,
+            id,
+            Ending::Failed,
+            code,
+            m,
+            "DEPLOYMENT_FAILURE",
+            Some(false),
+            None,
+        ),
     }
 }

@@ -73,7 +73,7 @@ impl DeploymentGroup {
         })
     }
 
-    pub fn to_json(&self, st: &State) -> Value {
+    pub fn to_json(&self) -> Value {
         let mut v = Map::new();
         for (k, x) in &self.other {
             v.insert(k.clone(), x.clone());
@@ -94,14 +94,18 @@ impl DeploymentGroup {
         put("deploymentStyle", self.deployment_style.clone());
         put("blueGreenDeploymentConfiguration", self.blue_green.clone());
         put("loadBalancerInfo", self.load_balancer_info.clone());
-        put("lastSuccessfulDeployment", self.last_successful.clone().unwrap_or(Value::Null));
-        put("lastAttemptedDeployment", self.last_attempted.clone().unwrap_or(Value::Null));
+        put(
+            "lastSuccessfulDeployment",
+            self.last_successful.clone().unwrap_or(Value::Null),
+        );
+        put(
+            "lastAttemptedDeployment",
+            self.last_attempted.clone().unwrap_or(Value::Null),
+        );
         put("computePlatform", json!(self.compute_platform));
         if self.compute_platform == "ECS" {
             put("ecsServices", Value::Array(self.ecs_services.clone()));
         }
-        // Server groups record the revision they last deployed; ECS groups do not.
-        let _ = st;
         Value::Object(v)
     }
 }
@@ -133,7 +137,9 @@ pub fn no_group(app: &str, name: &str) -> AwsError {
 /// The group, or the error for it.
 pub fn find<'a>(st: &'a State, app: &str, name: &str) -> AwsResult<&'a DeploymentGroup> {
     application(st, app)?;
-    st.groups.get(&(app.to_owned(), name.to_owned())).ok_or_else(|| no_group(app, name))
+    st.groups
+        .get(&(app.to_owned(), name.to_owned()))
+        .ok_or_else(|| no_group(app, name))
 }
 
 const OTHER_MEMBERS: [&str; 8] = [
@@ -197,9 +203,15 @@ fn normalize_blue_green(given: Option<&Value>, platform: &str) -> AwsResult<Valu
             "greenFleetProvisioningOption cannot be specified for an Amazon ECS deployment group.",
         ));
     }
-    let term = g.get("terminateBlueInstancesOnDeploymentSuccess").cloned().unwrap_or(json!({}));
+    let term = g
+        .get("terminateBlueInstancesOnDeploymentSuccess")
+        .cloned()
+        .unwrap_or(json!({}));
     let action = opt_str(&term, "action").unwrap_or("TERMINATE");
-    let term_wait = term.get("terminationWaitTimeInMinutes").and_then(Value::as_i64).unwrap_or(0);
+    let term_wait = term
+        .get("terminationWaitTimeInMinutes")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     if !(0..=MAX_WAIT_MINUTES).contains(&term_wait) {
         return Err(bad("terminationWaitTimeInMinutes must be between 0 and 2880."));
     }
@@ -242,7 +254,10 @@ fn check_role(world: &World, account: &str, role: &str) -> AwsResult<()> {
         return Err(err("RoleRequiredException", "The service role ARN must be specified."));
     }
     if !role.starts_with("arn:") {
-        return Err(err("InvalidRoleException", format!("The service role ARN {role} is not valid.")));
+        return Err(err(
+            "InvalidRoleException",
+            format!("The service role ARN {role} is not valid."),
+        ));
     }
     iam::role_trusts(world, account, role, "codedeploy.amazonaws.com", "sts:AssumeRole").map_err(|why| {
         err(
@@ -253,7 +268,10 @@ fn check_role(world: &World, account: &str, role: &str) -> AwsResult<()> {
 }
 
 fn tg_arn_by_name(st: &elbv2::State, name: &str) -> Option<String> {
-    st.target_groups.values().find(|t| t.name == name).map(|t| t.arn.clone())
+    st.target_groups
+        .values()
+        .find(|t| t.name == name)
+        .map(|t| t.arn.clone())
 }
 
 /// The ECS checks of spec §4.7. `this` is the group being updated (left out of the one-group-per-
@@ -269,7 +287,11 @@ fn check_ecs(world: &mut World, key: &PartitionKey, g: &DeploymentGroup, this: O
         .ecs_pair()
         .ok_or_else(|| bad_service("ecsServices must give serviceName and clusterName.".into()))?;
     let lbi = &g.load_balancer_info;
-    let pairs = lbi.get("targetGroupPairInfoList").and_then(Value::as_array).cloned().unwrap_or_default();
+    let pairs = lbi
+        .get("targetGroupPairInfoList")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if pairs.len() != 1 {
         return Err(err(
             "InvalidLoadBalancerInfoException",
@@ -310,14 +332,18 @@ fn check_ecs(world: &mut World, key: &PartitionKey, g: &DeploymentGroup, this: O
     }
     let bad_pair = |m: String| err("InvalidTargetGroupPairException", m);
     if pair.target_groups.len() != 2 {
-        return Err(bad_pair("A target group pair must name exactly two target groups.".into()));
+        return Err(bad_pair(
+            "A target group pair must name exactly two target groups.".into(),
+        ));
     }
     if pair.target_groups[0] == pair.target_groups[1] {
         return Err(bad_pair("The two target groups of the pair must be different.".into()));
     }
     let mut tg_arns = Vec::new();
     for n in &pair.target_groups {
-        tg_arns.push(tg_arn_by_name(&st.elbv2, n).ok_or_else(|| bad_pair(format!("The target group {n} does not exist.")))?);
+        tg_arns.push(
+            tg_arn_by_name(&st.elbv2, n).ok_or_else(|| bad_pair(format!("The target group {n} does not exist.")))?,
+        );
     }
     let bad_lb = |m: String| err("InvalidLoadBalancerInfoException", m);
     if pair.prod_listeners.len() != 1 {
@@ -336,7 +362,9 @@ fn check_ecs(world: &mut World, key: &PartitionKey, g: &DeploymentGroup, this: O
     let prod_lb = lb_of(&pair.prod_listeners[0])?;
     for t in &pair.test_listeners {
         if *t == pair.prod_listeners[0] {
-            return Err(bad_lb("The test listener must differ from the production listener.".into()));
+            return Err(bad_lb(
+                "The test listener must differ from the production listener.".into(),
+            ));
         }
         if lb_of(t)? != prod_lb {
             return Err(bad_lb(
@@ -450,7 +478,12 @@ fn build(
                 "A deployment group associated with an application that uses the ECS compute platform must contain a valid pair of target groups that identify a load balancer.",
             ));
         }
-        check_ecs(world, &key, &g, base.map(|b| (b.application_name.as_str(), b.name.as_str())))?;
+        check_ecs(
+            world,
+            &key,
+            &g,
+            base.map(|b| (b.application_name.as_str(), b.name.as_str())),
+        )?;
     }
     Ok(g)
 }
@@ -490,7 +523,7 @@ pub fn get_deployment_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsRe
     let name = group_name(&input, "deploymentGroupName")?;
     let st = &world.region_mut(&ctx.partition()).codedeploy;
     let g = find(st, &app, &name)?;
-    Ok(json!({"deploymentGroupInfo": g.to_json(st)}))
+    Ok(json!({"deploymentGroupInfo": g.to_json()}))
 }
 
 pub fn batch_get_deployment_groups(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
@@ -514,7 +547,7 @@ pub fn batch_get_deployment_groups(world: &mut World, ctx: &Ctx, input: Value) -
     let mut missing = Vec::new();
     for n in names {
         match st.groups.get(&(app.clone(), n.clone())) {
-            Some(g) => out.push(g.to_json(st)),
+            Some(g) => out.push(g.to_json()),
             None => missing.push(n),
         }
     }

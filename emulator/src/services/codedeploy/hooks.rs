@@ -27,7 +27,9 @@ pub fn new_execution_id(world: &mut World, id: &str, event: &str) -> String {
 pub fn put_lifecycle_event_hook_execution_status(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let key = ctx.partition();
     let id = deployment_id(&input)?;
-    let exec = opt_str(&input, "lifecycleEventHookExecutionId").unwrap_or("").to_owned();
+    let exec = opt_str(&input, "lifecycleEventHookExecutionId")
+        .unwrap_or("")
+        .to_owned();
     let status = opt_str(&input, "status").unwrap_or("");
     let d = find_deployment(&world.region_mut(&key).codedeploy, &id)?;
     if d.compute_platform != "ECS" {
@@ -51,7 +53,10 @@ pub fn put_lifecycle_event_hook_execution_status(world: &mut World, ctx: &Ctx, i
     if h.done || !d.status.is_active() {
         return Err(err(
             "LifecycleEventAlreadyCompletedException",
-            format!("The {} lifecycle event of deployment {id} has already completed.", h.event),
+            format!(
+                "The {} lifecycle event of deployment {id} has already completed.",
+                h.event
+            ),
         ));
     }
     engine::hook_answered(world, &key, &id, &exec, status == "Succeeded");

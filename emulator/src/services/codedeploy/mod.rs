@@ -141,7 +141,10 @@ pub(crate) fn err(code: &str, message: impl Into<String>) -> AwsError {
 pub(crate) fn app_name(input: &serde_json::Value, member: &str) -> Result<String, AwsError> {
     let name = input.get(member).and_then(serde_json::Value::as_str).unwrap_or("");
     if name.is_empty() {
-        return Err(err("ApplicationNameRequiredException", "The application name must be specified."));
+        return Err(err(
+            "ApplicationNameRequiredException",
+            "The application name must be specified.",
+        ));
     }
     if name.chars().count() > 100 {
         return Err(err(
@@ -153,7 +156,10 @@ pub(crate) fn app_name(input: &serde_json::Value, member: &str) -> Result<String
 }
 
 pub(crate) fn no_application(name: &str) -> AwsError {
-    err("ApplicationDoesNotExistException", format!("No application found for name: {name}"))
+    err(
+        "ApplicationDoesNotExistException",
+        format!("No application found for name: {name}"),
+    )
 }
 
 /// The application, or `ApplicationDoesNotExistException`.

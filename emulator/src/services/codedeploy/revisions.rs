@@ -22,7 +22,10 @@ pub struct Revision {
 
 fn sha256_hex(text: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn invalid(message: impl Into<String>) -> AwsError {
@@ -38,7 +41,11 @@ pub fn normalize(loc: Option<&Value>) -> AwsResult<Value> {
     let mut out = json!({"revisionType": ty});
     match ty {
         "AppSpecContent" | "String" => {
-            let member = if ty == "AppSpecContent" { "appSpecContent" } else { "string" };
+            let member = if ty == "AppSpecContent" {
+                "appSpecContent"
+            } else {
+                "string"
+            };
             let inner = loc
                 .get(member)
                 .ok_or_else(|| invalid(format!("A revision of type {ty} must have {member}.")))?;
@@ -199,7 +206,11 @@ fn normalize_lookup(loc: Option<&Value>) -> AwsResult<Value> {
 
 pub fn batch_get_application_revisions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let app = app_name(&input, "applicationName")?;
-    let locs = input.get("revisions").and_then(Value::as_array).cloned().unwrap_or_default();
+    let locs = input
+        .get("revisions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if locs.is_empty() {
         return Err(err("RevisionRequiredException", "The revisions must be specified."));
     }

@@ -41,11 +41,19 @@ pub fn add(st: &mut State, arn: &str, tags: Option<&Value>) -> AwsResult<()> {
 /// partition.
 fn check_arn(world: &mut World, ctx: &Ctx, arn: &str) -> AwsResult<()> {
     if arn.is_empty() {
-        return Err(err("ResourceArnRequiredException", "The ARN of a resource is required."));
+        return Err(err(
+            "ResourceArnRequiredException",
+            "The ARN of a resource is required.",
+        ));
     }
     let key = ctx.partition();
     let prefix = super::arn(&key, "");
-    let invalid = || err("InvalidArnException", format!("The specified ARN is not in a valid format: {arn}"));
+    let invalid = || {
+        err(
+            "InvalidArnException",
+            format!("The specified ARN is not in a valid format: {arn}"),
+        )
+    };
     if !arn.starts_with("arn:aws:codedeploy:") {
         return Err(invalid());
     }
@@ -92,7 +100,11 @@ pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Val
     if input.get("Tags").and_then(Value::as_array).is_none_or(|a| a.is_empty()) {
         return Err(err("TagRequiredException", "A tag was not specified."));
     }
-    add(&mut world.region_mut(&ctx.partition()).codedeploy, &arn, input.get("Tags"))?;
+    add(
+        &mut world.region_mut(&ctx.partition()).codedeploy,
+        &arn,
+        input.get("Tags"),
+    )?;
     Ok(json!({}))
 }
 

@@ -22,7 +22,10 @@ fn target_id(d: &Deployment) -> String {
 
 fn started(d: &Deployment) -> AwsResult<()> {
     if d.status == Status::Created {
-        return Err(err("DeploymentNotStartedException", "The specified deployment has not started"));
+        return Err(err(
+            "DeploymentNotStartedException",
+            "The specified deployment has not started",
+        ));
     }
     Ok(())
 }
@@ -75,7 +78,11 @@ pub fn target_json(world: &mut World, key: &PartitionKey, d: &Deployment) -> Val
         let Some(v) = task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, ts) else {
             continue;
         };
-        let weight = if v.status == "DRAINING" { 0.0 } else { weight_of(world, key, d, tg) };
+        let weight = if v.status == "DRAINING" {
+            0.0
+        } else {
+            weight_of(world, key, d, tg)
+        };
         sets.push(json!({
             "identifer": v.id,
             "desiredCount": v.computed_desired_count,
@@ -144,7 +151,10 @@ pub fn batch_get_deployment_targets(world: &mut World, ctx: &Ctx, input: Value) 
     let d = deployment(world, ctx, &input)?;
     let ids = str_list(&input, "targetIds");
     if ids.is_empty() {
-        return Err(err("DeploymentTargetIdRequiredException", "A deployment target ID was not provided."));
+        return Err(err(
+            "DeploymentTargetIdRequiredException",
+            "A deployment target ID was not provided.",
+        ));
     }
     if ids.len() > 25 {
         return Err(err(
@@ -167,7 +177,10 @@ pub fn get_deployment_target(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
     let d = deployment(world, ctx, &input)?;
     let id = opt_str(&input, "targetId").unwrap_or("");
     if id.is_empty() {
-        return Err(err("DeploymentTargetIdRequiredException", "A deployment target ID was not provided."));
+        return Err(err(
+            "DeploymentTargetIdRequiredException",
+            "A deployment target ID was not provided.",
+        ));
     }
     if id != target_id(&d) {
         return Err(no_target());

@@ -138,7 +138,12 @@ fn lab(w: &mut World) -> Lab {
         json!({"LoadBalancerArn": lb, "Protocol": "HTTP", "Port": 8080,
                "DefaultActions": [{"Type": "forward", "TargetGroupArn": tg2}]}),
     )["Listeners"][0]["ListenerArn"]);
-    ok(w, Service::Ecs, "CreateCluster", json!({"clusterName": "my_first_ecs_cluster"}));
+    ok(
+        w,
+        Service::Ecs,
+        "CreateCluster",
+        json!({"clusterName": "my_first_ecs_cluster"}),
+    );
     register_td(w, "threads:0.0");
     let svc = ok(
         w,
@@ -153,7 +158,11 @@ fn lab(w: &mut World) -> Lab {
         }),
     );
     advance(w, 120.0);
-    cd_ok(w, "CreateApplication", json!({"applicationName": "threadsApp", "computePlatform": "ECS"}));
+    cd_ok(
+        w,
+        "CreateApplication",
+        json!({"applicationName": "threadsApp", "computePlatform": "ECS"}),
+    );
     Lab {
         tg1,
         tg2,
@@ -225,7 +234,10 @@ fn appspec(td: &str, hooks: Value) -> String {
 
 fn deploy(w: &mut World, content: &str, extra: Value) -> AwsResult<String> {
     use sha2::{Digest, Sha256};
-    let sha: String = Sha256::digest(content.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let sha: String = Sha256::digest(content.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let mut input = json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG",
         "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": content, "sha256": sha}}});
     if let (Some(o), Some(p)) = (input.as_object_mut(), extra.as_object()) {
@@ -289,7 +301,12 @@ fn add_hook_function(w: &mut World, name: &str) {
 fn take_invocations(w: &mut World) -> Vec<(String, String)> {
     let q = &mut w.region_mut(&key()).lambda.pending;
     q.drain(..)
-        .map(|i| (s(&i.payload["DeploymentId"]), s(&i.payload["LifecycleEventHookExecutionId"])))
+        .map(|i| {
+            (
+                s(&i.payload["DeploymentId"]),
+                s(&i.payload["LifecycleEventHookExecutionId"]),
+            )
+        })
         .collect()
 }
 
@@ -345,7 +362,8 @@ fn lab_deployment_all_at_once_succeeds_with_every_step_visible() {
         0
     );
     assert_eq!(
-        g["blueGreenDeploymentConfiguration"]["terminateBlueInstancesOnDeploymentSuccess"]["terminationWaitTimeInMinutes"],
+        g["blueGreenDeploymentConfiguration"]["terminateBlueInstancesOnDeploymentSuccess"]
+            ["terminationWaitTimeInMinutes"],
         5
     );
     let blue = task_sets(&w, &l)[0].clone();
@@ -410,7 +428,11 @@ fn lab_deployment_all_at_once_succeeds_with_every_step_visible() {
     assert_eq!(weights(&w, &l.test), vec![(l.tg2.clone(), 1)]);
 
     // Green turns steady; test traffic moves to it; the hook is invoked.
-    assert!(advance_until(&mut w, 300.0, |w| !w.region_mut(&key()).lambda.pending.is_empty()));
+    assert!(advance_until(&mut w, 300.0, |w| !w
+        .region_mut(&key())
+        .lambda
+        .pending
+        .is_empty()));
     assert_eq!(weights(&w, &l.test), vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]);
     assert_eq!(weights(&w, &l.rule), vec![(l.tg1.clone(), 1)]);
     let inv = take_invocations(&mut w);
@@ -468,7 +490,9 @@ fn lab_deployment_all_at_once_succeeds_with_every_step_visible() {
     assert_eq!(i["deploymentOverview"]["Succeeded"], 1);
     assert!(i["revision"]["appSpecContent"].get("content").is_none());
     let sets = task_sets(&w, &l);
-    assert!(sets.iter().all(|(id, st, _)| *id == green.0 && st == "PRIMARY" || st == "DRAINING"));
+    assert!(sets
+        .iter()
+        .all(|(id, st, _)| *id == green.0 && st == "PRIMARY" || st == "DRAINING"));
     // The timeline and the ECS service events tell the story.
     let lines: Vec<String> = w
         .timeline_since(0)
@@ -478,9 +502,17 @@ fn lab_deployment_all_at_once_succeeds_with_every_step_visible() {
     assert!(lines.iter().any(|m| m.contains("AllowTraffic succeeded")));
     assert!(lines.iter().any(|m| m.ends_with("Succeeded")));
     let svc = &w.region(&key()).unwrap().ecs.services[&l.service_arn];
-    assert!(svc.events.iter().any(|(_, _, m)| m.contains("CodeDeploy deployment") && m.contains("Install")));
+    assert!(svc
+        .events
+        .iter()
+        .any(|(_, _, m)| m.contains("CodeDeploy deployment") && m.contains("Install")));
     // The revision was registered with the group that used it.
-    let rev = cd_ok(&mut w, "ListApplicationRevisions", json!({"applicationName": "threadsApp"}))["revisions"][0].clone();
+    let rev = cd_ok(
+        &mut w,
+        "ListApplicationRevisions",
+        json!({"applicationName": "threadsApp"}),
+    )["revisions"][0]
+        .clone();
     let got = cd_ok(
         &mut w,
         "GetApplicationRevision",
@@ -514,8 +546,11 @@ fn lab_deployment_all_at_once_succeeds_with_every_step_visible() {
     );
     assert_eq!(status(&mut w, &id2), "Succeeded");
     assert_eq!(
-        cd_ok(&mut w, "ListDeployments", json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG"}))
-            ["deployments"],
+        cd_ok(
+            &mut w,
+            "ListDeployments",
+            json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG"})
+        )["deployments"],
         json!([id2, id])
     );
 }
@@ -534,7 +569,9 @@ fn started(w: &mut World, patch: Value, hooks: Value, extra: Value) -> (Lab, Str
 /// Runs until the deployment's production forwards reach green (or it ends).
 fn until_weights(w: &mut World, l: &Lab, id: &str, green: i64, limit: f64) -> bool {
     let want = vec![(l.tg2.clone(), green), (l.tg1.clone(), 100 - green)];
-    advance_until(w, limit, |w| weights(w, &l.rule) == want || !["InProgress", "Created", "Ready"].contains(&status(w, id).as_str()))
+    advance_until(w, limit, |w| {
+        weights(w, &l.rule) == want || !["InProgress", "Created", "Ready"].contains(&status(w, id).as_str())
+    })
 }
 
 /// After a rollback: production forwards only to the PRIMARY task set's target group.
@@ -579,7 +616,10 @@ fn canary_weights_step_on_the_clock() {
     advance(&mut w, 1.0);
     assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]);
     assert_eq!(task_sets(&w, &l)[0].2, l.tg2);
-    assert_eq!(info(&mut w, &id)["deploymentConfigName"], "CodeDeployDefault.ECSCanary10Percent5Minutes");
+    assert_eq!(
+        info(&mut w, &id)["deploymentConfigName"],
+        "CodeDeployDefault.ECSCanary10Percent5Minutes"
+    );
 }
 
 #[test]
@@ -635,7 +675,11 @@ fn ready_wait_holds_until_continue_and_stops_when_it_expires() {
     assert_eq!(weights(&w, &l.rule), vec![(l.tg1.clone(), 1)]);
     advance(&mut w, 20.0 * 60.0);
     assert_eq!(status(&mut w, &id), "Ready");
-    cd_ok(&mut w, "ContinueDeployment", json!({"deploymentId": id, "deploymentWaitType": "READY_WAIT"}));
+    cd_ok(
+        &mut w,
+        "ContinueDeployment",
+        json!({"deploymentId": id, "deploymentWaitType": "READY_WAIT"}),
+    );
     assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]);
     assert_eq!(status(&mut w, &id), "Succeeded");
     // The stale expiry does nothing.
@@ -687,7 +731,11 @@ fn keep_alive_leaves_blue_and_the_next_deployment_replaces_it() {
 fn hook_failed_fails_and_rolls_back() {
     let mut w = World::new(SimTime(T0));
     let (l, id, _) = started(&mut w, json!({}), json!([{"AfterAllowTraffic": HOOK}]), json!({}));
-    assert!(advance_until(&mut w, 600.0, |w| !w.region_mut(&key()).lambda.pending.is_empty()));
+    assert!(advance_until(&mut w, 600.0, |w| !w
+        .region_mut(&key())
+        .lambda
+        .pending
+        .is_empty()));
     // Production traffic already moved and green is PRIMARY.
     assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 100), (l.tg1.clone(), 0)]);
     let inv = take_invocations(&mut w);
@@ -715,7 +763,11 @@ fn hook_failed_fails_and_rolls_back() {
 fn hook_without_answer_times_out_after_an_hour() {
     let mut w = World::new(SimTime(T0));
     let (l, id, _) = started(&mut w, json!({}), json!([{"AfterInstall": HOOK}]), json!({}));
-    assert!(advance_until(&mut w, 600.0, |w| !w.region_mut(&key()).lambda.pending.is_empty()));
+    assert!(advance_until(&mut w, 600.0, |w| !w
+        .region_mut(&key())
+        .lambda
+        .pending
+        .is_empty()));
     advance(&mut w, 3599.0);
     assert_eq!(status(&mut w, &id), "InProgress");
     advance(&mut w, 1.0);
@@ -734,7 +786,12 @@ fn hook_without_answer_times_out_after_an_hour() {
 #[test]
 fn missing_hook_function_fails_the_event_and_before_install_has_nothing_to_roll_back() {
     let mut w = World::new(SimTime(T0));
-    let (l, id, _) = started(&mut w, json!({}), json!([{"BeforeInstall": "NoSuchFunction"}]), json!({}));
+    let (l, id, _) = started(
+        &mut w,
+        json!({}),
+        json!([{"BeforeInstall": "NoSuchFunction"}]),
+        json!({}),
+    );
     advance(&mut w, 1.0);
     let i = info(&mut w, &id);
     assert_eq!(i["status"], "Failed");
@@ -770,7 +827,11 @@ fn stop_during_canary_rolls_back_on_request_and_not_without() {
     let mut w = World::new(SimTime(T0));
     let (l, id, _) = started(&mut w, json!({}), json!([]), canary.clone());
     assert!(until_weights(&mut w, &l, &id, 10, 600.0));
-    let out = cd_ok(&mut w, "StopDeployment", json!({"deploymentId": id, "autoRollbackEnabled": true}));
+    let out = cd_ok(
+        &mut w,
+        "StopDeployment",
+        json!({"deploymentId": id, "autoRollbackEnabled": true}),
+    );
     assert_eq!(out["status"], "Succeeded");
     let i = info(&mut w, &id);
     assert_eq!(i["status"], "Stopped");
@@ -790,7 +851,11 @@ fn stop_during_canary_rolls_back_on_request_and_not_without() {
     let mut w = World::new(SimTime(T0));
     let (l, id, _) = started(&mut w, json!({}), json!([]), canary);
     assert!(until_weights(&mut w, &l, &id, 10, 600.0));
-    cd_ok(&mut w, "StopDeployment", json!({"deploymentId": id, "autoRollbackEnabled": false}));
+    cd_ok(
+        &mut w,
+        "StopDeployment",
+        json!({"deploymentId": id, "autoRollbackEnabled": false}),
+    );
     assert_eq!(status(&mut w, &id), "Stopped");
     assert!(info(&mut w, &id).get("rollbackInfo").is_none());
     assert_eq!(weights(&w, &l.rule), vec![(l.tg2.clone(), 10), (l.tg1.clone(), 90)]);
@@ -826,7 +891,10 @@ fn one_active_deployment_per_group() {
     let (_, id, td) = started(&mut w, json!({}), json!([]), json!({}));
     let e = deploy(&mut w, &appspec(&td, json!([])), json!({})).unwrap_err();
     assert_eq!(e.code, "DeploymentLimitExceededException");
-    assert_eq!(e.message, format!("The Deployment Group 'threadsDG' already has an active Deployment '{id}'"));
+    assert_eq!(
+        e.message,
+        format!("The Deployment Group 'threadsDG' already has an active Deployment '{id}'")
+    );
 }
 
 #[test]
@@ -850,6 +918,559 @@ fn without_a_test_listener_the_test_events_are_left_out() {
     let names: Vec<String> = events_of(&target(&mut w, &id)).into_iter().map(|e| e.0).collect();
     assert_eq!(
         names,
-        ["BeforeInstall", "Install", "AfterInstall", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
+        [
+            "BeforeInstall",
+            "Install",
+            "AfterInstall",
+            "BeforeAllowTraffic",
+            "AllowTraffic",
+            "AfterAllowTraffic"
+        ]
     );
+}
+
+// ---- the API: validation and errors ----------------------------------------------------------------
+
+#[test]
+fn applications_configs_and_tags() {
+    let mut w = World::new(SimTime(T0));
+    cd_ok(
+        &mut w,
+        "CreateApplication",
+        json!({"applicationName": "a1", "computePlatform": "ECS",
+        "tags": [{"Key": "team", "Value": "blue"}]}),
+    );
+    assert_eq!(
+        cd_err(&mut w, "CreateApplication", json!({"applicationName": "a1"})).code,
+        "ApplicationAlreadyExistsException"
+    );
+    let e = cd_err(&mut w, "GetApplication", json!({"applicationName": "nope"}));
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "ApplicationDoesNotExistException",
+            "No application found for name: nope"
+        )
+    );
+    let a = cd_ok(&mut w, "GetApplication", json!({"applicationName": "a1"}))["application"].clone();
+    assert_eq!(
+        (a["computePlatform"].as_str(), a["linkedToGitHub"].as_bool()),
+        (Some("ECS"), Some(false))
+    );
+    cd_ok(&mut w, "CreateApplication", json!({"applicationName": "a0"}));
+    assert_eq!(
+        cd_ok(&mut w, "ListApplications", json!({}))["applications"],
+        json!(["a0", "a1"])
+    );
+    assert_eq!(
+        cd_ok(&mut w, "BatchGetApplications", json!({"applicationNames": ["a0"]}))["applicationsInfo"][0]
+            ["computePlatform"],
+        "Server"
+    );
+    let arn = format!("arn:aws:codedeploy:{REGION}:{ACCOUNT}:application:a1");
+    cd_ok(
+        &mut w,
+        "TagResource",
+        json!({"ResourceArn": arn, "Tags": [{"Key": "env", "Value": "dev"}]}),
+    );
+    assert_eq!(
+        cd_ok(&mut w, "ListTagsForResource", json!({"ResourceArn": arn}))["Tags"],
+        json!([{"Key": "team", "Value": "blue"}, {"Key": "env", "Value": "dev"}])
+    );
+    cd_ok(
+        &mut w,
+        "UntagResource",
+        json!({"ResourceArn": arn, "TagKeys": ["team"]}),
+    );
+    assert_eq!(
+        cd_ok(&mut w, "ListTagsForResource", json!({"ResourceArn": arn}))["Tags"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    cd_ok(
+        &mut w,
+        "UpdateApplication",
+        json!({"applicationName": "a1", "newApplicationName": "a2"}),
+    );
+    assert_eq!(
+        cd_err(&mut w, "ListTagsForResource", json!({"ResourceArn": arn})).code,
+        "ApplicationDoesNotExistException"
+    );
+    assert_eq!(
+        cd_err(
+            &mut w,
+            "TagResource",
+            json!({"ResourceArn": "arn:aws:s3:::b", "Tags": []})
+        )
+        .code,
+        "InvalidArnException"
+    );
+
+    let c = cd_ok(
+        &mut w,
+        "GetDeploymentConfig",
+        json!({"deploymentConfigName": "CodeDeployDefault.ECSCanary10Percent5Minutes"}),
+    )["deploymentConfigInfo"]
+        .clone();
+    assert_eq!(c["computePlatform"], "ECS");
+    assert_eq!(
+        c["trafficRoutingConfig"],
+        json!({"type": "TimeBasedCanary", "timeBasedCanary": {"canaryPercentage": 10, "canaryInterval": 5}})
+    );
+    assert!(c.get("minimumHealthyHosts").is_none());
+    let c = cd_ok(
+        &mut w,
+        "GetDeploymentConfig",
+        json!({"deploymentConfigName": "CodeDeployDefault.OneAtATime"}),
+    )["deploymentConfigInfo"]
+        .clone();
+    assert_eq!(c["minimumHealthyHosts"], json!({"type": "HOST_COUNT", "value": 1}));
+    let c = cd_ok(
+        &mut w,
+        "GetDeploymentConfig",
+        json!({"deploymentConfigName": "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"}),
+    )["deploymentConfigInfo"]
+        .clone();
+    assert_eq!(c["trafficRoutingConfig"]["timeBasedLinear"]["linearInterval"], 1);
+    assert_eq!(
+        cd_err(
+            &mut w,
+            "DeleteDeploymentConfig",
+            json!({"deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce"})
+        )
+        .code,
+        "InvalidOperationException"
+    );
+    assert_eq!(
+        cd_err(&mut w, "CreateDeploymentConfig", json!({"deploymentConfigName": "Bad", "computePlatform": "ECS",
+            "trafficRoutingConfig": {"type": "TimeBasedCanary", "timeBasedCanary": {"canaryPercentage": 100, "canaryInterval": 5}}})).code,
+        "InvalidTrafficRoutingConfigurationException"
+    );
+    assert_eq!(
+        cd_err(
+            &mut w,
+            "CreateDeploymentConfig",
+            json!({"deploymentConfigName": "CodeDeployDefault.Mine", "computePlatform": "ECS"})
+        )
+        .code,
+        "InvalidDeploymentConfigNameException"
+    );
+    cd_ok(
+        &mut w,
+        "CreateDeploymentConfig",
+        json!({"deploymentConfigName": "Canary25Percent45Minutes", "computePlatform": "ECS",
+        "trafficRoutingConfig": {"type": "TimeBasedCanary", "timeBasedCanary": {"canaryPercentage": 25, "canaryInterval": 45}}}),
+    );
+    assert_eq!(
+        cd_err(
+            &mut w,
+            "CreateDeploymentConfig",
+            json!({"deploymentConfigName": "Canary25Percent45Minutes", "computePlatform": "ECS"})
+        )
+        .code,
+        "DeploymentConfigAlreadyExistsException"
+    );
+    let list = cd_ok(&mut w, "ListDeploymentConfigs", json!({}))["deploymentConfigsList"].clone();
+    assert!(list.as_array().unwrap().contains(&json!("Canary25Percent45Minutes")));
+    assert!(list
+        .as_array()
+        .unwrap()
+        .contains(&json!("CodeDeployDefault.ECSLinear10PercentEvery3Minutes")));
+    cd_ok(
+        &mut w,
+        "DeleteDeploymentConfig",
+        json!({"deploymentConfigName": "Canary25Percent45Minutes"}),
+    );
+    assert_eq!(
+        cd_err(
+            &mut w,
+            "GetDeploymentConfig",
+            json!({"deploymentConfigName": "Canary25Percent45Minutes"})
+        )
+        .code,
+        "DeploymentConfigDoesNotExistException"
+    );
+}
+
+#[test]
+fn deployment_group_checks() {
+    let mut w = World::new(SimTime(T0));
+    let l = lab(&mut w);
+    let bad = |w: &mut World, f: &dyn Fn(&mut Value)| {
+        let mut input = group_input(&l, "g2");
+        f(&mut input);
+        cd_err(w, "CreateDeploymentGroup", input).code
+    };
+    assert_eq!(
+        bad(&mut w, &|i| i["deploymentStyle"]["deploymentType"] = json!("IN_PLACE")),
+        "InvalidDeploymentStyleException"
+    );
+    assert_eq!(
+        bad(&mut w, &|i| i["loadBalancerInfo"]["targetGroupPairInfoList"][0]
+            ["targetGroups"][1]["name"] = json!("nope")),
+        "InvalidTargetGroupPairException"
+    );
+    assert_eq!(
+        bad(&mut w, &|i| {
+            i["loadBalancerInfo"]["targetGroupPairInfoList"][0]["targetGroups"]
+                .as_array_mut()
+                .unwrap()
+                .pop();
+        }),
+        "InvalidTargetGroupPairException"
+    );
+    assert_eq!(
+        bad(&mut w, &|i| i["ecsServices"][0]["serviceName"] = json!("posts")),
+        "InvalidECSServiceException"
+    );
+    assert_eq!(
+        bad(&mut w, &|i| i["serviceRoleArn"] =
+            json!(format!("arn:aws:iam::{ACCOUNT}:role/missing"))),
+        "InvalidRoleException"
+    );
+    assert_eq!(
+        bad(&mut w, &|i| i["blueGreenDeploymentConfiguration"]
+            ["terminateBlueInstancesOnDeploymentSuccess"]
+            ["terminationWaitTimeInMinutes"] = json!(2881)),
+        "InvalidBlueGreenDeploymentConfigurationException"
+    );
+    assert_eq!(
+        bad(&mut w, &|i| i["loadBalancerInfo"]["targetGroupPairInfoList"][0]
+            ["prodTrafficRoute"]["listenerArns"] =
+            json!([format!("{}x", l.prod)])),
+        "InvalidLoadBalancerInfoException"
+    );
+    let other = s(&ok(
+        &mut w,
+        Service::Elbv2,
+        "CreateListener",
+        json!({"LoadBalancerArn": l.other_lb, "Protocol": "HTTP", "Port": 8080, "DefaultActions": [
+            {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]}),
+    )["Listeners"][0]["ListenerArn"]);
+    assert_eq!(
+        bad(&mut w, &|i| i["loadBalancerInfo"]["targetGroupPairInfoList"][0]
+            ["testTrafficRoute"]["listenerArns"] = json!([other])),
+        "InvalidLoadBalancerInfoException"
+    );
+    assert_eq!(
+        bad(&mut w, &|i| i["deploymentConfigName"] =
+            json!("CodeDeployDefault.OneAtATime")),
+        "InvalidDeploymentConfigNameException"
+    );
+
+    // Wait times default to 0 and are always returned.
+    let mut input = group_input(&l, "threadsDG");
+    input
+        .as_object_mut()
+        .unwrap()
+        .remove("blueGreenDeploymentConfiguration");
+    cd_ok(&mut w, "CreateDeploymentGroup", input);
+    let g = cd_ok(
+        &mut w,
+        "GetDeploymentGroup",
+        json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG"}),
+    )["deploymentGroupInfo"]
+        .clone();
+    let bg = &g["blueGreenDeploymentConfiguration"];
+    assert_eq!(bg["deploymentReadyOption"]["waitTimeInMinutes"], 0);
+    assert_eq!(
+        bg["terminateBlueInstancesOnDeploymentSuccess"]["terminationWaitTimeInMinutes"],
+        0
+    );
+    assert_eq!(
+        g["ecsServices"],
+        json!([{"serviceName": "threads", "clusterName": "my_first_ecs_cluster"}])
+    );
+    // One group per ECS service, in any application.
+    cd_ok(
+        &mut w,
+        "CreateApplication",
+        json!({"applicationName": "otherApp", "computePlatform": "ECS"}),
+    );
+    let mut input = group_input(&l, "again");
+    input["applicationName"] = json!("otherApp");
+    assert_eq!(
+        cd_err(&mut w, "CreateDeploymentGroup", input).code,
+        "ECSServiceMappingLimitExceededException"
+    );
+    assert_eq!(
+        cd_err(&mut w, "CreateDeploymentGroup", group_input(&l, "threadsDG")).code,
+        "DeploymentGroupAlreadyExistsException"
+    );
+    // Update: rename and change the config; the service check leaves the group itself out.
+    cd_ok(
+        &mut w,
+        "UpdateDeploymentGroup",
+        json!({"applicationName": "threadsApp", "currentDeploymentGroupName": "threadsDG",
+        "newDeploymentGroupName": "threadsDG2", "deploymentConfigName": "CodeDeployDefault.ECSCanary10Percent5Minutes"}),
+    );
+    assert_eq!(
+        cd_ok(&mut w, "ListDeploymentGroups", json!({"applicationName": "threadsApp"}))["deploymentGroups"],
+        json!(["threadsDG2"])
+    );
+    let g = cd_ok(
+        &mut w,
+        "BatchGetDeploymentGroups",
+        json!({"applicationName": "threadsApp", "deploymentGroupNames": ["threadsDG2", "x"]}),
+    );
+    assert_eq!(
+        g["deploymentGroupsInfo"][0]["deploymentConfigName"],
+        "CodeDeployDefault.ECSCanary10Percent5Minutes"
+    );
+    assert!(s(&g["errorMessage"]).contains('x'));
+    cd_ok(
+        &mut w,
+        "DeleteDeploymentGroup",
+        json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG2"}),
+    );
+    assert_eq!(
+        cd_err(
+            &mut w,
+            "GetDeploymentGroup",
+            json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG2"})
+        )
+        .code,
+        "DeploymentGroupDoesNotExistException"
+    );
+}
+
+#[test]
+fn appspec_yaml_case_insensitive_and_its_errors() {
+    let mut w = World::new(SimTime(T0));
+    let l = lab(&mut w);
+    create_group(&mut w, &l, json!({}));
+    let td = register_td(&mut w, "threads:0.1");
+    let yaml = format!(
+        "version: 0.0\nresources:\n  - TargetService:\n      type: AWS::ECS::Service\n      properties:\n        taskDefinition: \"{td}\"\n        loadBalancerInfo:\n          containerName: threads-cntr\n          containerPort: \"3000\"\n        networkConfiguration:\n          awsvpcConfiguration:\n            subnets: [{}]\n            securityGroups: [{}]\n            assignPublicIp: DISABLED\nhooks:\n  - beforeallowtraffic: {HOOK}\n",
+        l.subnets[0], l.sg
+    );
+    let spec = super::appspec::parse(&yaml).unwrap();
+    assert_eq!(spec.container_port, 3000);
+    assert_eq!(spec.hooks.get("BeforeAllowTraffic").map(String::as_str), Some(HOOK));
+    assert_eq!(
+        spec.network_configuration,
+        Some(
+            json!({"awsvpcConfiguration": {"subnets": [l.subnets[0]], "securityGroups": [l.sg], "assignPublicIp": "DISABLED"}})
+        )
+    );
+    let bad = |w: &mut World, content: &str| deploy(w, content, json!({})).unwrap_err().code;
+    assert_eq!(bad(&mut w, "{not json: [yaml"), "InvalidRevisionException");
+    assert_eq!(
+        bad(&mut w, &appspec(&td, json!([{"Install": HOOK}]))),
+        "InvalidRevisionException"
+    );
+    assert_eq!(
+        bad(
+            &mut w,
+            &appspec(&td, json!([{"AfterInstall": HOOK}, {"AfterInstall": HOOK}]))
+        ),
+        "InvalidRevisionException"
+    );
+    assert_eq!(
+        bad(
+            &mut w,
+            &appspec(&td, json!([])).replace("threads-cntr\",\"ContainerPort\":3000", "x\"")
+        ),
+        "InvalidRevisionException"
+    );
+    let e = cd_err(
+        &mut w,
+        "CreateDeployment",
+        json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG",
+               "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": yaml, "sha256": "00"}}}),
+    );
+    assert_eq!(e.code, "InvalidRevisionException");
+    assert_eq!(
+        cd_err(
+            &mut w,
+            "CreateDeployment",
+            json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG"})
+        )
+        .code,
+        "RevisionRequiredException"
+    );
+    assert_eq!(
+        cd_err(&mut w, "GetDeployment", json!({"deploymentId": "d-nope"})).code,
+        "InvalidDeploymentIdException"
+    );
+    assert_eq!(
+        cd_err(&mut w, "GetDeployment", json!({"deploymentId": "d-ABCDEFGHI"})).code,
+        "DeploymentDoesNotExistException"
+    );
+
+    // The YAML deploys; a task definition that does not exist fails at Install instead.
+    add_hook_function(&mut w, HOOK);
+    let id = deploy(&mut w, &yaml, json!({})).unwrap();
+    assert!(advance_until(&mut w, 600.0, |w| !w
+        .region_mut(&key())
+        .lambda
+        .pending
+        .is_empty()));
+    let inv = take_invocations(&mut w);
+    answer(&mut w, &id, &inv[0].1, "Succeeded").unwrap();
+    cd_ok(
+        &mut w,
+        "ContinueDeployment",
+        json!({"deploymentId": id, "deploymentWaitType": "TERMINATION_WAIT"}),
+    );
+    assert_eq!(status(&mut w, &id), "Succeeded");
+    let id = deploy(&mut w, &appspec("threads-task-def:99", json!([])), json!({})).unwrap();
+    advance(&mut w, 1.0);
+    let i = info(&mut w, &id);
+    assert_eq!(i["status"], "Failed");
+    assert_eq!(i["errorInformation"]["code"], "ECS_UPDATE_ERROR");
+    assert_eq!(
+        cd_ok(
+            &mut w,
+            "ListDeployments",
+            json!({"applicationName": "threadsApp", "deploymentGroupName": "threadsDG",
+            "includeOnlyStatuses": ["Failed"]})
+        )["deployments"],
+        json!([id])
+    );
+    let targets = cd_ok(&mut w, "ListDeploymentTargets", json!({"deploymentId": id}))["targetIds"].clone();
+    assert_eq!(targets, json!(["my_first_ecs_cluster:threads"]));
+    let b = cd_ok(
+        &mut w,
+        "BatchGetDeploymentTargets",
+        json!({"deploymentId": id, "targetIds": ["my_first_ecs_cluster:threads"]}),
+    );
+    assert_eq!(b["deploymentTargets"][0]["deploymentTargetType"], "ECSTarget");
+    assert_eq!(
+        cd_err(
+            &mut w,
+            "GetDeploymentTarget",
+            json!({"deploymentId": id, "targetId": "c:s"})
+        )
+        .code,
+        "DeploymentTargetDoesNotExistException"
+    );
+}
+
+// ---- random interleavings ------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum Op {
+    Deploy { config: usize, hook: bool },
+    Stop { rollback: Option<bool> },
+    ContinueReady,
+    ContinueTermination,
+    Alarm(bool),
+    Answer(bool),
+    Advance(u32),
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0usize..3, any::<bool>()).prop_map(|(config, hook)| Op::Deploy { config, hook }),
+        proptest::option::of(any::<bool>()).prop_map(|rollback| Op::Stop { rollback }),
+        Just(Op::ContinueReady),
+        Just(Op::ContinueTermination),
+        any::<bool>().prop_map(Op::Alarm),
+        any::<bool>().prop_map(Op::Answer),
+        (1u32..900).prop_map(Op::Advance),
+        (1u32..90).prop_map(Op::Advance),
+    ]
+}
+
+fn check_invariants(w: &mut World, l: &Lab) {
+    for arn in [&l.rule, &l.test] {
+        let ws = weights(w, arn);
+        if ws.len() == 2 {
+            assert_eq!(ws[0].1 + ws[1].1, 100, "{arn}: {ws:?}");
+            assert!(
+                ws.iter().all(|(_, x)| x % 10 == 0),
+                "weights off the configured steps: {ws:?}"
+            );
+        }
+    }
+    let sets = task_sets(w, l);
+    assert!(sets.iter().filter(|t| t.1 == "PRIMARY").count() <= 1, "{sets:?}");
+    let st = &w.region(&key()).unwrap().codedeploy;
+    let newest = st
+        .deployment_order
+        .last()
+        .and_then(|id| st.deployments.get(id))
+        .cloned();
+    if let Some(d) = newest {
+        if d.is_rollback() && d.status == engine::Status::Succeeded {
+            let primary: Vec<&String> = sets.iter().filter(|t| t.1 == "PRIMARY").map(|t| &t.2).collect();
+            for (tg, wt) in weights(w, &l.rule) {
+                assert!(
+                    wt == 0 || primary.contains(&&tg),
+                    "after rollback {} production forwards {wt} to {tg}; PRIMARY {primary:?}",
+                    d.id
+                );
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, .. proptest::prelude::ProptestConfig::default() })]
+    #[test]
+    fn random_interleavings_keep_traffic_and_task_sets_consistent(
+        ready_stop in proptest::prelude::any::<bool>(),
+        ops in proptest::collection::vec(op(), 1..40),
+    ) {
+        let mut w = World::new(SimTime(T0));
+        set_alarm(&mut w, "alarm", "OK");
+        let l = lab(&mut w);
+        let action = if ready_stop { "STOP_DEPLOYMENT" } else { "CONTINUE_DEPLOYMENT" };
+        create_group(&mut w, &l, json!({
+            "alarmConfiguration": {"enabled": true, "ignorePollAlarmFailure": false, "alarms": [{"name": "alarm"}]},
+            "blueGreenDeploymentConfiguration": {
+                "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 3},
+                "deploymentReadyOption": {"actionOnTimeout": action, "waitTimeInMinutes": 5}}}));
+        add_hook_function(&mut w, HOOK);
+        let configs = ["CodeDeployDefault.ECSAllAtOnce", "CodeDeployDefault.ECSCanary10Percent5Minutes",
+                       "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"];
+        let mut last: Option<String> = None;
+        for o in ops {
+            match o {
+                Op::Deploy { config, hook } => {
+                    let td = register_td(&mut w, "threads:x");
+                    let hooks = if hook { json!([{"AfterAllowTestTraffic": HOOK}, {"AfterAllowTraffic": HOOK}]) } else { json!([]) };
+                    match deploy(&mut w, &appspec(&td, hooks), json!({"deploymentConfigName": configs[config]})) {
+                        Ok(id) => last = Some(id),
+                        Err(e) => proptest::prop_assert_eq!(e.code, "DeploymentLimitExceededException"),
+                    }
+                }
+                Op::Stop { rollback } => {
+                    if let Some(id) = &last {
+                        let mut input = json!({"deploymentId": id});
+                        if let Some(r) = rollback {
+                            input["autoRollbackEnabled"] = json!(r);
+                        }
+                        let _ = cd(&mut w, "StopDeployment", input);
+                    }
+                }
+                Op::ContinueReady | Op::ContinueTermination => {
+                    if let Some(id) = &last {
+                        let t = if matches!(o, Op::ContinueReady) { "READY_WAIT" } else { "TERMINATION_WAIT" };
+                        let _ = cd(&mut w, "ContinueDeployment", json!({"deploymentId": id, "deploymentWaitType": t}));
+                    }
+                }
+                Op::Alarm(on) => set_alarm(&mut w, "alarm", if on { "ALARM" } else { "OK" }),
+                Op::Answer(good) => {
+                    for (id, exec) in take_invocations(&mut w) {
+                        let _ = answer(&mut w, &id, &exec, if good { "Succeeded" } else { "Failed" });
+                    }
+                }
+                Op::Advance(secs) => {
+                    for _ in 0..secs.div_ceil(10) {
+                        advance(&mut w, 10.0);
+                        check_invariants(&mut w, &l);
+                    }
+                }
+            }
+            check_invariants(&mut w, &l);
+        }
+        // Whatever happened, no more than one deployment of the group is active.
+        let st = &w.region(&key()).unwrap().codedeploy;
+        proptest::prop_assert!(st.deployments.values().filter(|d| d.status.is_active()).count() <= 1);
+    }
 }

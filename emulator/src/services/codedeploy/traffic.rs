@@ -71,7 +71,10 @@ pub fn set_weights(
     green_tg: &str,
     green_percent: i64,
 ) -> Result<(), String> {
-    let weights = vec![(green_tg.to_owned(), green_percent), (blue_tg.to_owned(), 100 - green_percent)];
+    let weights = vec![
+        (green_tg.to_owned(), green_percent),
+        (blue_tg.to_owned(), 100 - green_percent),
+    ];
     for r in refs {
         elbv2::set_forward_weights(world, key, r, &weights)
             .map_err(|e| format!("The ELB could not be updated due to the following error: {}", e.message))?;
@@ -103,12 +106,33 @@ mod tests {
     #[test]
     fn schedules_follow_the_config() {
         assert_eq!(schedule(Routing::AllAtOnce), vec![100]);
-        assert_eq!(schedule(Routing::Canary { percent: 10, minutes: 5 }), vec![10, 100]);
         assert_eq!(
-            schedule(Routing::Linear { percent: 10, minutes: 1 }),
+            schedule(Routing::Canary {
+                percent: 10,
+                minutes: 5
+            }),
+            vec![10, 100]
+        );
+        assert_eq!(
+            schedule(Routing::Linear {
+                percent: 10,
+                minutes: 1
+            }),
             vec![10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
         );
-        assert_eq!(schedule(Routing::Linear { percent: 30, minutes: 1 }), vec![30, 60, 90, 100]);
-        assert_eq!(interval_secs(Routing::Canary { percent: 10, minutes: 15 }), 900.0);
+        assert_eq!(
+            schedule(Routing::Linear {
+                percent: 30,
+                minutes: 1
+            }),
+            vec![30, 60, 90, 100]
+        );
+        assert_eq!(
+            interval_secs(Routing::Canary {
+                percent: 10,
+                minutes: 15
+            }),
+            900.0
+        );
     }
 }
