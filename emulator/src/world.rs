@@ -47,6 +47,7 @@ pub struct Region {
     pub lambda: services::lambda::State,
     pub cloudwatch: services::cloudwatch::State,
     pub logs: services::logs::State,
+    pub codedeploy: services::codedeploy::State,
 }
 
 impl Region {
@@ -60,6 +61,7 @@ impl Region {
             lambda: services::lambda::State::default(),
             cloudwatch: services::cloudwatch::State::default(),
             logs: services::logs::State::default(),
+            codedeploy: services::codedeploy::State::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! (see `protocol`) and return the canonical output value or an [`AwsError`].
 
 pub mod cloudwatch;
+pub mod codedeploy;
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
@@ -87,7 +88,7 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         Service::Lambda => lambda::handler(operation),
         Service::CloudWatch => cloudwatch::handler(operation),
         Service::Logs => logs::handler(operation),
-        _ => None,
+        Service::CodeDeploy => codedeploy::handler(operation),
     }
 }
 
@@ -97,6 +98,7 @@ pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
         Event::Mark(message) => world.record("scheduler", message, Value::Null),
         Event::Ecs(e) => ecs::fire(world, &partition, e),
         Event::Elbv2(e) => elbv2::fire(world, &partition, e),
+        Event::CodeDeploy(e) => codedeploy::fire(world, &partition, e),
     }
 }
 

@@ -14,6 +14,8 @@ pub enum Event {
     /// ELBv2: load balancer provisioning, target health checks, deregistration.
     Elbv2(crate::services::elbv2::Event),
     Ecs(crate::services::ecs::Event),
+    /// CodeDeploy: the deployment lifecycle (starts, waits, hook timeouts, traffic steps, alarm polls).
+    CodeDeploy(crate::services::codedeploy::Event),
 }
 
 #[derive(Debug)]

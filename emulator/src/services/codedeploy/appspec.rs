@@ -1,0 +1,234 @@
+//! The AppSpec of an ECS deployment (spec §1.2): JSON or YAML, keys matched case-insensitively
+//! (the lab writes `awsvpcConfiguration`/`subnets`, the docs `AwsvpcConfiguration`/`Subnets`).
+//!
+//! Where each check fails (a design choice; AWS documents none of it):
+//! * **At CreateDeployment, `InvalidRevisionException`**: content that is neither JSON nor YAML, no
+//!   `Resources` list, not exactly one resource, a resource whose `Type` is not
+//!   `AWS::ECS::Service`, a missing `TaskDefinition`, `LoadBalancerInfo.ContainerName` or
+//!   `ContainerPort` (or a port that is not a number), a `NetworkConfiguration` without its
+//!   `AwsvpcConfiguration`, `Hooks` that are not a list of single-key maps, a hook on an event
+//!   that takes none (`Install`, `AllowTestTraffic`, `AllowTraffic`) or on an unknown event, the
+//!   same event hooked twice, and an `appSpecContent.sha256` that does not match the content.
+//!   These are facts of the file itself, so the caller hears about them at once.
+//! * **As a deployment failure during `Install`, errorInformation `ECS_UPDATE_ERROR`**: a task
+//!   definition that does not exist (or is INACTIVE), a container that is not in it, a container
+//!   port it does not map. That is where AWS meets them: CodeDeploy's CreateTaskSet call fails, and
+//!   the task definition may legitimately be registered between CreateDeployment and Install.
+//! * **As a failure of the hook's lifecycle event, errorInformation `HOOK_EXECUTION_FAILURE`**: a hook
+//!   naming a Lambda function that does not exist when its event starts (a function may be
+//!   created after the deployment). The event's diagnostics carry `UnknownError` and the reason.
+
+use crate::world::{PartitionKey, World};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// The five events that take a Lambda hook.
+pub const HOOKABLE: [&str; 5] = [
+    "BeforeInstall",
+    "AfterInstall",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AfterAllowTraffic",
+];
+const NOT_HOOKABLE: [&str; 3] = ["Install", "AllowTestTraffic", "AllowTraffic"];
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AppSpec {
+    pub task_definition: String,
+    pub container_name: String,
+    pub container_port: i64,
+    pub platform_version: Option<String>,
+    /// `{"awsvpcConfiguration": {"subnets", "securityGroups", "assignPublicIp"}}` as ECS names them.
+    pub network_configuration: Option<Value>,
+    /// `[{"base", "capacityProvider", "weight"}]` as ECS names them.
+    pub capacity_provider_strategy: Vec<Value>,
+    /// Lifecycle event name → function name or ARN.
+    pub hooks: BTreeMap<String, String>,
+}
+
+/// The member of an object whose key matches `name` ignoring case.
+pub fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    v.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+fn str_ci(v: &Value, name: &str) -> Option<String> {
+    match get_ci(v, name)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Parses the text as JSON, or else as YAML.
+pub fn parse_document(content: &str) -> Result<Value, String> {
+    if let Ok(v) = serde_json::from_str::<Value>(content) {
+        return Ok(v);
+    }
+    serde_yaml_ng::from_str::<Value>(content)
+        .map_err(|e| format!("The AppSpec file is neither valid JSON nor valid YAML: {e}"))
+}
+
+fn string_list(v: Option<&Value>) -> Vec<Value> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(|s| json!(s))).collect())
+        .unwrap_or_default()
+}
+
+/// Parses and checks an ECS AppSpec. The error is the message of `InvalidRevisionException`.
+pub fn parse(content: &str) -> Result<AppSpec, String> {
+    let doc = parse_document(content)?;
+    if !doc.is_object() {
+        return Err("The AppSpec file must be a JSON or YAML object.".into());
+    }
+    let resources = get_ci(&doc, "Resources")
+        .and_then(Value::as_array)
+        .ok_or("The AppSpec file must have a Resources list.")?;
+    if resources.len() != 1 {
+        return Err(format!(
+            "The AppSpec file of an Amazon ECS deployment must have exactly one resource; it has {}.",
+            resources.len()
+        ));
+    }
+    let resource = resources[0]
+        .as_object()
+        .filter(|m| m.len() == 1)
+        .and_then(|m| m.values().next())
+        .ok_or("Each resource in the AppSpec file must be a map with one named entry.")?;
+    let ty = str_ci(resource, "Type").unwrap_or_default();
+    if ty != "AWS::ECS::Service" {
+        return Err(format!(
+            "The resource type in the AppSpec file must be AWS::ECS::Service, not '{ty}'."
+        ));
+    }
+    let props = get_ci(resource, "Properties")
+        .filter(|p| p.is_object())
+        .ok_or("The AppSpec resource has no Properties.")?;
+    let task_definition = str_ci(props, "TaskDefinition")
+        .filter(|s| !s.is_empty())
+        .ok_or("The AppSpec file must specify Properties.TaskDefinition.")?;
+    let lbi = get_ci(props, "LoadBalancerInfo")
+        .filter(|p| p.is_object())
+        .ok_or("The AppSpec file must specify Properties.LoadBalancerInfo.")?;
+    let container_name = str_ci(lbi, "ContainerName")
+        .filter(|s| !s.is_empty())
+        .ok_or("The AppSpec file must specify LoadBalancerInfo.ContainerName.")?;
+    let container_port = match get_ci(lbi, "ContainerPort") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|p| (1..=65535).contains(p))
+    .ok_or("The AppSpec file must specify LoadBalancerInfo.ContainerPort as a port number.")?;
+    let platform_version = str_ci(props, "PlatformVersion");
+    let network_configuration = match get_ci(props, "NetworkConfiguration") {
+        None | Some(Value::Null) => None,
+        Some(nc) => {
+            let av = get_ci(nc, "AwsvpcConfiguration")
+                .filter(|v| v.is_object())
+                .ok_or("NetworkConfiguration in the AppSpec file must have an AwsvpcConfiguration.")?;
+            let mut m = Map::new();
+            m.insert("subnets".into(), Value::Array(string_list(get_ci(av, "Subnets"))));
+            let sgs = string_list(get_ci(av, "SecurityGroups"));
+            if !sgs.is_empty() {
+                m.insert("securityGroups".into(), Value::Array(sgs));
+            }
+            if let Some(a) = str_ci(av, "AssignPublicIp") {
+                m.insert("assignPublicIp".into(), json!(a));
+            }
+            Some(json!({"awsvpcConfiguration": m}))
+        }
+    };
+    let capacity_provider_strategy = get_ci(props, "CapacityProviderStrategy")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|item| {
+                    let mut m = Map::new();
+                    if let Some(c) = str_ci(item, "CapacityProvider") {
+                        m.insert("capacityProvider".into(), json!(c));
+                    }
+                    for (from, to) in [("Base", "base"), ("Weight", "weight")] {
+                        if let Some(n) = get_ci(item, from)
+                            .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+                        {
+                            m.insert(to.into(), json!(n));
+                        }
+                    }
+                    Value::Object(m)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut hooks = BTreeMap::new();
+    match get_ci(&doc, "Hooks") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => {
+            for h in list {
+                let m = h
+                    .as_object()
+                    .filter(|m| m.len() == 1)
+                    .ok_or("Each entry of Hooks must be a map of one lifecycle event to one function.")?;
+                let (event, function) = m.iter().next().ok_or("empty hook")?;
+                let canonical = HOOKABLE.iter().find(|e| e.eq_ignore_ascii_case(event));
+                let Some(canonical) = canonical else {
+                    if NOT_HOOKABLE.iter().any(|e| e.eq_ignore_ascii_case(event)) {
+                        return Err(format!("The lifecycle event {event} cannot have a hook."));
+                    }
+                    return Err(format!(
+                        "The lifecycle event {event} in Hooks is not a valid lifecycle event."
+                    ));
+                };
+                let function = function
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| format!("The hook of {canonical} must name a Lambda function."))?;
+                if hooks.insert(canonical.to_string(), function.to_owned()).is_some() {
+                    return Err(format!("The lifecycle event {canonical} has more than one hook."));
+                }
+            }
+        }
+        Some(_) => return Err("Hooks in the AppSpec file must be a list.".into()),
+    }
+    Ok(AppSpec {
+        task_definition,
+        container_name,
+        container_port,
+        platform_version,
+        network_configuration,
+        capacity_provider_strategy,
+        hooks,
+    })
+}
+
+/// The checks CodeDeploy meets when it creates the replacement task set: the task definition, its
+/// container and port. The error is the errorInformation message (`ECS_UPDATE_ERROR`).
+pub fn check_against_ecs(world: &mut World, key: &PartitionKey, spec: &AppSpec) -> Result<String, String> {
+    let ecs = &world.region_mut(key).ecs;
+    let td = crate::services::ecs::task_definitions::find(ecs, &spec.task_definition)
+        .filter(|t| t.status == "ACTIVE")
+        .ok_or_else(|| {
+            format!(
+                "The ECS service cannot be updated due to an error: the task definition {} does not exist or is not ACTIVE.",
+                spec.task_definition
+            )
+        })?;
+    if td.container(&spec.container_name).is_none() {
+        return Err(format!(
+            "The ECS service cannot be updated due to an error: the container {} in the AppSpec file is not in task definition {}.",
+            spec.container_name,
+            td.family_revision()
+        ));
+    }
+    if !td.container_has_port(&spec.container_name, spec.container_port) {
+        return Err(format!(
+            "The ECS service cannot be updated due to an error: the container {} of task definition {} does not map container port {}.",
+            spec.container_name,
+            td.family_revision(),
+            spec.container_port
+        ));
+    }
+    Ok(td.arn.clone())
+}

@@ -1,0 +1,1303 @@
+//! The ECS blue/green lifecycle on the clock (spec §1, §3, §4, §5.2). Every transition of a
+//! deployment is written in this file.
+//!
+//! ```text
+//! Created ──Start (+1 s)──► InProgress: checks (PRIMARY task set = blue, its target group one of the
+//!   pair and behind the production listener; failures here end it Failed, nothing to roll back)
+//!   BeforeInstall  hook?                         (a failure here has nothing to roll back)
+//!   Install        green task set, scale 100, behind the other target group; Wake every 5 s until
+//!                  STEADY_STATE; TIMEOUT after 60 min
+//!   AfterInstall   hook?
+//!   AllowTestTraffic       test listener forwards → green:100, blue:0   } only with a
+//!   AfterAllowTestTraffic  hook?                                         } test listener
+//!   [Ready wait]   STOP_DEPLOYMENT: status Ready until ContinueDeployment(READY_WAIT);
+//!                  Stopped (TIMEOUT) when waitTimeInMinutes pass
+//!   BeforeAllowTraffic hook?
+//!   AllowTraffic   production forwards (default action and rules that reach blue) → green:g,
+//!                  blue:100-g, g stepping per config on Wake; at 100 green becomes PRIMARY
+//!   AfterAllowTraffic hook?   → target Succeeded
+//!   termination wait (TERMINATE, terminationWaitTimeInMinutes; status stays InProgress;
+//!                  ContinueDeployment(TERMINATION_WAIT) ends it) → blue task set deleted
+//!   → Succeeded.  KEEP_ALIVE: Succeeded at once, blue stays ACTIVE at weight 0.
+//! ```
+//!
+//! A hook event waits for PutLifecycleEventHookExecutionStatus; `Failed`, no answer within an hour
+//! (HookTimeout) or a function that cannot be invoked fail it. Failures and stops end the
+//! deployment `Failed` or `Stopped` with errorInformation, the running event `Failed`, the rest
+//! `Skipped`; with auto-rollback for that event a rollback deployment (creator
+//! `codeDeployRollback`) restores production and test traffic to blue, blue as PRIMARY, deletes
+//! green and succeeds. Alarms are polled every [`ALARM_POLL_SECS`] while the deployment is active.
+//! Each deployment has at most one live `Wake` (the `epoch` check drops stale ones).
+
+use super::appspec::{self, AppSpec};
+use super::configs::Routing;
+use super::{traffic, State};
+use crate::services::ecs::{self, task_sets};
+use crate::services::{cloudwatch, elbv2, lambda};
+use crate::sim::{Event as SimEvent, SimTime};
+use crate::world::{PartitionKey, World};
+use serde_json::{json, Value};
+
+/// The lifecycle events of an ECS deployment, in order.
+pub const LIFECYCLE: [&str; 8] = [
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "AllowTestTraffic",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+];
+/// Seconds from CreateDeployment to the start of the lifecycle (status `Created` meanwhile).
+pub const START_DELAY_SECS: f64 = 1.0;
+/// How often Install checks whether the green task set is steady.
+pub const INSTALL_POLL_SECS: f64 = 5.0;
+/// How long Install waits for a steady green task set before the deployment fails (TIMEOUT).
+pub const INSTALL_TIMEOUT_SECS: f64 = 3600.0;
+/// How long a lifecycle hook has to call PutLifecycleEventHookExecutionStatus.
+pub const HOOK_TIMEOUT_SECS: f64 = 3600.0;
+/// How often the group's CloudWatch alarms are read while a deployment is active (AWS does not
+/// document its interval; 30 s is well inside a one-minute alarm period).
+pub const ALARM_POLL_SECS: f64 = 30.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Created,
+    InProgress,
+    Ready,
+    Succeeded,
+    Failed,
+    Stopped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "Created",
+            Status::InProgress => "InProgress",
+            Status::Ready => "Ready",
+            Status::Succeeded => "Succeeded",
+            Status::Failed => "Failed",
+            Status::Stopped => "Stopped",
+        }
+    }
+
+    pub fn is_active(self) -> bool {
+        matches!(self, Status::Created | Status::InProgress | Status::Ready)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifecycleEvent {
+    pub name: String,
+    /// Pending, InProgress, Succeeded, Failed or Skipped.
+    pub status: String,
+    pub start: Option<SimTime>,
+    pub end: Option<SimTime>,
+    pub diagnostics: Option<Value>,
+}
+
+/// Where a deployment is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Created,
+    /// Running `events[i]`.
+    Event(usize),
+    ReadyWait,
+    TerminationWait,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookExecution {
+    pub id: String,
+    pub event: String,
+    pub done: bool,
+}
+
+/// The ECS side of a deployment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EcsRun {
+    pub cluster: String,
+    pub service: String,
+    pub service_arn: String,
+    pub appspec: AppSpec,
+    pub target_group_names: Vec<String>,
+    pub prod_listeners: Vec<String>,
+    pub test_listeners: Vec<String>,
+    pub blue_tg: String,
+    pub green_tg: String,
+    pub blue_task_set: Option<String>,
+    pub green_task_set: Option<String>,
+    /// Pending, InProgress, Ready, Succeeded, Failed.
+    pub target_status: String,
+    pub last_updated: SimTime,
+    /// Green's share of production traffic, percent.
+    pub green_weight: i64,
+    pub traffic_step: usize,
+    pub prod_refs: Vec<String>,
+    pub install_deadline: Option<SimTime>,
+    /// Whether anything was changed that a rollback would undo (Install started).
+    pub touched: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RollbackInfo {
+    pub deployment_id: Option<String>,
+    pub triggering_id: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub id: String,
+    pub application_name: String,
+    pub deployment_group_name: String,
+    pub deployment_config_name: String,
+    pub compute_platform: String,
+    pub routing: Routing,
+    pub revision: Value,
+    pub previous_revision: Option<Value>,
+    pub status: Status,
+    pub error: Option<(String, String)>,
+    pub create_time: SimTime,
+    pub start_time: Option<SimTime>,
+    pub complete_time: Option<SimTime>,
+    pub description: Option<String>,
+    /// `user` or `codeDeployRollback`.
+    pub creator: String,
+    pub auto_rollback: Value,
+    pub alarm_configuration: Value,
+    pub override_alarm: Option<Value>,
+    pub blue_green: Value,
+    pub load_balancer_info: Value,
+    pub deployment_style: Value,
+    pub rollback: RollbackInfo,
+    pub status_messages: Vec<String>,
+    pub events: Vec<LifecycleEvent>,
+    pub hooks: Vec<HookExecution>,
+    pub ecs: EcsRun,
+    pub phase: Phase,
+    pub epoch: u64,
+    pub ready_continued: bool,
+    pub termination_wait_started: bool,
+    pub wait_until: Option<SimTime>,
+}
+
+impl Deployment {
+    pub fn is_rollback(&self) -> bool {
+        self.creator == "codeDeployRollback"
+    }
+
+    fn ready_option(&self) -> (bool, i64) {
+        let r = self.blue_green.get("deploymentReadyOption");
+        let stop = r.and_then(|r| r.get("actionOnTimeout")).and_then(Value::as_str) == Some("STOP_DEPLOYMENT");
+        let wait = r
+            .and_then(|r| r.get("waitTimeInMinutes"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        (stop, wait)
+    }
+
+    fn termination(&self) -> (bool, i64) {
+        let t = self.blue_green.get("terminateBlueInstancesOnDeploymentSuccess");
+        let keep = t.and_then(|t| t.get("action")).and_then(Value::as_str) == Some("KEEP_ALIVE");
+        let wait = t
+            .and_then(|t| t.get("terminationWaitTimeInMinutes"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        (!keep, wait)
+    }
+
+    /// The alarm configuration in force: the deployment's override, else the group's.
+    pub fn alarms(&self) -> &Value {
+        self.override_alarm.as_ref().unwrap_or(&self.alarm_configuration)
+    }
+
+    fn rollback_on(&self, event: &str) -> bool {
+        self.auto_rollback
+            .get("enabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+            && self
+                .auto_rollback
+                .get("events")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|e| e.as_str() == Some(event)))
+    }
+}
+
+/// The lifecycle event names of a deployment with or without a test listener.
+pub fn event_list(has_test_listener: bool) -> Vec<LifecycleEvent> {
+    LIFECYCLE
+        .iter()
+        .filter(|n| has_test_listener || !n.contains("TestTraffic"))
+        .map(|n| LifecycleEvent {
+            name: (*n).to_owned(),
+            status: "Pending".into(),
+            start: None,
+            end: None,
+            diagnostics: None,
+        })
+        .collect()
+}
+
+// ---- small helpers ------------------------------------------------------------------------------
+
+fn dep<'a>(world: &'a mut World, key: &PartitionKey, id: &str) -> Option<&'a mut Deployment> {
+    world.region_mut(key).codedeploy.deployments.get_mut(id)
+}
+
+fn snapshot(world: &mut World, key: &PartitionKey, id: &str) -> Option<Deployment> {
+    dep(world, key, id).cloned()
+}
+
+/// Writes a step on the timeline and, when the service is known, as an ECS service event.
+fn note(world: &mut World, key: &PartitionKey, id: &str, message: String) {
+    let (svc_arn, svc_name) = match world.region(key).and_then(|r| r.codedeploy.deployments.get(id)) {
+        Some(d) => (d.ecs.service_arn.clone(), d.ecs.service.clone()),
+        None => (String::new(), String::new()),
+    };
+    world.record(
+        "codedeploy",
+        format!("deployment {id}: {message}"),
+        json!({"deploymentId": id}),
+    );
+    if !svc_arn.is_empty() {
+        ecs::services::add_event(
+            world,
+            key,
+            &svc_arn,
+            format!("(service {svc_name}) CodeDeploy deployment {id}: {message}"),
+        );
+    }
+}
+
+/// Schedules the deployment's single timer `secs` from now (any earlier one goes stale).
+fn wake_in(world: &mut World, key: &PartitionKey, id: &str, secs: f64) {
+    let at = world.now.plus_secs(secs);
+    let Some(d) = dep(world, key, id) else {
+        return;
+    };
+    d.epoch += 1;
+    d.wait_until = Some(at);
+    let epoch = d.epoch;
+    world.schedule(
+        at,
+        key,
+        SimEvent::CodeDeploy(super::Event::Wake {
+            deployment_id: id.to_owned(),
+            epoch,
+        }),
+    );
+}
+
+fn touch(d: &mut Deployment, now: SimTime) {
+    d.ecs.last_updated = now;
+}
+
+fn set_event(world: &mut World, key: &PartitionKey, id: &str, i: usize, status: &str) {
+    let now = world.now;
+    if let Some(d) = dep(world, key, id) {
+        if let Some(e) = d.events.get_mut(i) {
+            match status {
+                "InProgress" => e.start = Some(now),
+                _ => {
+                    e.start.get_or_insert(now);
+                    e.end = Some(now);
+                }
+            }
+            e.status = status.to_owned();
+        }
+        touch(d, now);
+    }
+}
+
+// ---- the scheduler's entry point ------------------------------------------------------------------
+
+pub fn fire(world: &mut World, key: &PartitionKey, event: super::Event) {
+    match event {
+        super::Event::Start { deployment_id } => start(world, key, &deployment_id),
+        super::Event::Wake { deployment_id, epoch } => {
+            let live = world
+                .region(key)
+                .and_then(|r| r.codedeploy.deployments.get(&deployment_id))
+                .is_some_and(|d| d.epoch == epoch && d.status.is_active());
+            if live {
+                wake(world, key, &deployment_id);
+            }
+        }
+        super::Event::HookTimeout {
+            deployment_id,
+            execution_id,
+        } => hook_timeout(world, key, &deployment_id, &execution_id),
+        super::Event::AlarmPoll { deployment_id } => poll_alarms(world, key, &deployment_id),
+    }
+}
+
+// ---- start --------------------------------------------------------------------------------------
+
+/// Schedules the start of a new deployment.
+pub fn schedule_start(world: &mut World, key: &PartitionKey, id: &str) {
+    let at = world.now.plus_secs(START_DELAY_SECS);
+    world.schedule(
+        at,
+        key,
+        SimEvent::CodeDeploy(super::Event::Start {
+            deployment_id: id.to_owned(),
+        }),
+    );
+}
+
+/// What the start checks find: (service ARN, blue task set id, blue TG ARN, green TG ARN).
+fn resolve(
+    world: &mut World,
+    key: &PartitionKey,
+    d: &Deployment,
+) -> Result<(String, String, String, String), (&'static str, String)> {
+    let r = world.region_mut(key);
+    let svc_arn = task_sets::service_arn_for(&r.ecs, &key.region, &key.account, &d.ecs.cluster, &d.ecs.service)
+        .ok_or_else(|| {
+            (
+                "INVALID_ECS_SERVICE",
+                format!(
+                    "The ECS service {} in cluster {} does not exist or is not ACTIVE.",
+                    d.ecs.service, d.ecs.cluster
+                ),
+            )
+        })?;
+    let svc = &r.ecs.services[&svc_arn];
+    if svc.controller != "CODE_DEPLOY" {
+        return Err((
+            "INVALID_ECS_SERVICE",
+            format!(
+                "The ECS service {} does not use the CODE_DEPLOY deployment controller.",
+                svc.name
+            ),
+        ));
+    }
+    let primary = task_sets::views(&r.ecs, &svc_arn)
+        .into_iter()
+        .find(|t| t.status == "PRIMARY")
+        .ok_or_else(|| {
+            (
+                "ECS_UPDATE_ERROR",
+                format!("The ECS service {} has no PRIMARY task set.", svc.name),
+            )
+        })?;
+    let tg_arn = |name: &str| {
+        r.elbv2
+            .target_groups
+            .values()
+            .find(|t| t.name == name)
+            .map(|t| t.arn.clone())
+            .ok_or_else(|| {
+                (
+                    "ELASTIC_LOAD_BALANCING_INVALID",
+                    format!("The target group {name} does not exist."),
+                )
+            })
+    };
+    let names = &d.ecs.target_group_names;
+    if names.len() != 2 {
+        return Err((
+            "MISSING_ELB_INFORMATION",
+            "The deployment group has no target group pair.".into(),
+        ));
+    }
+    let (a, b) = (tg_arn(&names[0])?, tg_arn(&names[1])?);
+    let blue = primary.target_groups.first().cloned().unwrap_or_default();
+    let green = if blue == a {
+        b
+    } else if blue == b {
+        a
+    } else {
+        return Err((
+            "ELASTIC_LOAD_BALANCING_INVALID",
+            format!(
+                "The ELB could not be updated due to the following error: the target group of the PRIMARY task set is not one of {} / {}.",
+                names[0], names[1]
+            ),
+        ));
+    };
+    for l in d.ecs.prod_listeners.iter().chain(&d.ecs.test_listeners) {
+        if !r.elbv2.listeners.contains_key(l) {
+            return Err((
+                "ELASTIC_LOAD_BALANCING_INVALID",
+                format!("The listener {l} does not exist."),
+            ));
+        }
+    }
+    let behind = d
+        .ecs
+        .prod_listeners
+        .iter()
+        .any(|l| !elbv2::forwards_to_target_group(&r.elbv2, l, &blue).is_empty());
+    if !behind {
+        return Err((
+            "ELASTIC_LOAD_BALANCING_INVALID",
+            format!(
+                "The ELB could not be updated due to the following error: Primary taskset target group must be behind listener {}",
+                d.ecs.prod_listeners.first().cloned().unwrap_or_default()
+            ),
+        ));
+    }
+    Ok((svc_arn, primary.id, blue, green))
+}
+
+fn start(world: &mut World, key: &PartitionKey, id: &str) {
+    let Some(d) = snapshot(world, key, id) else {
+        return;
+    };
+    if d.status != Status::Created {
+        return;
+    }
+    let now = world.now;
+    if let Some(d) = dep(world, key, id) {
+        d.status = Status::InProgress;
+        d.start_time = Some(now);
+        d.ecs.target_status = "InProgress".into();
+        touch(d, now);
+    }
+    if d.is_rollback() {
+        run_rollback(world, key, id);
+        return;
+    }
+    match resolve(world, key, &d) {
+        Ok((svc_arn, blue_ts, blue_tg, green_tg)) => {
+            if let Some(d) = dep(world, key, id) {
+                d.ecs.service_arn = svc_arn;
+                d.ecs.blue_task_set = Some(blue_ts);
+                d.ecs.blue_tg = blue_tg;
+                d.ecs.green_tg = green_tg;
+            }
+            note(world, key, id, "started".into());
+            let alarms = d.alarms().clone();
+            if alarms.get("enabled").and_then(Value::as_bool) == Some(true) {
+                schedule_alarm_poll(world, key, id);
+            }
+            run_from(world, key, id, 0);
+        }
+        Err((code, message)) => end(
+            world,
+            key,
+            id,
+            Ending::Failed,
+            code,
+            message,
+            "DEPLOYMENT_FAILURE",
+            None,
+            None,
+        ),
+    }
+}
+
+// ---- running events ------------------------------------------------------------------------------
+
+/// What starting an event led to.
+enum Outcome {
+    Done,
+    Wait,
+    Failed(&'static str, String, Option<Value>),
+}
+
+/// Runs events from `i` on until one has to wait (or the lifecycle ends).
+fn run_from(world: &mut World, key: &PartitionKey, id: &str, mut i: usize) {
+    loop {
+        let Some(d) = snapshot(world, key, id) else {
+            return;
+        };
+        if !d.status.is_active() {
+            return;
+        }
+        let Some(ev) = d.events.get(i) else {
+            after_events(world, key, id);
+            return;
+        };
+        let name = ev.name.clone();
+        if name == "BeforeAllowTraffic" && !d.ready_continued {
+            let (stop, wait) = d.ready_option();
+            if stop {
+                enter_ready_wait(world, key, id, wait);
+                return;
+            }
+        }
+        if let Some(d) = dep(world, key, id) {
+            d.phase = Phase::Event(i);
+        }
+        set_event(world, key, id, i, "InProgress");
+        note(world, key, id, format!("{name} started"));
+        match begin(world, key, id, &name) {
+            Outcome::Done => {
+                set_event(world, key, id, i, "Succeeded");
+                note(world, key, id, format!("{name} succeeded"));
+                i += 1;
+            }
+            Outcome::Wait => return,
+            Outcome::Failed(code, message, diagnostics) => {
+                let rollback_event = "DEPLOYMENT_FAILURE";
+                end(
+                    world,
+                    key,
+                    id,
+                    Ending::Failed,
+                    code,
+                    message,
+                    rollback_event,
+                    None,
+                    diagnostics,
+                );
+                return;
+            }
+        }
+    }
+}
+
+/// The running event finished well: go on with the next.
+pub(super) fn event_done(world: &mut World, key: &PartitionKey, id: &str) {
+    let Some(d) = snapshot(world, key, id) else {
+        return;
+    };
+    let Phase::Event(i) = d.phase else {
+        return;
+    };
+    set_event(world, key, id, i, "Succeeded");
+    note(world, key, id, format!("{} succeeded", d.events[i].name));
+    run_from(world, key, id, i + 1);
+}
+
+fn begin(world: &mut World, key: &PartitionKey, id: &str, name: &str) -> Outcome {
+    match name {
+        "Install" => install(world, key, id),
+        "AllowTestTraffic" => allow_test_traffic(world, key, id),
+        "AllowTraffic" => {
+            let Some(d) = snapshot(world, key, id) else {
+                return Outcome::Done;
+            };
+            let refs = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
+            if let Some(d) = dep(world, key, id) {
+                d.ecs.prod_refs = refs;
+                d.ecs.traffic_step = 0;
+            }
+            traffic_step(world, key, id)
+        }
+        hook => start_hook(world, key, id, hook),
+    }
+}
+
+fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: &str) -> Outcome {
+    let Some(d) = snapshot(world, key, id) else {
+        return Outcome::Done;
+    };
+    let Some(function) = d.ecs.appspec.hooks.get(event).cloned() else {
+        return Outcome::Done;
+    };
+    let exec_id = super::hooks::new_execution_id(world, id, event);
+    let payload = json!({"DeploymentId": id, "LifecycleEventHookExecutionId": exec_id});
+    match lambda::invoke_async(world, key, &function, payload) {
+        Ok(_) => {
+            if let Some(d) = dep(world, key, id) {
+                d.hooks.push(HookExecution {
+                    id: exec_id.clone(),
+                    event: event.to_owned(),
+                    done: false,
+                });
+            }
+            note(world, key, id, format!("{event} hook {function} invoked"));
+            let at = world.now.plus_secs(HOOK_TIMEOUT_SECS);
+            world.schedule(
+                at,
+                key,
+                SimEvent::CodeDeploy(super::Event::HookTimeout {
+                    deployment_id: id.to_owned(),
+                    execution_id: exec_id,
+                }),
+            );
+            Outcome::Wait
+        }
+        Err(why) => Outcome::Failed(
+            "HOOK_EXECUTION_FAILURE",
+            format!("The {event} lifecycle hook could not invoke Lambda function {function}: {why}"),
+            Some(json!({"errorCode": "UnknownError", "scriptName": function, "message": why, "logTail": ""})),
+        ),
+    }
+}
+
+fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
+    let Some(d) = snapshot(world, key, id) else {
+        return Outcome::Done;
+    };
+    if let Some(dm) = dep(world, key, id) {
+        dm.ecs.touched = true;
+    }
+    let td_arn = match appspec::check_against_ecs(world, key, &d.ecs.appspec) {
+        Ok(a) => a,
+        Err(m) => return Outcome::Failed("ECS_UPDATE_ERROR", m, None),
+    };
+    let svc_arn = d.ecs.service_arn.clone();
+    // Task sets a stopped or KEEP_ALIVE deployment left behind the green target group go first.
+    let leftovers: Vec<String> = task_sets::views(&world.region_mut(key).ecs, &svc_arn)
+        .into_iter()
+        .filter(|t| t.status == "ACTIVE" && t.target_groups.contains(&d.ecs.green_tg))
+        .map(|t| t.id)
+        .collect();
+    for t in leftovers {
+        if task_sets::delete(world, key, &svc_arn, &t, true).is_ok() {
+            note(
+                world,
+                key,
+                id,
+                format!("deleted leftover task set {t} behind the replacement target group"),
+            );
+        }
+    }
+    // A target group no listener reaches is not health-checked: put green behind the production
+    // forwards at weight 0 (what CodeDeploy leaves in place since 2022).
+    let reached = world
+        .region(key)
+        .is_some_and(|r| elbv2::target_group_has_listener(&r.elbv2, &d.ecs.green_tg));
+    if !reached {
+        let refs = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&d.ecs.blue_tg]);
+        if let Err(m) = traffic::set_weights(world, key, &refs, &d.ecs.blue_tg, &d.ecs.green_tg, 0) {
+            return Outcome::Failed("ELASTIC_LOAD_BALANCING_INVALID", m, None);
+        }
+    }
+    let a = &d.ecs.appspec;
+    let spec = task_sets::TaskSetSpec {
+        task_definition: td_arn,
+        external_id: Some(id.to_owned()),
+        started_by: Some("CODE_DEPLOY".into()),
+        load_balancers: vec![json!({
+            "targetGroupArn": d.ecs.green_tg,
+            "containerName": a.container_name,
+            "containerPort": a.container_port,
+        })],
+        network_configuration: a.network_configuration.clone(),
+        launch_type: None,
+        capacity_provider_strategy: a.capacity_provider_strategy.clone(),
+        platform_version: a.platform_version.clone(),
+        scale: 100.0,
+    };
+    match task_sets::create(world, key, &svc_arn, spec) {
+        Ok(v) => {
+            let deadline = world.now.plus_secs(INSTALL_TIMEOUT_SECS);
+            if let Some(dm) = dep(world, key, id) {
+                dm.ecs.green_task_set = Some(v.id.clone());
+                dm.ecs.install_deadline = Some(deadline);
+            }
+            note(world, key, id, format!("replacement task set {} created", v.id));
+            wake_in(world, key, id, INSTALL_POLL_SECS);
+            Outcome::Wait
+        }
+        Err(e) => Outcome::Failed(
+            "ECS_UPDATE_ERROR",
+            format!("The ECS service cannot be updated due to an error: {}", e.message),
+            None,
+        ),
+    }
+}
+
+fn install_poll(world: &mut World, key: &PartitionKey, id: &str) {
+    let Some(d) = snapshot(world, key, id) else {
+        return;
+    };
+    let steady =
+        d.ecs.green_task_set.as_ref().is_some_and(|g| {
+            task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, g).is_some_and(|v| v.steady)
+        });
+    if steady {
+        note(world, key, id, "replacement task set is steady".into());
+        event_done(world, key, id);
+    } else if d.ecs.install_deadline.is_some_and(|t| world.now >= t) {
+        end(
+            world,
+            key,
+            id,
+            Ending::Failed,
+            "TIMEOUT",
+            "The deployment timed out while waiting for the replacement task set to become healthy. This time out period is 60 minutes.".into(),
+            "DEPLOYMENT_FAILURE",
+            None,
+            None,
+        );
+    } else {
+        wake_in(world, key, id, INSTALL_POLL_SECS);
+    }
+}
+
+fn allow_test_traffic(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
+    let Some(d) = snapshot(world, key, id) else {
+        return Outcome::Done;
+    };
+    let refs = traffic::refs_for(world, key, &d.ecs.test_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
+    match traffic::set_weights(world, key, &refs, &d.ecs.blue_tg, &d.ecs.green_tg, 100) {
+        Ok(()) => Outcome::Done,
+        Err(m) => Outcome::Failed("ELASTIC_LOAD_BALANCING_INVALID", m, None),
+    }
+}
+
+/// Applies the current production traffic step.
+fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
+    let Some(d) = snapshot(world, key, id) else {
+        return Outcome::Done;
+    };
+    let steps = traffic::schedule(d.routing);
+    let g = steps.get(d.ecs.traffic_step).copied().unwrap_or(100);
+    if let Err(m) = traffic::set_weights(world, key, &d.ecs.prod_refs, &d.ecs.blue_tg, &d.ecs.green_tg, g) {
+        return Outcome::Failed("ELASTIC_LOAD_BALANCING_INVALID", m, None);
+    }
+    let now = world.now;
+    if let Some(dm) = dep(world, key, id) {
+        dm.ecs.green_weight = g;
+        dm.ecs.traffic_step += 1;
+        touch(dm, now);
+    }
+    note(
+        world,
+        key,
+        id,
+        format!("production traffic: {g}% to replacement, {}% to original", 100 - g),
+    );
+    if g >= 100 {
+        let green = d.ecs.green_task_set.clone().unwrap_or_default();
+        if let Err(e) = task_sets::set_primary(world, key, &d.ecs.service_arn, &green) {
+            return Outcome::Failed(
+                "ECS_UPDATE_ERROR",
+                format!("The ECS service cannot be updated due to an error: {}", e.message),
+                None,
+            );
+        }
+        note(world, key, id, format!("task set {green} is now PRIMARY"));
+        Outcome::Done
+    } else {
+        wake_in(world, key, id, traffic::interval_secs(d.routing));
+        Outcome::Wait
+    }
+}
+
+fn enter_ready_wait(world: &mut World, key: &PartitionKey, id: &str, minutes: i64) {
+    let now = world.now;
+    if let Some(d) = dep(world, key, id) {
+        d.phase = Phase::ReadyWait;
+        d.status = Status::Ready;
+        d.ecs.target_status = "Ready".into();
+        touch(d, now);
+    }
+    note(
+        world,
+        key,
+        id,
+        format!("ready; waiting up to {minutes} minutes for ContinueDeployment to reroute traffic"),
+    );
+    wake_in(world, key, id, minutes as f64 * 60.0);
+}
+
+fn after_events(world: &mut World, key: &PartitionKey, id: &str) {
+    let Some(d) = snapshot(world, key, id) else {
+        return;
+    };
+    let now = world.now;
+    if let Some(dm) = dep(world, key, id) {
+        dm.ecs.target_status = "Succeeded".into();
+        touch(dm, now);
+    }
+    let (terminate, minutes) = d.termination();
+    if !terminate {
+        note(world, key, id, "original task set kept (KEEP_ALIVE)".into());
+        succeed(world, key, id);
+    } else if minutes <= 0 {
+        terminate_blue(world, key, id);
+    } else {
+        if let Some(dm) = dep(world, key, id) {
+            dm.phase = Phase::TerminationWait;
+            dm.termination_wait_started = true;
+        }
+        note(
+            world,
+            key,
+            id,
+            format!("waiting {minutes} minutes before terminating the original task set"),
+        );
+        wake_in(world, key, id, minutes as f64 * 60.0);
+    }
+}
+
+fn terminate_blue(world: &mut World, key: &PartitionKey, id: &str) {
+    let Some(d) = snapshot(world, key, id) else {
+        return;
+    };
+    if let Some(blue) = &d.ecs.blue_task_set {
+        match task_sets::delete(world, key, &d.ecs.service_arn, blue, true) {
+            Ok(_) => note(world, key, id, format!("original task set {blue} deleted")),
+            Err(e) => note(
+                world,
+                key,
+                id,
+                format!("original task set {blue} not deleted: {}", e.message),
+            ),
+        }
+    }
+    succeed(world, key, id);
+}
+
+fn succeed(world: &mut World, key: &PartitionKey, id: &str) {
+    let now = world.now;
+    let Some(d) = dep(world, key, id) else {
+        return;
+    };
+    d.status = Status::Succeeded;
+    d.phase = Phase::Done;
+    d.complete_time = Some(now);
+    d.epoch += 1;
+    d.ecs.target_status = "Succeeded".into();
+    touch(d, now);
+    let d = d.clone();
+    record_on_group(world, key, &d, true);
+    note(world, key, id, "Succeeded".into());
+}
+
+fn record_on_group(world: &mut World, key: &PartitionKey, d: &Deployment, success: bool) {
+    let info = json!({
+        "deploymentId": d.id,
+        "status": d.status.as_str(),
+        "endTime": d.complete_time.map(|t| t.as_secs_f64()),
+        "createTime": d.create_time.as_secs_f64(),
+    });
+    let st = &mut world.region_mut(key).codedeploy;
+    if let Some(g) = st
+        .groups
+        .get_mut(&(d.application_name.clone(), d.deployment_group_name.clone()))
+    {
+        g.last_attempted = Some(info.clone());
+        if success {
+            g.last_successful = Some(info);
+        }
+    }
+}
+
+// ---- wakes --------------------------------------------------------------------------------------
+
+fn wake(world: &mut World, key: &PartitionKey, id: &str) {
+    let Some(d) = snapshot(world, key, id) else {
+        return;
+    };
+    match d.phase {
+        Phase::Event(i) => match d.events.get(i).map(|e| e.name.as_str()) {
+            Some("Install") => install_poll(world, key, id),
+            Some("AllowTraffic") => match traffic_step(world, key, id) {
+                Outcome::Done => event_done(world, key, id),
+                Outcome::Wait => {}
+                Outcome::Failed(code, m, diag) => end(
+                    world,
+                    key,
+                    id,
+                    Ending::Failed,
+                    code,
+                    m,
+                    "DEPLOYMENT_FAILURE",
+                    None,
+                    diag,
+                ),
+            },
+            _ => {}
+        },
+        Phase::ReadyWait => end(
+            world,
+            key,
+            id,
+            Ending::Stopped,
+            "TIMEOUT",
+            "The deployment was stopped because traffic was not rerouted before the end of the wait time.".into(),
+            "DEPLOYMENT_STOP_ON_REQUEST",
+            None,
+            None,
+        ),
+        Phase::TerminationWait => terminate_blue(world, key, id),
+        Phase::Created | Phase::Done => {}
+    }
+}
+
+// ---- what the API asks of the engine -------------------------------------------------------------
+
+/// ContinueDeployment(READY_WAIT): leave the Ready wait and reroute traffic.
+pub fn continue_ready(world: &mut World, key: &PartitionKey, id: &str) {
+    let Some(d) = snapshot(world, key, id) else {
+        return;
+    };
+    let Some(i) = d.events.iter().position(|e| e.name == "BeforeAllowTraffic") else {
+        return;
+    };
+    let now = world.now;
+    if let Some(dm) = dep(world, key, id) {
+        dm.ready_continued = true;
+        dm.status = Status::InProgress;
+        dm.ecs.target_status = "InProgress".into();
+        dm.epoch += 1;
+        dm.wait_until = None;
+        touch(dm, now);
+    }
+    note(world, key, id, "continued: rerouting traffic".into());
+    run_from(world, key, id, i);
+}
+
+/// ContinueDeployment(TERMINATION_WAIT): end the termination wait now.
+pub fn end_termination_wait(world: &mut World, key: &PartitionKey, id: &str) {
+    if let Some(dm) = dep(world, key, id) {
+        dm.epoch += 1;
+        dm.wait_until = None;
+    }
+    note(world, key, id, "termination wait ended by ContinueDeployment".into());
+    terminate_blue(world, key, id);
+}
+
+/// StopDeployment.
+pub fn stop(world: &mut World, key: &PartitionKey, id: &str, auto_rollback: Option<bool>) {
+    end(
+        world,
+        key,
+        id,
+        Ending::Stopped,
+        "MANUAL_STOP",
+        "The deployment was stopped by a StopDeployment request.".into(),
+        "DEPLOYMENT_STOP_ON_REQUEST",
+        auto_rollback,
+        None,
+    );
+}
+
+/// The answer of a hook (PutLifecycleEventHookExecutionStatus), already checked.
+pub fn hook_answered(world: &mut World, key: &PartitionKey, id: &str, execution_id: &str, succeeded: bool) {
+    let Some(d) = dep(world, key, id) else {
+        return;
+    };
+    let Some(h) = d.hooks.iter_mut().find(|h| h.id == execution_id) else {
+        return;
+    };
+    h.done = true;
+    let event = h.event.clone();
+    if succeeded {
+        note(world, key, id, format!("{event} hook reported Succeeded"));
+        event_done(world, key, id);
+    } else {
+        end(
+            world,
+            key,
+            id,
+            Ending::Failed,
+            "HOOK_EXECUTION_FAILURE",
+            format!("The deployment failed because the {event} lifecycle hook reported Failed."),
+            "DEPLOYMENT_FAILURE",
+            None,
+            Some(json!({"errorCode": "UnknownError", "message": "The lifecycle hook reported Failed.", "logTail": ""})),
+        );
+    }
+}
+
+fn hook_timeout(world: &mut World, key: &PartitionKey, id: &str, execution_id: &str) {
+    let Some(d) = snapshot(world, key, id) else {
+        return;
+    };
+    let Some(h) = d.hooks.iter().find(|h| h.id == execution_id) else {
+        return;
+    };
+    if h.done || !d.status.is_active() {
+        return;
+    }
+    let event = h.event.clone();
+    if let Some(dm) = dep(world, key, id) {
+        for h in dm.hooks.iter_mut().filter(|h| h.id == execution_id) {
+            h.done = true;
+        }
+    }
+    end(
+        world,
+        key,
+        id,
+        Ending::Failed,
+        "TIMEOUT",
+        format!("The {event} lifecycle hook did not report a status within one hour."),
+        "DEPLOYMENT_FAILURE",
+        None,
+        Some(
+            json!({"errorCode": "ScriptTimedOut", "message": "The Lambda function did not call PutLifecycleEventHookExecutionStatus within one hour.", "logTail": ""}),
+        ),
+    );
+}
+
+// ---- alarms -------------------------------------------------------------------------------------
+
+fn schedule_alarm_poll(world: &mut World, key: &PartitionKey, id: &str) {
+    let at = world.now.plus_secs(ALARM_POLL_SECS);
+    world.schedule(
+        at,
+        key,
+        SimEvent::CodeDeploy(super::Event::AlarmPoll {
+            deployment_id: id.to_owned(),
+        }),
+    );
+}
+
+fn poll_alarms(world: &mut World, key: &PartitionKey, id: &str) {
+    let Some(d) = snapshot(world, key, id) else {
+        return;
+    };
+    if !d.status.is_active() {
+        return;
+    }
+    let cfg = d.alarms().clone();
+    if cfg.get("enabled").and_then(Value::as_bool) != Some(true) {
+        return;
+    }
+    let ignore_failure = cfg
+        .get("ignorePollAlarmFailure")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let names: Vec<String> = cfg
+        .get("alarms")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.get("name")?.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    for n in names {
+        let state = cloudwatch::alarm_state(world, key, &n).map(str::to_owned);
+        let message = match state.as_deref() {
+            Some("ALARM") => Some(format!(
+                "The deployment was stopped because alarm {n} is in the ALARM state."
+            )),
+            None if !ignore_failure => Some(format!(
+                "The deployment was stopped because the state of alarm {n} could not be read."
+            )),
+            _ => None,
+        };
+        if let Some(m) = message {
+            end(
+                world,
+                key,
+                id,
+                Ending::Stopped,
+                "ALARM_ACTIVE",
+                m,
+                "DEPLOYMENT_STOP_ON_ALARM",
+                None,
+                None,
+            );
+            return;
+        }
+    }
+    schedule_alarm_poll(world, key, id);
+}
+
+// ---- the end: failure, stop, rollback ---------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Failed,
+    Stopped,
+}
+
+/// Ends an active deployment Failed or Stopped, and starts a rollback when configured.
+#[allow(clippy::too_many_arguments)]
+fn end(
+    world: &mut World,
+    key: &PartitionKey,
+    id: &str,
+    how: Ending,
+    code: &str,
+    message: String,
+    rollback_event: &str,
+    rollback_override: Option<bool>,
+    diagnostics: Option<Value>,
+) {
+    let now = world.now;
+    let Some(d) = dep(world, key, id) else {
+        return;
+    };
+    if !d.status.is_active() {
+        return;
+    }
+    for e in d.events.iter_mut() {
+        match e.status.as_str() {
+            "InProgress" => {
+                e.status = "Failed".into();
+                e.end = Some(now);
+                e.diagnostics = diagnostics.clone();
+            }
+            "Pending" => e.status = "Skipped".into(),
+            _ => {}
+        }
+    }
+    for h in d.hooks.iter_mut() {
+        h.done = true;
+    }
+    d.status = match how {
+        Ending::Failed => Status::Failed,
+        Ending::Stopped => Status::Stopped,
+    };
+    d.error = Some((code.to_owned(), message.clone()));
+    d.complete_time = Some(now);
+    d.phase = Phase::Done;
+    d.epoch += 1;
+    d.wait_until = None;
+    d.ecs.target_status = "Failed".into();
+    touch(d, now);
+    let wants = rollback_override.unwrap_or_else(|| d.rollback_on(rollback_event)) && !d.is_rollback();
+    let touched = d.ecs.touched;
+    if wants && !touched {
+        d.rollback.message =
+            Some("Automatic rollback was not performed: nothing had been changed before the deployment ended.".into());
+    }
+    let snapshot = d.clone();
+    record_on_group(world, key, &snapshot, false);
+    note(
+        world,
+        key,
+        id,
+        format!("{} ({code}): {message}", snapshot.status.as_str()),
+    );
+    if wants && touched {
+        create_rollback(world, key, &snapshot);
+    }
+}
+
+fn create_rollback(world: &mut World, key: &PartitionKey, a: &Deployment) {
+    let rid = super::deployments::new_deployment_id(world);
+    let now = world.now;
+    let mut events = event_list(!a.ecs.test_listeners.is_empty());
+    for e in events.iter_mut() {
+        e.status = "Pending".into();
+    }
+    let b = Deployment {
+        id: rid.clone(),
+        application_name: a.application_name.clone(),
+        deployment_group_name: a.deployment_group_name.clone(),
+        deployment_config_name: a.deployment_config_name.clone(),
+        compute_platform: a.compute_platform.clone(),
+        routing: Routing::AllAtOnce,
+        revision: a.previous_revision.clone().unwrap_or_else(|| a.revision.clone()),
+        previous_revision: Some(a.revision.clone()),
+        status: Status::Created,
+        error: None,
+        create_time: now,
+        start_time: None,
+        complete_time: None,
+        description: Some(format!("Rollback of deployment {}", a.id)),
+        creator: "codeDeployRollback".into(),
+        auto_rollback: a.auto_rollback.clone(),
+        alarm_configuration: a.alarm_configuration.clone(),
+        override_alarm: a.override_alarm.clone(),
+        blue_green: a.blue_green.clone(),
+        load_balancer_info: a.load_balancer_info.clone(),
+        deployment_style: a.deployment_style.clone(),
+        rollback: RollbackInfo {
+            deployment_id: None,
+            triggering_id: Some(a.id.clone()),
+            message: Some(format!("Rollback of deployment {}", a.id)),
+        },
+        status_messages: Vec::new(),
+        events,
+        hooks: Vec::new(),
+        ecs: EcsRun {
+            target_status: "Pending".into(),
+            last_updated: now,
+            traffic_step: 0,
+            touched: false,
+            ..a.ecs.clone()
+        },
+        phase: Phase::Created,
+        epoch: 0,
+        ready_continued: false,
+        termination_wait_started: false,
+        wait_until: None,
+    };
+    let st: &mut State = &mut world.region_mut(key).codedeploy;
+    if let Some(orig) = st.deployments.get_mut(&a.id) {
+        orig.rollback.deployment_id = Some(rid.clone());
+        orig.rollback.message = Some(format!("Rolled back by deployment {rid}"));
+    }
+    st.deployments.insert(rid.clone(), b);
+    st.deployment_order.push(rid.clone());
+    note(world, key, &a.id, format!("rollback deployment {rid} created"));
+    schedule_start(world, key, &rid);
+}
+
+/// A rollback deployment: production and test traffic back to blue, blue PRIMARY, green deleted.
+fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
+    let Some(d) = snapshot(world, key, id) else {
+        return;
+    };
+    note(
+        world,
+        key,
+        id,
+        "rolling back: rerouting traffic to the original task set".into(),
+    );
+    let (blue, green) = (d.ecs.blue_tg.clone(), d.ecs.green_tg.clone());
+    let result = (|| -> Result<(), (&'static str, String)> {
+        if !blue.is_empty() && !green.is_empty() {
+            let prod = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&blue, &green]);
+            traffic::set_weights(world, key, &prod, &blue, &green, 0)
+                .map_err(|m| ("ELASTIC_LOAD_BALANCING_INVALID", m))?;
+            let test = traffic::refs_for(world, key, &d.ecs.test_listeners, &[&blue, &green]);
+            traffic::set_weights(world, key, &test, &blue, &green, 0)
+                .map_err(|m| ("ELASTIC_LOAD_BALANCING_INVALID", m))?;
+        }
+        if let Some(dm) = dep(world, key, id) {
+            dm.ecs.green_weight = 0;
+        }
+        let svc = d.ecs.service_arn.clone();
+        if let Some(b) = &d.ecs.blue_task_set {
+            let primary = task_sets::view(&world.region_mut(key).ecs, &svc, b).map(|v| v.status);
+            match primary.as_deref() {
+                Some("PRIMARY") => {}
+                Some(_) => {
+                    task_sets::set_primary(world, key, &svc, b).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
+                    note(world, key, id, format!("task set {b} is PRIMARY again"));
+                }
+                None => {
+                    return Err((
+                        "ECS_UPDATE_ERROR",
+                        format!("The original task set {b} no longer exists."),
+                    ))
+                }
+            }
+        }
+        if let Some(g) = &d.ecs.green_task_set {
+            let exists = task_sets::view(&world.region_mut(key).ecs, &svc, g).is_some_and(|v| v.status != "DRAINING");
+            if exists {
+                task_sets::delete(world, key, &svc, g, true).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
+                note(world, key, id, format!("replacement task set {g} deleted"));
+            }
+        }
+        Ok(())
+    })();
+    let now = world.now;
+    if let Some(dm) = dep(world, key, id) {
+        for e in dm.events.iter_mut() {
+            if e.name == "AllowTraffic" || e.name == "AllowTestTraffic" {
+                e.status = "Succeeded".into();
+                e.start = Some(now);
+                e.end = Some(now);
+            } else {
+                e.status = "Skipped".into();
+            }
+        }
+    }
+    match result {
+        Ok(()) => succeed(world, key, id),
+        Err((code, m)) => end(
+            world,
+            key,
+            id,
+            Ending::Failed,
+            code,
+            m,
+            "DEPLOYMENT_FAILURE",
+            Some(false),
+            None,
+        ),
+    }
+}

@@ -1,0 +1,64 @@
+//! Lambda lifecycle hooks: execution ids, and PutLifecycleEventHookExecutionStatus.
+//!
+//! The engine invokes a hook's function asynchronously (`lambda::invoke_async`) with
+//! `{"DeploymentId", "LifecycleEventHookExecutionId"}`; the event ends when the function calls
+//! PutLifecycleEventHookExecutionStatus with `Succeeded` or `Failed`, or fails an hour after the
+//! invocation. Execution ids are opaque base64 of a JSON object, shaped like the real ones
+//! (`{"encryptedData", "ivParameterSpec", "materialSetSerial"}`).
+
+use super::deployments::{deployment_id, find_deployment};
+use super::{engine, err};
+use crate::protocol::AwsResult;
+use crate::services::util::opt_str;
+use crate::services::Ctx;
+use crate::world::World;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+/// A new opaque execution id for a hook of `event` in deployment `id`.
+pub fn new_execution_id(world: &mut World, id: &str, event: &str) -> String {
+    let nonce = world.ids.hex(32);
+    let iv = world.ids.upper_alnum(16);
+    let data = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{event}:{nonce}"));
+    let doc = json!({"encryptedData": data, "ivParameterSpec": iv, "materialSetSerial": 1});
+    base64::engine::general_purpose::STANDARD.encode(doc.to_string())
+}
+
+pub fn put_lifecycle_event_hook_execution_status(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let key = ctx.partition();
+    let id = deployment_id(&input)?;
+    let exec = opt_str(&input, "lifecycleEventHookExecutionId")
+        .unwrap_or("")
+        .to_owned();
+    let status = opt_str(&input, "status").unwrap_or("");
+    let d = find_deployment(&world.region_mut(&key).codedeploy, &id)?;
+    if d.compute_platform != "ECS" {
+        return Err(err(
+            "UnsupportedActionForDeploymentTypeException",
+            "This operation is supported only for ECS and Lambda deployments.",
+        ));
+    }
+    let Some(h) = d.hooks.iter().find(|h| h.id == exec) else {
+        return Err(err(
+            "InvalidLifecycleEventHookExecutionIdException",
+            format!("The lifecycle event hook execution id {exec} is not valid for deployment {id}."),
+        ));
+    };
+    if status != "Succeeded" && status != "Failed" {
+        return Err(err(
+            "InvalidLifecycleEventHookExecutionStatusException",
+            format!("The status {status} is not valid. It should return Succeeded or Failed."),
+        ));
+    }
+    if h.done || !d.status.is_active() {
+        return Err(err(
+            "LifecycleEventAlreadyCompletedException",
+            format!(
+                "The {} lifecycle event of deployment {id} has already completed.",
+                h.event
+            ),
+        ));
+    }
+    engine::hook_answered(world, &key, &id, &exec, status == "Succeeded");
+    Ok(json!({"lifecycleEventHookExecutionId": exec}))
+}

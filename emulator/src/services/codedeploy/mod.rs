@@ -1,0 +1,168 @@
+//! AWS CodeDeploy, per account and region, with the complete ECS blue/green engine.
+//!
+//! One file per family: `applications.rs`, `configs.rs` (predefined and custom deployment
+//! configurations), `groups.rs`, `revisions.rs`, `appspec.rs` (parsing and validation of ECS AppSpec
+//! files, JSON or YAML), `deployments.rs` (the deployment API), `engine.rs` (the lifecycle state
+//! machine on the clock, every transition in one place), `traffic.rs` (listener weights),
+//! `targets.rs` (deployment targets), `hooks.rs` (Lambda lifecycle hooks) and `tags.rs`.
+//!
+//! Only the ECS compute platform deploys: applications, groups and configs of the Server and Lambda
+//! platforms can be created and read, but CreateDeployment on them answers
+//! `InvalidRevisionException` (see `deployments.rs`).
+
+pub mod applications;
+pub mod appspec;
+pub mod configs;
+pub mod deployments;
+pub mod engine;
+pub mod groups;
+pub mod hooks;
+pub mod revisions;
+pub mod tags;
+pub mod targets;
+pub mod traffic;
+
+#[cfg(test)]
+mod tests;
+
+use super::Handler;
+use crate::protocol::AwsError;
+use crate::world::{PartitionKey, World};
+use std::collections::BTreeMap;
+
+pub use applications::Application;
+pub use configs::DeploymentConfig;
+pub use engine::Deployment;
+pub use groups::DeploymentGroup;
+pub use revisions::Revision;
+
+/// One region's CodeDeploy state.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Applications by name.
+    pub applications: BTreeMap<String, Application>,
+    /// Custom deployment configurations by name (the predefined ones live in `configs.rs`).
+    pub configs: BTreeMap<String, DeploymentConfig>,
+    /// Deployment groups by (application name, group name).
+    pub groups: BTreeMap<(String, String), DeploymentGroup>,
+    /// Registered revisions of each application, in registration order.
+    pub revisions: BTreeMap<String, Vec<Revision>>,
+    /// Deployments by id.
+    pub deployments: BTreeMap<String, Deployment>,
+    /// Deployment ids in creation order (ListDeployments answers newest first).
+    pub deployment_order: Vec<String>,
+    /// Tags by resource ARN, in the order they were added.
+    pub tags: BTreeMap<String, Vec<(String, String)>>,
+}
+
+/// Everything CodeDeploy schedules on the clock.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A deployment leaves `Created` and starts its lifecycle.
+    Start { deployment_id: String },
+    /// The deployment's single pending timer (Install poll, traffic step, Ready wait or termination
+    /// wait expiry); stale when the deployment's `epoch` has moved on.
+    Wake { deployment_id: String, epoch: u64 },
+    /// A lifecycle hook that has not answered within the hour.
+    HookTimeout {
+        deployment_id: String,
+        execution_id: String,
+    },
+    /// A poll of the deployment's CloudWatch alarms.
+    AlarmPoll { deployment_id: String },
+}
+
+pub fn fire(world: &mut World, key: &PartitionKey, event: Event) {
+    engine::fire(world, key, event);
+}
+
+pub fn handler(op: &str) -> Option<Handler> {
+    use Handler::Sync;
+    Some(match op {
+        "CreateApplication" => Sync(applications::create_application),
+        "GetApplication" => Sync(applications::get_application),
+        "BatchGetApplications" => Sync(applications::batch_get_applications),
+        "ListApplications" => Sync(applications::list_applications),
+        "UpdateApplication" => Sync(applications::update_application),
+        "DeleteApplication" => Sync(applications::delete_application),
+        "CreateDeploymentConfig" => Sync(configs::create_deployment_config),
+        "GetDeploymentConfig" => Sync(configs::get_deployment_config),
+        "ListDeploymentConfigs" => Sync(configs::list_deployment_configs),
+        "DeleteDeploymentConfig" => Sync(configs::delete_deployment_config),
+        "CreateDeploymentGroup" => Sync(groups::create_deployment_group),
+        "GetDeploymentGroup" => Sync(groups::get_deployment_group),
+        "BatchGetDeploymentGroups" => Sync(groups::batch_get_deployment_groups),
+        "ListDeploymentGroups" => Sync(groups::list_deployment_groups),
+        "UpdateDeploymentGroup" => Sync(groups::update_deployment_group),
+        "DeleteDeploymentGroup" => Sync(groups::delete_deployment_group),
+        "RegisterApplicationRevision" => Sync(revisions::register_application_revision),
+        "GetApplicationRevision" => Sync(revisions::get_application_revision),
+        "BatchGetApplicationRevisions" => Sync(revisions::batch_get_application_revisions),
+        "ListApplicationRevisions" => Sync(revisions::list_application_revisions),
+        "CreateDeployment" => Sync(deployments::create_deployment),
+        "GetDeployment" => Sync(deployments::get_deployment),
+        "BatchGetDeployments" => Sync(deployments::batch_get_deployments),
+        "ListDeployments" => Sync(deployments::list_deployments),
+        "StopDeployment" => Sync(deployments::stop_deployment),
+        "ContinueDeployment" => Sync(deployments::continue_deployment),
+        "PutLifecycleEventHookExecutionStatus" => Sync(hooks::put_lifecycle_event_hook_execution_status),
+        "ListDeploymentTargets" => Sync(targets::list_deployment_targets),
+        "BatchGetDeploymentTargets" => Sync(targets::batch_get_deployment_targets),
+        "GetDeploymentTarget" => Sync(targets::get_deployment_target),
+        "TagResource" => Sync(tags::tag_resource),
+        "UntagResource" => Sync(tags::untag_resource),
+        "ListTagsForResource" => Sync(tags::list_tags_for_resource),
+        _ => return None,
+    })
+}
+
+/// `arn:aws:codedeploy:<region>:<account>:<resource>`.
+pub fn arn(key: &PartitionKey, resource: &str) -> String {
+    format!("arn:aws:codedeploy:{}:{}:{resource}", key.region, key.account)
+}
+
+pub fn application_arn(key: &PartitionKey, name: &str) -> String {
+    arn(key, &format!("application:{name}"))
+}
+
+pub fn group_arn(key: &PartitionKey, app: &str, group: &str) -> String {
+    arn(key, &format!("deploymentgroup:{app}/{group}"))
+}
+
+pub fn config_arn(key: &PartitionKey, name: &str) -> String {
+    arn(key, &format!("deploymentconfig:{name}"))
+}
+
+pub(crate) fn err(code: &str, message: impl Into<String>) -> AwsError {
+    AwsError::new(code, message)
+}
+
+/// Checks an application name (1..=100 characters) given in `member`.
+pub(crate) fn app_name(input: &serde_json::Value, member: &str) -> Result<String, AwsError> {
+    let name = input.get(member).and_then(serde_json::Value::as_str).unwrap_or("");
+    if name.is_empty() {
+        return Err(err(
+            "ApplicationNameRequiredException",
+            "The application name must be specified.",
+        ));
+    }
+    if name.chars().count() > 100 {
+        return Err(err(
+            "InvalidApplicationNameException",
+            "The application name was specified in an invalid format: it must be 1 to 100 characters long.",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+pub(crate) fn no_application(name: &str) -> AwsError {
+    err(
+        "ApplicationDoesNotExistException",
+        format!("No application found for name: {name}"),
+    )
+}
+
+/// The application, or `ApplicationDoesNotExistException`.
+pub(crate) fn application<'a>(state: &'a State, name: &str) -> Result<&'a Application, AwsError> {
+    state.applications.get(name).ok_or_else(|| no_application(name))
+}

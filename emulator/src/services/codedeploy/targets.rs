@@ -1,0 +1,189 @@
+//! Deployment targets of ECS deployments: ListDeploymentTargets, BatchGetDeploymentTargets,
+//! GetDeploymentTarget. An ECS deployment has one target, `<cluster>:<service>`, of type
+//! `ECSTarget`, whose `taskSetsInfo` spell the id member `identifer` (the wire name).
+
+use super::deployments::{deployment_id, find_deployment};
+use super::engine::{Deployment, Status};
+use super::{err, traffic};
+use crate::protocol::AwsResult;
+use crate::services::ecs::task_sets;
+use crate::services::util::{opt_str, paginate, str_list};
+use crate::services::Ctx;
+use crate::world::{PartitionKey, World};
+use serde_json::{json, Value};
+
+fn target_id(d: &Deployment) -> String {
+    format!(
+        "{}:{}",
+        crate::services::ecs::name_from_arn(&d.ecs.cluster),
+        crate::services::ecs::name_from_arn(&d.ecs.service)
+    )
+}
+
+fn started(d: &Deployment) -> AwsResult<()> {
+    if d.status == Status::Created {
+        return Err(err(
+            "DeploymentNotStartedException",
+            "The specified deployment has not started",
+        ));
+    }
+    Ok(())
+}
+
+fn tg_name(world: &World, key: &PartitionKey, arn: &str) -> String {
+    world
+        .region(key)
+        .and_then(|r| r.elbv2.target_groups.get(arn))
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| arn.rsplit('/').nth(1).unwrap_or(arn).to_owned())
+}
+
+/// The share of production traffic (percent) a target group gets through the deployment's
+/// production forwards, averaged over them.
+fn weight_of(world: &World, key: &PartitionKey, d: &Deployment, tg: &str) -> f64 {
+    let refs = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[tg]);
+    let all = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
+    if all.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = refs.iter().map(|r| traffic::percent_to(world, key, r, tg)).sum();
+    (sum / all.len() as f64 * 100.0).round() / 100.0
+}
+
+pub fn target_json(world: &mut World, key: &PartitionKey, d: &Deployment) -> Value {
+    let events: Vec<Value> = d
+        .events
+        .iter()
+        .map(|e| {
+            let mut v = json!({"lifecycleEventName": e.name, "status": e.status});
+            if let Some(t) = e.start {
+                v["startTime"] = json!(t.as_secs_f64());
+            }
+            if let Some(t) = e.end {
+                v["endTime"] = json!(t.as_secs_f64());
+            }
+            if let Some(x) = &e.diagnostics {
+                v["diagnostics"] = x.clone();
+            }
+            v
+        })
+        .collect();
+    let mut sets = Vec::new();
+    let labelled = [
+        (d.ecs.blue_task_set.as_ref(), "Blue", d.ecs.blue_tg.as_str()),
+        (d.ecs.green_task_set.as_ref(), "Green", d.ecs.green_tg.as_str()),
+    ];
+    for (ts, label, tg) in labelled {
+        let Some(ts) = ts else { continue };
+        let Some(v) = task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, ts) else {
+            continue;
+        };
+        let weight = if v.status == "DRAINING" {
+            0.0
+        } else {
+            weight_of(world, key, d, tg)
+        };
+        sets.push(json!({
+            "identifer": v.id,
+            "desiredCount": v.computed_desired_count,
+            "pendingCount": v.pending_count,
+            "runningCount": v.running_count,
+            "status": v.status,
+            "trafficWeight": weight,
+            "targetGroup": {"name": tg_name(world, key, tg)},
+            "taskSetLabel": label,
+        }));
+    }
+    let mut ecs = json!({
+        "deploymentId": d.id,
+        "targetId": target_id(d),
+        "lastUpdatedAt": d.ecs.last_updated.as_secs_f64(),
+        "lifecycleEvents": events,
+        "status": d.ecs.target_status,
+        "taskSetsInfo": sets,
+    });
+    if !d.ecs.service_arn.is_empty() {
+        ecs["targetArn"] = json!(d.ecs.service_arn);
+    }
+    json!({"deploymentTargetType": "ECSTarget", "ecsTarget": ecs})
+}
+
+fn deployment(world: &mut World, ctx: &Ctx, input: &Value) -> AwsResult<Deployment> {
+    let id = deployment_id(input)?;
+    let d = find_deployment(&world.region_mut(&ctx.partition()).codedeploy, &id)?.clone();
+    started(&d)?;
+    Ok(d)
+}
+
+pub fn list_deployment_targets(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let d = deployment(world, ctx, &input)?;
+    let filters = input.get("targetFilters").cloned().unwrap_or(json!({}));
+    if let Some(m) = filters.as_object() {
+        if let Some(bad) = m.keys().find(|k| *k != "TargetStatus" && *k != "ServerInstanceLabel") {
+            return Err(err(
+                "InvalidTargetFilterNameException",
+                format!("The target filter name {bad} is not valid."),
+            ));
+        }
+    }
+    let statuses = str_list(&filters, "TargetStatus");
+    let labels = str_list(&filters, "ServerInstanceLabel");
+    let mut ids = Vec::new();
+    if (statuses.is_empty() || statuses.contains(&d.ecs.target_status)) && labels.is_empty() {
+        ids.push(target_id(&d));
+    }
+    let (page, next) = paginate(&ids, opt_str(&input, "nextToken"), 100, "InvalidNextTokenException")?;
+    let mut out = json!({"targetIds": page});
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok(out)
+}
+
+fn no_target() -> crate::protocol::AwsError {
+    err(
+        "DeploymentTargetDoesNotExistException",
+        "The provided target ID does not belong to the attempted deployment",
+    )
+}
+
+pub fn batch_get_deployment_targets(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let d = deployment(world, ctx, &input)?;
+    let ids = str_list(&input, "targetIds");
+    if ids.is_empty() {
+        return Err(err(
+            "DeploymentTargetIdRequiredException",
+            "A deployment target ID was not provided.",
+        ));
+    }
+    if ids.len() > 25 {
+        return Err(err(
+            "DeploymentTargetListSizeExceededException",
+            "The maximum number of targets that can be associated with an Amazon ECS or AWS Lambda deployment (25) was exceeded.",
+        ));
+    }
+    let key = ctx.partition();
+    let mut out = Vec::new();
+    for id in ids {
+        if id != target_id(&d) {
+            return Err(no_target());
+        }
+        out.push(target_json(world, &key, &d));
+    }
+    Ok(json!({"deploymentTargets": out}))
+}
+
+pub fn get_deployment_target(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let d = deployment(world, ctx, &input)?;
+    let id = opt_str(&input, "targetId").unwrap_or("");
+    if id.is_empty() {
+        return Err(err(
+            "DeploymentTargetIdRequiredException",
+            "A deployment target ID was not provided.",
+        ));
+    }
+    if id != target_id(&d) {
+        return Err(no_target());
+    }
+    Ok(json!({"deploymentTarget": target_json(world, &ctx.partition(), &d)}))
+}
