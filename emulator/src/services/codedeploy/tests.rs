@@ -338,6 +338,7 @@ fn set_alarm(w: &mut World, name: &str, state: &str) {
             name: name.to_owned(),
             arn: format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"),
             state_value: state.to_owned(),
+            ..Default::default()
         },
     );
 }
