@@ -97,6 +97,7 @@ pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
         Event::Mark(message) => world.record("scheduler", message, Value::Null),
         Event::Ecs(e) => ecs::fire(world, &partition, e),
         Event::Elbv2(e) => elbv2::fire(world, &partition, e),
+        Event::Lambda(e) => lambda::fire(world, &partition, e),
     }
 }
 

@@ -14,6 +14,8 @@ pub enum Event {
     /// ELBv2: load balancer provisioning, target health checks, deregistration.
     Elbv2(crate::services::elbv2::Event),
     Ecs(crate::services::ecs::Event),
+    /// Lambda: functions becoming Active, updates completing.
+    Lambda(crate::services::lambda::Event),
 }
 
 #[derive(Debug)]

@@ -1,0 +1,1 @@
+//! Unit tests of the Lambda API (no processes).
