@@ -668,3 +668,44 @@ async fn create_refuses_bad_code_runtimes_and_roles() {
     assert_eq!(s3.code, "InvalidParameterValueException");
     assert!(s3.message.contains("cutover does not emulate"), "{}", s3.message);
 }
+
+/// provided.al2023: the function's own `bootstrap` (here a Python script) speaks the Runtime API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provided_runtime_runs_the_functions_bootstrap() {
+    let (_h, em) = setup().await;
+    let bootstrap = r#"#!/usr/bin/env python3
+import json, os, urllib.request
+api = os.environ["AWS_LAMBDA_RUNTIME_API"]
+while True:
+    r = urllib.request.urlopen("http://%s/2018-06-01/runtime/invocation/next" % api)
+    rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+    ev = json.loads(r.read())
+    print("custom runtime got", ev, flush=True)
+    body = json.dumps({"custom": ev, "handler": os.environ["_HANDLER"]}).encode()
+    urllib.request.urlopen(urllib.request.Request(
+        "http://%s/2018-06-01/runtime/invocation/%s/response" % (api, rid), data=body, method="POST"))
+"#;
+    create_active(
+        &em,
+        "custom",
+        "provided.al2023",
+        "my.handler",
+        &[("bootstrap", bootstrap)],
+        json!({}),
+    );
+    let (out, v) = invoke_json(&em, "custom", json!({"x": 1})).await;
+    assert!(out.get("FunctionError").is_none(), "{v}");
+    assert_eq!(v, json!({"custom": {"x": 1}, "handler": "my.handler"}));
+    assert!(log_text(&em, "custom").contains("custom runtime got {'x': 1}"));
+    create_active(&em, "noboot", "provided.al2", "x", &[("other", "")], json!({}));
+    let (out, v) = invoke_json(&em, "noboot", json!({})).await;
+    assert_eq!(out["FunctionError"], "Unhandled");
+    assert_eq!(v["errorType"], "Runtime.InvalidEntrypoint");
+    assert!(
+        v["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("Couldn't find valid bootstrap(s)"),
+        "{v}"
+    );
+}

@@ -822,10 +822,16 @@ pub fn delete_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             let n: u64 = v.parse().map_err(|_| {
                 invalid("Deletion of aliases is not supported. Use the DeleteAlias API to delete aliases.")
             })?;
-            if let Some(a) = r.aliases.values().find(|a| a.function_version == v) {
+            let users: Vec<&str> = r
+                .aliases
+                .values()
+                .filter(|a| a.function_version == v || a.weights.contains_key(v))
+                .map(|a| a.name.as_str())
+                .collect();
+            if !users.is_empty() {
                 return Err(conflict(format!(
                     "Unable to delete version because the following aliases reference it: [{}]",
-                    a.name
+                    users.join(", ")
                 )));
             }
             if r.versions.remove(&n).is_none() {

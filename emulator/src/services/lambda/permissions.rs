@@ -28,6 +28,9 @@ pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     let sid = opt_str(&input, "StatementId").unwrap_or_default().to_owned();
     let action = opt_str(&input, "Action").unwrap_or_default().to_owned();
     let principal = opt_str(&input, "Principal").unwrap_or_default().to_owned();
+    if action.is_empty() {
+        return Err(invalid("Action is required."));
+    }
     let state = &mut world.region_mut(&ctx.partition()).lambda;
     let r = record_mut(state, ctx, &name_in)?;
     let q = qualifier(&input, split_qualifier(&name_in).1)?.map(str::to_owned);
@@ -59,12 +62,13 @@ pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         condition.insert("ArnLike".into(), json!({"AWS:SourceArn": arn}));
     }
     if let Some(org) = opt_str(&input, "PrincipalOrgID") {
-        let entry = condition
+        if let Some(m) = condition
             .entry("StringEquals")
             .or_insert_with(|| json!({}))
             .as_object_mut()
-            .map(|m| m.insert("aws:PrincipalOrgID".into(), json!(org)));
-        let _ = entry;
+        {
+            m.insert("aws:PrincipalOrgID".into(), json!(org));
+        }
     }
     if let Some(t) = opt_str(&input, "FunctionUrlAuthType") {
         condition.insert("StringEquals".into(), json!({"lambda:FunctionUrlAuthType": t}));
@@ -92,9 +96,6 @@ pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         ));
     }
     *statements = candidate;
-    if action.is_empty() {
-        return Err(invalid("Action is required."));
-    }
     Ok(json!({"Statement": statement.to_string()}))
 }
 
@@ -152,14 +153,16 @@ fn tagged<'a>(world: &'a mut World, ctx: &Ctx, resource: &str) -> AwsResult<&'a 
 pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let resource = opt_str(&input, "Resource").unwrap_or_default().to_owned();
     let r = tagged(world, ctx, &resource)?;
+    let mut tags = r.tags.clone();
     if let Some(m) = input.get("Tags").and_then(Value::as_object) {
         for (k, v) in m {
-            r.tags.insert(k.clone(), v.as_str().unwrap_or_default().to_owned());
+            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_owned());
         }
     }
-    if r.tags.len() > 50 {
+    if tags.len() > 50 {
         return Err(invalid("Number of tags exceeds resource tag limit."));
     }
+    r.tags = tags;
     Ok(json!({}))
 }
 
