@@ -42,6 +42,7 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
         }
         ("POST", "reset") => {
             em.with_world(|w| w.reset());
+            em.lambda.stop_all();
             reply(200, json!({}))
         }
         ("GET", "clock") => reply(200, clock_json(em)),

@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod log;
 pub mod model;
 pub mod protocol;
+pub mod runtime;
 pub mod server;
 pub mod services;
 pub mod sim;
@@ -28,6 +29,8 @@ pub struct Emulator {
     pub clock: Clock,
     /// Woken when the next due event may have moved (something scheduled, the clock switched).
     pub wake: Notify,
+    /// Lambda functions as local processes, and the Event invocation drainer.
+    pub lambda: runtime::lambda::Runtime,
 }
 
 impl Emulator {
@@ -38,6 +41,7 @@ impl Emulator {
             world: Mutex::new(World::new(now)),
             clock,
             wake: Notify::new(),
+            lambda: runtime::lambda::Runtime::new(),
         })
     }
 
@@ -47,6 +51,7 @@ impl Emulator {
             world: Mutex::new(World::new(start)),
             clock: Clock::starting_at(mode, start),
             wake: Notify::new(),
+            lambda: runtime::lambda::Runtime::new(),
         })
     }
 
@@ -61,10 +66,14 @@ impl Emulator {
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut w = self.lock();
         let before = w.scheduler.next_due();
+        let queued = w.lambda_queued;
         w.run_until(self.clock.now());
         let r = f(&mut w);
         if w.scheduler.next_due() != before {
             self.wake.notify_one();
+        }
+        if w.lambda_queued != queued {
+            self.lambda.wake.notify_one();
         }
         r
     }

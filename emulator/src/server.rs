@@ -95,6 +95,7 @@ impl ServerHandle {
             let _ = j.await;
         }
         self.driver.abort();
+        self.emulator.lambda.shutdown();
     }
 
     /// Waits until the server stops on its own (it does not, unless shut down).
@@ -111,6 +112,7 @@ impl Drop for ServerHandle {
             let _ = tx.send(());
         }
         self.driver.abort();
+        self.emulator.lambda.shutdown();
     }
 }
 
@@ -133,6 +135,14 @@ pub async fn serve(bind: &str, em: Arc<Emulator>) -> std::io::Result<ServerHandl
             .await;
     });
     let driver = tokio::spawn(em.clone().drive());
+    // Functions call the emulator on loopback when it listens on every address.
+    let reach = if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    em.lambda.set_endpoint(&format!("http://{reach}"));
+    crate::runtime::lambda::Runtime::ensure_started(&em);
     Ok(ServerHandle {
         addr,
         url: format!("http://{addr}"),

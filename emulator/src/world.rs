@@ -135,6 +135,9 @@ pub struct World {
     pub faults: Faults,
     /// Credentials issued by STS (and to Lambda functions): access key id to identity.
     pub issued_credentials: BTreeMap<String, services::sts::IssuedCredentials>,
+    /// Counts Lambda Event invocations queued (`lambda::invoke_async`), so the emulator can wake
+    /// the runtime that drains them.
+    pub lambda_queued: u64,
     timeline: VecDeque<TimelineEntry>,
     timeline_seq: u64,
 }
@@ -157,6 +160,7 @@ impl World {
             ids: Ids::new(0x0063_7574_6f76_6572),
             faults: Faults::default(),
             issued_credentials: BTreeMap::new(),
+            lambda_queued: 0,
             timeline: VecDeque::new(),
             timeline_seq: 0,
         }

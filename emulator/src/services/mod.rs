@@ -99,6 +99,7 @@ pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
         Event::Ecs(e) => ecs::fire(world, &partition, e),
         Event::Elbv2(e) => elbv2::fire(world, &partition, e),
         Event::CodeDeploy(e) => codedeploy::fire(world, &partition, e),
+        Event::Lambda(e) => lambda::fire(world, &partition, e),
     }
 }
 

@@ -80,8 +80,9 @@ pub struct Clock {
     state: Mutex<State>,
 }
 
-/// The wall time now, in milliseconds since the epoch.
-fn wall_ms() -> i64 {
+/// The wall time now, in milliseconds since the epoch. Public for the Lambda runtime, whose
+/// deadlines are wall-clock (the function compares them with its own clock).
+pub fn wall_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

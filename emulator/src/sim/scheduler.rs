@@ -16,6 +16,8 @@ pub enum Event {
     Ecs(crate::services::ecs::Event),
     /// CodeDeploy: the deployment lifecycle (starts, waits, hook timeouts, traffic steps, alarm polls).
     CodeDeploy(crate::services::codedeploy::Event),
+    /// Lambda: functions becoming Active, updates completing.
+    Lambda(crate::services::lambda::Event),
 }
 
 #[derive(Debug)]

@@ -1,10 +1,25 @@
-//! AWS Lambda. The API and the process runtime are being written; this module already holds what
-//! other services call: the function registry and asynchronous invocation.
+//! AWS Lambda: functions with zip code, versions, aliases, resource policies, tags and Invoke.
+//! Functions really run: `crate::runtime::lambda` serves the Lambda Runtime API and starts
+//! `python3`, `node` or the function's own `bootstrap` as local processes (no containers).
+//!
+//! Files: `functions.rs` (create/get/list/update/delete, validation, code packages), `versions.rs`
+//! (versions and aliases), `permissions.rs` (resource policies and tags), `invoke.rs` (Invoke).
+//!
+//! Other services see the registry (`State::functions`, [`find`]) and queue hook invocations with
+//! [`invoke_async`]; the runtime drains `State::pending` outside the state lock.
+
+pub mod functions;
+pub mod invoke;
+pub mod permissions;
+pub mod versions;
 
 use super::Handler;
+use crate::protocol::AwsError;
 use crate::world::{PartitionKey, World};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
+
+pub use functions::{Code, Config, Record};
 
 /// A function as other services see it.
 #[derive(Debug, Clone)]
@@ -27,6 +42,9 @@ pub struct State {
     pub functions: BTreeMap<String, Function>,
     /// Event (asynchronous) invocations not yet picked up by the runtime, oldest first.
     pub pending: VecDeque<Invocation>,
+    /// Everything else about each function (configuration, code, versions, aliases, policy,
+    /// tags), by name. Kept beside `functions`, which other services read.
+    pub records: BTreeMap<String, Record>,
 }
 
 /// The function a name, partial ARN or ARN (optionally qualified) refers to.
@@ -41,16 +59,22 @@ pub fn find<'a>(state: &'a State, name_or_arn: &str) -> Option<&'a Function> {
 
 /// Queues an asynchronous (`Event`) invocation, as CodeDeploy does for lifecycle hooks. Fails
 /// when the function does not exist, so that a hook that cannot be invoked fails its event.
+/// A qualified ARN or `name:qualifier` keeps its qualifier (the runtime runs that version).
 pub fn invoke_async(world: &mut World, key: &PartitionKey, function: &str, payload: Value) -> Result<String, String> {
     let id = world.ids.uuid();
     let state = &mut world.region_mut(key).lambda;
     let f = find(state, function).ok_or_else(|| format!("Function not found: {function}"))?;
-    let arn = f.arn.clone();
+    let qualifier = functions::split_qualifier(function).1;
+    let arn = match qualifier {
+        Some(q) => format!("{}:{q}", f.arn),
+        None => f.arn.clone(),
+    };
     state.pending.push_back(Invocation {
         id: id.clone(),
         function_arn: arn.clone(),
         payload,
     });
+    world.lambda_queued = world.lambda_queued.wrapping_add(1);
     world.record(
         "lambda",
         format!("queued an Event invocation of {arn}"),
@@ -59,6 +83,64 @@ pub fn invoke_async(world: &mut World, key: &PartitionKey, function: &str, paylo
     Ok(id)
 }
 
-pub fn handler(_op: &str) -> Option<Handler> {
-    None
+/// What Lambda schedules on the clock: functions becoming Active, updates completing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// `State` Pending → Active (and `LastUpdateStatus` InProgress → Successful) for the function's
+    /// `$LATEST` if its revision is still `revision`.
+    Settle { name: String, revision: String },
 }
+
+pub fn fire(world: &mut World, key: &PartitionKey, event: Event) {
+    match event {
+        Event::Settle { name, revision } => functions::settle(world, key, &name, &revision),
+    }
+}
+
+pub fn handler(op: &str) -> Option<Handler> {
+    use Handler::{Async, Sync};
+    Some(match op {
+        "CreateFunction" => Sync(functions::create_function),
+        "GetFunction" => Sync(functions::get_function),
+        "GetFunctionConfiguration" => Sync(functions::get_function_configuration),
+        "ListFunctions" => Sync(functions::list_functions),
+        "UpdateFunctionCode" => Async(invoke::update_function_code),
+        "UpdateFunctionConfiguration" => Async(invoke::update_function_configuration),
+        "DeleteFunction" => Async(invoke::delete_function),
+        "PublishVersion" => Sync(versions::publish_version),
+        "ListVersionsByFunction" => Sync(versions::list_versions_by_function),
+        "CreateAlias" => Sync(versions::create_alias),
+        "GetAlias" => Sync(versions::get_alias),
+        "UpdateAlias" => Sync(versions::update_alias),
+        "DeleteAlias" => Sync(versions::delete_alias),
+        "ListAliases" => Sync(versions::list_aliases),
+        "AddPermission" => Sync(permissions::add_permission),
+        "RemovePermission" => Sync(permissions::remove_permission),
+        "GetPolicy" => Sync(permissions::get_policy),
+        "TagResource" => Sync(permissions::tag_resource),
+        "UntagResource" => Sync(permissions::untag_resource),
+        "ListTags" => Sync(permissions::list_tags),
+        "Invoke" => Async(invoke::invoke),
+        _ => return None,
+    })
+}
+
+/// A Lambda error (the codec adds the `Type` member the service's errors carry).
+pub(crate) fn user_err(code: &str, message: impl Into<String>) -> AwsError {
+    AwsError::new(code, message)
+}
+
+pub(crate) fn invalid(message: impl Into<String>) -> AwsError {
+    user_err("InvalidParameterValueException", message)
+}
+
+pub(crate) fn not_found(message: impl Into<String>) -> AwsError {
+    user_err("ResourceNotFoundException", message)
+}
+
+pub(crate) fn conflict(message: impl Into<String>) -> AwsError {
+    user_err("ResourceConflictException", message)
+}
+
+#[cfg(test)]
+mod tests;

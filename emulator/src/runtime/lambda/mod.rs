@@ -1,0 +1,868 @@
+//! The Lambda runtime: runs functions as local processes, without containers.
+//!
+//! * Code: a function's zip is unpacked once per code version into a private (0700) temporary
+//!   directory (`code.rs`); entries that would escape it were already refused by CreateFunction.
+//! * Processes: `python3` (python3.x runtimes), `node` (nodejs18.x and later) with small runtime
+//!   clients embedded in the binary (`bootstrap/`), or the function's own `bootstrap`
+//!   (provided.al2, provided.al2023). Each instance gets its own Runtime API listener on
+//!   127.0.0.1 (`api.rs`), the environment Lambda sets, and credentials of the execution role
+//!   issued through STS (so `GetCallerIdentity` inside the function shows the assumed role).
+//! * Pool: warm instances are reused; more are started on demand up to [`Settings::concurrency`]
+//!   per function version. Instances stop on DeleteFunction, UpdateFunctionCode/Configuration,
+//!   reset and shutdown (and are killed if the emulator is dropped: `kill_on_drop`).
+//! * Event invocations: `lambda.pending` (filled by `services::lambda::invoke_async`) is drained by
+//!   a task woken through [`Runtime::wake`]; each runs outside the state lock.
+//! * Time: processes run in wall time. The function timeout, the 10 s init limit and the deadline
+//!   handed to the runtime are wall-clock, whatever the simulation clock does; log events and
+//!   timeline entries carry simulated time (the clock's `now` when they are written). With a
+//!   manual clock, a function that runs for 3 s of wall time writes its logs at the same
+//!   simulated instant.
+
+pub mod api;
+mod code;
+
+use crate::protocol::AwsError;
+use crate::services::lambda::Config;
+use crate::world::PartitionKey;
+use crate::Emulator;
+use api::{Api, Delivery, Report};
+use base64::Engine as _;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+
+const PYTHON_BOOTSTRAP: &str = include_str!("bootstrap/python_bootstrap.py");
+const NODE_BOOTSTRAP: &str = include_str!("bootstrap/node_bootstrap.js");
+const NODE_SDK_V2_PRELOAD: &str = include_str!("bootstrap/node_sdk_v2_endpoint.js");
+
+/// How long a runtime may take to initialize (until it asks for its first invocation).
+pub const INIT_LIMIT: Duration = Duration::from_secs(10);
+/// The tail of the log returned with `LogType: Tail`.
+pub const LOG_TAIL: usize = 4096;
+
+/// What the runtime is configured with (tests and the CLI may change it).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The interpreter for python3.x runtimes.
+    pub python: String,
+    /// The interpreter for nodejs runtimes.
+    pub node: String,
+    /// Instances one function version may run at once.
+    pub concurrency: usize,
+    /// Extra directories on NODE_PATH (e.g. one holding `node_modules/aws-sdk`), from
+    /// `CUTOVER_LAMBDA_NODE_PATH` (colon-separated).
+    pub node_path: Vec<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            python: std::env::var("CUTOVER_LAMBDA_PYTHON").unwrap_or_else(|_| "python3".into()),
+            node: std::env::var("CUTOVER_LAMBDA_NODE").unwrap_or_else(|_| "node".into()),
+            concurrency: std::env::var("CUTOVER_LAMBDA_CONCURRENCY")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(10),
+            node_path: std::env::var("CUTOVER_LAMBDA_NODE_PATH")
+                .map(|v| v.split(':').filter(|s| !s.is_empty()).map(PathBuf::from).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The function version an invocation runs, snapshotted from the world.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub key: PartitionKey,
+    pub name: String,
+    /// Unqualified function ARN.
+    pub arn: String,
+    /// The ARN as invoked (qualified when the caller gave a qualifier).
+    pub invoked_arn: String,
+    pub config: Config,
+}
+
+impl Target {
+    fn pool_key(&self) -> PoolKey {
+        (
+            self.key.clone(),
+            self.name.clone(),
+            self.config.version.clone(),
+            self.config.revision_id.clone(),
+        )
+    }
+}
+
+/// The result of one invocation.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub payload: Vec<u8>,
+    /// `Unhandled` when the function failed.
+    pub function_error: Option<String>,
+    /// This invocation's log (START … REPORT), newline-separated.
+    pub log: String,
+}
+
+impl Outcome {
+    /// Base64 of the last 4 KB of the log, as `LogResult`.
+    pub fn log_result(&self) -> String {
+        let bytes = self.log.as_bytes();
+        let mut start = bytes.len().saturating_sub(LOG_TAIL);
+        while start < bytes.len() && !self.log.is_char_boundary(start) {
+            start += 1;
+        }
+        base64::engine::general_purpose::STANDARD.encode(&bytes[start..])
+    }
+}
+
+type PoolKey = (PartitionKey, String, String, String);
+
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Arc<Instance>>,
+    all: Vec<Weak<Instance>>,
+    live: usize,
+    freed: Arc<Notify>,
+}
+
+/// One running process and its Runtime API.
+struct Instance {
+    stream: String,
+    api: Arc<Api>,
+    reports: tokio::sync::Mutex<mpsc::UnboundedReceiver<Report>>,
+    logs: Arc<Mutex<Vec<(i64, String)>>>,
+    exit: watch::Receiver<Option<String>>,
+    kill: Mutex<Option<oneshot::Sender<()>>>,
+    server: tokio::task::JoinHandle<()>,
+    pid: Option<u32>,
+    spawned: Instant,
+    /// Set once the first invocation has reported the init duration.
+    warm: AtomicBool,
+    retired: AtomicBool,
+}
+
+impl Instance {
+    fn stop(&self) {
+        if let Some(tx) = lock(&self.kill).take() {
+            let _ = tx.send(());
+        }
+        self.server.abort();
+    }
+
+    fn alive(&self) -> bool {
+        self.exit.borrow().is_none() && !self.retired.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The Lambda runtime of one emulator.
+pub struct Runtime {
+    /// Woken when an Event invocation is queued.
+    pub wake: Arc<Notify>,
+    settings: Mutex<Settings>,
+    endpoint: Mutex<Option<String>>,
+    pools: Mutex<HashMap<PoolKey, Pool>>,
+    drainer: AtomicBool,
+    stopping: Arc<AtomicBool>,
+    dir: Mutex<Option<PathBuf>>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::new()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop_all();
+        if let Some(d) = lock(&self.dir).take() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
+impl Runtime {
+    pub fn new() -> Runtime {
+        Runtime {
+            wake: Arc::new(Notify::new()),
+            settings: Mutex::new(Settings::default()),
+            endpoint: Mutex::new(None),
+            pools: Mutex::new(HashMap::new()),
+            drainer: AtomicBool::new(false),
+            stopping: Arc::new(AtomicBool::new(false)),
+            dir: Mutex::new(None),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        lock(&self.settings).clone()
+    }
+
+    pub fn set_settings(&self, s: Settings) {
+        *lock(&self.settings) = s;
+    }
+
+    /// The emulator's URL, handed to functions as AWS_ENDPOINT_URL.
+    pub fn set_endpoint(&self, url: &str) {
+        *lock(&self.endpoint) = Some(url.to_owned());
+    }
+
+    pub fn endpoint(&self) -> Option<String> {
+        lock(&self.endpoint).clone()
+    }
+
+    /// Instances running now (all functions).
+    pub fn instance_count(&self) -> usize {
+        lock(&self.pools).values().map(|p| p.live).sum()
+    }
+
+    /// Stops every instance of a function (all versions), e.g. on DeleteFunction or an update.
+    /// Invocations in flight finish; their instances are stopped when they return.
+    pub fn retire(&self, key: &PartitionKey, name: &str) {
+        let mut pools = lock(&self.pools);
+        let keys: Vec<PoolKey> = pools.keys().filter(|k| &k.0 == key && k.1 == name).cloned().collect();
+        for k in keys {
+            if let Some(p) = pools.remove(&k) {
+                retire_pool(p);
+            }
+        }
+    }
+
+    /// Stops every instance (reset, shutdown).
+    pub fn stop_all(&self) {
+        let pools: Vec<Pool> = lock(&self.pools).drain().map(|(_, p)| p).collect();
+        for p in pools {
+            retire_pool(p);
+        }
+    }
+
+    /// Stops everything and the Event drainer.
+    pub fn shutdown(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+        self.stop_all();
+    }
+
+    /// The private directory of this runtime (bootstraps, unpacked code), created on first use.
+    fn dir(&self) -> std::io::Result<PathBuf> {
+        let mut d = lock(&self.dir);
+        if let Some(p) = d.as_ref() {
+            return Ok(p.clone());
+        }
+        let p = code::private_dir("cutover-lambda")?;
+        std::fs::write(p.join("python_bootstrap.py"), PYTHON_BOOTSTRAP)?;
+        std::fs::write(p.join("node_bootstrap.js"), NODE_BOOTSTRAP)?;
+        std::fs::write(p.join("node_sdk_v2_endpoint.js"), NODE_SDK_V2_PRELOAD)?;
+        std::fs::create_dir_all(p.join("code"))?;
+        *d = Some(p.clone());
+        Ok(p)
+    }
+
+    /// Starts the Event drainer once (the server does it at start; Invoke does it too).
+    pub fn ensure_started(em: &Arc<Emulator>) {
+        if !em.lambda.drainer.swap(true, Ordering::SeqCst) {
+            tokio::spawn(drain(
+                Arc::downgrade(em),
+                em.lambda.wake.clone(),
+                em.lambda.stopping.clone(),
+            ));
+        }
+    }
+}
+
+fn retire_pool(p: Pool) {
+    for i in p.all.iter().filter_map(Weak::upgrade) {
+        i.retired.store(true, Ordering::SeqCst);
+    }
+    for i in p.idle {
+        i.stop();
+    }
+    p.freed.notify_waiters();
+}
+
+/// Takes the queued Event invocations and runs each in its own task, until shutdown.
+async fn drain(em: Weak<Emulator>, wake: Arc<Notify>, stopping: Arc<AtomicBool>) {
+    loop {
+        let notified = wake.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(em_strong) = em.upgrade() else { return };
+        let batch = em_strong.with_world(|w| {
+            let mut out = Vec::new();
+            for (acct, a) in w.accounts.iter_mut() {
+                for (region, r) in a.regions.iter_mut() {
+                    while let Some(inv) = r.lambda.pending.pop_front() {
+                        out.push((PartitionKey::new(acct, region), inv));
+                    }
+                }
+            }
+            out
+        });
+        for (key, inv) in batch {
+            tokio::spawn(run_event(em_strong.clone(), key, inv));
+        }
+        drop(em_strong);
+        notified.await;
+    }
+}
+
+async fn run_event(em: Arc<Emulator>, key: PartitionKey, inv: crate::services::lambda::Invocation) {
+    let target = em.with_world(|w| crate::services::lambda::invoke::target_for_event(w, &key, &inv.function_arn));
+    let target = match target {
+        Ok(t) => t,
+        Err(e) => {
+            em.with_world(|w| {
+                w.record(
+                    "lambda",
+                    format!(
+                        "Event invocation {} of {} dropped: {}",
+                        inv.id, inv.function_arn, e.message
+                    ),
+                    serde_json::json!({"requestId": inv.id}),
+                )
+            });
+            return;
+        }
+    };
+    let payload = serde_json::to_vec(&inv.payload).unwrap_or_else(|_| b"{}".to_vec());
+    let result = invoke(&em, target.clone(), payload, inv.id.clone(), false).await;
+    let status = match &result {
+        Ok(o) => o.function_error.clone().unwrap_or_else(|| "Success".into()),
+        Err(e) => e.message.clone(),
+    };
+    em.with_world(|w| {
+        w.record(
+            "lambda",
+            format!(
+                "Event invocation {} of {} finished: {status}",
+                inv.id, target.invoked_arn
+            ),
+            serde_json::json!({"requestId": inv.id, "status": status}),
+        )
+    });
+}
+
+enum Slot {
+    Warm(Arc<Instance>),
+    Cold,
+}
+
+async fn acquire(em: &Arc<Emulator>, key: &PoolKey, sync: bool) -> Result<Slot, AwsError> {
+    loop {
+        let limit = em.lambda.settings().concurrency;
+        let freed = {
+            let mut pools = lock(&em.lambda.pools);
+            let pool = pools.entry(key.clone()).or_default();
+            while let Some(i) = pool.idle.pop() {
+                if i.alive() {
+                    return Ok(Slot::Warm(i));
+                }
+                pool.live = pool.live.saturating_sub(1);
+            }
+            if pool.live < limit {
+                pool.live += 1;
+                return Ok(Slot::Cold);
+            }
+            if sync {
+                return Err(AwsError::new("TooManyRequestsException", "Rate Exceeded.")
+                    .with_extra("Reason", "ConcurrentInvocationLimitExceeded")
+                    .with_status(429));
+            }
+            pool.freed.clone()
+        };
+        let n = freed.notified();
+        tokio::select! {
+            _ = n => {}
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+    }
+}
+
+fn release(em: &Emulator, key: &PoolKey, inst: Option<Arc<Instance>>, healthy: bool) {
+    let mut pools = lock(&em.lambda.pools);
+    let Some(pool) = pools.get_mut(key) else {
+        if let Some(i) = inst {
+            i.stop();
+        }
+        return;
+    };
+    match inst {
+        Some(i) if healthy && i.alive() => pool.idle.push(i),
+        Some(i) => {
+            i.stop();
+            pool.live = pool.live.saturating_sub(1);
+        }
+        None => pool.live = pool.live.saturating_sub(1),
+    }
+    pool.all.retain(|w| w.strong_count() > 0);
+    pool.freed.notify_waiters();
+}
+
+/// The wall-clock epoch in milliseconds (Lambda deadlines are wall-clock).
+fn wall_ms() -> i64 {
+    crate::sim::clock::wall_ms()
+}
+
+fn sim_ms(em: &Emulator) -> i64 {
+    em.clock.now().0
+}
+
+/// Runs one invocation to its end: response, function error, timeout or crash.
+/// `sync` invocations are throttled above the concurrency limit; Event ones wait.
+pub async fn invoke(
+    em: &Arc<Emulator>,
+    target: Target,
+    payload: Vec<u8>,
+    request_id: String,
+    sync: bool,
+) -> Result<Outcome, AwsError> {
+    Runtime::ensure_started(em);
+    let key = target.pool_key();
+    let slot = acquire(em, &key, sync).await?;
+    let mut lines: Vec<String> = Vec::new();
+    let (inst, cold_start) = match slot {
+        Slot::Warm(i) => (i, false),
+        Slot::Cold => match start_instance(em, &target).await {
+            Ok(i) => {
+                let i = Arc::new(i);
+                if let Some(p) = lock(&em.lambda.pools).get_mut(&key) {
+                    p.all.push(Arc::downgrade(&i));
+                }
+                (i, true)
+            }
+            Err(message) => {
+                release(em, &key, None, false);
+                let o = failed_start(em, &target, &request_id, &message);
+                return Ok(o);
+            }
+        },
+    };
+    let _ = cold_start;
+    let started = Instant::now();
+    let timeout = Duration::from_secs(target.config.timeout.max(1) as u64);
+    let delivery = Delivery {
+        request_id: request_id.clone(),
+        payload,
+        deadline_ms: wall_ms() + timeout.as_millis() as i64 + INIT_LIMIT.as_millis() as i64,
+        invoked_arn: target.invoked_arn.clone(),
+        trace_id: format!(
+            "Root=1-{:08x}-{}",
+            wall_ms() / 1000,
+            &request_id.replace('-', "")[..24.min(request_id.replace('-', "").len())]
+        ),
+    };
+    let result = run_on(&inst, delivery, &request_id, timeout).await;
+    // Let the last lines the process wrote reach the log.
+    settle_logs(&inst).await;
+    let mut function_lines: Vec<(i64, String)> = std::mem::take(&mut *lock(&inst.logs));
+    let (payload, function_error, healthy, status_note) = match result {
+        RunResult::Response(body) => (body, None, true, None),
+        RunResult::Error(body) => (body, Some("Unhandled".to_owned()), true, None),
+        RunResult::InitError(body, error_type) => {
+            let t = error_type.unwrap_or_else(|| "Runtime.Unknown".into());
+            (
+                body,
+                Some("Unhandled".to_owned()),
+                false,
+                Some(format!("Status: error\tError Type: {t}")),
+            )
+        }
+        RunResult::Timeout => {
+            let secs = timeout.as_secs_f64();
+            let msg = format!("Task timed out after {secs:.2} seconds");
+            function_lines.push((
+                sim_ms(em),
+                format!(
+                    "{} {request_id} {msg}",
+                    crate::services::lambda::functions::lambda_time(em.clock.now().as_secs_f64()).replace("+0000", "Z")
+                ),
+            ));
+            let body = serde_json::json!({"errorType": "Sandbox.Timedout", "errorMessage": format!("RequestId: {request_id} Error: {msg}")});
+            (
+                body.to_string().into_bytes(),
+                Some("Unhandled".to_owned()),
+                false,
+                Some("Status: timeout".to_owned()),
+            )
+        }
+        RunResult::Exited(status) => {
+            let msg = format!("RequestId: {request_id} Error: Runtime exited with error: {status}");
+            function_lines.push((sim_ms(em), msg.clone()));
+            function_lines.push((sim_ms(em), "Runtime.ExitError".to_owned()));
+            let body = serde_json::json!({"errorType": "Runtime.ExitError", "errorMessage": msg});
+            (
+                body.to_string().into_bytes(),
+                Some("Unhandled".to_owned()),
+                false,
+                Some("Status: error\tError Type: Runtime.ExitError".to_owned()),
+            )
+        }
+    };
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let init_ms = if !inst.warm.swap(true, Ordering::SeqCst) {
+        Some(inst.spawned.elapsed().as_secs_f64() * 1000.0 - duration_ms)
+    } else {
+        None
+    };
+    let max_mb = inst.pid.and_then(max_rss_mb).unwrap_or(0);
+    let now = sim_ms(em);
+    let c = &target.config;
+    if let Some(init) = init_ms {
+        lines.push(format!(
+            "INIT_START Runtime Version: {}.cutover",
+            c.runtime.as_deref().unwrap_or("unknown")
+        ));
+        let _ = init;
+    }
+    let mut events: Vec<(i64, String)> = lines.iter().map(|l| (now, l.clone())).collect();
+    events.push((now, format!("START RequestId: {request_id} Version: {}", c.version)));
+    events.extend(function_lines);
+    events.push((now, format!("END RequestId: {request_id}")));
+    let mut report = format!(
+        "REPORT RequestId: {request_id}\tDuration: {duration_ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {max_mb} MB",
+        duration_ms.ceil().max(1.0) as i64,
+        c.memory
+    );
+    if let Some(init) = init_ms {
+        report.push_str(&format!("\tInit Duration: {:.2} ms", init.max(0.0)));
+    }
+    if let Some(n) = status_note {
+        report.push('\t');
+        report.push_str(&n);
+    }
+    events.push((now, report));
+    let log = events.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("\n") + "\n";
+    let group = format!("/aws/lambda/{}", target.name);
+    let stream = inst.stream.clone();
+    em.with_world(|w| crate::services::logs::append(w, &target.key, &group, &stream, &events));
+    release(em, &key, Some(inst), healthy);
+    Ok(Outcome {
+        payload,
+        function_error,
+        log,
+    })
+}
+
+/// The outcome of an invocation whose process could not even start.
+fn failed_start(em: &Emulator, target: &Target, request_id: &str, message: &str) -> Outcome {
+    let now = sim_ms(em);
+    let stream = log_stream(em, &target.config.version);
+    let body = serde_json::json!({"errorType": "Runtime.InvalidEntrypoint", "errorMessage": format!("RequestId: {request_id} Error: {message}")});
+    let events = vec![
+        (now, format!("START RequestId: {request_id} Version: {}", target.config.version)),
+        (now, format!("RequestId: {request_id} Error: {message}")),
+        (now, "Runtime.InvalidEntrypoint".to_owned()),
+        (now, format!("END RequestId: {request_id}")),
+        (
+            now,
+            format!(
+                "REPORT RequestId: {request_id}\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: {} MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: Runtime.InvalidEntrypoint",
+                target.config.memory
+            ),
+        ),
+    ];
+    let log = events.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("\n") + "\n";
+    let group = format!("/aws/lambda/{}", target.name);
+    em.with_world(|w| crate::services::logs::append(w, &target.key, &group, &stream, &events));
+    Outcome {
+        payload: body.to_string().into_bytes(),
+        function_error: Some("Unhandled".into()),
+        log,
+    }
+}
+
+enum RunResult {
+    Response(Vec<u8>),
+    Error(Vec<u8>),
+    InitError(Vec<u8>, Option<String>),
+    Timeout,
+    Exited(String),
+}
+
+async fn run_on(inst: &Instance, delivery: Delivery, request_id: &str, timeout: Duration) -> RunResult {
+    let mut reports = inst.reports.lock().await;
+    // Stale reports of earlier invocations are of no interest.
+    while reports.try_recv().is_ok() {}
+    if inst.api.next_tx.send(delivery).await.is_err() {
+        return RunResult::Exited("the runtime API is gone".into());
+    }
+    let mut exit = inst.exit.clone();
+    let mut deadline = tokio::time::Instant::now() + INIT_LIMIT;
+    let mut picked = false;
+    loop {
+        tokio::select! {
+            r = reports.recv() => match r {
+                Some(Report::Picked(id, at)) if id == request_id => {
+                    picked = true;
+                    deadline = tokio::time::Instant::from_std(at) + timeout;
+                }
+                Some(Report::Response(id, body)) if id == request_id => return RunResult::Response(body),
+                Some(Report::Error(id, body, _)) if id == request_id => return RunResult::Error(body),
+                Some(Report::InitError(body, t)) => return RunResult::InitError(body, t),
+                Some(_) => {}
+                None => return RunResult::Exited("the runtime API is gone".into()),
+            },
+            _ = exit.wait_for(|e| e.is_some()) => {
+                // The process may have reported just before exiting.
+                while let Ok(r) = reports.try_recv() {
+                    match r {
+                        Report::Response(id, body) if id == request_id => return RunResult::Response(body),
+                        Report::Error(id, body, _) if id == request_id => return RunResult::Error(body),
+                        Report::InitError(body, t) => return RunResult::InitError(body, t),
+                        _ => {}
+                    }
+                }
+                let status = inst.exit.borrow().clone().unwrap_or_default();
+                return RunResult::Exited(status);
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                inst.stop();
+                if picked {
+                    return RunResult::Timeout;
+                }
+                return RunResult::InitError(
+                    serde_json::json!({"errorType": "Runtime.InitTimeout", "errorMessage": "The runtime did not ask for an invocation within 10 seconds of starting (init timeout)."})
+                        .to_string()
+                        .into_bytes(),
+                    Some("Runtime.InitTimeout".into()),
+                );
+            }
+        }
+    }
+}
+
+/// Waits until the process's output has been quiet for a moment (at most 200 ms).
+async fn settle_logs(inst: &Instance) {
+    let mut last = usize::MAX;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let n = lock(&inst.logs).len();
+        if n == last {
+            return;
+        }
+        last = n;
+    }
+}
+
+/// `VmHWM` of a process, in MB (Linux); `None` elsewhere.
+fn max_rss_mb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb.div_ceil(1024))
+}
+
+fn log_stream(em: &Emulator, version: &str) -> String {
+    let day = crate::protocol::timestamp::iso8601(em.clock.now().as_secs_f64());
+    let date = day.get(..10).unwrap_or("1970-01-01").replace('-', "/");
+    let hex = uuid::Uuid::new_v4().simple().to_string();
+    format!("{date}/[{version}]{hex}")
+}
+
+/// Unpacks the code, starts the Runtime API listener and the process.
+async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance, String> {
+    let settings = em.lambda.settings();
+    let dir = em
+        .lambda
+        .dir()
+        .map_err(|e| format!("cutover could not create its Lambda directory: {e}"))?;
+    let c = &target.config;
+    let runtime = c.runtime.clone().unwrap_or_default();
+    let code_dir = {
+        let sub = format!(
+            "{}-{}-{}-{}",
+            target.key.account,
+            target.key.region,
+            target.name,
+            code::digest_name(&c.code.sha256)
+        );
+        let dest = dir.join("code").join(sub);
+        let zip = c.code.clone();
+        tokio::task::spawn_blocking(move || code::unpack(&zip.zip, &dest).map(|_| dest))
+            .await
+            .map_err(|e| format!("unpacking the code failed: {e}"))?
+            .map_err(|e| format!("unpacking the code failed: {e}"))?
+    };
+    let (program, args): (PathBuf, Vec<String>) = if runtime.starts_with("python") {
+        (
+            PathBuf::from(&settings.python),
+            vec!["-u".into(), dir.join("python_bootstrap.py").display().to_string()],
+        )
+    } else if runtime.starts_with("nodejs") {
+        (
+            PathBuf::from(&settings.node),
+            vec![dir.join("node_bootstrap.js").display().to_string()],
+        )
+    } else if runtime.starts_with("provided") {
+        let b = code_dir.join("bootstrap");
+        if !b.is_file() {
+            return Err(format!("Couldn't find valid bootstrap(s): [{}]", b.display()));
+        }
+        (b, vec![])
+    } else {
+        return Err(format!(
+            "cutover runs python3.x, nodejs and provided.* functions only; {runtime} is not run"
+        ));
+    };
+
+    // The Runtime API of this instance.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot bind the Runtime API: {e}"))?;
+    let api_addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot bind the Runtime API: {e}"))?;
+    let (api, reports) = Api::new();
+    let router = api::router(api.clone());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+
+    let stream = log_stream(em, &c.version);
+    let (role_arn, creds) = em.with_world(|w| crate::services::lambda::invoke::credentials_for(w, target));
+    let mut env: Vec<(String, String)> = vec![
+        (
+            "PATH".into(),
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into()),
+        ),
+        ("LANG".into(), "en_US.UTF-8".into()),
+        ("TZ".into(), ":UTC".into()),
+        ("AWS_LAMBDA_FUNCTION_NAME".into(), target.name.clone()),
+        ("AWS_LAMBDA_FUNCTION_VERSION".into(), c.version.clone()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), c.memory.to_string()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "on-demand".into()),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME".into(),
+            format!("/aws/lambda/{}", target.name),
+        ),
+        ("AWS_LAMBDA_LOG_STREAM_NAME".into(), stream.clone()),
+        ("AWS_LAMBDA_RUNTIME_API".into(), api_addr.to_string()),
+        ("AWS_REGION".into(), target.key.region.clone()),
+        ("AWS_DEFAULT_REGION".into(), target.key.region.clone()),
+        ("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{runtime}")),
+        ("_HANDLER".into(), c.handler.clone().unwrap_or_default()),
+        ("LAMBDA_TASK_ROOT".into(), code_dir.display().to_string()),
+        ("LAMBDA_RUNTIME_DIR".into(), dir.display().to_string()),
+        ("AWS_ACCESS_KEY_ID".into(), creds.0),
+        ("AWS_SECRET_ACCESS_KEY".into(), creds.1),
+        ("AWS_SESSION_TOKEN".into(), creds.2),
+    ];
+    if let Some(url) = em.lambda.endpoint() {
+        env.push(("AWS_ENDPOINT_URL".into(), url));
+    }
+    if runtime.starts_with("python") {
+        env.push(("PYTHONUNBUFFERED".into(), "1".into()));
+    }
+    if runtime.starts_with("nodejs") {
+        let mut paths: Vec<String> = settings.node_path.iter().map(|p| p.display().to_string()).collect();
+        paths.push(code_dir.join("node_modules").display().to_string());
+        paths.push(code_dir.display().to_string());
+        env.push(("NODE_PATH".into(), paths.join(":")));
+        env.push((
+            "NODE_OPTIONS".into(),
+            format!("--require {}", dir.join("node_sdk_v2_endpoint.js").display()),
+        ));
+    }
+    if let Some(vars) = &c.environment {
+        for (k, v) in vars {
+            env.retain(|(ek, _)| ek != k);
+            env.push((k.clone(), v.clone()));
+        }
+    }
+    let _ = role_arn;
+
+    let mut cmd = tokio::process::Command::new(&program);
+    cmd.args(&args)
+        .env_clear()
+        .envs(env)
+        .current_dir(&code_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            server.abort();
+            return Err(format!("cutover could not start {}: {e}", program.display()));
+        }
+    };
+    let pid = child.id();
+    let logs: Arc<Mutex<Vec<(i64, String)>>> = Arc::new(Mutex::new(Vec::new()));
+    let weak = Arc::downgrade(em);
+    if let Some(out) = child.stdout.take() {
+        tokio::spawn(read_lines(out, logs.clone(), weak.clone()));
+    }
+    if let Some(err) = child.stderr.take() {
+        tokio::spawn(read_lines(err, logs.clone(), weak.clone()));
+    }
+    let (exit_tx, exit_rx) = watch::channel(None);
+    let (kill_tx, kill_rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        tokio::select! {
+            status = child.wait() => {
+                let text = match status {
+                    Ok(s) => describe_exit(s),
+                    Err(e) => format!("wait failed: {e}"),
+                };
+                let _ = exit_tx.send(Some(text));
+            }
+            _ = kill_rx => {
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+                let _ = exit_tx.send(Some("killed".into()));
+            }
+        }
+    });
+    Ok(Instance {
+        stream,
+        api,
+        reports: tokio::sync::Mutex::new(reports),
+        logs,
+        exit: exit_rx,
+        kill: Mutex::new(Some(kill_tx)),
+        server,
+        pid,
+        spawned: Instant::now(),
+        warm: AtomicBool::new(false),
+        retired: AtomicBool::new(false),
+    })
+}
+
+fn describe_exit(s: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(code) = s.code() {
+        format!("exit status {code}")
+    } else if let Some(sig) = s.signal() {
+        format!("signal: {sig}")
+    } else {
+        "exited".into()
+    }
+}
+
+async fn read_lines(r: impl AsyncRead + Unpin, logs: Arc<Mutex<Vec<(i64, String)>>>, em: Weak<Emulator>) {
+    let mut lines = BufReader::new(r).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let ts = em.upgrade().map(|e| sim_ms(&e)).unwrap_or(0);
+        lock(&logs).push((ts, line.replace('\r', "\n")));
+    }
+}

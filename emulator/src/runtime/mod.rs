@@ -1,0 +1,3 @@
+//! What the emulator runs for real, outside the simulated world: Lambda functions as processes.
+
+pub mod lambda;

@@ -1,0 +1,844 @@
+//! Functions: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
+//! UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction; the checks Lambda makes on
+//! them (role trust, runtime, handler, memory, timeout, environment, code package) and the
+//! Pending → Active / InProgress → Successful settling on the clock.
+
+use super::{conflict, invalid, not_found, user_err, Event, Function, State};
+use crate::protocol::timestamp::iso8601;
+use crate::protocol::{AwsError, AwsResult};
+use crate::services::util::{obj, opt_bool, opt_i64, opt_str, paginate};
+use crate::services::{iam, now_secs, Ctx};
+use crate::sim::Event as SimEvent;
+use crate::world::{PartitionKey, World};
+use base64::Engine as _;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Largest zip accepted in the request itself (`ZipFile`), as Lambda's direct upload limit.
+pub const MAX_ZIPPED: usize = 50 * 1024 * 1024;
+/// Largest unzipped size of a function's code.
+pub const MAX_UNZIPPED: u64 = 250 * 1024 * 1024;
+/// Total size of environment variable names and values.
+pub const MAX_ENVIRONMENT: usize = 4 * 1024;
+pub const MAX_MEMORY: i64 = 10_240;
+pub const MAX_TIMEOUT: i64 = 900;
+/// Simulated seconds a new function stays Pending (and an update InProgress).
+pub const SETTLE_SECS: f64 = 2.0;
+
+/// Runtimes Lambda accepts for new functions and updates.
+pub const RUNTIMES: &[&str] = &[
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "nodejs24.x",
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "python3.14",
+    "java8.al2",
+    "java11",
+    "java17",
+    "java21",
+    "java25",
+    "dotnet8",
+    "dotnet10",
+    "ruby3.2",
+    "ruby3.3",
+    "ruby3.4",
+    "ruby4.0",
+    "provided.al2",
+    "provided.al2023",
+];
+
+/// The runtime Lambda recommends instead of a deprecated one.
+fn recommended(runtime: &str) -> &'static str {
+    if runtime.starts_with("nodejs") {
+        "nodejs22.x"
+    } else if runtime.starts_with("python") {
+        "python3.13"
+    } else if runtime.starts_with("java") {
+        "java21"
+    } else if runtime.starts_with("dotnet") {
+        "dotnet8"
+    } else if runtime.starts_with("ruby") {
+        "ruby3.3"
+    } else {
+        "provided.al2023"
+    }
+}
+
+/// Environment variables Lambda sets itself and refuses from users.
+pub const RESERVED_ENV: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// A validated code package.
+#[derive(Debug)]
+pub struct Code {
+    pub zip: Vec<u8>,
+    /// Base64 of the SHA-256 of the zip, as `CodeSha256`.
+    pub sha256: String,
+    pub unzipped_size: u64,
+}
+
+/// One version's configuration (`$LATEST` or a published number).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub version: String,
+    pub runtime: Option<String>,
+    pub handler: Option<String>,
+    pub role: String,
+    pub description: String,
+    pub timeout: i64,
+    pub memory: i64,
+    pub environment: Option<BTreeMap<String, String>>,
+    pub architectures: Vec<String>,
+    pub ephemeral_storage: i64,
+    pub tracing_mode: String,
+    pub code: Arc<Code>,
+    pub last_modified: f64,
+    pub revision_id: String,
+    pub state: String,
+    pub last_update_status: Option<String>,
+}
+
+/// An alias.
+#[derive(Debug, Clone)]
+pub struct Alias {
+    pub name: String,
+    pub function_version: String,
+    pub description: String,
+    pub weights: BTreeMap<String, f64>,
+    pub revision_id: String,
+}
+
+/// Everything about one function.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub name: String,
+    pub arn: String,
+    pub latest: Config,
+    /// Published versions by number.
+    pub versions: BTreeMap<u64, Config>,
+    pub next_version: u64,
+    pub aliases: BTreeMap<String, Alias>,
+    /// Resource policy statements by qualifier (`""` for the unqualified function).
+    pub policies: BTreeMap<String, Vec<Value>>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Record {
+    /// The configuration a qualifier (`None`, `$LATEST`, a version number or an alias) names.
+    /// For an alias, its version's (routing weights are applied by Invoke).
+    pub fn config(&self, qualifier: Option<&str>) -> Option<&Config> {
+        match qualifier {
+            None | Some("$LATEST") => Some(&self.latest),
+            Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => self.versions.get(&q.parse().ok()?),
+            Some(q) => {
+                let a = self.aliases.get(q)?;
+                self.config(Some(&a.function_version))
+            }
+        }
+    }
+}
+
+/// `Timestamp` of the Lambda model: `2024-05-01T12:00:00.000+0000`.
+pub fn lambda_time(epoch: f64) -> String {
+    let t = iso8601(epoch);
+    let t = t.trim_end_matches('Z');
+    if t.contains('.') {
+        format!("{t}+0000")
+    } else {
+        format!("{t}.000+0000")
+    }
+}
+
+/// `name`, `name:qualifier`, `arn:…:function:name[:qualifier]` → (name, qualifier).
+pub fn split_qualifier(name_or_arn: &str) -> (&str, Option<&str>) {
+    if name_or_arn.starts_with("arn:") {
+        let mut parts = name_or_arn.split(':');
+        let name = parts.nth(6).unwrap_or("");
+        (name, parts.next())
+    } else {
+        let mut parts = name_or_arn.splitn(2, ':');
+        let first = parts.next().unwrap_or("");
+        // A partial ARN `123456789012:function:name[:qualifier]`.
+        if first.len() == 12 && first.bytes().all(|b| b.is_ascii_digit()) {
+            let mut rest = name_or_arn.split(':').skip(2);
+            let name = rest.next().unwrap_or("");
+            return (name, rest.next());
+        }
+        (first, parts.next())
+    }
+}
+
+pub fn function_arn(ctx: &Ctx, name: &str) -> String {
+    format!("arn:aws:lambda:{}:{}:function:{name}", ctx.region, ctx.account)
+}
+
+pub fn not_found_fn(ctx: &Ctx, name: &str, qualifier: Option<&str>) -> AwsError {
+    let arn = function_arn(ctx, name);
+    match qualifier {
+        Some(q) => not_found(format!("Function not found: {arn}:{q}")),
+        None => not_found(format!("Function not found: {arn}")),
+    }
+}
+
+/// The record a `FunctionName` member names, with the qualifier it carries (if any).
+pub fn record<'a>(state: &'a State, ctx: &Ctx, function_name: &'a str) -> AwsResult<(&'a Record, Option<&'a str>)> {
+    let (name, q) = split_qualifier(function_name);
+    let r = state.records.get(name).ok_or_else(|| not_found_fn(ctx, name, None))?;
+    Ok((r, q))
+}
+
+pub fn record_mut<'a>(state: &'a mut State, ctx: &Ctx, function_name: &str) -> AwsResult<&'a mut Record> {
+    let (name, _) = split_qualifier(function_name);
+    state.records.get_mut(name).ok_or_else(|| not_found_fn(ctx, name, None))
+}
+
+/// The qualifier from the `Qualifier` member or the name; both given and different is an error.
+pub fn qualifier<'a>(input: &'a Value, from_name: Option<&'a str>) -> AwsResult<Option<&'a str>> {
+    let member = opt_str(input, "Qualifier");
+    match (member, from_name) {
+        (Some(a), Some(b)) if a != b => Err(invalid(
+            "The derived qualifier from the function name does not match the specified qualifier.",
+        )),
+        (Some(a), _) => Ok(Some(a)),
+        (None, b) => Ok(b),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+pub fn configuration(r: &Record, c: &Config, region: &str) -> Value {
+    let arn = if c.version == "$LATEST" {
+        r.arn.clone()
+    } else {
+        format!("{}:{}", r.arn, c.version)
+    };
+    let env = c.environment.as_ref().map(|vars| json!({"Variables": vars}));
+    let (state_reason, state_code) = match c.state.as_str() {
+        "Pending" => (json!("The function is being created."), json!("Creating")),
+        _ => (Value::Null, Value::Null),
+    };
+    let (update_reason, update_code) = match c.last_update_status.as_deref() {
+        Some("InProgress") => (json!("The function is being created."), json!("Creating")),
+        _ => (Value::Null, Value::Null),
+    };
+    let runtime_version = c.runtime.as_ref().map(
+        |rt| json!({"RuntimeVersionArn": format!("arn:aws:lambda:{region}::runtime:{}", runtime_version_hash(rt))}),
+    );
+    obj([
+        ("FunctionName", json!(r.name)),
+        ("FunctionArn", json!(arn)),
+        ("Runtime", json!(c.runtime)),
+        ("Role", json!(c.role)),
+        ("Handler", json!(c.handler)),
+        ("CodeSize", json!(c.code.zip.len())),
+        ("Description", json!(c.description)),
+        ("Timeout", json!(c.timeout)),
+        ("MemorySize", json!(c.memory)),
+        ("LastModified", json!(lambda_time(c.last_modified))),
+        ("CodeSha256", json!(c.code.sha256)),
+        ("Version", json!(c.version)),
+        ("Environment", env.unwrap_or(Value::Null)),
+        ("TracingConfig", json!({"Mode": c.tracing_mode})),
+        ("RevisionId", json!(c.revision_id)),
+        ("State", json!(c.state)),
+        ("StateReason", state_reason),
+        ("StateReasonCode", state_code),
+        ("LastUpdateStatus", json!(c.last_update_status)),
+        ("LastUpdateStatusReason", update_reason),
+        ("LastUpdateStatusReasonCode", update_code),
+        ("PackageType", json!("Zip")),
+        ("Architectures", json!(c.architectures)),
+        ("EphemeralStorage", json!({"Size": c.ephemeral_storage})),
+        ("SnapStart", json!({"ApplyOn": "None", "OptimizationStatus": "Off"})),
+        ("RuntimeVersionConfig", runtime_version.unwrap_or(Value::Null)),
+        (
+            "LoggingConfig",
+            json!({"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", r.name)}),
+        ),
+    ])
+}
+
+fn runtime_version_hash(runtime: &str) -> String {
+    let d = Sha256::digest(format!("cutover:{runtime}").as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+
+fn check_role(world: &World, ctx: &Ctx, role: &str) -> AwsResult<()> {
+    iam::role_trusts(world, &ctx.account, role, "lambda.amazonaws.com", "sts:AssumeRole")
+        .map_err(|_| invalid("The role defined for the function cannot be assumed by Lambda."))
+}
+
+fn check_runtime(runtime: &str) -> AwsResult<()> {
+    if RUNTIMES.contains(&runtime) {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use the new runtime ({}) while creating or updating functions.",
+        recommended(runtime)
+    )))
+}
+
+fn check_memory(memory: i64) -> AwsResult<()> {
+    if memory > MAX_MEMORY {
+        return Err(invalid(format!(
+            "'MemorySize' value failed to satisfy constraint: Member must have value less than or equal to {MAX_MEMORY}"
+        )));
+    }
+    if memory < 128 {
+        return Err(invalid(
+            "'MemorySize' value failed to satisfy constraint: Member must have value greater than or equal to 128",
+        ));
+    }
+    Ok(())
+}
+
+fn check_timeout(timeout: i64) -> AwsResult<()> {
+    if !(1..=MAX_TIMEOUT).contains(&timeout) {
+        let bound = if timeout < 1 {
+            "greater than or equal to 1"
+        } else {
+            "less than or equal to 900"
+        };
+        return Err(user_err(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{timeout}' at 'timeout' failed to satisfy constraint: Member must have value {bound}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The handler must be `module.function` for the Python and Node runtimes.
+fn check_handler(runtime: &str, handler: &str) -> AwsResult<()> {
+    let interpreted = runtime.starts_with("python") || runtime.starts_with("nodejs");
+    if interpreted {
+        let ok = handler
+            .rsplit_once('.')
+            .is_some_and(|(m, f)| !m.is_empty() && !f.is_empty() && !m.ends_with('/'));
+        if !ok {
+            return Err(invalid(format!(
+                "Handler '{handler}' is not of the form module.function for runtime {runtime}."
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn environment(input: &Value) -> AwsResult<Option<BTreeMap<String, String>>> {
+    let Some(env) = input.get("Environment") else {
+        return Ok(None);
+    };
+    let mut vars = BTreeMap::new();
+    if let Some(m) = env.get("Variables").and_then(Value::as_object) {
+        for (k, v) in m {
+            vars.insert(k.clone(), v.as_str().unwrap_or_default().to_owned());
+        }
+    }
+    let reserved: Vec<&str> = vars
+        .keys()
+        .map(String::as_str)
+        .filter(|k| RESERVED_ENV.contains(k))
+        .collect();
+    if !reserved.is_empty() {
+        return Err(invalid(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {}",
+            reserved.join(", ")
+        )));
+    }
+    let measured = serde_json::to_string(&vars).unwrap_or_default();
+    if measured.len() > MAX_ENVIRONMENT {
+        return Err(invalid(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}"
+        )));
+    }
+    Ok(Some(vars))
+}
+
+/// Only zip files in the request: S3 locations and container images are refused.
+fn code_from(input: &Value, zip_member: Option<&str>) -> AwsResult<Arc<Code>> {
+    let has = |k: &str| input.get(k).is_some();
+    if has("ImageUri") || opt_str(input, "PackageType") == Some("Image") {
+        return Err(invalid(
+            "cutover does not emulate container image functions (PackageType Image / ImageUri); upload a .zip file as ZipFile.",
+        ));
+    }
+    if has("S3Bucket") || has("S3Key") || has("S3ObjectVersion") {
+        return Err(invalid(
+            "cutover does not emulate code from S3 (S3Bucket/S3Key); upload the .zip file itself as ZipFile.",
+        ));
+    }
+    let Some(b64) = zip_member else {
+        return Err(invalid("Please provide a source for function code."));
+    };
+    let zip = B64
+        .decode(b64)
+        .map_err(|_| invalid("Could not unzip uploaded file. Please check your file, then try to upload again."))?;
+    if zip.len() > MAX_ZIPPED {
+        return Err(user_err(
+            "RequestTooLargeException",
+            "Request must be smaller than 70167211 bytes for the CreateFunction operation",
+        )
+        .with_status(413));
+    }
+    let unzipped_size = check_zip(&zip)?;
+    let sha256 = B64.encode(Sha256::digest(&zip));
+    Ok(Arc::new(Code {
+        zip,
+        sha256,
+        unzipped_size,
+    }))
+}
+
+/// A relative path inside the code directory, or `None` for one that would escape it.
+pub fn safe_entry_path(name: &str) -> Option<std::path::PathBuf> {
+    use std::path::Component;
+    let path = std::path::Path::new(name);
+    if name.contains('\\') || name.contains('\0') {
+        return None;
+    }
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(p) => out.push(p),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Reads every entry of the zip (checking CRCs), refusing entries that escape the directory,
+/// anything but stored or deflated entries, and more than [`MAX_UNZIPPED`] bytes in all.
+/// Returns the unzipped size.
+pub fn check_zip(zip: &[u8]) -> AwsResult<u64> {
+    let bad = || invalid("Could not unzip uploaded file. Please check your file, then try to upload again.");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).map_err(|_| bad())?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|_| bad())?;
+        let name = entry.name().map(|n| n.into_owned()).map_err(|_| bad())?;
+        if safe_entry_path(&name).is_none() {
+            return Err(invalid(format!(
+                "Could not unzip uploaded file. Please check your file, then try to upload again. (cutover refuses the entry '{}': it would be written outside the function's directory)",
+                name
+            )));
+        }
+        if entry.is_symlink() {
+            return Err(invalid(format!(
+                "Could not unzip uploaded file. Please check your file, then try to upload again. (cutover refuses the symbolic link '{}')",
+                name
+            )));
+        }
+        if entry.is_dir() {
+            continue;
+        }
+        let limit = MAX_UNZIPPED - total + 1;
+        let mut sink = std::io::sink();
+        let n = std::io::copy(&mut (&mut entry).take(limit), &mut sink).map_err(|_| bad())?;
+        total += n;
+        if total > MAX_UNZIPPED {
+            return Err(invalid(format!(
+                "Unzipped size must be smaller than {MAX_UNZIPPED} bytes"
+            )));
+        }
+    }
+    Ok(total)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers
+
+fn schedule_settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str) {
+    let at = world.now.plus_secs(SETTLE_SECS);
+    world.schedule(
+        at,
+        key,
+        SimEvent::Lambda(Event::Settle {
+            name: name.to_owned(),
+            revision: revision.to_owned(),
+        }),
+    );
+}
+
+/// Fired [`SETTLE_SECS`] after a create or update: the function becomes Active, the update
+/// Successful, unless another change came since.
+pub fn settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str) {
+    let state = &mut world.region_mut(key).lambda;
+    let Some(r) = state.records.get_mut(name) else { return };
+    if r.latest.revision_id != revision {
+        return;
+    }
+    let was = r.latest.state.clone();
+    r.latest.state = "Active".into();
+    r.latest.last_update_status = Some("Successful".into());
+    let arn = r.arn.clone();
+    if was == "Pending" {
+        world.record("lambda", format!("function {arn} is Active"), Value::Null);
+    } else {
+        world.record("lambda", format!("update of {arn} Successful"), Value::Null);
+    }
+}
+
+pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
+    let (name, q) = split_qualifier(name_in);
+    if q.is_some() || name.is_empty() {
+        return Err(invalid(format!(
+            "Function name {name_in} is not valid: a function is created without a qualifier."
+        )));
+    }
+    let role = opt_str(&input, "Role").unwrap_or_default().to_owned();
+    let runtime = opt_str(&input, "Runtime").map(str::to_owned);
+    let handler = opt_str(&input, "Handler").map(str::to_owned);
+    let code = input.get("Code").cloned().unwrap_or_else(|| json!({}));
+    if opt_str(&input, "PackageType") == Some("Image") {
+        code_from(&json!({"PackageType": "Image"}), None)?;
+    }
+    let (Some(runtime), Some(handler)) = (runtime, handler) else {
+        return Err(invalid(
+            "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
+        ));
+    };
+    check_runtime(&runtime)?;
+    check_handler(&runtime, &handler)?;
+    let memory = opt_i64(&input, "MemorySize").unwrap_or(128);
+    check_memory(memory)?;
+    let timeout = opt_i64(&input, "Timeout").unwrap_or(3);
+    check_timeout(timeout)?;
+    let env = environment(&input)?;
+    check_role(world, ctx, &role)?;
+    let code = code_from(&code, opt_str(&code, "ZipFile"))?;
+    let key = ctx.partition();
+    if world.region_mut(&key).lambda.records.contains_key(name) {
+        return Err(conflict(format!("Function already exist: {name}")));
+    }
+    let arn = function_arn(ctx, name);
+    let revision = world.ids.uuid();
+    let now = now_secs(world);
+    let latest = Config {
+        version: "$LATEST".into(),
+        runtime: Some(runtime),
+        handler: Some(handler),
+        role,
+        description: opt_str(&input, "Description").unwrap_or_default().to_owned(),
+        timeout,
+        memory,
+        environment: env,
+        architectures: input
+            .get("Architectures")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_else(|| vec!["x86_64".to_owned()]),
+        ephemeral_storage: input
+            .get("EphemeralStorage")
+            .and_then(|e| e.get("Size"))
+            .and_then(Value::as_i64)
+            .unwrap_or(512),
+        tracing_mode: input
+            .get("TracingConfig")
+            .and_then(|t| t.get("Mode"))
+            .and_then(Value::as_str)
+            .unwrap_or("PassThrough")
+            .to_owned(),
+        code,
+        last_modified: now,
+        revision_id: revision.clone(),
+        state: "Pending".into(),
+        last_update_status: None,
+    };
+    let tags = input
+        .get("Tags")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut record = Record {
+        name: name.to_owned(),
+        arn: arn.clone(),
+        latest,
+        versions: BTreeMap::new(),
+        next_version: 1,
+        aliases: BTreeMap::new(),
+        policies: BTreeMap::new(),
+        tags,
+    };
+    let publish = opt_bool(&input, "Publish").unwrap_or(false);
+    let mut out_config = record.latest.clone();
+    if publish {
+        out_config = super::versions::publish(world, &mut record, "");
+    }
+    let out = configuration(&record, &out_config, &ctx.region);
+    let state = &mut world.region_mut(&key).lambda;
+    state.functions.insert(
+        name.to_owned(),
+        Function {
+            name: name.to_owned(),
+            arn: arn.clone(),
+        },
+    );
+    state.records.insert(name.to_owned(), record);
+    schedule_settle(world, &key, name, &revision);
+    world.record("lambda", format!("created function {arn} (Pending)"), Value::Null);
+    Ok(out)
+}
+
+fn code_location(ctx: &Ctx, r: &Record, c: &Config) -> Value {
+    json!({
+        "RepositoryType": "S3",
+        "Location": format!(
+            "https://awslambda-{}-tasks.s3.{}.amazonaws.com/snapshots/{}/{}-cutover?versionId={}",
+            ctx.region, ctx.region, ctx.account, r.name, c.revision_id
+        ),
+    })
+}
+
+pub fn get_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
+    let state = &world.region_mut(&ctx.partition()).lambda;
+    let (r, q) = record(state, ctx, name_in)?;
+    let q = qualifier(&input, q)?;
+    let c = r.config(q).ok_or_else(|| not_found_fn(ctx, &r.name, q))?;
+    let mut out = json!({
+        "Configuration": configuration(r, c, &ctx.region),
+        "Code": code_location(ctx, r, c),
+    });
+    if !r.tags.is_empty() {
+        out["Tags"] = json!(r.tags);
+    }
+    Ok(out)
+}
+
+pub fn get_function_configuration(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
+    let state = &world.region_mut(&ctx.partition()).lambda;
+    let (r, q) = record(state, ctx, name_in)?;
+    let q = qualifier(&input, q)?;
+    let c = r.config(q).ok_or_else(|| not_found_fn(ctx, &r.name, q))?;
+    Ok(configuration(r, c, &ctx.region))
+}
+
+pub fn list_functions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let all = opt_str(&input, "FunctionVersion") == Some("ALL");
+    let max = opt_i64(&input, "MaxItems").unwrap_or(50).clamp(1, 50) as usize;
+    let state = &world.region_mut(&ctx.partition()).lambda;
+    let mut items = Vec::new();
+    for r in state.records.values() {
+        items.push(configuration(r, &r.latest, &ctx.region));
+        if all {
+            for c in r.versions.values() {
+                items.push(configuration(r, c, &ctx.region));
+            }
+        }
+    }
+    let (page, next) = paginate(&items, opt_str(&input, "Marker"), max, "InvalidParameterValueException")?;
+    Ok(obj([("Functions", json!(page)), ("NextMarker", json!(next))]))
+}
+
+fn check_revision(input: &Value, current: &str) -> AwsResult<()> {
+    match opt_str(input, "RevisionId") {
+        Some(r) if r != current => Err(user_err(
+            "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_not_in_progress(r: &Record) -> AwsResult<()> {
+    if r.latest.last_update_status.as_deref() == Some("InProgress") {
+        return Err(conflict(format!(
+            "The operation cannot be performed at this time. An update is in progress for resource: {}",
+            r.arn
+        )));
+    }
+    Ok(())
+}
+
+/// The change half of UpdateFunctionCode (the runtime's instances are stopped by the caller).
+pub fn update_function_code(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
+    let code = code_from(&input, opt_str(&input, "ZipFile"))?;
+    let dry_run = opt_bool(&input, "DryRun").unwrap_or(false);
+    let key = ctx.partition();
+    let revision = world.ids.uuid();
+    let now = now_secs(world);
+    let mut r = {
+        let state = &mut world.region_mut(&key).lambda;
+        let r = record_mut(state, ctx, &name_in)?;
+        check_revision(&input, &r.latest.revision_id)?;
+        check_not_in_progress(r)?;
+        if dry_run {
+            let mut c = r.latest.clone();
+            c.code = code;
+            return Ok(configuration(r, &c, &ctx.region));
+        }
+        r.clone()
+    };
+    r.latest.code = code;
+    r.latest.last_modified = now;
+    r.latest.revision_id = revision.clone();
+    if r.latest.state == "Active" {
+        r.latest.last_update_status = Some("InProgress".into());
+    }
+    let mut out_config = r.latest.clone();
+    if opt_bool(&input, "Publish").unwrap_or(false) {
+        out_config = super::versions::publish(world, &mut r, "");
+    }
+    let out = configuration(&r, &out_config, &ctx.region);
+    let arn = r.arn.clone();
+    let name = r.name.clone();
+    world.region_mut(&key).lambda.records.insert(name.clone(), r);
+    schedule_settle(world, &key, &name, &revision);
+    world.record("lambda", format!("updated the code of {arn}"), Value::Null);
+    Ok(out)
+}
+
+pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
+    let key = ctx.partition();
+    let mut r = {
+        let state = &mut world.region_mut(&key).lambda;
+        let r = record_mut(state, ctx, &name_in)?;
+        check_revision(&input, &r.latest.revision_id)?;
+        check_not_in_progress(r)?;
+        r.clone()
+    };
+    let c = &mut r.latest;
+    if let Some(rt) = opt_str(&input, "Runtime") {
+        check_runtime(rt)?;
+        c.runtime = Some(rt.to_owned());
+    }
+    if let Some(h) = opt_str(&input, "Handler") {
+        c.handler = Some(h.to_owned());
+    }
+    if let (Some(rt), Some(h)) = (c.runtime.as_deref(), c.handler.as_deref()) {
+        check_handler(rt, h)?;
+    }
+    if let Some(m) = opt_i64(&input, "MemorySize") {
+        check_memory(m)?;
+        c.memory = m;
+    }
+    if let Some(t) = opt_i64(&input, "Timeout") {
+        check_timeout(t)?;
+        c.timeout = t;
+    }
+    if input.get("Environment").is_some() {
+        c.environment = environment(&input)?;
+    }
+    if let Some(d) = opt_str(&input, "Description") {
+        c.description = d.to_owned();
+    }
+    if let Some(m) = input
+        .get("TracingConfig")
+        .and_then(|t| t.get("Mode"))
+        .and_then(Value::as_str)
+    {
+        c.tracing_mode = m.to_owned();
+    }
+    if let Some(s) = input
+        .get("EphemeralStorage")
+        .and_then(|e| e.get("Size"))
+        .and_then(Value::as_i64)
+    {
+        c.ephemeral_storage = s;
+    }
+    if let Some(role) = opt_str(&input, "Role") {
+        check_role(world, ctx, role)?;
+        r.latest.role = role.to_owned();
+    }
+    let revision = world.ids.uuid();
+    r.latest.revision_id = revision.clone();
+    r.latest.last_modified = now_secs(world);
+    if r.latest.state == "Active" {
+        r.latest.last_update_status = Some("InProgress".into());
+    }
+    let out = configuration(&r, &r.latest, &ctx.region);
+    let (name, arn) = (r.name.clone(), r.arn.clone());
+    world.region_mut(&key).lambda.records.insert(name.clone(), r);
+    schedule_settle(world, &key, &name, &revision);
+    world.record("lambda", format!("updated the configuration of {arn}"), Value::Null);
+    Ok(out)
+}
+
+/// The change half of DeleteFunction: the whole function, or one published version.
+pub fn delete_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
+    let key = ctx.partition();
+    let state = &mut world.region_mut(&key).lambda;
+    let (name, q) = {
+        let (r, q) = record(state, ctx, &name_in)?;
+        (r.name.clone(), qualifier(&input, q)?.map(str::to_owned))
+    };
+    match q.as_deref() {
+        None => {
+            state.records.remove(&name);
+            state.functions.remove(&name);
+            let arn = function_arn(ctx, &name);
+            world.record("lambda", format!("deleted function {arn}"), Value::Null);
+        }
+        Some("$LATEST") => {
+            return Err(invalid(
+                "$LATEST version cannot be deleted without deleting the function.",
+            ));
+        }
+        Some(v) => {
+            let r = record_mut(state, ctx, &name)?;
+            let n: u64 = v.parse().map_err(|_| {
+                invalid("Deletion of aliases is not supported. Use the DeleteAlias API to delete aliases.")
+            })?;
+            let users: Vec<&str> = r
+                .aliases
+                .values()
+                .filter(|a| a.function_version == v || a.weights.contains_key(v))
+                .map(|a| a.name.as_str())
+                .collect();
+            if !users.is_empty() {
+                return Err(conflict(format!(
+                    "Unable to delete version because the following aliases reference it: [{}]",
+                    users.join(", ")
+                )));
+            }
+            if r.versions.remove(&n).is_none() {
+                return Err(not_found_fn(ctx, &name, Some(v)));
+            }
+            r.policies.remove(v);
+        }
+    }
+    Ok(json!({"StatusCode": 204}))
+}

@@ -1,0 +1,183 @@
+//! Resource-based policies (AddPermission, RemovePermission, GetPolicy) and tags (TagResource,
+//! UntagResource, ListTags).
+
+use super::functions::{not_found_fn, qualifier, record, record_mut, split_qualifier, Record};
+use super::{conflict, invalid, not_found, user_err};
+use crate::protocol::AwsResult;
+use crate::services::util::{opt_str, str_list};
+use crate::services::Ctx;
+use crate::world::World;
+use serde_json::{json, Map, Value};
+
+/// Largest resource policy Lambda keeps for one function or qualifier, in bytes.
+pub const MAX_POLICY: usize = 20 * 1024;
+
+fn check_qualifier(ctx: &Ctx, r: &Record, q: Option<&str>) -> AwsResult<()> {
+    if r.config(q).is_none() {
+        return Err(not_found_fn(ctx, &r.name, q));
+    }
+    Ok(())
+}
+
+fn policy_document(statements: &[Value]) -> Value {
+    json!({"Version": "2012-10-17", "Id": "default", "Statement": statements})
+}
+
+pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
+    let sid = opt_str(&input, "StatementId").unwrap_or_default().to_owned();
+    let action = opt_str(&input, "Action").unwrap_or_default().to_owned();
+    let principal = opt_str(&input, "Principal").unwrap_or_default().to_owned();
+    if action.is_empty() {
+        return Err(invalid("Action is required."));
+    }
+    let state = &mut world.region_mut(&ctx.partition()).lambda;
+    let r = record_mut(state, ctx, &name_in)?;
+    let q = qualifier(&input, split_qualifier(&name_in).1)?.map(str::to_owned);
+    check_qualifier(ctx, r, q.as_deref())?;
+    let resource = match &q {
+        Some(q) => format!("{}:{q}", r.arn),
+        None => r.arn.clone(),
+    };
+    let principal_json = if principal == "*" {
+        json!("*")
+    } else if principal.contains(".amazonaws.com") || (!principal.starts_with("arn:") && principal.contains('.')) {
+        json!({"Service": principal})
+    } else if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        json!({"AWS": format!("arn:aws:iam::{principal}:root")})
+    } else {
+        json!({"AWS": principal})
+    };
+    let mut statement = Map::new();
+    statement.insert("Sid".into(), json!(sid));
+    statement.insert("Effect".into(), json!("Allow"));
+    statement.insert("Principal".into(), principal_json);
+    statement.insert("Action".into(), json!(action));
+    statement.insert("Resource".into(), json!(resource));
+    let mut condition = Map::new();
+    if let Some(acct) = opt_str(&input, "SourceAccount") {
+        condition.insert("StringEquals".into(), json!({"AWS:SourceAccount": acct}));
+    }
+    if let Some(arn) = opt_str(&input, "SourceArn") {
+        condition.insert("ArnLike".into(), json!({"AWS:SourceArn": arn}));
+    }
+    if let Some(org) = opt_str(&input, "PrincipalOrgID") {
+        if let Some(m) = condition
+            .entry("StringEquals")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+        {
+            m.insert("aws:PrincipalOrgID".into(), json!(org));
+        }
+    }
+    if let Some(t) = opt_str(&input, "FunctionUrlAuthType") {
+        condition.insert("StringEquals".into(), json!({"lambda:FunctionUrlAuthType": t}));
+    }
+    if !condition.is_empty() {
+        statement.insert("Condition".into(), Value::Object(condition));
+    }
+    let statement = Value::Object(statement);
+    let key = q.clone().unwrap_or_default();
+    let statements = r.policies.entry(key.clone()).or_default();
+    if statements
+        .iter()
+        .any(|s| s.get("Sid").and_then(Value::as_str) == Some(sid.as_str()))
+    {
+        return Err(conflict(format!(
+            "The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."
+        )));
+    }
+    let mut candidate = statements.clone();
+    candidate.push(statement.clone());
+    if policy_document(&candidate).to_string().len() > MAX_POLICY {
+        return Err(user_err(
+            "PolicyLengthExceededException",
+            "The final policy size (bigger than the limit) is bigger than the limit.",
+        ));
+    }
+    *statements = candidate;
+    Ok(json!({"Statement": statement.to_string()}))
+}
+
+pub fn remove_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
+    let sid = opt_str(&input, "StatementId").unwrap_or_default().to_owned();
+    let state = &mut world.region_mut(&ctx.partition()).lambda;
+    let r = record_mut(state, ctx, &name_in)?;
+    let q = qualifier(&input, split_qualifier(&name_in).1)?.map(str::to_owned);
+    check_qualifier(ctx, r, q.as_deref())?;
+    let key = q.unwrap_or_default();
+    let missing = || not_found(format!("Statement {sid} is not found in resource policy."));
+    let statements = r.policies.get_mut(&key).ok_or_else(missing)?;
+    let before = statements.len();
+    statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(sid.as_str()));
+    if statements.len() == before {
+        return Err(missing());
+    }
+    if statements.is_empty() {
+        r.policies.remove(&key);
+    }
+    Ok(json!({}))
+}
+
+pub fn get_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
+    let state = &world.region_mut(&ctx.partition()).lambda;
+    let (r, q) = record(state, ctx, name_in)?;
+    let q = qualifier(&input, q)?;
+    check_qualifier(ctx, r, q)?;
+    let statements = r
+        .policies
+        .get(q.unwrap_or(""))
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| not_found("The resource you requested does not exist."))?;
+    let revision = r.config(q).map(|c| c.revision_id.clone()).unwrap_or_default();
+    Ok(json!({"Policy": policy_document(statements).to_string(), "RevisionId": revision}))
+}
+
+/// The function a tagging `Resource` ARN names (tags belong to the unqualified function).
+fn tagged<'a>(world: &'a mut World, ctx: &Ctx, resource: &str) -> AwsResult<&'a mut Record> {
+    let (name, q) = split_qualifier(resource);
+    if !resource.starts_with("arn:") || resource.split(':').nth(5) != Some("function") {
+        return Err(invalid(format!("Invalid resource ARN: {resource}")));
+    }
+    if q.is_some() {
+        return Err(invalid(
+            "Tags are not supported on a function version or alias; tag the unqualified function ARN.",
+        ));
+    }
+    let state = &mut world.region_mut(&ctx.partition()).lambda;
+    state.records.get_mut(name).ok_or_else(|| not_found_fn(ctx, name, None))
+}
+
+pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let resource = opt_str(&input, "Resource").unwrap_or_default().to_owned();
+    let r = tagged(world, ctx, &resource)?;
+    let mut tags = r.tags.clone();
+    if let Some(m) = input.get("Tags").and_then(Value::as_object) {
+        for (k, v) in m {
+            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_owned());
+        }
+    }
+    if tags.len() > 50 {
+        return Err(invalid("Number of tags exceeds resource tag limit."));
+    }
+    r.tags = tags;
+    Ok(json!({}))
+}
+
+pub fn untag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let resource = opt_str(&input, "Resource").unwrap_or_default().to_owned();
+    let keys = str_list(&input, "TagKeys");
+    let r = tagged(world, ctx, &resource)?;
+    for k in keys {
+        r.tags.remove(&k);
+    }
+    Ok(json!({}))
+}
+
+pub fn list_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let resource = opt_str(&input, "Resource").unwrap_or_default().to_owned();
+    let r = tagged(world, ctx, &resource)?;
+    Ok(json!({"Tags": r.tags}))
+}

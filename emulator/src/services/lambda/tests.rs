@@ -1,0 +1,269 @@
+//! Unit tests of the Lambda API (no processes run here; see tests/lambda_runtime.rs).
+
+use super::functions::{self, SETTLE_SECS};
+use super::{permissions, versions};
+use crate::model::Service;
+use crate::services::{iam, Ctx};
+use crate::sim::SimTime;
+use crate::world::{PartitionKey, World};
+use base64::Engine as _;
+use serde_json::{json, Value};
+use std::io::Write;
+
+const ACCT: &str = "123456789012";
+const ROLE: &str = "arn:aws:iam::123456789012:role/fn";
+const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:f";
+
+fn zip_b64() -> String {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("app.py", o).unwrap();
+        z.write_all(b"def handler(e, c):\n    return 1\n").unwrap();
+        z.finish().unwrap();
+    }
+    base64::engine::general_purpose::STANDARD.encode(buf.into_inner())
+}
+
+fn ctx() -> Ctx {
+    Ctx::internal(Service::Lambda, ACCT, "us-east-1")
+}
+
+fn world() -> World {
+    let mut w = World::new(SimTime(1_700_000_000_000));
+    let c = Ctx::internal(Service::Iam, ACCT, "us-east-1");
+    iam::roles::create_role(
+        &mut w,
+        &c,
+        json!({"RoleName": "fn", "AssumeRolePolicyDocument": iam::test_support::LAMBDA_TRUST}),
+    )
+    .unwrap();
+    w
+}
+
+fn create(w: &mut World, name: &str, extra: Value) -> crate::protocol::AwsResult<Value> {
+    let mut input = json!({"FunctionName": name, "Runtime": "python3.12", "Handler": "app.handler", "Role": ROLE,
+                           "Code": {"ZipFile": zip_b64()}});
+    if let (Some(o), Value::Object(e)) = (input.as_object_mut(), extra) {
+        o.extend(e);
+    }
+    functions::create_function(w, &ctx(), input)
+}
+
+fn settle(w: &mut World) {
+    let t = w.now.plus_secs(SETTLE_SECS);
+    w.run_until(t);
+}
+
+#[test]
+fn create_get_list_delete() {
+    let mut w = world();
+    let out = create(&mut w, "f", json!({"Tags": {"team": "a"}})).unwrap();
+    assert_eq!(out["FunctionArn"], ARN);
+    assert_eq!(out["State"], "Pending");
+    assert_eq!(out["StateReasonCode"], "Creating");
+    assert_eq!(out["Timeout"], 3);
+    assert_eq!(out["MemorySize"], 128);
+    assert_eq!(out["PackageType"], "Zip");
+    assert!(out["LastModified"].as_str().unwrap().ends_with("+0000"));
+    assert!(out.get("LastUpdateStatus").is_none());
+    settle(&mut w);
+    let got = functions::get_function(&mut w, &ctx(), json!({"FunctionName": ARN})).unwrap();
+    assert_eq!(got["Configuration"]["State"], "Active");
+    assert_eq!(got["Configuration"]["LastUpdateStatus"], "Successful");
+    assert_eq!(got["Tags"], json!({"team": "a"}));
+    assert_eq!(got["Code"]["RepositoryType"], "S3");
+    let e = create(&mut w, "f", json!({})).unwrap_err();
+    assert_eq!(e.code, "ResourceConflictException");
+    assert_eq!(e.message, "Function already exist: f");
+    for n in ["g", "h"] {
+        create(&mut w, n, json!({})).unwrap();
+    }
+    let p1 = functions::list_functions(&mut w, &ctx(), json!({"MaxItems": 2})).unwrap();
+    assert_eq!(p1["Functions"].as_array().unwrap().len(), 2);
+    let marker = p1["NextMarker"].as_str().unwrap().to_owned();
+    let p2 = functions::list_functions(&mut w, &ctx(), json!({"MaxItems": 2, "Marker": marker})).unwrap();
+    assert_eq!(p2["Functions"].as_array().unwrap().len(), 1);
+    assert!(p2.get("NextMarker").is_none());
+    functions::delete_function(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    let e = functions::get_function_configuration(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(e.message, format!("Function not found: {ARN}"));
+    let key = PartitionKey::new(ACCT, "us-east-1");
+    assert!(super::find(&w.region_mut(&key).lambda, "f").is_none());
+    assert!(super::find(&w.region_mut(&key).lambda, "g").is_some());
+}
+
+#[test]
+fn validation_as_lambda_does() {
+    let mut w = world();
+    let e = create(&mut w, "f", json!({"MemorySize": 20000})).unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValueException");
+    let e = create(&mut w, "f", json!({"Timeout": 901})).unwrap_err();
+    assert_eq!(e.code, "ValidationException");
+    assert!(e.message.contains("less than or equal to 900"));
+    let big = "x".repeat(5000);
+    let e = create(&mut w, "f", json!({"Environment": {"Variables": {"BIG": big}}})).unwrap_err();
+    assert!(e.message.contains("exceeded the 4KB limit"), "{}", e.message);
+    let e = create(&mut w, "f", json!({"Environment": {"Variables": {"AWS_REGION": "x"}}})).unwrap_err();
+    assert!(
+        e.message.ends_with("Reserved keys used in this request: AWS_REGION"),
+        "{}",
+        e.message
+    );
+    let e = create(&mut w, "f", json!({"Handler": "nodot"})).unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValueException");
+    let e = create(&mut w, "f", json!({"Runtime": "python2.7"})).unwrap_err();
+    assert!(e.message.contains("(python3.13)"), "{}", e.message);
+    let e = functions::create_function(
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "i", "Role": ROLE, "PackageType": "Image", "Code": {"ImageUri": "x"}}),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("container image"), "{}", e.message);
+}
+
+#[test]
+fn updates_settle_on_the_clock_and_conflict_meanwhile() {
+    let mut w = world();
+    create(&mut w, "f", json!({})).unwrap();
+    settle(&mut w);
+    let out =
+        functions::update_function_configuration(&mut w, &ctx(), json!({"FunctionName": "f", "Timeout": 10})).unwrap();
+    assert_eq!(out["LastUpdateStatus"], "InProgress");
+    assert_eq!(out["Timeout"], 10);
+    let e = functions::update_function_code(&mut w, &ctx(), json!({"FunctionName": "f", "ZipFile": zip_b64()}))
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceConflictException");
+    assert!(e.message.contains("An update is in progress for resource: "));
+    settle(&mut w);
+    let c = functions::get_function_configuration(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    assert_eq!(c["LastUpdateStatus"], "Successful");
+    let e = functions::update_function_code(
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "ZipFile": zip_b64(), "RevisionId": "stale"}),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, "PreconditionFailedException");
+}
+
+#[test]
+fn versions_and_aliases() {
+    let mut w = world();
+    create(&mut w, "f", json!({})).unwrap();
+    settle(&mut w);
+    let v1 = versions::publish_version(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    assert_eq!(v1["Version"], "1");
+    assert_eq!(v1["FunctionArn"], format!("{ARN}:1"));
+    // Nothing changed: the same version again.
+    let again = versions::publish_version(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    assert_eq!(again["Version"], "1");
+    let e = versions::publish_version(&mut w, &ctx(), json!({"FunctionName": "f", "CodeSha256": "x"})).unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValueException");
+    let list = versions::list_versions_by_function(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    let vs: Vec<&str> = list["Versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["Version"].as_str().unwrap())
+        .collect();
+    assert_eq!(vs, ["$LATEST", "1"]);
+    let a = versions::create_alias(
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "Name": "live", "FunctionVersion": "1"}),
+    )
+    .unwrap();
+    assert_eq!(a["AliasArn"], format!("{ARN}:live"));
+    let e = versions::create_alias(
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "Name": "live", "FunctionVersion": "1"}),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, "ResourceConflictException");
+    let e = versions::create_alias(
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "Name": "next", "FunctionVersion": "9"}),
+    )
+    .unwrap_err();
+    assert_eq!(e.message, format!("Function not found: {ARN}:9"));
+    let u = versions::update_alias(
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "Name": "live", "FunctionVersion": "$LATEST", "RoutingConfig": {"AdditionalVersionWeights": {"1": 0.5}}}),
+    )
+    .unwrap();
+    assert_eq!(u["RoutingConfig"]["AdditionalVersionWeights"]["1"], 0.5);
+    let got = functions::get_function_configuration(&mut w, &ctx(), json!({"FunctionName": "f:live"})).unwrap();
+    assert_eq!(got["Version"], "$LATEST");
+    let l = versions::list_aliases(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    assert_eq!(l["Aliases"].as_array().unwrap().len(), 1);
+    let e = functions::delete_function(&mut w, &ctx(), json!({"FunctionName": "f", "Qualifier": "1"})).unwrap_err();
+    assert_eq!(e.code, "ResourceConflictException");
+    versions::delete_alias(&mut w, &ctx(), json!({"FunctionName": "f", "Name": "live"})).unwrap();
+    let e = versions::get_alias(&mut w, &ctx(), json!({"FunctionName": "f", "Name": "live"})).unwrap_err();
+    assert_eq!(e.message, format!("Alias not found: {ARN}:live"));
+    functions::delete_function(&mut w, &ctx(), json!({"FunctionName": "f", "Qualifier": "1"})).unwrap();
+}
+
+#[test]
+fn permissions_and_tags() {
+    let mut w = world();
+    create(&mut w, "f", json!({})).unwrap();
+    let e = permissions::get_policy(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+    let add = json!({"FunctionName": "f", "StatementId": "cd", "Action": "lambda:InvokeFunction",
+                     "Principal": "codedeploy.amazonaws.com", "SourceAccount": ACCT});
+    let out = permissions::add_permission(&mut w, &ctx(), add.clone()).unwrap();
+    let st: Value = serde_json::from_str(out["Statement"].as_str().unwrap()).unwrap();
+    assert_eq!(st["Principal"], json!({"Service": "codedeploy.amazonaws.com"}));
+    assert_eq!(st["Resource"], ARN);
+    assert_eq!(st["Condition"]["StringEquals"]["AWS:SourceAccount"], ACCT);
+    let e = permissions::add_permission(&mut w, &ctx(), add).unwrap_err();
+    assert_eq!(e.code, "ResourceConflictException");
+    let p = permissions::get_policy(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    let doc: Value = serde_json::from_str(p["Policy"].as_str().unwrap()).unwrap();
+    assert_eq!(doc["Statement"].as_array().unwrap().len(), 1);
+    permissions::remove_permission(&mut w, &ctx(), json!({"FunctionName": "f", "StatementId": "cd"})).unwrap();
+    let e =
+        permissions::remove_permission(&mut w, &ctx(), json!({"FunctionName": "f", "StatementId": "cd"})).unwrap_err();
+    assert_eq!(e.message, "Statement cd is not found in resource policy.");
+
+    permissions::tag_resource(&mut w, &ctx(), json!({"Resource": ARN, "Tags": {"a": "1", "b": "2"}})).unwrap();
+    permissions::untag_resource(&mut w, &ctx(), json!({"Resource": ARN, "TagKeys": ["a"]})).unwrap();
+    let t = permissions::list_tags(&mut w, &ctx(), json!({"Resource": ARN})).unwrap();
+    assert_eq!(t, json!({"Tags": {"b": "2"}}));
+    let e = permissions::list_tags(
+        &mut w,
+        &ctx(),
+        json!({"Resource": "arn:aws:lambda:us-east-1:123456789012:function:nope"}),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+}
+
+#[test]
+fn entry_paths_that_escape_are_refused() {
+    assert!(functions::safe_entry_path("a/b.py").is_some());
+    assert!(functions::safe_entry_path("./a.py").is_some());
+    assert!(functions::safe_entry_path("../a.py").is_none());
+    assert!(functions::safe_entry_path("a/../../b").is_none());
+    assert!(functions::safe_entry_path("/etc/passwd").is_none());
+    assert!(functions::safe_entry_path("a\\..\\b").is_none());
+}
+
+#[test]
+fn invoke_async_keeps_the_qualifier_and_counts() {
+    let mut w = world();
+    create(&mut w, "f", json!({})).unwrap();
+    let key = PartitionKey::new(ACCT, "us-east-1");
+    super::invoke_async(&mut w, &key, "f:live", json!({})).unwrap();
+    assert_eq!(w.lambda_queued, 1);
+    assert_eq!(w.region_mut(&key).lambda.pending[0].function_arn, format!("{ARN}:live"));
+    assert!(super::invoke_async(&mut w, &key, "nope", json!({})).is_err());
+}
