@@ -335,6 +335,26 @@ impl Runtime {
         )
     }
 
+    /// `[{targetGroupArn, targetGroupName, id, port, state, address}]` for `GET /_emulator/targets`:
+    /// where each target of a used target group really answers.
+    pub fn targets_json(&self) -> Value {
+        let view = self.view();
+        let mut out = Vec::new();
+        for g in &view.raw.groups {
+            for t in &g.targets {
+                out.push(json!({
+                    "targetGroupArn": g.arn,
+                    "targetGroupName": g.name,
+                    "id": t.id,
+                    "port": t.port,
+                    "state": t.state.as_str(),
+                    "address": view.locals.get(&(t.id.clone(), t.port)).map(|a| a.to_string()),
+                }));
+            }
+        }
+        Value::Array(out)
+    }
+
     /// The local address a listener is bound to.
     pub fn listener_addr(&self, listener_arn: &str) -> Option<SocketAddr> {
         self.bound

@@ -11,7 +11,9 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use tokio::net::TcpStream;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -20,9 +22,62 @@ pub type Body = UnsyncBoxBody<Bytes, BoxError>;
 /// Idle connections kept per target.
 const MAX_IDLE: usize = 128;
 
+type Idle = Mutex<HashMap<SocketAddr, Vec<SendRequest<Body>>>>;
+
+/// Connections go back to the pool when the response body they carry has been read to its end
+/// (see [`PooledBody`]), so every pooled connection is idle.
 #[derive(Default)]
 pub struct Pool {
-    idle: Mutex<HashMap<SocketAddr, Vec<SendRequest<Body>>>>,
+    idle: Arc<Idle>,
+}
+
+/// A response body that gives its connection back to the pool once it has been read to its end.
+pub struct PooledBody {
+    inner: Incoming,
+    back: Option<(Arc<Idle>, SocketAddr, SendRequest<Body>)>,
+}
+
+impl PooledBody {
+    fn done(&mut self) {
+        if let Some((idle, addr, s)) = self.back.take() {
+            give_back(&idle, addr, s);
+        }
+    }
+}
+
+impl hyper::body::Body for PooledBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> {
+        let r = Pin::new(&mut self.inner).poll_frame(cx);
+        match &r {
+            Poll::Ready(None) => self.done(),
+            Poll::Ready(Some(Ok(_))) if self.inner.is_end_stream() => self.done(),
+            Poll::Ready(Some(Err(_))) => self.back = None,
+            _ => {}
+        }
+        r
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+fn give_back(idle: &Idle, addr: SocketAddr, s: SendRequest<Body>) {
+    let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
+    let list = idle.entry(addr).or_default();
+    if list.len() < MAX_IDLE && !s.is_closed() {
+        list.push(s);
+    }
 }
 
 /// Why a request did not reach its target. `request` is given back when nothing was sent, so the
@@ -37,16 +92,21 @@ impl Pool {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let list = idle.get_mut(&addr)?;
         list.retain(|s| !s.is_closed());
-        let i = list.iter().position(|s| s.is_ready())?;
-        Some(list.swap_remove(i))
+        list.pop()
     }
 
-    fn give_back(&self, addr: SocketAddr, s: SendRequest<Body>) {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let list = idle.entry(addr).or_default();
-        if list.len() < MAX_IDLE {
-            list.push(s);
-        }
+    fn wrap(&self, addr: SocketAddr, s: SendRequest<Body>, resp: Response<Incoming>) -> Response<PooledBody> {
+        let idle = self.idle.clone();
+        resp.map(|inner| {
+            let mut b = PooledBody {
+                inner,
+                back: Some((idle, addr, s)),
+            };
+            if hyper::body::Body::is_end_stream(&b.inner) {
+                b.done();
+            }
+            b
+        })
     }
 
     /// Drops every pooled connection to `addr` (its stand-in stopped).
@@ -67,15 +127,15 @@ impl Pool {
     }
 
     /// Sends `req` to `addr` on a pooled or new connection.
-    pub async fn send(&self, addr: SocketAddr, mut req: Request<Body>) -> Result<Response<Incoming>, Failed> {
+    pub async fn send(&self, addr: SocketAddr, mut req: Request<Body>) -> Result<Response<PooledBody>, Failed> {
         // A pooled connection the target closed meanwhile gives the request back unsent: retry once
         // on a fresh connection.
         if let Some(mut s) = self.take(addr) {
+            if s.ready().await.is_err() {
+                return self.send_fresh(addr, req).await;
+            }
             match s.try_send_request(req).await {
-                Ok(resp) => {
-                    self.give_back(addr, s);
-                    return Ok(resp);
-                }
+                Ok(resp) => return Ok(self.wrap(addr, s, resp)),
                 Err(mut e) => match e.take_message() {
                     Some(r) => req = r,
                     None => {
@@ -87,6 +147,10 @@ impl Pool {
                 },
             }
         }
+        self.send_fresh(addr, req).await
+    }
+
+    async fn send_fresh(&self, addr: SocketAddr, req: Request<Body>) -> Result<Response<PooledBody>, Failed> {
         let mut s = match Self::connect(addr).await {
             Ok(s) => s,
             Err(error) => {
@@ -97,10 +161,7 @@ impl Pool {
             }
         };
         match s.try_send_request(req).await {
-            Ok(resp) => {
-                self.give_back(addr, s);
-                Ok(resp)
-            }
+            Ok(resp) => Ok(self.wrap(addr, s, resp)),
             Err(mut e) => Err(Failed {
                 request: e.take_message(),
                 error: e.into_error().to_string(),
