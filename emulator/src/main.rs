@@ -9,6 +9,7 @@ cutover: a local AWS emulator for ECS blue/green deployments through CodeDeploy
 
 USAGE:
     cutover serve [--bind ADDR] [--clock real|manual|scaled:N] [--log-level error|info|debug]
+                  [--listener-port-offset N | --listener-ports 80=8080,...] [--app-config FILE]
     cutover --version
 
 serve:
@@ -19,17 +20,31 @@ serve:
                     scaled:N (N times faster than the wall clock)
     --log-level L   error, info (default) or debug (env CUTOVER_LOG); debug logs one
                     line per API call with service, operation, status and duration
+    --listener-port-offset N
+                    each load balancer listener serves on the --bind host at its port + N
+                    (env CUTOVER_LISTENER_PORT_OFFSET, default 0); a port that cannot be
+                    bound falls back to a free one. GET /_emulator/listeners lists them.
+    --listener-ports 80=8080,8080=18080
+                    explicit local ports for listener ports (env CUTOVER_LISTENER_PORTS),
+                    before the offset applies
+    --app-config FILE
+                    JSON mapping container image globs to local commands that answer for
+                    tasks (env CUTOVER_APP_CONFIG); without it a built-in stand-in answers
 ";
 
 struct ServeArgs {
     bind: String,
     clock: ClockMode,
+    alb: cutover::runtime::alb::Config,
 }
 
 fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
     let mut bind = std::env::var("CUTOVER_BIND").unwrap_or_else(|_| "127.0.0.1:4566".into());
     let mut clock = std::env::var("CUTOVER_CLOCK").unwrap_or_else(|_| "real".into());
     let mut level = std::env::var("CUTOVER_LOG").unwrap_or_else(|_| "info".into());
+    let mut offset = std::env::var("CUTOVER_LISTENER_PORT_OFFSET").unwrap_or_else(|_| "0".into());
+    let mut port_map = std::env::var("CUTOVER_LISTENER_PORTS").unwrap_or_default();
+    let mut app_config = std::env::var("CUTOVER_APP_CONFIG").ok().filter(|s| !s.is_empty());
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let (flag, inline) = match a.split_once('=') {
@@ -46,13 +61,27 @@ fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
             "--bind" => bind = value("--bind")?,
             "--clock" => clock = value("--clock")?,
             "--log-level" => level = value("--log-level")?,
+            "--listener-port-offset" => offset = value("--listener-port-offset")?,
+            "--listener-ports" => port_map = value("--listener-ports")?,
+            "--app-config" => app_config = Some(value("--app-config")?),
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
     cutover::log::set_level(&level)?;
+    let mut alb = cutover::runtime::alb::Config::default();
+    alb.ports.offset = offset
+        .trim()
+        .parse()
+        .map_err(|_| format!("--listener-port-offset: '{offset}' is not an integer"))?;
+    alb.ports.map =
+        cutover::runtime::alb::ListenerPorts::parse_map(&port_map).map_err(|e| format!("--listener-ports: {e}"))?;
+    if let Some(path) = app_config {
+        alb.apps = cutover::runtime::alb::standin::load_apps(std::path::Path::new(&path))?;
+    }
     Ok(ServeArgs {
         bind,
         clock: ClockMode::parse(&clock)?,
+        alb,
     })
 }
 
@@ -87,7 +116,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     rt.block_on(async move {
-        let handle = match cutover::server::start(&args.bind, args.clock).await {
+        let em = cutover::Emulator::new(args.clock);
+        let options = cutover::server::ServeOptions { alb: Some(args.alb) };
+        let handle = match cutover::server::serve_with(&args.bind, em, options).await {
             Ok(h) => h,
             Err(e) => {
                 eprintln!("cutover: cannot listen on {}: {e}", args.bind);

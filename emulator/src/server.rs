@@ -1,6 +1,7 @@
 //! The HTTP server: one endpoint for every emulated AWS API plus the control API.
 
 use crate::protocol::{HttpRequest, HttpResponse};
+use crate::runtime::alb;
 use crate::sim::ClockMode;
 use crate::{control, dispatch, Emulator};
 use axum::body::Body;
@@ -66,6 +67,19 @@ pub async fn handle(em: Arc<Emulator>, req: Request<Body>) -> HttpResponse {
 }
 
 async fn entry(State(em): State<Arc<Emulator>>, req: Request<Body>) -> Response {
+    // `Host: <load balancer DNSName>[:port]` reaches that listener (port 80 when none is given).
+    let lb_host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(alb::looks_like_lb_host);
+    if lb_host {
+        let req = req.map(|b| b.map_err(Into::into).boxed_unsync());
+        match alb::handle_main_port(&em, req).await {
+            Ok(resp) => return resp.map(Body::new),
+            Err(req) => return to_http(handle(em, req.map(Body::new)).await),
+        }
+    }
     to_http(handle(em, req).await)
 }
 
@@ -83,6 +97,8 @@ pub struct ServerHandle {
     shutdown: Option<oneshot::Sender<()>>,
     join: Option<JoinHandle<()>>,
     driver: JoinHandle<()>,
+    /// The ALB data plane (listeners, stand-ins, health checks), when started.
+    pub alb: Option<Arc<alb::Runtime>>,
 }
 
 impl ServerHandle {
@@ -96,6 +112,9 @@ impl ServerHandle {
         }
         self.driver.abort();
         self.emulator.lambda.shutdown();
+        if let Some(rt) = self.alb.take() {
+            rt.stop();
+        }
     }
 
     /// Waits until the server stops on its own (it does not, unless shut down).
@@ -113,6 +132,26 @@ impl Drop for ServerHandle {
         }
         self.driver.abort();
         self.emulator.lambda.shutdown();
+        if let Some(rt) = self.alb.take() {
+            rt.stop();
+        }
+    }
+}
+
+/// What a server runs besides the API endpoint.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The ALB data plane with this configuration (`None`: API only).
+    pub alb: Option<alb::Config>,
+}
+
+impl Default for ServeOptions {
+    /// The data plane on, every listener on a free loopback port (several emulators can share a
+    /// process or a machine).
+    fn default() -> Self {
+        let mut config = alb::Config::default();
+        config.ports.ephemeral = true;
+        ServeOptions { alb: Some(config) }
     }
 }
 
@@ -121,10 +160,22 @@ pub async fn start(bind: &str, mode: ClockMode) -> std::io::Result<ServerHandle>
     serve(bind, Emulator::new(mode)).await
 }
 
-/// Binds `bind` and serves `em`.
+/// Binds `bind` and serves `em` (with the data plane, listeners on free ports).
 pub async fn serve(bind: &str, em: Arc<Emulator>) -> std::io::Result<ServerHandle> {
+    serve_with(bind, em, ServeOptions::default()).await
+}
+
+/// Binds `bind` and serves `em` with `options`.
+pub async fn serve_with(bind: &str, em: Arc<Emulator>, options: ServeOptions) -> std::io::Result<ServerHandle> {
     let listener = TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
+    let alb = match options.alb {
+        Some(mut config) => {
+            config.ports.host = addr.ip();
+            Some(alb::Runtime::start(em.clone(), config, Some(addr)).await)
+        }
+        None => None,
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(em.clone());
     let join = tokio::spawn(async move {
@@ -150,5 +201,6 @@ pub async fn serve(bind: &str, em: Arc<Emulator>) -> std::io::Result<ServerHandl
         shutdown: Some(tx),
         join: Some(join),
         driver,
+        alb,
     })
 }

@@ -525,7 +525,13 @@ exports.handler = async (event) => {
     assert_eq!(v["get"], 200, "{v}");
     // The call reached the emulator's CodeDeploy, which knows no such deployment.
     assert_eq!(v["put"], 400, "{v}");
-    assert!(v["putBody"].as_str().unwrap().contains("DeploymentDoesNotExistException"), "{v}");
+    assert!(
+        v["putBody"]
+            .as_str()
+            .unwrap()
+            .contains("DeploymentDoesNotExistException"),
+        "{v}"
+    );
     drop(h);
 }
 

@@ -782,6 +782,17 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
             format!("--require {}", dir.join("node_sdk_v2_endpoint.js").display()),
         ));
     }
+    // Load balancer DNS names (`*.elb.localhost`) reach the ALB data plane from inside functions.
+    if let Some(alb) = crate::runtime::alb::for_emulator(em) {
+        for (k, v) in alb.child_env() {
+            match env.iter_mut().find(|(ek, _)| *ek == k) {
+                Some(slot) if k == "NODE_OPTIONS" => slot.1 = format!("{} {v}", slot.1),
+                Some(slot) if k == "PYTHONPATH" => slot.1 = format!("{}:{v}", slot.1),
+                Some(slot) => slot.1 = v,
+                None => env.push((k, v)),
+            }
+        }
+    }
     if let Some(vars) = &c.environment {
         for (k, v) in vars {
             env.retain(|(ek, _)| ek != k);

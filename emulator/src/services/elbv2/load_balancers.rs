@@ -39,12 +39,15 @@ pub(super) fn check_name(kind: &str, name: &str) -> AwsResult<()> {
 /// `<name>-<hex>.elb.<region>.amazonaws.com` for a network load balancer. The only place DNS names
 /// are made.
 pub fn dns_name(ids: &mut Ids, name: &str, lb_type: &str, scheme: &str, region: &str) -> String {
+    // AWS's shapes (`<name>-<digits>.<region>.elb.amazonaws.com`, NLB `<name>-<hex>.elb.<region>.amazonaws.com`)
+    // with the `localhost` special-use domain (RFC 6761) in place of `amazonaws.com`, so that the
+    // name reaches the local data plane with no DNS set-up (see `runtime::alb::names`).
     let prefix = if scheme == "internal" { "internal-" } else { "" };
     if lb_type == "network" {
-        format!("{prefix}{name}-{}.elb.{region}.amazonaws.com", ids.hex(16))
+        format!("{prefix}{name}-{}.elb.{region}.localhost", ids.hex(16))
     } else {
         let digits = 1_000_000_000 + ids.below(1_000_000_000);
-        format!("{prefix}{name}-{digits}.{region}.elb.amazonaws.com")
+        format!("{prefix}{name}-{digits}.{region}.elb.localhost")
     }
 }
 

@@ -30,7 +30,7 @@ mod targets;
 mod tests;
 
 pub use listeners::{forward_weights, forwards_to_target_group, set_forward_weights, ForwardRef};
-pub use targets::{deregister_task_target, register_task_target, target_health, TargetState};
+pub use targets::{deregister_task_target, record_health_probe, register_task_target, target_health, TargetState};
 
 use super::util::{opt_i64, opt_str};
 use super::Handler;

@@ -65,6 +65,9 @@ pub struct Target {
     /// Whether a check chain is scheduled.
     pub checking: bool,
     pub seq: u64,
+    /// The latest real HTTP health check of this target by the data plane runtime (pass/fail), when
+    /// one runs; `None` with no runtime (or before its first check).
+    pub probe: Option<bool>,
 }
 
 fn target_key(id: &str, port: i64) -> String {
@@ -146,7 +149,10 @@ pub(super) fn health_check(world: &mut World, key: &PartitionKey, tg_arn: &str, 
         return;
     }
     let td = t.task_definition.clone();
-    let pass = !faulted(&world.faults, td.as_deref());
+    let probe = t.probe;
+    // An injected fault fails the check; otherwise the data plane's latest real HTTP check decides
+    // (it sees the same fault through the stand-in), and with no data plane the check passes.
+    let pass = !faulted(&world.faults, td.as_deref()) && probe.unwrap_or(true);
     let now = world.now;
     let st = &mut world.region_mut(key).elbv2;
     let Some(tg) = st.target_groups.get_mut(tg_arn) else {
@@ -250,6 +256,7 @@ fn register(
             return Ok(());
         }
         t.checking = false;
+        t.probe = None;
     } else {
         tg.targets.insert(
             tkey.clone(),
@@ -265,6 +272,7 @@ fn register(
                 epoch: 0,
                 checking: false,
                 seq,
+                probe: None,
             },
         );
     }
@@ -601,6 +609,33 @@ pub fn register_task_target(
         )));
     }
     register(world, key, target_group_arn, ip, port, None, Some(task_definition_arn))
+}
+
+/// Records the outcome of a real HTTP health check of one target (the data plane runtime calls it);
+/// the next scheduled health-check event of the target uses it. Unknown targets are ignored.
+pub fn record_health_probe(
+    world: &mut World,
+    key: &PartitionKey,
+    target_group_arn: &str,
+    id: &str,
+    port: i64,
+    pass: bool,
+) {
+    let Some(st) = world
+        .accounts
+        .get_mut(&key.account)
+        .and_then(|a| a.regions.get_mut(&key.region))
+    else {
+        return;
+    };
+    if let Some(t) = st
+        .elbv2
+        .target_groups
+        .get_mut(target_group_arn)
+        .and_then(|tg| tg.targets.get_mut(&target_key(id, port)))
+    {
+        t.probe = Some(pass);
+    }
 }
 
 /// Deregisters an ECS task's IP: `draining` for the group's deregistration delay, then gone.
