@@ -81,11 +81,18 @@ impl Emulator {
     /// Moves simulated time forward `secs`, firing every event due in between in time order.
     pub fn advance(&self, secs: f64) -> SimTime {
         let mut w = self.lock();
+        let queued = w.lambda_queued;
         w.run_until(self.clock.now());
         let target = self.clock.advance_ms((secs * 1000.0).round() as i64);
         w.run_until(target);
+        // Events fired on the way may have queued Event invocations (CodeDeploy hooks): hand them
+        // to the Lambda runtime now, as `with_world` does after a request.
+        let invoked = w.lambda_queued != queued;
         drop(w);
         self.wake.notify_one();
+        if invoked {
+            self.lambda.wake.notify_one();
+        }
         target
     }
 
