@@ -5,7 +5,9 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-ECS_CODEDEPLOY = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForECS"
+# The lab attaches AWSCodeDeployRoleForECS under service-role/; the policy's real ARN has no path.
+ECS_CODEDEPLOY_LAB = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForECS"
+ECS_CODEDEPLOY = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
 LAMBDA_BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 TRUST = {
     "Version": "2012-10-17",
@@ -80,7 +82,7 @@ def test_missing_role_is_no_such_entity(iam):
 
 def test_attach_the_seeded_aws_managed_policies(iam):
     iam.create_role(RoleName="ecsCodeDeployServiceRole", AssumeRolePolicyDocument=json.dumps(TRUST))
-    iam.attach_role_policy(RoleName="ecsCodeDeployServiceRole", PolicyArn=ECS_CODEDEPLOY)
+    iam.attach_role_policy(RoleName="ecsCodeDeployServiceRole", PolicyArn=ECS_CODEDEPLOY_LAB)
     attached = iam.list_attached_role_policies(RoleName="ecsCodeDeployServiceRole")["AttachedPolicies"]
     assert attached == [{"PolicyName": "AWSCodeDeployRoleForECS", "PolicyArn": ECS_CODEDEPLOY}]
     # Attaching again is not an error and does not duplicate.
@@ -89,7 +91,7 @@ def test_attach_the_seeded_aws_managed_policies(iam):
 
     policy = iam.get_policy(PolicyArn=ECS_CODEDEPLOY)["Policy"]
     assert policy["PolicyName"] == "AWSCodeDeployRoleForECS"
-    assert policy["Path"] == "/service-role/"
+    assert policy["Path"] == "/"
     assert policy["AttachmentCount"] == 1
 
     iam.create_role(RoleName="hook", AssumeRolePolicyDocument=json.dumps(TRUST))

@@ -7,7 +7,16 @@ from botocore.exceptions import ClientError
 
 from conftest import make_client
 
-TRUST = {
+def trust(account="000000000000"):
+    """A trust policy that lets the account's own principals assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"}],
+    }
+
+
+TRUST = trust()
+SERVICE_TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
@@ -62,7 +71,7 @@ def server_clock(client):
 
 def test_assume_role_duration_is_honoured(sts, iam):
     role = iam.create_role(RoleName="short", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]
-    creds = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s", DurationSeconds=900)["Credentials"]
+    creds = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", DurationSeconds=900)["Credentials"]
     _, now = server_clock(sts)
     assert creds["Expiration"].timestamp() - now == pytest.approx(900, abs=2)
 
@@ -70,9 +79,9 @@ def test_assume_role_duration_is_honoured(sts, iam):
 def test_assume_role_in_another_account(server, iam):
     acct_iam = make_client("iam", aws_access_key_id="111122223333", aws_secret_access_key="test")
     acct_sts = make_client("sts", aws_access_key_id="111122223333", aws_secret_access_key="test")
-    role = acct_iam.create_role(RoleName="ops", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]
+    role = acct_iam.create_role(RoleName="ops", AssumeRolePolicyDocument=json.dumps(trust("111122223333")))["Role"]
     assert role["Arn"] == "arn:aws:iam::111122223333:role/ops"
-    creds = acct_sts.assume_role(RoleArn=role["Arn"], RoleSessionName="x")["Credentials"]
+    creds = acct_sts.assume_role(RoleArn=role["Arn"], RoleSessionName="xx")["Credentials"]
     ident = make_client(
         "sts",
         aws_access_key_id=creds["AccessKeyId"],
@@ -80,7 +89,7 @@ def test_assume_role_in_another_account(server, iam):
         aws_session_token=creds["SessionToken"],
     ).get_caller_identity()
     assert ident["Account"] == "111122223333"
-    assert ident["Arn"] == "arn:aws:sts::111122223333:assumed-role/ops/x"
+    assert ident["Arn"] == "arn:aws:sts::111122223333:assumed-role/ops/xx"
     # The role lives in its own account only.
     with pytest.raises(ClientError) as e:
         iam.get_role(RoleName="ops")
@@ -104,3 +113,16 @@ def test_assume_role_bad_input(unchecked, iam):
         assert err["Code"] == "ValidationError", params
         assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
         assert member in err["Message"], (params, err["Message"])
+
+
+def test_assume_role_needs_the_trust_policy_to_name_the_caller(sts, iam):
+    role = iam.create_role(RoleName="svc-only", AssumeRolePolicyDocument=json.dumps(SERVICE_TRUST))["Role"]
+    with pytest.raises(ClientError) as e:
+        sts.assume_role(RoleArn=role["Arn"], RoleSessionName="ci-session")
+    err = e.value.response["Error"]
+    assert err["Code"] == "AccessDenied"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert err["Message"] == (
+        "User: arn:aws:iam::000000000000:root is not authorized to perform: sts:AssumeRole on resource: "
+        + role["Arn"]
+    )
