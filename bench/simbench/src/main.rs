@@ -9,6 +9,9 @@
 //! - with load balancing: a 1,000-task service behind a target group whose health checks run
 //!   every 6 s, the cost per fired event over one simulated minute.
 //!
+//! - blue/green deployments: the lab's deployment from CreateDeployment to Succeeded, and 100
+//!   CODE_DEPLOY services behind one ALB deploying at once (three rounds).
+//!
 //! Prints a JSON object; bench/sim.sh turns it into bench/results/<date>-simulation.md.
 
 use cutover::model::Service;
@@ -75,6 +78,211 @@ fn running_tasks(w: &World) -> usize {
         .values()
         .filter(|t| t.status == cutover::services::ecs::tasks::Status::Running)
         .count()
+}
+
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codedeploy.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// `n` CODE_DEPLOY services behind one ALB (rule `/svcN*` → target group `aN` on port 80, with a
+/// test listener on 8080 when `test_listener`), one deployment group each, all steady.
+fn blue_green_world(n: usize, test_listener: bool) -> (World, Vec<String>) {
+    let mut w = World::new(SimTime(1_700_000_000_000));
+    let subnets = default_subnets(&mut w);
+    let vpc = ok(&mut w, Service::Ec2, "DescribeVpcs", json!({}))["Vpcs"][0]["VpcId"].clone();
+    ok(
+        &mut w,
+        Service::Iam,
+        "CreateRole",
+        json!({"RoleName": "cd", "AssumeRolePolicyDocument": TRUST}),
+    );
+    let lb = ok(
+        &mut w,
+        Service::Elbv2,
+        "CreateLoadBalancer",
+        json!({"Name": "bg", "Subnets": subnets[..2]}),
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+        .clone();
+    let listener = |w: &mut World, port: i64| {
+        ok(
+            w,
+            Service::Elbv2,
+            "CreateListener",
+            json!({"LoadBalancerArn": lb, "Protocol": "HTTP", "Port": port,
+                   "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]}),
+        )["Listeners"][0]["ListenerArn"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let prod = listener(&mut w, 80);
+    let test = if test_listener {
+        Some(listener(&mut w, 8080))
+    } else {
+        None
+    };
+    ok(&mut w, Service::Ecs, "CreateCluster", json!({"clusterName": "bg"}));
+    ok(
+        &mut w,
+        Service::CodeDeploy,
+        "CreateApplication",
+        json!({"applicationName": "app", "computePlatform": "ECS"}),
+    );
+    let mut tds = Vec::new();
+    for i in 0..n {
+        let tg = |w: &mut World, name: String| {
+            ok(
+                w,
+                Service::Elbv2,
+                "CreateTargetGroup",
+                json!({"Name": name, "Protocol": "HTTP", "Port": 3000, "VpcId": vpc, "TargetType": "ip",
+                       "HealthCheckIntervalSeconds": 6, "HealthyThresholdCount": 2}),
+            )["TargetGroups"][0]["TargetGroupArn"]
+                .clone()
+        };
+        let a = tg(&mut w, format!("a{i}"));
+        let b = tg(&mut w, format!("b{i}"));
+        let pattern = format!("/svc{i}*");
+        ok(
+            &mut w,
+            Service::Elbv2,
+            "CreateRule",
+            json!({"ListenerArn": prod, "Priority": i + 1, "Conditions": [{"Field": "path-pattern", "Values": [pattern]}],
+                   "Actions": [{"Type": "forward", "TargetGroupArn": a}]}),
+        );
+        if let Some(t) = &test {
+            ok(
+                &mut w,
+                Service::Elbv2,
+                "CreateRule",
+                json!({"ListenerArn": t, "Priority": i + 1, "Conditions": [{"Field": "path-pattern", "Values": [pattern]}],
+                       "Actions": [{"Type": "forward", "TargetGroupArn": b}]}),
+            );
+        }
+        let family = format!("f{i}");
+        let td = ok(
+            &mut w,
+            Service::Ecs,
+            "RegisterTaskDefinition",
+            json!({"family": family, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
+                   "containerDefinitions": [{"name": "app", "image": "app:1", "portMappings": [{"containerPort": 3000}]}]}),
+        )["taskDefinition"]["taskDefinitionArn"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        tds.push(td);
+        ok(
+            &mut w,
+            Service::Ecs,
+            "CreateService",
+            json!({"cluster": "bg", "serviceName": format!("s{i}"), "taskDefinition": format!("{family}:1"), "desiredCount": 1,
+                   "launchType": "FARGATE", "deploymentController": {"type": "CODE_DEPLOY"},
+                   "loadBalancers": [{"targetGroupArn": a, "containerName": "app", "containerPort": 3000}],
+                   "networkConfiguration": {"awsvpcConfiguration": {"subnets": subnets}}}),
+        );
+        let mut route = json!({"targetGroups": [{"name": format!("a{i}")}, {"name": format!("b{i}")}],
+                               "prodTrafficRoute": {"listenerArns": [prod]}});
+        if let Some(t) = &test {
+            route["testTrafficRoute"] = json!({"listenerArns": [t]});
+        }
+        ok(
+            &mut w,
+            Service::CodeDeploy,
+            "CreateDeploymentGroup",
+            json!({"applicationName": "app", "deploymentGroupName": format!("g{i}"),
+                   "serviceRoleArn": format!("arn:aws:iam::{ACCT}:role/cd"),
+                   "ecsServices": [{"serviceName": format!("s{i}"), "clusterName": "bg"}],
+                   "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+                   "blueGreenDeploymentConfiguration": {
+                       "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 5},
+                       "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT", "waitTimeInMinutes": 0}},
+                   "autoRollbackConfiguration": {"enabled": true, "events": ["DEPLOYMENT_FAILURE"]},
+                   "loadBalancerInfo": {"targetGroupPairInfoList": [route]}}),
+        );
+    }
+    advance(&mut w, 120.0);
+    (w, tds)
+}
+
+/// Creates one deployment per group (a new revision of each service's task definition).
+fn create_deployments(w: &mut World, tds: &[String]) -> Vec<String> {
+    tds.iter()
+        .enumerate()
+        .map(|(i, td)| {
+            let content =
+                json!({"version": 0.0, "Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {
+                "TaskDefinition": td, "LoadBalancerInfo": {"ContainerName": "app", "ContainerPort": 3000}}}}]})
+                .to_string();
+            ok(
+                w,
+                Service::CodeDeploy,
+                "CreateDeployment",
+                json!({"applicationName": "app", "deploymentGroupName": format!("g{i}"),
+                       "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": content}}}),
+            )["deploymentId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Advances in one-minute steps until every deployment has ended; returns (statuses, simulated seconds).
+fn run_deployments(w: &mut World, ids: &[String]) -> (Vec<String>, f64) {
+    let start = w.now;
+    for _ in 0..240 {
+        advance(w, 60.0);
+        let infos = ok(
+            w,
+            Service::CodeDeploy,
+            "BatchGetDeployments",
+            json!({"deploymentIds": ids[..ids.len().min(25)]}),
+        );
+        let done = infos["deploymentsInfo"].as_array().is_some_and(|a| {
+            a.iter()
+                .all(|d| matches!(d["status"].as_str(), Some("Succeeded" | "Failed" | "Stopped")))
+        });
+        if done {
+            break;
+        }
+    }
+    let mut statuses = Vec::new();
+    for chunk in ids.chunks(25) {
+        let infos = ok(
+            w,
+            Service::CodeDeploy,
+            "BatchGetDeployments",
+            json!({"deploymentIds": chunk}),
+        );
+        for d in infos["deploymentsInfo"].as_array().into_iter().flatten() {
+            statuses.push(d["status"].as_str().unwrap_or("?").to_owned());
+        }
+    }
+    (statuses, (w.now.0 - start.0) as f64 / 1000.0)
+}
+
+/// The lab deployment (one service, test listener, AllAtOnce, 5-minute termination wait) and 100
+/// services deploying at once.
+fn deployments() -> Value {
+    let (mut w, tds) = blue_green_world(1, true);
+    let t0 = Instant::now();
+    let ids = create_deployments(&mut w, &tds);
+    let (lab_status, lab_sim_secs) = run_deployments(&mut w, &ids);
+    let lab_wall = t0.elapsed().as_secs_f64();
+
+    let (mut w, tds) = blue_green_world(100, false);
+    let mut rounds = Vec::new();
+    // Three rounds: each redeploys every service, so the target groups swap roles every round.
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let ids = create_deployments(&mut w, &tds);
+        let (statuses, sim_secs) = run_deployments(&mut w, &ids);
+        let wall = t0.elapsed().as_secs_f64();
+        let succeeded = statuses.iter().filter(|s| *s == "Succeeded").count();
+        rounds.push(
+            json!({"deployments": ids.len(), "succeeded": succeeded, "wall_secs": wall, "sim_secs": sim_secs,
+                           "per_sec": ids.len() as f64 / wall}),
+        );
+    }
+    json!({"lab": {"status": lab_status, "wall_ms": lab_wall * 1000.0, "sim_secs": lab_sim_secs}, "parallel_100": rounds})
 }
 
 fn main() {
@@ -159,7 +367,9 @@ fn main() {
     let minute_events = advance(&mut w2, 60.0);
     let minute_secs = t0.elapsed().as_secs_f64();
 
+    let deploy = deployments();
     let out = json!({
+        "deployments": deploy,
         "tasks_running": running,
         "build_secs": build_secs,
         "events_to_start_10k": start_events,
