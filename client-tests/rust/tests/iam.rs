@@ -11,7 +11,9 @@ use aws_sdk_iam::operation::get_role_policy::GetRolePolicyError;
 use aws_sdk_iam::types::PolicyScopeType;
 use common::*;
 
-const ECS_CODEDEPLOY: &str = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForECS";
+/// How the lab spells it; the policy's real ARN ([`ECS_CODEDEPLOY`]) has no `service-role/` path.
+const ECS_CODEDEPLOY_LAB: &str = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForECS";
+const ECS_CODEDEPLOY: &str = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS";
 const LAMBDA_BASIC: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
 const HOOK_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Action":["codedeploy:PutLifecycleEventHookExecutionStatus"],"Resource":"arn:aws:codedeploy:us-east-1:000000000000:deploymentgroup:*","Effect":"Allow"}]}"#;
 
@@ -140,7 +142,7 @@ async fn managed_and_inline_policies_and_delete_conflicts() {
     create(&iam, "ecsCodeDeployServiceRole").await;
     iam.attach_role_policy()
         .role_name("ecsCodeDeployServiceRole")
-        .policy_arn(ECS_CODEDEPLOY)
+        .policy_arn(ECS_CODEDEPLOY_LAB)
         .send()
         .await
         .expect("AttachRolePolicy with the seeded AWS managed policy");
@@ -160,7 +162,6 @@ async fn managed_and_inline_policies_and_delete_conflicts() {
     let aws_managed = iam
         .list_policies()
         .scope(PolicyScopeType::Aws)
-        .path_prefix("/service-role/")
         .max_items(1000)
         .send()
         .await
@@ -169,6 +170,19 @@ async fn managed_and_inline_policies_and_delete_conflicts() {
     assert!(
         arns.contains(&ECS_CODEDEPLOY) && arns.contains(&LAMBDA_BASIC),
         "seeded AWS managed policies: {arns:?}"
+    );
+    let service_role = iam
+        .list_policies()
+        .scope(PolicyScopeType::Aws)
+        .path_prefix("/service-role/")
+        .max_items(1000)
+        .send()
+        .await
+        .expect("ListPolicies");
+    let arns: Vec<&str> = service_role.policies().iter().filter_map(|p| p.arn()).collect();
+    assert!(
+        arns.contains(&LAMBDA_BASIC) && !arns.contains(&ECS_CODEDEPLOY),
+        "{arns:?}"
     );
 
     iam.put_role_policy()

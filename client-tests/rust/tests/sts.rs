@@ -35,7 +35,7 @@ async fn assume_role_credentials_map_back_to_the_role() {
     let role = iam(&em)
         .create_role()
         .role_name("deployer")
-        .assume_role_policy_document(CODEDEPLOY_TRUST)
+        .assume_role_policy_document(ACCOUNT_TRUST)
         .send()
         .await
         .expect("CreateRole")
@@ -81,7 +81,7 @@ async fn assume_role_rejects_bad_input_with_validation_error() {
     let role = iam(&em)
         .create_role()
         .role_name("r")
-        .assume_role_policy_document(CODEDEPLOY_TRUST)
+        .assume_role_policy_document(ACCOUNT_TRUST)
         .send()
         .await
         .expect("CreateRole")

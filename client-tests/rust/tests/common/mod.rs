@@ -71,6 +71,15 @@ pub const CODEDEPLOY_TRUST: &str = r#"{
     ]
 }"#;
 
+/// A trust policy that lets the default account's own principals assume the role.
+#[allow(dead_code)]
+pub const ACCOUNT_TRUST: &str = r#"{
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"}, "Action": "sts:AssumeRole"}
+    ]
+}"#;
+
 /// IAM returns policy documents URL-encoded; this decodes one (percent escapes and `+`).
 pub fn url_decode(s: &str) -> String {
     let bytes = s.as_bytes();
