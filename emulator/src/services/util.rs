@@ -43,6 +43,35 @@ pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
     Value::Object(m)
 }
 
+/// `*` matches any run of characters, `?` any one; everything else literally (case-sensitive).
+/// EC2 filter values and IAM action patterns use this.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
 /// One page of `items` after the opaque `token` (an index), at most `max` long, and the next token.
 pub fn paginate<T: Clone>(
     items: &[T],

@@ -147,8 +147,8 @@ fn not_active() -> AwsError {
     AwsError::new("ServiceNotActiveException", "Service was not ACTIVE.")
 }
 
-/// `ecs-svc/` and 19 digits.
-fn unit_id(world: &mut World) -> String {
+/// `ecs-svc/` and 19 digits: the id of a deployment or task set.
+pub fn unit_id(world: &mut World) -> String {
     let mut s = String::from("ecs-svc/");
     s.push(char::from(b'1' + world.ids.below(9) as u8));
     for _ in 0..18 {
@@ -765,7 +765,8 @@ pub fn find<'a>(state: &'a State, cluster_arn: &str, ident: &str) -> Option<&'a 
         .max_by_key(|s| (s.status != "INACTIVE", s.created_at))
 }
 
-fn cluster_arn(world: &mut World, ctx: &Ctx, cluster: Option<&str>) -> AwsResult<String> {
+/// The ARN of the ACTIVE cluster a call names (`default`, created on first use, when none).
+pub fn cluster_arn(world: &mut World, ctx: &Ctx, cluster: Option<&str>) -> AwsResult<String> {
     let now = world.now;
     let key = ctx.partition();
     clusters::resolve_active(&mut world.region_mut(&key).ecs, ctx, cluster, now).map(|c| c.arn.clone())

@@ -122,14 +122,7 @@ pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: Ta
             .map(|v| json!({"awsvpcConfiguration": v})),
         None => svc.network_configuration.clone(),
     };
-    let id = {
-        let mut s = String::from("ecs-svc/");
-        s.push(char::from(b'1' + world.ids.below(9) as u8));
-        for _ in 0..18 {
-            s.push(char::from(b'0' + world.ids.below(10) as u8));
-        }
-        s
-    };
+    let id = services::unit_id(world);
     let unit = Unit {
         id: id.clone(),
         task_definition: td.arn.clone(),

@@ -675,15 +675,9 @@ fn find_task<'a>(state: &'a State, cluster_arn: &str, ident: &str) -> Option<&'a
     }
 }
 
-fn cluster_arn_for(world: &mut World, ctx: &Ctx, cluster: Option<&str>) -> AwsResult<String> {
-    let now = world.now;
-    let key = ctx.partition();
-    clusters::resolve_active(&mut world.region_mut(&key).ecs, ctx, cluster, now).map(|c| c.arn.clone())
-}
-
 pub fn stop_task(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let key = ctx.partition();
-    let cluster_arn = cluster_arn_for(world, ctx, opt_str(&input, "cluster"))?;
+    let cluster_arn = super::services::cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
     let ident = opt_str(&input, "task").unwrap_or_default();
     let reason = opt_str(&input, "reason").unwrap_or("Task stopped by user").to_owned();
     let arn = find_task(&world.region_mut(&key).ecs, &cluster_arn, ident)
@@ -707,7 +701,7 @@ pub fn describe_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         return Err(invalid_parameter("Tasks cannot be longer than 100."));
     }
     let include_tags = str_list(&input, "include").iter().any(|i| i == "TAGS");
-    let cluster_arn = cluster_arn_for(world, ctx, opt_str(&input, "cluster"))?;
+    let cluster_arn = super::services::cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
     let state = &world.region_mut(&key).ecs;
     let mut tasks = Vec::new();
     let mut failures = Vec::new();
@@ -733,7 +727,7 @@ pub fn describe_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
 
 pub fn list_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let key = ctx.partition();
-    let cluster_arn = cluster_arn_for(world, ctx, opt_str(&input, "cluster"))?;
+    let cluster_arn = super::services::cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
     let desired = opt_str(&input, "desiredStatus").unwrap_or("RUNNING");
     let family = opt_str(&input, "family");
     let service = opt_str(&input, "serviceName").map(|s| name_from_arn(s).to_owned());
