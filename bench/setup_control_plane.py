@@ -17,6 +17,9 @@ ecs = boto3.client("ecs", **kw)
 elb = boto3.client("elbv2", **kw)
 vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
 subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]][:2]
+sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}])[
+    "SecurityGroups"
+][0]["GroupId"]
 tg = elb.create_target_group(Name="bench", Protocol="HTTP", Port=3000, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
 lb = elb.create_load_balancer(Name="bench", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
 elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
@@ -28,6 +31,6 @@ ecs.register_task_definition(
 )
 ecs.create_service(
     cluster="bench", serviceName="bench", taskDefinition="bench:1", desiredCount=2, launchType="FARGATE",
-    networkConfiguration={"awsvpcConfiguration": {"subnets": subnets}},
+    networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg]}},
 )
 print(tg)
