@@ -110,7 +110,14 @@ impl Emulator {
             let wake = self.wake.notified();
             tokio::pin!(wake);
             wake.as_mut().enable();
-            let next = self.with_world(|w| w.scheduler.next_due());
+            // A bug in one event's handler must not stop time for everything else.
+            let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.with_world(|w| w.scheduler.next_due())
+            }))
+            .unwrap_or_else(|_| {
+                crate::error!("a simulation event panicked; the emulator goes on");
+                None
+            });
             let delay = next
                 .and_then(|at| self.clock.wall_delay_until(at))
                 .unwrap_or(cap)

@@ -431,7 +431,10 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
     let mut can_stop_healthy = (healthy_total - min_healthy).max(0);
     let mut plan_start: Vec<(Unit, i64)> = Vec::new();
     {
-        let state = &world.region(key).map(|r| &r.ecs).expect("region exists");
+        // The service was read from this region above, so it exists.
+        let Some(state) = world.region(key).map(|r| &r.ecs) else {
+            return;
+        };
         for (unit, target, _) in &targets {
             let live = live_tasks(state, &unit.id);
             let n_live = live.len() as i64;
@@ -488,7 +491,9 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
     let now = world.now;
     let mut steady_units = Vec::new();
     for (unit, target, _) in targets {
-        let state = &world.region(key).map(|r| &r.ecs).expect("region exists");
+        let Some(state) = world.region(key).map(|r| &r.ecs) else {
+            return;
+        };
         let (pending, running, _, live) = unit_counts(state, &unit.id);
         let healthy = healthy_count(world, key, &unit.id);
         let all_stopped = state
