@@ -32,6 +32,13 @@ pub fn str_list(input: &Value, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// An optional member as a value: absent (`Null`, dropped by [`obj`]) when `None`.
+pub fn opt_json<T: serde::Serialize>(v: &Option<T>) -> Value {
+    v.as_ref()
+        .and_then(|v| serde_json::to_value(v).ok())
+        .unwrap_or(Value::Null)
+}
+
 /// Builds an object from pairs, leaving out `Value::Null`s (absent members stay absent).
 pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
     let mut m = Map::new();

@@ -120,6 +120,15 @@ pub fn resource_exists_elsewhere(state: &State, arn: &str) -> bool {
             .any(|s| s.task_sets.iter().any(|t| t.arn == arn))
 }
 
+/// `platformFamily` as ECS reports it: `Linux` for Fargate, absent otherwise.
+pub fn platform_family(launch_type: &str) -> serde_json::Value {
+    if launch_type == "FARGATE" {
+        serde_json::json!("Linux")
+    } else {
+        serde_json::Value::Null
+    }
+}
+
 pub fn arn(region: &str, account: &str, resource: &str) -> String {
     format!("arn:aws:ecs:{region}:{account}:{resource}")
 }

@@ -10,7 +10,7 @@ use super::links;
 use super::tasks::{self, Owner, Status, Task, TaskSpec};
 use super::{arn, clusters, invalid_parameter, name_from_arn, tags, task_definitions, State};
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{obj, opt_str, paginate, str_list};
+use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
 use crate::services::Ctx;
 use crate::sim::{Event, SimTime};
 use crate::world::{PartitionKey, World};
@@ -599,18 +599,8 @@ fn unit_json(state: &State, u: &Unit) -> serde_json::Map<String, Value> {
         ("createdAt", json!(u.created_at.as_secs_f64())),
         ("updatedAt", json!(u.updated_at.as_secs_f64())),
         ("launchType", json!(u.launch_type)),
-        (
-            "platformVersion",
-            u.platform_version.as_ref().map(|p| json!(p)).unwrap_or(Value::Null),
-        ),
-        (
-            "platformFamily",
-            if u.launch_type == "FARGATE" {
-                json!("Linux")
-            } else {
-                Value::Null
-            },
-        ),
+        ("platformVersion", opt_json(&u.platform_version)),
+        ("platformFamily", super::platform_family(&u.launch_type)),
         (
             "networkConfiguration",
             u.network_configuration.clone().unwrap_or(Value::Null),
@@ -688,10 +678,7 @@ pub fn service_json(state: &State, svc: &Service, include_tags: bool) -> Value {
         ("desiredCount", json!(svc.desired_count)),
         ("runningCount", json!(running)),
         ("pendingCount", json!(pending)),
-        (
-            "launchType",
-            svc.launch_type.as_ref().map(|l| json!(l)).unwrap_or(Value::Null),
-        ),
+        ("launchType", opt_json(&svc.launch_type)),
         (
             "capacityProviderStrategy",
             if svc.capacity_provider_strategy.is_empty() {
@@ -700,10 +687,7 @@ pub fn service_json(state: &State, svc: &Service, include_tags: bool) -> Value {
                 json!(svc.capacity_provider_strategy)
             },
         ),
-        (
-            "platformVersion",
-            svc.platform_version.as_ref().map(|p| json!(p)).unwrap_or(Value::Null),
-        ),
+        ("platformVersion", opt_json(&svc.platform_version)),
         (
             "platformFamily",
             if svc.launch_type.as_deref() == Some("FARGATE") {
@@ -712,16 +696,10 @@ pub fn service_json(state: &State, svc: &Service, include_tags: bool) -> Value {
                 Value::Null
             },
         ),
-        (
-            "taskDefinition",
-            svc.task_definition.as_ref().map(|t| json!(t)).unwrap_or(Value::Null),
-        ),
+        ("taskDefinition", opt_json(&svc.task_definition)),
         ("deploymentConfiguration", svc.deployment_configuration.clone()),
         ("deployments", json!(deployments)),
-        (
-            "roleArn",
-            svc.role_arn.as_ref().map(|r| json!(r)).unwrap_or(Value::Null),
-        ),
+        ("roleArn", opt_json(&svc.role_arn)),
         ("events", json!(events)),
         ("createdAt", json!(svc.created_at.as_secs_f64())),
         ("placementConstraints", svc.placement_constraints.clone()),

@@ -40,6 +40,20 @@ pub struct TaskSetView {
     pub steady: bool,
 }
 
+/// The service a task set call names, for changing it.
+fn service_mut<'a>(
+    world: &'a mut World,
+    key: &PartitionKey,
+    service_arn: &str,
+) -> AwsResult<&'a mut services::Service> {
+    world
+        .region_mut(key)
+        .ecs
+        .services
+        .get_mut(service_arn)
+        .ok_or_else(service_not_found)
+}
+
 fn external_only(controller: &str) -> AwsResult<()> {
     if controller == "EXTERNAL" {
         Ok(())
@@ -149,12 +163,7 @@ pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: Ta
         stability_status: "STABILIZING".into(),
         stability_status_at: now,
     };
-    let s = world
-        .region_mut(key)
-        .ecs
-        .services
-        .get_mut(service_arn)
-        .ok_or_else(service_not_found)?;
+    let s = service_mut(world, key, service_arn)?;
     s.task_sets.push(ts);
     s.steady = false;
     world.record(
@@ -176,12 +185,7 @@ pub fn set_scale(world: &mut World, key: &PartitionKey, service_arn: &str, ident
         return Err(invalid_parameter("scale value must be between 0 and 100."));
     }
     let now = world.now;
-    let s = world
-        .region_mut(key)
-        .ecs
-        .services
-        .get_mut(service_arn)
-        .ok_or_else(service_not_found)?;
+    let s = service_mut(world, key, service_arn)?;
     let ts = s
         .task_sets
         .iter_mut()
@@ -198,12 +202,7 @@ pub fn set_scale(world: &mut World, key: &PartitionKey, service_arn: &str, ident
 /// load balancers and network configuration follow the new PRIMARY.
 pub fn set_primary(world: &mut World, key: &PartitionKey, service_arn: &str, ident: &str) -> AwsResult<()> {
     let now = world.now;
-    let s = world
-        .region_mut(key)
-        .ecs
-        .services
-        .get_mut(service_arn)
-        .ok_or_else(service_not_found)?;
+    let s = service_mut(world, key, service_arn)?;
     let idx = s
         .task_sets
         .iter()
@@ -248,12 +247,7 @@ pub fn delete(
     force: bool,
 ) -> AwsResult<TaskSetView> {
     let now = world.now;
-    let s = world
-        .region_mut(key)
-        .ecs
-        .services
-        .get_mut(service_arn)
-        .ok_or_else(service_not_found)?;
+    let s = service_mut(world, key, service_arn)?;
     let desired = s.desired_count;
     let others = s.task_sets.len() > 1;
     let ts = s

@@ -8,7 +8,7 @@
 use super::links::{self, Registration};
 use super::{arn, client_error, clusters, invalid_parameter, name_from_arn, task_definitions, State};
 use crate::protocol::AwsResult;
-use crate::services::util::{obj, opt_str, paginate, str_list};
+use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
 use crate::services::Ctx;
 use crate::sim::{Event, SimTime};
 use crate::world::{PartitionKey, World};
@@ -452,30 +452,17 @@ pub fn to_json(t: &Task, include_tags: bool) -> Value {
         ("clusterArn", json!(t.cluster_arn)),
         ("taskDefinitionArn", json!(t.task_definition_arn)),
         ("group", json!(t.group)),
-        (
-            "startedBy",
-            t.started_by.as_ref().map(|s| json!(s)).unwrap_or(Value::Null),
-        ),
+        ("startedBy", opt_json(&t.started_by)),
         ("lastStatus", json!(last)),
         (
             "desiredStatus",
             json!(if t.desired_running { "RUNNING" } else { "STOPPED" }),
         ),
         ("launchType", json!(t.launch_type)),
-        (
-            "platformVersion",
-            t.platform_version.as_ref().map(|p| json!(p)).unwrap_or(Value::Null),
-        ),
-        (
-            "platformFamily",
-            if t.launch_type == "FARGATE" {
-                json!("Linux")
-            } else {
-                Value::Null
-            },
-        ),
-        ("cpu", t.cpu.as_ref().map(|c| json!(c)).unwrap_or(Value::Null)),
-        ("memory", t.memory.as_ref().map(|c| json!(c)).unwrap_or(Value::Null)),
+        ("platformVersion", opt_json(&t.platform_version)),
+        ("platformFamily", super::platform_family(&t.launch_type)),
+        ("cpu", opt_json(&t.cpu)),
+        ("memory", opt_json(&t.memory)),
         ("availabilityZone", json!(t.availability_zone)),
         ("containers", json!(containers)),
         ("attachments", json!(attachments)),
@@ -502,14 +489,8 @@ pub fn to_json(t: &Task, include_tags: bool) -> Value {
                 Value::Null
             },
         ),
-        (
-            "stoppedReason",
-            t.stopped_reason.as_ref().map(|s| json!(s)).unwrap_or(Value::Null),
-        ),
-        (
-            "stopCode",
-            t.stop_code.as_ref().map(|s| json!(s)).unwrap_or(Value::Null),
-        ),
+        ("stoppedReason", opt_json(&t.stopped_reason)),
+        ("stopCode", opt_json(&t.stop_code)),
         ("healthStatus", json!("UNKNOWN")),
         ("version", json!(t.generation as i64 + 1)),
         (
