@@ -20,6 +20,52 @@ fn clock_json(em: &Emulator) -> Value {
     json!({"now": em.clock.now().as_secs_f64(), "mode": mode.name(), "scale": mode.scale()})
 }
 
+/// `POST /_emulator/call` `{"service": "ecs", "operation": "DescribeServices", "input": {...},
+/// "region"?: "us-east-1", "account"?: "000000000000"}`: calls an operation with its input as the
+/// canonical JSON value (member names as in the service model), validated as the API validates it,
+/// for harnesses that drive a running emulator without an SDK (`cutover scenario run --endpoint`).
+/// Answers `200 {"output": {...}}`, or the AWS error's status with `{"error": {"code", "message"}}`.
+pub async fn call(em: &Arc<Emulator>, body: &[u8]) -> HttpResponse {
+    let b = match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => v,
+        Ok(_) => return bad_request("body", "the body must be a JSON object"),
+        Err(e) => return bad_request("body", &format!("the body is not valid JSON: {e}")),
+    };
+    let text = |k: &str| b.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let Some(service) = text("service") else {
+        return bad_request("service", "service (e.g. \"ecs\") is required");
+    };
+    let Some(service) = crate::model::Service::ALL.iter().copied().find(|s| s.name() == service) else {
+        return bad_request("service", &format!("'{service}' is not a service cutover emulates"));
+    };
+    let Some(op) = text("operation") else {
+        return bad_request("operation", "operation (e.g. \"DescribeServices\") is required");
+    };
+    let input = match b.get("input") {
+        None | Some(Value::Null) => json!({}),
+        Some(v @ Value::Object(_)) => v.clone(),
+        Some(_) => return bad_request("input", "input must be a JSON object"),
+    };
+    let region = text("region").unwrap_or("us-east-1").to_owned();
+    let account = text("account").unwrap_or("000000000000").to_owned();
+    let (em2, op2) = (em.clone(), op.to_owned());
+    // A panicking handler is a bug: it answers 500 here as it does on the AWS endpoint.
+    let joined =
+        tokio::spawn(async move { crate::services::call_any(&em2, service, &account, &region, &op2, input).await })
+            .await;
+    match joined {
+        Ok(Ok(out)) => reply(200, json!({"output": out})),
+        Ok(Err(e)) => reply(
+            e.status.unwrap_or(if e.sender_fault { 400 } else { 500 }),
+            json!({"error": {"code": e.code, "message": e.message}}),
+        ),
+        Err(_) => reply(
+            500,
+            json!({"error": {"code": "InternalFailure", "message": "the operation failed inside the emulator"}}),
+        ),
+    }
+}
+
 /// Answers a control call; `path` is what follows `/_emulator/`.
 pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str, body: &[u8]) -> HttpResponse {
     let body_json = || -> Result<Value, HttpResponse> {
@@ -37,7 +83,12 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             let mode = em.clock.mode();
             reply(
                 200,
-                json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "clock": mode.name()}),
+                json!({
+                    "status": "ok",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "clock": mode.name(),
+                    "lambda": {"eventInvocationsPending": crate::runtime::lambda::Runtime::pending_events(em)},
+                }),
             )
         }
         ("POST", "reset") => {

@@ -10,6 +10,9 @@ cutover: a local AWS emulator for ECS blue/green deployments through CodeDeploy
 USAGE:
     cutover serve [--bind ADDR] [--clock real|manual|scaled:N] [--log-level error|info|debug]
                   [--listener-port-offset N | --listener-ports 80=8080,...] [--app-config FILE]
+    cutover scenario run FILE... [--endpoint URL] [--junit FILE] [--html FILE] [--verbose] [--quiet]
+    cutover scenario list
+    cutover lab [--verbose]
     cutover --version
 
 serve:
@@ -30,6 +33,21 @@ serve:
     --app-config FILE
                     JSON mapping container image globs to local commands that answer for
                     tasks (env CUTOVER_APP_CONFIG); without it a built-in stand-in answers
+
+scenario run:
+    FILE            a scenario file (YAML, see docs/scenarios.md), or builtin:NAME for a
+                    built-in one (`cutover scenario list` names them)
+    --endpoint URL  run against that running emulator (it is reset first) instead of one
+                    started in this process on a manual clock
+    --junit FILE    write JUnit XML (one test case per scenario)
+    --html FILE     write the deployment's timeline picture (one page per scenario; with
+                    several scenarios FILE is a directory)
+    --verbose       show every timeline entry, the lab setup's too
+    --quiet         print only the result lines
+    Exits 0 when every scenario passed, 1 when one failed, 2 on a bad file or argument.
+
+lab:
+    Runs the Lab 4 walkthrough (builtin:lab-happy-path) in this process and prints its timeline.
 ";
 
 struct ServeArgs {
@@ -138,6 +156,155 @@ fn serve(args: ServeArgs) -> ExitCode {
     })
 }
 
+fn scenario_run(args: &[String]) -> ExitCode {
+    let mut files = Vec::new();
+    let mut endpoint = None;
+    let mut junit = None;
+    let mut html = None;
+    let (mut verbose, mut quiet) = (false, false);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (a.clone(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        let r = match flag.as_str() {
+            "--endpoint" => value("--endpoint").map(|v| endpoint = Some(v)),
+            "--junit" => value("--junit").map(|v| junit = Some(v)),
+            "--html" => value("--html").map(|v| html = Some(v)),
+            "--verbose" | "-v" => {
+                verbose = true;
+                Ok(())
+            }
+            "--quiet" | "-q" => {
+                quiet = true;
+                Ok(())
+            }
+            f if f.starts_with("--") => Err(format!("unknown argument '{f}'")),
+            _ => {
+                files.push(a.clone());
+                Ok(())
+            }
+        };
+        if let Err(e) = r {
+            eprintln!("cutover: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
+    if files.is_empty() {
+        eprintln!("cutover: scenario run needs at least one FILE (or builtin:NAME)\n\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    if let Some(e) = endpoint.as_deref().filter(|e| !e.starts_with("http://")) {
+        eprintln!("cutover: --endpoint: '{e}' is not an http:// URL");
+        return ExitCode::from(2);
+    }
+    // Every file is read and checked before anything runs.
+    let mut scenarios = Vec::new();
+    let mut bad = false;
+    for f in &files {
+        match cutover::scenario::load(f) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => {
+                eprintln!("cutover: {e}");
+                bad = true;
+            }
+        }
+    }
+    if bad {
+        return ExitCode::from(2);
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cutover: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The emulator a scenario starts in this process logs errors only: the timeline is the output.
+    if !verbose {
+        let _ = cutover::log::set_level("error");
+    }
+    let options = cutover::scenario::run::Options {
+        endpoint,
+        echo: !quiet,
+        verbose,
+    };
+    let outcomes: Vec<_> = rt.block_on(async {
+        let mut out = Vec::new();
+        for s in &scenarios {
+            out.push(cutover::scenario::run::run(s, &options).await);
+            if !quiet {
+                println!();
+            }
+        }
+        out
+    });
+    let mut code = ExitCode::SUCCESS;
+    for o in &outcomes {
+        match &o.failure {
+            None => println!("ok    {} ({})", o.name, o.file),
+            Some(f) => {
+                code = ExitCode::FAILURE;
+                let at = f
+                    .step
+                    .map(|(i, p)| format!(" at step {i}, line {}", p.line))
+                    .unwrap_or_default();
+                println!("FAIL  {} ({}){at}: {}", o.name, o.file, f.message);
+            }
+        }
+    }
+    if let Some(path) = junit {
+        if let Err(e) = std::fs::write(&path, cutover::scenario::report::junit(&outcomes)) {
+            eprintln!("cutover: cannot write {path}: {e}");
+            code = ExitCode::FAILURE;
+        }
+    }
+    if let Some(path) = html {
+        if let Err(e) = write_html(&path, &outcomes) {
+            eprintln!("cutover: cannot write {path}: {e}");
+            code = ExitCode::FAILURE;
+        }
+    }
+    code
+}
+
+/// One page for one scenario at `path`; with several, `path` is a directory of `<name>.html`.
+fn write_html(path: &str, outcomes: &[cutover::scenario::run::Outcome]) -> std::io::Result<()> {
+    let page = |o: &cutover::scenario::run::Outcome| cutover::report::timeline_html(&o.name, &o.events);
+    if let [one] = outcomes {
+        return std::fs::write(path, page(one));
+    }
+    std::fs::create_dir_all(path)?;
+    for o in outcomes {
+        let stem: String = o
+            .file
+            .rsplit('/')
+            .next()
+            .unwrap_or(&o.file)
+            .trim_start_matches("builtin:")
+            .trim_end_matches(".yaml")
+            .trim_end_matches(".yml")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        std::fs::write(std::path::Path::new(path).join(format!("{stem}.html")), page(o))?;
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -148,6 +315,25 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some("scenario") => match args.get(1).map(String::as_str) {
+            Some("run") => scenario_run(&args[2..]),
+            Some("list") => {
+                for (name, text) in cutover::scenario::builtin() {
+                    let title = cutover::scenario::parse(name, text).map(|s| s.name).unwrap_or_default();
+                    println!("builtin:{name:<28} {title}");
+                }
+                ExitCode::SUCCESS
+            }
+            _ => {
+                eprintln!("cutover: scenario needs a subcommand: run or list\n\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
+        Some("lab") => {
+            let mut rest = vec!["builtin:lab-happy-path".to_owned()];
+            rest.extend(args[1..].iter().cloned());
+            scenario_run(&rest)
+        }
         Some("--version") | Some("-V") => {
             println!("cutover {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

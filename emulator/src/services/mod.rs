@@ -92,6 +92,30 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
     }
 }
 
+/// Like [`call`], for every implemented operation, async ones (Lambda Invoke) included: what the
+/// control API's `POST /_emulator/call` and the scenario runner use.
+pub async fn call_any(
+    em: &Arc<Emulator>,
+    service: Service,
+    account: &str,
+    region: &str,
+    op: &str,
+    input: Value,
+) -> AwsResult<Value> {
+    let model = service.model();
+    let operation = model
+        .operation(op)
+        .ok_or_else(|| AwsError::new("UnknownOperationException", format!("Unknown operation {op}")))?;
+    crate::protocol::validate::validate_input(service, &model, operation, &input)?;
+    let mut ctx = Ctx::internal(service, account, region);
+    ctx.operation = op.to_owned();
+    match handler(service, op) {
+        Some(Handler::Sync(f)) => em.with_world(|w| f(w, &ctx, input)),
+        Some(Handler::Async(f)) => f(em.clone(), ctx, input).await,
+        None => Err(AwsError::not_implemented(&model.metadata.service_id, op)),
+    }
+}
+
 /// Runs one due event of the scheduler. `world.now` is already the event's time.
 pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
     match event {

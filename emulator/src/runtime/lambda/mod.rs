@@ -178,6 +178,8 @@ pub struct Runtime {
     endpoint: Mutex<Option<String>>,
     pools: Mutex<HashMap<PoolKey, Pool>>,
     drainer: AtomicBool,
+    /// Event invocations taken from the queues and not finished yet.
+    events_running: Arc<std::sync::atomic::AtomicUsize>,
     stopping: Arc<AtomicBool>,
     dir: Mutex<Option<PathBuf>>,
 }
@@ -205,6 +207,7 @@ impl Runtime {
             endpoint: Mutex::new(None),
             pools: Mutex::new(HashMap::new()),
             drainer: AtomicBool::new(false),
+            events_running: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             stopping: Arc::new(AtomicBool::new(false)),
             dir: Mutex::new(None),
         }
@@ -230,6 +233,19 @@ impl Runtime {
     /// Instances running now (all functions).
     pub fn instance_count(&self) -> usize {
         lock(&self.pools).values().map(|p| p.live).sum()
+    }
+
+    /// Event invocations (CodeDeploy hooks among them) queued or running now. Harnesses wait for
+    /// this to reach 0 before moving a manual clock, so hooks are not outrun by simulated time.
+    pub fn pending_events(em: &Emulator) -> usize {
+        let queued = em.with_world(|w| {
+            w.accounts
+                .values()
+                .flat_map(|a| a.regions.values())
+                .map(|r| r.lambda.pending.len())
+                .sum::<usize>()
+        });
+        queued + em.lambda.events_running.load(Ordering::SeqCst)
     }
 
     /// Stops every instance of a function (all versions), e.g. on DeleteFunction or an update.
@@ -315,10 +331,25 @@ async fn drain(em: Weak<Emulator>, wake: Arc<Notify>, stopping: Arc<AtomicBool>)
                     }
                 }
             }
+            // Counted as running before the world is unlocked, so `pending_events` never sees a
+            // moment where an invocation is in neither place.
+            em_strong.lambda.events_running.fetch_add(out.len(), Ordering::SeqCst);
             out
         });
         for (key, inv) in batch {
-            tokio::spawn(run_event(em_strong.clone(), key, inv));
+            let running = em_strong.lambda.events_running.clone();
+            let em2 = em_strong.clone();
+            tokio::spawn(async move {
+                // Counted down even if the invocation's task panics.
+                struct Done(Arc<std::sync::atomic::AtomicUsize>);
+                impl Drop for Done {
+                    fn drop(&mut self) {
+                        self.0.fetch_sub(1, Ordering::SeqCst);
+                    }
+                }
+                let _done = Done(running);
+                run_event(em2, key, inv).await
+            });
         }
         drop(em_strong);
         notified.await;

@@ -1,0 +1,1083 @@
+//! Deployment scenarios: YAML files that set up the lab, call APIs, move the clock, inject faults,
+//! wait for conditions and state expectations (`cutover scenario run FILE...`, `cutover lab`).
+//!
+//! This module reads a file into a [`Scenario`]; every mistake is reported as
+//! `FILE:LINE:COL: FIELD: what is wrong`. [`run`] executes one, in-process or against an endpoint;
+//! [`report`] prints timelines and writes JUnit XML. The format is documented in
+//! `docs/scenarios.md`; the built-in scenarios are the files under `scenarios/` at the repo root,
+//! compiled into the binary ([`builtin`]).
+
+pub mod lab;
+pub mod report;
+pub mod run;
+pub mod yaml;
+
+use crate::model::Service;
+use serde_json::Value;
+use std::fmt;
+use yaml::{Kind, Node, Pos};
+
+/// A mistake in a scenario file, at its place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError {
+    pub file: String,
+    pub pos: Pos,
+    /// Where in the document, e.g. `steps[3].wait.timeout`.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.pos.line, self.pos.col)?;
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// One scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub file: String,
+    pub name: String,
+    pub description: String,
+    pub lab: Option<LabSetup>,
+    pub hooks: Vec<HookDef>,
+    pub steps: Vec<Step>,
+}
+
+/// `setup.lab`: the Lab 4 topology, ready to deploy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabSetup {
+    pub deployment_config: String,
+    pub termination_wait_minutes: i64,
+    /// `deploymentReadyOption` with STOP_DEPLOYMENT and this many minutes; None: CONTINUE_DEPLOYMENT.
+    pub ready_wait_minutes: Option<i64>,
+    pub auto_rollback: Vec<String>,
+    pub alarms: Vec<String>,
+    /// Extra `CreateDeploymentConfig` inputs created before the group (custom canary/linear).
+    pub deployment_configs: Vec<Value>,
+}
+
+/// `setup.hooks.NAME`: a Lambda function used as a lifecycle hook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookDef {
+    pub name: String,
+    pub reports: HookReport,
+    pub runtime: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookReport {
+    Succeeded,
+    Failed,
+    /// Returns without reporting: the lifecycle event waits until its timeout.
+    Never,
+    /// GETs the test listener (as the lab's hook does) and reports Succeeded on a 200, else Failed.
+    TestTraffic,
+}
+
+impl HookReport {
+    pub fn name(self) -> &'static str {
+        match self {
+            HookReport::Succeeded => "Succeeded",
+            HookReport::Failed => "Failed",
+            HookReport::Never => "never",
+            HookReport::TestTraffic => "testTraffic",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub pos: Pos,
+    pub index: usize,
+    pub kind: StepKind,
+}
+
+/// Something to look at: an API call's output, or a view the runner builds from several calls.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    Call {
+        service: Service,
+        operation: String,
+        input: Value,
+    },
+    /// GetDeployment's `deploymentInfo`.
+    Deployment(String),
+    /// `{target group name: weight}` of the lab's production or test route.
+    Traffic(String),
+    /// `[{id, status, taskDefinition, stabilityStatus, scale, runningCount}]` of the lab service.
+    TaskSets,
+    /// `{lifecycle event name: status}` of a deployment's ECS target.
+    Lifecycle(String),
+    /// `{target group name: [target health states]}` for the lab's two target groups.
+    Targets,
+}
+
+/// `path: matcher` pairs checked against a probe's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    pub path: String,
+    pub matcher: Matcher,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Matcher {
+    Equals(Value),
+    In(Vec<Value>),
+    Contains(Value),
+    Matches(String),
+    Exists(bool),
+    Length(usize),
+    AtLeast(f64),
+    AtMost(f64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepKind {
+    Call {
+        probe: Probe,
+        expect: Vec<Expectation>,
+        save: Vec<(String, String)>,
+        error: Option<String>,
+    },
+    Expect {
+        probe: Probe,
+        expect: Vec<Expectation>,
+    },
+    Wait {
+        probe: Probe,
+        expect: Vec<Expectation>,
+        every: f64,
+        timeout: f64,
+    },
+    Advance(f64),
+    Deploy(DeploySpec),
+    Fault(Value),
+    ClearFaults,
+    Note(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploySpec {
+    /// A new revision of the lab's task definition with this image…
+    pub image: Option<String>,
+    /// …or an existing task definition (family:revision or ARN).
+    pub task_definition: Option<String>,
+    pub hooks: Vec<(String, String)>,
+    pub deployment_config: Option<String>,
+    pub description: Option<String>,
+    pub save: String,
+    pub error: Option<String>,
+}
+
+/// The scenarios compiled into the binary: `(name, file text)`.
+pub fn builtin() -> &'static [(&'static str, &'static str)] {
+    &[
+        ("lab-happy-path", include_str!("../../../scenarios/lab-happy-path.yaml")),
+        (
+            "hook-failure-rollback",
+            include_str!("../../../scenarios/hook-failure-rollback.yaml"),
+        ),
+        (
+            "hook-timeout-rollback",
+            include_str!("../../../scenarios/hook-timeout-rollback.yaml"),
+        ),
+        (
+            "unhealthy-green-rollback",
+            include_str!("../../../scenarios/unhealthy-green-rollback.yaml"),
+        ),
+        ("alarm-rollback", include_str!("../../../scenarios/alarm-rollback.yaml")),
+        (
+            "stop-with-rollback",
+            include_str!("../../../scenarios/stop-with-rollback.yaml"),
+        ),
+        ("canary", include_str!("../../../scenarios/canary.yaml")),
+        ("linear", include_str!("../../../scenarios/linear.yaml")),
+        (
+            "ready-wait-continue",
+            include_str!("../../../scenarios/ready-wait-continue.yaml"),
+        ),
+        (
+            "termination-wait-continue",
+            include_str!("../../../scenarios/termination-wait-continue.yaml"),
+        ),
+        (
+            "second-deployment-swaps",
+            include_str!("../../../scenarios/second-deployment-swaps.yaml"),
+        ),
+    ]
+}
+
+/// Reads a scenario: `builtin:NAME` for a built-in one, else a file path.
+pub fn load(arg: &str) -> Result<Scenario, ScenarioError> {
+    if let Some(name) = arg.strip_prefix("builtin:") {
+        return match builtin().iter().find(|(n, _)| *n == name) {
+            Some((n, text)) => parse(&format!("builtin:{n}"), text),
+            None => Err(ScenarioError {
+                file: arg.to_owned(),
+                pos: Pos { line: 0, col: 0 },
+                field: String::new(),
+                message: format!(
+                    "no built-in scenario of that name; there are: {}",
+                    builtin().iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
+            }),
+        };
+    }
+    match std::fs::read_to_string(arg) {
+        Ok(text) => parse(arg, &text),
+        Err(e) => Err(ScenarioError {
+            file: arg.to_owned(),
+            pos: Pos { line: 0, col: 0 },
+            field: String::new(),
+            message: format!("cannot read the file: {e}"),
+        }),
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, pos: Pos, field: &str, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            file: self.file.to_owned(),
+            pos,
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    fn map<'n>(&self, node: &'n Node, field: &str) -> Result<&'n [(String, Pos, Node)], ScenarioError> {
+        node.entries().ok_or_else(|| {
+            self.err(
+                node.pos,
+                field,
+                format!("expected a mapping, found {}", node.describe()),
+            )
+        })
+    }
+
+    fn only_keys(&self, node: &Node, field: &str, allowed: &[&str]) -> Result<(), ScenarioError> {
+        for (k, p, _) in self.map(node, field)? {
+            if !allowed.contains(&k.as_str()) {
+                return Err(self.err(
+                    *p,
+                    &join(field, k),
+                    format!("unknown field; expected one of: {}", allowed.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn string(&self, node: &Node, field: &str) -> Result<String, ScenarioError> {
+        match &node.kind {
+            Kind::Scalar(s, _) if !node.is_null() => Ok(s.clone()),
+            _ => Err(self.err(node.pos, field, format!("expected text, found {}", node.describe()))),
+        }
+    }
+
+    fn strings(&self, node: &Node, field: &str) -> Result<Vec<String>, ScenarioError> {
+        match node.items() {
+            Some(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| self.string(n, &format!("{field}[{i}]")))
+                .collect(),
+            None => Ok(vec![self.string(node, field)?]),
+        }
+    }
+
+    fn int(&self, node: &Node, field: &str, min: i64, max: i64) -> Result<i64, ScenarioError> {
+        let v = node.text().and_then(|s| s.parse::<i64>().ok());
+        match v {
+            Some(v) if (min..=max).contains(&v) => Ok(v),
+            Some(v) => Err(self.err(node.pos, field, format!("{v} is out of range; expected {min} to {max}"))),
+            None => Err(self.err(
+                node.pos,
+                field,
+                format!("expected a whole number, found {}", node.describe()),
+            )),
+        }
+    }
+
+    /// Seconds: a number, or a duration such as `90s`, `5m`, `1h30m`.
+    fn duration(&self, node: &Node, field: &str) -> Result<f64, ScenarioError> {
+        let bad = || {
+            self.err(
+                node.pos,
+                field,
+                format!(
+                    "expected a duration (seconds, or e.g. 90s, 5m, 1h30m), found {}",
+                    node.describe()
+                ),
+            )
+        };
+        let text = node.text().ok_or_else(bad)?;
+        let secs = parse_duration(text).ok_or_else(bad)?;
+        if secs <= 0.0 || secs > 366.0 * 86400.0 {
+            return Err(self.err(node.pos, field, "a duration must be above 0 and at most a year"));
+        }
+        Ok(secs)
+    }
+}
+
+fn join(field: &str, key: &str) -> String {
+    if field.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{field}.{key}")
+    }
+}
+
+/// `30`, `2.5`, `90s`, `5m`, `1h30m`, `1h 30m 10s` → seconds.
+pub fn parse_duration(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if let Ok(v) = t.parse::<f64>() {
+        return v.is_finite().then_some(v);
+    }
+    let mut total = 0.0;
+    let mut num = String::new();
+    let mut any = false;
+    for c in t.chars() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+        } else if c == ' ' {
+            continue;
+        } else {
+            let unit = match c {
+                's' => 1.0,
+                'm' => 60.0,
+                'h' => 3600.0,
+                'd' => 86400.0,
+                _ => return None,
+            };
+            let v: f64 = num.parse().ok()?;
+            total += v * unit;
+            num.clear();
+            any = true;
+        }
+    }
+    (any && num.is_empty()).then_some(total)
+}
+
+const LIFECYCLE_EVENTS: [&str; 5] = [
+    "BeforeInstall",
+    "AfterInstall",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AfterAllowTraffic",
+];
+
+/// Parses a scenario file's text; `file` names it in errors.
+pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let c = Ctx { file };
+    let root = yaml::parse(text).map_err(|e| c.err(e.pos, "", format!("not valid YAML: {}", e.message)))?;
+    c.only_keys(&root, "", &["name", "description", "setup", "steps"])?;
+    let name = match root.get("name") {
+        Some(n) => c.string(n, "name")?,
+        None => return Err(c.err(root.pos, "name", "a scenario needs a name")),
+    };
+    let description = match root.get("description") {
+        Some(n) => c.string(n, "description")?,
+        None => String::new(),
+    };
+    let mut lab = None;
+    let mut hooks = Vec::new();
+    if let Some(setup) = root.get("setup") {
+        c.only_keys(setup, "setup", &["lab", "hooks"])?;
+        if let Some(l) = setup.get("lab") {
+            lab = Some(parse_lab(&c, l)?);
+        }
+        if let Some(h) = setup.get("hooks") {
+            for (name, p, def) in c.map(h, "setup.hooks")? {
+                let field = format!("setup.hooks.{name}");
+                if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_".contains(ch)) {
+                    return Err(c.err(
+                        *p,
+                        &field,
+                        "a hook's name is a Lambda function name: letters, digits, - and _",
+                    ));
+                }
+                c.only_keys(def, &field, &["reports", "runtime"])?;
+                let reports = match def.get("reports") {
+                    None => HookReport::Succeeded,
+                    Some(n) => match c.string(n, &format!("{field}.reports"))?.as_str() {
+                        "Succeeded" => HookReport::Succeeded,
+                        "Failed" => HookReport::Failed,
+                        "never" => HookReport::Never,
+                        "testTraffic" => HookReport::TestTraffic,
+                        other => {
+                            return Err(c.err(
+                                n.pos,
+                                &format!("{field}.reports"),
+                                format!("'{other}' is not one of: Succeeded, Failed, never, testTraffic"),
+                            ))
+                        }
+                    },
+                };
+                let runtime = match def.get("runtime") {
+                    None => "nodejs20.x".to_owned(),
+                    Some(n) => {
+                        let r = c.string(n, &format!("{field}.runtime"))?;
+                        if !(r.starts_with("nodejs") || r.starts_with("python3")) {
+                            return Err(c.err(
+                                n.pos,
+                                &format!("{field}.runtime"),
+                                format!("'{r}': hooks are written for nodejs*.x or python3.* runtimes"),
+                            ));
+                        }
+                        r
+                    }
+                };
+                hooks.push(HookDef {
+                    name: name.clone(),
+                    reports,
+                    runtime,
+                    pos: *p,
+                });
+            }
+            if lab.is_none() {
+                return Err(c.err(
+                    h.pos,
+                    "setup.hooks",
+                    "hooks need setup.lab (they report to its deployments)",
+                ));
+            }
+        }
+    }
+    let steps_node = match root.get("steps") {
+        Some(s) => s,
+        None => return Err(c.err(root.pos, "steps", "a scenario needs steps")),
+    };
+    let items = steps_node.items().ok_or_else(|| {
+        c.err(
+            steps_node.pos,
+            "steps",
+            format!("expected a list of steps, found {}", steps_node.describe()),
+        )
+    })?;
+    let mut steps = Vec::new();
+    for (i, n) in items.iter().enumerate() {
+        let field = format!("steps[{}]", i + 1);
+        let kind = parse_step(&c, n, &field, lab.is_some(), &hooks)?;
+        steps.push(Step {
+            pos: n.pos,
+            index: i + 1,
+            kind,
+        });
+    }
+    Ok(Scenario {
+        file: file.to_owned(),
+        name,
+        description,
+        lab,
+        hooks,
+        steps,
+    })
+}
+
+fn parse_lab(c: &Ctx, l: &Node) -> Result<LabSetup, ScenarioError> {
+    let mut setup = LabSetup {
+        deployment_config: "CodeDeployDefault.ECSAllAtOnce".into(),
+        termination_wait_minutes: 5,
+        ready_wait_minutes: None,
+        auto_rollback: vec!["DEPLOYMENT_FAILURE".into()],
+        alarms: Vec::new(),
+        deployment_configs: Vec::new(),
+    };
+    if l.is_null() {
+        return Ok(setup);
+    }
+    c.only_keys(
+        l,
+        "setup.lab",
+        &[
+            "deploymentConfig",
+            "terminationWaitMinutes",
+            "readyWaitMinutes",
+            "autoRollback",
+            "alarms",
+            "deploymentConfigs",
+        ],
+    )?;
+    if let Some(n) = l.get("deploymentConfig") {
+        setup.deployment_config = c.string(n, "setup.lab.deploymentConfig")?;
+    }
+    if let Some(n) = l.get("terminationWaitMinutes") {
+        setup.termination_wait_minutes = c.int(n, "setup.lab.terminationWaitMinutes", 0, 2880)?;
+    }
+    if let Some(n) = l.get("readyWaitMinutes") {
+        setup.ready_wait_minutes = Some(c.int(n, "setup.lab.readyWaitMinutes", 0, 2880)?);
+    }
+    if let Some(n) = l.get("autoRollback") {
+        setup.auto_rollback = if n.is_null() {
+            Vec::new()
+        } else {
+            c.strings(n, "setup.lab.autoRollback")?
+        };
+        for (i, e) in setup.auto_rollback.iter().enumerate() {
+            if ![
+                "DEPLOYMENT_FAILURE",
+                "DEPLOYMENT_STOP_ON_ALARM",
+                "DEPLOYMENT_STOP_ON_REQUEST",
+            ]
+            .contains(&e.as_str())
+            {
+                let pos = n.items().and_then(|v| v.get(i)).map_or(n.pos, |x| x.pos);
+                return Err(c.err(
+                    pos,
+                    "setup.lab.autoRollback",
+                    format!(
+                        "'{e}' is not one of DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST"
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(n) = l.get("alarms") {
+        setup.alarms = c.strings(n, "setup.lab.alarms")?;
+    }
+    if let Some(n) = l.get("deploymentConfigs") {
+        let items = n.items().ok_or_else(|| {
+            c.err(
+                n.pos,
+                "setup.lab.deploymentConfigs",
+                "expected a list of CreateDeploymentConfig inputs",
+            )
+        })?;
+        for (i, item) in items.iter().enumerate() {
+            c.map(item, &format!("setup.lab.deploymentConfigs[{}]", i + 1))?;
+            setup.deployment_configs.push(item.to_json());
+        }
+    }
+    Ok(setup)
+}
+
+const STEP_KINDS: [&str; 8] = [
+    "call",
+    "expect",
+    "wait",
+    "advance",
+    "deploy",
+    "fault",
+    "clearFaults",
+    "note",
+];
+
+fn parse_step(c: &Ctx, n: &Node, field: &str, has_lab: bool, hooks: &[HookDef]) -> Result<StepKind, ScenarioError> {
+    let entries = c.map(n, field)?;
+    let kind = entries
+        .iter()
+        .find(|(k, _, _)| STEP_KINDS.contains(&k.as_str()))
+        .map(|(k, p, v)| (k.as_str(), *p, v));
+    let Some((kind, kpos, v)) = kind else {
+        let (k, p) = entries
+            .first()
+            .map_or((String::new(), n.pos), |(k, p, _)| (k.clone(), *p));
+        return Err(c.err(
+            p,
+            &join(field, &k),
+            format!(
+                "a step starts with one of: {} (found {})",
+                STEP_KINDS.join(", "),
+                if k.is_empty() {
+                    "nothing".into()
+                } else {
+                    format!("'{k}'")
+                }
+            ),
+        ));
+    };
+    let f = join(field, kind);
+    let need_lab = |what: &str| -> Result<(), ScenarioError> {
+        if has_lab {
+            Ok(())
+        } else {
+            Err(c.err(kpos, &f, format!("{what} needs setup.lab")))
+        }
+    };
+    match kind {
+        "call" => {
+            c.only_keys(n, field, &["call", "input", "expect", "save", "error"])?;
+            let probe = parse_call(c, v, n.get("input"), &f, field)?;
+            let expect = match n.get("expect") {
+                Some(e) => parse_expectations(c, e, &join(field, "expect"))?,
+                None => Vec::new(),
+            };
+            let save = match n.get("save") {
+                Some(s) => parse_save(c, s, &join(field, "save"))?,
+                None => Vec::new(),
+            };
+            let error = match n.get("error") {
+                Some(e) => Some(c.string(e, &join(field, "error"))?),
+                None => None,
+            };
+            if error.is_some() && (!expect.is_empty() || !save.is_empty()) {
+                return Err(c.err(
+                    kpos,
+                    field,
+                    "a call that expects an error has no output to expect or save",
+                ));
+            }
+            Ok(StepKind::Call {
+                probe,
+                expect,
+                save,
+                error,
+            })
+        }
+        "expect" | "wait" => {
+            c.only_keys(n, field, &[kind])?;
+            let allowed: &[&str] = if kind == "wait" {
+                &[
+                    "call",
+                    "input",
+                    "deployment",
+                    "traffic",
+                    "taskSets",
+                    "lifecycle",
+                    "targets",
+                    "that",
+                    "every",
+                    "timeout",
+                ]
+            } else {
+                &[
+                    "call",
+                    "input",
+                    "deployment",
+                    "traffic",
+                    "taskSets",
+                    "lifecycle",
+                    "targets",
+                    "that",
+                ]
+            };
+            c.only_keys(v, &f, allowed)?;
+            let probe = parse_probe(c, v, &f, has_lab)?;
+            let that = v
+                .get("that")
+                .ok_or_else(|| c.err(v.pos, &join(&f, "that"), "say what to expect: that: {path: value, ...}"))?;
+            let expect = parse_expectations(c, that, &join(&f, "that"))?;
+            if kind == "expect" {
+                return Ok(StepKind::Expect { probe, expect });
+            }
+            let every = match v.get("every") {
+                Some(e) => c.duration(e, &join(&f, "every"))?,
+                None => 5.0,
+            };
+            let timeout = match v.get("timeout") {
+                Some(e) => c.duration(e, &join(&f, "timeout"))?,
+                None => 3600.0,
+            };
+            Ok(StepKind::Wait {
+                probe,
+                expect,
+                every,
+                timeout,
+            })
+        }
+        "advance" => {
+            c.only_keys(n, field, &["advance"])?;
+            Ok(StepKind::Advance(c.duration(v, &f)?))
+        }
+        "deploy" => {
+            need_lab("deploy")?;
+            c.only_keys(n, field, &["deploy", "save", "error"])?;
+            let mut d = DeploySpec {
+                image: None,
+                task_definition: None,
+                hooks: Vec::new(),
+                deployment_config: None,
+                description: None,
+                save: "deployment".into(),
+                error: None,
+            };
+            if !v.is_null() {
+                c.only_keys(
+                    v,
+                    &f,
+                    &["image", "taskDefinition", "hooks", "deploymentConfig", "description"],
+                )?;
+                if let Some(x) = v.get("image") {
+                    d.image = Some(c.string(x, &join(&f, "image"))?);
+                }
+                if let Some(x) = v.get("taskDefinition") {
+                    d.task_definition = Some(c.string(x, &join(&f, "taskDefinition"))?);
+                    if d.image.is_some() {
+                        return Err(c.err(
+                            x.pos,
+                            &join(&f, "taskDefinition"),
+                            "give image or taskDefinition, not both",
+                        ));
+                    }
+                }
+                if let Some(x) = v.get("deploymentConfig") {
+                    d.deployment_config = Some(c.string(x, &join(&f, "deploymentConfig"))?);
+                }
+                if let Some(x) = v.get("description") {
+                    d.description = Some(c.string(x, &join(&f, "description"))?);
+                }
+                if let Some(h) = v.get("hooks") {
+                    let hf = join(&f, "hooks");
+                    for (event, p, fun) in c.map(h, &hf)? {
+                        if !LIFECYCLE_EVENTS.contains(&event.as_str()) {
+                            return Err(c.err(
+                                *p,
+                                &join(&hf, event),
+                                format!(
+                                    "not an ECS lifecycle hook; expected one of: {}",
+                                    LIFECYCLE_EVENTS.join(", ")
+                                ),
+                            ));
+                        }
+                        let fun_name = c.string(fun, &join(&hf, event))?;
+                        if !hooks.iter().any(|h| h.name == fun_name) {
+                            return Err(c.err(
+                                fun.pos,
+                                &join(&hf, event),
+                                format!("no hook '{fun_name}' in setup.hooks"),
+                            ));
+                        }
+                        d.hooks.push((event.clone(), fun_name));
+                    }
+                }
+            }
+            if let Some(s) = n.get("save") {
+                d.save = c.string(s, &join(field, "save"))?;
+                check_var_name(c, s, &join(field, "save"), &d.save)?;
+            }
+            if let Some(e) = n.get("error") {
+                d.error = Some(c.string(e, &join(field, "error"))?);
+            }
+            Ok(StepKind::Deploy(d))
+        }
+        "fault" => {
+            c.only_keys(n, field, &["fault"])?;
+            c.only_keys(v, &f, &["targetHealth", "taskDefinition"])?;
+            match v.get("targetHealth").map(|x| (x, x.text())) {
+                Some((_, Some("unhealthy"))) => {}
+                Some((x, _)) => {
+                    return Err(c.err(
+                        x.pos,
+                        &join(&f, "targetHealth"),
+                        "the one fault is targetHealth: unhealthy",
+                    ))
+                }
+                None => return Err(c.err(v.pos, &join(&f, "targetHealth"), "targetHealth: unhealthy is required")),
+            }
+            match v.get("taskDefinition") {
+                Some(x) => {
+                    c.string(x, &join(&f, "taskDefinition"))?;
+                }
+                None => {
+                    return Err(c.err(
+                        v.pos,
+                        &join(&f, "taskDefinition"),
+                        "taskDefinition (family:revision or ARN) is required",
+                    ))
+                }
+            }
+            Ok(StepKind::Fault(v.to_json()))
+        }
+        "clearFaults" => {
+            c.only_keys(n, field, &["clearFaults"])?;
+            Ok(StepKind::ClearFaults)
+        }
+        "note" => {
+            c.only_keys(n, field, &["note"])?;
+            Ok(StepKind::Note(c.string(v, &f)?))
+        }
+        _ => Err(c.err(kpos, &f, "unknown step")),
+    }
+}
+
+fn check_var_name(c: &Ctx, n: &Node, field: &str, name: &str) -> Result<(), ScenarioError> {
+    if name.is_empty()
+        || name.starts_with("lab.")
+        || !name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+    {
+        return Err(c.err(
+            n.pos,
+            field,
+            format!("'{name}' is not a variable name (letters, digits, _ and -; lab.* is reserved)"),
+        ));
+    }
+    Ok(())
+}
+
+fn parse_call(c: &Ctx, v: &Node, input: Option<&Node>, f: &str, step_field: &str) -> Result<Probe, ScenarioError> {
+    let text = c.string(v, f)?;
+    let Some((svc, op)) = text.split_once('.') else {
+        return Err(c.err(
+            v.pos,
+            f,
+            format!("'{text}': write service.Operation, e.g. ecs.DescribeServices"),
+        ));
+    };
+    let Some(service) = Service::ALL.iter().copied().find(|s| s.name() == svc) else {
+        return Err(c.err(
+            v.pos,
+            f,
+            format!(
+                "'{svc}' is not a service cutover emulates; one of: {}",
+                Service::ALL.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    };
+    let model = service.model();
+    if model.operation(op).is_none() {
+        return Err(c.err(v.pos, f, format!("{svc} has no operation '{op}'")));
+    }
+    if crate::services::handler(service, op).is_none() {
+        return Err(c.err(
+            v.pos,
+            f,
+            format!("{svc}.{op} is in the AWS model but cutover does not implement it"),
+        ));
+    }
+    let input = match input {
+        None => Value::Object(Default::default()),
+        Some(n) if n.is_null() => Value::Object(Default::default()),
+        Some(n) => {
+            c.map(n, &join(step_field, "input"))?;
+            n.to_json()
+        }
+    };
+    Ok(Probe::Call {
+        service,
+        operation: op.to_owned(),
+        input,
+    })
+}
+
+fn parse_probe(c: &Ctx, v: &Node, f: &str, has_lab: bool) -> Result<Probe, ScenarioError> {
+    let kinds = ["call", "deployment", "traffic", "taskSets", "lifecycle", "targets"];
+    let present: Vec<&str> = kinds.iter().copied().filter(|k| v.get(k).is_some()).collect();
+    if present.len() != 1 {
+        return Err(c.err(
+            v.pos,
+            f,
+            format!(
+                "say what to look at with exactly one of: {} (found {})",
+                kinds.join(", "),
+                if present.is_empty() {
+                    "none".into()
+                } else {
+                    present.join(", ")
+                }
+            ),
+        ));
+    }
+    let k = present[0];
+    let n = v.get(k).unwrap_or(v);
+    let kf = join(f, k);
+    if k != "call" && !has_lab {
+        return Err(c.err(
+            n.pos,
+            &kf,
+            format!("{k} looks at the lab's resources and needs setup.lab"),
+        ));
+    }
+    if k != "call" && v.get("input").is_some() {
+        return Err(c.err(v.pos, &join(f, "input"), "input goes with call"));
+    }
+    Ok(match k {
+        "call" => parse_call(c, n, v.get("input"), &kf, f)?,
+        "deployment" => Probe::Deployment(c.string(n, &kf)?),
+        "lifecycle" => Probe::Lifecycle(c.string(n, &kf)?),
+        "traffic" => {
+            let which = c.string(n, &kf)?;
+            if which != "production" && which != "test" {
+                return Err(c.err(n.pos, &kf, format!("'{which}': traffic is production or test")));
+            }
+            Probe::Traffic(which)
+        }
+        _ => {
+            if !n.is_null() && n.text() != Some("threads") {
+                return Err(c.err(
+                    n.pos,
+                    &kf,
+                    format!("{k} looks at the lab's service: write {k}: threads"),
+                ));
+            }
+            if k == "taskSets" {
+                Probe::TaskSets
+            } else {
+                Probe::Targets
+            }
+        }
+    })
+}
+
+fn parse_save(c: &Ctx, n: &Node, field: &str) -> Result<Vec<(String, String)>, ScenarioError> {
+    let mut out = Vec::new();
+    for (name, p, path) in c.map(n, field)? {
+        check_var_name(
+            c,
+            &Node {
+                kind: Kind::Scalar(name.clone(), true),
+                pos: *p,
+            },
+            &join(field, name),
+            name,
+        )?;
+        out.push((name.clone(), c.string(path, &join(field, name))?));
+    }
+    Ok(out)
+}
+
+fn parse_expectations(c: &Ctx, n: &Node, field: &str) -> Result<Vec<Expectation>, ScenarioError> {
+    let mut out = Vec::new();
+    for (path, p, m) in c.map(n, field)? {
+        let mf = join(field, path);
+        let matcher = match &m.kind {
+            Kind::Map(entries) if entries.len() == 1 && is_matcher_word(&entries[0].0) => {
+                let (word, wp, arg) = &entries[0];
+                let af = join(&mf, word);
+                match word.as_str() {
+                    "equals" => Matcher::Equals(arg.to_json()),
+                    "in" => match arg.items() {
+                        Some(items) => Matcher::In(items.iter().map(Node::to_json).collect()),
+                        None => return Err(c.err(arg.pos, &af, "expected a list of values")),
+                    },
+                    "contains" => Matcher::Contains(arg.to_json()),
+                    "matches" => {
+                        let re = c.string(arg, &af)?;
+                        if let Err(e) = regex::Regex::new(&re) {
+                            return Err(c.err(arg.pos, &af, format!("not a regular expression: {e}")));
+                        }
+                        Matcher::Matches(re)
+                    }
+                    "exists" => match arg.to_json() {
+                        Value::Bool(b) => Matcher::Exists(b),
+                        _ => return Err(c.err(arg.pos, &af, "expected true or false")),
+                    },
+                    "length" => Matcher::Length(c.int(arg, &af, 0, 1_000_000)? as usize),
+                    "atLeast" | "atMost" => match arg.to_json().as_f64() {
+                        Some(x) if word == "atLeast" => Matcher::AtLeast(x),
+                        Some(x) => Matcher::AtMost(x),
+                        None => return Err(c.err(*wp, &af, "expected a number")),
+                    },
+                    _ => return Err(c.err(*wp, &af, "unknown matcher")),
+                }
+            }
+            _ => Matcher::Equals(m.to_json()),
+        };
+        out.push(Expectation {
+            path: path.clone(),
+            matcher,
+            pos: *p,
+        });
+    }
+    if out.is_empty() {
+        return Err(c.err(n.pos, field, "expect at least one thing"));
+    }
+    Ok(out)
+}
+
+fn is_matcher_word(w: &str) -> bool {
+    matches!(
+        w,
+        "equals" | "in" | "contains" | "matches" | "exists" | "length" | "atLeast" | "atMost"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> ScenarioError {
+        parse("f.yaml", text).unwrap_err()
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Some(90.0));
+        assert_eq!(parse_duration("90s"), Some(90.0));
+        assert_eq!(parse_duration("5m"), Some(300.0));
+        assert_eq!(parse_duration("1h30m"), Some(5400.0));
+        assert_eq!(parse_duration("1h 30m 10s"), Some(5410.0));
+        assert_eq!(parse_duration("5x"), None);
+        assert_eq!(parse_duration("m"), None);
+        assert_eq!(parse_duration("5m3"), None);
+    }
+
+    #[test]
+    fn every_builtin_scenario_parses() {
+        for (name, text) in builtin() {
+            let s = parse(name, text).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!s.steps.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_full_scenario() {
+        let s = parse(
+            "f.yaml",
+            "name: x\nsetup:\n  lab: {deploymentConfig: CodeDeployDefault.ECSLinear10PercentEvery1Minutes}\n  hooks:\n    Check: {reports: Failed}\nsteps:\n  - deploy: {image: 'threads:v2', hooks: {AfterAllowTestTraffic: Check}}\n  - wait: {deployment: '${deployment}', that: {status: Failed}, timeout: 30m}\n  - expect: {traffic: production, that: {threads-tg: 100}}\n  - call: ecs.ListClusters\n    save: {arns: clusterArns}\n    expect: {clusterArns: {length: 1}}\n  - advance: 90s\n",
+        )
+        .unwrap();
+        assert_eq!(s.steps.len(), 5);
+        assert_eq!(s.hooks[0].reports, HookReport::Failed);
+        assert_eq!(s.steps[1].pos.line, 7);
+        match &s.steps[1].kind {
+            StepKind::Wait { timeout, every, .. } => assert_eq!((*timeout, *every), (1800.0, 5.0)),
+            k => panic!("{k:?}"),
+        }
+        match &s.steps[4].kind {
+            StepKind::Advance(x) => assert_eq!(*x, 90.0),
+            k => panic!("{k:?}"),
+        }
+    }
+
+    #[test]
+    fn mistakes_name_file_line_and_field() {
+        let e = err("name: x\nsteps:\n  - advance: soon\n");
+        assert_eq!(e.to_string().split(": ").next(), Some("f.yaml:3:14"), "{e}");
+        assert_eq!(e.field, "steps[1].advance");
+        assert!(e.message.contains("duration"), "{e}");
+
+        let e = err("name: x\nsteps:\n  - call: ecs.DescribeServises\n");
+        assert_eq!((e.pos.line, e.field.as_str()), (3, "steps[1].call"));
+        assert!(e.message.contains("no operation 'DescribeServises'"), "{e}");
+
+        let e = err("name: x\nsteps:\n  - advance: 5\n  - wiat: {deployment: x}\n");
+        assert_eq!((e.pos.line, e.field.as_str()), (4, "steps[2].wiat"));
+
+        let e = err("name: x\nsteps:\n  - expect: {call: ecs.ListClusters, that: {clusterArns: {length: many}}}\n");
+        assert_eq!(e.field, "steps[1].expect.that.clusterArns.length");
+
+        let e = err("name: x\nsetup:\n  lab: {}\n  hooks: {H: {reports: Maybe}}\nsteps: [{advance: 1}]\n");
+        assert_eq!((e.pos.line, e.field.as_str()), (4, "setup.hooks.H.reports"));
+
+        let e = err("name: x\nsetup: {lab: {}}\nsteps:\n  - deploy: {hooks: {AfterAllowTestTraffic: Nope}}\n");
+        assert!(e.message.contains("no hook 'Nope'"), "{e}");
+
+        let e = err("name: x\nsteps:\n  - deploy: {}\n");
+        assert!(e.message.contains("needs setup.lab"), "{e}");
+
+        let e = err("name: x\nsteps: [{advance: 1}]\nextra: 1\n");
+        assert_eq!((e.pos.line, e.field.as_str()), (3, "extra"));
+
+        let e = err("name: x\nsteps:\n  - advance: [1\n");
+        assert!(e.message.starts_with("not valid YAML"), "{e}");
+        assert!(e.pos.line >= 3, "{e}");
+
+        let e = err("steps: []\n");
+        assert_eq!(e.field, "name");
+    }
+}
