@@ -472,7 +472,9 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         let field = format!("steps[{}]", i + 1);
         let kind = parse_step(&c, n, &field, lab.is_some(), &hooks)?;
         steps.push(Step {
-            pos: n.pos,
+            // A block mapping's own marker can sit past its first key; the first key is where
+            // the step is written.
+            pos: n.entries().and_then(|e| e.first()).map_or(n.pos, |(_, p, _)| *p),
             index: i + 1,
             kind,
         });

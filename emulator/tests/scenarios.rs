@@ -1,0 +1,337 @@
+//! Scenarios end to end: every built-in scenario in-process (with its hooks as real Lambda
+//! processes), a scenario that fails and says why, and the `cutover scenario run` / `cutover lab`
+//! commands as a user runs them (exit codes, file:line errors, JUnit XML, --endpoint).
+
+use cutover::scenario::{self, run};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_cutover")
+}
+
+async fn run_builtin(name: &str) -> run::Outcome {
+    let s = scenario::load(&format!("builtin:{name}")).expect("built-in scenarios parse");
+    let options = run::Options {
+        endpoint: None,
+        echo: false,
+        verbose: false,
+    };
+    run::run(&s, &options).await
+}
+
+macro_rules! builtin_passes {
+    ($($test:ident => $name:literal),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            let o = run_builtin($name).await;
+            assert!(o.passed(), "{}\n{:?}", o.timeline, o.failure);
+            assert!(o.simulated > 0.0, "{}", o.timeline);
+        }
+    )*};
+}
+
+builtin_passes! {
+    builtin_lab_happy_path => "lab-happy-path",
+    builtin_hook_failure_rollback => "hook-failure-rollback",
+    builtin_hook_timeout_rollback => "hook-timeout-rollback",
+    builtin_unhealthy_green_rollback => "unhealthy-green-rollback",
+    builtin_alarm_rollback => "alarm-rollback",
+    builtin_stop_with_rollback => "stop-with-rollback",
+    builtin_canary => "canary",
+    builtin_linear => "linear",
+    builtin_ready_wait_continue => "ready-wait-continue",
+    builtin_termination_wait_continue => "termination-wait-continue",
+    builtin_second_deployment_swaps => "second-deployment-swaps",
+}
+
+#[test]
+fn every_builtin_has_a_test_here() {
+    let src = include_str!("scenarios.rs");
+    for (name, _) in scenario::builtin() {
+        assert!(
+            src.contains(&format!("=> \"{name}\"")),
+            "built-in scenario {name} has no test"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_happy_path_timeline_tells_the_story() {
+    let o = run_builtin("lab-happy-path").await;
+    assert!(o.passed(), "{}", o.timeline);
+    let t = &o.timeline;
+    let order = [
+        "Install started",
+        "forward weights of the test listener set to threads-tg-2:100, threads-tg:0",
+        "AfterAllowTestTraffic hook CodeDeployHook_pre-traffic-hook invoked",
+        "AfterAllowTestTraffic hook reported Succeeded",
+        "forward weights of the production rule set to threads-tg-2:100, threads-tg:0",
+        "Succeeded",
+    ];
+    let mut at = 0;
+    for want in order {
+        match t[at..].find(want) {
+            Some(i) => at += i + want.len(),
+            None => panic!("'{want}' missing or out of order in:\n{t}"),
+        }
+    }
+    assert!(t.contains("PASSED: Lab 4 happy path"), "{t}");
+    // The emulator's own timeline comes back for the picture, weights included.
+    assert!(
+        o.events
+            .iter()
+            .any(|e| e["source"] == "elbv2" && e.get("Weights").is_some()),
+        "{:?}",
+        o.events
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_expectation_says_what_was_expected_and_what_was_found() {
+    let text = "name: wrong weights\nsetup: {lab: {}}\nsteps:\n  - deploy: {image: 'threads:v2'}\n  - wait:\n      deployment: ${deployment}\n      that: {status: Succeeded}\n  - expect:\n      traffic: production\n      that: {threads-tg: 100}\n";
+    let s = scenario::parse("wrong.yaml", text).unwrap();
+    let o = run::run(
+        &s,
+        &run::Options {
+            endpoint: None,
+            echo: false,
+            verbose: false,
+        },
+    )
+    .await;
+    let f = o.failure.expect("the scenario must fail");
+    assert_eq!(f.step.map(|(i, p)| (i, p.line)), Some((3, 8)), "{f:?}");
+    assert_eq!(
+        f.message, "threads-tg (line 10): expected 100, actual 0",
+        "{}",
+        o.timeline
+    );
+    assert!(
+        o.timeline.contains("FAILED at step 3 (wrong.yaml:8:5)"),
+        "{}",
+        o.timeline
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_save_and_interpolate_and_expected_errors_pass() {
+    let text = r#"name: calls
+steps:
+  - call: ecs.CreateCluster
+    input: {clusterName: c1}
+    save: {arn: cluster.clusterArn}
+  - call: ecs.DescribeClusters
+    input: {clusters: ["${arn}"]}
+    expect:
+      clusters[0].clusterName: c1
+      clusters[0].clusterArn: {matches: "^arn:aws:ecs:us-east-1:000000000000:cluster/c1$"}
+      failures: {length: 0}
+  - call: ecs.DeleteCluster
+    input: {cluster: nope}
+    error: ClusterNotFoundException
+  - call: codedeploy.GetDeployment
+    input: {deploymentId: d-NOPE12345}
+    error: DeploymentDoesNotExistException
+"#;
+    let s = scenario::parse("calls.yaml", text).unwrap();
+    let o = run::run(
+        &s,
+        &run::Options {
+            endpoint: None,
+            echo: false,
+            verbose: false,
+        },
+    )
+    .await;
+    assert!(o.passed(), "{}\n{:?}", o.timeline, o.failure);
+
+    // A wrong expected error is a failure naming both codes.
+    let s = scenario::parse(
+        "calls.yaml",
+        "name: x\nsteps:\n  - call: ecs.DeleteCluster\n    input: {cluster: nope}\n    error: AccessDeniedException\n",
+    )
+    .unwrap();
+    let o = run::run(
+        &s,
+        &run::Options {
+            endpoint: None,
+            echo: false,
+            verbose: false,
+        },
+    )
+    .await;
+    let f = o.failure.expect("must fail");
+    assert!(
+        f.message.contains("AccessDeniedException") && f.message.contains("ClusterNotFoundException"),
+        "{f:?}"
+    );
+    // An unknown variable names the ones there are.
+    let s = scenario::parse(
+        "vars.yaml",
+        "name: x\nsteps:\n  - call: ecs.DescribeClusters\n    input: {clusters: ['${nope}']}\n",
+    )
+    .unwrap();
+    let o = run::run(
+        &s,
+        &run::Options {
+            endpoint: None,
+            echo: false,
+            verbose: false,
+        },
+    )
+    .await;
+    assert!(o.failure.unwrap().message.contains("no variable ${nope}"));
+}
+
+fn cutover(args: &[&str]) -> std::process::Output {
+    Command::new(bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cutover")
+}
+
+#[test]
+fn cli_bad_files_exit_2_naming_file_line_and_field() {
+    let dir = std::env::temp_dir().join(format!("cutover-scn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "typo.yaml",
+            "name: x\nsteps:\n  - advance: 5\n  - wiat: {deployment: x}\n",
+            "typo.yaml:4:5: steps[2].wiat: a step starts with one of",
+        ),
+        (
+            "op.yaml",
+            "name: x\nsteps:\n  - call: ecs.DescribeServises\n",
+            "op.yaml:3:11: steps[1].call: ecs has no operation 'DescribeServises'",
+        ),
+        (
+            "dur.yaml",
+            "name: x\nsteps:\n  - wait: {call: ecs.ListClusters, that: {clusterArns: []}, timeout: soon}\n",
+            "dur.yaml:3:70: steps[1].wait.timeout: expected a duration",
+        ),
+        ("yaml.yaml", "name: x\nsteps: [\n", "yaml.yaml:3:1: not valid YAML"),
+    ];
+    for (file, text, want) in cases {
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap();
+        let out = cutover(&["scenario", "run", path.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {err}");
+        let shown = err.replace(&format!("{}/", dir.display()), "");
+        assert!(shown.contains(want), "{file}: wanted '{want}' in: {shown}");
+    }
+    let out = cutover(&["scenario", "run", "builtin:nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lab-happy-path"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cli_failure_exits_1_and_junit_records_it() {
+    let dir = std::env::temp_dir().join(format!("cutover-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "name: no such cluster\nsteps:\n  - call: ecs.DescribeClusters\n    input: {clusters: [ghost]}\n    expect: {failures: {length: 0}}\n",
+    )
+    .unwrap();
+    let junit = dir.join("out.xml");
+    let out = cutover(&[
+        "scenario",
+        "run",
+        "--quiet",
+        "builtin:canary",
+        bad.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("ok    Canary"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  no such cluster") && stdout.contains("at step 1, line 3"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+    assert!(xml.contains("expected length 0, actual [{"), "{xml}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cutover_lab_prints_the_walkthrough() {
+    let out = cutover(&["lab"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    for want in [
+        "=== Lab 4 happy path",
+        "Lab 4 topology ready",
+        "AfterAllowTestTraffic hook reported Succeeded",
+        "forward weights of the production rule set to threads-tg-2:100, threads-tg:0",
+        "PASSED: Lab 4 happy path",
+    ] {
+        assert!(stdout.contains(want), "'{want}' missing:\n{stdout}");
+    }
+}
+
+#[test]
+fn cli_runs_against_a_running_emulator() {
+    let mut server = Command::new(bin())
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--clock",
+            "manual",
+            "--log-level",
+            "error",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start cutover serve");
+    let mut line = String::new();
+    {
+        use std::io::BufRead;
+        let stdout = server.stdout.take().unwrap();
+        std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+    }
+    let url = line.trim().strip_prefix("ready ").expect("ready line").to_owned();
+    let out = Command::new(bin())
+        .args(["scenario", "run", "builtin:hook-failure-rollback", "--endpoint", &url])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The server's timeline has the deployment too: the run really happened there.
+    let events = ureq_get(&format!("{url}/_emulator/events"));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("Failed (HOOK_EXECUTION_FAILURE): The deployment failed because the AfterAllowTestTraffic lifecycle hook reported Failed."),
+        "{stdout}"
+    );
+    assert!(events.contains("rollback deployment"), "{events}");
+}
+
+/// A plain HTTP GET with std only (the test has no client crate).
+fn ureq_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
