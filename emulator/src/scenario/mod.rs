@@ -1035,7 +1035,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.steps.len(), 5);
         assert_eq!(s.hooks[0].reports, HookReport::Failed);
-        assert_eq!(s.steps[1].pos.line, 7);
+        assert_eq!(s.steps[1].pos.line, 8);
         match &s.steps[1].kind {
             StepKind::Wait { timeout, every, .. } => assert_eq!((*timeout, *every), (1800.0, 5.0)),
             k => panic!("{k:?}"),
