@@ -324,7 +324,7 @@ pub async fn run(scenario: &Scenario, options: &Options) -> Outcome {
             r.vars = lab::build(&backend, setup, &scenario.hooks).await?;
             r.timeline.names_from_lab(&r.vars);
             r.wait_lab_ready().await?;
-            r.drain_events(true).await?;
+            r.drain_events(!options.verbose).await?;
             let t = backend.now().await?;
             r.timeline.line(
                 t,
