@@ -50,6 +50,16 @@ lab:
     Runs the Lab 4 walkthrough (builtin:lab-happy-path) in this process and prints its timeline.
 ";
 
+/// `println!` that ignores a closed standard output (`cutover lab | head` must not panic).
+macro_rules! say {
+    () => {{
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 struct ServeArgs {
     bind: String,
     clock: ClockMode,
@@ -241,7 +251,7 @@ fn scenario_run(args: &[String]) -> ExitCode {
         for s in &scenarios {
             out.push(cutover::scenario::run::run(s, &options).await);
             if !quiet {
-                println!();
+                say!();
             }
         }
         out
@@ -249,14 +259,14 @@ fn scenario_run(args: &[String]) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for o in &outcomes {
         match &o.failure {
-            None => println!("ok    {} ({})", o.name, o.file),
+            None => say!("ok    {} ({})", o.name, o.file),
             Some(f) => {
                 code = ExitCode::FAILURE;
                 let at = f
                     .step
                     .map(|(i, p)| format!(" at step {i}, line {}", p.line))
                     .unwrap_or_default();
-                println!("FAIL  {} ({}){at}: {}", o.name, o.file, f.message);
+                say!("FAIL  {} ({}){at}: {}", o.name, o.file, f.message);
             }
         }
     }
@@ -320,7 +330,7 @@ fn main() -> ExitCode {
             Some("list") => {
                 for (name, text) in cutover::scenario::builtin() {
                     let title = cutover::scenario::parse(name, text).map(|s| s.name).unwrap_or_default();
-                    println!("builtin:{name:<28} {title}");
+                    say!("builtin:{name:<28} {title}");
                 }
                 ExitCode::SUCCESS
             }

@@ -403,3 +403,38 @@ pub fn appspec(vars: &BTreeMap<String, Value>, task_definition: &str, hooks: &[(
     }
     doc
 }
+
+/// What `build` made, in the lab's words, for the printed timeline.
+pub fn summary(setup: &LabSetup, hooks: &[HookDef], vars: &BTreeMap<String, Value>) -> Vec<String> {
+    let dns = vars.get("lab.dnsName").and_then(Value::as_str).unwrap_or("?");
+    let mut out = vec![
+        format!("VPC with two subnets and security group container-labs; ALB {LB} ({dns})"),
+        format!("production listener :80 (rule /api/threads* -> {BLUE_TG}), test listener :8080 -> {GREEN_TG}"),
+        format!("cluster {CLUSTER}, service {SERVICE} (CODE_DEPLOY controller) running {FAMILY}:1 behind {BLUE_TG}"),
+    ];
+    let mut group = format!(
+        "CodeDeploy {APP}/{GROUP}: {}, termination wait {} min",
+        setup.deployment_config, setup.termination_wait_minutes
+    );
+    if let Some(m) = setup.ready_wait_minutes {
+        let _ = std::fmt::Write::write_fmt(&mut group, format_args!(", Ready wait {m} min (STOP_DEPLOYMENT)"));
+    }
+    if setup.auto_rollback.is_empty() {
+        group.push_str(", no automatic rollback");
+    } else {
+        group.push_str(&format!(", rollback on {}", setup.auto_rollback.join(", ")));
+    }
+    if !setup.alarms.is_empty() {
+        group.push_str(&format!(", alarms {}", setup.alarms.join(", ")));
+    }
+    out.push(group);
+    for h in hooks {
+        out.push(format!(
+            "hook function {} ({}, reports {})",
+            h.name,
+            h.runtime,
+            h.reports.name()
+        ));
+    }
+    out
+}

@@ -323,6 +323,9 @@ pub async fn run(scenario: &Scenario, options: &Options) -> Outcome {
         if let Some(setup) = &scenario.lab {
             r.vars = lab::build(&backend, setup, &scenario.hooks).await?;
             r.timeline.names_from_lab(&r.vars);
+            for line in lab::summary(setup, &scenario.hooks, &r.vars) {
+                r.timeline.line(t_setup, "setup", &line);
+            }
             r.wait_lab_ready().await?;
             r.drain_events(!options.verbose).await?;
             let t = backend.now().await?;
