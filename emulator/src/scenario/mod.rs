@@ -683,6 +683,18 @@ fn parse_step(c: &Ctx, n: &Node, field: &str, has_lab: bool, hooks: &[HookDef]) 
                 Some(e) => c.duration(e, &join(&f, "timeout"))?,
                 None => 3600.0,
             };
+            if timeout / every > 100_000.0 {
+                let pos = v.get("every").map_or(v.pos, |n| n.pos);
+                return Err(c.err(
+                    pos,
+                    &join(&f, "every"),
+                    format!(
+                        "looking every {} for up to {} is more than 100000 looks; look less often",
+                        report::duration_text(every),
+                        report::duration_text(timeout)
+                    ),
+                ));
+            }
             Ok(StepKind::Wait {
                 probe,
                 expect,
