@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod log;
 pub mod model;
 pub mod protocol;
+pub mod report;
 pub mod runtime;
 pub mod server;
 pub mod services;
