@@ -356,6 +356,8 @@ struct Deployment {
     first: Option<At>,
     started: Option<At>,
     end: Option<(At, String)>,
+    /// What the entry that ended it said (the error code and message of a failure).
+    end_message: String,
     rollback_of: Option<String>,
     events: Vec<Bar>,
     hooks: Vec<HookMark>,
@@ -642,6 +644,10 @@ impl Model {
                     };
                 }
                 d.end = Some((at, status.clone()));
+                d.end_message = message
+                    .split_once(": ")
+                    .map(|(_, rest)| rest.to_owned())
+                    .unwrap_or_default();
                 let mark = match status.as_str() {
                     "Succeeded" => "✔",
                     "Failed" => "✖",
@@ -843,6 +849,10 @@ fn summary(out: &mut String, entries: &[Entry], m: &Model) {
         out.push_str("<ul class=\"deployments\">\n");
         for d in &m.deployments {
             let (status, color) = match &d.end {
+                Some((at, s)) if d.end_message != *s && !d.end_message.is_empty() => (
+                    format!("{s} at {}: {}", relative(at.t - m.t0), d.end_message),
+                    status_color(s),
+                ),
                 Some((at, s)) => (format!("{s} at {}", relative(at.t - m.t0)), status_color(s)),
                 None if d.started.is_some() => ("in progress".to_owned(), RUN_COLOR),
                 None => ("created".to_owned(), RUN_COLOR),

@@ -436,7 +436,12 @@ fn codedeploy_entries_without_fields_are_read_from_their_text() {
     );
     assert!(html.contains("✖ d-OLDSTYLE1 Failed<title>"));
     assert!(html.contains("↺ rollback d-ROLLBACK1<title>"));
-    assert!(html.contains("deployment <b>d-ROLLBACK1</b> (rollback of d-OLDSTYLE1)"));
+    assert!(html.contains("deployment <b>d-ROLLBACK1</b> (rollback of d-OLDSTYLE1): Succeeded at +0:01:22</li>"));
+    // The summary says why a deployment failed.
+    assert!(html.contains(
+        "deployment <b>d-OLDSTYLE1</b>: Failed at +0:01:20: Failed (HOOK_EXECUTION_FAILURE): the AfterInstall \
+         lifecycle hook reported Failed.</li>"
+    ));
     assert!(html.contains(">rollback d-ROLLBACK1<title>"));
 }
 

@@ -1014,6 +1014,8 @@ pub fn hook_answered(world: &mut World, key: &PartitionKey, id: &str, execution_
         note_with(world, key, id, format!("{event} hook reported Succeeded"), fields);
         event_done(world, key, id);
     } else {
+        let fields = json!({"step": "hook", "lifecycleEvent": event, "status": "Failed"});
+        note_with(world, key, id, format!("{event} hook reported Failed"), fields);
         end(
             world,
             key,
