@@ -1,5 +1,6 @@
 //! The control API under `/_emulator/` (plain JSON): health, reset, the clock, the timeline and
-//! injected faults, exactly as `contracts.md` fixes them.
+//! injected faults, exactly as `contracts.md` fixes them; and `GET /_emulator/timeline`, the
+//! timeline as an HTML page (`report::html`) that reloads itself while the timeline grows.
 
 use crate::protocol::HttpResponse;
 use crate::sim::ClockMode;
@@ -64,6 +65,39 @@ pub async fn call(em: &Arc<Emulator>, body: &[u8]) -> HttpResponse {
             json!({"error": {"code": "InternalFailure", "message": "the operation failed inside the emulator"}}),
         ),
     }
+}
+
+/// The `since` query parameter of the timeline calls (0 when absent).
+fn since_param(query: &str) -> Result<u64, HttpResponse> {
+    let mut since = 0u64;
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        if k == "since" {
+            match v.parse() {
+                Ok(n) => since = n,
+                Err(_) => return Err(bad_request("since", "since must be a non-negative integer")),
+            }
+        }
+    }
+    Ok(since)
+}
+
+/// Timeline entries after `since` as `GET /_emulator/events` answers them: seq, time, source,
+/// message, then the entry's data fields.
+fn events_json(em: &Emulator, since: u64) -> Vec<Value> {
+    em.with_world(|w| {
+        w.timeline_since(since)
+            .map(|e| {
+                let mut o =
+                    json!({"seq": e.seq, "time": e.time.as_secs_f64(), "source": e.source, "message": e.message});
+                if let (Value::Object(extra), Some(o)) = (&e.data, o.as_object_mut()) {
+                    for (k, v) in extra {
+                        o.entry(k.clone()).or_insert(v.clone());
+                    }
+                }
+                o
+            })
+            .collect()
+    })
 }
 
 /// Answers a control call; `path` is what follows `/_emulator/`.
@@ -138,31 +172,21 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             }
             reply(200, clock_json(em))
         }
-        ("GET", "events") => {
-            let mut since = 0u64;
-            for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-                if k == "since" {
-                    match v.parse() {
-                        Ok(n) => since = n,
-                        Err(_) => return bad_request("since", "since must be a non-negative integer"),
-                    }
-                }
+        ("GET", "events") => match since_param(query) {
+            Ok(since) => reply(200, json!({"events": events_json(em, since)})),
+            Err(r) => r,
+        },
+        ("GET", "timeline") => match since_param(query) {
+            Ok(since) => {
+                let events = events_json(em, since);
+                let opts = crate::report::Options {
+                    poll_events: Some("events".into()),
+                };
+                let page = crate::report::timeline_html_with("cutover timeline", &events, &opts);
+                HttpResponse::new(200, "text/html; charset=utf-8", page).header("cache-control", "no-store")
             }
-            let events: Vec<Value> = em.with_world(|w| {
-                w.timeline_since(since)
-                    .map(|e| {
-                        let mut o = json!({"seq": e.seq, "time": e.time.as_secs_f64(), "source": e.source, "message": e.message});
-                        if let (Value::Object(extra), Some(o)) = (&e.data, o.as_object_mut()) {
-                            for (k, v) in extra {
-                                o.entry(k.clone()).or_insert(v.clone());
-                            }
-                        }
-                        o
-                    })
-                    .collect()
-            });
-            reply(200, json!({"events": events}))
-        }
+            Err(r) => r,
+        },
         ("POST", "faults") => {
             let b = match body_json() {
                 Ok(b) => b,
@@ -200,5 +224,80 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             404,
             json!({"error": "NotFound", "message": format!("no control call {method} /_emulator/{path}")}),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::SimTime;
+
+    fn get(em: &Arc<Emulator>, path: &str, query: &str) -> (u16, String, String) {
+        let r = handle(em, &http::Method::GET, path, query, b"");
+        let ct = r
+            .headers
+            .iter()
+            .find(|(k, _)| k == "content-type")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        (r.status, ct, String::from_utf8_lossy(&r.body).into_owned())
+    }
+
+    #[test]
+    fn the_timeline_page_shows_the_running_emulators_timeline() {
+        let em = Emulator::starting_at(ClockMode::Manual, SimTime(1_700_000_000_000));
+        let listener = "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/alb/1/2";
+        let tg = |n: &str| format!("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/{n}/1");
+        em.with_world(|w| {
+            w.record("faults", "<b>first</b>", Value::Null);
+            w.record(
+                "elbv2",
+                "forward weights",
+                json!({"Arn": listener, "Weights": [{"TargetGroupArn": tg("blue"), "Weight": 100}]}),
+            );
+        });
+        em.advance(90.0);
+        em.with_world(|w| {
+            w.record(
+                "elbv2",
+                "forward weights",
+                json!({"Arn": listener, "Weights": [{"TargetGroupArn": tg("blue"), "Weight": 0}, {"TargetGroupArn": tg("green"), "Weight": 100}]}),
+            )
+        });
+
+        let (status, ct, page) = get(&em, "timeline", "");
+        assert_eq!(status, 200);
+        assert_eq!(ct, "text/html; charset=utf-8");
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        for seq in 1..=3 {
+            assert!(page.contains(&format!("<tr id=\"ev-{seq}\"")), "row {seq}");
+        }
+        assert!(page.contains("&lt;b&gt;first&lt;/b&gt;") && !page.contains("<b>first"));
+        assert!(page.contains("<td class=\"num\">+0:01:30</td>"));
+        assert!(page.contains("data-tg=\"green\" data-weight=\"100\" data-percent=\"100\" data-t=\"90\""));
+        // It polls the events call (relative to /_emulator/) from the last seq it shows.
+        assert!(page.contains("data-last-seq=\"3\" data-poll=\"events\""));
+
+        let (status, _, page) = get(&em, "timeline", "since=1");
+        assert_eq!(status, 200);
+        assert!(!page.contains("<tr id=\"ev-1\""));
+        assert!(page.contains("<tr id=\"ev-2\"") && page.contains("<tr id=\"ev-3\""));
+
+        let (status, ct, body) = get(&em, "timeline", "since=-1");
+        assert_eq!((status, ct.as_str()), (400, "application/json"));
+        assert_eq!(
+            serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| v["field"].as_str().map(str::to_owned)),
+            Some("since".into())
+        );
+
+        // The JSON call answers the same entries.
+        let (status, _, body) = get(&em, "events", "since=2");
+        assert_eq!(status, 200);
+        let v: Value = serde_json::from_str(&body).unwrap_or_default();
+        assert_eq!(v["events"].as_array().map(Vec::len), Some(1));
+        assert_eq!(v["events"][0]["seq"], 3);
+        assert_eq!(v["events"][0]["Weights"][1]["Weight"], 100);
     }
 }

@@ -1,10 +1,12 @@
-//! Placeholder until the timeline page lands (replaced by the renderer's own module).
+//! Human-readable reports of a simulation. [`html::timeline_html`] draws the timeline (the entries
+//! `GET /_emulator/events` answers) as one self-contained HTML page: forward weights per listener
+//! or rule over simulated time, CodeDeploy lifecycle events and hooks, ECS task sets, and a table of
+//! every entry. `GET /_emulator/timeline` serves it for a running emulator; `cutover scenario run
+//! --html FILE` writes it for a scenario.
 
-/// The timeline page of `events` (the shape `GET /_emulator/events` answers).
-pub fn timeline_html(title: &str, events: &[serde_json::Value]) -> String {
-    format!(
-        "<!doctype html><title>{}</title><p>{} events</p>",
-        title.replace('<', "&lt;"),
-        events.len()
-    )
-}
+pub mod html;
+
+pub use html::{timeline_html, timeline_html_with, Options};
+
+#[cfg(test)]
+mod tests;

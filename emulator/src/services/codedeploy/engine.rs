@@ -255,15 +255,23 @@ fn snapshot(world: &mut World, key: &PartitionKey, id: &str) -> Option<Deploymen
 
 /// Writes a step on the timeline and, when the service is known, as an ECS service event.
 fn note(world: &mut World, key: &PartitionKey, id: &str, message: String) {
+    note_with(world, key, id, message, Value::Null);
+}
+
+/// As [`note`], with structured fields on the timeline entry next to `deploymentId`, for readers
+/// such as the timeline page (`report::html`): `step` names the kind of step (`status`,
+/// `lifecycle`, `hook`, `traffic`, `taskSet`, `rollback`) and the rest says what happened
+/// (`lifecycleEvent`, `status`, `taskSet`, `state`, `replacementPercent`, ...).
+fn note_with(world: &mut World, key: &PartitionKey, id: &str, message: String, fields: Value) {
+    let mut data = json!({"deploymentId": id});
+    if let (Some(d), Value::Object(f)) = (data.as_object_mut(), fields) {
+        d.extend(f);
+    }
     let (svc_arn, svc_name) = match world.region(key).and_then(|r| r.codedeploy.deployments.get(id)) {
         Some(d) => (d.ecs.service_arn.clone(), d.ecs.service.clone()),
         None => (String::new(), String::new()),
     };
-    world.record(
-        "codedeploy",
-        format!("deployment {id}: {message}"),
-        json!({"deploymentId": id}),
-    );
+    world.record("codedeploy", format!("deployment {id}: {message}"), data);
     if !svc_arn.is_empty() {
         ecs::services::add_event(
             world,
@@ -466,13 +474,16 @@ fn start(world: &mut World, key: &PartitionKey, id: &str) {
     }
     match resolve(world, key, &d) {
         Ok((svc_arn, blue_ts, blue_tg, green_tg)) => {
+            let fields = json!({"step": "status", "status": "InProgress", "originalTargetGroup": blue_tg,
+                                "replacementTargetGroup": green_tg, "originalTaskSet": blue_ts,
+                                "productionListeners": d.ecs.prod_listeners, "testListeners": d.ecs.test_listeners});
             if let Some(d) = dep(world, key, id) {
                 d.ecs.service_arn = svc_arn;
                 d.ecs.blue_task_set = Some(blue_ts);
                 d.ecs.blue_tg = blue_tg;
                 d.ecs.green_tg = green_tg;
             }
-            note(world, key, id, "started".into());
+            note_with(world, key, id, "started".into(), fields);
             let alarms = d.alarms().clone();
             if alarms.get("enabled").and_then(Value::as_bool) == Some(true) {
                 schedule_alarm_poll(world, key, id);
@@ -527,11 +538,13 @@ fn run_from(world: &mut World, key: &PartitionKey, id: &str, mut i: usize) {
             d.phase = Phase::Event(i);
         }
         set_event(world, key, id, i, "InProgress");
-        note(world, key, id, format!("{name} started"));
+        let fields = json!({"step": "lifecycle", "lifecycleEvent": name, "status": "InProgress"});
+        note_with(world, key, id, format!("{name} started"), fields);
         match begin(world, key, id, &name) {
             Outcome::Done => {
                 set_event(world, key, id, i, "Succeeded");
-                note(world, key, id, format!("{name} succeeded"));
+                let fields = json!({"step": "lifecycle", "lifecycleEvent": name, "status": "Succeeded"});
+                note_with(world, key, id, format!("{name} succeeded"), fields);
                 i += 1;
             }
             Outcome::Wait => return,
@@ -563,7 +576,9 @@ pub(super) fn event_done(world: &mut World, key: &PartitionKey, id: &str) {
         return;
     };
     set_event(world, key, id, i, "Succeeded");
-    note(world, key, id, format!("{} succeeded", d.events[i].name));
+    let name = &d.events[i].name;
+    let fields = json!({"step": "lifecycle", "lifecycleEvent": name, "status": "Succeeded"});
+    note_with(world, key, id, format!("{name} succeeded"), fields);
     run_from(world, key, id, i + 1);
 }
 
@@ -604,7 +619,8 @@ fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: &str) -> O
                     done: false,
                 });
             }
-            note(world, key, id, format!("{event} hook {function} invoked"));
+            let fields = json!({"step": "hook", "lifecycleEvent": event, "function": function, "status": "Invoked"});
+            note_with(world, key, id, format!("{event} hook {function} invoked"), fields);
             let at = world.now.plus_secs(HOOK_TIMEOUT_SECS);
             world.schedule(
                 at,
@@ -686,7 +702,8 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
                 dm.ecs.green_task_set = Some(v.id.clone());
                 dm.ecs.install_deadline = Some(deadline);
             }
-            note(world, key, id, format!("replacement task set {} created", v.id));
+            let fields = json!({"step": "taskSet", "taskSet": v.id, "state": "created", "role": "replacement"});
+            note_with(world, key, id, format!("replacement task set {} created", v.id), fields);
             wake_in(world, key, id, INSTALL_POLL_SECS);
             Outcome::Wait
         }
@@ -707,7 +724,9 @@ fn install_poll(world: &mut World, key: &PartitionKey, id: &str) {
             task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, g).is_some_and(|v| v.steady)
         });
     if steady {
-        note(world, key, id, "replacement task set is steady".into());
+        let fields =
+            json!({"step": "taskSet", "taskSet": d.ecs.green_task_set, "state": "steady", "role": "replacement"});
+        note_with(world, key, id, "replacement task set is steady".into(), fields);
         event_done(world, key, id);
     } else if d.ecs.install_deadline.is_some_and(|t| world.now >= t) {
         end(
@@ -753,11 +772,12 @@ fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         dm.ecs.traffic_step += 1;
         touch(dm, now);
     }
-    note(
+    note_with(
         world,
         key,
         id,
         format!("production traffic: {g}% to replacement, {}% to original", 100 - g),
+        json!({"step": "traffic", "replacementPercent": g}),
     );
     if g >= 100 {
         let green = d.ecs.green_task_set.clone().unwrap_or_default();
@@ -768,7 +788,8 @@ fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
                 None,
             );
         }
-        note(world, key, id, format!("task set {green} is now PRIMARY"));
+        let fields = json!({"step": "taskSet", "taskSet": green, "state": "PRIMARY", "role": "replacement"});
+        note_with(world, key, id, format!("task set {green} is now PRIMARY"), fields);
         Outcome::Done
     } else {
         wake_in(world, key, id, traffic::interval_secs(d.routing));
@@ -829,7 +850,13 @@ fn terminate_blue(world: &mut World, key: &PartitionKey, id: &str) {
     };
     if let Some(blue) = &d.ecs.blue_task_set {
         match task_sets::delete(world, key, &d.ecs.service_arn, blue, true) {
-            Ok(_) => note(world, key, id, format!("original task set {blue} deleted")),
+            Ok(_) => note_with(
+                world,
+                key,
+                id,
+                format!("original task set {blue} deleted"),
+                json!({"step": "taskSet", "taskSet": blue, "state": "deleted", "role": "original"}),
+            ),
             Err(e) => note(
                 world,
                 key,
@@ -854,7 +881,13 @@ fn succeed(world: &mut World, key: &PartitionKey, id: &str) {
     touch(d, now);
     let d = d.clone();
     record_on_group(world, key, &d, true);
-    note(world, key, id, "Succeeded".into());
+    note_with(
+        world,
+        key,
+        id,
+        "Succeeded".into(),
+        json!({"step": "status", "status": "Succeeded"}),
+    );
 }
 
 fn record_on_group(world: &mut World, key: &PartitionKey, d: &Deployment, success: bool) {
@@ -977,9 +1010,12 @@ pub fn hook_answered(world: &mut World, key: &PartitionKey, id: &str, execution_
     h.done = true;
     let event = h.event.clone();
     if succeeded {
-        note(world, key, id, format!("{event} hook reported Succeeded"));
+        let fields = json!({"step": "hook", "lifecycleEvent": event, "status": "Succeeded"});
+        note_with(world, key, id, format!("{event} hook reported Succeeded"), fields);
         event_done(world, key, id);
     } else {
+        let fields = json!({"step": "hook", "lifecycleEvent": event, "status": "Failed"});
+        note_with(world, key, id, format!("{event} hook reported Failed"), fields);
         end(
             world,
             key,
@@ -1152,11 +1188,19 @@ fn end(
     }
     let snapshot = d.clone();
     record_on_group(world, key, &snapshot, false);
-    note(
+    let failed: Vec<&str> = snapshot
+        .events
+        .iter()
+        .filter(|e| e.status == "Failed" && e.end == Some(now))
+        .map(|e| e.name.as_str())
+        .collect();
+    note_with(
         world,
         key,
         id,
         format!("{} ({code}): {message}", snapshot.status.as_str()),
+        json!({"step": "status", "status": snapshot.status.as_str(), "errorCode": code,
+               "failedLifecycleEvents": failed}),
     );
     if wants && touched {
         create_rollback(world, key, &snapshot);
@@ -1220,7 +1264,13 @@ fn create_rollback(world: &mut World, key: &PartitionKey, a: &Deployment) {
     }
     st.deployments.insert(rid.clone(), b);
     st.deployment_order.push(rid.clone());
-    note(world, key, &a.id, format!("rollback deployment {rid} created"));
+    note_with(
+        world,
+        key,
+        &a.id,
+        format!("rollback deployment {rid} created"),
+        json!({"step": "rollback", "rollbackDeploymentId": rid}),
+    );
     schedule_start(world, key, &rid);
 }
 
@@ -1229,11 +1279,12 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
     let Some(d) = snapshot(world, key, id) else {
         return;
     };
-    note(
+    note_with(
         world,
         key,
         id,
         "rolling back: rerouting traffic to the original task set".into(),
+        json!({"step": "status", "status": "InProgress", "rollback": true}),
     );
     let (blue, green) = (d.ecs.blue_tg.clone(), d.ecs.green_tg.clone());
     let result = (|| -> Result<(), (&'static str, String)> {
@@ -1255,7 +1306,8 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
                 Some("PRIMARY") => {}
                 Some(_) => {
                     task_sets::set_primary(world, key, &svc, b).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
-                    note(world, key, id, format!("task set {b} is PRIMARY again"));
+                    let fields = json!({"step": "taskSet", "taskSet": b, "state": "PRIMARY", "role": "original"});
+                    note_with(world, key, id, format!("task set {b} is PRIMARY again"), fields);
                 }
                 None => {
                     return Err((
@@ -1269,7 +1321,8 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             let exists = task_sets::view(&world.region_mut(key).ecs, &svc, g).is_some_and(|v| v.status != "DRAINING");
             if exists {
                 task_sets::delete(world, key, &svc, g, true).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
-                note(world, key, id, format!("replacement task set {g} deleted"));
+                let fields = json!({"step": "taskSet", "taskSet": g, "state": "deleted", "role": "replacement"});
+                note_with(world, key, id, format!("replacement task set {g} deleted"), fields);
             }
         }
         Ok(())
