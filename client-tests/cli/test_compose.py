@@ -286,3 +286,33 @@ def test_walkthrough_runs_lab4_to_a_succeeded_deployment(compose, server, tmp_pa
     # The lab's files were written where WALKTHROUGH_DIR says.
     for name in ("ecs-service-threads.json", "deployment-group-threads.json", "appspec.json", "pre-traffic-hook.zip"):
         assert (tmp_path / name).is_file(), name
+
+
+# ---------------------------------------------------------------------------------------------
+# The GitHub Actions example
+# ---------------------------------------------------------------------------------------------
+
+
+def test_github_actions_example():
+    wf = yaml.safe_load((REPO / "docs/github-actions.yml").read_text())
+    env = wf["env"]
+    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+    assert env["AWS_ACCESS_KEY_ID"] and env["AWS_SECRET_ACCESS_KEY"] and env["AWS_DEFAULT_REGION"]
+    jobs = wf["jobs"]
+    assert set(jobs) == {"from-source", "with-compose"}
+    for name, job in jobs.items():
+        steps = job["steps"]
+        names = [s.get("name") for s in steps]
+        start = names.index("Start cutover")
+        assert start < names.index("Run your tests"), name
+        script = steps[start]["run"]
+        if name == "from-source":
+            assert "cargo run --release -p cutover -- serve" in script
+            assert "$AWS_ENDPOINT_URL/_emulator/health" in script
+        else:
+            assert "docker compose up --build --detach --wait cutover" in script
+        r = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True)
+        assert r.returncode == 0, (name, r.stderr)
+        tests = steps[names.index("Run your tests")]["run"]
+        for path in re.findall(r"\.cutover/(\S+)", tests):
+            assert (REPO / path).exists(), path
