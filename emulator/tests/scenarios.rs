@@ -341,10 +341,20 @@ fn cli_html_draws_each_scenario() {
     let dir = std::env::temp_dir().join(format!("cutover-html-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let one = dir.join("canary.html");
-    let out = cutover(&["scenario", "run", "--quiet", "builtin:canary", "--html", one.to_str().unwrap()]);
+    let out = cutover(&[
+        "scenario",
+        "run",
+        "--quiet",
+        "builtin:canary",
+        "--html",
+        one.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let page = std::fs::read_to_string(&one).unwrap();
-    assert!(page.contains("<svg") && page.contains("Canary, 10 percent for five minutes"), "{page}");
+    assert!(
+        page.contains("<svg") && page.contains("Canary, 10 percent for five minutes"),
+        "{page}"
+    );
     // The canary's two steps are on the chart: 10% then 100% to the replacement.
     assert!(page.contains("10%") && page.contains("100%"), "{page}");
 

@@ -253,13 +253,11 @@ impl MarkedEventReceiver for Builder {
                     }
                 }
             }
-            Event::DocumentStart => {
-                if self.root.is_some() && self.error.is_none() {
-                    self.error = Some(YamlError {
-                        pos: pos(&mark),
-                        message: "a scenario file holds one YAML document; this is a second".into(),
-                    });
-                }
+            Event::DocumentStart if self.root.is_some() && self.error.is_none() => {
+                self.error = Some(YamlError {
+                    pos: pos(&mark),
+                    message: "a scenario file holds one YAML document; this is a second".into(),
+                });
             }
             _ => {}
         }
@@ -313,6 +311,8 @@ mod tests {
     fn errors_carry_the_line() {
         let e = parse("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
         assert!(e.pos.line >= 2, "{e:?}");
+        let e = parse("a: 1\n---\nb: 2\n").unwrap_err();
+        assert!(e.message.contains("second"), "{e:?}");
         let e = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(e.pos.line, 3);
         assert!(e.message.contains("twice"), "{e:?}");
