@@ -10,6 +10,7 @@ clock, so each test advances it (function timeouts and the processes run in wall
 import base64
 import io
 import json
+import re
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,7 @@ def handler(event, context):
         "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"],
         "requestId": context.aws_request_id,
         "tag": os.environ.get("TAG", "none"),
+        "mark_visible": "_CUTOVER_LOG_MARK" in os.environ,
     }
 """
 
@@ -48,7 +50,8 @@ export const handler = async (event, context) => {
   console.log(`node says hello to ${event.name}`);
   if (event.sleep) await new Promise((r) => setTimeout(r, event.sleep * 1000));
   if (event.raise) throw new TypeError(event.raise);
-  return { echo: event, version: process.env.AWS_LAMBDA_FUNCTION_VERSION, requestId: context.awsRequestId };
+  const markVisible = "_CUTOVER_LOG_MARK" in process.env;
+  return { echo: event, version: process.env.AWS_LAMBDA_FUNCTION_VERSION, requestId: context.awsRequestId, mark_visible: markVisible };
 };
 """
 
@@ -140,7 +143,12 @@ def test_request_response_round_trip_with_log_tail(lam, logs, server, role, runt
     assert f"START RequestId: {rid} Version: $LATEST" in tail
     assert f"END RequestId: {rid}" in tail
     assert f"REPORT RequestId: {rid}\tDuration: " in tail
-    assert "Init Duration: " in tail  # the first call started the process
+    # The first call started the process: Init Duration is its start-up (spawn to the runtime's
+    # first /next), which no interpreter does in under a millisecond.
+    init = re.search(r"\tInit Duration: ([0-9.]+) ms", tail)
+    assert init and float(init.group(1)) > 1.0, tail
+    # The runtime client's end-of-output mark stays out of the function's environment.
+    assert out["body"]["mark_visible"] is False
 
     # Warm: the same process answers, no init this time; no LogResult unless asked for.
     again = invoke(lam, name, {"name": "Grace"})
