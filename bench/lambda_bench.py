@@ -4,7 +4,8 @@ against a baseline measured in the same run. Driven by bench/lambda.sh, which st
 
 Baselines:
 - cold start: the bare interpreter (`python3 -c pass`, `node -e 0`), spawned and waited for
-  (spawn → exit), alternating sample by sample with the cold invocations;
+  (spawn → exit) in the environment cutover gives functions (PATH, LANG, TZ), alternating
+  sample by sample with the cold invocations;
 - warm invoke: the handler's own time, measured inside the handler (time.perf_counter_ns /
   process.hrtime.bigint from entry to return) and returned in the payload; the emulator's
   overhead of one invocation is the client's end-to-end latency minus that time. For scale, the
@@ -137,9 +138,16 @@ def summary_ms(ns):
             "mean": statistics.fmean(ms)}
 
 
+# The environment cutover gives a function's process (it passes nothing else of its own): the bare
+# start must not pay for what the caller's environment adds (NODE_EXTRA_CA_CERTS, for one, makes
+# node read a CA bundle at start-up).
+BARE_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "en_US.UTF-8", "TZ": ":UTC"}
+
+
 def bare_start(argv):
+    env = dict(BARE_ENV, PYTHONUNBUFFERED="1") if argv[0] == PYTHON else BARE_ENV
     t0 = time.perf_counter_ns()
-    subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, env=env)
     return time.perf_counter_ns() - t0
 
 

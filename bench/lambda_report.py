@@ -30,7 +30,9 @@ for key, title in (("python", "Python (python3.12)"), ("node", "Node (nodejs20.x
         f"(target < {WARM_TARGET_MS:.0f} ms: p50 {'met' if warm_met else 'NOT met'}, "
         f"p99 {'met' if warm_p99_met else 'NOT met'}); cold Invoke p50 **{cold['p50']:.1f} ms** of which the bare "
         f"interpreter start is {bare['p50']:.1f} ms = **{100 * share:.0f}%** (target: dominated, ≥ 50%: "
-        f"{'met' if cold_met else 'NOT met'}); cutover and its runtime client add {cold_extra:.1f} ms."
+        f"{'met' if cold_met else 'NOT met'}); cutover and its runtime client add {cold_extra:.1f} ms. "
+        f"For scale, the bare HTTP round trip (`GET /_emulator/health`) is p50 {health['p50']:.2f} ms, "
+        f"p99 {health['p99']:.2f} ms on this machine in the same run."
     )
     sections.append(
         f"""### {title}
@@ -64,7 +66,8 @@ and measures, in the same run:
 
 - **cold start**: the client's end-to-end latency of an Invoke that has to start the process,
   against the **bare interpreter start-up** (`{d['python']} -c pass`, `{d['node']} -e 0`, spawned
-  and waited for), alternating sample by sample;
+  and waited for with the environment cutover gives functions: PATH, LANG, TZ), alternating
+  sample by sample;
 - **warm invoke**: the client's end-to-end latency of an Invoke answered by the running process,
   against the **handler's own time** (measured inside the handler and returned in the payload);
   their difference is what cutover adds (HTTP and the Lambda codec, routing, the Runtime API hops
