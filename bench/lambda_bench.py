@@ -5,7 +5,7 @@ against a baseline measured in the same run. Driven by bench/lambda.sh, which st
 Baselines:
 - cold start: the bare interpreter (`python3 -c pass`, `node -e 0`), spawned and waited for
   (spawn → exit) in the environment cutover gives functions (PATH, LANG, TZ), alternating
-  sample by sample with the cold invocations;
+  sample by sample with the cold invocations (and the two runtimes with each other);
 - warm invoke: the handler's own time, measured inside the handler (time.perf_counter_ns /
   process.hrtime.bigint from entry to return) and returned in the payload; the emulator's
   overhead of one invocation is the client's end-to-end latency minus that time. For scale, the
@@ -168,42 +168,48 @@ def main():
            "node_version": subprocess.run([NODE, "--version"], capture_output=True, text=True).stdout.strip(),
            "results": {}}
 
-    for key, (name, runtime, handler, code, bare_argv) in functions.items():
-        print(f"== {key}: cold starts ({COLD}) against `{' '.join(bare_argv)}`", file=sys.stderr)
-        cold, init, bare = [], [], []
-        for i in range(COLD):
+    # The two runtimes alternate sample by sample (and each cold sample with its bare start), so
+    # that both see the same machine load.
+    samples = {k: {m: [] for m in ("cold", "init", "bare", "warm", "own", "health")} for k in functions}
+    print(f"== cold starts ({COLD} per runtime), alternating with the bare interpreters", file=sys.stderr)
+    for i in range(COLD):
+        for key, (name, _, _, _, bare_argv) in functions.items():
+            s = samples[key]
             # A configuration update stops the warm instances: the next Invoke starts a process.
             lam.update_function_configuration(FunctionName=name, Description=f"cold {i}")
             control("clock", {"advance": 5})
-            bare.append(bare_start(bare_argv))
+            s["bare"].append(bare_start(bare_argv))
             took, body, log = inv.invoke(name, {"n": i}, tail=True)
             assert body["echo"] == i, body
             m = re.search(r"Init Duration: ([0-9.]+) ms", log)
             assert m, f"a cold invocation without Init Duration:\n{log}"
-            cold.append(took)
-            init.append(float(m.group(1)) * 1e6)
+            s["cold"].append(took)
+            s["init"].append(float(m.group(1)) * 1e6)
 
-        print(f"== {key}: warm invokes ({WARM} after {WARMUP} unmeasured)", file=sys.stderr)
-        for i in range(WARMUP):
+    print(f"== warm invokes ({WARM} per runtime after {WARMUP} unmeasured)", file=sys.stderr)
+    for i in range(WARMUP):
+        for name, *_ in functions.values():
             inv.invoke(name, {"n": i})
-        health = []
-        warm, own = [], []
-        for i in range(WARM):
+    for i in range(WARM):
+        for key, (name, *_rest) in functions.items():
+            s = samples[key]
             took, body, _ = inv.invoke(name, {"n": i})
             assert body["echo"] == i, body
-            warm.append(took)
-            own.append(body["own_ns"])
-            health.append(inv.health())
-        overhead = [w - o for w, o in zip(warm, own)]
+            s["warm"].append(took)
+            s["own"].append(body["own_ns"])
+            s["health"].append(inv.health())
+
+    for key, (name, runtime, *_rest) in functions.items():
+        s = samples[key]
         out["results"][key] = {
             "runtime": runtime,
-            "bare_start": summary_ms(bare),
-            "cold_invoke": summary_ms(cold),
-            "init_duration": summary_ms(init),
-            "warm_invoke": summary_ms(warm),
-            "handler_own": summary_ms(own),
-            "warm_overhead": summary_ms(overhead),
-            "health_round_trip": summary_ms(health),
+            "bare_start": summary_ms(s["bare"]),
+            "cold_invoke": summary_ms(s["cold"]),
+            "init_duration": summary_ms(s["init"]),
+            "warm_invoke": summary_ms(s["warm"]),
+            "handler_own": summary_ms(s["own"]),
+            "warm_overhead": summary_ms([w - o for w, o in zip(s["warm"], s["own"])]),
+            "health_round_trip": summary_ms(s["health"]),
         }
     print(json.dumps(out))
 

@@ -38,7 +38,7 @@ for key, title in (("python", "Python (python3.12)"), ("node", "Node (nodejs20.x
         f"""### {title}
 
 Cold start ({cold['n']} samples; each after an UpdateFunctionConfiguration that stopped the warm
-process; the bare start alternates with them sample by sample):
+process, right after one bare start; the two runtimes alternate sample by sample):
 
 | ms | p50 | p99 | min | max | n |
 | --- | --- | --- | --- | --- | --- |
@@ -46,7 +46,8 @@ process; the bare start alternates with them sample by sample):
 {row("cold Invoke, end to end (client)", cold)}
 {row("Init Duration (REPORT line)", init)}
 
-Warm Invoke ({warm['n']} samples after {d['warmup']} unmeasured, one keep-alive connection):
+Warm Invoke ({warm['n']} samples after {d['warmup']} unmeasured, one keep-alive connection; the two
+runtimes and the health call alternate sample by sample):
 
 | ms | p50 | p99 | min | max | n |
 | --- | --- | --- | --- | --- | --- |
