@@ -223,6 +223,7 @@ for (const [runtime, greeting] of [
     const messages = await logMessages(name, "hello to Grace");
     assert.ok(messages.some((m) => m.includes(`${greeting} hello to Ada`)));
     assert.equal(messages.filter((m) => m.startsWith("END RequestId: ")).length, 2);
+    assert.ok(!messages.some((m) => m.includes("cutover_log_mark")), "end-of-output marks are never logged");
   });
 }
 
