@@ -44,6 +44,11 @@ const NODE_SDK_V2_PRELOAD: &str = include_str!("bootstrap/node_sdk_v2_endpoint.j
 pub const INIT_LIMIT: Duration = Duration::from_secs(10);
 /// The tail of the log returned with `LogType: Tail`.
 pub const LOG_TAIL: usize = 4096;
+/// How long to wait for the end-of-invocation marks of cutover's runtime clients before falling
+/// back to waiting for the process's output to go quiet.
+const MARK_WAIT: Duration = Duration::from_millis(200);
+/// The environment variable carrying an instance's end-of-invocation mark.
+const MARK_ENV: &str = "_CUTOVER_LOG_MARK";
 
 /// What the runtime is configured with (tests and the CLI may change it).
 #[derive(Debug, Clone)]
@@ -137,6 +142,9 @@ struct Instance {
     api: Arc<Api>,
     reports: tokio::sync::Mutex<mpsc::UnboundedReceiver<Report>>,
     logs: Arc<Mutex<Vec<(i64, String)>>>,
+    /// The request id of the last end-of-invocation mark read from stdout and from stderr
+    /// (python and node instances, whose runtime clients write one before posting a result).
+    marks: Option<watch::Receiver<[String; 2]>>,
     exit: watch::Receiver<Option<String>>,
     kill: Mutex<Option<oneshot::Sender<()>>>,
     server: tokio::task::JoinHandle<()>,
@@ -501,9 +509,17 @@ pub async fn invoke(
             &request_id.replace('-', "")[..24.min(request_id.replace('-', "").len())]
         ),
     };
-    let result = run_on(&inst, delivery, &request_id, timeout).await;
-    // Let the last lines the process wrote reach the log.
-    settle_logs(&inst).await;
+    let (result, picked) = run_on(&inst, delivery, &request_id, timeout).await;
+    let finished = Instant::now();
+    // Let the last lines the process wrote reach the log: up to the runtime client's mark on both
+    // pipes when it wrote one, else until the output goes quiet.
+    let marked = match &result {
+        RunResult::Response(_) | RunResult::Error(_) => wait_marks(&inst, &request_id).await,
+        _ => false,
+    };
+    if !marked {
+        settle_logs(&inst).await;
+    }
     let mut function_lines: Vec<(i64, String)> = std::mem::take(&mut *lock(&inst.logs));
     let (payload, function_error, healthy, status_note) = match result {
         RunResult::Response(body) => (body, None, true, None),
@@ -548,9 +564,12 @@ pub async fn invoke(
             )
         }
     };
-    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Duration runs from the runtime taking the invocation to its result; Init Duration from the
+    // process's start to its first request for an invocation (as Lambda's REPORT line has them).
+    let began = picked.unwrap_or(started);
+    let duration_ms = finished.saturating_duration_since(began).as_secs_f64() * 1000.0;
     let init_ms = if !inst.warm.swap(true, Ordering::SeqCst) {
-        Some(inst.spawned.elapsed().as_secs_f64() * 1000.0 - duration_ms)
+        Some(began.saturating_duration_since(inst.spawned).as_secs_f64() * 1000.0)
     } else {
         None
     };
@@ -629,7 +648,25 @@ enum RunResult {
     Exited(String),
 }
 
-async fn run_on(inst: &Instance, delivery: Delivery, request_id: &str, timeout: Duration) -> RunResult {
+/// Runs one invocation on an instance; also returns when the runtime took it, if it did.
+async fn run_on(
+    inst: &Instance,
+    delivery: Delivery,
+    request_id: &str,
+    timeout: Duration,
+) -> (RunResult, Option<Instant>) {
+    let mut picked_at = None;
+    let result = run_on_inner(inst, delivery, request_id, timeout, &mut picked_at).await;
+    (result, picked_at)
+}
+
+async fn run_on_inner(
+    inst: &Instance,
+    delivery: Delivery,
+    request_id: &str,
+    timeout: Duration,
+    picked_at: &mut Option<Instant>,
+) -> RunResult {
     let mut reports = inst.reports.lock().await;
     // Stale reports of earlier invocations are of no interest.
     while reports.try_recv().is_ok() {}
@@ -644,6 +681,7 @@ async fn run_on(inst: &Instance, delivery: Delivery, request_id: &str, timeout: 
             r = reports.recv() => match r {
                 Some(Report::Picked(id, at)) if id == request_id => {
                     picked = true;
+                    *picked_at = Some(at);
                     deadline = tokio::time::Instant::from_std(at) + timeout;
                 }
                 Some(Report::Response(id, body)) if id == request_id => return RunResult::Response(body),
@@ -679,6 +717,16 @@ async fn run_on(inst: &Instance, delivery: Delivery, request_id: &str, timeout: 
             }
         }
     }
+}
+
+/// Waits until both pipes have delivered the end-of-invocation mark of `request_id` (all the output
+/// written before it has then been read); false if the instance writes none or it did not come.
+async fn wait_marks(inst: &Instance, request_id: &str) -> bool {
+    let Some(rx) = &inst.marks else { return false };
+    let mut rx = rx.clone();
+    let seen = rx.wait_for(|m| m[0] == request_id && m[1] == request_id);
+    let done = matches!(tokio::time::timeout(MARK_WAIT, seen).await, Ok(Ok(_)));
+    done
 }
 
 /// Waits until the process's output has been quiet for a moment (at most 200 ms).
@@ -831,6 +879,14 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
         }
     }
     let _ = role_arn;
+    // cutover's runtime clients mark the end of each invocation's output with this (a value the
+    // function's own output cannot guess); they remove it from the function's environment.
+    let mark = (runtime.starts_with("python") || runtime.starts_with("nodejs"))
+        .then(|| format!("__cutover_log_mark_{}", uuid::Uuid::new_v4().simple()));
+    if let Some(m) = &mark {
+        env.retain(|(k, _)| k != MARK_ENV);
+        env.push((MARK_ENV.into(), m.clone()));
+    }
 
     let mut cmd = tokio::process::Command::new(&program);
     cmd.args(&args)
@@ -841,6 +897,7 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    let spawned = Instant::now();
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -851,12 +908,16 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
     let pid = child.id();
     let logs: Arc<Mutex<Vec<(i64, String)>>> = Arc::new(Mutex::new(Vec::new()));
     let weak = Arc::downgrade(em);
+    let (marks_tx, marks_rx) = watch::channel([String::new(), String::new()]);
+    let marks_tx = Arc::new(marks_tx);
+    let marker = |i: usize| mark.clone().map(|m| (m, i, marks_tx.clone()));
     if let Some(out) = child.stdout.take() {
-        tokio::spawn(read_lines(out, logs.clone(), weak.clone()));
+        tokio::spawn(read_lines(out, logs.clone(), weak.clone(), marker(0)));
     }
     if let Some(err) = child.stderr.take() {
-        tokio::spawn(read_lines(err, logs.clone(), weak.clone()));
+        tokio::spawn(read_lines(err, logs.clone(), weak.clone(), marker(1)));
     }
+    drop(marks_tx);
     let (exit_tx, exit_rx) = watch::channel(None);
     let (kill_tx, kill_rx) = oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -880,11 +941,12 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
         api,
         reports: tokio::sync::Mutex::new(reports),
         logs,
+        marks: mark.map(|_| marks_rx),
         exit: exit_rx,
         kill: Mutex::new(Some(kill_tx)),
         server,
         pid,
-        spawned: Instant::now(),
+        spawned,
         warm: AtomicBool::new(false),
         retired: AtomicBool::new(false),
     })
@@ -901,9 +963,24 @@ fn describe_exit(s: std::process::ExitStatus) -> String {
     }
 }
 
-async fn read_lines(r: impl AsyncRead + Unpin, logs: Arc<Mutex<Vec<(i64, String)>>>, em: Weak<Emulator>) {
+/// An end-of-invocation mark to look for on one pipe: (mark, pipe index, where to record it).
+type Marker = (String, usize, Arc<watch::Sender<[String; 2]>>);
+
+async fn read_lines(
+    r: impl AsyncRead + Unpin,
+    logs: Arc<Mutex<Vec<(i64, String)>>>,
+    em: Weak<Emulator>,
+    marker: Option<Marker>,
+) {
     let mut lines = BufReader::new(r).lines();
     while let Ok(Some(line)) = lines.next_line().await {
+        if let Some((mark, i, tx)) = &marker {
+            if let Some(id) = line.strip_prefix(mark.as_str()) {
+                let id = id.trim().to_owned();
+                tx.send_modify(|m| m[*i] = id);
+                continue;
+            }
+        }
         let ts = em.upgrade().map(|e| sim_ms(&e)).unwrap_or(0);
         lock(&logs).push((ts, line.replace('\r', "\n")));
     }

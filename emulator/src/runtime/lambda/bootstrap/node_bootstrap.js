@@ -11,6 +11,21 @@ const [HOST, PORT] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
 const BASE = '/2018-06-01/runtime';
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 let currentId = undefined;
+// Written to stdout and stderr after each invocation, before its result is posted: when cutover has
+// read it from both pipes, it has all the invocation's output (no waiting for the pipes to go quiet).
+const LOG_MARK = process.env._CUTOVER_LOG_MARK || '';
+delete process.env._CUTOVER_LOG_MARK;
+
+function markEnd(id) {
+  if (!LOG_MARK) return;
+  const line = `${LOG_MARK} ${id}\n`;
+  try {
+    process.stdout.write(line);
+    process.stderr.write(line);
+  } catch (e) {
+    // cutover falls back to waiting for the pipes to go quiet
+  }
+}
 
 function call(method, p, body, headers) {
   return new Promise((resolve, reject) => {
@@ -159,10 +174,12 @@ async function main() {
     try {
       const result = await runHandler(fn, event, context);
       const out = result === undefined ? 'null' : JSON.stringify(result);
+      markEnd(id);
       await call('POST', `/invocation/${id}/response`, out === undefined ? 'null' : out);
     } catch (err) {
       const body = errorBody(err);
       logLine('ERROR', [`Invoke Error \t${JSON.stringify(body)}`]);
+      markEnd(id);
       await call('POST', `/invocation/${id}/error`, JSON.stringify(body), { 'Lambda-Runtime-Function-Error-Type': body.errorType });
     }
     currentId = undefined;
@@ -173,6 +190,7 @@ process.on('uncaughtException', async (err) => {
   const body = errorBody(err);
   logLine('ERROR', [`Uncaught Exception \t${JSON.stringify(body)}`]);
   try {
+    if (currentId) markEnd(currentId);
     if (currentId) await call('POST', `/invocation/${currentId}/error`, JSON.stringify(body), { 'Lambda-Runtime-Function-Error-Type': body.errorType });
   } finally {
     process.exit(129);
