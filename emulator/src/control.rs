@@ -67,6 +67,61 @@ pub async fn call(em: &Arc<Emulator>, body: &[u8]) -> HttpResponse {
     }
 }
 
+/// The body of `POST /_emulator/clock`: an advance in seconds and/or a new mode, both checked
+/// before either takes effect.
+fn parse_clock(body: &[u8]) -> Result<(Option<f64>, Option<ClockMode>), HttpResponse> {
+    let b = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(_) => return Err(bad_request("body", "the body must be a JSON object")),
+            Err(e) => return Err(bad_request("body", &format!("the body is not valid JSON: {e}"))),
+        }
+    };
+    let advance = match b.get("advance") {
+        None => None,
+        Some(adv) => match adv.as_f64() {
+            Some(s) if s.is_finite() && s >= 0.0 => Some(s),
+            _ => return Err(bad_request("advance", "advance must be a non-negative number of seconds")),
+        },
+    };
+    let mode = match b.get("mode") {
+        None => None,
+        Some(mode) => Some(match mode.as_str() {
+            Some("manual") => ClockMode::Manual,
+            Some("real") => ClockMode::Real,
+            Some("scaled") => match b.get("scale").and_then(Value::as_f64) {
+                Some(n) if n.is_finite() && n > 0.0 => ClockMode::Scaled(n),
+                _ => return Err(bad_request("scale", "scaled mode needs a positive number scale")),
+            },
+            _ => return Err(bad_request("mode", "mode must be manual, real or scaled")),
+        }),
+    };
+    if advance.is_none() && mode.is_none() {
+        return Err(bad_request("advance", "give advance (seconds) or mode"));
+    }
+    Ok((advance, mode))
+}
+
+/// `POST /_emulator/clock` as the server answers it: an advance stops at each moment a Lambda
+/// hook is invoked until the hook has run (at most 30 s of wall time each), so a manual clock
+/// never outruns a hook (see [`Emulator::advance_settled`]).
+pub async fn post_clock(em: &Arc<Emulator>, body: &[u8]) -> HttpResponse {
+    match parse_clock(body) {
+        Ok((advance, mode)) => {
+            if let Some(secs) = advance {
+                em.advance_settled(secs, std::time::Duration::from_secs(30)).await;
+            }
+            if let Some(m) = mode {
+                em.set_clock_mode(m);
+            }
+            reply(200, clock_json(em))
+        }
+        Err(r) => r,
+    }
+}
+
 /// The `since` query parameter of the timeline calls (0 when absent).
 fn since_param(query: &str) -> Result<u64, HttpResponse> {
     let mut since = 0u64;
@@ -139,39 +194,18 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             Some(rt) => reply(200, rt.targets_json()),
             None => reply(200, json!([])),
         },
-        ("POST", "clock") => {
-            let b = match body_json() {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
-            if let Some(adv) = b.get("advance") {
-                match adv.as_f64() {
-                    Some(s) if s.is_finite() && s >= 0.0 => {
-                        em.advance(s);
-                    }
-                    _ => return bad_request("advance", "advance must be a non-negative number of seconds"),
+        ("POST", "clock") => match parse_clock(body) {
+            Ok((advance, mode)) => {
+                if let Some(secs) = advance {
+                    em.advance(secs);
                 }
-            }
-            if let Some(mode) = b.get("mode") {
-                let parsed = match mode.as_str() {
-                    Some("manual") => Ok(ClockMode::Manual),
-                    Some("real") => Ok(ClockMode::Real),
-                    Some("scaled") => match b.get("scale").and_then(Value::as_f64) {
-                        Some(n) if n.is_finite() && n > 0.0 => Ok(ClockMode::Scaled(n)),
-                        _ => Err(bad_request("scale", "scaled mode needs a positive number scale")),
-                    },
-                    _ => Err(bad_request("mode", "mode must be manual, real or scaled")),
-                };
-                match parsed {
-                    Ok(m) => em.set_clock_mode(m),
-                    Err(r) => return r,
+                if let Some(m) = mode {
+                    em.set_clock_mode(m);
                 }
+                reply(200, clock_json(em))
             }
-            if b.get("advance").is_none() && b.get("mode").is_none() {
-                return bad_request("advance", "give advance (seconds) or mode");
-            }
-            reply(200, clock_json(em))
-        }
+            Err(r) => r,
+        },
         ("GET", "events") => match since_param(query) {
             Ok(since) => reply(200, json!({"events": events_json(em, since)})),
             Err(r) => r,

@@ -98,6 +98,59 @@ impl Emulator {
         target
     }
 
+    /// Moves simulated time forward `secs` as [`Emulator::advance`] does, but a Lambda function
+    /// is never outrun: whenever an event queues an Event invocation (a CodeDeploy hook), time
+    /// stops at that event until the runtime has run it (up to `cap` of wall time), then goes on.
+    /// So a hook's answer lands when the hook ran, not after the whole jump; this is what
+    /// `POST /_emulator/clock {"advance": S}` and scenarios use.
+    pub async fn advance_settled(self: &Arc<Self>, secs: f64, cap: std::time::Duration) -> SimTime {
+        self.settle(cap).await;
+        let target = self.clock.now().plus_ms((secs * 1000.0).round() as i64);
+        loop {
+            let stopped = {
+                let mut w = self.lock();
+                w.run_until(self.clock.now());
+                w.run_until_invocation(target)
+            };
+            match stopped {
+                Some(at) => {
+                    let ms = at.0 - self.clock.now().0;
+                    if ms > 0 {
+                        self.clock.advance_ms(ms);
+                    }
+                    self.wake.notify_one();
+                    self.lambda.wake.notify_one();
+                    self.settle(cap).await;
+                }
+                None => {
+                    let ms = target.0 - self.clock.now().0;
+                    if ms > 0 {
+                        self.clock.advance_ms(ms);
+                    }
+                    self.wake.notify_one();
+                    break;
+                }
+            }
+        }
+        self.settle(cap).await;
+        target
+    }
+
+    /// Waits (wall clock, at most `cap`) until no Lambda Event invocation is queued or running.
+    /// Returns whether it got there.
+    pub async fn settle(self: &Arc<Self>, cap: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + cap;
+        loop {
+            if runtime::lambda::Runtime::pending_events(self) == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    }
+
     pub fn set_clock_mode(&self, mode: ClockMode) {
         self.with_world(|_| ());
         self.clock.set_mode(mode);

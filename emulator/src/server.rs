@@ -61,8 +61,12 @@ pub async fn handle(em: Arc<Emulator>, req: Request<Body>) -> HttpResponse {
         Err(resp) => return resp,
     };
     if let Some(rest) = req.path.strip_prefix("/_emulator/") {
-        if req.method == http::Method::POST && rest.trim_end_matches('/') == "call" {
-            return control::call(&em, &req.body).await;
+        if req.method == http::Method::POST {
+            match rest.trim_end_matches('/') {
+                "call" => return control::call(&em, &req.body).await,
+                "clock" => return control::post_clock(&em, &req.body).await,
+                _ => {}
+            }
         }
         return control::handle(&em, &req.method, rest, &req.query, &req.body);
     }

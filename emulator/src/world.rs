@@ -228,6 +228,21 @@ impl World {
         fired
     }
 
+    /// Like [`World::run_until`], but stops right after an event that queued a Lambda Event
+    /// invocation (a CodeDeploy hook), returning that event's time; `None` when it reached `until`.
+    pub fn run_until_invocation(&mut self, until: SimTime) -> Option<SimTime> {
+        let queued = self.lambda_queued;
+        while let Some(s) = self.scheduler.pop_due(until) {
+            self.now = self.now.max(s.at);
+            services::fire(self, s.partition, s.event);
+            if self.lambda_queued != queued {
+                return Some(self.now);
+            }
+        }
+        self.now = self.now.max(until);
+        None
+    }
+
     /// Writes a line on the timeline at the current simulated time.
     pub fn record(&mut self, source: &str, message: impl Into<String>, data: Value) {
         self.timeline_seq += 1;

@@ -182,7 +182,7 @@ impl Backend {
         self.settle().await?;
         match self {
             Backend::Local(h) => {
-                h.emulator.advance(secs);
+                h.emulator.advance_settled(secs, Duration::from_secs(60)).await;
             }
             Backend::Remote(_) => {
                 self.expect_ok("POST", "clock", Some(json!({"advance": secs}))).await?;
