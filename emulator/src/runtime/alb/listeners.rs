@@ -95,6 +95,7 @@ pub async fn bind(ports: &ListenerPorts, port: u16) -> std::io::Result<TcpListen
 /// Serves a bound listener until aborted.
 pub fn spawn_accept(rt: &Arc<Runtime>, listener_arn: String, port: u16, sock: TcpListener) -> JoinHandle<()> {
     let weak = Arc::downgrade(rt);
+    let arn: Arc<str> = Arc::from(listener_arn.as_str());
     tokio::spawn(async move {
         loop {
             let Ok((stream, peer)) = sock.accept().await else {
@@ -110,7 +111,7 @@ pub fn spawn_accept(rt: &Arc<Runtime>, listener_arn: String, port: u16, sock: Tc
                 .get(&listener_arn)
                 .map(|l| l.raw.idle_timeout_secs)
                 .unwrap_or(60);
-            tokio::spawn(serve_connection(rt, listener_arn.clone(), port, stream, peer, idle));
+            tokio::spawn(serve_connection(rt, arn.clone(), port, stream, peer, idle));
         }
     })
 }
@@ -159,7 +160,7 @@ impl AsyncWrite for Tracked {
 
 async fn serve_connection(
     rt: Arc<Runtime>,
-    listener_arn: String,
+    listener_arn: Arc<str>,
     port: u16,
     stream: TcpStream,
     peer: SocketAddr,

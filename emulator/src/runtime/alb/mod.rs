@@ -259,12 +259,16 @@ impl Runtime {
             });
         }
         let mut locals: HashMap<(String, u16), SocketAddr> = HashMap::new();
+        let mut builtin: HashMap<SocketAddr, Arc<standin::Local>> = HashMap::new();
         {
             let s = self.standins.lock().unwrap_or_else(|p| p.into_inner());
             for t in &raw.tasks {
                 for p in &t.ports {
                     if let Some(si) = s.get(&(t.arn.clone(), p.port)) {
                         locals.insert((p.ip.clone(), p.port), si.addr());
+                        if let Some(l) = si.local() {
+                            builtin.insert(si.addr(), l);
+                        }
                     }
                 }
             }
@@ -274,7 +278,7 @@ impl Runtime {
             .iter()
             .map(|l| (l.arn.clone(), l.port, l.lb_name.clone(), l.dns_name.clone()))
             .collect();
-        let view = View::build(raw, locals);
+        let view = View::build(raw, locals, builtin);
         *self.view.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(view);
         // Listeners: bind the new (or moved), close the gone.
         let stale: Vec<String> = {
@@ -379,28 +383,37 @@ impl Runtime {
         client: IpAddr,
     ) -> Response<Body> {
         let view = self.view();
-        let Some(listener) = view.listeners.get(arn).cloned() else {
+        let Some(listener) = view.listeners.get(arn) else {
             return elb_error(503);
         };
-        let host_header = req
-            .headers()
-            .get(http::header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| req.uri().authority().map(|a| a.to_string()))
-            .unwrap_or_default();
-        let (host, _) = view::split_host(&host_header);
-        let path = req.uri().path().to_owned();
-        let query = req.uri().query().unwrap_or("").to_owned();
-        let facts = RequestFacts {
-            method: req.method().as_str(),
-            path: &path,
-            query: &query,
-            host,
-            headers: req.headers(),
-            client,
+        let host_of = |req: &Request<Body>| -> String {
+            match req.headers().get(http::header::HOST).and_then(|v| v.to_str().ok()) {
+                Some(h) => h.to_owned(),
+                None => req.uri().authority().map(|a| a.to_string()).unwrap_or_default(),
+            }
         };
-        let Some(rule) = routing::select(&listener.rules, &facts) else {
+        // Borrow the request only to choose the rule (no copies of the path, query or host).
+        let rule = {
+            let from_header = req.headers().get(http::header::HOST).and_then(|v| v.to_str().ok());
+            let authority;
+            let host_header = match from_header {
+                Some(h) => h,
+                None => {
+                    authority = req.uri().authority().map(|a| a.to_string()).unwrap_or_default();
+                    authority.as_str()
+                }
+            };
+            let facts = RequestFacts {
+                method: req.method().as_str(),
+                path: req.uri().path(),
+                query: req.uri().query().unwrap_or(""),
+                host: view::split_host(host_header).0,
+                headers: req.headers(),
+                client,
+            };
+            routing::select(&listener.rules, &facts)
+        };
+        let Some(rule) = rule else {
             return elb_error(503);
         };
         match &rule.action {
@@ -414,8 +427,17 @@ impl Runtime {
                 body.clone(),
             ),
             act @ Act::Redirect { status, .. } => {
-                let loc = routing::redirect_location(act, &listener.raw.protocol, host, port, &path, &query)
-                    .unwrap_or_default();
+                let host_header = host_of(&req);
+                let (host, _) = view::split_host(&host_header);
+                let loc = routing::redirect_location(
+                    act,
+                    &listener.raw.protocol,
+                    host,
+                    port,
+                    req.uri().path(),
+                    req.uri().query().unwrap_or(""),
+                )
+                .unwrap_or_default();
                 let mut r = plain(*status, "text/html", "");
                 if let Ok(v) = HeaderValue::from_str(&loc) {
                     r.headers_mut().insert(http::header::LOCATION, v);
@@ -445,64 +467,45 @@ impl Runtime {
         // Group stickiness: a valid AWSALBTG cookie naming a group of this forward with weight > 0.
         let sticky_group = stickiness.and_then(|_| {
             let g = decode_cookie(&cookie(req.headers(), "AWSALBTG")?)?;
-            groups.iter().any(|(a, w)| *a == g && *w > 0).then_some(g)
+            groups.iter().position(|(a, w)| *a == g && *w > 0)
         });
         let group = match sticky_group {
-            Some(g) => g,
+            Some(i) => &groups[i].0,
             None => {
                 let picked = self
                     .balancer
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .pick_group(rule_key, groups);
-                let Some(g) = picked else {
+                let Some(i) = picked else {
                     return elb_error(503);
                 };
+                let g = &groups[i].0;
                 if let Some(d) = stickiness {
-                    set_cookies.push(format!("AWSALBTG={}; Expires={}; Path=/", encode_cookie(&g), d));
+                    set_cookies.push(format!("AWSALBTG={}; Expires={}; Path=/", encode_cookie(g), d));
                     set_cookies.push(format!(
                         "AWSALBTGCORS={}; Expires={}; Path=/; SameSite=None",
-                        encode_cookie(&g),
+                        encode_cookie(g),
                         d
                     ));
                 }
                 g
             }
         };
-        let Some(tg) = view.groups.get(&group) else {
+        let (Some(tg), Some(pick)) = (view.groups.get(group), view.picks.get(group)) else {
             return elb_error(503);
         };
-        // Healthy targets (or those with checks off); none: fail open to every non-draining one.
-        use crate::services::elbv2::TargetState as S;
-        let live: Vec<&view::RawTarget> = tg.targets.iter().filter(|t| t.state != S::Draining).collect();
-        if live.is_empty() {
+        let candidates = &pick.candidates;
+        if candidates.is_empty() {
             return elb_error(503);
         }
-        let healthy: Vec<&view::RawTarget> = live
-            .iter()
-            .copied()
-            .filter(|t| matches!(t.state, S::Healthy | S::Unavailable))
-            .collect();
-        let candidates = if healthy.is_empty() { live } else { healthy };
         // Target stickiness (lb_cookie) of the group.
-        let lb_cookie = tg.attributes.get("stickiness.enabled").map(String::as_str) == Some("true")
-            && tg
-                .attributes
-                .get("stickiness.type")
-                .map(String::as_str)
-                .unwrap_or("lb_cookie")
-                == "lb_cookie";
-        let sticky_target = if lb_cookie {
-            cookie(req.headers(), "AWSALB")
-                .and_then(|c| decode_cookie(&c))
-                .and_then(|t| {
-                    candidates
-                        .iter()
-                        .position(|c| format!("{}|{}:{}", tg.arn, c.id, c.port) == t)
-                })
-        } else {
-            None
-        };
+        let sticky_target = pick.lb_cookie.as_ref().and_then(|_| {
+            let t = decode_cookie(&cookie(req.headers(), "AWSALB")?)?;
+            candidates
+                .iter()
+                .position(|c| format!("{}|{}:{}", tg.arn, c.id, c.port) == t)
+        });
         let start = match sticky_target {
             Some(i) => i,
             None => {
@@ -510,13 +513,8 @@ impl Runtime {
                     .balancer
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .next_index(&group, candidates.len());
-                if lb_cookie {
-                    let d = tg
-                        .attributes
-                        .get("stickiness.lb_cookie.duration_seconds")
-                        .cloned()
-                        .unwrap_or_else(|| "86400".into());
+                    .next_index(group, candidates.len());
+                if let Some(d) = &pick.lb_cookie {
                     let c = &candidates[i];
                     let v = encode_cookie(&format!("{}|{}:{}", tg.arn, c.id, c.port));
                     set_cookies.push(format!("AWSALB={v}; Max-Age={d}; Path=/"));
@@ -536,35 +534,44 @@ impl Runtime {
             proxy::strip_hop_headers(h);
             proxy::add_forwarded(h, client, port, &trace);
         }
-        let pq = req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
-        if let Ok(u) = pq.parse() {
-            *req.uri_mut() = u;
+        if req.uri().scheme().is_some() || req.uri().authority().is_some() {
+            // Absolute form: the target gets the origin form.
+            let pq = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".into());
+            if let Ok(u) = pq.parse() {
+                *req.uri_mut() = u;
+            }
         }
+        let finish = |mut resp: Response<Body>| {
+            proxy::strip_hop_headers(resp.headers_mut());
+            for c in &set_cookies {
+                if let Ok(v) = HeaderValue::from_str(c) {
+                    resp.headers_mut().append(http::header::SET_COOKIE, v);
+                }
+            }
+            resp
+        };
         // Try the chosen target; a target that refuses the connection (its task just stopped) is
-        // skipped for the next candidate, as nothing was sent yet.
+        // skipped for the next candidate, as nothing was sent yet. A built-in stand-in answers
+        // in-process.
         let mut req = Some(req);
         let mut last_error = String::new();
         for k in 0..candidates.len().min(3) {
-            let t = candidates[(start + k) % candidates.len()];
-            let Some(addr) = view.locals.get(&(t.id.clone(), t.port)).copied() else {
+            let t = &candidates[(start + k) % candidates.len()];
+            let Some(addr) = t.addr else {
                 last_error = format!("nothing answers for target {}:{}", t.id, t.port);
                 continue;
             };
             let Some(r) = req.take() else { break };
+            if let Some(local) = &t.local {
+                return finish(local.answer(view, &r));
+            }
             match self.pool.send(addr, r).await {
                 Ok(resp) => {
-                    let mut resp = resp.map(|b| b.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync());
-                    proxy::strip_hop_headers(resp.headers_mut());
-                    for c in &set_cookies {
-                        if let Ok(v) = HeaderValue::from_str(c) {
-                            resp.headers_mut().append(http::header::SET_COOKIE, v);
-                        }
-                    }
-                    return resp;
+                    return finish(resp.map(|b| b.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync()));
                 }
                 Err(f) => {
                     last_error = f.error;

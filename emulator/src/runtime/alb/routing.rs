@@ -319,19 +319,20 @@ pub struct Balancer {
 }
 
 impl Balancer {
-    /// The next target group of a forward (`None` when every weight is 0).
-    pub fn pick_group(&mut self, key: &str, groups: &[(String, u32)]) -> Option<String> {
+    /// The index of the next target group of a forward (`None` when every weight is 0).
+    pub fn pick_group(&mut self, key: &str, groups: &[(String, u32)]) -> Option<usize> {
         if groups.len() == 1 {
-            return Some(groups[0].0.clone());
+            return Some(0);
         }
         let total: i64 = groups.iter().map(|g| i64::from(g.1)).sum();
         if total == 0 {
             return None;
         }
-        let entry = self
-            .swrr
-            .entry(key.to_owned())
-            .or_insert_with(|| (groups.to_vec(), vec![0; groups.len()]));
+        if !self.swrr.contains_key(key) {
+            self.swrr
+                .insert(key.to_owned(), (groups.to_vec(), vec![0; groups.len()]));
+        }
+        let entry = self.swrr.get_mut(key)?;
         if entry.0 != groups {
             *entry = (groups.to_vec(), vec![0; groups.len()]);
         }
@@ -343,12 +344,15 @@ impl Balancer {
             }
         }
         entry.1[best] -= total;
-        Some(groups[best].0.clone())
+        Some(best)
     }
 
     /// Round robin over `n` candidates of a target group.
     pub fn next_index(&mut self, group: &str, n: usize) -> usize {
-        let c = self.round_robin.entry(group.to_owned()).or_insert(0);
+        let c = match self.round_robin.get_mut(group) {
+            Some(c) => c,
+            None => self.round_robin.entry(group.to_owned()).or_insert(0),
+        };
         *c = c.wrapping_add(1);
         *c % n.max(1)
     }
@@ -452,10 +456,10 @@ mod tests {
     fn weighted_round_robin_follows_the_weights_exactly() {
         let mut b = Balancer::default();
         let groups = vec![("blue".to_owned(), 90), ("green".to_owned(), 10)];
-        let picks: Vec<String> = (0..1000).filter_map(|_| b.pick_group("r", &groups)).collect();
-        assert_eq!(picks.iter().filter(|g| *g == "green").count(), 100);
+        let picks: Vec<usize> = (0..1000).filter_map(|_| b.pick_group("r", &groups)).collect();
+        assert_eq!(picks.iter().filter(|g| **g == 1).count(), 100);
         let zero = vec![("blue".to_owned(), 0), ("green".to_owned(), 5)];
-        assert!((0..50).all(|_| b.pick_group("r", &zero).as_deref() == Some("green")));
+        assert!((0..50).all(|_| b.pick_group("r", &zero) == Some(1)));
         let none = vec![("blue".to_owned(), 0), ("green".to_owned(), 0)];
         assert_eq!(b.pick_group("r", &none), None);
     }

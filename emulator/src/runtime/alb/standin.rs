@@ -12,20 +12,23 @@
 //! the first entry whose glob (`*`, `?`) matches the container image is run with `PORT` (the local
 //! port it must listen on, on 127.0.0.1), `CONTAINER_PORT`, `ECS_TASK_ARN`, `ECS_CONTAINER_NAME`
 //! and `CUTOVER_IMAGE` in its environment, and killed when the task stops.
+//!
+//! The listeners answer requests routed to a built-in stand-in in-process ([`Local::answer`], the
+//! same answer it gives on its socket) rather than over a second loopback connection; its socket
+//! still serves health checks and direct requests. Process backends are always reached over TCP.
 
 use super::proxy::{Body, BoxError};
-use super::view::RawTaskPort;
+use super::view::{RawTaskPort, View};
 use super::Runtime;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -93,6 +96,7 @@ pub enum StandIn {
     Builtin {
         addr: SocketAddr,
         server: JoinHandle<()>,
+        local: Arc<Local>,
     },
     Process {
         addr: SocketAddr,
@@ -104,6 +108,14 @@ impl StandIn {
     pub fn addr(&self) -> SocketAddr {
         match self {
             StandIn::Builtin { addr, .. } | StandIn::Process { addr, .. } => *addr,
+        }
+    }
+
+    /// The built-in stand-in, for in-process answers (`None` for a process backend).
+    pub fn local(&self) -> Option<Arc<Local>> {
+        match self {
+            StandIn::Builtin { local, .. } => Some(local.clone()),
+            StandIn::Process { .. } => None,
         }
     }
 
@@ -122,7 +134,7 @@ impl StandIn {
 
 /// What a stand-in knows about itself.
 #[derive(Debug, Clone)]
-struct Identity {
+pub struct Identity {
     task_arn: String,
     task_definition_arn: String,
     port: RawTaskPort,
@@ -167,6 +179,7 @@ pub async fn start(
         task_definition_arn: task_definition_arn.to_owned(),
         port: port.clone(),
     });
+    let local = Arc::new(Local { id: id.clone() });
     let weak = Arc::downgrade(rt);
     let server = tokio::spawn(async move {
         loop {
@@ -180,7 +193,10 @@ pub async fn start(
                 let svc = service_fn(move |req| {
                     let id = id.clone();
                     let weak = weak.clone();
-                    async move { Ok::<_, std::convert::Infallible>(answer(&weak, &id, req)) }
+                    async move {
+                        let view = weak.upgrade().map(|rt| rt.view());
+                        Ok::<_, std::convert::Infallible>(answer(view.as_deref(), &id, &req))
+                    }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), svc)
@@ -189,13 +205,25 @@ pub async fn start(
         }
     });
     crate::debug!("stand-in for task {task_arn} port {} on {addr}", port.port);
-    Ok(StandIn::Builtin { addr, server })
+    Ok(StandIn::Builtin { addr, server, local })
 }
 
-fn answer(rt: &Weak<Runtime>, id: &Identity, req: Request<Incoming>) -> Response<Body> {
-    let (faulted, health_paths, names) = match rt.upgrade() {
-        Some(rt) => {
-            let view = rt.view();
+/// A running built-in stand-in that the proxy can ask in-process.
+#[derive(Debug)]
+pub struct Local {
+    id: Arc<Identity>,
+}
+
+impl Local {
+    /// What the stand-in answers to `req` (the request as it would arrive on its socket).
+    pub fn answer<B>(&self, view: &View, req: &Request<B>) -> Response<Body> {
+        answer(Some(view), &self.id, req)
+    }
+}
+
+fn answer<B>(view: Option<&View>, id: &Identity, req: &Request<B>) -> Response<Body> {
+    let (faulted, health_paths, names) = match view {
+        Some(view) => {
             let faulted = view.tasks.get(&id.task_arn).is_some_and(|t| t.faulted);
             let groups: Vec<_> = id
                 .port

@@ -9,6 +9,7 @@
 //! compiled form (rules with their matchers); it is rebuilt only when the raw copy changes.
 
 use super::routing::{compile_rule, CompiledRule};
+use super::standin::Local;
 use crate::services::ecs::tasks::Status;
 use crate::services::elbv2::{self, HealthCheck, TargetState};
 use crate::services::util::opt_str;
@@ -236,6 +237,27 @@ pub struct ListenerView {
     pub rules: Vec<CompiledRule>,
 }
 
+/// A target a forward can pick, with where it answers.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: String,
+    pub port: u16,
+    /// Where it really answers on this machine (`None`: nothing does).
+    pub addr: Option<SocketAddr>,
+    /// The built-in stand-in at `addr`, answered in-process.
+    pub local: Option<Arc<Local>>,
+}
+
+/// A target group as forwards use it: the targets a request may go to, computed once per view.
+#[derive(Debug, Default)]
+pub struct Pick {
+    /// The healthy targets (or those with checks off); when none is, every non-draining one
+    /// (the ALB fails open). Empty: no target to send to.
+    pub candidates: Vec<Candidate>,
+    /// Target stickiness (`lb_cookie`) is on; then its duration in seconds.
+    pub lb_cookie: Option<String>,
+}
+
 /// The compiled view the data plane serves from.
 #[derive(Debug, Default)]
 pub struct View {
@@ -247,10 +269,16 @@ pub struct View {
     pub by_dns: HashMap<String, Vec<(u16, String)>>,
     /// Target address (ENI ip, port) → where it really answers on this machine.
     pub locals: HashMap<(String, u16), SocketAddr>,
+    /// Target group ARN → the targets its forwards pick from.
+    pub picks: HashMap<String, Pick>,
 }
 
 impl View {
-    pub fn build(raw: Raw, locals: HashMap<(String, u16), SocketAddr>) -> View {
+    pub fn build(
+        raw: Raw,
+        locals: HashMap<(String, u16), SocketAddr>,
+        builtin: HashMap<SocketAddr, Arc<Local>>,
+    ) -> View {
         let mut v = View {
             locals,
             ..View::default()
@@ -270,6 +298,35 @@ impl View {
                 .insert(l.arn.clone(), Arc::new(ListenerView { raw: l.clone(), rules }));
         }
         for g in &raw.groups {
+            let candidate = |t: &&RawTarget| {
+                let addr = v.locals.get(&(t.id.clone(), t.port)).copied();
+                Candidate {
+                    id: t.id.clone(),
+                    port: t.port,
+                    addr,
+                    local: addr.and_then(|a| builtin.get(&a).cloned()),
+                }
+            };
+            let live: Vec<&RawTarget> = g.targets.iter().filter(|t| t.state != TargetState::Draining).collect();
+            let healthy: Vec<Candidate> = live
+                .iter()
+                .filter(|t| matches!(t.state, TargetState::Healthy | TargetState::Unavailable))
+                .map(candidate)
+                .collect();
+            let candidates = if healthy.is_empty() {
+                live.iter().map(candidate).collect()
+            } else {
+                healthy
+            };
+            let attr = |k: &str| g.attributes.get(k).map(String::as_str);
+            let lb_cookie = (attr("stickiness.enabled") == Some("true")
+                && attr("stickiness.type").unwrap_or("lb_cookie") == "lb_cookie")
+                .then(|| {
+                    attr("stickiness.lb_cookie.duration_seconds")
+                        .unwrap_or("86400")
+                        .to_owned()
+                });
+            v.picks.insert(g.arn.clone(), Pick { candidates, lb_cookie });
             v.groups.insert(g.arn.clone(), g.clone());
         }
         for t in &raw.tasks {
