@@ -94,7 +94,10 @@ def ecs_deploy(lab, cwd, tag, hook=False):
 
         d = wait_wall(created, timeout=30, what="the CLI's deployment")
         if hook:
-            advance_until(lab.server, lambda: lab.event_status(d, "BeforeAllowTraffic") == "InProgress",
+            # The clock stops when the hook is invoked until it has run, so the event may
+            # already be answered when the advance that started it returns.
+            advance_until(lab.server,
+                          lambda: lab.event_status(d, "BeforeAllowTraffic") in ("InProgress", "Succeeded", "Failed"),
                           step=5, limit=600, what="BeforeAllowTraffic")
             wait_wall(lambda: lab.event_status(d, "BeforeAllowTraffic") != "InProgress", timeout=30,
                       what="the hook's answer")
