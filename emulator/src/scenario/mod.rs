@@ -29,7 +29,11 @@ pub struct ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.pos.line, self.pos.col)?;
+        if self.pos.line == 0 {
+            write!(f, "{}: ", self.file)?;
+        } else {
+            write!(f, "{}:{}:{}: ", self.file, self.pos.line, self.pos.col)?;
+        }
         if !self.field.is_empty() {
             write!(f, "{}: ", self.field)?;
         }
@@ -325,12 +329,18 @@ impl Ctx<'_> {
         };
         let text = node.text().ok_or_else(bad)?;
         let secs = parse_duration(text).ok_or_else(bad)?;
-        if secs <= 0.0 || secs > 366.0 * 86400.0 {
-            return Err(self.err(node.pos, field, "a duration must be above 0 and at most a year"));
+        if secs <= 0.0 || secs > MAX_DURATION {
+            return Err(self.err(node.pos, field, "a duration must be above 0 and at most 7 days"));
         }
         Ok(secs)
     }
 }
+
+/// The longest `advance`, `wait` timeout or `every` (7 days); a whole scenario may move the clock
+/// at most [`MAX_SCENARIO_SECS`].
+pub const MAX_DURATION: f64 = 7.0 * 86400.0;
+/// 30 days of simulated time per scenario: beyond that a run would take minutes of wall time.
+pub const MAX_SCENARIO_SECS: f64 = 30.0 * 86400.0;
 
 fn join(field: &str, key: &str) -> String {
     if field.is_empty() {
@@ -370,6 +380,17 @@ pub fn parse_duration(text: &str) -> Option<f64> {
     }
     (any && num.is_empty()).then_some(total)
 }
+
+const HOOK_RUNTIMES: [&str; 8] = [
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+];
 
 const LIFECYCLE_EVENTS: [&str; 5] = [
     "BeforeInstall",
@@ -430,11 +451,11 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
                     None => "nodejs20.x".to_owned(),
                     Some(n) => {
                         let r = c.string(n, &format!("{field}.runtime"))?;
-                        if !(r.starts_with("nodejs") || r.starts_with("python3")) {
+                        if !HOOK_RUNTIMES.contains(&r.as_str()) {
                             return Err(c.err(
                                 n.pos,
                                 &format!("{field}.runtime"),
-                                format!("'{r}': hooks are written for nodejs*.x or python3.* runtimes"),
+                                format!("'{r}': hooks run on one of {}", HOOK_RUNTIMES.join(", ")),
                             ));
                         }
                         r
@@ -467,6 +488,9 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             format!("expected a list of steps, found {}", steps_node.describe()),
         )
     })?;
+    if items.is_empty() {
+        return Err(c.err(steps_node.pos, "steps", "a scenario needs at least one step"));
+    }
     let mut steps = Vec::new();
     for (i, n) in items.iter().enumerate() {
         let field = format!("steps[{}]", i + 1);
@@ -807,6 +831,9 @@ fn parse_step(c: &Ctx, n: &Node, field: &str, has_lab: bool, hooks: &[HookDef]) 
         }
         "clearFaults" => {
             c.only_keys(n, field, &["clearFaults"])?;
+            if v.to_json() != Value::Bool(true) {
+                return Err(c.err(v.pos, &f, "write clearFaults: true"));
+            }
             Ok(StepKind::ClearFaults)
         }
         "note" => {
@@ -958,10 +985,24 @@ fn parse_expectations(c: &Ctx, n: &Node, field: &str) -> Result<Vec<Expectation>
     let mut out = Vec::new();
     for (path, p, m) in c.map(n, field)? {
         let mf = join(field, path);
-        let matcher = match &m.kind {
-            Kind::Map(entries) if entries.len() == 1 && is_matcher_word(&entries[0].0) => {
-                let (word, wp, arg) = &entries[0];
-                let af = join(&mf, word);
+        // `{atLeast: 10, atMost: 90}`: a mapping of matcher words only is several matchers, all
+        // of which must hold; any other mapping is a value to equal.
+        let words: Vec<&(String, Pos, Node)> = match &m.kind {
+            Kind::Map(entries) if !entries.is_empty() && entries.iter().all(|(w, _, _)| is_matcher_word(w)) => {
+                entries.iter().collect()
+            }
+            _ => {
+                out.push(Expectation {
+                    path: path.clone(),
+                    matcher: Matcher::Equals(m.to_json()),
+                    pos: *p,
+                });
+                continue;
+            }
+        };
+        for (word, wp, arg) in words {
+            let af = join(&mf, word);
+            let matcher = {
                 match word.as_str() {
                     "equals" => Matcher::Equals(arg.to_json()),
                     "in" => match arg.items() {
@@ -971,7 +1012,8 @@ fn parse_expectations(c: &Ctx, n: &Node, field: &str) -> Result<Vec<Expectation>
                     "contains" => Matcher::Contains(arg.to_json()),
                     "matches" => {
                         let re = c.string(arg, &af)?;
-                        if let Err(e) = regex::Regex::new(&re) {
+                        // A pattern with a variable in it is checked when it is used.
+                        if let (false, Err(e)) = (re.contains("${"), regex::Regex::new(&re)) {
                             return Err(c.err(arg.pos, &af, format!("not a regular expression: {e}")));
                         }
                         Matcher::Matches(re)
@@ -988,14 +1030,13 @@ fn parse_expectations(c: &Ctx, n: &Node, field: &str) -> Result<Vec<Expectation>
                     },
                     _ => return Err(c.err(*wp, &af, "unknown matcher")),
                 }
-            }
-            _ => Matcher::Equals(m.to_json()),
-        };
-        out.push(Expectation {
-            path: path.clone(),
-            matcher,
-            pos: *p,
-        });
+            };
+            out.push(Expectation {
+                path: path.clone(),
+                matcher,
+                pos: *p,
+            });
+        }
     }
     if out.is_empty() {
         return Err(c.err(n.pos, field, "expect at least one thing"));

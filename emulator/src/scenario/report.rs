@@ -329,6 +329,7 @@ mod tests {
             failure: Some(Failure {
                 message: "expected 1 & got 2".into(),
                 step: Some((3, super::super::yaml::Pos { line: 7, col: 5 })),
+                from_api: false,
             }),
             timeline: "x\u{1}y".into(),
             events: vec![],

@@ -23,6 +23,9 @@ pub struct Failure {
     pub message: String,
     /// The step (1-based) and its place in the file, when a step failed.
     pub step: Option<(usize, Pos)>,
+    /// An AWS error answered to a call: while waiting, that means "not yet" (the resource is not
+    /// there yet); every other failure (a missing variable, say) ends the wait at once.
+    pub from_api: bool,
 }
 
 impl Failure {
@@ -30,13 +33,17 @@ impl Failure {
         Failure {
             message: message.into(),
             step: None,
+            from_api: false,
         }
     }
 }
 
 /// An AWS error answered to a call.
 fn api_error(service: Service, op: &str, code: &str, message: &str) -> Failure {
-    Failure::setup(format!("{}.{op} failed: {code}: {message}", service.name()))
+    Failure {
+        from_api: true,
+        ..Failure::setup(format!("{}.{op} failed: {code}: {message}", service.name()))
+    }
 }
 
 /// Where the scenario's calls go.
@@ -81,11 +88,19 @@ impl Backend {
     ) -> Result<Result<Value, (String, String)>, Failure> {
         match self {
             Backend::Local(h) => {
-                Ok(
-                    crate::services::call_any(&h.emulator, service, lab::ACCOUNT, "us-east-1", op, input)
-                        .await
-                        .map_err(|e| (e.code, e.message)),
-                )
+                // As on the endpoint, a handler that panics is a failed call, not a dead runner.
+                let (em, op2) = (h.emulator.clone(), op.to_owned());
+                let joined = tokio::spawn(async move {
+                    crate::services::call_any(&em, service, lab::ACCOUNT, "us-east-1", &op2, input).await
+                })
+                .await;
+                match joined {
+                    Ok(r) => Ok(r.map_err(|e| (e.code, e.message))),
+                    Err(_) => Err(Failure::setup(format!(
+                        "{}.{op} failed inside the emulator (a bug: please report it with this scenario)",
+                        service.name()
+                    ))),
+                }
             }
             Backend::Remote(_) => {
                 let (status, body) = self
@@ -274,6 +289,8 @@ struct Runner<'a> {
     timeline: Timeline,
     seq: u64,
     events: Vec<Value>,
+    /// Simulated seconds the runner has moved the clock.
+    moved: f64,
 }
 
 /// Runs one scenario to its end or its first failure.
@@ -306,6 +323,7 @@ pub async fn run(scenario: &Scenario, options: &Options) -> Outcome {
         timeline,
         seq: 0,
         events: Vec::new(),
+        moved: 0.0,
     };
     let mut simulated = 0.0;
     let result = async {
@@ -399,17 +417,18 @@ impl Runner<'_> {
                     "the lab's threads service was not steady and healthy after 600 simulated seconds: task sets {sets}, targets {targets}"
                 )));
             }
-            self.backend.advance(5.0).await?;
+            self.advance(5.0).await?;
             spent += 5.0;
         }
     }
 
     async fn step(&mut self, step: &Step) -> Result<(), Failure> {
         match &step.kind {
-            StepKind::Advance(secs) => self.backend.advance(*secs).await,
+            StepKind::Advance(secs) => self.advance(*secs).await,
             StepKind::Note(text) => {
+                let text = self.interpolate_str(text)?;
                 let t = self.backend.now().await?;
-                self.timeline.line(t, "note", text);
+                self.timeline.line(t, "note", &text);
                 Ok(())
             }
             StepKind::Fault(body) => {
@@ -481,13 +500,16 @@ impl Runner<'_> {
             } => {
                 let mut spent = 0.0;
                 loop {
-                    // An API error while waiting (say, a resource not there yet) is a "not yet".
+                    // An API error while waiting (say, a resource not there yet) is a "not yet";
+                    // any other failure (a missing variable) ends the wait.
                     let checked = match self.probe(probe).await {
                         Ok(v) => self.check(&v, expect),
-                        Err(f) => Err(f),
+                        Err(f) if f.from_api => Err(f),
+                        Err(f) => return Err(f),
                     };
                     match checked {
                         Ok(()) => return Ok(()),
+                        Err(f) if f.message.starts_with("no variable") => return Err(f),
                         Err(f) if spent >= *timeout => {
                             return Err(Failure::setup(format!(
                                 "not reached within {} simulated: {}",
@@ -497,8 +519,10 @@ impl Runner<'_> {
                         }
                         Err(_) => {}
                     }
-                    self.backend.advance(*every).await?;
-                    spent += every;
+                    // Never look past the timeout: the last look is at exactly `timeout`.
+                    let step = every.min(timeout - spent);
+                    self.advance(step).await?;
+                    spent += step;
                     self.drain_events(false).await?;
                 }
             }
@@ -508,11 +532,19 @@ impl Runner<'_> {
 
     async fn deploy(&mut self, d: &DeploySpec) -> Result<(), Failure> {
         let td = match (&d.image, &d.task_definition) {
-            (_, Some(td)) => self.interpolate(&json!(td))?.as_str().unwrap_or_default().to_owned(),
+            (_, Some(td)) => self.interpolate_str(td)?,
             (image, None) => {
+                // `threads:v2` or a bare tag `v2`: the lab's ECR repository; anything else with
+                // a `:` or `/` (nginx:1.27, registry/app:tag) is used as written.
                 let image = match image {
-                    Some(i) if i.contains('/') => i.clone(),
-                    Some(i) => lab::image(i.strip_prefix("threads:").unwrap_or(i)),
+                    Some(i) => {
+                        let i = self.interpolate_str(i)?;
+                        match i.strip_prefix("threads:") {
+                            Some(tag) => lab::image(tag),
+                            None if i.contains(':') || i.contains('/') => i,
+                            None => lab::image(&i),
+                        }
+                    }
                     None => lab::image("latest"),
                 };
                 let out = self
@@ -525,17 +557,22 @@ impl Runner<'_> {
                     .to_owned()
             }
         };
-        let spec = lab::appspec(&self.vars, &td, &d.hooks);
+        let hooks: Vec<(String, String)> = d
+            .hooks
+            .iter()
+            .map(|(e, f)| Ok((e.clone(), self.interpolate_str(f)?)))
+            .collect::<Result<_, Failure>>()?;
+        let spec = lab::appspec(&self.vars, &td, &hooks);
         let mut input = json!({
             "applicationName": lab::APP,
             "deploymentGroupName": lab::GROUP,
             "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": spec.to_string()}},
         });
         if let Some(c) = &d.deployment_config {
-            input["deploymentConfigName"] = json!(c);
+            input["deploymentConfigName"] = json!(self.interpolate_str(c)?);
         }
         if let Some(c) = &d.description {
-            input["description"] = json!(c);
+            input["description"] = json!(self.interpolate_str(c)?);
         }
         let res = self
             .backend
@@ -571,6 +608,25 @@ impl Runner<'_> {
                 "expected CreateDeployment to fail with {want}, it failed with {code}: {message}"
             ))),
         }
+    }
+
+    /// Moves the clock, within the scenario's budget of simulated time.
+    async fn advance(&mut self, secs: f64) -> Result<(), Failure> {
+        self.moved += secs;
+        if self.moved > super::MAX_SCENARIO_SECS {
+            return Err(Failure::setup(format!(
+                "the scenario has moved the clock more than {} in all; split it",
+                super::report::duration_text(super::MAX_SCENARIO_SECS)
+            )));
+        }
+        self.backend.advance(secs).await
+    }
+
+    fn interpolate_str(&self, s: &str) -> Result<String, Failure> {
+        Ok(match self.interpolate(&Value::String(s.to_owned()))? {
+            Value::String(t) => t,
+            other => other.to_string(),
+        })
     }
 
     fn var(&self, name: &str) -> Result<Value, Failure> {
@@ -645,14 +701,18 @@ impl Runner<'_> {
                     let want = self.interpolate(want)?;
                     match (a, &want) {
                         (Value::String(s), Value::String(w)) => s.contains(w.as_str()),
-                        (Value::Array(items), w) => items.iter().any(|x| x == w),
+                        (Value::Array(items), w) => items.iter().any(|x| x == w || numbers_equal(x, w)),
                         (Value::Object(m), Value::String(w)) => m.contains_key(w),
                         _ => false,
                     }
                 }
                 (Matcher::Matches(re), Some(a)) => {
                     let text = a.as_str().map(str::to_owned).unwrap_or_else(|| a.to_string());
-                    regex::Regex::new(re).is_ok_and(|r| r.is_match(&text))
+                    let re = self.interpolate_str(re)?;
+                    match regex::Regex::new(&re) {
+                        Ok(r) => r.is_match(&text),
+                        Err(e) => return Err(Failure::setup(format!("/{re}/ is not a regular expression: {e}"))),
+                    }
                 }
                 (Matcher::Length(n), Some(a)) => match a {
                     Value::Array(x) => x.len() == *n,

@@ -155,6 +155,19 @@ struct Builder {
     /// Anchored nodes, by anchor id, for aliases.
     anchors: Vec<(usize, Node)>,
     error: Option<YamlError>,
+    /// Nodes copied in through aliases so far (bounded: nested aliases grow exponentially).
+    aliased: usize,
+}
+
+/// Nodes a file may bring in through aliases in all.
+const ALIAS_BUDGET: usize = 10_000;
+
+fn node_count(n: &Node) -> usize {
+    match &n.kind {
+        Kind::Scalar(..) => 1,
+        Kind::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
+        Kind::Map(entries) => 1 + entries.iter().map(|(_, _, v)| node_count(v)).sum::<usize>(),
+    }
 }
 
 impl Builder {
@@ -190,7 +203,14 @@ impl Builder {
                         *pending = Some((String::new(), node.pos));
                     }
                 },
-                Some((k, kpos)) => entries.push((k, kpos, node)),
+                Some((k, kpos)) => {
+                    // An empty value (`advance:`) is marked at the next token; its key is where it is.
+                    let mut node = node;
+                    if matches!(&node.kind, Kind::Scalar(v, true) if v.is_empty()) {
+                        node.pos = kpos;
+                    }
+                    entries.push((k, kpos, node))
+                }
             },
         }
     }
@@ -239,7 +259,18 @@ impl MarkedEventReceiver for Builder {
                     .find(|(a, _)| *a == id)
                     .map(|(_, n)| n.clone());
                 match found {
+                    Some(n) if self.aliased + node_count(&n) > ALIAS_BUDGET => {
+                        if self.error.is_none() {
+                            self.error = Some(YamlError {
+                                pos: pos(&mark),
+                                message: format!(
+                                    "aliases here would copy more than {ALIAS_BUDGET} values; write the values out"
+                                ),
+                            });
+                        }
+                    }
                     Some(mut n) => {
+                        self.aliased += node_count(&n);
                         n.pos = pos(&mark);
                         self.push_node(n, 0);
                     }
@@ -266,6 +297,14 @@ impl MarkedEventReceiver for Builder {
 
 /// Parses one YAML document. An empty document is an empty mapping.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(i) = text.find('\0') {
+        let line = text[..i].matches('\n').count() + 1;
+        return Err(YamlError {
+            pos: Pos { line, col: 1 },
+            message: "the file holds a NUL byte; is it a text file?".into(),
+        });
+    }
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut b, true).map_err(|e| YamlError {
@@ -275,7 +314,8 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     if let Some(e) = b.error {
         return Err(e);
     }
-    Ok(b.root.unwrap_or(Node {
+    // An empty document (or one that is only `---` or `~`) is an empty mapping.
+    Ok(b.root.filter(|r| !r.is_null()).unwrap_or(Node {
         kind: Kind::Map(Vec::new()),
         pos: Pos { line: 1, col: 1 },
     }))
@@ -310,7 +350,15 @@ mod tests {
     #[test]
     fn errors_carry_the_line() {
         let e = parse("a: 1\nb: [1, 2\nc: 3\n").unwrap_err();
-        assert!(e.pos.line >= 2, "{e:?}");
+        assert_eq!(e.pos.line, 3, "{e:?}");
+        let n = parse("a:\nb: 2\n").unwrap();
+        assert_eq!(n.get("a").unwrap().pos.line, 1, "an empty value sits at its key");
+        let laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n";
+        let e = parse(laughs).unwrap_err();
+        assert!(e.message.contains("aliases"), "{e:?}");
+        assert_eq!(parse("\u{feff}a: 1\n").unwrap().to_json(), json!({"a": 1}));
+        assert_eq!(parse("---\n").unwrap().to_json(), json!({}));
+        assert!(parse("a: 1\n\0").unwrap_err().message.contains("NUL"));
         let e = parse("a: 1\n---\nb: 2\n").unwrap_err();
         assert!(e.message.contains("second"), "{e:?}");
         let e = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
