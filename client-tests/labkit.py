@@ -205,11 +205,47 @@ exports.handler = async function (event) {
 """
 
 
-def hook_zip():
-    """The zip of pre-traffic-hook.js (handler `pre-traffic-hook.handler`)."""
+# The same hook in Python (python3.12, handler `hook.handler`). The emulator's Python runtime runs
+# the function with the host's python3 and no boto3, so it builds the awsJson request with urllib.
+HOOK_PY = r"""
+import json
+import os
+import urllib.request
+
+
+def handler(event, context):
+    print("Entering hook", json.dumps(event))
+    params = {
+        "deploymentId": event["DeploymentId"],
+        "lifecycleEventHookExecutionId": event["LifecycleEventHookExecutionId"],
+        "status": os.environ.get("HOOK_STATUS", "Succeeded"),
+    }
+    headers = {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "CodeDeploy_20141006.PutLifecycleEventHookExecutionStatus",
+        "authorization": "AWS4-HMAC-SHA256 Credential=%s/20250101/%s/codedeploy/aws4_request, "
+        "SignedHeaders=host, Signature=0" % (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_REGION"]),
+    }
+    if os.environ.get("AWS_SESSION_TOKEN"):
+        headers["x-amz-security-token"] = os.environ["AWS_SESSION_TOKEN"]
+    req = urllib.request.Request(
+        os.environ["AWS_ENDPOINT_URL"], data=json.dumps(params).encode(), headers=headers, method="POST"
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        print("reported", params["status"], r.status, r.read().decode())
+    return "Successfully reported hook results"
+"""
+
+
+def hook_zip(lang="node"):
+    """The hook's zip: pre-traffic-hook.js (handler `pre-traffic-hook.handler`), or with
+    lang="python" hook.py (handler `hook.handler`)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("pre-traffic-hook.js", HOOK_JS)
+        if lang == "python":
+            z.writestr("hook.py", HOOK_PY)
+        else:
+            z.writestr("pre-traffic-hook.js", HOOK_JS)
     return buf.getvalue()
 
 
@@ -369,6 +405,11 @@ def forward_weights(actions, name_of):
     return {name_of(fwd["TargetGroupArn"]): 1}
 
 
+def share(weights, tg):
+    """The percentage of a forward action's traffic (forward_weights) that goes to `tg`."""
+    return 100 * weights.get(tg, 0) / sum(weights.values())
+
+
 def clients(server):
     return dict(
         ec2=make_client("ec2"),
@@ -514,6 +555,51 @@ def create_hook_role(iam):
         PolicyDocument=json.dumps(HOOK_POLICY),
     )
     return arn
+
+
+def create_hook(lab, role_arn, name, status, lang="python"):
+    """A hook function that reports `status` (HOOK_STATUS), through boto3; advances the clock past
+    its Pending state. Returns the function's ARN."""
+    lam = make_client("lambda")
+    runtime, handler = ("python3.12", "hook.handler") if lang == "python" else ("nodejs20.x", "pre-traffic-hook.handler")
+    arn = lam.create_function(
+        FunctionName=name,
+        Runtime=runtime,
+        Role=role_arn,
+        Handler=handler,
+        Code={"ZipFile": hook_zip(lang)},
+        Environment={"Variables": {"HOOK_STATUS": status}},
+    )["FunctionArn"]
+    advance(lab.server, 5)
+    assert lam.get_function(FunctionName=name)["Configuration"]["State"] == "Active"
+    return arn
+
+
+def until_hook_invoked(lab, deployment_id, event, limit=900):
+    """Advances the clock 5 s at a time until `event`'s hook is invoked (the event InProgress)."""
+    advance_until(
+        lab.server,
+        lambda: lab.event_status(deployment_id, event) == "InProgress",
+        step=5,
+        limit=limit,
+        what=f"{event} hook invoked",
+    )
+
+
+def hook_answer(lab, deployment_id, event):
+    """Waits on the wall clock for the hook function (a real process) to report; returns the
+    event's status then. The clock stands still meanwhile, the deployment goes on at once."""
+    return wait_wall(
+        lambda: (s := lab.event_status(deployment_id, event)) != "InProgress" and s,
+        timeout=30,
+        what=f"the {event} hook's answer",
+    )
+
+
+def run_hook(lab, deployment_id, event, limit=900):
+    """until_hook_invoked, then hook_answer."""
+    until_hook_invoked(lab, deployment_id, event, limit)
+    return hook_answer(lab, deployment_id, event)
 
 
 # ---------------------------------------------------------------------------------------------
