@@ -22,6 +22,7 @@ import subprocess
 import time
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from conftest import make_client
 
@@ -205,36 +206,9 @@ exports.handler = async function (event) {
 """
 
 
-# The same hook in Python (python3.12, handler `hook.handler`). The emulator's Python runtime runs
-# the function with the host's python3 and no boto3, so it builds the awsJson request with urllib.
-HOOK_PY = r"""
-import json
-import os
-import urllib.request
-
-
-def handler(event, context):
-    print("Entering hook", json.dumps(event))
-    params = {
-        "deploymentId": event["DeploymentId"],
-        "lifecycleEventHookExecutionId": event["LifecycleEventHookExecutionId"],
-        "status": os.environ.get("HOOK_STATUS", "Succeeded"),
-    }
-    headers = {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": "CodeDeploy_20141006.PutLifecycleEventHookExecutionStatus",
-        "authorization": "AWS4-HMAC-SHA256 Credential=%s/20250101/%s/codedeploy/aws4_request, "
-        "SignedHeaders=host, Signature=0" % (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_REGION"]),
-    }
-    if os.environ.get("AWS_SESSION_TOKEN"):
-        headers["x-amz-security-token"] = os.environ["AWS_SESSION_TOKEN"]
-    req = urllib.request.Request(
-        os.environ["AWS_ENDPOINT_URL"], data=json.dumps(params).encode(), headers=headers, method="POST"
-    )
-    with urllib.request.urlopen(req, timeout=10) as r:
-        print("reported", params["status"], r.status, r.read().decode())
-    return "Successfully reported hook results"
-"""
+# The same hook in Python (python3.12, handler `hook.handler`): client-tests/hooks/hook.py, which
+# the Rust matrix test uses too. urllib only: the emulator's Python runtime has no boto3.
+HOOK_PY = (Path(__file__).resolve().parent / "hooks" / "hook.py").read_text()
 
 
 def hook_zip(lang="node"):
