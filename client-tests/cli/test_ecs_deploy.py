@@ -235,7 +235,8 @@ def test_lab4_hook_then_rollback(lab, tmp_path):
     assert rollback["status"] == "Succeeded"
     assert rollback["creator"] == "codeDeployRollback"
     assert rollback["rollbackInfo"]["rollbackTriggeringDeploymentId"] == d3
-    # Traffic back on (never off) threads-tg-2, revision 2 PRIMARY again.
+    # Traffic back on (never off) threads-tg-2, the test listener too, revision 2 PRIMARY again.
     assert lab.rule_weights() == {GREEN: 100, BLUE: 0}
+    assert share(lab.listener_weights(lab.test_listener), GREEN) == 100
     lab.drained()
     assert only_task_set(lab) == ("PRIMARY", "threads-task-def:2", GREEN)
