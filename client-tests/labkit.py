@@ -22,6 +22,7 @@ import subprocess
 import time
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from conftest import make_client
 
@@ -205,11 +206,20 @@ exports.handler = async function (event) {
 """
 
 
-def hook_zip():
-    """The zip of pre-traffic-hook.js (handler `pre-traffic-hook.handler`)."""
+# The same hook in Python (python3.12, handler `hook.handler`): client-tests/hooks/hook.py, which
+# the Rust matrix test uses too. urllib only: the emulator's Python runtime has no boto3.
+HOOK_PY = (Path(__file__).resolve().parent / "hooks" / "hook.py").read_text()
+
+
+def hook_zip(lang="node"):
+    """The hook's zip: pre-traffic-hook.js (handler `pre-traffic-hook.handler`), or with
+    lang="python" hook.py (handler `hook.handler`)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("pre-traffic-hook.js", HOOK_JS)
+        if lang == "python":
+            z.writestr("hook.py", HOOK_PY)
+        else:
+            z.writestr("pre-traffic-hook.js", HOOK_JS)
     return buf.getvalue()
 
 
@@ -369,6 +379,11 @@ def forward_weights(actions, name_of):
     return {name_of(fwd["TargetGroupArn"]): 1}
 
 
+def share(weights, tg):
+    """The percentage of a forward action's traffic (forward_weights) that goes to `tg`."""
+    return 100 * weights.get(tg, 0) / sum(weights.values())
+
+
 def clients(server):
     return dict(
         ec2=make_client("ec2"),
@@ -514,6 +529,51 @@ def create_hook_role(iam):
         PolicyDocument=json.dumps(HOOK_POLICY),
     )
     return arn
+
+
+def create_hook(lab, role_arn, name, status, lang="python"):
+    """A hook function that reports `status` (HOOK_STATUS), through boto3; advances the clock past
+    its Pending state. Returns the function's ARN."""
+    lam = make_client("lambda")
+    runtime, handler = ("python3.12", "hook.handler") if lang == "python" else ("nodejs20.x", "pre-traffic-hook.handler")
+    arn = lam.create_function(
+        FunctionName=name,
+        Runtime=runtime,
+        Role=role_arn,
+        Handler=handler,
+        Code={"ZipFile": hook_zip(lang)},
+        Environment={"Variables": {"HOOK_STATUS": status}},
+    )["FunctionArn"]
+    advance(lab.server, 5)
+    assert lam.get_function(FunctionName=name)["Configuration"]["State"] == "Active"
+    return arn
+
+
+def until_hook_invoked(lab, deployment_id, event, limit=900):
+    """Advances the clock 5 s at a time until `event`'s hook is invoked (the event InProgress)."""
+    advance_until(
+        lab.server,
+        lambda: lab.event_status(deployment_id, event) == "InProgress",
+        step=5,
+        limit=limit,
+        what=f"{event} hook invoked",
+    )
+
+
+def hook_answer(lab, deployment_id, event):
+    """Waits on the wall clock for the hook function (a real process) to report; returns the
+    event's status then. The clock stands still meanwhile, the deployment goes on at once."""
+    return wait_wall(
+        lambda: (s := lab.event_status(deployment_id, event)) != "InProgress" and s,
+        timeout=30,
+        what=f"the {event} hook's answer",
+    )
+
+
+def run_hook(lab, deployment_id, event, limit=900):
+    """until_hook_invoked, then hook_answer."""
+    until_hook_invoked(lab, deployment_id, event, limit)
+    return hook_answer(lab, deployment_id, event)
 
 
 # ---------------------------------------------------------------------------------------------

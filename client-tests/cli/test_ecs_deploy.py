@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 import labkit
-from labkit import APP, CLUSTER, GROUP, HOOK_FUNCTION, advance, advance_until, aws, wait_wall
+from labkit import APP, CLUSTER, GROUP, HOOK_FUNCTION, advance, aws, share, wait_wall
 
 BLUE, GREEN = "threads-tg", "threads-tg-2"
 FAILED_MESSAGE = (
@@ -42,14 +42,15 @@ def create_codedeploy_with_cli(lab, cwd):
     assert set(group) == {"deploymentGroupId"}
 
 
-def create_hook_with_cli(lab, cwd, status):
-    """The hook role (labkit.create_hook_role) and `aws lambda create-function` as Lab 4 has it,
-    with a runtime AWS still accepts and HOOK_STATUS for the answer the hook gives."""
-    role = labkit.create_hook_role(lab.iam)
+def create_hook_with_cli(lab, cwd, status, name=HOOK_FUNCTION, role=None):
+    """The hook role (labkit.create_hook_role, unless `role` is given) and `aws lambda
+    create-function` as Lab 4 has it, with a runtime AWS still accepts and HOOK_STATUS for the
+    answer the hook gives. Returns the role's ARN."""
+    role = role or labkit.create_hook_role(lab.iam)
     (cwd / "hook.zip").write_bytes(labkit.hook_zip())
     fn = aws(
         "lambda", "create-function", "--region", "us-east-1",
-        "--function-name", HOOK_FUNCTION,
+        "--function-name", name,
         "--zip-file", "fileb://hook.zip",
         "--role", role,
         "--environment", f"Variables={{HOOK_STATUS={status}}}",
@@ -60,17 +61,19 @@ def create_hook_with_cli(lab, cwd, status):
     assert fn["Environment"]["Variables"] == {"HOOK_STATUS": status}
     advance(lab.server, 5)  # Pending -> Active
     assert lab_lambda_state(fn["FunctionName"]) == "Active"
+    return role
 
 
 def lab_lambda_state(name):
     return labkit.make_client("lambda").get_function(FunctionName=name)["Configuration"]["State"]
 
 
-def ecs_deploy(lab, cwd, tag, hook=False):
-    """Runs the lab's `aws ecs deploy` for threads:<tag> and drives the clock until it returns.
-    Returns (CompletedProcess-like tuple (code, stdout, stderr), deployment id)."""
+def ecs_deploy(lab, cwd, tag, hooks=None, on_hook=None):
+    """Runs the lab's `aws ecs deploy` for threads:<tag> with the appspec's `hooks` ({event:
+    function}) and drives the clock until it returns; `on_hook(deployment_id)` runs while the
+    (single) hook's function is invoked, before it answers. Returns (CompletedProcess-like tuple
+    (code, stdout, stderr), deployment id)."""
     (cwd / "fargate-task-def-threads.json").write_text(json.dumps(labkit.task_definition("threads", tag), indent=3))
-    hooks = {"BeforeAllowTraffic": HOOK_FUNCTION} if hook else None
     (cwd / "appspec.json").write_text(json.dumps(labkit.appspec(lab.subnets, lab.sg, "threads-task-def:1", hooks)))
     before = set(lab.codedeploy.list_deployments(applicationName=APP, deploymentGroupName=GROUP)["deployments"])
     proc = subprocess.Popen(
@@ -93,14 +96,11 @@ def ecs_deploy(lab, cwd, tag, hook=False):
             return new[0] if new else None
 
         d = wait_wall(created, timeout=30, what="the CLI's deployment")
-        if hook:
-            # The clock stops when the hook is invoked until it has run, so the event may
-            # already be answered when the advance that started it returns.
-            advance_until(lab.server,
-                          lambda: lab.event_status(d, "BeforeAllowTraffic") in ("InProgress", "Succeeded", "Failed"),
-                          step=5, limit=600, what="BeforeAllowTraffic")
-            wait_wall(lambda: lab.event_status(d, "BeforeAllowTraffic") != "InProgress", timeout=30,
-                      what="the hook's answer")
+        for event in hooks or {}:
+            labkit.until_hook_invoked(lab, d, event, limit=600)
+            if on_hook:
+                on_hook(d)
+            labkit.hook_answer(lab, d, event)
         advance(lab.server, 3600)
         out, err = proc.communicate(timeout=60)
     finally:
@@ -152,7 +152,7 @@ def test_deploy_succeeds_and_the_next_one_swaps_back(lab, tmp_path):
 def test_hook_reporting_failed_fails_the_deploy_and_rolls_back(lab, tmp_path):
     labkit.create_codedeploy(lab)
     create_hook_with_cli(lab, tmp_path, "Failed")
-    (code, out, err), d = ecs_deploy(lab, tmp_path, "0.1", hook=True)
+    (code, out, err), d = ecs_deploy(lab, tmp_path, "0.1", {"BeforeAllowTraffic": HOOK_FUNCTION})
     assert code == 255, (out, err)
     assert FAILED_MESSAGE in err, err
     assert f"Successfully created deployment {d}" in out
@@ -183,9 +183,60 @@ def test_hook_reporting_failed_fails_the_deploy_and_rolls_back(lab, tmp_path):
 def test_hook_reporting_succeeded_lets_the_deploy_through(lab, tmp_path):
     labkit.create_codedeploy(lab)
     create_hook_with_cli(lab, tmp_path, "Succeeded")
-    result, d = ecs_deploy(lab, tmp_path, "0.1", hook=True)
+    result, d = ecs_deploy(lab, tmp_path, "0.1", {"BeforeAllowTraffic": HOOK_FUNCTION})
     assert_deployed(result, d, 2)
     events = {e["lifecycleEventName"]: e["status"] for e in lab.ecs_target(d)["lifecycleEvents"]}
     assert set(events.values()) == {"Succeeded"}
     assert only_task_set(lab) == ("PRIMARY", "threads-task-def:2", GREEN)
     assert lab.rule_weights() == {GREEN: 100, BLUE: 0}
+
+
+def test_lab4_hook_then_rollback(lab, tmp_path):
+    """The client matrix's workflow (client-tests/README.md) through `aws ecs deploy`: revision 2
+    with an AfterAllowTestTraffic hook that reports Succeeded, then revision 3 with one that reports
+    Failed, which fails the deploy and rolls back to revision 2 on threads-tg-2."""
+    labkit.create_codedeploy(lab)
+    ok, failing = "CodeDeployHook_after-test-traffic", "CodeDeployHook_after-test-traffic-failing"
+    role = create_hook_with_cli(lab, tmp_path, "Succeeded", name=ok)
+    create_hook_with_cli(lab, tmp_path, "Failed", name=failing, role=role)
+    seen = {}
+
+    def while_hook_runs(d):
+        seen[d] = (share(lab.rule_weights(), GREEN), share(lab.listener_weights(lab.test_listener), GREEN))
+
+    result, d = ecs_deploy(lab, tmp_path, "0.1", {"AfterAllowTestTraffic": ok}, while_hook_runs)
+    assert_deployed(result, d, 2)
+    # While the hook ran, production was on blue and the test listener on green.
+    assert seen[d] == (0, 100)  # green's share of production, test
+    info = lab.deployment(d)
+    assert info["status"] == "Succeeded" and "errorInformation" not in info
+    events = {e["lifecycleEventName"]: e["status"] for e in lab.ecs_target(d)["lifecycleEvents"]}
+    assert len(events) == 8 and set(events.values()) == {"Succeeded"}
+    # The CLI waited out the termination wait: blue is deleted (draining, then gone).
+    assert lab.rule_weights() == {GREEN: 100, BLUE: 0}
+    lab.drained()
+    assert only_task_set(lab) == ("PRIMARY", "threads-task-def:2", GREEN)
+
+    (code, out, err), d3 = ecs_deploy(lab, tmp_path, "0.2", {"AfterAllowTestTraffic": failing}, while_hook_runs)
+    assert code == 255, (out, err)
+    assert FAILED_MESSAGE in err, err
+    assert "Successfully deployed" not in out
+    assert seen[d3] == (100, 0)
+    info = lab.deployment(d3)
+    assert info["status"] == "Failed"
+    assert info["errorInformation"] == {
+        "code": "HOOK_EXECUTION_FAILURE",
+        "message": "The deployment failed because the AfterAllowTestTraffic lifecycle hook reported Failed.",
+    }
+    events = {e["lifecycleEventName"]: e["status"] for e in lab.ecs_target(d3)["lifecycleEvents"]}
+    assert events["AfterAllowTestTraffic"] == "Failed"
+    assert events["AllowTraffic"] == "Skipped"
+    rollback = lab.deployment(info["rollbackInfo"]["rollbackDeploymentId"])
+    assert rollback["status"] == "Succeeded"
+    assert rollback["creator"] == "codeDeployRollback"
+    assert rollback["rollbackInfo"]["rollbackTriggeringDeploymentId"] == d3
+    # Traffic back on (never off) threads-tg-2, the test listener too, revision 2 PRIMARY again.
+    assert lab.rule_weights() == {GREEN: 100, BLUE: 0}
+    assert share(lab.listener_weights(lab.test_listener), GREEN) == 100
+    lab.drained()
+    assert only_task_set(lab) == ("PRIMARY", "threads-task-def:2", GREEN)

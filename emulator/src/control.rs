@@ -69,7 +69,7 @@ pub async fn call(em: &Arc<Emulator>, body: &[u8]) -> HttpResponse {
 
 /// The body of `POST /_emulator/clock`: an advance in seconds and/or a new mode, both checked
 /// before either takes effect.
-fn parse_clock(body: &[u8]) -> Result<(Option<f64>, Option<ClockMode>), HttpResponse> {
+fn parse_clock(body: &[u8]) -> Result<(Option<f64>, Option<ClockMode>, bool), HttpResponse> {
     let b = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
@@ -101,17 +101,30 @@ fn parse_clock(body: &[u8]) -> Result<(Option<f64>, Option<ClockMode>), HttpResp
     if advance.is_none() && mode.is_none() {
         return Err(bad_request("advance", "give advance (seconds) or mode"));
     }
-    Ok((advance, mode))
+    let wait_hooks = match b.get("waitForHooks") {
+        None => false,
+        Some(Value::Bool(w)) => *w,
+        Some(_) => return Err(bad_request("waitForHooks", "waitForHooks must be true or false")),
+    };
+    Ok((advance, mode, wait_hooks))
 }
 
-/// `POST /_emulator/clock` as the server answers it: an advance stops at each moment a Lambda
-/// hook is invoked until the hook has run (at most 30 s of wall time each), so a manual clock
-/// never outruns a hook (see [`Emulator::advance_settled`]).
+/// `POST /_emulator/clock` as the server answers it. With `"waitForHooks": true` an advance stops
+/// at each moment a Lambda hook is invoked until the hook has run (at most 30 s of wall time
+/// each), so a manual clock never outruns a hook (see [`Emulator::advance_settled`]); without it,
+/// hooks run on the wall clock while simulated time has already moved on (tests that want to look
+/// at the deployment while its hook runs).
 pub async fn post_clock(em: &Arc<Emulator>, body: &[u8]) -> HttpResponse {
     match parse_clock(body) {
-        Ok((advance, mode)) => {
-            if let Some(secs) = advance {
-                em.advance_settled(secs, std::time::Duration::from_secs(30)).await;
+        Ok((advance, mode, wait_hooks)) => {
+            match advance {
+                Some(secs) if wait_hooks => {
+                    em.advance_settled(secs, std::time::Duration::from_secs(30)).await;
+                }
+                Some(secs) => {
+                    em.advance(secs);
+                }
+                None => {}
             }
             if let Some(m) = mode {
                 em.set_clock_mode(m);
@@ -195,7 +208,7 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             None => reply(200, json!([])),
         },
         ("POST", "clock") => match parse_clock(body) {
-            Ok((advance, mode)) => {
+            Ok((advance, mode, _)) => {
                 if let Some(secs) = advance {
                     em.advance(secs);
                 }

@@ -200,7 +200,8 @@ impl Backend {
                 h.emulator.advance_settled(secs, Duration::from_secs(60)).await;
             }
             Backend::Remote(_) => {
-                self.expect_ok("POST", "clock", Some(json!({"advance": secs}))).await?;
+                self.expect_ok("POST", "clock", Some(json!({"advance": secs, "waitForHooks": true})))
+                    .await?;
             }
         }
         self.settle().await
