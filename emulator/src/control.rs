@@ -83,7 +83,12 @@ fn parse_clock(body: &[u8]) -> Result<(Option<f64>, Option<ClockMode>, bool), Ht
         None => None,
         Some(adv) => match adv.as_f64() {
             Some(s) if s.is_finite() && s >= 0.0 => Some(s),
-            _ => return Err(bad_request("advance", "advance must be a non-negative number of seconds")),
+            _ => {
+                return Err(bad_request(
+                    "advance",
+                    "advance must be a non-negative number of seconds",
+                ))
+            }
         },
     };
     let mode = match b.get("mode") {

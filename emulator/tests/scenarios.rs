@@ -67,7 +67,8 @@ async fn the_happy_path_timeline_tells_the_story() {
         "AfterAllowTestTraffic hook CodeDeployHook_pre-traffic-hook invoked",
         "AfterAllowTestTraffic hook reported Succeeded",
         "forward weights of the production rule set to threads-tg-2:100, threads-tg:0",
-        "Succeeded",
+        "original task set",
+        ": Succeeded\n",
     ];
     let mut at = 0;
     for want in order {
@@ -304,6 +305,12 @@ fn cli_runs_against_a_running_emulator() {
         std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
     }
     let url = line.trim().strip_prefix("ready ").expect("ready line").to_owned();
+    // Something left in the emulator from before: the run resets it first.
+    let leftover = http_post(
+        &format!("{url}/_emulator/call"),
+        r#"{"service": "ecs", "operation": "CreateCluster", "input": {"clusterName": "leftover"}}"#,
+    );
+    assert!(leftover.starts_with("HTTP/1.1 200"), "{leftover}");
     let out = Command::new(bin())
         .args(["scenario", "run", "builtin:hook-failure-rollback", "--endpoint", &url])
         .output()
@@ -319,6 +326,30 @@ fn cli_runs_against_a_running_emulator() {
         "{stdout}"
     );
     assert!(events.contains("rollback deployment"), "{events}");
+    assert!(
+        !events.contains("cluster leftover created"),
+        "the run did not reset the emulator: {events}"
+    );
+}
+
+/// A plain HTTP POST of a JSON body with std only.
+fn http_post(url: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
 }
 
 /// A plain HTTP GET with std only (the test has no client crate).
@@ -374,4 +405,78 @@ fn cli_html_draws_each_scenario() {
         assert!(page.contains("<svg"), "{f}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn run_text(file: &str, text: &str) -> run::Outcome {
+    let s = scenario::parse(file, text).unwrap_or_else(|e| panic!("{e}"));
+    run::run(
+        &s,
+        &run::Options {
+            endpoint: None,
+            echo: false,
+            verbose: false,
+        },
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_advance_never_outruns_a_hook() {
+    // Three hours in one step: the hook is invoked 36 s in, and its answer lands then, not at the
+    // end of the jump (which would be past its one-hour timeout).
+    let o = run_text(
+        "bigadv.yaml",
+        "name: x\nsetup:\n  lab: {}\n  hooks: {H: {reports: Succeeded}}\nsteps:\n  - deploy: {image: 'threads:v2', hooks: {AfterAllowTestTraffic: H}}\n  - advance: 3h\n  - expect: {deployment: '${deployment}', that: {status: Succeeded}}\n  - expect: {lifecycle: '${deployment}', that: {AfterAllowTestTraffic: Succeeded}}\n",
+    )
+    .await;
+    assert!(o.passed(), "{}\n{:?}", o.timeline, o.failure);
+    // Without the stop at the hook the answer would land after the jump, past the hook's
+    // one-hour timeout, and the deployment would have failed.
+    assert!(!o.timeline.contains("Failed"), "{}", o.timeline);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_looks_last_at_its_timeout_and_fails_with_what_it_saw() {
+    // Install takes about 35 s. Looking every 10 minutes with a 20 s timeout must look at 0 and at
+    // 20 s and fail, not jump 10 minutes and find it done.
+    let o = run_text(
+        "wait.yaml",
+        "name: x\nsetup: {lab: {}}\nsteps:\n  - deploy: {image: 'threads:v2'}\n  - wait: {lifecycle: '${deployment}', that: {Install: Succeeded}, every: 10m, timeout: 20s}\n",
+    )
+    .await;
+    let f = o.failure.expect("must time out");
+    assert!(
+        f.message.starts_with(
+            "not reached within 20s simulated: Install (line 5): expected \"Succeeded\", actual \"InProgress\""
+        ),
+        "{f:?}"
+    );
+    // A missing variable ends a wait at once instead of polling for an hour.
+    let started = std::time::Instant::now();
+    let o = run_text(
+        "wait.yaml",
+        "name: x\nsteps:\n  - wait: {call: ecs.DescribeClusters, input: {clusters: ['${nope}']}, that: {failures: []}}\n",
+    )
+    .await;
+    assert!(o.failure.unwrap().message.starts_with("no variable ${nope}"));
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_error_and_images_as_written() {
+    let o = run_text(
+        "deploy.yaml",
+        "name: x\nsetup: {lab: {}}\nsteps:\n  - deploy: {image: 'nginx:1.27'}\n  - call: ecs.DescribeTaskDefinition\n    input: {taskDefinition: 'threads-task-def:2'}\n    expect: {'taskDefinition.containerDefinitions[0].image': 'nginx:1.27'}\n  - deploy: {image: v3}\n    error: DeploymentLimitExceededException\n",
+    )
+    .await;
+    assert!(o.passed(), "{}\n{:?}", o.timeline, o.failure);
+    // Several matchers on one path must all hold.
+    let o = run_text(
+        "m.yaml",
+        "name: x\nsteps:\n  - call: ecs.CreateCluster\n    input: {clusterName: c}\n    expect: {cluster.registeredContainerInstancesCount: {atLeast: 1, atMost: 5}}\n",
+    )
+    .await;
+    let f = o.failure.expect("0 is not at least 1");
+    assert!(f.message.contains("expected at least 1, actual 0"), "{f:?}");
+    assert!(!f.message.contains("at most"), "{f:?}");
 }
