@@ -12,7 +12,7 @@ USAGE:
                   [--listener-port-offset N | --listener-ports 80=8080,...] [--app-config FILE]
     cutover scenario run FILE... [--endpoint URL] [--junit FILE] [--html FILE] [--verbose] [--quiet]
     cutover scenario list
-    cutover lab [--verbose]
+    cutover lab [--verbose] [other scenario run flags]
     cutover --version
 
 serve:
@@ -35,19 +35,22 @@ serve:
                     tasks (env CUTOVER_APP_CONFIG); without it a built-in stand-in answers
 
 scenario run:
-    FILE            a scenario file (YAML, see docs/scenarios.md), or builtin:NAME for a
+    FILE            a scenario file (YAML, see docs/scenarios/), or builtin:NAME for a
                     built-in one (`cutover scenario list` names them)
     --endpoint URL  run against that running emulator (it is reset first) instead of one
                     started in this process on a manual clock
     --junit FILE    write JUnit XML (one test case per scenario)
     --html FILE     write the deployment's timeline picture (one page per scenario; with
-                    several scenarios FILE is a directory)
+                    several scenarios, or a FILE ending in / or naming a directory, FILE
+                    is a directory of NAME.html pages)
     --verbose       show every timeline entry, the lab setup's too
     --quiet         print only the result lines
-    Exits 0 when every scenario passed, 1 when one failed, 2 on a bad file or argument.
+    Exits 0 when every scenario passed, 1 when one failed (a setup the emulator refuses,
+    e.g. an unknown deploymentConfig, counts as failed), 2 on a bad file or argument.
 
 lab:
-    Runs the Lab 4 walkthrough (builtin:lab-happy-path) in this process and prints its timeline.
+    Runs the Lab 4 walkthrough (builtin:lab-happy-path) in this process and prints its timeline;
+    takes the flags of scenario run (e.g. --html lab.html).
 ";
 
 /// `println!` that ignores a closed standard output (`cutover lab | head` must not panic).
@@ -211,9 +214,14 @@ fn scenario_run(args: &[String]) -> ExitCode {
         eprintln!("cutover: scenario run needs at least one FILE (or builtin:NAME)\n\n{USAGE}");
         return ExitCode::from(2);
     }
-    if let Some(e) = endpoint.as_deref().filter(|e| !e.starts_with("http://")) {
-        eprintln!("cutover: --endpoint: '{e}' is not an http:// URL");
-        return ExitCode::from(2);
+    if let Some(e) = &endpoint {
+        match cutover::scenario::run::endpoint_authority(e) {
+            Ok(a) => endpoint = Some(format!("http://{a}")),
+            Err(msg) => {
+                eprintln!("cutover: --endpoint: {msg}");
+                return ExitCode::from(2);
+            }
+        }
     }
     // Every file is read and checked before anything runs.
     let mut scenarios = Vec::new();
@@ -285,13 +293,16 @@ fn scenario_run(args: &[String]) -> ExitCode {
     code
 }
 
-/// One page for one scenario at `path`; with several, `path` is a directory of `<name>.html`.
+/// One page for one scenario at `path`; with several, or when `path` ends in `/` or is a
+/// directory, `path` is a directory of `<name>.html` (`<name>-2.html`... for repeated names).
 fn write_html(path: &str, outcomes: &[cutover::scenario::run::Outcome]) -> std::io::Result<()> {
     let page = |o: &cutover::scenario::run::Outcome| cutover::report::timeline_html(&o.name, &o.events);
-    if let [one] = outcomes {
+    let dir_mode = path.ends_with('/') || std::path::Path::new(path).is_dir();
+    if let ([one], false) = (outcomes, dir_mode) {
         return std::fs::write(path, page(one));
     }
     std::fs::create_dir_all(path)?;
+    let mut used = std::collections::HashSet::new();
     for o in outcomes {
         let stem: String = o
             .file
@@ -310,7 +321,13 @@ fn write_html(path: &str, outcomes: &[cutover::scenario::run::Outcome]) -> std::
                 }
             })
             .collect();
-        std::fs::write(std::path::Path::new(path).join(format!("{stem}.html")), page(o))?;
+        let mut name = format!("{stem}.html");
+        let mut n = 1;
+        while !used.insert(name.clone()) {
+            n += 1;
+            name = format!("{stem}-{n}.html");
+        }
+        std::fs::write(std::path::Path::new(path).join(name), page(o))?;
     }
     Ok(())
 }

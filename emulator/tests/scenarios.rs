@@ -290,7 +290,7 @@ fn cli_runs_against_a_running_emulator() {
             "--bind",
             "127.0.0.1:0",
             "--clock",
-            "manual",
+            "scaled:10",
             "--log-level",
             "error",
         ])
@@ -318,6 +318,8 @@ fn cli_runs_against_a_running_emulator() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     // The server's timeline has the deployment too: the run really happened there.
     let events = ureq_get(&format!("{url}/_emulator/events"));
+    // The run held the clock on manual and gave the scaled clock back.
+    let clock = ureq_get(&format!("{url}/_emulator/clock"));
     let _ = server.kill();
     let _ = server.wait();
     assert_eq!(out.status.code(), Some(0), "{stdout}");
@@ -330,6 +332,7 @@ fn cli_runs_against_a_running_emulator() {
         !events.contains("cluster leftover created"),
         "the run did not reset the emulator: {events}"
     );
+    assert!(clock.contains(r#""mode":"scaled","scale":10.0"#), "{clock}");
 }
 
 /// A plain HTTP POST of a JSON body with std only.
@@ -372,6 +375,11 @@ fn cli_html_draws_each_scenario() {
     let dir = std::env::temp_dir().join(format!("cutover-html-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let one = dir.join("canary.html");
+    // A path ending in / is a directory even for one scenario.
+    let single_dir = format!("{}/single/", dir.display());
+    let out = cutover(&["scenario", "run", "--quiet", "builtin:canary", "--html", &single_dir]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(std::path::Path::new(&single_dir).join("canary.html").is_file());
     let out = cutover(&[
         "scenario",
         "run",

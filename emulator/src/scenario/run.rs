@@ -217,6 +217,28 @@ impl Backend {
     }
 }
 
+/// `http://HOST:PORT[/]` → `HOST:PORT` (port 80 when absent); anything else is refused with why.
+pub fn endpoint_authority(url: &str) -> Result<String, String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("'{url}' is not an http:// URL"))?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
+        return Err(format!("'{url}': give the emulator's base URL, http://HOST:PORT"));
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => match p.parse::<u16>() {
+            Ok(p) if p > 0 => (h, p),
+            _ => return Err(format!("'{url}': '{p}' is not a port")),
+        },
+        _ => (rest, 80),
+    };
+    if host.is_empty() {
+        return Err(format!("'{url}' names no host"));
+    }
+    Ok(format!("{host}:{port}"))
+}
+
 /// A small HTTP/1.1 JSON client for the control API of a running emulator.
 async fn http_json(base: &str, method: &str, path: &str, body: Option<Value>) -> Result<(u16, Value), Failure> {
     use http_body_util::{BodyExt, Full};
@@ -327,9 +349,23 @@ pub async fn run(scenario: &Scenario, options: &Options) -> Outcome {
         moved: 0.0,
     };
     let mut simulated = 0.0;
+    // A running emulator on a real or scaled clock is held on a manual clock for the run (time
+    // moving between steps would make the run depend on wall time), and given its mode back after.
+    let mut restore_clock = None;
     let result = async {
         if matches!(backend, Backend::Remote(_)) {
             backend.reset().await?;
+            let c = backend.expect_ok("GET", "clock", None).await?;
+            if c["mode"] != "manual" {
+                let mut back = json!({"mode": c["mode"]});
+                if c["mode"] == "scaled" {
+                    back["scale"] = c["scale"].clone();
+                }
+                restore_clock = Some(back);
+                backend
+                    .expect_ok("POST", "clock", Some(json!({"mode": "manual"})))
+                    .await?;
+            }
         }
         r.seq = backend
             .events_since(0)
@@ -369,7 +405,12 @@ pub async fn run(scenario: &Scenario, options: &Options) -> Outcome {
         Ok::<(), Failure>(())
     }
     .await;
-    let failure = result.err();
+    let mut failure = result.err();
+    if let Some(back) = restore_clock {
+        if let Err(f) = backend.expect_ok("POST", "clock", Some(back)).await {
+            failure.get_or_insert(f);
+        }
+    }
     match &failure {
         Some(f) => r.timeline.failure_in(f, &scenario.file),
         None => r.timeline.passed(scenario, started.elapsed(), simulated),
@@ -988,6 +1029,16 @@ pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(endpoint_authority("http://127.0.0.1:4566/").unwrap(), "127.0.0.1:4566");
+        assert_eq!(endpoint_authority("http://localhost").unwrap(), "localhost:80");
+        assert!(endpoint_authority("https://x:1").is_err());
+        assert!(endpoint_authority("http://127.0.0.1:4566/api").is_err());
+        assert!(endpoint_authority("http://127.0.0.1:port").is_err());
+        assert!(endpoint_authority("http://:80").is_err());
+    }
 
     #[test]
     fn paths() {
