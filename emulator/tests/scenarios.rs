@@ -11,13 +11,17 @@ fn bin() -> &'static str {
 }
 
 async fn run_builtin(name: &str) -> run::Outcome {
-    let s = scenario::load(&format!("builtin:{name}")).expect("built-in scenarios parse");
+    run_scenario(&scenario::load(&format!("builtin:{name}")).expect("built-in scenarios parse")).await
+}
+
+/// Runs a scenario in-process, quietly.
+async fn run_scenario(s: &scenario::Scenario) -> run::Outcome {
     let options = run::Options {
         endpoint: None,
         echo: false,
         verbose: false,
     };
-    run::run(&s, &options).await
+    run::run(s, &options).await
 }
 
 macro_rules! builtin_passes {
@@ -91,16 +95,7 @@ async fn the_happy_path_timeline_tells_the_story() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_expectation_says_what_was_expected_and_what_was_found() {
     let text = "name: wrong weights\nsetup: {lab: {}}\nsteps:\n  - deploy: {image: 'threads:v2'}\n  - wait:\n      deployment: ${deployment}\n      that: {status: Succeeded}\n  - expect:\n      traffic: production\n      that: {threads-tg: 100}\n";
-    let s = scenario::parse("wrong.yaml", text).unwrap();
-    let o = run::run(
-        &s,
-        &run::Options {
-            endpoint: None,
-            echo: false,
-            verbose: false,
-        },
-    )
-    .await;
+    let o = run_text("wrong.yaml", text).await;
     let f = o.failure.expect("the scenario must fail");
     assert_eq!(f.step.map(|(i, p)| (i, p.line)), Some((3, 8)), "{f:?}");
     assert_eq!(
@@ -135,31 +130,13 @@ steps:
     input: {deploymentId: d-NOPE12345}
     error: DeploymentDoesNotExistException
 "#;
-    let s = scenario::parse("calls.yaml", text).unwrap();
-    let o = run::run(
-        &s,
-        &run::Options {
-            endpoint: None,
-            echo: false,
-            verbose: false,
-        },
-    )
-    .await;
+    let o = run_text("calls.yaml", text).await;
     assert!(o.passed(), "{}\n{:?}", o.timeline, o.failure);
 
     // A wrong expected error is a failure naming both codes.
-    let s = scenario::parse(
+    let o = run_text(
         "calls.yaml",
         "name: x\nsteps:\n  - call: ecs.DeleteCluster\n    input: {cluster: nope}\n    error: AccessDeniedException\n",
-    )
-    .unwrap();
-    let o = run::run(
-        &s,
-        &run::Options {
-            endpoint: None,
-            echo: false,
-            verbose: false,
-        },
     )
     .await;
     let f = o.failure.expect("must fail");
@@ -168,18 +145,9 @@ steps:
         "{f:?}"
     );
     // An unknown variable names the ones there are.
-    let s = scenario::parse(
+    let o = run_text(
         "vars.yaml",
         "name: x\nsteps:\n  - call: ecs.DescribeClusters\n    input: {clusters: ['${nope}']}\n",
-    )
-    .unwrap();
-    let o = run::run(
-        &s,
-        &run::Options {
-            endpoint: None,
-            echo: false,
-            verbose: false,
-        },
     )
     .await;
     assert!(o.failure.unwrap().message.contains("no variable ${nope}"));
@@ -416,16 +384,7 @@ fn cli_html_draws_each_scenario() {
 }
 
 async fn run_text(file: &str, text: &str) -> run::Outcome {
-    let s = scenario::parse(file, text).unwrap_or_else(|e| panic!("{e}"));
-    run::run(
-        &s,
-        &run::Options {
-            endpoint: None,
-            echo: false,
-            verbose: false,
-        },
-    )
-    .await
+    run_scenario(&scenario::parse(file, text).unwrap_or_else(|e| panic!("{e}"))).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
