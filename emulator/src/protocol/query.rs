@@ -307,7 +307,7 @@ pub fn parse_input(model: &Model, op: &Operation, req: &HttpRequest, ec2: bool) 
 
 /// Escapes text for element content and attribute values. Characters XML 1.0 cannot carry at all
 /// become U+FFFD; a carriage return is kept as a character reference so parsers do not fold it.
-fn escape_into(out: &mut String, text: &str) {
+pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -92,30 +92,6 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
     }
 }
 
-/// Like [`call`], for every implemented operation, async ones (Lambda Invoke) included: what the
-/// control API's `POST /_emulator/call` and the scenario runner use.
-pub async fn call_any(
-    em: &Arc<Emulator>,
-    service: Service,
-    account: &str,
-    region: &str,
-    op: &str,
-    input: Value,
-) -> AwsResult<Value> {
-    let model = service.model();
-    let operation = model
-        .operation(op)
-        .ok_or_else(|| AwsError::new("UnknownOperationException", format!("Unknown operation {op}")))?;
-    crate::protocol::validate::validate_input(service, &model, operation, &input)?;
-    let mut ctx = Ctx::internal(service, account, region);
-    ctx.operation = op.to_owned();
-    match handler(service, op) {
-        Some(Handler::Sync(f)) => em.with_world(|w| f(w, &ctx, input)),
-        Some(Handler::Async(f)) => f(em.clone(), ctx, input).await,
-        None => Err(AwsError::not_implemented(&model.metadata.service_id, op)),
-    }
-}
-
 /// Runs one due event of the scheduler. `world.now` is already the event's time.
 pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
     match event {
@@ -142,6 +118,20 @@ pub fn err(code: &str, message: impl Into<String>) -> AwsError {
     AwsError::new(code, message)
 }
 
+/// Checks `input` against the model and finds the handler: the part of a call that is the same
+/// however it is made.
+fn prepare(service: Service, account: &str, region: &str, op: &str, input: &Value) -> AwsResult<(Ctx, Handler)> {
+    let model = service.model();
+    let operation = model
+        .operation(op)
+        .ok_or_else(|| AwsError::new("UnknownOperationException", format!("Unknown operation {op}")))?;
+    crate::protocol::validate::validate_input(service, &model, operation, input)?;
+    let mut ctx = Ctx::internal(service, account, region);
+    ctx.operation = op.to_owned();
+    let h = handler(service, op).ok_or_else(|| AwsError::not_implemented(&model.metadata.service_id, op))?;
+    Ok((ctx, h))
+}
+
 /// Calls an operation the way the API does (validated against the model, then the handler), for
 /// the emulator's own callers: tests, scenarios and the lab walkthrough. Async handlers are not
 /// callable this way.
@@ -153,17 +143,24 @@ pub fn call(
     op: &str,
     input: Value,
 ) -> AwsResult<Value> {
-    let model = service.model();
-    let operation = model
-        .operation(op)
-        .ok_or_else(|| AwsError::new("UnknownOperationException", format!("Unknown operation {op}")))?;
-    crate::protocol::validate::validate_input(service, &model, operation, &input)?;
-    match handler(service, op) {
-        Some(Handler::Sync(f)) => {
-            let mut ctx = Ctx::internal(service, account, region);
-            ctx.operation = op.to_owned();
-            f(world, &ctx, input)
-        }
-        _ => Err(AwsError::not_implemented(&model.metadata.service_id, op)),
+    match prepare(service, account, region, op, &input)? {
+        (ctx, Handler::Sync(f)) => f(world, &ctx, input),
+        (_, Handler::Async(_)) => Err(AwsError::not_implemented(&service.model().metadata.service_id, op)),
+    }
+}
+
+/// Like [`call`], for every implemented operation, async ones (Lambda Invoke) included: what the
+/// control API's `POST /_emulator/call` and the scenario runner use.
+pub async fn call_any(
+    em: &Arc<Emulator>,
+    service: Service,
+    account: &str,
+    region: &str,
+    op: &str,
+    input: Value,
+) -> AwsResult<Value> {
+    match prepare(service, account, region, op, &input)? {
+        (ctx, Handler::Sync(f)) => em.with_world(|w| f(w, &ctx, input)),
+        (ctx, Handler::Async(f)) => f(em.clone(), ctx, input).await,
     }
 }
