@@ -49,10 +49,9 @@ import {
   DeploymentNotStartedException,
 } from "@aws-sdk/client-codedeploy";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { startServer } from "./harness.mjs";
+import { ACCOUNT, blueGreenGroupInput, startServer, targetGroupInput, taskDefinitionInput, waitWall, zipOf } from "./harness.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const ACCOUNT = "000000000000";
 const CLUSTER = "my_first_ecs_cluster";
 const BLUE = "threads-tg";
 const GREEN = "threads-tg-2";
@@ -87,46 +86,6 @@ exports.handler = async function (event) {
 };
 `;
 
-// A one-file zip, stored (no compression), built by hand: no npm package for it.
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function zipOne(name, text) {
-  const data = Buffer.from(text);
-  const fname = Buffer.from(name);
-  const crc = crc32(data);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(fname.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(fname.length, 28);
-  const localSize = local.length + fname.length + data.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + fname.length, 12);
-  end.writeUInt32LE(localSize, 16);
-  return Buffer.concat([local, fname, data, central, fname, end]);
-}
-
 let server;
 let c;
 
@@ -150,65 +109,10 @@ after(async () => {
   assert.equal(code, 0, `cutover must exit 0 on SIGTERM; stderr:\n${stderr}`);
 });
 
-async function advance(secs) {
-  const r = await server.control("POST", "clock", { advance: secs });
-  assert.equal(r.status, 200, `advance ${secs}: ${JSON.stringify(r.body)}`);
-}
-
-// Advances the manual clock `step` seconds at a time until `pred()` resolves truthy.
-async function advanceUntil(pred, what, step = 5, limit = 3600) {
-  for (let spent = 0; !(await pred()); spent += step) {
-    assert.ok(spent < limit, `${what} not reached within ${limit} simulated seconds`);
-    await advance(step);
-  }
-}
-
-// Waits on the wall clock (the hook is a real process) until `pred()` resolves truthy.
-async function waitWall(pred, what, ms = 30000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    assert.ok(Date.now() < end, `${what} not reached within ${ms} ms of wall time`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function targetGroup(name, vpc) {
-  return new CreateTargetGroupCommand({
-    Name: name,
-    VpcId: vpc,
-    Port: 3000,
-    Protocol: "HTTP",
-    TargetType: "ip",
-    HealthCheckProtocol: "HTTP",
-    HealthCheckPath: "/",
-    HealthCheckIntervalSeconds: 6,
-    HealthCheckTimeoutSeconds: 5,
-    HealthyThresholdCount: 2,
-    UnhealthyThresholdCount: 2,
-  });
-}
-
-function taskDefinition(tag) {
-  return new RegisterTaskDefinitionCommand({
-    family: "threads-task-def",
-    requiresCompatibilities: ["FARGATE"],
-    networkMode: "awsvpc",
-    cpu: "256",
-    memory: "512",
-    executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
-    containerDefinitions: [
-      {
-        name: "threads-cntr",
-        image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/threads:${tag}`,
-        memoryReservation: 128,
-        essential: true,
-        portMappings: [{ containerPort: 3000, protocol: "tcp" }],
-      },
-    ],
-  });
-}
+const taskDefinition = (tag) =>
+  new RegisterTaskDefinitionCommand(
+    taskDefinitionInput("threads-task-def", "threads-cntr", `threads:${tag}`, { memoryReservation: 128 }),
+  );
 
 // Lab 4's topology through the JS SDK: network, ALB with the port-80 listener and the
 // `/api/threads*` rule, threads-tg and threads-tg-2 with the port-8080 test listener, the
@@ -243,7 +147,7 @@ async function buildLab() {
     )
   ).Listeners[0].ListenerArn;
   for (const name of [BLUE, GREEN]) {
-    lab.tgs[name] = (await c.elb.send(targetGroup(name, lab.vpc))).TargetGroups[0].TargetGroupArn;
+    lab.tgs[name] = (await c.elb.send(new CreateTargetGroupCommand(targetGroupInput(name, lab.vpc)))).TargetGroups[0].TargetGroupArn;
   }
   lab.rule = (
     await c.elb.send(
@@ -308,24 +212,10 @@ async function buildLab() {
       deploymentConfigName: "CodeDeployDefault.ECSAllAtOnce",
       serviceRoleArn: role,
       ecsServices: [{ serviceName: "threads", clusterName: CLUSTER }],
-      autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE"] },
-      deploymentStyle: { deploymentType: "BLUE_GREEN", deploymentOption: "WITH_TRAFFIC_CONTROL" },
-      blueGreenDeploymentConfiguration: {
-        terminateBlueInstancesOnDeploymentSuccess: { action: "TERMINATE", terminationWaitTimeInMinutes: 5 },
-        deploymentReadyOption: { actionOnTimeout: "CONTINUE_DEPLOYMENT", waitTimeInMinutes: 0 },
-      },
-      loadBalancerInfo: {
-        targetGroupPairInfoList: [
-          {
-            targetGroups: [{ name: BLUE }, { name: GREEN }],
-            prodTrafficRoute: { listenerArns: [lab.prod] },
-            testTrafficRoute: { listenerArns: [lab.test] },
-          },
-        ],
-      },
+      ...blueGreenGroupInput(BLUE, GREEN, lab.prod, lab.test),
     }),
   );
-  await advanceUntil(
+  await server.advanceUntil(
     async () => {
       const sets = await taskSets(lab);
       const health = await c.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: lab.tgs[BLUE] }));
@@ -374,7 +264,7 @@ async function createHooks() {
       }),
     }),
   );
-  const zip = zipOne("hook.js", HOOK_JS);
+  const zip = zipOf({ "hook.js": HOOK_JS });
   for (const [name, status] of [
     [HOOK_OK, "Succeeded"],
     [HOOK_FAILING, "Failed"],
@@ -390,7 +280,7 @@ async function createHooks() {
       }),
     );
   }
-  await advance(5);
+  await server.advance(5);
   for (const name of [HOOK_OK, HOOK_FAILING]) {
     const fn = await c.lambda.send(new GetFunctionCommand({ FunctionName: name }));
     assert.equal(fn.Configuration.State, "Active");
@@ -482,7 +372,7 @@ async function deploy(lab, taskDefinitionArn, hookFunction) {
 }
 
 const hookInvoked = (id) =>
-  advanceUntil(async () => (await events(id)).AfterAllowTestTraffic === "InProgress", "AfterAllowTestTraffic invoked");
+  server.advanceUntil(async () => (await events(id)).AfterAllowTestTraffic === "InProgress", "AfterAllowTestTraffic invoked");
 
 const hookAnswer = (id) =>
   waitWall(async () => {
@@ -490,11 +380,11 @@ const hookAnswer = (id) =>
     return s !== "InProgress" && s;
   }, "the hook's answer");
 
-const settled = (id) => advanceUntil(async () => TERMINAL.includes((await deployment(id)).status), `${id} done`, 15, 7200);
+const settled = (id) => server.advanceUntil(async () => TERMINAL.includes((await deployment(id)).status), `${id} done`, 15, 7200);
 
 // A deleted task set stays DRAINING until its targets deregister and its tasks stop.
 const drained = (lab) =>
-  advanceUntil(async () => (await taskSets(lab)).every((ts) => ts.status !== "DRAINING"), "draining gone", 30, 900);
+  server.advanceUntil(async () => (await taskSets(lab)).every((ts) => ts.status !== "DRAINING"), "draining gone", 30, 900);
 
 test("lab4_hook_then_rollback", async () => {
   const lab = await buildLab();
@@ -510,7 +400,7 @@ test("lab4_hook_then_rollback", async () => {
   assert.equal(await prodShare(lab, BLUE), 100);
   assert.equal(await testShare(lab, GREEN), 100);
   assert.equal(await hookAnswer(d), "Succeeded");
-  await advanceUntil(async () => (await ecsTarget(d))?.status === "Succeeded", "target done");
+  await server.advanceUntil(async () => (await ecsTarget(d))?.status === "Succeeded", "target done");
   // Traffic on green; the deployment waits out the 5-minute termination wait with blue still there.
   assert.equal(await prodShare(lab, GREEN), 100);
   assert.equal((await deployment(d)).status, "InProgress");

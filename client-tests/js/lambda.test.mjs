@@ -21,9 +21,8 @@ import {
 } from "@aws-sdk/client-lambda";
 import { IAMClient, CreateRoleCommand } from "@aws-sdk/client-iam";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { startServer } from "./harness.mjs";
+import { ACCOUNT, startServer, zipOf } from "./harness.mjs";
 
-const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/lambda-basic`;
 const trust = (service) =>
@@ -54,66 +53,6 @@ exports.handler = (event, context, callback) => {
 };
 `;
 
-// ---- a stored (uncompressed) zip, built in memory ----------------------------------------------
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function zipOf(files) {
-  const locals = [];
-  const centrals = [];
-  let offset = 0;
-  for (const [name, text] of Object.entries(files)) {
-    const nameBuf = Buffer.from(name, "utf8");
-    const data = Buffer.from(text, "utf8");
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(0, 8); // stored
-    local.writeUInt32LE(0, 10); // time, date
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBuf.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(0x0314, 4); // made by: unix
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(0, 10);
-    central.writeUInt32LE(0, 12);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBuf.length, 28);
-    central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // external attributes: a regular file
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBuf, data);
-    centrals.push(central, nameBuf);
-    offset += local.length + nameBuf.length + data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(files).length, 8);
-  end.writeUInt16LE(Object.keys(files).length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...locals, cd, end]));
-}
-
 // ---- the server and helpers --------------------------------------------------------------------
 
 let server;
@@ -140,11 +79,6 @@ after(async () => {
   assert.equal(code, 0, `cutover must exit 0 on SIGTERM; stderr:\n${stderr}`);
 });
 
-async function advance(secs) {
-  const r = await server.control("POST", "clock", { advance: secs });
-  assert.equal(r.status, 200);
-}
-
 async function create(name, { runtime = "nodejs20.x", timeout = 3, ...extra } = {}) {
   const python = runtime.startsWith("python");
   const out = await lambda.send(
@@ -159,7 +93,7 @@ async function create(name, { runtime = "nodejs20.x", timeout = 3, ...extra } = 
     }),
   );
   assert.equal(out.State, "Pending");
-  await advance(5);
+  await server.advance(5);
   const waited = await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: name });
   assert.equal(waited.state, "SUCCESS");
   return out;
@@ -235,7 +169,7 @@ test("Qualifier: a published version and an alias run what was published", async
   await lambda.send(
     new UpdateFunctionConfigurationCommand({ FunctionName: "versioned", Environment: { Variables: { TAG: "two" } } }),
   );
-  await advance(5);
+  await server.advance(5);
   await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 10, minDelay: 1 }, { FunctionName: "versioned" });
 
   const latest = await invoke("versioned", {});

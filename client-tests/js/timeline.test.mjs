@@ -17,7 +17,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc32, inflateSync } from "node:zlib";
+import { inflateSync } from "node:zlib";
 import { EC2Client, CreateVpcCommand, CreateSubnetCommand, CreateSecurityGroupCommand, DescribeAvailabilityZonesCommand } from "@aws-sdk/client-ec2";
 import {
   ElasticLoadBalancingV2Client,
@@ -37,9 +37,8 @@ import {
   GetDeploymentCommand,
   GetDeploymentTargetCommand,
 } from "@aws-sdk/client-codedeploy";
-import { startServer } from "./harness.mjs";
+import { ACCOUNT, blueGreenGroupInput, startServer, targetGroupInput, taskDefinitionInput, waitWall, zipOf } from "./harness.mjs";
 
-const ACCOUNT = "000000000000";
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless",
@@ -73,7 +72,7 @@ function ensureChromium() {
   return { ok: false, why: `apt-get install chromium exited ${r.status} and ${CHROMIUM} is still missing` };
 }
 
-// ---- a hook function, zipped by hand (stored entries) --------------------------------------------
+// ---- a hook function -----------------------------------------------------------------------------
 
 // The hook of Lab 4 without npm packages (client-tests/labkit.py HOOK_JS): it reports Succeeded
 // with a hand-built awsJson request to AWS_ENDPOINT_URL, which the emulator gives every function.
@@ -93,46 +92,6 @@ exports.handler = async function (event) {
   return "reported";
 };
 `;
-
-function zipOne(name, text) {
-  const data = Buffer.from(text);
-  const fname = Buffer.from(name);
-  const crc = crc32(data);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(0, 6);
-  local.writeUInt16LE(0, 8); // stored
-  local.writeUInt16LE(0, 10);
-  local.writeUInt16LE(0x21, 12); // 1980-01-01
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(fname.length, 26);
-  local.writeUInt16LE(0, 28);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(0, 8);
-  central.writeUInt16LE(0, 10);
-  central.writeUInt16LE(0, 12);
-  central.writeUInt16LE(0x21, 14);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(fname.length, 28);
-  central.writeUInt32LE(0, 38);
-  central.writeUInt32LE(0, 42); // local header at 0
-  const cdOffset = local.length + fname.length + data.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + fname.length, 12);
-  end.writeUInt32LE(cdOffset, 16);
-  return Buffer.concat([local, fname, data, central, fname, end]);
-}
 
 // ---- PNG decoding (8-bit RGB/RGBA, non-interlaced, as Chromium writes screenshots) -------------
 
@@ -186,52 +145,7 @@ function decodePng(buf) {
 
 // ---- the deployment -------------------------------------------------------------------------------
 
-async function advance(server, secs) {
-  const r = await server.control("POST", "clock", { advance: secs });
-  assert.equal(r.status, 200, `advance ${secs}: ${JSON.stringify(r.body)}`);
-}
-
-async function advanceUntil(server, predicate, { step = 10, limit = 3600, what }) {
-  for (let spent = 0; ; spent += step) {
-    if (await predicate()) return spent;
-    assert.ok(spent < limit, `${what} not reached within ${limit} simulated seconds`);
-    await advance(server, step);
-  }
-}
-
-async function waitWall(predicate, { timeout = 30_000, what }) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    if (await predicate()) return;
-    assert.ok(Date.now() < end, `${what} not reached within ${timeout} ms of wall time`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const TG_INPUT = (name, vpc) => ({
-  Name: name,
-  VpcId: vpc,
-  Port: 3000,
-  Protocol: "HTTP",
-  TargetType: "ip",
-  HealthCheckPath: "/",
-  HealthCheckIntervalSeconds: 6,
-  HealthCheckTimeoutSeconds: 5,
-  HealthyThresholdCount: 2,
-  UnhealthyThresholdCount: 2,
-});
-
-const taskDefinition = (tag) => ({
-  family: "web",
-  requiresCompatibilities: ["FARGATE"],
-  networkMode: "awsvpc",
-  cpu: "256",
-  memory: "512",
-  executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
-  containerDefinitions: [
-    { name: "web", image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/web:${tag}`, essential: true, portMappings: [{ containerPort: 3000, protocol: "tcp" }] },
-  ],
-});
+const taskDefinition = (tag) => taskDefinitionInput("web", "web", `web:${tag}`);
 
 /** Builds the blue/green topology, deploys web:2 and runs the clock to the end; returns what the
  * page should show. */
@@ -251,8 +165,8 @@ async function runDeployment(server) {
   }
   const sg = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: "web", Description: "web", VpcId: vpc }))).GroupId;
   const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: "shop-alb", Subnets: subnets, SecurityGroups: [sg] }))).LoadBalancers[0].LoadBalancerArn;
-  const blue = (await elb.send(new CreateTargetGroupCommand(TG_INPUT("web-blue", vpc)))).TargetGroups[0].TargetGroupArn;
-  const green = (await elb.send(new CreateTargetGroupCommand(TG_INPUT("web-green", vpc)))).TargetGroups[0].TargetGroupArn;
+  const blue = (await elb.send(new CreateTargetGroupCommand(targetGroupInput("web-blue", vpc)))).TargetGroups[0].TargetGroupArn;
+  const green = (await elb.send(new CreateTargetGroupCommand(targetGroupInput("web-green", vpc)))).TargetGroups[0].TargetGroupArn;
   const prod = (
     await elb.send(new CreateListenerCommand({ LoadBalancerArn: lb, Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "forward", TargetGroupArn: blue }] }))
   ).Listeners[0].ListenerArn;
@@ -298,7 +212,7 @@ async function runDeployment(server) {
       Runtime: "nodejs20.x",
       Role: hookRole,
       Handler: "hook.handler",
-      Code: { ZipFile: zipOne("hook.js", HOOK_JS) },
+      Code: { ZipFile: zipOf({ "hook.js": HOOK_JS }) },
       Timeout: 30,
     }),
   );
@@ -318,8 +232,7 @@ async function runDeployment(server) {
       networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: [sg], assignPublicIp: "DISABLED" } },
     }),
   );
-  await advanceUntil(
-    server,
+  await server.advanceUntil(
     async () => {
       const svc = (await ecs.send(new DescribeServicesCommand({ cluster: "shop", services: ["web"] }))).services[0];
       const health = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: blue }))).TargetHealthDescriptions;
@@ -329,7 +242,9 @@ async function runDeployment(server) {
         health.every((h) => h.TargetHealth.State === "healthy")
       );
     },
-    { step: 10, limit: 600, what: "web steady behind web-blue" },
+    "web steady behind web-blue",
+    10,
+    600,
   );
 
   // A fault whose task definition carries markup, cleared at once: only its text must show.
@@ -345,21 +260,7 @@ async function runDeployment(server) {
       deploymentConfigName: "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
       serviceRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecsCodeDeployServiceRole`,
       ecsServices: [{ serviceName: "web", clusterName: "shop" }],
-      autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE"] },
-      deploymentStyle: { deploymentType: "BLUE_GREEN", deploymentOption: "WITH_TRAFFIC_CONTROL" },
-      blueGreenDeploymentConfiguration: {
-        terminateBlueInstancesOnDeploymentSuccess: { action: "TERMINATE", terminationWaitTimeInMinutes: 5 },
-        deploymentReadyOption: { actionOnTimeout: "CONTINUE_DEPLOYMENT", waitTimeInMinutes: 0 },
-      },
-      loadBalancerInfo: {
-        targetGroupPairInfoList: [
-          {
-            targetGroups: [{ name: "web-blue" }, { name: "web-green" }],
-            prodTrafficRoute: { listenerArns: [prod] },
-            testTrafficRoute: { listenerArns: [testListener] },
-          },
-        ],
-      },
+      ...blueGreenGroupInput("web-blue", "web-green", prod, testListener),
     }),
   );
   const appspec = JSON.stringify({
@@ -406,13 +307,13 @@ async function runDeployment(server) {
     assert.ok(spent < 7200, "the deployment did not end within two simulated hours");
     if ((await hookStatus()) === "InProgress") {
       // The hook runs as a real process on the wall clock; the simulated clock waits for it.
-      await waitWall(async () => (await hookStatus()) !== "InProgress", { timeout: 60_000, what: "the hook's answer" });
+      await waitWall(async () => (await hookStatus()) !== "InProgress", "the hook's answer", 60_000);
       continue;
     }
-    await advance(server, 15);
+    await server.advance(15);
   }
   // Let the original task set drain so the picture has its end.
-  await advance(server, 120);
+  await server.advance(120);
   return { deploymentId, prod, testListener, blue, green };
 }
 

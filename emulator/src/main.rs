@@ -69,6 +69,44 @@ struct ServeArgs {
     alb: cutover::runtime::alb::Config,
 }
 
+/// Command-line arguments one at a time: `--flag value`, `--flag=value`, switches, positionals.
+struct Args<'a> {
+    it: std::slice::Iter<'a, String>,
+    inline: Option<String>,
+}
+
+impl<'a> Args<'a> {
+    fn new(args: &'a [String]) -> Args<'a> {
+        Args {
+            it: args.iter(),
+            inline: None,
+        }
+    }
+
+    /// The next argument, with `--flag=value` split (the value waits for [`Args::value`]).
+    fn next_arg(&mut self) -> Option<String> {
+        let a = self.it.next()?;
+        match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => {
+                self.inline = Some(v.to_owned());
+                Some(f.to_owned())
+            }
+            _ => {
+                self.inline = None;
+                Some(a.clone())
+            }
+        }
+    }
+
+    /// The value of the flag just read.
+    fn value(&mut self, flag: &str) -> Result<String, String> {
+        self.inline
+            .take()
+            .or_else(|| self.it.next().cloned())
+            .ok_or_else(|| format!("{flag} needs a value"))
+    }
+}
+
 fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
     let mut bind = std::env::var("CUTOVER_BIND").unwrap_or_else(|_| "127.0.0.1:4566".into());
     let mut clock = std::env::var("CUTOVER_CLOCK").unwrap_or_else(|_| "real".into());
@@ -76,25 +114,15 @@ fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
     let mut offset = std::env::var("CUTOVER_LISTENER_PORT_OFFSET").unwrap_or_else(|_| "0".into());
     let mut port_map = std::env::var("CUTOVER_LISTENER_PORTS").unwrap_or_default();
     let mut app_config = std::env::var("CUTOVER_APP_CONFIG").ok().filter(|s| !s.is_empty());
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (a.clone(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+    let mut args = Args::new(args);
+    while let Some(flag) = args.next_arg() {
         match flag.as_str() {
-            "--bind" => bind = value("--bind")?,
-            "--clock" => clock = value("--clock")?,
-            "--log-level" => level = value("--log-level")?,
-            "--listener-port-offset" => offset = value("--listener-port-offset")?,
-            "--listener-ports" => port_map = value("--listener-ports")?,
-            "--app-config" => app_config = Some(value("--app-config")?),
+            "--bind" => bind = args.value(&flag)?,
+            "--clock" => clock = args.value(&flag)?,
+            "--log-level" => level = args.value(&flag)?,
+            "--listener-port-offset" => offset = args.value(&flag)?,
+            "--listener-ports" => port_map = args.value(&flag)?,
+            "--app-config" => app_config = Some(args.value(&flag)?),
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
@@ -175,22 +203,12 @@ fn scenario_run(args: &[String]) -> ExitCode {
     let mut junit = None;
     let mut html = None;
     let (mut verbose, mut quiet) = (false, false);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (a.clone(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+    let mut args = Args::new(args);
+    while let Some(flag) = args.next_arg() {
         let r = match flag.as_str() {
-            "--endpoint" => value("--endpoint").map(|v| endpoint = Some(v)),
-            "--junit" => value("--junit").map(|v| junit = Some(v)),
-            "--html" => value("--html").map(|v| html = Some(v)),
+            "--endpoint" => args.value(&flag).map(|v| endpoint = Some(v)),
+            "--junit" => args.value(&flag).map(|v| junit = Some(v)),
+            "--html" => args.value(&flag).map(|v| html = Some(v)),
             "--verbose" | "-v" => {
                 verbose = true;
                 Ok(())
@@ -201,7 +219,7 @@ fn scenario_run(args: &[String]) -> ExitCode {
             }
             f if f.starts_with("--") => Err(format!("unknown argument '{f}'")),
             _ => {
-                files.push(a.clone());
+                files.push(flag.clone());
                 Ok(())
             }
         };
