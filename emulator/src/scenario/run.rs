@@ -49,7 +49,24 @@ fn api_error(service: Service, op: &str, code: &str, message: &str) -> Failure {
 /// Where the scenario's calls go.
 pub enum Backend {
     Local(ServerHandle),
-    Remote(String),
+    Remote(Remote),
+}
+
+/// A running emulator's control API over one keep-alive HTTP/1.1 connection (reopened when it
+/// closes).
+pub struct Remote {
+    /// `http://HOST:PORT`
+    pub url: String,
+    conn: tokio::sync::Mutex<Option<hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>>>,
+}
+
+impl Remote {
+    pub fn new(url: &str) -> Remote {
+        Remote {
+            url: url.trim_end_matches('/').to_owned(),
+            conn: tokio::sync::Mutex::new(None),
+        }
+    }
 }
 
 impl Backend {
@@ -69,7 +86,7 @@ impl Backend {
     pub fn url(&self) -> String {
         match self {
             Backend::Local(h) => h.url.clone(),
-            Backend::Remote(u) => u.clone(),
+            Backend::Remote(r) => r.url.clone(),
         }
     }
 
@@ -146,7 +163,7 @@ impl Backend {
                 let r = crate::control::handle(&h.emulator, &m, path, query, bytes.as_bytes());
                 Ok((r.status, serde_json::from_slice(&r.body).unwrap_or(Value::Null)))
             }
-            Backend::Remote(url) => http_json(url, method, &format!("/_emulator/{path}"), body).await,
+            Backend::Remote(r) => http_json(r, method, &format!("/_emulator/{path}"), body).await,
         }
     }
 
@@ -240,20 +257,32 @@ pub fn endpoint_authority(url: &str) -> Result<String, String> {
 }
 
 /// A small HTTP/1.1 JSON client for the control API of a running emulator.
-async fn http_json(base: &str, method: &str, path: &str, body: Option<Value>) -> Result<(u16, Value), Failure> {
+async fn http_json(remote: &Remote, method: &str, path: &str, body: Option<Value>) -> Result<(u16, Value), Failure> {
     use http_body_util::{BodyExt, Full};
+    let base = &remote.url;
     let fail = |e: String| Failure::setup(format!("{method} {base}{path}: {e}"));
     let authority = base
         .strip_prefix("http://")
-        .ok_or_else(|| fail("the endpoint must be an http:// URL".into()))?
-        .trim_end_matches('/');
-    let stream = tokio::net::TcpStream::connect(authority)
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    tokio::spawn(conn);
+        .ok_or_else(|| fail("the endpoint must be an http:// URL".into()))?;
+    let mut conn = remote.conn.lock().await;
+    // The kept connection, if the server has not closed it; else a new one.
+    let reusable = match conn.as_mut() {
+        Some(sender) => sender.ready().await.is_ok(),
+        None => false,
+    };
+    if !reusable {
+        let stream = tokio::net::TcpStream::connect(authority)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let (sender, c) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        tokio::spawn(c);
+        *conn = Some(sender);
+    }
+    let Some(sender) = conn.as_mut() else {
+        return Err(fail("no connection".into()));
+    };
     let bytes = body.map(|b| b.to_string()).unwrap_or_default();
     let req = http::Request::builder()
         .method(method)
@@ -262,10 +291,18 @@ async fn http_json(base: &str, method: &str, path: &str, body: Option<Value>) ->
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Full::new(bytes::Bytes::from(bytes)))
         .map_err(|e| fail(e.to_string()))?;
-    let resp = tokio::time::timeout(Duration::from_secs(120), sender.send_request(req))
-        .await
-        .map_err(|_| fail("no answer within 120 s".into()))?
-        .map_err(|e| fail(e.to_string()))?;
+    let resp = tokio::time::timeout(Duration::from_secs(120), sender.send_request(req)).await;
+    let resp = match resp {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            *conn = None;
+            return Err(fail(e.to_string()));
+        }
+        Err(_) => {
+            *conn = None;
+            return Err(fail("no answer within 120 s".into()));
+        }
+    };
     let status = resp.status().as_u16();
     let body = resp
         .into_body()
@@ -322,7 +359,7 @@ pub async fn run(scenario: &Scenario, options: &Options) -> Outcome {
     let mut timeline = Timeline::new(options.echo, options.verbose);
     timeline.header(scenario);
     let backend = match &options.endpoint {
-        Some(url) => Ok(Backend::Remote(url.trim_end_matches('/').to_owned())),
+        Some(url) => Ok(Backend::Remote(Remote::new(url))),
         None => Backend::local().await,
     };
     let backend = match backend {
