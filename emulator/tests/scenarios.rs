@@ -303,8 +303,8 @@ fn cli_runs_against_a_running_emulator() {
     assert!(clock.contains(r#""mode":"scaled","scale":10.0"#), "{clock}");
 }
 
-/// A plain HTTP POST of a JSON body with std only.
-fn http_post(url: &str, body: &str) -> String {
+/// A plain HTTP/1.1 request with std only (the test has no client crate); the whole answer.
+fn http(method: &str, url: &str, body: &str) -> String {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest
@@ -314,7 +314,7 @@ fn http_post(url: &str, body: &str) -> String {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -323,19 +323,12 @@ fn http_post(url: &str, body: &str) -> String {
     out
 }
 
-/// A plain HTTP GET with std only (the test has no client crate).
+fn http_post(url: &str, body: &str) -> String {
+    http("POST", url, body)
+}
+
 fn ureq_get(url: &str) -> String {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
+    http("GET", url, "")
 }
 
 #[test]
