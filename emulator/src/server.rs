@@ -45,13 +45,69 @@ pub async fn read_request(req: Request<Body>) -> Result<HttpRequest, HttpRespons
             ))
         }
     };
+    let mut headers = parts.headers;
+    let body = match gunzip_if_encoded(&mut headers, body) {
+        Ok(b) => b,
+        Err(resp) => return Err(resp),
+    };
     Ok(HttpRequest {
         method: parts.method,
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().unwrap_or("").to_owned(),
-        headers: parts.headers,
+        headers,
         body,
     })
+}
+
+/// SDKs compress large request bodies of operations the model marks `requestcompression`
+/// (CloudWatch PutMetricData: botocore gzips bodies from 10 KiB up) and say so with
+/// `Content-Encoding: gzip`. The body is inflated here (up to [`MAX_BODY`]) and the encoding
+/// removed, so every codec sees the plain body.
+fn gunzip_if_encoded(headers: &mut http::HeaderMap, body: bytes::Bytes) -> Result<bytes::Bytes, HttpResponse> {
+    let gzip = headers
+        .get_all(http::header::CONTENT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|e| e.trim().eq_ignore_ascii_case("gzip"));
+    if !gzip {
+        return Ok(body);
+    }
+    use std::io::Read;
+    let mut out = Vec::new();
+    let read = flate2::read::GzDecoder::new(&body[..])
+        .take(MAX_BODY as u64 + 1)
+        .read_to_end(&mut out);
+    match read {
+        Ok(_) if out.len() > MAX_BODY => Err(HttpResponse::new(
+            413,
+            "application/json",
+            r#"{"__type":"RequestEntityTooLargeException","message":"Request must be smaller than 75497472 bytes"}"#,
+        )),
+        Ok(_) => {
+            // Any other encodings listed (none that SDKs send) stay; gzip is undone.
+            let rest: Vec<String> = headers
+                .get_all(http::header::CONTENT_ENCODING)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(|e| e.trim().to_owned())
+                .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("gzip"))
+                .collect();
+            headers.remove(http::header::CONTENT_ENCODING);
+            if let Ok(v) = http::HeaderValue::from_str(&rest.join(", ")) {
+                if !rest.is_empty() {
+                    headers.insert(http::header::CONTENT_ENCODING, v);
+                }
+            }
+            Ok(bytes::Bytes::from(out))
+        }
+        Err(e) => Err(HttpResponse::new(
+            400,
+            "application/json",
+            serde_json::json!({"__type": "SerializationException", "message": format!("The request body says Content-Encoding: gzip but is not gzip data: {e}")}).to_string(),
+        )),
+    }
 }
 
 /// Answers any request: the control API under `/_emulator/`, AWS APIs everywhere else.
