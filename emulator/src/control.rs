@@ -27,10 +27,9 @@ fn clock_json(em: &Emulator) -> Value {
 /// for harnesses that drive a running emulator without an SDK (`cutover scenario run --endpoint`).
 /// Answers `200 {"output": {...}}`, or the AWS error's status with `{"error": {"code", "message"}}`.
 pub async fn call(em: &Arc<Emulator>, body: &[u8]) -> HttpResponse {
-    let b = match serde_json::from_slice::<Value>(body) {
-        Ok(v @ Value::Object(_)) => v,
-        Ok(_) => return bad_request("body", "the body must be a JSON object"),
-        Err(e) => return bad_request("body", &format!("the body is not valid JSON: {e}")),
+    let b = match json_object(body) {
+        Ok(b) => b,
+        Err(r) => return r,
     };
     let text = |k: &str| b.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
     let Some(service) = text("service") else {
@@ -67,18 +66,22 @@ pub async fn call(em: &Arc<Emulator>, body: &[u8]) -> HttpResponse {
     }
 }
 
+/// A control call's body: a JSON object (an empty body is `{}`), or the 400 naming `body`.
+fn json_object(body: &[u8]) -> Result<Value, HttpResponse> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(bad_request("body", "the body must be a JSON object")),
+        Err(e) => Err(bad_request("body", &format!("the body is not valid JSON: {e}"))),
+    }
+}
+
 /// The body of `POST /_emulator/clock`: an advance in seconds and/or a new mode, both checked
 /// before either takes effect.
 fn parse_clock(body: &[u8]) -> Result<(Option<f64>, Option<ClockMode>, bool), HttpResponse> {
-    let b = if body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        match serde_json::from_slice::<Value>(body) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => return Err(bad_request("body", "the body must be a JSON object")),
-            Err(e) => return Err(bad_request("body", &format!("the body is not valid JSON: {e}"))),
-        }
-    };
+    let b = json_object(body)?;
     let advance = match b.get("advance") {
         None => None,
         Some(adv) => match adv.as_f64() {
@@ -175,16 +178,6 @@ fn events_json(em: &Emulator, since: u64) -> Vec<Value> {
 
 /// Answers a control call; `path` is what follows `/_emulator/`.
 pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str, body: &[u8]) -> HttpResponse {
-    let body_json = || -> Result<Value, HttpResponse> {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(json!({}));
-        }
-        match serde_json::from_slice::<Value>(body) {
-            Ok(v @ Value::Object(_)) => Ok(v),
-            Ok(_) => Err(bad_request("body", "the body must be a JSON object")),
-            Err(e) => Err(bad_request("body", &format!("the body is not valid JSON: {e}"))),
-        }
-    };
     match (method.as_str(), path.trim_end_matches('/')) {
         ("GET", "health") => {
             let mode = em.clock.mode();
@@ -240,7 +233,7 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             Err(r) => r,
         },
         ("POST", "faults") => {
-            let b = match body_json() {
+            let b = match json_object(body) {
                 Ok(b) => b,
                 Err(r) => return r,
             };

@@ -57,22 +57,12 @@ fn tg_input(name: &str, vpc: &str) -> Value {
     })
 }
 
-fn get<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
-    let mut cur = v;
-    for p in path {
-        cur = match p.parse::<usize>() {
-            Ok(i) => cur.get(i).unwrap_or(&Value::Null),
-            Err(_) => cur.get(*p).unwrap_or(&Value::Null),
-        };
-    }
-    cur
-}
-
-fn text(v: &Value, path: &[&str]) -> Result<String, Failure> {
-    get(v, path)
-        .as_str()
+/// The text at `path` (as [`super::run::lookup`] reads paths) of a setup call's output.
+fn text(v: &Value, path: &str) -> Result<String, Failure> {
+    super::run::lookup(v, path)
+        .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| Failure::setup(format!("the lab setup found no {} in {v}", path.join("."))))
+        .ok_or_else(|| Failure::setup(format!("the lab setup found no {path} in {v}")))
 }
 
 /// The hook's code: it reports `HOOK_STATUS` (or, for testTraffic, the result of a GET of
@@ -173,18 +163,18 @@ pub async fn build(b: &Backend, setup: &LabSetup, hooks: &[HookDef]) -> Result<B
     let ec2 = |op: &'static str, input: Value| b.call(Service::Ec2, op, input);
     let vpc = text(
         &ec2("CreateVpc", json!({"CidrBlock": "10.0.0.0/16"})).await?,
-        &["Vpc", "VpcId"],
+        "Vpc.VpcId",
     )?;
     let zones = ec2("DescribeAvailabilityZones", json!({})).await?;
     let mut subnets = Vec::new();
     for i in 0..2 {
-        let zone = text(&zones, &["AvailabilityZones", &i.to_string(), "ZoneName"])?;
+        let zone = text(&zones, &format!("AvailabilityZones[{i}].ZoneName"))?;
         let out = ec2(
             "CreateSubnet",
             json!({"VpcId": vpc, "CidrBlock": format!("10.0.{i}.0/24"), "AvailabilityZone": zone}),
         )
         .await?;
-        subnets.push(text(&out, &["Subnet", "SubnetId"])?);
+        subnets.push(text(&out, "Subnet.SubnetId")?);
     }
     let sg = text(
         &ec2(
@@ -192,7 +182,7 @@ pub async fn build(b: &Backend, setup: &LabSetup, hooks: &[HookDef]) -> Result<B
             json!({"GroupName": "container-labs", "Description": "labs", "VpcId": vpc}),
         )
         .await?,
-        &["GroupId"],
+        "GroupId",
     )?;
     let elb = |op: &'static str, input: Value| b.call(Service::Elbv2, op, input);
     let lb_out = elb(
@@ -200,15 +190,15 @@ pub async fn build(b: &Backend, setup: &LabSetup, hooks: &[HookDef]) -> Result<B
         json!({"Name": LB, "Subnets": subnets, "SecurityGroups": [sg]}),
     )
     .await?;
-    let lb = text(&lb_out, &["LoadBalancers", "0", "LoadBalancerArn"])?;
-    let dns = text(&lb_out, &["LoadBalancers", "0", "DNSName"])?;
+    let lb = text(&lb_out, "LoadBalancers[0].LoadBalancerArn")?;
+    let dns = text(&lb_out, "LoadBalancers[0].DNSName")?;
     let blue = text(
         &elb("CreateTargetGroup", tg_input(BLUE_TG, &vpc)).await?,
-        &["TargetGroups", "0", "TargetGroupArn"],
+        "TargetGroups[0].TargetGroupArn",
     )?;
     let green = text(
         &elb("CreateTargetGroup", tg_input(GREEN_TG, &vpc)).await?,
-        &["TargetGroups", "0", "TargetGroupArn"],
+        "TargetGroups[0].TargetGroupArn",
     )?;
     let prod = text(
         &elb(
@@ -219,7 +209,7 @@ pub async fn build(b: &Backend, setup: &LabSetup, hooks: &[HookDef]) -> Result<B
             }]}),
         )
         .await?,
-        &["Listeners", "0", "ListenerArn"],
+        "Listeners[0].ListenerArn",
     )?;
     let rule = text(
         &elb(
@@ -229,7 +219,7 @@ pub async fn build(b: &Backend, setup: &LabSetup, hooks: &[HookDef]) -> Result<B
                 "Actions": [{"Type": "forward", "TargetGroupArn": blue}]}),
         )
         .await?,
-        &["Rules", "0", "RuleArn"],
+        "Rules[0].RuleArn",
     )?;
     let test = text(
         &elb(
@@ -238,14 +228,14 @@ pub async fn build(b: &Backend, setup: &LabSetup, hooks: &[HookDef]) -> Result<B
                 "DefaultActions": [{"Type": "forward", "TargetGroupArn": green}]}),
         )
         .await?,
-        &["Listeners", "0", "ListenerArn"],
+        "Listeners[0].ListenerArn",
     )?;
 
     let ecs = |op: &'static str, input: Value| b.call(Service::Ecs, op, input);
     ecs("CreateCluster", json!({"clusterName": CLUSTER})).await?;
     let td = text(
         &ecs("RegisterTaskDefinition", task_definition(&image("latest"))).await?,
-        &["taskDefinition", "taskDefinitionArn"],
+        "taskDefinition.taskDefinitionArn",
     )?;
     ecs(
         "CreateService",
@@ -270,7 +260,7 @@ pub async fn build(b: &Backend, setup: &LabSetup, hooks: &[HookDef]) -> Result<B
             json!({"RoleName": "ecsCodeDeployServiceRole", "AssumeRolePolicyDocument": trust("codedeploy.amazonaws.com")}),
         )
         .await?,
-        &["Role", "Arn"],
+        "Role.Arn",
     )?;
     iam(
         "AttachRolePolicy",
@@ -331,7 +321,7 @@ pub async fn build(b: &Backend, setup: &LabSetup, hooks: &[HookDef]) -> Result<B
                 json!({"RoleName": "CodeDeployHookRole", "AssumeRolePolicyDocument": trust("lambda.amazonaws.com")}),
             )
             .await?,
-            &["Role", "Arn"],
+            "Role.Arn",
         )?;
         iam(
             "PutRolePolicy",
@@ -358,7 +348,7 @@ pub async fn build(b: &Backend, setup: &LabSetup, hooks: &[HookDef]) -> Result<B
                     }),
                 )
                 .await?;
-            vars.insert(format!("lab.hook.{}", h.name), json!(text(&out, &["FunctionArn"])?));
+            vars.insert(format!("lab.hook.{}", h.name), json!(text(&out, "FunctionArn")?));
         }
     }
 

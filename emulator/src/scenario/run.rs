@@ -186,26 +186,34 @@ impl Backend {
 
     /// Waits until no Lambda Event invocation is queued or running (up to a minute of wall time).
     pub async fn settle(&self) -> Result<(), Failure> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let pending = match self {
-                Backend::Local(h) => crate::runtime::lambda::Runtime::pending_events(&h.emulator),
-                Backend::Remote(_) => {
+        let still = |pending: usize| {
+            Failure::setup(format!(
+                "{pending} Lambda invocation(s) still running after a minute of wall time"
+            ))
+        };
+        let cap = Duration::from_secs(60);
+        match self {
+            Backend::Local(h) => match h.emulator.settle(cap).await {
+                true => Ok(()),
+                false => Err(still(crate::runtime::lambda::Runtime::pending_events(&h.emulator))),
+            },
+            Backend::Remote(_) => {
+                let deadline = Instant::now() + cap;
+                loop {
                     let hb = self.expect_ok("GET", "health", None).await?;
-                    hb.pointer("/lambda/eventInvocationsPending")
+                    let pending = hb
+                        .pointer("/lambda/eventInvocationsPending")
                         .and_then(Value::as_u64)
-                        .unwrap_or(0) as usize
+                        .unwrap_or(0) as usize;
+                    if pending == 0 {
+                        return Ok(());
+                    }
+                    if Instant::now() > deadline {
+                        return Err(still(pending));
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
                 }
-            };
-            if pending == 0 {
-                return Ok(());
             }
-            if Instant::now() > deadline {
-                return Err(Failure::setup(format!(
-                    "{pending} Lambda invocation(s) still running after a minute of wall time"
-                )));
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 
