@@ -164,3 +164,31 @@ pub async fn call_any(
         (ctx, Handler::Async(f)) => f(em.clone(), ctx, input).await,
     }
 }
+
+/// What the services' unit tests share: handlers called directly (no model validation) on a
+/// `World`, panicking with the operation's name when a call goes the other way than expected.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{handler, Ctx, Handler};
+    use crate::protocol::{AwsError, AwsResult};
+    use crate::world::World;
+    use serde_json::Value;
+
+    pub fn call(w: &mut World, ctx: &Ctx, op: &str, input: Value) -> AwsResult<Value> {
+        match handler(ctx.service, op) {
+            Some(Handler::Sync(f)) => f(w, ctx, input),
+            _ => panic!("no handler for {op}"),
+        }
+    }
+
+    pub fn ok(w: &mut World, ctx: &Ctx, op: &str, input: Value) -> Value {
+        call(w, ctx, op, input).unwrap_or_else(|e| panic!("{op}: {e}"))
+    }
+
+    pub fn fails(w: &mut World, ctx: &Ctx, op: &str, input: Value) -> AwsError {
+        match call(w, ctx, op, input) {
+            Ok(v) => panic!("{op} succeeded: {v}"),
+            Err(e) => e,
+        }
+    }
+}

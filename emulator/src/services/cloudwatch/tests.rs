@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::model::Service;
-use crate::protocol::{AwsError, AwsResult};
-use crate::services::{Ctx, Handler};
+use crate::protocol::AwsError;
+use crate::services::{testing, Ctx};
 use crate::sim::SimTime;
 use serde_json::{json, Value};
 
@@ -17,22 +17,12 @@ fn world() -> World {
     World::new(SimTime(T0))
 }
 
-fn call(w: &mut World, op: &str, input: Value) -> AwsResult<Value> {
-    match super::handler(op) {
-        Some(Handler::Sync(f)) => f(w, &ctx(), input),
-        _ => panic!("no handler for {op}"),
-    }
-}
-
 fn ok(w: &mut World, op: &str, input: Value) -> Value {
-    call(w, op, input).unwrap_or_else(|e| panic!("{op}: {e}"))
+    testing::ok(w, &ctx(), op, input)
 }
 
 fn fails(w: &mut World, op: &str, input: Value) -> AwsError {
-    match call(w, op, input) {
-        Ok(v) => panic!("{op} succeeded: {v}"),
-        Err(e) => e,
-    }
+    testing::fails(w, &ctx(), op, input)
 }
 
 fn alarm_input(name: &str) -> Value {

@@ -4,7 +4,7 @@
 use super::engine;
 use crate::model::Service;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::{cloudwatch, lambda, Ctx, Handler};
+use crate::services::{cloudwatch, lambda, Ctx};
 use crate::sim::SimTime;
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
@@ -19,10 +19,7 @@ fn key() -> PartitionKey {
 }
 
 fn call(w: &mut World, svc: Service, op: &str, input: Value) -> AwsResult<Value> {
-    match crate::services::handler(svc, op) {
-        Some(Handler::Sync(f)) => f(w, &Ctx::internal(svc, ACCOUNT, REGION), input),
-        _ => panic!("no handler for {op}"),
-    }
+    crate::services::testing::call(w, &Ctx::internal(svc, ACCOUNT, REGION), op, input)
 }
 
 fn ok(w: &mut World, svc: Service, op: &str, input: Value) -> Value {

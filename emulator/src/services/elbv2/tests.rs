@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::model::Service;
-use crate::services::{Ctx, Handler};
+use crate::services::{testing, Ctx, Handler};
 use crate::sim::SimTime;
 use crate::world::World;
 use serde_json::{json, Value};
@@ -21,22 +21,12 @@ fn world() -> World {
     World::new(SimTime(T0))
 }
 
-fn call(w: &mut World, op: &str, input: Value) -> AwsResult<Value> {
-    match super::handler(op) {
-        Some(Handler::Sync(f)) => f(w, &ctx(), input),
-        _ => panic!("no handler for {op}"),
-    }
-}
-
 fn ok(w: &mut World, op: &str, input: Value) -> Value {
-    call(w, op, input).unwrap_or_else(|e| panic!("{op}: {e}"))
+    testing::ok(w, &ctx(), op, input)
 }
 
 fn fails(w: &mut World, op: &str, input: Value) -> AwsError {
-    match call(w, op, input) {
-        Ok(v) => panic!("{op} succeeded: {v}"),
-        Err(e) => e,
-    }
+    testing::fails(w, &ctx(), op, input)
 }
 
 /// The seeded default subnets `(id, az)` and default security group, found through EC2's handlers.

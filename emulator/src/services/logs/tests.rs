@@ -3,7 +3,7 @@
 use super::*;
 use crate::model::Service;
 use crate::protocol::AwsResult;
-use crate::services::{Ctx, Handler};
+use crate::services::{testing, Ctx};
 use crate::sim::SimTime;
 use serde_json::{json, Value};
 
@@ -18,21 +18,15 @@ fn world() -> World {
 }
 
 fn call(w: &mut World, op: &str, input: Value) -> AwsResult<Value> {
-    match super::handler(op) {
-        Some(Handler::Sync(f)) => f(w, &ctx(), input),
-        _ => panic!("no handler for {op}"),
-    }
+    testing::call(w, &ctx(), op, input)
 }
 
 fn ok(w: &mut World, op: &str, input: Value) -> Value {
-    call(w, op, input).unwrap_or_else(|e| panic!("{op}: {e}"))
+    testing::ok(w, &ctx(), op, input)
 }
 
 fn fails(w: &mut World, op: &str, input: Value) -> AwsError {
-    match call(w, op, input) {
-        Ok(v) => panic!("{op} succeeded: {v}"),
-        Err(e) => e,
-    }
+    testing::fails(w, &ctx(), op, input)
 }
 
 fn group_and_stream(w: &mut World, g: &str, s: &str) {
