@@ -80,12 +80,23 @@ fn json_object(body: &[u8]) -> Result<Value, HttpResponse> {
 
 /// The body of `POST /_emulator/clock`: an advance in seconds and/or a new mode, both checked
 /// before either takes effect.
-fn parse_clock(body: &[u8]) -> Result<(Option<f64>, Option<ClockMode>, bool), HttpResponse> {
+/// An advance must be a finite, non-negative number of seconds that keeps the clock at or before
+/// 9999-12-31T23:59:59.999Z (the last time every SDK parses); anything else answers 400 and
+/// moves nothing.
+fn parse_clock(em: &Emulator, body: &[u8]) -> Result<(Option<f64>, Option<ClockMode>, bool), HttpResponse> {
     let b = json_object(body)?;
     let advance = match b.get("advance") {
         None => None,
         Some(adv) => match adv.as_f64() {
-            Some(s) if s.is_finite() && s >= 0.0 => Some(s),
+            Some(s) if s.is_finite() && s >= 0.0 => {
+                if !em.clock.can_advance(s) {
+                    return Err(bad_request(
+                        "advance",
+                        "advance would move the clock past 9999-12-31T23:59:59.999Z, the last time every SDK can parse",
+                    ));
+                }
+                Some(s)
+            }
             _ => {
                 return Err(bad_request(
                     "advance",
@@ -123,7 +134,7 @@ fn parse_clock(body: &[u8]) -> Result<(Option<f64>, Option<ClockMode>, bool), Ht
 /// hooks run on the wall clock while simulated time has already moved on (tests that want to look
 /// at the deployment while its hook runs).
 pub async fn post_clock(em: &Arc<Emulator>, body: &[u8]) -> HttpResponse {
-    match parse_clock(body) {
+    match parse_clock(em, body) {
         Ok((advance, mode, wait_hooks)) => {
             match advance {
                 Some(secs) if wait_hooks => {
@@ -192,7 +203,13 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             )
         }
         ("POST", "reset") => {
-            em.with_world(|w| w.reset());
+            // The clock goes back too (see `sim::clock`): to the wall clock in real and scaled
+            // mode, to where it started in manual mode.
+            em.with_world(|w| {
+                w.now = em.clock.reset();
+                w.reset();
+            });
+            em.wake.notify_one();
             em.lambda.stop_all();
             reply(200, json!({}))
         }
@@ -205,7 +222,7 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             Some(rt) => reply(200, rt.targets_json()),
             None => reply(200, json!([])),
         },
-        ("POST", "clock") => match parse_clock(body) {
+        ("POST", "clock") => match parse_clock(em, body) {
             Ok((advance, mode, _)) => {
                 if let Some(secs) = advance {
                     em.advance(secs);

@@ -1,9 +1,26 @@
 //! One AWS API call from HTTP request to HTTP response: detect the service and protocol, find the
 //! operation, parse and validate the input from the model, resolve the caller, run the handler,
 //! and serialize the output or error. Nothing a client sends may panic the emulator.
+//!
+//! Every error is written in the protocol the request was detected as, so the caller's SDK
+//! parses it, including the ones before any operation is known:
+//!
+//! * a request no service can be told from: awsQuery's `MissingAction` / `InvalidAction` when it
+//!   is form-encoded or has `Action` in its query string, else awsJson's
+//!   `UnrecognizedClientException`;
+//! * awsQuery or EC2 without `Action`: `MissingAction` ("The request must contain the parameter
+//!   Action"), AWS's common error;
+//! * a SigV4 credential scope naming a region AWS does not have (`xx-fake-1`): 403 with AWS's
+//!   message "Credential should be scoped to a valid region, not 'xx-fake-1'." and the code AWS
+//!   answers for a bad signature in that protocol (`SignatureDoesNotMatch` for awsQuery,
+//!   `AuthFailure` for EC2, `InvalidSignatureException` for the JSON protocols). Against AWS
+//!   such a region usually fails at the client (no endpoint resolves), but an endpoint URL set
+//!   by hand reaches the service, which answers this; cutover answers it too rather than keep
+//!   resources in a region no real account has. Regions are recognised by the partitions'
+//!   pattern ([`detect::is_known_region`]).
 
 use crate::model::Service;
-use crate::protocol::{detect, validate, AwsError, HttpRequest, HttpResponse, Wire};
+use crate::protocol::{detect, query, validate, AwsError, HttpRequest, HttpResponse, Wire};
 use crate::services::{self, Caller, Ctx, Handler};
 use crate::world::{World, DEFAULT_ACCOUNT, DEFAULT_REGION};
 use crate::Emulator;
@@ -41,6 +58,25 @@ pub fn resolve_caller(world: &World, access_key: Option<&str>) -> (String, Calle
     )
 }
 
+/// AWS's common error for an awsQuery request without `Action`.
+fn missing_action() -> AwsError {
+    AwsError::new("MissingAction", "The request must contain the parameter Action").with_status(400)
+}
+
+/// The 403 for a credential scope naming a region AWS does not have (see the module docs).
+fn unknown_region(wire: Wire, region: &str) -> AwsError {
+    let code = match wire {
+        Wire::Query => "SignatureDoesNotMatch",
+        Wire::Ec2 => "AuthFailure",
+        Wire::Json { .. } | Wire::RestJson | Wire::Cbor { .. } => "InvalidSignatureException",
+    };
+    AwsError::new(
+        code,
+        format!("Credential should be scoped to a valid region, not '{region}'."),
+    )
+    .with_status(403)
+}
+
 fn plain_error(status: u16, code: &str, message: &str, request_id: &str) -> HttpResponse {
     let body = serde_json::json!({"__type": code, "message": message});
     HttpResponse::new(status, "application/x-amz-json-1.1", body.to_string())
@@ -53,12 +89,19 @@ pub async fn handle(em: Arc<Emulator>, req: HttpRequest) -> HttpResponse {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let Some((service, wire)) = detect::detect(&req) else {
-        let resp = plain_error(
-            400,
-            "UnrecognizedClientException",
-            "cutover could not tell which AWS service this request is for (no X-Amz-Target, Action, SigV4 scope or known path)",
-            &request_id,
-        );
+        let unknown = "cutover could not tell which AWS service this request is for (no X-Amz-Target, Action, SigV4 scope or known path)";
+        let resp = match detect::error_wire(&req.headers, &req.path, &req.query).1 {
+            Wire::Query | Wire::Ec2 => {
+                let err = match query::operation_name(&req) {
+                    None => missing_action(),
+                    Some(action) => {
+                        AwsError::new("InvalidAction", format!("Could not find operation {action}: {unknown}"))
+                    }
+                };
+                crate::protocol::early_error(&req.headers, &req.path, &req.query, &err)
+            }
+            _ => plain_error(400, "UnrecognizedClientException", unknown, &request_id),
+        };
         crate::debug!("- - status={} {:?}", resp.status, started.elapsed());
         return resp;
     };
@@ -81,8 +124,15 @@ async fn call(
     request_id: &str,
 ) -> (String, HttpResponse) {
     let model = service.model();
+    if let Some(region) = detect::scope(req).region.filter(|r| !detect::is_known_region(r)) {
+        let e = unknown_region(wire, &region);
+        return ("-".into(), wire.write_error(&model, &e, request_id));
+    }
     let Some(op_name) = wire.operation_name(&model, req) else {
-        let e = wire.unknown_operation(&model, "(none)");
+        let e = match wire {
+            Wire::Query | Wire::Ec2 => missing_action(),
+            _ => wire.unknown_operation(&model, "(none)"),
+        };
         return ("-".into(), wire.write_error(&model, &e, request_id));
     };
     let Some(op) = model.operation(&op_name) else {

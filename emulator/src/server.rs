@@ -35,20 +35,39 @@ pub fn to_http(resp: HttpResponse) -> Response {
 pub async fn read_request(req: Request<Body>) -> Result<HttpRequest, HttpResponse> {
     let (parts, body) = req.into_parts();
     let limited = http_body_util::Limited::new(body, MAX_BODY);
+    // Errors before the body is read are written in the protocol the headers and path name.
+    let (path, query) = (parts.uri.path(), parts.uri.query().unwrap_or(""));
+    // A declared length over the limit is answered at once, without waiting for the body.
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(crate::protocol::request_too_large(
+            &parts.headers,
+            path,
+            query,
+            MAX_BODY,
+        ));
+    }
     let body = match limited.collect().await {
         Ok(c) => c.to_bytes(),
         Err(_) => {
-            return Err(HttpResponse::new(
-                413,
-                "application/json",
-                r#"{"__type":"RequestEntityTooLargeException","message":"Request must be smaller than 75497472 bytes"}"#,
+            return Err(crate::protocol::request_too_large(
+                &parts.headers,
+                path,
+                query,
+                MAX_BODY,
             ))
         }
     };
     let mut headers = parts.headers;
+    // (The headers change only when the body inflates.)
     let body = match gunzip_if_encoded(&mut headers, body) {
         Ok(b) => b,
-        Err(resp) => return Err(resp),
+        Err(None) => return Err(crate::protocol::request_too_large(&headers, path, query, MAX_BODY)),
+        Err(Some(e)) => return Err(crate::protocol::undecodable_body(&headers, path, query, &e)),
     };
     Ok(HttpRequest {
         method: parts.method,
@@ -62,8 +81,9 @@ pub async fn read_request(req: Request<Body>) -> Result<HttpRequest, HttpRespons
 /// SDKs compress large request bodies of operations the model marks `requestcompression`
 /// (CloudWatch PutMetricData: botocore gzips bodies from 10 KiB up) and say so with
 /// `Content-Encoding: gzip`. The body is inflated here (up to [`MAX_BODY`]) and the encoding
-/// removed, so every codec sees the plain body.
-fn gunzip_if_encoded(headers: &mut http::HeaderMap, body: bytes::Bytes) -> Result<bytes::Bytes, HttpResponse> {
+/// removed, so every codec sees the plain body. `Err(None)`: it inflates past [`MAX_BODY`];
+/// `Err(Some(why))`: it is not gzip data.
+fn gunzip_if_encoded(headers: &mut http::HeaderMap, body: bytes::Bytes) -> Result<bytes::Bytes, Option<String>> {
     let gzip = headers
         .get_all(http::header::CONTENT_ENCODING)
         .iter()
@@ -79,11 +99,7 @@ fn gunzip_if_encoded(headers: &mut http::HeaderMap, body: bytes::Bytes) -> Resul
         .take(MAX_BODY as u64 + 1)
         .read_to_end(&mut out);
     match read {
-        Ok(_) if out.len() > MAX_BODY => Err(HttpResponse::new(
-            413,
-            "application/json",
-            r#"{"__type":"RequestEntityTooLargeException","message":"Request must be smaller than 75497472 bytes"}"#,
-        )),
+        Ok(_) if out.len() > MAX_BODY => Err(None),
         Ok(_) => {
             // Any other encodings listed (none that SDKs send) stay; gzip is undone.
             let rest: Vec<String> = headers
@@ -102,11 +118,7 @@ fn gunzip_if_encoded(headers: &mut http::HeaderMap, body: bytes::Bytes) -> Resul
             }
             Ok(bytes::Bytes::from(out))
         }
-        Err(e) => Err(HttpResponse::new(
-            400,
-            "application/json",
-            serde_json::json!({"__type": "SerializationException", "message": format!("The request body says Content-Encoding: gzip but is not gzip data: {e}")}).to_string(),
-        )),
+        Err(e) => Err(Some(e.to_string())),
     }
 }
 

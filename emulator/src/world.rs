@@ -129,7 +129,8 @@ const TIMELINE_LIMIT: usize = 100_000;
 pub struct World {
     pub accounts: BTreeMap<String, Account>,
     pub scheduler: Scheduler,
-    /// The simulated time of the call or event being handled. Never goes backwards.
+    /// The simulated time of the call or event being handled. Never goes backwards, except on
+    /// `POST /_emulator/reset`, which starts a new world where the clock is put back.
     pub now: SimTime,
     pub ids: Ids,
     pub faults: Faults,

@@ -138,12 +138,103 @@ pub fn detect(req: &HttpRequest) -> Option<(Service, Wire)> {
         }
     }
     if let Some(s) = scope.service.as_deref().and_then(by_signing_name) {
-        return Some((s, wire_for(s, req, false)));
+        // A form body (without `Action`) to a service that also speaks awsQuery is awsQuery.
+        let query = form && s.model().metadata.also_query;
+        return Some((s, wire_for(s, req, query)));
     }
     if is_lambda_path(&req.path) {
         return Some((Service::Lambda, Wire::RestJson));
     }
     None
+}
+
+/// Whether `region` names an AWS region as the SDKs' partitions define them (`us-east-1`,
+/// `eu-central-2`, `cn-north-1`, `us-gov-west-1`, `us-iso-east-1`, ...): a partition prefix, a
+/// word, a number. A pattern rather than a list, so a region AWS opens tomorrow works today.
+pub fn is_known_region(region: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "us-gov", "us-iso", "us-isob", "us-isof", "eu-isoe", "eusc-de", "us", "eu", "ap", "sa", "ca", "me", "af", "il",
+        "mx", "cn",
+    ];
+    PREFIXES.iter().any(|p| {
+        region
+            .strip_prefix(p)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|rest| rest.rsplit_once('-'))
+            .is_some_and(|(word, num)| {
+                !word.is_empty()
+                    && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && !num.is_empty()
+                    && num.bytes().all(|b| b.is_ascii_digit())
+            })
+    })
+}
+
+/// The service (when known) and wire protocol a request's errors are written in, from its
+/// headers, path and query string alone: what the server answers before it has read the body
+/// (a body too large, a gzip body that does not inflate). Same order as [`detect`]: an RPC v2
+/// CBOR path, `X-Amz-Target` (awsJson), a form content type or `Action` in the query string
+/// (awsQuery, EC2's dialect for EC2), an awsJson content type, the SigV4 scope's service, a
+/// Lambda REST path; anything else is answered in awsJson 1.1, the shape most SDKs read.
+pub fn error_wire(headers: &http::HeaderMap, path: &str, query: &str) -> (Option<Service>, Wire) {
+    let head = HttpRequest {
+        method: http::Method::POST,
+        path: path.to_owned(),
+        query: query.to_owned(),
+        headers: headers.clone(),
+        body: bytes::Bytes::new(),
+    };
+    let json_default = Wire::Json {
+        version: "1.1",
+        query_compatible: false,
+    };
+    if super::cbor::is_rpc_v2_cbor(&head) {
+        let s = super::cbor::service_segment(&head).and_then(by_target_prefix);
+        let query_compatible = s.is_some_and(|s| s.model().metadata.aws_query_compatible);
+        return (s, Wire::Cbor { query_compatible });
+    }
+    let scope = scope(&head);
+    let signed = scope.service.as_deref().and_then(by_signing_name);
+    if let Some(target) = head.header("x-amz-target") {
+        let s = by_target_prefix(target.split('.').next().unwrap_or("")).or(signed);
+        return match s {
+            Some(s) if s.model().metadata.protocol == Protocol::Json || s == Service::CloudWatch => {
+                (Some(s), json_wire(s, &head))
+            }
+            _ => (None, json_default),
+        };
+    }
+    let content_type = head.header("content-type").unwrap_or("");
+    let query_action = form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "Action");
+    if content_type.starts_with("application/x-www-form-urlencoded") || query_action {
+        let version = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "Version")
+            .and_then(|(_, v)| by_query_version(&v));
+        return match version.or(signed) {
+            Some(Service::Ec2) => (Some(Service::Ec2), Wire::Ec2),
+            Some(s) if matches!(wire_for(s, &head, true), Wire::Query) => (Some(s), Wire::Query),
+            _ => (None, Wire::Query),
+        };
+    }
+    if content_type.starts_with("application/x-amz-json-") {
+        return match signed {
+            Some(s) if s.model().metadata.protocol == Protocol::Json => (Some(s), json_wire(s, &head)),
+            _ => (
+                None,
+                Wire::Json {
+                    version: if content_type.contains("1.0") { "1.0" } else { "1.1" },
+                    query_compatible: false,
+                },
+            ),
+        };
+    }
+    if let Some(s) = signed {
+        return (Some(s), wire_for(s, &head, false));
+    }
+    if is_lambda_path(path) {
+        return (Some(Service::Lambda), Wire::RestJson);
+    }
+    (None, json_default)
 }
 
 #[cfg(test)]
@@ -243,6 +334,78 @@ mod tests {
         ];
         for (r, want) in cases {
             assert_eq!(detect(&r), want, "{:?}", r);
+        }
+    }
+
+    #[test]
+    fn picks_the_error_wire_from_the_headers_alone() {
+        let h = |pairs: &[(&'static str, &str)]| req(pairs, "/", "").headers;
+        let form = ("content-type", "application/x-www-form-urlencoded; charset=utf-8");
+        let json11 = Wire::Json {
+            version: "1.1",
+            query_compatible: false,
+        };
+        let ecs = ("x-amz-target", "AmazonEC2ContainerServiceV20141113.ListClusters");
+        type Case<'a> = (http::HeaderMap, &'a str, &'a str, (Option<Service>, Wire));
+        let cases: Vec<Case> = vec![
+            (h(&[ecs]), "/", "", (Some(Service::Ecs), json11)),
+            (h(&[("x-amz-target", "Nobody.Knows")]), "/", "", (None, json11)),
+            (h(&[form]), "/", "", (None, Wire::Query)),
+            (
+                h(&[form, ("authorization", AUTH)]),
+                "/",
+                "",
+                (Some(Service::Iam), Wire::Query),
+            ),
+            (
+                h(&[]),
+                "/",
+                "Action=DescribeVpcs&Version=2016-11-15",
+                (Some(Service::Ec2), Wire::Ec2),
+            ),
+            (
+                h(&[form]),
+                "/",
+                "Action=DescribeAlarms&Version=2010-08-01",
+                (Some(Service::CloudWatch), Wire::Query),
+            ),
+            (
+                h(&[]),
+                "/2015-03-31/functions/f/invocations",
+                "",
+                (Some(Service::Lambda), Wire::RestJson),
+            ),
+            (h(&[]), "/", "", (None, json11)),
+        ];
+        for (headers, path, query, want) in cases {
+            assert_eq!(error_wire(&headers, path, query), want, "{headers:?} {path} {query}");
+        }
+    }
+
+    #[test]
+    fn knows_regions_by_their_partitions_pattern() {
+        for r in [
+            "us-east-1",
+            "eu-central-2",
+            "ap-southeast-5",
+            "cn-north-1",
+            "us-gov-west-1",
+            "us-iso-east-1",
+            "il-central-1",
+        ] {
+            assert!(is_known_region(r), "{r}");
+        }
+        for r in [
+            "xx-fake-1",
+            "aws-global",
+            "local",
+            "us-east",
+            "us--1",
+            "us-east-1a",
+            "",
+            "US-EAST-1",
+        ] {
+            assert!(!is_known_region(r), "{r}");
         }
     }
 

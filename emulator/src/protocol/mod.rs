@@ -195,3 +195,56 @@ pub fn error_status(model: &crate::model::Model, err: &AwsError) -> u16 {
         })
         .unwrap_or(400)
 }
+
+/// The model an error is written with when the service is unknown: one of the protocol's own
+/// services (the model only lends the XML namespace and error status lookups).
+fn fallback_service(wire: Wire) -> crate::model::Service {
+    use crate::model::Service;
+    match wire {
+        Wire::Query => Service::Sts,
+        Wire::Ec2 => Service::Ec2,
+        Wire::RestJson => Service::Lambda,
+        Wire::Json { .. } => Service::Ecs,
+        Wire::Cbor { .. } => Service::CloudWatch,
+    }
+}
+
+/// Writes `err` in the protocol [`detect::error_wire`] reads from the request's headers, path
+/// and query string (the body is not needed, or could not be read).
+pub fn early_error(headers: &HeaderMap, path: &str, query: &str, err: &AwsError) -> HttpResponse {
+    let (service, wire) = detect::error_wire(headers, path, query);
+    let model = service.unwrap_or_else(|| fallback_service(wire)).model();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    wire.write_error(&model, err, &request_id)
+}
+
+/// A body larger than `limit` bytes (as sent, or once inflated), answered 413 in the caller's
+/// protocol. AWS documents no code for it outside Lambda: Lambda's modelled
+/// `RequestTooLargeException`; `RequestEntityTooLarge` for awsQuery and EC2;
+/// `RequestEntityTooLargeException` for the JSON protocols.
+pub fn request_too_large(headers: &HeaderMap, path: &str, query: &str, limit: usize) -> HttpResponse {
+    let (service, wire) = detect::error_wire(headers, path, query);
+    let code = match (service, wire) {
+        (Some(crate::model::Service::Lambda), _) => "RequestTooLargeException",
+        (_, Wire::Query | Wire::Ec2) => "RequestEntityTooLarge",
+        _ => "RequestEntityTooLargeException",
+    };
+    let err = AwsError::new(code, format!("Request must be smaller than {limit} bytes")).with_status(413);
+    early_error(headers, path, query, &err)
+}
+
+/// A body that says `Content-Encoding: gzip` but does not inflate, answered 400 in the caller's
+/// protocol: `SerializationException` for the JSON protocols (Lambda's
+/// `InvalidRequestContentException`), `MalformedInput` for awsQuery (the code AWS's query services
+/// answer for input they cannot read), `InvalidParameterValue` for EC2.
+pub fn undecodable_body(headers: &HeaderMap, path: &str, query: &str, detail: &str) -> HttpResponse {
+    let (service, wire) = detect::error_wire(headers, path, query);
+    let code = match (service, wire) {
+        (Some(crate::model::Service::Lambda), _) => "InvalidRequestContentException",
+        (_, Wire::Query) => "MalformedInput",
+        (_, Wire::Ec2) => "InvalidParameterValue",
+        _ => "SerializationException",
+    };
+    let message = format!("The request body says Content-Encoding: gzip but is not gzip data: {detail}");
+    early_error(headers, path, query, &AwsError::new(code, message).with_status(400))
+}

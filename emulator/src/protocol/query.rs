@@ -68,15 +68,27 @@ impl Node {
         self.children.get(name)
     }
 
-    /// The children named by (non-negative) integers, in numeric order.
-    fn indexed(&self) -> Vec<(&str, &Node)> {
-        let mut items: Vec<(u64, &str, &Node)> = self
-            .children
-            .iter()
-            .filter_map(|(k, n)| k.parse::<u64>().ok().map(|i| (i, k.as_str(), n)))
-            .collect();
+    /// The children named by indexes, in numeric order. The indexes must be exactly 1..N: an
+    /// index 0, one with a leading zero, or a gap (`member.2` without `member.1`) is refused with
+    /// the index named, as AWS refuses it (`Err` carries the offending index text).
+    fn indexed(&self) -> Result<Vec<(&str, &Node)>, (String, u64)> {
+        let mut items: Vec<(u64, &str, &Node)> = Vec::new();
+        for (k, n) in &self.children {
+            if k.is_empty() || !k.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            match k.parse::<u64>() {
+                Ok(i) if i >= 1 && !k.starts_with('0') => items.push((i, k.as_str(), n)),
+                _ => return Err((k.clone(), 0)),
+            }
+        }
         items.sort_by_key(|(i, _, _)| *i);
-        items.into_iter().map(|(_, k, n)| (k, n)).collect()
+        for (want, (i, k, _)) in (1u64..).zip(&items) {
+            if *i != want {
+                return Err(((*k).to_owned(), want));
+            }
+        }
+        Ok(items.into_iter().map(|(_, k, n)| (k, n)).collect())
     }
 }
 
@@ -125,6 +137,26 @@ impl Reader<'_> {
                 ),
             )
             .with_status(400)
+        }
+    }
+
+    /// The error for list or map indexes other than 1..N under `path`. awsQuery services answer
+    /// `MalformedInput` (SQS's "0 is not a valid index"); EC2 has no such code and answers
+    /// `InvalidParameterValue` naming the parameter.
+    fn bad_index(&self, path: &str, (index, missing): (String, u64)) -> AwsError {
+        let detail = if missing == 0 {
+            format!("{index} is not a valid index")
+        } else {
+            format!("{path}.{index} is given without {path}.{missing}: list members are numbered 1 to N")
+        };
+        if self.ec2 {
+            AwsError::new(
+                "InvalidParameterValue",
+                format!("Value ({index}) for parameter {path}.{index} is invalid. {detail}."),
+            )
+            .with_status(400)
+        } else {
+            AwsError::new("MalformedInput", detail).with_status(400)
         }
     }
 
@@ -195,7 +227,8 @@ impl Reader<'_> {
                     None => (node, path.to_owned()),
                 };
                 let mut out = Vec::new();
-                for (idx, item) in items_node.indexed() {
+                let items = items_node.indexed().map_err(|e| self.bad_index(&items_path, e))?;
+                for (idx, item) in items {
                     if let Some(v) = self.value(member.shape, false, item, &format!("{items_path}.{idx}"))? {
                         out.push(v);
                     }
@@ -228,7 +261,8 @@ impl Reader<'_> {
                 let key_names = names(key, "key");
                 let value_names = names(value, "value");
                 let mut out = Map::new();
-                for (idx, entry) in entries_node.indexed() {
+                let entries = entries_node.indexed().map_err(|e| self.bad_index(&entries_path, e))?;
+                for (idx, entry) in entries {
                     let entry_path = format!("{entries_path}.{idx}");
                     let Some(k) = key_names
                         .iter()
@@ -710,6 +744,33 @@ mod tests {
         let deep = format!("RoleName=r&{}=x", vec!["Tags"; 100_000].join("."));
         let v = parse(Service::Iam, "CreateRole", &deep).expect("parses");
         assert_eq!(v, json!({"RoleName": "r"}));
+    }
+
+    #[test]
+    fn list_indexes_other_than_1_to_n_are_refused() {
+        let base = "Action=UntagRole&RoleName=r";
+        for (bad, index) in [
+            ("&TagKeys.member.2=b", "2"),
+            ("&TagKeys.member.0=a", "0"),
+            ("&TagKeys.member.1=a&TagKeys.member.3=c", "3"),
+            ("&TagKeys.member.01=a", "01"),
+        ] {
+            let e = parse(Service::Iam, "UntagRole", &format!("{base}{bad}")).expect_err(bad);
+            assert_eq!((e.code.as_str(), e.status), ("MalformedInput", Some(400)), "{bad}");
+            assert!(e.message.contains(index), "{bad}: {}", e.message);
+        }
+        let e = parse(Service::Ec2, "DescribeVpcs", "VpcId.2=vpc-2").expect_err("gap");
+        assert_eq!(e.code, "InvalidParameterValue");
+        assert!(e.message.contains("VpcId.2"), "{}", e.message);
+        let e = parse(Service::Ec2, "DescribeVpcs", "Filter.0.Name=a").expect_err("zero");
+        assert_eq!(e.code, "InvalidParameterValue");
+        let v = parse(
+            Service::Iam,
+            "UntagRole",
+            &format!("{base}&TagKeys.member.2=b&TagKeys.member.1=a"),
+        )
+        .expect("1..N");
+        assert_eq!(v["TagKeys"], json!(["a", "b"]));
     }
 
     #[test]

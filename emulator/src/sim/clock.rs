@@ -2,7 +2,16 @@
 //!
 //! Simulated time is kept in integer milliseconds since the Unix epoch ([`SimTime`]). It starts at
 //! the wall time when the emulator starts; in `real` mode it runs with the wall clock, in `scaled`
-//! mode N times faster, and in `manual` mode it moves only when [`Clock::advance`] is called.
+//! mode N times faster, and in `manual` mode it moves only when [`Clock::advance_ms`] is called.
+//!
+//! Simulated time never passes [`SimTime::MAX`], 9999-12-31T23:59:59.999Z: every SDK parses
+//! timestamps up to year 9999 and no further (Python's `datetime`, Java's ISO parser), so the
+//! control API refuses an advance beyond it and the clock saturates there in any mode.
+//!
+//! [`Clock::reset`] (what `POST /_emulator/reset` does to time): in `real` and `scaled` mode the
+//! clock goes back to the wall clock, as if the emulator had just started; in `manual` mode it goes
+//! back to the time it started at (the wall time at start, or the start a test gave it), so a test
+//! that resets gets the same timestamps on every run.
 
 #![allow(clippy::disallowed_methods)]
 
@@ -14,6 +23,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub struct SimTime(pub i64);
 
 impl SimTime {
+    /// 9999-12-31T23:59:59.999Z, the last moment every SDK can parse.
+    pub const MAX: SimTime = SimTime(253_402_300_799_999);
+
     pub fn from_secs_f64(s: f64) -> SimTime {
         SimTime((s * 1000.0).round() as i64)
     }
@@ -73,6 +85,8 @@ struct State {
     /// Simulated time at `anchor`.
     base: SimTime,
     anchor: Instant,
+    /// Where the clock started (what a manual clock's reset goes back to).
+    start: SimTime,
 }
 
 #[derive(Debug)]
@@ -98,8 +112,9 @@ impl Clock {
         Clock {
             state: Mutex::new(State {
                 mode,
-                base: start,
+                base: start.min(SimTime::MAX),
                 anchor: Instant::now(),
+                start: start.min(SimTime::MAX),
             }),
         }
     }
@@ -112,7 +127,7 @@ impl Clock {
         let elapsed = s.anchor.elapsed().as_secs_f64();
         match s.mode {
             ClockMode::Manual => s.base,
-            mode => s.base.plus_secs(elapsed * mode.scale()),
+            mode => s.base.plus_secs(elapsed * mode.scale()).min(SimTime::MAX),
         }
     }
 
@@ -132,10 +147,30 @@ impl Clock {
         s.mode = mode;
     }
 
-    /// Moves simulated time forward by `ms` (in any mode) and returns the new time.
+    /// Moves simulated time forward by `ms` (in any mode, at most up to [`SimTime::MAX`]) and
+    /// returns the new time.
     pub fn advance_ms(&self, ms: i64) -> SimTime {
         let mut s = self.lock();
-        s.base = Self::now_locked(&s).plus_ms(ms.max(0));
+        s.base = Self::now_locked(&s).plus_ms(ms.max(0)).min(SimTime::MAX);
+        s.anchor = Instant::now();
+        s.base
+    }
+
+    /// Whether advancing by `secs` keeps the clock within [`SimTime::MAX`]: a finite,
+    /// non-negative number of seconds that does not pass year 9999.
+    pub fn can_advance(&self, secs: f64) -> bool {
+        let now = self.now();
+        secs.is_finite() && secs >= 0.0 && (now.0 as f64) + (secs * 1000.0).round() <= SimTime::MAX.0 as f64
+    }
+
+    /// Puts the clock back (see the module docs): to the wall clock in `real` and `scaled` mode,
+    /// to where it started in `manual` mode. The mode stays. Returns the new time.
+    pub fn reset(&self) -> SimTime {
+        let mut s = self.lock();
+        s.base = match s.mode {
+            ClockMode::Manual => s.start,
+            ClockMode::Real | ClockMode::Scaled(_) => SimTime(wall_ms()).min(SimTime::MAX),
+        };
         s.anchor = Instant::now();
         s.base
     }
@@ -175,6 +210,33 @@ mod tests {
         assert!(c.now().0 >= 20_000, "{:?}", c.now());
         let d = c.wall_delay_until(c.now().plus_ms(60_000)).unwrap();
         assert!(d <= Duration::from_millis(61), "{d:?}");
+    }
+
+    #[test]
+    fn never_passes_year_9999() {
+        let c = Clock::starting_at(ClockMode::Manual, SimTime(1_000));
+        assert!(c.can_advance(0.0));
+        assert!(!c.can_advance(1e300) && !c.can_advance(f64::NAN) && !c.can_advance(-1.0));
+        let to_max = (SimTime::MAX.0 - 1_000) as f64 / 1000.0;
+        assert!(c.can_advance(to_max) && !c.can_advance(to_max + 0.001));
+        assert_eq!(c.advance_ms(i64::MAX), SimTime::MAX);
+        let fast = Clock::starting_at(ClockMode::Scaled(1e300), SimTime(0));
+        std::thread::sleep(Duration::from_millis(2));
+        assert_eq!(fast.now(), SimTime::MAX);
+    }
+
+    #[test]
+    fn reset_goes_back_to_the_start_in_manual_mode_and_to_the_wall_clock_otherwise() {
+        let c = Clock::starting_at(ClockMode::Manual, SimTime(5_000));
+        c.advance_ms(3_600_000);
+        assert_eq!(c.reset(), SimTime(5_000));
+        assert_eq!(c.now(), SimTime(5_000));
+        assert_eq!(c.mode(), ClockMode::Manual);
+        let r = Clock::starting_at(ClockMode::Real, SimTime(5_000));
+        r.advance_ms(86_400_000);
+        let before = wall_ms();
+        let back = r.reset();
+        assert!(back.0 >= before && back.0 <= wall_ms(), "{back:?}");
     }
 
     #[test]
