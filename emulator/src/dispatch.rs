@@ -98,7 +98,7 @@ pub async fn handle(em: Arc<Emulator>, req: HttpRequest) -> HttpResponse {
                         AwsError::new("InvalidAction", format!("Could not find operation {action}: {unknown}"))
                     }
                 };
-                crate::protocol::early_error(&req.headers, &req.path, &req.query, &err)
+                crate::protocol::early_error(&req.headers, &req.path, &req.query, &err, &request_id)
             }
             _ => plain_error(400, "UnrecognizedClientException", unknown, &request_id),
         };

@@ -340,6 +340,8 @@ async fn errors_before_the_operation_are_in_the_callers_protocol() {
     assert_eq!((a.status, a.xml("Code")), (400, Some("MissingAction")), "{}", a.body);
     let a = send(addr, "POST", "/", &[FORM], b"", None).await;
     assert_eq!((a.status, a.xml("Code")), (400, Some("MissingAction")), "{}", a.body);
+    let a = send(addr, "POST", "/", &[FORM], b"Action=&Version=2010-05-08", None).await;
+    assert_eq!((a.status, a.xml("Code")), (400, Some("MissingAction")), "{}", a.body);
     let a = send(
         addr,
         "POST",

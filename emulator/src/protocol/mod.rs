@@ -211,11 +211,14 @@ fn fallback_service(wire: Wire) -> crate::model::Service {
 
 /// Writes `err` in the protocol [`detect::error_wire`] reads from the request's headers, path
 /// and query string (the body is not needed, or could not be read).
-pub fn early_error(headers: &HeaderMap, path: &str, query: &str, err: &AwsError) -> HttpResponse {
+pub fn early_error(headers: &HeaderMap, path: &str, query: &str, err: &AwsError, request_id: &str) -> HttpResponse {
     let (service, wire) = detect::error_wire(headers, path, query);
     let model = service.unwrap_or_else(|| fallback_service(wire)).model();
-    let request_id = uuid::Uuid::new_v4().to_string();
-    wire.write_error(&model, err, &request_id)
+    wire.write_error(&model, err, request_id)
+}
+
+fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// A body larger than `limit` bytes (as sent, or once inflated), answered 413 in the caller's
@@ -230,7 +233,7 @@ pub fn request_too_large(headers: &HeaderMap, path: &str, query: &str, limit: us
         _ => "RequestEntityTooLargeException",
     };
     let err = AwsError::new(code, format!("Request must be smaller than {limit} bytes")).with_status(413);
-    early_error(headers, path, query, &err)
+    early_error(headers, path, query, &err, &new_request_id())
 }
 
 /// A body that says `Content-Encoding: gzip` but does not inflate, answered 400 in the caller's
@@ -246,5 +249,6 @@ pub fn undecodable_body(headers: &HeaderMap, path: &str, query: &str, detail: &s
         _ => "SerializationException",
     };
     let message = format!("The request body says Content-Encoding: gzip but is not gzip data: {detail}");
-    early_error(headers, path, query, &AwsError::new(code, message).with_status(400))
+    let err = AwsError::new(code, message).with_status(400);
+    early_error(headers, path, query, &err, &new_request_id())
 }

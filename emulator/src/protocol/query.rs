@@ -26,12 +26,14 @@ pub fn params(req: &HttpRequest) -> Vec<(String, String)> {
     out
 }
 
+/// The `Action` parameter (the last one given); an empty `Action` is none (`MissingAction`).
 pub fn operation_name(req: &HttpRequest) -> Option<String> {
     params(req)
         .into_iter()
         .rev()
         .find(|(k, _)| k == "Action")
         .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
 }
 
 // ---------------------------------------------------------------------------------------------
