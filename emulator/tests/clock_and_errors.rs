@@ -469,3 +469,51 @@ async fn errors_before_the_operation_are_in_the_callers_protocol() {
     assert!(!made, "a refused region gets no state");
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn whatever_the_clock_is_sent_it_stays_within_year_9999() {
+    use rand::{Rng, SeedableRng};
+    let srv = server(ClockMode::Manual).await;
+    let addr = srv.addr;
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(9999);
+    let numbers = [
+        "0",
+        "1",
+        "-1",
+        "1e300",
+        "-1e300",
+        "1e-300",
+        "253402300799",
+        "2e11",
+        "3e11",
+        "60.5",
+        "\"60\"",
+        "null",
+        "true",
+        "[]",
+        "{}",
+        "1e309",
+        "NaN",
+    ];
+    for _ in 0..300 {
+        let mut fields = Vec::new();
+        if rng.gen_bool(0.7) {
+            fields.push(format!("\"advance\": {}", numbers[rng.gen_range(0..numbers.len())]));
+        }
+        if rng.gen_bool(0.3) {
+            let mode = ["\"manual\"", "\"real\"", "\"scaled\"", "\"fast\"", "7"][rng.gen_range(0..5)];
+            fields.push(format!("\"mode\": {mode}"));
+            fields.push(format!("\"scale\": {}", numbers[rng.gen_range(0..numbers.len())]));
+        }
+        let body = format!("{{{}}}", fields.join(", "));
+        let a = clock(addr, &body).await;
+        assert!(a.status == 200 || a.status == 400, "{body}: {} {}", a.status, a.body);
+        let c = send(addr, "GET", "/_emulator/clock", &[], b"", None).await.json();
+        let now = c["now"].as_f64().expect("a number");
+        assert!(
+            now.is_finite() && now >= START.as_secs_f64() && now <= SimTime::MAX.as_secs_f64(),
+            "{body}: now {now}"
+        );
+    }
+    srv.shutdown().await;
+}
