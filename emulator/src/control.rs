@@ -169,22 +169,9 @@ fn since_param(query: &str) -> Result<u64, HttpResponse> {
 }
 
 /// Timeline entries after `since` as `GET /_emulator/events` answers them: seq, time, source,
-/// message, then the entry's data fields.
+/// message, kind, then the entry's fields (`timeline::Event::to_json`).
 fn events_json(em: &Emulator, since: u64) -> Vec<Value> {
-    em.with_world(|w| {
-        w.timeline_since(since)
-            .map(|e| {
-                let mut o =
-                    json!({"seq": e.seq, "time": e.time.as_secs_f64(), "source": e.source, "message": e.message});
-                if let (Value::Object(extra), Some(o)) = (&e.data, o.as_object_mut()) {
-                    for (k, v) in extra {
-                        o.entry(k.clone()).or_insert(v.clone());
-                    }
-                }
-                o
-            })
-            .collect()
-    })
+    em.with_world(|w| w.timeline_since(since).map(|e| e.event().to_json()).collect())
 }
 
 /// Answers a control call; `path` is what follows `/_emulator/`.
@@ -267,18 +254,16 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             };
             em.with_world(|w| {
                 w.faults.unhealthy_task_definitions.insert(td.to_owned());
-                w.record(
-                    "faults",
-                    format!("targetHealth unhealthy for task definition {td}"),
-                    Value::Null,
-                );
+                w.record(crate::timeline::Entry::FaultInjected {
+                    task_definition: td.to_string(),
+                });
             });
             reply(200, json!({}))
         }
         ("DELETE", "faults") => {
             em.with_world(|w| {
                 w.faults = Default::default();
-                w.record("faults", "every fault cleared", Value::Null);
+                w.record(crate::timeline::Entry::FaultsCleared {});
             });
             reply(200, json!({}))
         }
@@ -310,21 +295,24 @@ mod tests {
         let em = Emulator::starting_at(ClockMode::Manual, SimTime(1_700_000_000_000));
         let listener = "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/alb/1/2";
         let tg = |n: &str| format!("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/{n}/1");
+        use crate::timeline::{Entry, Weight};
+        let weight = |target_group_arn: String, weight: i64| Weight {
+            target_group_arn,
+            weight,
+        };
         em.with_world(|w| {
-            w.record("faults", "<b>first</b>", Value::Null);
-            w.record(
-                "elbv2",
-                "forward weights",
-                json!({"Arn": listener, "Weights": [{"TargetGroupArn": tg("blue"), "Weight": 100}]}),
-            );
+            w.record(Entry::note("faults", "<b>first</b>"));
+            w.record(Entry::TrafficWeights {
+                arn: listener.into(),
+                weights: vec![weight(tg("blue"), 100)],
+            });
         });
         em.advance(90.0);
         em.with_world(|w| {
-            w.record(
-                "elbv2",
-                "forward weights",
-                json!({"Arn": listener, "Weights": [{"TargetGroupArn": tg("blue"), "Weight": 0}, {"TargetGroupArn": tg("green"), "Weight": 100}]}),
-            )
+            w.record(Entry::TrafficWeights {
+                arn: listener.into(),
+                weights: vec![weight(tg("blue"), 0), weight(tg("green"), 100)],
+            })
         });
 
         let (status, ct, page) = get(&em, "timeline", "");

@@ -15,6 +15,7 @@ pub mod scenario;
 pub mod server;
 pub mod services;
 pub mod sim;
+pub mod timeline;
 pub mod world;
 
 #[cfg(feature = "sdk-connector")]

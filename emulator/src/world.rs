@@ -4,9 +4,9 @@
 
 use crate::services;
 use crate::sim::{Event, Scheduler, SimTime};
+use crate::timeline::Entry;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use serde_json::Value;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 pub const DEFAULT_ACCOUNT: &str = "000000000000";
@@ -66,14 +66,32 @@ impl Region {
     }
 }
 
-/// One entry of the simulation's timeline (`GET /_emulator/events`).
+/// One entry of the simulation's timeline (`GET /_emulator/events`): a typed [`Entry`] at a time.
 #[derive(Debug, Clone)]
 pub struct TimelineEntry {
     pub seq: u64,
     pub time: SimTime,
-    pub source: String,
-    pub message: String,
-    pub data: Value,
+    pub entry: Entry,
+}
+
+impl TimelineEntry {
+    pub fn source(&self) -> &str {
+        self.entry.source()
+    }
+
+    /// The human message, derived from the entry.
+    pub fn message(&self) -> String {
+        self.entry.message()
+    }
+
+    /// The entry as `GET /_emulator/events` answers it.
+    pub fn event(&self) -> crate::timeline::Event {
+        crate::timeline::Event {
+            seq: self.seq,
+            time: self.time.as_secs_f64(),
+            entry: self.entry.clone(),
+        }
+    }
 }
 
 /// Faults injected through `POST /_emulator/faults`.
@@ -173,7 +191,7 @@ impl World {
         let seq = self.timeline_seq;
         *self = World::new(now);
         self.timeline_seq = seq;
-        self.record("emulator", "reset: every resource dropped", Value::Null);
+        self.record(Entry::note("emulator", "reset: every resource dropped"));
     }
 
     pub fn account_mut(&mut self, account: &str) -> &mut Account {
@@ -245,14 +263,12 @@ impl World {
     }
 
     /// Writes a line on the timeline at the current simulated time.
-    pub fn record(&mut self, source: &str, message: impl Into<String>, data: Value) {
+    pub fn record(&mut self, entry: Entry) {
         self.timeline_seq += 1;
         self.timeline.push_back(TimelineEntry {
             seq: self.timeline_seq,
             time: self.now,
-            source: source.to_owned(),
-            message: message.into(),
-            data,
+            entry,
         });
         if self.timeline.len() > TIMELINE_LIMIT {
             self.timeline.pop_front();
@@ -278,7 +294,7 @@ mod tests {
         w.schedule(SimTime(1_000), &p, Event::Mark("a".into()));
         w.schedule(SimTime(1_000), &p, Event::Mark("b".into()));
         assert_eq!(w.run_until(SimTime(2_000)), 2);
-        let seen: Vec<_> = w.timeline_since(0).map(|e| (e.message.clone(), e.time)).collect();
+        let seen: Vec<_> = w.timeline_since(0).map(|e| (e.message(), e.time)).collect();
         assert_eq!(
             seen,
             vec![("a".to_string(), SimTime(1_000)), ("b".to_string(), SimTime(1_000))]

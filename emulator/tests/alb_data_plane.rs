@@ -422,7 +422,7 @@ async fn listeners_route_like_an_alb_to_tasks_that_answer() {
         settle(&lab, 1.0).await;
         went_unhealthy |= em.with_world(|w| {
             w.timeline_since(0)
-                .any(|e| e.message.contains("of threads-tg-2 unhealthy"))
+                .any(|e| e.message().contains("of threads-tg-2 unhealthy"))
         });
         let states = call(
             &em,

@@ -12,11 +12,12 @@
 //! - per ECS task set, a bar from creation to deletion with its steady state and PRIMARY marked;
 //! - a table of every entry, which the marks link to.
 //!
-//! CodeDeploy entries carry structured fields (`step`, `lifecycleEvent`, `status`, `taskSet`, ...,
-//! see `services::codedeploy::engine::note_with`); entries without them are read from their text.
-//! Every string from the timeline is escaped.
+//! The picture is drawn from the typed entries (`timeline::Entry`, read back from their JSON form
+//! with `timeline::Event::from_json`), never from the words of a message; entries of kinds this
+//! version does not know are listed in the table only. Every string from the timeline is escaped.
 
 use crate::protocol::timestamp::iso8601;
+use crate::timeline::{self, Event, TaskSetChange};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -108,49 +109,50 @@ pub fn target_group_name(arn: &str) -> &str {
 
 // ---- the entries ---------------------------------------------------------------------------------
 
-struct Entry<'a> {
+/// One element of the events, as shown: the source and message as given, and the typed entry the
+/// picture is drawn from.
+struct Entry {
     seq: u64,
     time: Option<f64>,
-    source: &'a str,
-    message: &'a str,
-    fields: &'a Map<String, Value>,
+    source: String,
+    message: String,
+    /// The fields besides seq, time, source, message and kind.
+    data: Map<String, Value>,
+    kind: timeline::Entry,
 }
 
-impl<'a> Entry<'a> {
-    fn parse(v: &'a Value) -> Option<Entry<'a>> {
+impl Entry {
+    fn parse(v: &Value) -> Option<Entry> {
         let fields = v.as_object()?;
+        let ev = Event::from_json(v)?;
+        let text = |k: &str| fields.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
         Some(Entry {
-            seq: fields.get("seq").and_then(Value::as_u64).unwrap_or(0),
-            time: fields.get("time").and_then(Value::as_f64).filter(|t| t.is_finite()),
-            source: fields.get("source").and_then(Value::as_str).unwrap_or(""),
-            message: fields.get("message").and_then(Value::as_str).unwrap_or(""),
-            fields,
+            seq: ev.seq,
+            time: Some(ev.time).filter(|t| t.is_finite()),
+            source: text("source"),
+            message: text("message"),
+            data: fields
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "seq" | "time" | "source" | "message" | "kind"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            kind: ev.entry,
         })
     }
 
-    fn str(&self, k: &str) -> Option<&'a str> {
-        self.fields.get(k).and_then(Value::as_str)
-    }
-
-    /// The data fields (everything but seq, time, source and message), as compact JSON.
+    /// The data fields, as compact JSON.
     fn data_json(&self) -> String {
-        let data: Map<String, Value> = self
-            .fields
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "seq" | "time" | "source" | "message"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if data.is_empty() {
+        if self.data.is_empty() {
             String::new()
         } else {
-            Value::Object(data).to_string()
+            Value::Object(self.data.clone()).to_string()
         }
     }
 }
 
 // ---- what the entries say ----------------------------------------------------------------------
 
-/// One step of a CodeDeploy deployment, from the structured fields or else the message.
+/// One step of a CodeDeploy deployment.
 #[derive(Debug, PartialEq)]
 enum Step {
     Created,
@@ -184,113 +186,45 @@ enum Step {
     Other,
 }
 
-fn str_list(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-        .unwrap_or_default()
-}
-
-fn codedeploy_step(e: &Entry, id: &str) -> Step {
-    let s = |k: &str| e.str(k).map(str::to_owned);
-    match e.str("step") {
-        Some("status") => match e.str("status") {
-            Some("InProgress") if e.fields.get("rollback").and_then(Value::as_bool) == Some(true) => {
-                return Step::RollingBack
-            }
-            Some("InProgress") => {
-                return Step::Started {
-                    original_tg: s("originalTargetGroup"),
-                    replacement_tg: s("replacementTargetGroup"),
-                    original_task_set: s("originalTaskSet"),
-                    production: str_list(e.fields.get("productionListeners")),
-                    test: str_list(e.fields.get("testListeners")),
-                }
-            }
-            Some(st) => return Step::End { status: st.to_owned() },
-            None => {}
+fn codedeploy_step(e: &timeline::Entry) -> Step {
+    use timeline::Entry as T;
+    match e {
+        T::DeploymentCreated { .. } => Step::Created,
+        T::DeploymentStarted {
+            original_target_group,
+            replacement_target_group,
+            original_task_set,
+            production_listeners,
+            test_listeners,
+            ..
+        } => Step::Started {
+            original_tg: Some(original_target_group.clone()),
+            replacement_tg: Some(replacement_target_group.clone()),
+            original_task_set: Some(original_task_set.clone()),
+            production: production_listeners.clone(),
+            test: test_listeners.clone(),
         },
-        Some("lifecycle") => {
-            if let (Some(ev), Some(st)) = (s("lifecycleEvent"), s("status")) {
-                return Step::Lifecycle { event: ev, status: st };
-            }
-        }
-        Some("hook") => {
-            if let (Some(ev), Some(st)) = (s("lifecycleEvent"), s("status")) {
-                return Step::Hook { event: ev, status: st };
-            }
-        }
-        Some("taskSet") => {
-            if let Some(st) = s("state") {
-                return Step::TaskSet {
-                    id: s("taskSet"),
-                    state: st,
-                    role: s("role"),
-                };
-            }
-        }
-        Some("rollback") => {
-            if let Some(r) = s("rollbackDeploymentId") {
-                return Step::RollbackCreated { rollback_id: r };
-            }
-        }
-        Some("traffic") => return Step::Other,
-        _ => {}
-    }
-    codedeploy_step_from_text(e.message, id)
-}
-
-/// Reads a step from the message text `deployment ID: ...` (entries without structured fields).
-fn codedeploy_step_from_text(message: &str, id: &str) -> Step {
-    let prefix = format!("deployment {id}: ");
-    let Some(rest) = message.strip_prefix(&prefix) else {
-        return Step::Other;
-    };
-    let words: Vec<&str> = rest.split_whitespace().collect();
-    let task_set = |state: &str, role: Option<&str>, at: usize| Step::TaskSet {
-        id: words.get(at).map(|w| (*w).to_owned()),
-        state: state.to_owned(),
-        role: role.map(str::to_owned),
-    };
-    match words.as_slice() {
-        ["started"] => Step::Started {
-            original_tg: None,
-            replacement_tg: None,
-            original_task_set: None,
-            production: Vec::new(),
-            test: Vec::new(),
+        T::DeploymentRollingBack { .. } => Step::RollingBack,
+        T::DeploymentEnded { status, .. } => Step::End {
+            status: status.as_str().to_owned(),
         },
-        ["created", ..] => Step::Created,
-        ["rolling", "back:", ..] => Step::RollingBack,
-        ["Succeeded"] => Step::End {
-            status: "Succeeded".into(),
+        T::LifecycleEvent { event, status, .. } => Step::Lifecycle {
+            event: event.clone(),
+            status: status.as_str().to_owned(),
         },
-        [st @ ("Failed" | "Stopped"), ..] => Step::End {
-            status: (*st).to_owned(),
+        T::Hook { event, status, .. } => Step::Hook {
+            event: event.clone(),
+            status: status.as_str().to_owned(),
         },
-        ["rollback", "deployment", rid, "created"] => Step::RollbackCreated {
-            rollback_id: (*rid).to_owned(),
+        T::DeploymentTaskSet {
+            task_set, state, role, ..
+        } => Step::TaskSet {
+            id: task_set.clone(),
+            state: state.as_str().to_owned(),
+            role: Some(role.as_str().to_owned()),
         },
-        [ev, "hook", _, "invoked"] => Step::Hook {
-            event: (*ev).to_owned(),
-            status: "Invoked".into(),
-        },
-        [ev, "hook", "reported", st] => Step::Hook {
-            event: (*ev).to_owned(),
-            status: (*st).to_owned(),
-        },
-        ["replacement", "task", "set", "is", "steady"] => Step::TaskSet {
-            id: None,
-            state: "steady".into(),
-            role: Some("replacement".into()),
-        },
-        ["replacement", "task", "set", _, "created"] => task_set("created", Some("replacement"), 3),
-        ["replacement", "task", "set", _, "deleted"] => task_set("deleted", Some("replacement"), 3),
-        ["original", "task", "set", _, "deleted"] => task_set("deleted", Some("original"), 3),
-        ["task", "set", _, "is", "now", "PRIMARY"] => task_set("PRIMARY", Some("replacement"), 2),
-        ["task", "set", _, "is", "PRIMARY", "again"] => task_set("PRIMARY", Some("original"), 2),
-        [ev, st @ ("started" | "succeeded")] => Step::Lifecycle {
-            event: (*ev).to_owned(),
-            status: if *st == "started" { "InProgress" } else { "Succeeded" }.to_owned(),
+        T::RollbackCreated { rollback_id, .. } => Step::RollbackCreated {
+            rollback_id: rollback_id.clone(),
         },
         _ => Step::Other,
     }
@@ -421,15 +355,12 @@ impl Model {
         for e in entries {
             let Some(t) = e.time else { continue };
             let at = At { t, seq: e.seq };
-            match e.source {
-                "elbv2" => m.weights_entry(e, at),
-                "codedeploy" => {
-                    if let Some(id) = e.str("deploymentId") {
-                        m.codedeploy_entry(e, id, at, &mut roles);
-                    }
-                }
-                "ecs" => m.ecs_entry(e, at),
-                _ => {}
+            if let timeline::Entry::TrafficWeights { arn, weights } = &e.kind {
+                m.weights_entry(arn, weights, at);
+            } else if let Some(id) = e.kind.deployment_id() {
+                m.codedeploy_entry(e, id, at, &mut roles);
+            } else {
+                m.ecs_entry(e, at);
             }
         }
         // Colors: the original target group blue, the replacement green, the rest from the palette
@@ -480,16 +411,14 @@ impl Model {
         LEFT + (t - self.t0) / self.span * PLOT_W
     }
 
-    fn weights_entry(&mut self, e: &Entry, at: At) {
-        let (Some(arn), Some(ws)) = (e.str("Arn"), e.fields.get("Weights").and_then(Value::as_array)) else {
-            return;
-        };
+    fn weights_entry(&mut self, arn: &str, ws: &[timeline::Weight], at: At) {
         let weights: Vec<(String, f64)> = ws
             .iter()
-            .filter_map(|w| {
-                let tg = w.get("TargetGroupArn").and_then(Value::as_str)?;
-                let weight = w.get("Weight").and_then(Value::as_f64).unwrap_or(1.0).max(0.0);
-                Some((target_group_name(tg).to_owned(), weight))
+            .map(|w| {
+                (
+                    target_group_name(&w.target_group_arn).to_owned(),
+                    (w.weight as f64).max(0.0),
+                )
             })
             .collect();
         let step = WeightStep { at, weights };
@@ -532,9 +461,9 @@ impl Model {
     }
 
     fn codedeploy_entry(&mut self, e: &Entry, id: &str, at: At, roles: &mut Vec<(String, &'static str)>) {
-        let message = e.message.to_owned();
+        let message = e.message.clone();
         let short = id;
-        match codedeploy_step(e, id) {
+        match codedeploy_step(&e.kind) {
             Step::Created => {
                 self.deployment(id, at);
             }
@@ -644,10 +573,7 @@ impl Model {
                     };
                 }
                 d.end = Some((at, status.clone()));
-                d.end_message = message
-                    .split_once(": ")
-                    .map(|(_, rest)| rest.to_owned())
-                    .unwrap_or_default();
+                d.end_message = e.kind.deployment_text().unwrap_or_default();
                 let mark = match status.as_str() {
                     "Succeeded" => "✔",
                     "Failed" => "✖",
@@ -680,37 +606,40 @@ impl Model {
     }
 
     fn ecs_entry(&mut self, e: &Entry, at: At) {
-        let message = e.message.to_owned();
-        let service = e
-            .message
-            .strip_prefix("(service ")
-            .and_then(|r| r.split([')', ',']).next())
-            .unwrap_or("")
-            .to_owned();
-        if let Some(ts) = e.str("taskSet") {
-            let row = self.task_set(ts);
-            if row.service.is_empty() {
-                row.service = service;
+        let message = e.message.clone();
+        match &e.kind {
+            timeline::Entry::TaskSet {
+                service_name,
+                task_set,
+                change,
+                task_definition,
+                ..
+            } => {
+                let row = self.task_set(task_set);
+                if row.service.is_empty() {
+                    row.service = service_name.clone();
+                }
+                match change {
+                    TaskSetChange::Created => {
+                        row.created = Some(at);
+                        row.task_definition = task_definition.clone();
+                    }
+                    TaskSetChange::Primary => row.primary.push((at, message)),
+                    TaskSetChange::Deleted => row.deleted = Some((at, message)),
+                }
             }
-            if let Some((_, td)) = e.message.split_once(" created with ") {
-                row.created = Some(at);
-                row.task_definition = Some(td.to_owned());
-            } else if e.message.contains("PRIMARY") {
-                row.primary.push((at, message));
-            } else if e.message.contains(" deleted") {
-                row.deleted = Some((at, message));
-            }
-            return;
-        }
-        // "(service S, taskSet ID) updated state to STEADY_STATE."
-        if e.message.contains("updated state to STEADY_STATE") {
-            if let Some(id) = e.message.split_once("taskSet ").and_then(|(_, r)| r.split(')').next()) {
+            timeline::Entry::ServiceEvent {
+                service_name,
+                steady_task_set: Some(id),
+                ..
+            } => {
                 let row = self.task_set(id);
                 if row.service.is_empty() {
-                    row.service = service;
+                    row.service = service_name.clone();
                 }
                 row.steady.push((at, message));
             }
+            _ => {}
         }
     }
 }
@@ -1362,8 +1291,8 @@ fn table(out: &mut String, entries: &[Entry], m: &Model) {
              <td>{}</td><td>{}</td><td class=\"data\"><code>{}</code></td></tr>\n",
             esc(&rel),
             esc(&abs),
-            esc(e.source),
-            esc(e.message),
+            esc(&e.source),
+            esc(&e.message),
             esc(&e.data_json()),
             seq = e.seq,
             cls = esc(&e.source.chars().filter(char::is_ascii_alphanumeric).collect::<String>()),

@@ -1,4 +1,7 @@
 use super::html::{esc, relative, target_group_name, timeline_html, timeline_html_with, Options};
+use crate::timeline::{
+    DeploymentStatus, Entry, Event, HookStatus, LifecycleStatus, TaskSetChange, TaskSetRole, TaskSetState, Weight,
+};
 use serde_json::{json, Value};
 
 const T0: f64 = 1_700_000_000.0;
@@ -17,26 +20,94 @@ fn ev(seq: u64, at: f64, source: &str, message: &str, data: Value) -> Value {
     o
 }
 
+/// A typed entry in its JSON form, as `GET /_emulator/events` answers it.
+fn typed(seq: u64, at: f64, entry: Entry) -> Value {
+    Event {
+        seq,
+        time: T0 + at,
+        entry,
+    }
+    .to_json()
+}
+
 fn weights(seq: u64, at: f64, arn: &str, ws: &[(&str, i64)]) -> Value {
-    let text: Vec<String> = ws
-        .iter()
-        .map(|(a, w)| format!("{}:{w}", target_group_name(a)))
-        .collect();
-    ev(
+    typed(
         seq,
         at,
-        "elbv2",
-        &format!("forward weights of {arn} set to {}", text.join(", ")),
-        json!({"Arn": arn, "Weights": ws.iter().map(|(a, w)| json!({"TargetGroupArn": a, "Weight": w})).collect::<Vec<_>>()}),
+        Entry::TrafficWeights {
+            arn: arn.into(),
+            weights: ws
+                .iter()
+                .map(|(a, w)| Weight {
+                    target_group_arn: (*a).into(),
+                    weight: *w,
+                })
+                .collect(),
+        },
     )
 }
 
-fn cd(seq: u64, at: f64, id: &str, message: &str, fields: Value) -> Value {
-    let mut data = json!({"deploymentId": id});
-    if let (Some(d), Value::Object(f)) = (data.as_object_mut(), fields) {
-        d.extend(f);
-    }
-    ev(seq, at, "codedeploy", &format!("deployment {id}: {message}"), data)
+fn lifecycle(seq: u64, at: f64, id: &str, event: &str, status: LifecycleStatus) -> Value {
+    let entry = Entry::LifecycleEvent {
+        deployment_id: id.into(),
+        event: event.into(),
+        status,
+    };
+    typed(seq, at, entry)
+}
+
+fn hook(seq: u64, at: f64, id: &str, event: &str, function: Option<&str>, status: HookStatus) -> Value {
+    let entry = Entry::Hook {
+        deployment_id: id.into(),
+        event: event.into(),
+        function: function.map(str::to_owned),
+        status,
+    };
+    typed(seq, at, entry)
+}
+
+fn ended(seq: u64, at: f64, id: &str, status: DeploymentStatus, error: Option<(&str, &str)>) -> Value {
+    let entry = Entry::DeploymentEnded {
+        deployment_id: id.into(),
+        status,
+        error_code: error.map(|e| e.0.to_owned()),
+        error_message: error.map(|e| e.1.to_owned()),
+        failed_lifecycle_events: error.map(|_| Vec::new()),
+    };
+    typed(seq, at, entry)
+}
+
+fn started(seq: u64, at: f64, id: &str, original_tg: &str) -> Value {
+    let entry = Entry::DeploymentStarted {
+        deployment_id: id.into(),
+        original_target_group: original_tg.into(),
+        replacement_target_group: GREEN.into(),
+        original_task_set: "ecs-svc/111".into(),
+        production_listeners: vec![PROD.into()],
+        test_listeners: vec![TEST.into()],
+    };
+    typed(seq, at, entry)
+}
+
+fn ecs_task_set(seq: u64, at: f64, id: &str, change: TaskSetChange, td: Option<&str>) -> Value {
+    let entry = Entry::TaskSet {
+        service: "svc".into(),
+        service_name: "web".into(),
+        task_set: id.into(),
+        change,
+        task_definition: td.map(str::to_owned),
+    };
+    typed(seq, at, entry)
+}
+
+fn steady(seq: u64, at: f64, id: &str) -> Value {
+    let entry = Entry::ServiceEvent {
+        service: "svc".into(),
+        service_name: "web".into(),
+        text: format!("(service web, taskSet {id}) updated state to STEADY_STATE."),
+        steady_task_set: Some(id.into()),
+    };
+    typed(seq, at, entry)
 }
 
 /// Every start tag `<NAME ...>` whose class attribute is `class`, as (attribute, value) lists.
@@ -82,158 +153,57 @@ fn attr<'a>(tag: &'a [(String, String)], key: &str) -> &'a str {
 /// A blue/green deployment as the emulator's timeline has it (structured CodeDeploy fields).
 fn deployment() -> Vec<Value> {
     let id = "d-ABCDEF123";
+    use LifecycleStatus::{InProgress, Succeeded};
     vec![
-        ev(
+        typed(
             1,
             0.0,
-            "ecs",
-            "service web created with the CODE_DEPLOY deployment controller",
-            json!({"service": "svc"}),
+            Entry::resource(
+                "ecs",
+                "service web created with the CODE_DEPLOY deployment controller",
+                json!({"service": "svc"}),
+            ),
         ),
-        ev(
-            2,
-            0.0,
-            "ecs",
-            "(service web) task set ecs-svc/111 created with web:1",
-            json!({"service": "svc", "taskSet": "ecs-svc/111"}),
-        ),
-        ev(
-            3,
-            30.0,
-            "ecs",
-            "(service web, taskSet ecs-svc/111) updated state to STEADY_STATE.",
-            json!({"service": "svc"}),
-        ),
-        cd(
+        ecs_task_set(2, 0.0, "ecs-svc/111", TaskSetChange::Created, Some("web:1")),
+        steady(3, 30.0, "ecs-svc/111"),
+        typed(
             4,
             60.0,
-            id,
-            "created for deployment group web of application shop",
-            Value::Null,
+            Entry::DeploymentCreated {
+                deployment_id: id.into(),
+                group: "web".into(),
+                application: "shop".into(),
+            },
         ),
-        cd(
-            5,
-            61.0,
-            id,
-            "started",
-            json!({"step": "status", "status": "InProgress", "originalTargetGroup": BLUE, "replacementTargetGroup": GREEN,
-                   "originalTaskSet": "ecs-svc/111", "productionListeners": [PROD], "testListeners": [TEST]}),
-        ),
-        cd(
-            6,
-            61.0,
-            id,
-            "BeforeInstall started",
-            json!({"step": "lifecycle", "lifecycleEvent": "BeforeInstall", "status": "InProgress"}),
-        ),
-        cd(
-            7,
-            61.0,
-            id,
-            "BeforeInstall succeeded",
-            json!({"step": "lifecycle", "lifecycleEvent": "BeforeInstall", "status": "Succeeded"}),
-        ),
-        cd(
-            8,
-            61.0,
-            id,
-            "Install started",
-            json!({"step": "lifecycle", "lifecycleEvent": "Install", "status": "InProgress"}),
-        ),
-        ev(
-            9,
-            61.0,
-            "ecs",
-            "(service web) task set ecs-svc/222 created with web:2",
-            json!({"service": "svc", "taskSet": "ecs-svc/222"}),
-        ),
-        cd(
+        started(5, 61.0, id, BLUE),
+        lifecycle(6, 61.0, id, "BeforeInstall", InProgress),
+        lifecycle(7, 61.0, id, "BeforeInstall", Succeeded),
+        lifecycle(8, 61.0, id, "Install", InProgress),
+        ecs_task_set(9, 61.0, "ecs-svc/222", TaskSetChange::Created, Some("web:2")),
+        typed(
             10,
             61.0,
-            id,
-            "replacement task set ecs-svc/222 created",
-            json!({"step": "taskSet", "taskSet": "ecs-svc/222", "state": "created", "role": "replacement"}),
+            Entry::DeploymentTaskSet {
+                deployment_id: id.into(),
+                task_set: Some("ecs-svc/222".into()),
+                state: TaskSetState::Created,
+                role: TaskSetRole::Replacement,
+            },
         ),
-        ev(
-            11,
-            95.0,
-            "ecs",
-            "(service web, taskSet ecs-svc/222) updated state to STEADY_STATE.",
-            json!({"service": "svc"}),
-        ),
-        cd(
-            12,
-            96.0,
-            id,
-            "Install succeeded",
-            json!({"step": "lifecycle", "lifecycleEvent": "Install", "status": "Succeeded"}),
-        ),
+        steady(11, 95.0, "ecs-svc/222"),
+        lifecycle(12, 96.0, id, "Install", Succeeded),
         weights(13, 96.0, TEST, &[(GREEN, 100), (BLUE, 0)]),
-        cd(
-            14,
-            96.0,
-            id,
-            "BeforeAllowTraffic started",
-            json!({"step": "lifecycle", "lifecycleEvent": "BeforeAllowTraffic", "status": "InProgress"}),
-        ),
-        cd(
-            15,
-            96.0,
-            id,
-            "BeforeAllowTraffic hook check invoked",
-            json!({"step": "hook", "lifecycleEvent": "BeforeAllowTraffic", "function": "check", "status": "Invoked"}),
-        ),
-        cd(
-            16,
-            100.0,
-            id,
-            "BeforeAllowTraffic hook reported Succeeded",
-            json!({"step": "hook", "lifecycleEvent": "BeforeAllowTraffic", "status": "Succeeded"}),
-        ),
-        cd(
-            17,
-            100.0,
-            id,
-            "BeforeAllowTraffic succeeded",
-            json!({"step": "lifecycle", "lifecycleEvent": "BeforeAllowTraffic", "status": "Succeeded"}),
-        ),
-        cd(
-            18,
-            100.0,
-            id,
-            "AllowTraffic started",
-            json!({"step": "lifecycle", "lifecycleEvent": "AllowTraffic", "status": "InProgress"}),
-        ),
+        lifecycle(14, 96.0, id, "BeforeAllowTraffic", InProgress),
+        hook(15, 96.0, id, "BeforeAllowTraffic", Some("check"), HookStatus::Invoked),
+        hook(16, 100.0, id, "BeforeAllowTraffic", None, HookStatus::Succeeded),
+        lifecycle(17, 100.0, id, "BeforeAllowTraffic", Succeeded),
+        lifecycle(18, 100.0, id, "AllowTraffic", InProgress),
         weights(19, 100.0, PROD, &[(GREEN, 10), (BLUE, 90)]),
         weights(20, 400.0, PROD, &[(GREEN, 100), (BLUE, 0)]),
-        ev(
-            21,
-            400.0,
-            "ecs",
-            "(service web) task set ecs-svc/222 is now PRIMARY",
-            json!({"service": "svc", "taskSet": "ecs-svc/222"}),
-        ),
-        cd(
-            22,
-            400.0,
-            id,
-            "AllowTraffic succeeded",
-            json!({"step": "lifecycle", "lifecycleEvent": "AllowTraffic", "status": "Succeeded"}),
-        ),
-        ev(
-            23,
-            700.0,
-            "ecs",
-            "(service web) task set ecs-svc/111 deleted (DRAINING)",
-            json!({"service": "svc", "taskSet": "ecs-svc/111"}),
-        ),
-        cd(
-            24,
-            700.0,
-            id,
-            "Succeeded",
-            json!({"step": "status", "status": "Succeeded"}),
-        ),
+        ecs_task_set(21, 400.0, "ecs-svc/222", TaskSetChange::Primary, None),
+        lifecycle(22, 400.0, id, "AllowTraffic", Succeeded),
+        ecs_task_set(23, 700.0, "ecs-svc/111", TaskSetChange::Deleted, None),
+        ended(24, 700.0, id, DeploymentStatus::Succeeded, None),
     ]
 }
 
@@ -388,31 +358,43 @@ fn lifecycle_events_hooks_markers_and_task_sets_are_drawn() {
 }
 
 #[test]
-fn codedeploy_entries_without_fields_are_read_from_their_text() {
+fn a_failure_and_its_rollback_are_drawn_from_the_typed_entries() {
     let id = "d-OLDSTYLE1";
-    let plain = |seq, at, msg: &str| cd(seq, at, id, msg, Value::Null);
+    use LifecycleStatus::{InProgress, Succeeded};
     let events = vec![
-        plain(1, 0.0, "started"),
-        plain(2, 0.0, "BeforeInstall started"),
-        plain(3, 0.0, "BeforeInstall succeeded"),
-        plain(4, 0.0, "Install started"),
-        plain(5, 50.0, "Install succeeded"),
-        plain(6, 50.0, "AfterInstall started"),
-        plain(7, 50.0, "AfterInstall hook check invoked"),
-        plain(
+        started(1, 0.0, id, BLUE),
+        lifecycle(2, 0.0, id, "BeforeInstall", InProgress),
+        lifecycle(3, 0.0, id, "BeforeInstall", Succeeded),
+        lifecycle(4, 0.0, id, "Install", InProgress),
+        lifecycle(5, 50.0, id, "Install", Succeeded),
+        lifecycle(6, 50.0, id, "AfterInstall", InProgress),
+        hook(7, 50.0, id, "AfterInstall", Some("check"), HookStatus::Invoked),
+        ended(
             8,
             80.0,
-            "Failed (HOOK_EXECUTION_FAILURE): the AfterInstall lifecycle hook reported Failed.",
+            id,
+            DeploymentStatus::Failed,
+            Some((
+                "HOOK_EXECUTION_FAILURE",
+                "the AfterInstall lifecycle hook reported Failed.",
+            )),
         ),
-        plain(9, 80.0, "rollback deployment d-ROLLBACK1 created"),
-        cd(
+        typed(
+            9,
+            80.0,
+            Entry::RollbackCreated {
+                deployment_id: id.into(),
+                rollback_id: "d-ROLLBACK1".into(),
+            },
+        ),
+        typed(
             10,
             81.0,
-            "d-ROLLBACK1",
-            "rolling back: rerouting traffic to the original task set",
-            Value::Null,
+            Entry::DeploymentRollingBack {
+                deployment_id: "d-ROLLBACK1".into(),
+            },
         ),
-        cd(11, 82.0, "d-ROLLBACK1", "Succeeded", Value::Null),
+        ended(11, 82.0, "d-ROLLBACK1", DeploymentStatus::Succeeded, None),
     ];
     let html = timeline_html("t", &events);
     let got: Vec<(String, String)> = tags(&html, "rect", "lifecycle")
@@ -453,35 +435,30 @@ fn every_string_is_escaped() {
     let events = vec![
         ev(1, 0.0, evil, evil, json!({evil: evil})),
         weights(2, 1.0, evil_listener, &[(evil_tg, 1)]),
-        cd(
-            3,
-            2.0,
-            evil,
-            "started",
-            json!({"step": "status", "status": "InProgress", "originalTargetGroup": evil_tg}),
+        started(3, 2.0, evil, evil_tg),
+        lifecycle(4, 3.0, evil, evil, LifecycleStatus::InProgress),
+        hook(5, 3.0, evil, evil, Some(evil), HookStatus::Invoked),
+        ended(6, 4.0, evil, DeploymentStatus::Failed, Some((evil, evil))),
+        typed(
+            7,
+            5.0,
+            Entry::ServiceEvent {
+                service: evil.into(),
+                service_name: evil.into(),
+                text: evil.into(),
+                steady_task_set: Some(evil.into()),
+            },
         ),
-        cd(
-            4,
-            3.0,
-            evil,
-            "x",
-            json!({"step": "lifecycle", "lifecycleEvent": evil, "status": evil}),
-        ),
-        cd(
-            5,
-            3.0,
-            evil,
-            "x",
-            json!({"step": "hook", "lifecycleEvent": evil, "status": evil}),
-        ),
-        cd(6, 4.0, evil, "x", json!({"step": "status", "status": evil})),
-        ev(7, 5.0, "ecs", evil, json!({"taskSet": evil})),
-        ev(
+        typed(
             8,
             5.0,
-            "ecs",
-            &format!("(service {evil}) task set t created with {evil}"),
-            json!({"taskSet": evil}),
+            Entry::TaskSet {
+                service: evil.into(),
+                service_name: evil.into(),
+                task_set: evil.into(),
+                change: TaskSetChange::Created,
+                task_definition: Some(evil.into()),
+            },
         ),
     ];
     let html = timeline_html(evil, &events);

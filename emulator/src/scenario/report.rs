@@ -120,19 +120,23 @@ impl Timeline {
     }
 
     /// One entry of the emulator's timeline, if it tells the deployment's story (all of them
-    /// with `--verbose`).
+    /// with `--verbose`). Which entries tell it is read from their kind (`timeline::Entry`); an
+    /// entry of a kind this version does not know is shown with `--verbose` only.
     pub fn event(&mut self, e: &Value) {
+        use crate::timeline::{AlarmStateValue, Entry};
+        let Some(ev) = crate::timeline::Event::from_json(e) else {
+            return;
+        };
         let source = e["source"].as_str().unwrap_or("");
         let message = e["message"].as_str().unwrap_or("");
         let shown = self.verbose
-            || match source {
-                "codedeploy" | "faults" | "scheduler" => true,
-                "elbv2" => message.starts_with("forward weights"),
-                // ECS repeats CodeDeploy's steps as service events; those are shown once.
-                "ecs" => message.contains("task set") && !message.contains("CodeDeploy deployment"),
-                "lambda" => message.contains("finished"),
-                "cloudwatch" => message.contains("ALARM") || message.contains("state"),
-                _ => false,
+            || match &ev.entry {
+                Entry::TrafficWeights { .. } | Entry::TaskSet { .. } | Entry::InvocationFinished { .. } => true,
+                Entry::AlarmState { from, to, .. } => *from == AlarmStateValue::Alarm || *to == AlarmStateValue::Alarm,
+                // Every CodeDeploy step, fault and scheduler mark; ECS repeats CodeDeploy's steps as
+                // service events, which are shown once (as CodeDeploy's).
+                Entry::Note { .. } => matches!(source, "scheduler" | "faults" | "codedeploy"),
+                entry => matches!(entry.source(), "codedeploy" | "faults" | "scheduler"),
             };
         if !shown {
             return;

@@ -95,7 +95,7 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
 /// Runs one due event of the scheduler. `world.now` is already the event's time.
 pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
     match event {
-        Event::Mark(message) => world.record("scheduler", message, Value::Null),
+        Event::Mark(message) => world.record(crate::timeline::Entry::note("scheduler", message)),
         Event::Ecs(e) => ecs::fire(world, &partition, e),
         Event::Elbv2(e) => elbv2::fire(world, &partition, e),
         Event::CodeDeploy(e) => codedeploy::fire(world, &partition, e),

@@ -370,14 +370,11 @@ async fn run_event(em: Arc<Emulator>, key: PartitionKey, inv: crate::services::l
         Ok(t) => t,
         Err(e) => {
             em.with_world(|w| {
-                w.record(
-                    "lambda",
-                    format!(
-                        "Event invocation {} of {} dropped: {}",
-                        inv.id, inv.function_arn, e.message
-                    ),
-                    serde_json::json!({"requestId": inv.id}),
-                )
+                w.record(crate::timeline::Entry::InvocationDropped {
+                    request_id: inv.id.clone(),
+                    function_arn: inv.function_arn.clone(),
+                    reason: e.message.clone(),
+                })
             });
             return;
         }
@@ -389,14 +386,11 @@ async fn run_event(em: Arc<Emulator>, key: PartitionKey, inv: crate::services::l
         Err(e) => e.message.clone(),
     };
     em.with_world(|w| {
-        w.record(
-            "lambda",
-            format!(
-                "Event invocation {} of {} finished: {status}",
-                inv.id, target.invoked_arn
-            ),
-            serde_json::json!({"requestId": inv.id, "status": status}),
-        )
+        w.record(crate::timeline::Entry::InvocationFinished {
+            request_id: inv.id.clone(),
+            function_arn: target.invoked_arn.clone(),
+            status: status.to_string(),
+        })
     });
 }
 

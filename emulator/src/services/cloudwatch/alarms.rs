@@ -5,6 +5,7 @@ use super::{alarm_arn, Alarm, HistoryItem};
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_bool, opt_i64, opt_str, paginate, str_list};
 use crate::services::{err, now_secs, Ctx};
+use crate::timeline::{AlarmStateValue, Entry};
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Map, Value};
 
@@ -348,7 +349,11 @@ pub fn put_metric_alarm(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
         }
     };
     push_history(world, &key, &name, "ConfigurationUpdate", summary, data);
-    world.record("cloudwatch", format!("alarm {name} put"), json!({"alarm": name}));
+    world.record(Entry::resource(
+        "cloudwatch",
+        format!("alarm {name} put"),
+        json!({"alarm": name}),
+    ));
     Ok(json!({}))
 }
 
@@ -476,7 +481,11 @@ pub fn delete_alarms(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
                 format!("Alarm \"{name}\" deleted"),
                 data,
             );
-            world.record("cloudwatch", format!("alarm {name} deleted"), json!({"alarm": name}));
+            world.record(Entry::resource(
+                "cloudwatch",
+                format!("alarm {name} deleted"),
+                json!({"alarm": name}),
+            ));
         }
     }
     Ok(json!({}))
@@ -537,9 +546,19 @@ pub fn set_alarm_state(
         json!({"version": "1.0", "oldState": old_state, "newState": new_state}),
     );
     world.record(
-        "cloudwatch",
-        format!("alarm {name}: {old_value} -> {value}"),
-        json!({"alarm": name, "from": old_value, "to": value, "reason": reason}),
+        match (AlarmStateValue::parse(&old_value), AlarmStateValue::parse(value)) {
+            (Some(from), Some(to)) => Entry::AlarmState {
+                alarm: name.into(),
+                from,
+                to,
+                reason: reason.into(),
+            },
+            _ => Entry::resource(
+                "cloudwatch",
+                format!("alarm {name}: {old_value} -> {value}"),
+                json!({"alarm": name}),
+            ),
+        },
     );
     Ok(())
 }

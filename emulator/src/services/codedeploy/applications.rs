@@ -59,11 +59,11 @@ pub fn create_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
             create_time: now,
         },
     );
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "codedeploy",
         format!("application {name} created"),
         json!({"applicationId": id}),
-    );
+    ));
     Ok(json!({"applicationId": id}))
 }
 
@@ -166,7 +166,11 @@ pub fn delete_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
         }
         st.revisions.remove(&name);
         st.tags.remove(&application_arn(&key, &name));
-        world.record("codedeploy", format!("application {name} deleted"), Value::Null);
+        world.record(crate::timeline::Entry::resource(
+            "codedeploy",
+            format!("application {name} deleted"),
+            Value::Null,
+        ));
     }
     Ok(json!({}))
 }

@@ -394,11 +394,11 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
             zonal_config: input.get("zonalConfig").cloned(),
         },
     );
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "codedeploy",
         format!("deployment config {name} created"),
         json!({"deploymentConfigId": id}),
-    );
+    ));
     Ok(json!({"deploymentConfigId": id}))
 }
 

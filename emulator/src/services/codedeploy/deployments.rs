@@ -255,11 +255,11 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
     revisions::record_use(st, &app, &revision, Some(&group_name), now.as_secs_f64());
     st.deployments.insert(id.clone(), d);
     st.deployment_order.push(id.clone());
-    world.record(
-        "codedeploy",
-        format!("deployment {id}: created for deployment group {group_name} of application {app}"),
-        json!({"deploymentId": id}),
-    );
+    world.record(crate::timeline::Entry::DeploymentCreated {
+        deployment_id: id.clone(),
+        group: group_name.to_string(),
+        application: app.to_string(),
+    });
     engine::schedule_start(world, &key, &id);
     Ok(json!({"deploymentId": id}))
 }

@@ -35,6 +35,7 @@ use super::{traffic, State};
 use crate::services::ecs::{self, task_sets};
 use crate::services::{cloudwatch, elbv2, lambda};
 use crate::sim::{Event as SimEvent, SimTime};
+use crate::timeline::{DeploymentStatus, Entry, HookStatus, LifecycleStatus, TaskSetRole, TaskSetState};
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
 
@@ -253,31 +254,35 @@ fn snapshot(world: &mut World, key: &PartitionKey, id: &str) -> Option<Deploymen
     dep(world, key, id).cloned()
 }
 
-/// Writes a step on the timeline and, when the service is known, as an ECS service event.
+/// Writes words about a deployment on the timeline and, when the service is known, as an ECS
+/// service event.
 fn note(world: &mut World, key: &PartitionKey, id: &str, message: String) {
-    note_with(world, key, id, message, Value::Null);
+    step(
+        world,
+        key,
+        Entry::DeploymentNote {
+            deployment_id: id.to_owned(),
+            text: message,
+        },
+    );
 }
 
-/// As [`note`], with structured fields on the timeline entry next to `deploymentId`, for readers
-/// such as the timeline page (`report::html`): `step` names the kind of step (`status`,
-/// `lifecycle`, `hook`, `traffic`, `taskSet`, `rollback`) and the rest says what happened
-/// (`lifecycleEvent`, `status`, `taskSet`, `state`, `replacementPercent`, ...).
-fn note_with(world: &mut World, key: &PartitionKey, id: &str, message: String, fields: Value) {
-    let mut data = json!({"deploymentId": id});
-    if let (Some(d), Value::Object(f)) = (data.as_object_mut(), fields) {
-        d.extend(f);
-    }
-    let (svc_arn, svc_name) = match world.region(key).and_then(|r| r.codedeploy.deployments.get(id)) {
+/// Writes a deployment step (an entry with a deployment id) on the timeline and, when the
+/// service is known, as an ECS service event with the same words.
+fn step(world: &mut World, key: &PartitionKey, entry: Entry) {
+    let id = entry.deployment_id().unwrap_or_default().to_owned();
+    let text = entry.deployment_text().unwrap_or_default();
+    let (svc_arn, svc_name) = match world.region(key).and_then(|r| r.codedeploy.deployments.get(&id)) {
         Some(d) => (d.ecs.service_arn.clone(), d.ecs.service.clone()),
         None => (String::new(), String::new()),
     };
-    world.record("codedeploy", format!("deployment {id}: {message}"), data);
+    world.record(entry);
     if !svc_arn.is_empty() {
         ecs::services::add_event(
             world,
             key,
             &svc_arn,
-            format!("(service {svc_name}) CodeDeploy deployment {id}: {message}"),
+            format!("(service {svc_name}) CodeDeploy deployment {id}: {text}"),
         );
     }
 }
@@ -474,16 +479,21 @@ fn start(world: &mut World, key: &PartitionKey, id: &str) {
     }
     match resolve(world, key, &d) {
         Ok((svc_arn, blue_ts, blue_tg, green_tg)) => {
-            let fields = json!({"step": "status", "status": "InProgress", "originalTargetGroup": blue_tg,
-                                "replacementTargetGroup": green_tg, "originalTaskSet": blue_ts,
-                                "productionListeners": d.ecs.prod_listeners, "testListeners": d.ecs.test_listeners});
+            let started = Entry::DeploymentStarted {
+                deployment_id: id.to_owned(),
+                original_target_group: blue_tg.clone(),
+                replacement_target_group: green_tg.clone(),
+                original_task_set: blue_ts.clone(),
+                production_listeners: d.ecs.prod_listeners.clone(),
+                test_listeners: d.ecs.test_listeners.clone(),
+            };
             if let Some(d) = dep(world, key, id) {
                 d.ecs.service_arn = svc_arn;
                 d.ecs.blue_task_set = Some(blue_ts);
                 d.ecs.blue_tg = blue_tg;
                 d.ecs.green_tg = green_tg;
             }
-            note_with(world, key, id, "started".into(), fields);
+            step(world, key, started);
             let alarms = d.alarms().clone();
             if alarms.get("enabled").and_then(Value::as_bool) == Some(true) {
                 schedule_alarm_poll(world, key, id);
@@ -538,13 +548,27 @@ fn run_from(world: &mut World, key: &PartitionKey, id: &str, mut i: usize) {
             d.phase = Phase::Event(i);
         }
         set_event(world, key, id, i, "InProgress");
-        let fields = json!({"step": "lifecycle", "lifecycleEvent": name, "status": "InProgress"});
-        note_with(world, key, id, format!("{name} started"), fields);
+        step(
+            world,
+            key,
+            Entry::LifecycleEvent {
+                deployment_id: id.to_owned(),
+                event: name.clone(),
+                status: LifecycleStatus::InProgress,
+            },
+        );
         match begin(world, key, id, &name) {
             Outcome::Done => {
                 set_event(world, key, id, i, "Succeeded");
-                let fields = json!({"step": "lifecycle", "lifecycleEvent": name, "status": "Succeeded"});
-                note_with(world, key, id, format!("{name} succeeded"), fields);
+                step(
+                    world,
+                    key,
+                    Entry::LifecycleEvent {
+                        deployment_id: id.to_owned(),
+                        event: name.clone(),
+                        status: LifecycleStatus::Succeeded,
+                    },
+                );
                 i += 1;
             }
             Outcome::Wait => return,
@@ -577,8 +601,15 @@ pub(super) fn event_done(world: &mut World, key: &PartitionKey, id: &str) {
     };
     set_event(world, key, id, i, "Succeeded");
     let name = &d.events[i].name;
-    let fields = json!({"step": "lifecycle", "lifecycleEvent": name, "status": "Succeeded"});
-    note_with(world, key, id, format!("{name} succeeded"), fields);
+    step(
+        world,
+        key,
+        Entry::LifecycleEvent {
+            deployment_id: id.to_owned(),
+            event: name.clone(),
+            status: LifecycleStatus::Succeeded,
+        },
+    );
     run_from(world, key, id, i + 1);
 }
 
@@ -619,8 +650,16 @@ fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: &str) -> O
                     done: false,
                 });
             }
-            let fields = json!({"step": "hook", "lifecycleEvent": event, "function": function, "status": "Invoked"});
-            note_with(world, key, id, format!("{event} hook {function} invoked"), fields);
+            step(
+                world,
+                key,
+                Entry::Hook {
+                    deployment_id: id.to_owned(),
+                    event: event.to_string(),
+                    function: Some(function.to_string()),
+                    status: HookStatus::Invoked,
+                },
+            );
             let at = world.now.plus_secs(HOOK_TIMEOUT_SECS);
             world.schedule(
                 at,
@@ -702,8 +741,16 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
                 dm.ecs.green_task_set = Some(v.id.clone());
                 dm.ecs.install_deadline = Some(deadline);
             }
-            let fields = json!({"step": "taskSet", "taskSet": v.id, "state": "created", "role": "replacement"});
-            note_with(world, key, id, format!("replacement task set {} created", v.id), fields);
+            step(
+                world,
+                key,
+                Entry::DeploymentTaskSet {
+                    deployment_id: id.to_owned(),
+                    task_set: Some(v.id.clone()),
+                    state: TaskSetState::Created,
+                    role: TaskSetRole::Replacement,
+                },
+            );
             wake_in(world, key, id, INSTALL_POLL_SECS);
             Outcome::Wait
         }
@@ -724,9 +771,16 @@ fn install_poll(world: &mut World, key: &PartitionKey, id: &str) {
             task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, g).is_some_and(|v| v.steady)
         });
     if steady {
-        let fields =
-            json!({"step": "taskSet", "taskSet": d.ecs.green_task_set, "state": "steady", "role": "replacement"});
-        note_with(world, key, id, "replacement task set is steady".into(), fields);
+        step(
+            world,
+            key,
+            Entry::DeploymentTaskSet {
+                deployment_id: id.to_owned(),
+                task_set: d.ecs.green_task_set.clone(),
+                state: TaskSetState::Steady,
+                role: TaskSetRole::Replacement,
+            },
+        );
         event_done(world, key, id);
     } else if d.ecs.install_deadline.is_some_and(|t| world.now >= t) {
         end(
@@ -772,12 +826,13 @@ fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         dm.ecs.traffic_step += 1;
         touch(dm, now);
     }
-    note_with(
+    step(
         world,
         key,
-        id,
-        format!("production traffic: {g}% to replacement, {}% to original", 100 - g),
-        json!({"step": "traffic", "replacementPercent": g}),
+        Entry::DeploymentTraffic {
+            deployment_id: id.to_owned(),
+            replacement_percent: g,
+        },
     );
     if g >= 100 {
         let green = d.ecs.green_task_set.clone().unwrap_or_default();
@@ -788,8 +843,16 @@ fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
                 None,
             );
         }
-        let fields = json!({"step": "taskSet", "taskSet": green, "state": "PRIMARY", "role": "replacement"});
-        note_with(world, key, id, format!("task set {green} is now PRIMARY"), fields);
+        step(
+            world,
+            key,
+            Entry::DeploymentTaskSet {
+                deployment_id: id.to_owned(),
+                task_set: Some(green.clone()),
+                state: TaskSetState::Primary,
+                role: TaskSetRole::Replacement,
+            },
+        );
         Outcome::Done
     } else {
         wake_in(world, key, id, traffic::interval_secs(d.routing));
@@ -850,12 +913,15 @@ fn terminate_blue(world: &mut World, key: &PartitionKey, id: &str) {
     };
     if let Some(blue) = &d.ecs.blue_task_set {
         match task_sets::delete(world, key, &d.ecs.service_arn, blue, true) {
-            Ok(_) => note_with(
+            Ok(_) => step(
                 world,
                 key,
-                id,
-                format!("original task set {blue} deleted"),
-                json!({"step": "taskSet", "taskSet": blue, "state": "deleted", "role": "original"}),
+                Entry::DeploymentTaskSet {
+                    deployment_id: id.to_owned(),
+                    task_set: Some(blue.clone()),
+                    state: TaskSetState::Deleted,
+                    role: TaskSetRole::Original,
+                },
             ),
             Err(e) => note(
                 world,
@@ -881,12 +947,16 @@ fn succeed(world: &mut World, key: &PartitionKey, id: &str) {
     touch(d, now);
     let d = d.clone();
     record_on_group(world, key, &d, true);
-    note_with(
+    step(
         world,
         key,
-        id,
-        "Succeeded".into(),
-        json!({"step": "status", "status": "Succeeded"}),
+        Entry::DeploymentEnded {
+            deployment_id: id.to_owned(),
+            status: DeploymentStatus::Succeeded,
+            error_code: None,
+            error_message: None,
+            failed_lifecycle_events: None,
+        },
     );
 }
 
@@ -1010,12 +1080,28 @@ pub fn hook_answered(world: &mut World, key: &PartitionKey, id: &str, execution_
     h.done = true;
     let event = h.event.clone();
     if succeeded {
-        let fields = json!({"step": "hook", "lifecycleEvent": event, "status": "Succeeded"});
-        note_with(world, key, id, format!("{event} hook reported Succeeded"), fields);
+        step(
+            world,
+            key,
+            Entry::Hook {
+                deployment_id: id.to_owned(),
+                event: event.to_string(),
+                function: None,
+                status: HookStatus::Succeeded,
+            },
+        );
         event_done(world, key, id);
     } else {
-        let fields = json!({"step": "hook", "lifecycleEvent": event, "status": "Failed"});
-        note_with(world, key, id, format!("{event} hook reported Failed"), fields);
+        step(
+            world,
+            key,
+            Entry::Hook {
+                deployment_id: id.to_owned(),
+                event: event.to_string(),
+                function: None,
+                status: HookStatus::Failed,
+            },
+        );
         end(
             world,
             key,
@@ -1194,13 +1280,16 @@ fn end(
         .filter(|e| e.status == "Failed" && e.end == Some(now))
         .map(|e| e.name.as_str())
         .collect();
-    note_with(
+    step(
         world,
         key,
-        id,
-        format!("{} ({code}): {message}", snapshot.status.as_str()),
-        json!({"step": "status", "status": snapshot.status.as_str(), "errorCode": code,
-               "failedLifecycleEvents": failed}),
+        Entry::DeploymentEnded {
+            deployment_id: id.to_owned(),
+            status: DeploymentStatus::parse(snapshot.status.as_str()).unwrap_or(DeploymentStatus::Failed),
+            error_code: Some(code.to_string()),
+            error_message: Some(message.to_string()),
+            failed_lifecycle_events: Some(failed.iter().map(|e| e.to_string()).collect()),
+        },
     );
     if wants && touched {
         create_rollback(world, key, &snapshot);
@@ -1264,12 +1353,13 @@ fn create_rollback(world: &mut World, key: &PartitionKey, a: &Deployment) {
     }
     st.deployments.insert(rid.clone(), b);
     st.deployment_order.push(rid.clone());
-    note_with(
+    step(
         world,
         key,
-        &a.id,
-        format!("rollback deployment {rid} created"),
-        json!({"step": "rollback", "rollbackDeploymentId": rid}),
+        Entry::RollbackCreated {
+            deployment_id: a.id.clone(),
+            rollback_id: rid.clone(),
+        },
     );
     schedule_start(world, key, &rid);
 }
@@ -1279,12 +1369,12 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
     let Some(d) = snapshot(world, key, id) else {
         return;
     };
-    note_with(
+    step(
         world,
         key,
-        id,
-        "rolling back: rerouting traffic to the original task set".into(),
-        json!({"step": "status", "status": "InProgress", "rollback": true}),
+        Entry::DeploymentRollingBack {
+            deployment_id: id.to_owned(),
+        },
     );
     let (blue, green) = (d.ecs.blue_tg.clone(), d.ecs.green_tg.clone());
     let result = (|| -> Result<(), (&'static str, String)> {
@@ -1306,8 +1396,16 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
                 Some("PRIMARY") => {}
                 Some(_) => {
                     task_sets::set_primary(world, key, &svc, b).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
-                    let fields = json!({"step": "taskSet", "taskSet": b, "state": "PRIMARY", "role": "original"});
-                    note_with(world, key, id, format!("task set {b} is PRIMARY again"), fields);
+                    step(
+                        world,
+                        key,
+                        Entry::DeploymentTaskSet {
+                            deployment_id: id.to_owned(),
+                            task_set: Some(b.clone()),
+                            state: TaskSetState::Primary,
+                            role: TaskSetRole::Original,
+                        },
+                    );
                 }
                 None => {
                     return Err((
@@ -1321,8 +1419,16 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             let exists = task_sets::view(&world.region_mut(key).ecs, &svc, g).is_some_and(|v| v.status != "DRAINING");
             if exists {
                 task_sets::delete(world, key, &svc, g, true).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
-                let fields = json!({"step": "taskSet", "taskSet": g, "state": "deleted", "role": "replacement"});
-                note_with(world, key, id, format!("replacement task set {g} deleted"), fields);
+                step(
+                    world,
+                    key,
+                    Entry::DeploymentTaskSet {
+                        deployment_id: id.to_owned(),
+                        task_set: Some(g.clone()),
+                        state: TaskSetState::Deleted,
+                        role: TaskSetRole::Replacement,
+                    },
+                );
             }
         }
         Ok(())

@@ -510,11 +510,11 @@ pub fn create_deployment_group(world: &mut World, ctx: &Ctx, input: Value) -> Aw
     let st = &mut world.region_mut(&key).codedeploy;
     tags::add(st, &group_arn(&key, &app, &name), input.get("tags"))?;
     st.groups.insert((app.clone(), name.clone()), g);
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "codedeploy",
         format!("deployment group {name} of application {app} created"),
         json!({"deploymentGroupId": id}),
-    );
+    ));
     Ok(json!({"deploymentGroupId": id}))
 }
 
@@ -622,11 +622,11 @@ pub fn delete_deployment_group(world: &mut World, ctx: &Ctx, input: Value) -> Aw
     application(st, &app)?;
     if st.groups.remove(&(app.clone(), name.clone())).is_some() {
         st.tags.remove(&group_arn(&key, &app, &name));
-        world.record(
+        world.record(crate::timeline::Entry::resource(
             "codedeploy",
             format!("deployment group {name} of application {app} deleted"),
             Value::Null,
-        );
+        ));
     }
     Ok(json!({"hooksNotCleanedUp": []}))
 }

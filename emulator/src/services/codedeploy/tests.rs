@@ -494,8 +494,8 @@ fn lab_deployment_all_at_once_succeeds_with_every_step_visible() {
     // The timeline and the ECS service events tell the story.
     let lines: Vec<String> = w
         .timeline_since(0)
-        .filter(|e| e.source == "codedeploy")
-        .map(|e| e.message.clone())
+        .filter(|e| e.source() == "codedeploy")
+        .map(|e| e.message())
         .collect();
     assert!(lines.iter().any(|m| m.contains("AllowTraffic succeeded")));
     assert!(lines.iter().any(|m| m.ends_with("Succeeded")));

@@ -219,7 +219,11 @@ pub fn create_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         &state.clusters[&name],
         &["SETTINGS".into(), "CONFIGURATIONS".into(), "TAGS".into()],
     );
-    world.record("ecs", format!("cluster {name} created"), Value::Null);
+    world.record(crate::timeline::Entry::resource(
+        "ecs",
+        format!("cluster {name} created"),
+        Value::Null,
+    ));
     Ok(json!({"cluster": out}))
 }
 
@@ -339,7 +343,11 @@ pub fn delete_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     c.status = "INACTIVE".into();
     let c = c.clone();
     let out = describe_one(state, &c, &["SETTINGS".into(), "CONFIGURATIONS".into()]);
-    world.record("ecs", format!("cluster {} deleted", c.name), Value::Null);
+    world.record(crate::timeline::Entry::resource(
+        "ecs",
+        format!("cluster {} deleted", c.name),
+        Value::Null,
+    ));
     Ok(json!({"cluster": out}))
 }
 

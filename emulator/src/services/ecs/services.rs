@@ -159,6 +159,17 @@ pub fn unit_id(world: &mut World) -> String {
 
 /// Adds a service event (newest first), as ECS writes them.
 pub fn add_event(world: &mut World, key: &PartitionKey, service_arn: &str, message: String) {
+    add_event_of(world, key, service_arn, message, None);
+}
+
+/// As [`add_event`]; `steady_task_set` names the task set whose reaching STEADY_STATE it tells.
+fn add_event_of(
+    world: &mut World,
+    key: &PartitionKey,
+    service_arn: &str,
+    message: String,
+    steady_task_set: Option<String>,
+) {
     let now = world.now;
     let id = world.ids.uuid();
     let Some(svc) = world.region_mut(key).ecs.services.get_mut(service_arn) else {
@@ -166,7 +177,13 @@ pub fn add_event(world: &mut World, key: &PartitionKey, service_arn: &str, messa
     };
     svc.events.push_front((id, now, message.clone()));
     svc.events.truncate(MAX_EVENTS);
-    world.record("ecs", message, json!({"service": service_arn}));
+    let service_name = svc.name.clone();
+    world.record(crate::timeline::Entry::ServiceEvent {
+        service: service_arn.to_owned(),
+        service_name,
+        text: message,
+        steady_task_set,
+    });
 }
 
 /// Schedules a reconcile of the service now (coalesced: one pending at a time).
@@ -518,9 +535,9 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
                 ts.stability_status = new.into();
                 ts.stability_status_at = now;
                 if *steady {
-                    messages.push(format!(
-                        "(service {}, taskSet {id}) updated state to STEADY_STATE.",
-                        svc.name
+                    messages.push((
+                        format!("(service {}, taskSet {id}) updated state to STEADY_STATE.", svc.name),
+                        id.clone(),
                     ));
                 }
             }
@@ -553,8 +570,8 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
     let became_steady = steady_now && !svc.steady;
     svc.steady = steady_now;
     let arn = svc.arn.clone();
-    for m in messages {
-        add_event(world, key, &arn, m);
+    for (m, id) in messages {
+        add_event_of(world, key, &arn, m, Some(id));
     }
     if became_steady {
         add_event(world, key, &arn, format!("{short} has reached a steady state."));
@@ -1037,11 +1054,11 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         .retain(|_, s| !(s.cluster_arn == cluster_arn && s.name == name && s.status == "INACTIVE"));
     tags::add_tags(state, &svc_arn, input.get("tags"))?;
     state.services.insert(svc_arn.clone(), svc);
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "ecs",
         format!("service {name} created with the {controller} deployment controller"),
         json!({"service": svc_arn}),
-    );
+    ));
     poke(world, &key, &svc_arn);
     let state = &world.region_mut(&key).ecs;
     Ok(json!({"service": service_json(state, &state.services[&svc_arn], false)}))
@@ -1302,11 +1319,11 @@ pub fn delete_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     s.status = "DRAINING".into();
     s.steady = false;
     let name = s.name.clone();
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "ecs",
         format!("service {name} deleted ({} tasks to stop)", pending + running),
         json!({"service": arn}),
-    );
+    ));
     // Reconcile now so that a service with no tasks becomes INACTIVE at once.
     reconcile(world, &key, &arn);
     let state = &world.region_mut(&key).ecs;

@@ -385,11 +385,11 @@ pub fn register_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> A
     let out = td.to_json();
     state.task_definitions.entry(family.clone()).or_default().push(td);
     let tags_out = tags::tags_json(state, &td_arn);
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "ecs",
         format!("task definition {family}:{revision} registered"),
         Value::Null,
-    );
+    ));
     Ok(json!({"taskDefinition": out, "tags": tags_out}))
 }
 
@@ -491,7 +491,11 @@ pub fn deregister_task_definition(world: &mut World, ctx: &Ctx, input: Value) ->
     }
     let out = td.to_json();
     let name = td.family_revision();
-    world.record("ecs", format!("task definition {name} deregistered"), Value::Null);
+    world.record(crate::timeline::Entry::resource(
+        "ecs",
+        format!("task definition {name} deregistered"),
+        Value::Null,
+    ));
     Ok(json!({"taskDefinition": out}))
 }
 

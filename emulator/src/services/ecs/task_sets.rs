@@ -166,15 +166,13 @@ pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: Ta
     let s = service_mut(world, key, service_arn)?;
     s.task_sets.push(ts);
     s.steady = false;
-    world.record(
-        "ecs",
-        format!(
-            "(service {}) task set {id} created with {}",
-            svc.name,
-            td.family_revision()
-        ),
-        json!({"service": service_arn, "taskSet": id}),
-    );
+    world.record(crate::timeline::Entry::TaskSet {
+        service: service_arn.to_string(),
+        service_name: svc.name.clone(),
+        task_set: id.to_string(),
+        change: crate::timeline::TaskSetChange::Created,
+        task_definition: Some(td.family_revision()),
+    });
     poke(world, key, service_arn);
     view(&world.region_mut(key).ecs, service_arn, &id).ok_or_else(task_set_not_found)
 }
@@ -229,11 +227,13 @@ pub fn set_primary(world: &mut World, key: &PartitionKey, service_arn: &str, ide
     let id = ts.unit.id.clone();
     let name = s.name.clone();
     s.task_sets.insert(0, ts);
-    world.record(
-        "ecs",
-        format!("(service {name}) task set {id} is now PRIMARY"),
-        json!({"service": service_arn, "taskSet": id}),
-    );
+    world.record(crate::timeline::Entry::TaskSet {
+        service: service_arn.to_string(),
+        service_name: name.to_string(),
+        task_set: id.to_string(),
+        change: crate::timeline::TaskSetChange::Primary,
+        task_definition: None,
+    });
     poke(world, key, service_arn);
     Ok(())
 }
@@ -269,11 +269,13 @@ pub fn delete(
     ts.unit.updated_at = now;
     let id = ts.unit.id.clone();
     let name = s.name.clone();
-    world.record(
-        "ecs",
-        format!("(service {name}) task set {id} deleted (DRAINING)"),
-        json!({"service": service_arn, "taskSet": id}),
-    );
+    world.record(crate::timeline::Entry::TaskSet {
+        service: service_arn.to_string(),
+        service_name: name.to_string(),
+        task_set: id.to_string(),
+        change: crate::timeline::TaskSetChange::Deleted,
+        task_definition: None,
+    });
     let out = view(&world.region_mut(key).ecs, service_arn, &id).ok_or_else(task_set_not_found)?;
     poke(world, key, service_arn);
     Ok(out)

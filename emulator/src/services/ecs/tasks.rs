@@ -637,11 +637,11 @@ pub fn run_task(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> 
         .filter_map(|a| state.tasks.get(a))
         .map(|t| to_json(t, false))
         .collect();
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "ecs",
         format!("RunTask started {} task(s) of {td_arn}", arns.len()),
         Value::Null,
-    );
+    ));
     Ok(json!({"tasks": tasks, "failures": []}))
 }
 

@@ -662,15 +662,16 @@ pub fn set_forward_weights(
             }
         }
     }
-    let text: Vec<String> = weights
-        .iter()
-        .map(|(a, w)| format!("{}:{w}", a.rsplit('/').nth(1).unwrap_or(a)))
-        .collect();
-    world.record(
-        "elbv2",
-        format!("forward weights of {listener_or_rule_arn} set to {}", text.join(", ")),
-        json!({"Arn": listener_or_rule_arn, "Weights": weights.iter().map(|(a, w)| json!({"TargetGroupArn": a, "Weight": w})).collect::<Vec<_>>()}),
-    );
+    world.record(crate::timeline::Entry::TrafficWeights {
+        arn: listener_or_rule_arn.to_owned(),
+        weights: weights
+            .iter()
+            .map(|(a, w)| crate::timeline::Weight {
+                target_group_arn: a.clone(),
+                weight: *w,
+            })
+            .collect(),
+    });
     super::targets::start_idle_checks(world, key);
     Ok(())
 }

@@ -299,11 +299,11 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
         &key,
         crate::sim::Event::Elbv2(Event::LoadBalancerActive { arn: arn.clone() }),
     );
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "elbv2",
         format!("load balancer {name} provisioning"),
         json!({"LoadBalancerArn": arn}),
-    );
+    ));
     Ok(out)
 }
 
@@ -316,11 +316,11 @@ pub(super) fn activate(world: &mut World, key: &PartitionKey, arn: &str) {
     }
     lb.state = "active".into();
     let name = lb.name.clone();
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "elbv2",
         format!("load balancer {name} active"),
         json!({"LoadBalancerArn": arn}),
-    );
+    ));
 }
 
 fn sorted_lbs(st: &State) -> Vec<&LoadBalancer> {
@@ -375,11 +375,11 @@ pub(super) fn delete_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     st.rules.retain(|_, r| !listeners.contains(&r.listener_arn));
     st.listeners.retain(|_, l| l.load_balancer_arn != arn);
     st.load_balancers.remove(arn);
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "elbv2",
         format!("load balancer {name} deleted"),
         json!({"LoadBalancerArn": arn}),
-    );
+    ));
     Ok(json!({}))
 }
 

@@ -196,11 +196,15 @@ pub(super) fn health_check(world: &mut World, key: &PartitionKey, tg_arn: &str, 
         }),
     );
     if before != after {
-        world.record(
-            "elbv2",
-            format!("target {tkey} of {tg_name} {}", after.as_str()),
-            json!({"TargetGroupArn": tg_arn, "Id": id, "State": after.as_str()}),
-        );
+        if let Some(state) = crate::timeline::TargetHealthState::parse(after.as_str()) {
+            world.record(crate::timeline::Entry::TargetHealth {
+                target_group_arn: tg_arn.to_owned(),
+                target_group_name: tg_name.to_string(),
+                target: tkey.to_owned(),
+                id: id.clone(),
+                state,
+            });
+        }
         // ECS replaces service tasks whose targets fail, and tracks steady state.
         let reg = (tg_arn.to_owned(), id, port);
         crate::services::ecs::tasks::target_health_changed(world, key, &reg, after.as_str());
@@ -220,11 +224,11 @@ pub(super) fn deregistration_done(world: &mut World, key: &PartitionKey, tg_arn:
     if current {
         tg.targets.remove(tkey);
         let name = tg.name.clone();
-        world.record(
-            "elbv2",
-            format!("target {tkey} of {name} deregistered"),
-            json!({"TargetGroupArn": tg_arn}),
-        );
+        world.record(crate::timeline::Entry::TargetDeregistered {
+            target_group_arn: tg_arn.to_owned(),
+            target_group_name: name.to_string(),
+            target: tkey.to_string(),
+        });
     }
 }
 
@@ -281,11 +285,13 @@ fn register(
         t.state = TargetState::Initial;
         t.epoch = seq;
     }
-    world.record(
-        "elbv2",
-        format!("target {tkey} registered in {name}"),
-        json!({"TargetGroupArn": tg_arn, "Id": id, "Port": port}),
-    );
+    world.record(crate::timeline::Entry::TargetRegistered {
+        target_group_arn: tg_arn.to_owned(),
+        target_group_name: name.to_string(),
+        target: tkey.to_string(),
+        id: id.to_string(),
+        port,
+    });
     if in_use && enabled {
         start_chain(world, key, tg_arn, &tkey);
     }
@@ -317,11 +323,11 @@ fn deregister(world: &mut World, key: &PartitionKey, tg_arn: &str, id: &str, por
     }
     if !in_use || delay == 0 {
         tg.targets.remove(&tkey);
-        world.record(
-            "elbv2",
-            format!("target {tkey} of {name} deregistered"),
-            json!({"TargetGroupArn": tg_arn}),
-        );
+        world.record(crate::timeline::Entry::TargetDeregistered {
+            target_group_arn: tg_arn.to_owned(),
+            target_group_name: name.to_string(),
+            target: tkey.to_string(),
+        });
         return Ok(());
     }
     t.state = TargetState::Draining;
@@ -337,11 +343,12 @@ fn deregister(world: &mut World, key: &PartitionKey, tg_arn: &str, id: &str, por
             epoch,
         }),
     );
-    world.record(
-        "elbv2",
-        format!("target {tkey} of {name} draining"),
-        json!({"TargetGroupArn": tg_arn, "DelaySeconds": delay}),
-    );
+    world.record(crate::timeline::Entry::TargetDraining {
+        target_group_arn: tg_arn.to_owned(),
+        target_group_name: name.to_string(),
+        target: tkey.to_string(),
+        delay_seconds: delay,
+    });
     Ok(())
 }
 

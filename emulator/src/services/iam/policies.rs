@@ -174,7 +174,11 @@ pub fn create_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
         }
     }
     st.policies.insert(arn.clone(), policy);
-    world.record("iam", format!("policy {arn} created"), Value::Null);
+    world.record(crate::timeline::Entry::resource(
+        "iam",
+        format!("policy {arn} created"),
+        Value::Null,
+    ));
     Ok(json!({ "Policy": v }))
 }
 
@@ -245,7 +249,11 @@ pub fn delete_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
         ));
     }
     st.policies.remove(arn);
-    world.record("iam", format!("policy {arn} deleted"), Value::Null);
+    world.record(crate::timeline::Entry::resource(
+        "iam",
+        format!("policy {arn} deleted"),
+        Value::Null,
+    ));
     Ok(json!({}))
 }
 
@@ -435,7 +443,11 @@ pub fn attach_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
     }
     role.attached.push(arn.to_owned());
     let role_arn = role.arn.clone();
-    world.record("iam", format!("policy {arn} attached to {role_arn}"), Value::Null);
+    world.record(crate::timeline::Entry::resource(
+        "iam",
+        format!("policy {arn} attached to {role_arn}"),
+        Value::Null,
+    ));
     Ok(json!({}))
 }
 

@@ -172,7 +172,11 @@ fn insert_role(
     state(world, &ctx.account)
         .roles
         .insert(name.to_lowercase(), role.clone());
-    world.record("iam", format!("role {} created", role.arn), Value::Null);
+    world.record(crate::timeline::Entry::resource(
+        "iam",
+        format!("role {} created", role.arn),
+        Value::Null,
+    ));
     Ok(role)
 }
 
@@ -282,7 +286,11 @@ pub fn delete_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
     }
     let arn = role.arn.clone();
     state(world, &ctx.account).roles.remove(&name.to_lowercase());
-    world.record("iam", format!("role {arn} deleted"), Value::Null);
+    world.record(crate::timeline::Entry::resource(
+        "iam",
+        format!("role {arn} deleted"),
+        Value::Null,
+    ));
     Ok(json!({}))
 }
 

@@ -506,9 +506,15 @@ pub fn settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str)
     r.latest.last_update_status = Some("Successful".into());
     let arn = r.arn.clone();
     if was == "Pending" {
-        world.record("lambda", format!("function {arn} is Active"), Value::Null);
+        world.record(crate::timeline::Entry::note(
+            "lambda",
+            format!("function {arn} is Active"),
+        ));
     } else {
-        world.record("lambda", format!("update of {arn} Successful"), Value::Null);
+        world.record(crate::timeline::Entry::note(
+            "lambda",
+            format!("update of {arn} Successful"),
+        ));
     }
 }
 
@@ -614,7 +620,10 @@ pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
     );
     state.records.insert(name.to_owned(), record);
     schedule_settle(world, &key, name, &revision);
-    world.record("lambda", format!("created function {arn} (Pending)"), Value::Null);
+    world.record(crate::timeline::Entry::note(
+        "lambda",
+        format!("created function {arn} (Pending)"),
+    ));
     Ok(out)
 }
 
@@ -725,7 +734,10 @@ pub fn update_function_code(world: &mut World, ctx: &Ctx, input: Value) -> AwsRe
     let name = r.name.clone();
     world.region_mut(&key).lambda.records.insert(name.clone(), r);
     schedule_settle(world, &key, &name, &revision);
-    world.record("lambda", format!("updated the code of {arn}"), Value::Null);
+    world.record(crate::timeline::Entry::note(
+        "lambda",
+        format!("updated the code of {arn}"),
+    ));
     Ok(out)
 }
 
@@ -792,7 +804,10 @@ pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value)
     let (name, arn) = (r.name.clone(), r.arn.clone());
     world.region_mut(&key).lambda.records.insert(name.clone(), r);
     schedule_settle(world, &key, &name, &revision);
-    world.record("lambda", format!("updated the configuration of {arn}"), Value::Null);
+    world.record(crate::timeline::Entry::note(
+        "lambda",
+        format!("updated the configuration of {arn}"),
+    ));
     Ok(out)
 }
 
@@ -810,7 +825,10 @@ pub fn delete_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             state.records.remove(&name);
             state.functions.remove(&name);
             let arn = function_arn(ctx, &name);
-            world.record("lambda", format!("deleted function {arn}"), Value::Null);
+            world.record(crate::timeline::Entry::note(
+                "lambda",
+                format!("deleted function {arn}"),
+            ));
         }
         Some("$LATEST") => {
             return Err(invalid(

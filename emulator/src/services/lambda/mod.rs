@@ -75,11 +75,10 @@ pub fn invoke_async(world: &mut World, key: &PartitionKey, function: &str, paylo
         payload,
     });
     world.lambda_queued = world.lambda_queued.wrapping_add(1);
-    world.record(
-        "lambda",
-        format!("queued an Event invocation of {arn}"),
-        serde_json::json!({"requestId": id}),
-    );
+    world.record(crate::timeline::Entry::InvocationQueued {
+        request_id: id.clone(),
+        function_arn: arn.to_string(),
+    });
     Ok(id)
 }
 

@@ -88,7 +88,11 @@ pub fn create_log_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
             ..Default::default()
         },
     );
-    world.record("logs", format!("log group {name} created"), json!({"logGroup": name}));
+    world.record(crate::timeline::Entry::resource(
+        "logs",
+        format!("log group {name} created"),
+        json!({"logGroup": name}),
+    ));
     Ok(json!({}))
 }
 

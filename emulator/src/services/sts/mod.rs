@@ -195,11 +195,11 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
     if let Some(r) = world.account_mut(&role_account).iam.role_mut(&role_name) {
         r.last_used = Some((now, ctx.region.clone()));
     }
-    world.record(
+    world.record(crate::timeline::Entry::resource(
         "sts",
         format!("{} assumed {} as session {session}", ctx.caller.arn, role.arn),
         json!({"accessKeyId": credentials["AccessKeyId"]}),
-    );
+    ));
     let mut out = json!({
         "Credentials": credentials,
         "AssumedRoleUser": {"AssumedRoleId": assumed_id, "Arn": assumed_arn},
