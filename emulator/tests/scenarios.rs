@@ -440,3 +440,80 @@ async fn deploy_error_and_images_as_written() {
     assert!(f.message.contains("expected at least 1, actual 0"), "{f:?}");
     assert!(!f.message.contains("at most"), "{f:?}");
 }
+
+/// The fields every entry of a kind carried on `GET /_emulator/events` before entries were typed.
+fn fields_before_typing(kind: &str, step_status: Option<&str>) -> &'static [&'static str] {
+    match (kind, step_status) {
+        ("deploymentCreated", _) | ("deploymentNote", _) => &["deploymentId"],
+        ("deploymentStarted", _) => &[
+            "deploymentId",
+            "step",
+            "status",
+            "originalTargetGroup",
+            "replacementTargetGroup",
+            "originalTaskSet",
+            "productionListeners",
+            "testListeners",
+        ],
+        ("deploymentRollingBack", _) => &["deploymentId", "step", "status", "rollback"],
+        ("deploymentEnded", Some("Succeeded")) => &["deploymentId", "step", "status"],
+        ("deploymentEnded", _) => &["deploymentId", "step", "status", "errorCode", "failedLifecycleEvents"],
+        ("lifecycleEvent", _) => &["deploymentId", "step", "lifecycleEvent", "status"],
+        ("hook", Some("Invoked")) => &["deploymentId", "step", "lifecycleEvent", "function", "status"],
+        ("hook", _) => &["deploymentId", "step", "lifecycleEvent", "status"],
+        ("deploymentTaskSet", _) => &["deploymentId", "step", "taskSet", "state", "role"],
+        ("deploymentTraffic", _) => &["deploymentId", "step", "replacementPercent"],
+        ("rollbackCreated", _) => &["deploymentId", "step", "rollbackDeploymentId"],
+        ("trafficWeights", _) => &["Arn", "Weights"],
+        ("targetHealth", _) => &["TargetGroupArn", "Id", "State"],
+        ("targetRegistered", _) => &["TargetGroupArn", "Id", "Port"],
+        ("targetDeregistered", _) => &["TargetGroupArn"],
+        ("targetDraining", _) => &["TargetGroupArn", "DelaySeconds"],
+        ("taskSet", _) => &["service", "taskSet"],
+        ("serviceEvent", _) => &["service"],
+        ("invocationQueued", _) | ("invocationDropped", _) => &["requestId"],
+        ("invocationFinished", _) => &["requestId", "status"],
+        ("alarmState", _) => &["alarm", "from", "to", "reason"],
+        _ => &[],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_of_a_run_is_typed_and_keeps_the_fields_it_had() {
+    use cutover::timeline::{Entry, Event};
+    for name in ["lab-happy-path", "hook-failure-rollback", "alarm-rollback"] {
+        let o = run_builtin(name).await;
+        assert!(o.passed(), "{}", o.timeline);
+        let mut kinds = std::collections::BTreeSet::new();
+        for v in &o.events {
+            for k in ["seq", "time", "source", "message", "kind"] {
+                assert!(v.get(k).is_some(), "{name}: no {k} in {v}");
+            }
+            let e = Event::from_json(v).expect("an object");
+            // Read back as the kind it says, with the same words.
+            assert_eq!(Some(e.message().as_str()), v["message"].as_str(), "{v}");
+            assert_eq!(Some(e.source()), v["source"].as_str(), "{v}");
+            let kind = v["kind"].as_str().unwrap_or("");
+            if let Entry::Note { .. } = e.entry {
+                assert_eq!(kind, "note", "{name}: {v} not read as its kind");
+            }
+            for k in fields_before_typing(kind, v["status"].as_str()) {
+                assert!(v.get(*k).is_some(), "{name}: no {k} in {v}");
+            }
+            kinds.insert(kind.to_owned());
+        }
+        let hooks: &[&str] = if name == "alarm-rollback" { &[] } else { &["hook"] };
+        for k in [
+            "deploymentStarted",
+            "lifecycleEvent",
+            "trafficWeights",
+            "taskSet",
+            "deploymentEnded",
+        ]
+        .iter()
+        .chain(hooks)
+        {
+            assert!(kinds.contains(k), "{name}: no {k} entry in {kinds:?}");
+        }
+    }
+}

@@ -358,6 +358,62 @@ fn lifecycle_events_hooks_markers_and_task_sets_are_drawn() {
 }
 
 #[test]
+fn the_picture_is_drawn_from_the_kinds_of_the_entries_not_their_words() {
+    let words = |events: Vec<Value>, f: &dyn Fn(&str) -> String| -> Vec<Value> {
+        events
+            .into_iter()
+            .map(|mut e| {
+                let m = f(e["message"].as_str().unwrap_or(""));
+                e["message"] = json!(m);
+                e
+            })
+            .collect()
+    };
+    let plain = timeline_html("t", &deployment());
+    // Other words (another language, another version): the same picture.
+    let other = timeline_html("t", &words(deployment(), &|_| "quelque chose".into()));
+    for (class, a, b) in [
+        ("lifecycle", "data-event", "data-status"),
+        ("task-set", "data-id", "data-role"),
+        ("ts-mark", "data-kind", "data-kind"),
+        ("hook", "data-event", "data-status"),
+        ("dep-bar", "data-status", "fill"),
+        ("w-seg", "data-tg", "data-percent"),
+    ] {
+        for tag in ["rect", "g", "text", "circle"] {
+            assert_eq!(
+                pairs(&plain, tag, class, a, b),
+                pairs(&other, tag, class, a, b),
+                "{tag}.{class}"
+            );
+        }
+    }
+    assert_eq!(
+        pairs(&other, "g", "task-set", "data-id", "data-role"),
+        vec!["ecs-svc/111 original", "ecs-svc/222 replacement"]
+    );
+    let marks: Vec<String> = tags(&other, "text", "ts-mark")
+        .iter()
+        .map(|m| attr(m, "data-kind").to_owned())
+        .collect();
+    assert_eq!(marks, vec!["steady", "deleted", "steady", "PRIMARY"]);
+    // Entries without a kind (old words only) are listed, not drawn.
+    let untyped: Vec<Value> = deployment()
+        .into_iter()
+        .map(|mut e| {
+            if let Some(o) = e.as_object_mut() {
+                o.remove("kind");
+            }
+            e
+        })
+        .collect();
+    let html = timeline_html("t", &untyped);
+    assert_eq!(html.matches("<tr id=\"ev-").count(), untyped.len());
+    assert!(tags(&html, "rect", "lifecycle").is_empty());
+    assert!(tags(&html, "g", "task-set").is_empty());
+}
+
+#[test]
 fn a_failure_and_its_rollback_are_drawn_from_the_typed_entries() {
     let id = "d-OLDSTYLE1";
     use LifecycleStatus::{InProgress, Succeeded};

@@ -121,7 +121,7 @@ impl Timeline {
 
     /// One entry of the emulator's timeline, if it tells the deployment's story (all of them
     /// with `--verbose`). Which entries tell it is read from their kind (`timeline::Entry`); an
-    /// entry of a kind this version does not know is shown with `--verbose` only.
+    /// entry of a kind this version does not know is a plain line, shown by its source.
     pub fn event(&mut self, e: &Value) {
         use crate::timeline::{AlarmStateValue, Entry};
         let Some(ev) = crate::timeline::Event::from_json(e) else {
@@ -133,9 +133,8 @@ impl Timeline {
             || match &ev.entry {
                 Entry::TrafficWeights { .. } | Entry::TaskSet { .. } | Entry::InvocationFinished { .. } => true,
                 Entry::AlarmState { from, to, .. } => *from == AlarmStateValue::Alarm || *to == AlarmStateValue::Alarm,
-                // Every CodeDeploy step, fault and scheduler mark; ECS repeats CodeDeploy's steps as
-                // service events, which are shown once (as CodeDeploy's).
-                Entry::Note { .. } => matches!(source, "scheduler" | "faults" | "codedeploy"),
+                // Every CodeDeploy step and note, fault and scheduler mark; ECS repeats CodeDeploy's
+                // steps as service events, which are shown once (as CodeDeploy's).
                 entry => matches!(entry.source(), "codedeploy" | "faults" | "scheduler"),
             };
         if !shown {
@@ -312,6 +311,72 @@ mod tests {
         );
         t.event(&json!({"source": "iam", "message": "role x created", "time": 0.0}));
         assert!(t.text.is_empty(), "noise is not shown");
+    }
+
+    #[test]
+    fn what_is_shown_is_read_from_the_kind_of_an_entry() {
+        use crate::timeline::{AlarmStateValue, Entry, Event, TaskSetChange};
+        let json = |entry: Entry| {
+            Event {
+                seq: 1,
+                time: 0.0,
+                entry,
+            }
+            .to_json()
+        };
+        let mut t = Timeline::new(false, false);
+        let shown = [
+            Entry::TaskSet {
+                service: "s".into(),
+                service_name: "web".into(),
+                task_set: "ecs-svc/1".into(),
+                change: TaskSetChange::Primary,
+                task_definition: None,
+            },
+            Entry::AlarmState {
+                alarm: "errors".into(),
+                from: AlarmStateValue::Ok,
+                to: AlarmStateValue::Alarm,
+                reason: "r".into(),
+            },
+            Entry::InvocationFinished {
+                request_id: "r".into(),
+                function_arn: "f".into(),
+                status: "200".into(),
+            },
+            Entry::FaultsCleared {},
+        ];
+        for e in shown {
+            // Whatever its words say.
+            let mut v = json(e);
+            v["message"] = json!("words");
+            let before = t.text.len();
+            t.event(&v);
+            assert!(t.text.len() > before, "{v} not shown");
+        }
+        let hidden = [
+            Entry::ServiceEvent {
+                service: "s".into(),
+                service_name: "web".into(),
+                text: "(service web) CodeDeploy deployment d: replacement task set x created".into(),
+                steady_task_set: None,
+            },
+            Entry::AlarmState {
+                alarm: "state ALARM".into(),
+                from: AlarmStateValue::InsufficientData,
+                to: AlarmStateValue::Ok,
+                reason: "r".into(),
+            },
+            Entry::resource("cloudwatch", "alarm ALARM put", json!({})),
+        ];
+        let before = t.text.len();
+        for e in hidden {
+            t.event(&json(e));
+        }
+        assert_eq!(t.text.len(), before, "{}", t.text);
+        // An entry of a kind this version does not know is a plain line, shown by its source.
+        t.event(&json!({"seq": 9, "time": 0.0, "source": "faults", "message": "a new fault", "kind": "newFault"}));
+        assert!(t.text.ends_with("a new fault\n"), "{}", t.text);
     }
 
     #[test]
