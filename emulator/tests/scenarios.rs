@@ -513,7 +513,7 @@ async fn every_event_of_a_run_is_typed_and_keeps_the_fields_it_had() {
         .iter()
         .chain(hooks)
         {
-            assert!(kinds.contains(k), "{name}: no {k} entry in {kinds:?}");
+            assert!(kinds.contains(*k), "{name}: no {k} entry in {kinds:?}");
         }
     }
 }
