@@ -211,8 +211,10 @@ fn control_body_refused(req: &HttpRequest) -> Option<HttpResponse> {
         return None;
     }
     let message = match content_type {
-        Some(t) => format!("The control API takes application/json bodies, not '{t}'."),
-        None => "The control API takes application/json bodies: set Content-Type: application/json.".to_owned(),
+        Some(t) => format!(
+            "The control API takes application/json bodies, not '{t}' (with curl: -H 'content-type: application/json')."
+        ),
+        None => "The control API takes application/json bodies: send Content-Type: application/json (with curl: -H 'content-type: application/json').".to_owned(),
     };
     Some(HttpResponse::new(
         415,
