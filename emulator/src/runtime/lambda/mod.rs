@@ -10,6 +10,23 @@
 //! * Pool: warm instances are reused; more are started on demand up to [`Settings::concurrency`]
 //!   per function version. Instances stop on DeleteFunction, UpdateFunctionCode/Configuration,
 //!   reset and shutdown (and are killed if the emulator is dropped: `kill_on_drop`).
+//! * Containment: each runtime process leads its own process group; stopping an instance (timeout,
+//!   crash, DeleteFunction, update, reset, shutdown) SIGKILLs the whole group and every process
+//!   whose initial environment carries the instance's [`INSTANCE_ENV`] tag (children that called
+//!   `setsid` or were double-forked out of the group). Reset and shutdown stop busy instances too.
+//!   Shutdown removes the runtime's temporary directory (bootstraps, unpacked code).
+//! * Output caps (AWS is silent on a per-invocation cap; chosen so one invocation's output fits
+//!   one `GetLogEvents` page): a line is cut at [`MAX_EVENT_BYTES`] (256 KB less CloudWatch's
+//!   26 bytes of per-event overhead); an invocation keeps at most [`MAX_INVOCATION_BYTES`] (1 MB)
+//!   and [`MAX_INVOCATION_EVENTS`] (10,000) lines. The rest is read (the function never blocks)
+//!   and dropped, and counted in a last line before `END`, `cutover: output truncated: …`, and a
+//!   timeline entry (`cutLines`, `cutBytes`, `droppedLines`, `droppedBytes`). An unterminated
+//!   line is one event at the end of its invocation; the runtime client's mark is removed wherever
+//!   it is in a line.
+//! * Retries: a failed Event invocation (function error, crash, timeout) is queued again by a
+//!   `lambda::Event::Retry` on the simulated clock, 60 s then 120 s later, at most
+//!   `lambda::DEFAULT_MAX_RETRIES` (2) times, with the same request id; each attempt and the
+//!   final discard are timeline entries.
 //! * Event invocations: `lambda.pending` (filled by `services::lambda::invoke_async`) is drained by
 //!   a task woken through [`Runtime::wake`]; each runs outside the state lock.
 //! * Time: processes run in wall time. The function timeout, the 10 s init limit and the deadline
@@ -148,6 +165,9 @@ struct Pool {
     freed: Arc<Notify>,
 }
 
+/// What an invocation's output lost: (lines cut, bytes cut off them, lines dropped, their bytes).
+type Truncation = (u64, u64, u64, u64);
+
 /// The output of an instance not yet handed to an invocation's log, within the caps.
 #[derive(Default)]
 struct LogBuf {
@@ -182,7 +202,7 @@ impl LogBuf {
 
     /// Takes what was written so far, unterminated lines included, and the truncation note (a
     /// final log line) when output was cut or dropped.
-    fn take(&mut self, ts: i64) -> (Vec<(i64, String)>, Option<(u64, u64, u64, u64)>) {
+    fn take(&mut self, ts: i64) -> (Vec<(i64, String)>, Option<Truncation>) {
         for i in 0..2 {
             let p = std::mem::take(&mut self.partial[i]);
             if !p.is_empty() {
