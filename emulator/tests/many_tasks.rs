@@ -33,7 +33,12 @@ impl Drop for Server {
 
 /// `cutover serve --clock manual` under `prlimit --nofile=1024:1024`, ready.
 fn start(args: &[&str]) -> Server {
-    let nofile = format!("--nofile={NOFILE}:{NOFILE}");
+    start_with(NOFILE, args)
+}
+
+/// `cutover serve --clock manual` under `prlimit --nofile=N:N`, ready.
+fn start_with(nofile: usize, args: &[&str]) -> Server {
+    let nofile = format!("--nofile={nofile}:{nofile}");
     let mut child = Command::new("prlimit")
         .args([nofile.as_str(), "--", env!("CARGO_BIN_EXE_cutover")])
         .args([
@@ -285,4 +290,115 @@ async fn five_thousand_stand_in_tasks_fit_under_1024_open_files() {
     let v: Value = serde_json::from_str(&body).unwrap();
     assert!(s(&v["taskArn"]).contains(":task/many/"), "{body}");
     assert_eq!(v["targetGroups"], json!(["many-0"]), "{body}");
+}
+
+/// An `--app-config` process needs a real socket and descriptors of its own: when the emulator
+/// cannot give them (here its open-files limit leaves less than it keeps for its API), the task
+/// stops with a reason that says so, while the API and the built-in stand-ins go on.
+#[tokio::test]
+async fn a_process_task_short_of_descriptors_stops_with_a_reason_and_the_api_goes_on() {
+    let dir = std::env::temp_dir().join(format!("cutover-many-tasks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let apps = dir.join("apps.json");
+    std::fs::write(
+        &apps,
+        json!({"apps": [{"image": "proc:*", "command": ["sleep", "300"]}]}).to_string(),
+    )
+    .unwrap();
+    // 64 open files: the emulator's API runs, but no process backend may start (it keeps 64).
+    let srv = start_with(64, &["--app-config", apps.to_str().unwrap()]);
+    let subnets: Vec<String> = srv.call("ec2", "DescribeSubnets", json!({}))["Subnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["DefaultForAz"] == json!(true))
+        .map(|x| s(&x["SubnetId"]))
+        .collect();
+    let vpc = s(&srv.call("ec2", "DescribeVpcs", json!({}))["Vpcs"][0]["VpcId"]);
+    let cluster = s(&srv.call("ecs", "CreateCluster", json!({"clusterName": "procs"}))["cluster"]["clusterArn"]);
+    let lb = s(&srv.call(
+        "elbv2",
+        "CreateLoadBalancer",
+        json!({"Name": "procs", "Subnets": [subnets[0], subnets[1]]}),
+    )["LoadBalancers"][0]["LoadBalancerArn"]);
+    let mut groups = Vec::new();
+    for (i, image) in ["proc:1", "standin:1"].iter().enumerate() {
+        let tg = s(&srv.call(
+            "elbv2",
+            "CreateTargetGroup",
+            json!({"Name": format!("procs-{i}"), "Protocol": "HTTP", "Port": 3000, "VpcId": vpc,
+                   "TargetType": "ip", "HealthCheckIntervalSeconds": 5, "HealthCheckTimeoutSeconds": 2,
+                   "HealthyThresholdCount": 2, "UnhealthyThresholdCount": 2}),
+        )["TargetGroups"][0]["TargetGroupArn"]);
+        srv.call(
+            "elbv2",
+            "ModifyTargetGroupAttributes",
+            json!({"TargetGroupArn": tg, "Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "5"}]}),
+        );
+        srv.call(
+            "elbv2",
+            "CreateListener",
+            json!({"LoadBalancerArn": lb, "Protocol": "HTTP", "Port": 8080 + i,
+                   "DefaultActions": [{"Type": "forward", "TargetGroupArn": tg}]}),
+        );
+        let family = format!("procs-{i}");
+        srv.call(
+            "ecs",
+            "RegisterTaskDefinition",
+            json!({"family": family, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+                   "cpu": "256", "memory": "512",
+                   "containerDefinitions": [{"name": "app", "image": image, "essential": true,
+                                             "portMappings": [{"containerPort": 3000}]}]}),
+        );
+        srv.call(
+            "ecs",
+            "CreateService",
+            json!({"cluster": cluster, "serviceName": family, "taskDefinition": family, "desiredCount": 1,
+                   "launchType": "FARGATE",
+                   "loadBalancers": [{"targetGroupArn": tg, "containerName": "app", "containerPort": 3000}],
+                   "networkConfiguration": {"awsvpcConfiguration": {"subnets": subnets, "assignPublicIp": "DISABLED"}}}),
+        );
+        groups.push(tg);
+    }
+    let stopped = || -> Vec<Value> {
+        let arns = srv.call(
+            "ecs",
+            "ListTasks",
+            json!({"cluster": cluster, "serviceName": "procs-0", "desiredStatus": "STOPPED"}),
+        )["taskArns"]
+            .clone();
+        if arns.as_array().is_none_or(Vec::is_empty) {
+            return Vec::new();
+        }
+        srv.call("ecs", "DescribeTasks", json!({"cluster": cluster, "tasks": arns}))["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["lastStatus"] == "STOPPED")
+            .cloned()
+            .collect()
+    };
+    let started = Instant::now();
+    let mut found = Vec::new();
+    while started.elapsed() < Duration::from_secs(60) {
+        srv.advance(5.0);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        found = stopped();
+        if !found.is_empty() && srv.healthy(&groups[1]) == 1 {
+            break;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let task = found.first().expect("the process task stopped");
+    assert_eq!(task["stopCode"], "TaskFailedToStart", "{task}");
+    let reason = s(&task["stoppedReason"]);
+    assert!(
+        reason.starts_with("CannotStartContainerError: cutover could not start `sleep 300` for container app (proc:1): "),
+        "{reason}"
+    );
+    assert!(reason.contains("open files") && reason.contains("ulimit -n"), "{reason}");
+    // The API answers, and the built-in stand-in task of the other service is healthy.
+    assert_eq!(srv.healthy(&groups[1]), 1, "the stand-in task is healthy");
+    let (status, body) = srv.get("/_emulator/clock").expect("the API answers");
+    assert_eq!(status, 200, "{body}");
 }
