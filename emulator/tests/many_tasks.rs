@@ -393,10 +393,14 @@ async fn a_process_task_short_of_descriptors_stops_with_a_reason_and_the_api_goe
     assert_eq!(task["stopCode"], "TaskFailedToStart", "{task}");
     let reason = s(&task["stoppedReason"]);
     assert!(
-        reason.starts_with("CannotStartContainerError: cutover could not start `sleep 300` for container app (proc:1): "),
+        reason
+            .starts_with("CannotStartContainerError: cutover could not start `sleep 300` for container app (proc:1): "),
         "{reason}"
     );
-    assert!(reason.contains("open files") && reason.contains("ulimit -n"), "{reason}");
+    assert!(
+        reason.contains("open files") && reason.contains("ulimit -n"),
+        "{reason}"
+    );
     // The API answers, and the built-in stand-in task of the other service is healthy.
     assert_eq!(srv.healthy(&groups[1]), 1, "the stand-in task is healthy");
     let (status, body) = srv.get("/_emulator/clock").expect("the API answers");

@@ -1,9 +1,11 @@
 //! Real HTTP health checks.
 //!
 //! Each target of a target group that a listener uses (not draining, checks enabled) gets one
-//! `GET <HealthCheckPath>` per `HealthCheckIntervalSeconds` of SIMULATED time, sent to where the
-//! target really answers (its stand-in or process), with the group's timeout (in wall time, divided
-//! by the clock's scale, at least 0.5 s). A check passes when the status matches the group's
+//! `GET <HealthCheckPath>` per `HealthCheckIntervalSeconds` of SIMULATED time to what really
+//! answers for the target: a built-in stand-in is asked in-process (it has no socket; the outcomes
+//! of one round are recorded under one world lock), a process backend gets a real HTTP request on
+//! its loopback port with the group's timeout (in wall time, divided by the clock's scale, at
+//! least 0.5 s); a target nothing answers for fails. A check passes when the status matches the group's
 //! `Matcher` (`"200"`, `"200,202"`, `"200-299"`). The outcome is recorded on the target in the world
 //! ([`elbv2::record_health_probe`]); the simulation's own scheduled health-check events apply the
 //! thresholds and move the target between `initial`, `healthy` and `unhealthy`, so states only

@@ -8,7 +8,8 @@
 //! * [`listeners`]: one socket per listener of an active load balancer, bound and closed as
 //!   listeners come and go.
 //! * [`routing`]: rules and actions. [`proxy`]: forwarding with a keep-alive pool.
-//! * [`standin`]: what answers for each task container (the built-in stand-in or a local process).
+//! * [`standin`]: what answers for each task container: the built-in stand-in, answered
+//!   in-process with no socket, or a local process (`--app-config`) with a real socket per task.
 //! * [`health`]: real HTTP health checks whose outcome feeds the simulation's target states.
 //! * [`names`]: how the `*.elb.localhost` DNS names resolve in processes the emulator starts.
 //!
