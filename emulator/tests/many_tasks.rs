@@ -269,6 +269,16 @@ async fn five_thousand_stand_in_tasks_fit_under_1024_open_files() {
         "every target healthy through its health checks"
     );
     assert_eq!(srv.running(&cluster), SERVICES * PER_SERVICE, "tasks RUNNING");
+    // No descriptor per task (prlimit runs the emulator in its own process).
+    if let Ok(fds) = std::fs::read_dir(format!("/proc/{}/fd", srv.child.id())) {
+        let open = fds.count();
+        eprintln!(
+            "{} tasks healthy after {:.1} s; the emulator has {open} files open",
+            SERVICES * PER_SERVICE,
+            started.elapsed().as_secs_f64()
+        );
+        assert!(open < SERVICES * PER_SERVICE / 10, "{open} files open");
+    }
     // The API still answers, and so does the data plane: each listener reaches a stand-in that
     // names a task of the cluster, and so does the main port for the load balancer's DNS name.
     let (status, body) = srv.get("/_emulator/clock").expect("the API answers");
