@@ -70,7 +70,7 @@ clock="$(curl -fsS "$ENDPOINT/_emulator/clock" 2>/dev/null || true)"
 if [[ -n $clock ]]; then
   mode="$(json 'd["mode"]' <<<"$clock")"
   [[ $mode != manual ]] || die "the emulator's clock is manual and would never move on its own: run
-  curl -X POST $ENDPOINT/_emulator/clock -d '{\"mode\": \"scaled\", \"scale\": 60}'
+  curl -X POST $ENDPOINT/_emulator/clock -H 'content-type: application/json' -d '{\"mode\": \"scaled\", \"scale\": 60}'
 or start it with --clock scaled:60"
   say "cutover at $ENDPOINT, clock $(json 'd["mode"] + (":%g" % d["scale"] if d["mode"] == "scaled" else "")' <<<"$clock")"
 fi

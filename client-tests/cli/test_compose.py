@@ -9,6 +9,7 @@ its clock switched to scaled:60 as the compose file's emulator runs, and AWS_END
 at it instead of http://cutover:4566.
 """
 
+import http.client
 import json
 import os
 import re
@@ -20,7 +21,7 @@ import pytest
 import yaml
 
 import labkit
-from conftest import REPO, make_client
+from conftest import REPO, cutover_bin, make_client
 
 COMPOSE = REPO / "docker-compose.yml"
 DOCKERFILE = REPO / "Dockerfile"
@@ -107,6 +108,30 @@ def test_emulator_service(compose):
     check = svc["healthcheck"]
     assert check["test"] == ["CMD", "curl", "-fsS", "http://127.0.0.1:4566/_emulator/health"]
     assert int(check["retries"]) >= 5
+
+
+def test_the_emulator_answers_the_walkthrough_by_its_service_name(compose):
+    """cutover answers only loopback names, its bound address and --allow-host names (DNS
+    rebinding): the compose file must allow the name the walkthrough container calls it by."""
+    emulator_env = {k: str(v) for k, v in compose["services"]["cutover"]["environment"].items()}
+    client_url = compose["services"]["walkthrough"]["environment"]["AWS_ENDPOINT_URL"]
+    host = client_url.split("://", 1)[1]
+    for with_env, want in ((True, 200), (False, 403)):
+        env = dict(os.environ)
+        if with_env:
+            env.update(emulator_env)
+        env["CUTOVER_BIND"] = "127.0.0.1:0"  # a free port here instead of the container's 0.0.0.0:4566
+        env["CUTOVER_CLOCK"] = "manual"
+        proc = subprocess.Popen([cutover_bin(), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            url = proc.stdout.readline().decode().split()[1]
+            conn = http.client.HTTPConnection(url.split("://", 1)[1], timeout=10)
+            conn.request("GET", "/_emulator/health", headers={"Host": host})
+            status = conn.getresponse().status
+            assert status == want, f"Host {host} with the compose environment={with_env}: {status}"
+        finally:
+            proc.kill()
+            proc.wait()
 
 
 def test_walkthrough_service(compose):

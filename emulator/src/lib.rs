@@ -8,6 +8,7 @@ pub mod control;
 pub mod dispatch;
 pub mod log;
 pub mod model;
+pub mod net;
 pub mod protocol;
 pub mod report;
 pub mod runtime;

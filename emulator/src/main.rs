@@ -10,6 +10,8 @@ cutover: a local AWS emulator for ECS blue/green deployments through CodeDeploy
 USAGE:
     cutover serve [--bind ADDR] [--clock real|manual|scaled:N] [--log-level error|info|debug]
                   [--listener-port-offset N | --listener-ports 80=8080,...] [--app-config FILE]
+                  [--allow-host NAME]... [--cors-origin ORIGIN]... [--header-timeout S]
+                  [--body-timeout S] [--idle-timeout S] [--max-connections N] [--shutdown-grace S]
     cutover scenario run FILE... [--endpoint URL] [--junit FILE] [--html FILE] [--verbose] [--quiet]
     cutover scenario list
     cutover lab [--verbose] [other scenario run flags]
@@ -21,6 +23,29 @@ serve:
                     `ready http://HOST:PORT` once the emulator answers.
     --clock MODE    simulated clock (env CUTOVER_CLOCK): real (default), manual, or
                     scaled:N (N times faster than the wall clock)
+    --allow-host NAME
+                    also answer requests whose Host is NAME (or any name under *.SUFFIX);
+                    repeatable or comma-separated (env CUTOVER_ALLOW_HOSTS). Loopback names
+                    and addresses and the bound address are always answered; any other Host is
+                    refused with 403 (DNS rebinding). Compose service names go here.
+    --cors-origin ORIGIN
+                    answer cross-origin requests from ORIGIN (e.g. http://localhost:3000, or *),
+                    with CORS headers; repeatable or comma-separated (env CUTOVER_CORS_ORIGINS).
+                    By default a request whose Origin is another site's is refused with 403.
+    --header-timeout S
+                    seconds a request's headers may take (env CUTOVER_HEADER_TIMEOUT, default 10)
+    --body-timeout S
+                    seconds a request's body may take (env CUTOVER_BODY_TIMEOUT, default 60)
+    --idle-timeout S
+                    seconds a keep-alive connection may sit idle (env CUTOVER_IDLE_TIMEOUT,
+                    default 60)
+    --max-connections N
+                    connections open at once (env CUTOVER_MAX_CONNECTIONS; default: the
+                    descriptor limit, ulimit -n, less 256). One more closes the longest-idle
+                    connection, or is answered 503 when all are busy.
+    --shutdown-grace S
+                    seconds requests in flight may take to finish on SIGTERM/SIGINT
+                    (env CUTOVER_SHUTDOWN_GRACE, default 10)
     --log-level L   error, info (default) or debug (env CUTOVER_LOG); debug logs one
                     line per API call with service, operation, status and duration
     --listener-port-offset N
@@ -67,6 +92,18 @@ struct ServeArgs {
     bind: String,
     clock: ClockMode,
     alb: cutover::runtime::alb::Config,
+    access: cutover::server::Access,
+    limits: cutover::net::Limits,
+}
+
+/// A number of seconds (a flag's value): finite, positive, at most a day.
+fn seconds(flag: &str, text: &str) -> Result<std::time::Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(s)),
+        _ => Err(format!(
+            "{flag}: '{text}' is not a number of seconds between 0 and 86400"
+        )),
+    }
 }
 
 /// Command-line arguments one at a time: `--flag value`, `--flag=value`, switches, positionals.
@@ -114,6 +151,20 @@ fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
     let mut offset = std::env::var("CUTOVER_LISTENER_PORT_OFFSET").unwrap_or_else(|_| "0".into());
     let mut port_map = std::env::var("CUTOVER_LISTENER_PORTS").unwrap_or_default();
     let mut app_config = std::env::var("CUTOVER_APP_CONFIG").ok().filter(|s| !s.is_empty());
+    let env = |name: &str| std::env::var(name).ok().filter(|s| !s.trim().is_empty());
+    let mut allow_hosts = env("CUTOVER_ALLOW_HOSTS")
+        .map(|v| cutover::server::Access::split_list(&v))
+        .unwrap_or_default();
+    let mut cors_origins = env("CUTOVER_CORS_ORIGINS")
+        .map(|v| cutover::server::Access::split_list(&v))
+        .unwrap_or_default();
+    let mut timeouts: Vec<(&str, Option<String>)> = vec![
+        ("--header-timeout", env("CUTOVER_HEADER_TIMEOUT")),
+        ("--body-timeout", env("CUTOVER_BODY_TIMEOUT")),
+        ("--idle-timeout", env("CUTOVER_IDLE_TIMEOUT")),
+        ("--shutdown-grace", env("CUTOVER_SHUTDOWN_GRACE")),
+    ];
+    let mut max_connections = env("CUTOVER_MAX_CONNECTIONS");
     let mut args = Args::new(args);
     while let Some(flag) = args.next_arg() {
         match flag.as_str() {
@@ -123,6 +174,15 @@ fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
             "--listener-port-offset" => offset = args.value(&flag)?,
             "--listener-ports" => port_map = args.value(&flag)?,
             "--app-config" => app_config = Some(args.value(&flag)?),
+            "--allow-host" => allow_hosts.extend(cutover::server::Access::split_list(&args.value(&flag)?)),
+            "--cors-origin" => cors_origins.extend(cutover::server::Access::split_list(&args.value(&flag)?)),
+            "--max-connections" => max_connections = Some(args.value(&flag)?),
+            f if timeouts.iter().any(|(t, _)| *t == f) => {
+                let v = args.value(&flag)?;
+                if let Some(slot) = timeouts.iter_mut().find(|(t, _)| *t == f) {
+                    slot.1 = Some(v);
+                }
+            }
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
@@ -137,10 +197,46 @@ fn parse_serve(args: &[String]) -> Result<ServeArgs, String> {
     if let Some(path) = app_config {
         alb.apps = cutover::runtime::alb::standin::load_apps(std::path::Path::new(&path))?;
     }
+    let mut limits = cutover::net::Limits::default();
+    for (flag, value) in &timeouts {
+        let Some(v) = value else { continue };
+        let d = seconds(flag, v)?;
+        match *flag {
+            "--header-timeout" => limits.header_timeout = d,
+            "--body-timeout" => limits.body_timeout = d,
+            "--idle-timeout" => limits.idle_timeout = d,
+            _ => limits.shutdown_grace = d,
+        }
+    }
+    if let Some(n) = max_connections {
+        limits.max_connections = match n.trim().parse::<usize>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => n,
+            _ => {
+                return Err(format!(
+                    "--max-connections: '{n}' is not a whole number from 1 to 1000000"
+                ))
+            }
+        };
+    }
+    for o in &cors_origins {
+        if o != "*" && !(o.starts_with("http://") || o.starts_with("https://")) {
+            return Err(format!(
+                "--cors-origin: '{o}' is not an origin (scheme://host[:port], e.g. http://localhost:3000, or *)"
+            ));
+        }
+    }
     Ok(ServeArgs {
         bind,
         clock: ClockMode::parse(&clock)?,
         alb,
+        access: cutover::server::Access {
+            allow_hosts,
+            cors_origins: cors_origins
+                .into_iter()
+                .map(|o| o.trim_end_matches('/').to_owned())
+                .collect(),
+        },
+        limits,
     })
 }
 
@@ -176,7 +272,11 @@ fn serve(args: ServeArgs) -> ExitCode {
     };
     rt.block_on(async move {
         let em = cutover::Emulator::new(args.clock);
-        let options = cutover::server::ServeOptions { alb: Some(args.alb) };
+        let options = cutover::server::ServeOptions {
+            alb: Some(args.alb),
+            access: args.access,
+            limits: args.limits,
+        };
         let handle = match cutover::server::serve_with(&args.bind, em, options).await {
             Ok(h) => h,
             Err(e) => {

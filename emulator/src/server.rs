@@ -1,6 +1,7 @@
 //! The HTTP server: one endpoint for every emulated AWS API plus the control API.
 
-use crate::protocol::{HttpRequest, HttpResponse};
+use crate::net;
+use crate::protocol::{new_request_id as request_id, AwsError, HttpRequest, HttpResponse};
 use crate::runtime::alb;
 use crate::sim::ClockMode;
 use crate::{control, dispatch, Emulator};
@@ -12,8 +13,8 @@ use http::{HeaderName, HeaderValue, Request, StatusCode};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The largest request body accepted (Lambda zip uploads are the big ones: 50 MB zipped, base64).
@@ -33,6 +34,15 @@ pub fn to_http(resp: HttpResponse) -> Response {
 
 /// Reads a whole request into the protocol layer's form (the body up to [`MAX_BODY`]).
 pub async fn read_request(req: Request<Body>) -> Result<HttpRequest, HttpResponse> {
+    read_request_within(req, None).await
+}
+
+/// [`read_request`], with the body given at most `body_timeout` to arrive (then `408`); a body
+/// that breaks off or whose chunked framing is broken answers `400`.
+pub async fn read_request_within(
+    req: Request<Body>,
+    body_timeout: Option<Duration>,
+) -> Result<HttpRequest, HttpResponse> {
     let (parts, body) = req.into_parts();
     let limited = http_body_util::Limited::new(body, MAX_BODY);
     // Errors before the body is read are written in the protocol the headers and path name.
@@ -51,9 +61,32 @@ pub async fn read_request(req: Request<Body>) -> Result<HttpRequest, HttpRespons
             MAX_BODY,
         ));
     }
-    let body = match limited.collect().await {
+    let collected = match body_timeout {
+        Some(t) => match tokio::time::timeout(t, limited.collect()).await {
+            Ok(r) => r,
+            Err(_) => {
+                let err = AwsError::new(
+                    "RequestTimeout",
+                    format!(
+                        "The request body did not arrive within {} seconds (cutover serve --body-timeout).",
+                        t.as_secs_f64()
+                    ),
+                )
+                .with_status(408);
+                return Err(crate::protocol::early_error(
+                    &parts.headers,
+                    path,
+                    query,
+                    &err,
+                    &request_id(),
+                ));
+            }
+        },
+        None => limited.collect().await,
+    };
+    let body = match collected {
         Ok(c) => c.to_bytes(),
-        Err(_) => {
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             return Err(crate::protocol::request_too_large(
                 &parts.headers,
                 path,
@@ -61,13 +94,29 @@ pub async fn read_request(req: Request<Body>) -> Result<HttpRequest, HttpRespons
                 MAX_BODY,
             ))
         }
+        Err(e) => {
+            // The connection broke off mid-body, or its chunked framing is not HTTP.
+            return Err(crate::protocol::undecodable_body(
+                &parts.headers,
+                path,
+                query,
+                &format!("the request body could not be read: {e}"),
+            ));
+        }
     };
     let mut headers = parts.headers;
     // (The headers change only when the body inflates.)
     let body = match gunzip_if_encoded(&mut headers, body) {
         Ok(b) => b,
         Err(None) => return Err(crate::protocol::request_too_large(&headers, path, query, MAX_BODY)),
-        Err(Some(e)) => return Err(crate::protocol::undecodable_body(&headers, path, query, &e)),
+        Err(Some(e)) => {
+            return Err(crate::protocol::undecodable_body(
+                &headers,
+                path,
+                query,
+                &format!("The request body says Content-Encoding: gzip but is not gzip data: {e}"),
+            ))
+        }
     };
     Ok(HttpRequest {
         method: parts.method,
@@ -124,11 +173,19 @@ fn gunzip_if_encoded(headers: &mut http::HeaderMap, body: bytes::Bytes) -> Resul
 
 /// Answers any request: the control API under `/_emulator/`, AWS APIs everywhere else.
 pub async fn handle(em: Arc<Emulator>, req: Request<Body>) -> HttpResponse {
-    let req = match read_request(req).await {
+    handle_within(em, req, None).await
+}
+
+/// [`handle`], with the request body given at most `body_timeout` to arrive.
+pub async fn handle_within(em: Arc<Emulator>, req: Request<Body>, body_timeout: Option<Duration>) -> HttpResponse {
+    let req = match read_request_within(req, body_timeout).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
     if let Some(rest) = req.path.strip_prefix("/_emulator/") {
+        if let Some(refused) = control_body_refused(&req) {
+            return refused;
+        }
         if req.method == http::Method::POST {
             match rest.trim_end_matches('/') {
                 "call" => return control::call(&em, &req.body).await,
@@ -141,26 +198,260 @@ pub async fn handle(em: Arc<Emulator>, req: Request<Body>) -> HttpResponse {
     dispatch::handle(em, req).await
 }
 
+/// The control API reads JSON only: a body of any other type (an HTML form, `text/plain`, which
+/// a web page can send without asking first) is refused with `415`.
+fn control_body_refused(req: &HttpRequest) -> Option<HttpResponse> {
+    let content_type = req.header("content-type").map(str::trim);
+    let json = content_type.is_some_and(|t| {
+        t.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
+    if json || (content_type.is_none() && req.body.is_empty()) {
+        return None;
+    }
+    let message = match content_type {
+        Some(t) => format!(
+            "The control API takes application/json bodies, not '{t}' (with curl: -H 'content-type: application/json')."
+        ),
+        None => "The control API takes application/json bodies: send Content-Type: application/json (with curl: -H 'content-type: application/json').".to_owned(),
+    };
+    Some(HttpResponse::new(
+        415,
+        "application/json",
+        serde_json::json!({"error": "UnsupportedMediaType", "field": "Content-Type", "message": message}).to_string(),
+    ))
+}
+
 async fn entry(State(em): State<Arc<Emulator>>, req: Request<Body>) -> Response {
-    // `Host: <load balancer DNSName>[:port]` reaches that listener (port 80 when none is given).
+    match lb_or_api(&em, req).await {
+        Ok(resp) => resp,
+        Err(req) => to_http(handle(em, req).await),
+    }
+}
+
+/// `Host: <load balancer DNSName>[:port]` on the main port reaches that listener (port 80 when
+/// none is given), as a request to the listener's own port would; any other request is answered
+/// as an API call (`Err` gives it back).
+async fn lb_or_api(em: &Arc<Emulator>, req: Request<Body>) -> Result<Response, Request<Body>> {
     let lb_host = req
         .headers()
         .get(http::header::HOST)
         .and_then(|v| v.to_str().ok())
         .is_some_and(alb::looks_like_lb_host);
-    if lb_host {
-        let req = req.map(|b| b.map_err(Into::into).boxed_unsync());
-        match alb::handle_main_port(&em, req).await {
-            Ok(resp) => return resp.map(Body::new),
-            Err(req) => return to_http(handle(em, req.map(Body::new)).await),
-        }
+    if !lb_host {
+        return Err(req);
     }
-    to_http(handle(em, req).await)
+    let req = req.map(|b| b.map_err(Into::into).boxed_unsync());
+    match alb::handle_main_port(em, req).await {
+        Ok(resp) => Ok(resp.map(Body::new)),
+        Err(req) => Err(req.map(Body::new)),
+    }
 }
 
-/// The router for an emulator.
+/// The router for an emulator (no access checks or connection limits: for embedding in a server
+/// of one's own; `serve_with` applies both).
 pub fn router(em: Arc<Emulator>) -> Router {
     Router::new().fallback(entry).with_state(em)
+}
+
+/// Who may drive the API endpoint: the defence against web pages (cross-site requests) and DNS
+/// rebinding. See the README's "Security" section.
+///
+/// * A request's `Host` must be a loopback name (`localhost`, `*.localhost`) or address, the
+///   address the server is bound to (any IP address when it is bound to all of them: a name is
+///   what rebinding needs), or a name of [`Access::allow_hosts`] (`name` or `*.suffix`). A
+///   request without `Host` (HTTP/1.0 tools) passes. A load balancer's DNS name reaches its
+///   listener, which answers whatever an ALB would.
+/// * A request carrying `Origin` (browsers send it on cross-origin requests and on every POST)
+///   must come from the server's own origin or one of [`Access::cors_origins`] (`*`: any);
+///   allowed cross-origin requests get CORS headers and preflights are answered.
+/// * Refusals are `403` in the caller's protocol (`AccessDenied` / `AccessDeniedException`), in
+///   the control API's JSON under `/_emulator/`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Access {
+    /// `--allow-host NAME` (repeatable, or comma-separated; env `CUTOVER_ALLOW_HOSTS`).
+    pub allow_hosts: Vec<String>,
+    /// `--cors-origin ORIGIN` (repeatable, or comma-separated; env `CUTOVER_CORS_ORIGINS`).
+    pub cors_origins: Vec<String>,
+}
+
+impl Access {
+    /// Splits a comma-separated list of names (flags and environment variables).
+    pub fn split_list(text: &str) -> Vec<String> {
+        text.split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+}
+
+/// The host part of a `Host` header or URL authority: `[::1]:80` → `::1`, `a.b:9` → `a.b`.
+fn host_part(host: &str) -> &str {
+    let h = host.trim();
+    if let Some(rest) = h.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("");
+    }
+    match h.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && !name.contains(':') => name,
+        _ => h,
+    }
+    .trim_end_matches('.')
+}
+
+struct Gate {
+    access: Access,
+    bound: std::net::IpAddr,
+}
+
+impl Gate {
+    fn host_allowed(&self, host: &str) -> bool {
+        let h = host_part(host).to_ascii_lowercase();
+        if let Ok(ip) = h.parse::<std::net::IpAddr>() {
+            return ip.is_loopback() || ip == self.bound || self.bound.is_unspecified();
+        }
+        if h == "localhost" || h.ends_with(".localhost") {
+            return true;
+        }
+        self.access.allow_hosts.iter().any(|a| match a.strip_prefix("*.") {
+            Some(suffix) => h.ends_with(&format!(".{suffix}")),
+            None => *a == h,
+        })
+    }
+
+    /// Whether `origin` may call: the server's own origin (the host it was reached by), or one
+    /// on the allow-list.
+    fn origin_allowed(&self, origin: &str, host: Option<&str>) -> bool {
+        let o = origin.trim().to_ascii_lowercase();
+        if self.access.cors_origins.iter().any(|a| a == "*" || *a == o) {
+            return true;
+        }
+        let authority = o
+            .strip_prefix("http://")
+            .or_else(|| o.strip_prefix("https://"))
+            .unwrap_or("");
+        host.is_some_and(|h| !authority.is_empty() && authority == h.trim().to_ascii_lowercase())
+    }
+
+    fn cross_origin_listed(&self, origin: &str) -> bool {
+        let o = origin.trim().to_ascii_lowercase();
+        self.access.cors_origins.iter().any(|a| a == "*" || *a == o)
+    }
+}
+
+fn refused(parts: &http::request::Parts, message: String) -> Response {
+    crate::info!("refused {} {}: {message}", parts.method, parts.uri.path());
+    let path = parts.uri.path();
+    if path.starts_with("/_emulator/") {
+        return to_http(HttpResponse::new(
+            403,
+            "application/json",
+            serde_json::json!({"error": "Forbidden", "message": message}).to_string(),
+        ));
+    }
+    let query = parts.uri.query().unwrap_or("");
+    let (_, wire) = crate::protocol::detect::error_wire(&parts.headers, path, query);
+    let code = match wire {
+        crate::protocol::Wire::Query | crate::protocol::Wire::Ec2 => "AccessDenied",
+        _ => "AccessDeniedException",
+    };
+    let err = AwsError::new(code, message).with_status(403);
+    to_http(crate::protocol::early_error(
+        &parts.headers,
+        path,
+        query,
+        &err,
+        &request_id(),
+    ))
+}
+
+/// The API endpoint's handler for [`net::serve`]: access checks, then the load balancer route
+/// or the API.
+#[derive(Clone)]
+struct Api {
+    em: Arc<Emulator>,
+    gate: Arc<Gate>,
+    body_timeout: Duration,
+}
+
+impl net::Handler for Api {
+    type Body = Body;
+    type Error = axum::Error;
+
+    async fn call(&self, req: Request<hyper::body::Incoming>, _peer: SocketAddr) -> Response {
+        let req = req.map(Body::new);
+        let host = req
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| req.uri().authority().map(|a| a.to_string()));
+        // A load balancer's DNS name: its listener answers, as an ALB answers anyone.
+        let req = match lb_or_api(&self.em, req).await {
+            Ok(resp) => return resp,
+            Err(req) => req,
+        };
+        let (parts, body) = req.into_parts();
+        if let Some(h) = &host {
+            if !self.gate.host_allowed(h) {
+                return refused(
+                    &parts,
+                    format!(
+                        "Host '{h}' is not a loopback name or address, the address cutover is bound to, or a name given with --allow-host (this refuses DNS rebinding; see the README's Security section)."
+                    ),
+                );
+            }
+        }
+        let origin = parts
+            .headers
+            .get(http::header::ORIGIN)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        if let Some(o) = &origin {
+            if !self.gate.origin_allowed(o, host.as_deref()) {
+                return refused(
+                    &parts,
+                    format!(
+                        "Origin '{o}' may not call cutover: cross-origin requests are answered only from origins given with --cors-origin (this refuses web pages; see the README's Security section)."
+                    ),
+                );
+            }
+        }
+        let cors = origin.filter(|o| self.gate.cross_origin_listed(o));
+        if cors.is_some() && parts.method == http::Method::OPTIONS {
+            let mut r = to_http(HttpResponse::new(204, "text/plain", ""));
+            add_cors(&mut r, cors.as_deref(), &parts.headers);
+            return r;
+        }
+        let req_headers = cors.as_ref().map(|_| parts.headers.clone());
+        let req = Request::from_parts(parts, body);
+        let mut resp = to_http(handle_within(self.em.clone(), req, Some(self.body_timeout)).await);
+        if let Some(h) = &req_headers {
+            add_cors(&mut resp, cors.as_deref(), h);
+        }
+        resp
+    }
+}
+
+/// CORS headers for an allowed cross-origin request (and its preflight).
+fn add_cors(resp: &mut Response, origin: Option<&str>, req: &http::HeaderMap) {
+    let Some(origin) = origin else { return };
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(origin) {
+        h.insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+    }
+    h.insert(http::header::VARY, HeaderValue::from_static("Origin"));
+    h.insert(
+        http::header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PUT, DELETE, HEAD, OPTIONS"),
+    );
+    if let Some(v) = req.get(http::header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        h.insert(http::header::ACCESS_CONTROL_ALLOW_HEADERS, v.clone());
+    }
+    h.insert(
+        http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("x-amzn-requestid, x-amz-request-id, x-amzn-errortype, x-amz-id-2"),
+    );
+    h.insert(http::header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
 }
 
 /// A running server.
@@ -169,21 +460,18 @@ pub struct ServerHandle {
     /// `http://HOST:PORT`
     pub url: String,
     pub emulator: Arc<Emulator>,
-    shutdown: Option<oneshot::Sender<()>>,
-    join: Option<JoinHandle<()>>,
+    server: Option<net::Server>,
     driver: JoinHandle<()>,
     /// The ALB data plane (listeners, stand-ins, health checks), when started.
     pub alb: Option<Arc<alb::Runtime>>,
 }
 
 impl ServerHandle {
-    /// Stops accepting, lets requests in flight finish, then returns.
+    /// Stops accepting, closes idle and half-sent connections, lets requests in flight finish
+    /// (within the shutdown grace period), then returns.
     pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(j) = self.join.take() {
-            let _ = j.await;
+        if let Some(s) = self.server.take() {
+            s.shutdown().await;
         }
         self.driver.abort();
         self.emulator.lambda.shutdown();
@@ -194,17 +482,16 @@ impl ServerHandle {
 
     /// Waits until the server stops on its own (it does not, unless shut down).
     pub async fn wait(mut self) {
-        if let Some(j) = self.join.take() {
-            let _ = j.await;
+        if let Some(s) = self.server.take() {
+            s.wait().await;
         }
     }
 }
 
 impl Drop for ServerHandle {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        // Dropping the server stops it (it closes its connections in the background).
+        self.server.take();
         self.driver.abort();
         self.emulator.lambda.shutdown();
         if let Some(rt) = self.alb.take() {
@@ -213,11 +500,15 @@ impl Drop for ServerHandle {
     }
 }
 
-/// What a server runs besides the API endpoint.
+/// What a server runs besides the API endpoint, and how it guards it.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// The ALB data plane with this configuration (`None`: API only).
     pub alb: Option<alb::Config>,
+    /// Which hosts and origins may call (see [`Access`]).
+    pub access: Access,
+    /// Timeouts and the connection cap (see [`net`]).
+    pub limits: net::Limits,
 }
 
 impl Default for ServeOptions {
@@ -226,7 +517,11 @@ impl Default for ServeOptions {
     fn default() -> Self {
         let mut config = alb::Config::default();
         config.ports.ephemeral = true;
-        ServeOptions { alb: Some(config) }
+        ServeOptions {
+            alb: Some(config),
+            access: Access::default(),
+            limits: net::Limits::default(),
+        }
     }
 }
 
@@ -251,15 +546,15 @@ pub async fn serve_with(bind: &str, em: Arc<Emulator>, options: ServeOptions) ->
         }
         None => None,
     };
-    let (tx, rx) = oneshot::channel::<()>();
-    let app = router(em.clone());
-    let join = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let api = Api {
+        em: em.clone(),
+        gate: Arc::new(Gate {
+            access: options.access,
+            bound: addr.ip(),
+        }),
+        body_timeout: options.limits.body_timeout,
+    };
+    let server = net::serve(listener, options.limits, api);
     let driver = tokio::spawn(em.clone().drive());
     // Functions call the emulator on loopback when it listens on every address.
     let reach = if addr.ip().is_unspecified() {
@@ -273,8 +568,7 @@ pub async fn serve_with(bind: &str, em: Arc<Emulator>, options: ServeOptions) ->
         addr,
         url: format!("http://{addr}"),
         emulator: em,
-        shutdown: Some(tx),
-        join: Some(join),
+        server: Some(server),
         driver,
         alb,
     })

@@ -15,7 +15,9 @@
 //!   [`Entry::TargetDeregistered`], [`Entry::TargetDraining`];
 //! - ECS task set changes (`ecs`): [`Entry::TaskSet`]; ECS service events: [`Entry::ServiceEvent`];
 //! - Lambda Event invocations (`lambda`): [`Entry::InvocationQueued`], [`Entry::InvocationDropped`],
-//!   [`Entry::InvocationFinished`];
+//!   [`Entry::InvocationFinished`], the retries of failed ones ([`Entry::InvocationRetryScheduled`],
+//!   [`Entry::InvocationRequeued`], [`Entry::InvocationDiscarded`]) and capped output
+//!   ([`Entry::OutputTruncated`]);
 //! - alarm state changes (`cloudwatch`): [`Entry::AlarmState`];
 //! - injected faults (`faults`): [`Entry::FaultInjected`], [`Entry::FaultsCleared`];
 //! - resources created, changed or deleted, told in words with their ids: [`Entry::Resource`];
@@ -337,6 +339,53 @@ pub enum Entry {
         #[serde(rename = "functionArn")]
         function_arn: String,
         status: String,
+        /// 1 for the first try, 2 and 3 for AWS's retries.
+        #[serde(default = "first_attempt")]
+        attempt: u32,
+    },
+    /// A failed Event invocation is tried again after `retry_in_seconds` (simulated).
+    InvocationRetryScheduled {
+        #[serde(rename = "requestId")]
+        request_id: String,
+        #[serde(rename = "functionArn")]
+        function_arn: String,
+        /// The attempt that failed.
+        attempts: u32,
+        status: String,
+        #[serde(rename = "retryInSeconds")]
+        retry_in_seconds: f64,
+    },
+    /// A retry's attempt is queued for the runtime.
+    InvocationRequeued {
+        #[serde(rename = "requestId")]
+        request_id: String,
+        #[serde(rename = "functionArn")]
+        function_arn: String,
+        attempt: u32,
+    },
+    /// A failed Event invocation out of retries.
+    InvocationDiscarded {
+        #[serde(rename = "requestId")]
+        request_id: String,
+        #[serde(rename = "functionArn")]
+        function_arn: String,
+        attempts: u32,
+        status: String,
+    },
+    /// An invocation's output went past the log caps (what was cut and dropped).
+    OutputTruncated {
+        #[serde(rename = "requestId")]
+        request_id: String,
+        #[serde(rename = "functionArn")]
+        function_arn: String,
+        #[serde(rename = "cutLines")]
+        cut_lines: u64,
+        #[serde(rename = "cutBytes")]
+        cut_bytes: u64,
+        #[serde(rename = "droppedLines")]
+        dropped_lines: u64,
+        #[serde(rename = "droppedBytes")]
+        dropped_bytes: u64,
     },
     AlarmState {
         alarm: String,
@@ -366,6 +415,10 @@ pub enum Entry {
         #[serde(flatten)]
         fields: Map<String, Value>,
     },
+}
+
+fn first_attempt() -> u32 {
+    1
 }
 
 impl Entry {
@@ -409,9 +462,13 @@ impl Entry {
             | Entry::TargetDeregistered { .. }
             | Entry::TargetDraining { .. } => "elbv2",
             Entry::TaskSet { .. } | Entry::ServiceEvent { .. } => "ecs",
-            Entry::InvocationQueued { .. } | Entry::InvocationDropped { .. } | Entry::InvocationFinished { .. } => {
-                "lambda"
-            }
+            Entry::InvocationQueued { .. }
+            | Entry::InvocationDropped { .. }
+            | Entry::InvocationFinished { .. }
+            | Entry::InvocationRetryScheduled { .. }
+            | Entry::InvocationRequeued { .. }
+            | Entry::InvocationDiscarded { .. }
+            | Entry::OutputTruncated { .. } => "lambda",
             Entry::AlarmState { .. } => "cloudwatch",
             Entry::FaultInjected { .. } | Entry::FaultsCleared {} => "faults",
             Entry::Resource { source, .. } | Entry::Note { source, .. } => source,
@@ -559,7 +616,33 @@ impl Entry {
                 request_id,
                 function_arn,
                 status,
-            } => format!("Event invocation {request_id} of {function_arn} finished: {status}"),
+                attempt,
+            } => format!("Event invocation {request_id} of {function_arn} finished: {status} (attempt {attempt})"),
+            Entry::InvocationRetryScheduled {
+                request_id,
+                function_arn,
+                attempts,
+                status,
+                retry_in_seconds,
+            } => format!(
+                "Event invocation {request_id} of {function_arn} failed on attempt {attempts} ({status}); retry in {retry_in_seconds} s"
+            ),
+            Entry::InvocationRequeued {
+                request_id,
+                function_arn,
+                attempt,
+            } => format!("queued attempt {attempt} of Event invocation {request_id} of {function_arn}"),
+            Entry::InvocationDiscarded {
+                request_id,
+                function_arn,
+                attempts,
+                status,
+            } => format!("Event invocation {request_id} of {function_arn} discarded after {attempts} attempt(s): {status}"),
+            Entry::OutputTruncated {
+                request_id,
+                function_arn,
+                ..
+            } => format!("output of invocation {request_id} of {function_arn} truncated"),
             Entry::AlarmState { alarm, from, to, .. } => format!("alarm {alarm}: {from} -> {to}"),
             Entry::FaultInjected { task_definition } => {
                 format!("targetHealth unhealthy for task definition {task_definition}")

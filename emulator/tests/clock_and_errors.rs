@@ -19,7 +19,10 @@ async fn server(mode: ClockMode) -> ServerHandle {
     serve_with(
         "127.0.0.1:0",
         Emulator::starting_at(mode, START),
-        ServeOptions { alb: None },
+        ServeOptions {
+            alb: None,
+            ..Default::default()
+        },
     )
     .await
     .expect("serve on a free port")
@@ -225,7 +228,10 @@ async fn reset_puts_a_real_clock_back_to_the_wall_clock() {
     let srv = serve_with(
         "127.0.0.1:0",
         Emulator::new(ClockMode::Real),
-        ServeOptions { alb: None },
+        ServeOptions {
+            alb: None,
+            ..Default::default()
+        },
     )
     .await
     .expect("serve on a free port");

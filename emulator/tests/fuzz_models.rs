@@ -839,9 +839,16 @@ async fn sentinel_state(em: &Emulator, addr: std::net::SocketAddr) -> Vec<String
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fuzzed_requests_from_the_models_never_5xx_hang_or_touch_other_accounts() {
     let em = Emulator::starting_at(ClockMode::Manual, SimTime(1_700_000_000_000));
-    let server = serve_with("127.0.0.1:0", em.clone(), ServeOptions { alb: None })
-        .await
-        .expect("serve on a free port");
+    let server = serve_with(
+        "127.0.0.1:0",
+        em.clone(),
+        ServeOptions {
+            alb: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("serve on a free port");
     let addr = server.addr;
 
     // The sentinel state, in the default account.

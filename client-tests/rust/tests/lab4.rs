@@ -724,9 +724,16 @@ fn all_events(statuses: impl Fn(usize) -> LifecycleEventStatus) -> BTreeMap<Stri
 async fn lab4_hook_then_rollback() {
     let em = emulator();
     // The hooks call back over HTTP: the same emulator listens on loopback (no ALB data plane).
-    let server = serve_with("127.0.0.1:0", em.clone(), ServeOptions { alb: None })
-        .await
-        .expect("server starts");
+    let server = serve_with(
+        "127.0.0.1:0",
+        em.clone(),
+        ServeOptions {
+            alb: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("server starts");
     let lab = Lab::build(em).await;
     lab.create_hooks().await;
     assert_eq!(

@@ -217,7 +217,7 @@ pub fn early_error(headers: &HeaderMap, path: &str, query: &str, err: &AwsError,
     wire.write_error(&model, err, request_id)
 }
 
-fn new_request_id() -> String {
+pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -248,7 +248,6 @@ pub fn undecodable_body(headers: &HeaderMap, path: &str, query: &str, detail: &s
         (_, Wire::Ec2) => "InvalidParameterValue",
         _ => "SerializationException",
     };
-    let message = format!("The request body says Content-Encoding: gzip but is not gzip data: {detail}");
-    let err = AwsError::new(code, message).with_status(400);
+    let err = AwsError::new(code, detail).with_status(400);
     early_error(headers, path, query, &err, &new_request_id())
 }

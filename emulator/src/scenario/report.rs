@@ -343,6 +343,7 @@ mod tests {
                 request_id: "r".into(),
                 function_arn: "f".into(),
                 status: "200".into(),
+                attempt: 1,
             },
             Entry::FaultsCleared {},
         ];

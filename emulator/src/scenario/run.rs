@@ -76,6 +76,7 @@ impl Backend {
         let em = crate::Emulator::new(ClockMode::Manual);
         let options = ServeOptions {
             alb: Some(crate::runtime::alb::Config::default()),
+            ..ServeOptions::default()
         };
         crate::server::serve_with("127.0.0.1:0", em, options)
             .await

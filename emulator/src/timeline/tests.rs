@@ -255,8 +255,47 @@ fn one_of_each() -> Vec<(Entry, &'static str)> {
                 request_id: "r1".into(),
                 function_arn: "arn:fn".into(),
                 status: "200".into(),
+                attempt: 1,
             },
-            "Event invocation r1 of arn:fn finished: 200",
+            "Event invocation r1 of arn:fn finished: 200 (attempt 1)",
+        ),
+        (
+            Entry::InvocationRetryScheduled {
+                request_id: "r1".into(),
+                function_arn: "arn:fn".into(),
+                attempts: 1,
+                status: "Runtime.ExitError".into(),
+                retry_in_seconds: 60.0,
+            },
+            "Event invocation r1 of arn:fn failed on attempt 1 (Runtime.ExitError); retry in 60 s",
+        ),
+        (
+            Entry::InvocationRequeued {
+                request_id: "r1".into(),
+                function_arn: "arn:fn".into(),
+                attempt: 2,
+            },
+            "queued attempt 2 of Event invocation r1 of arn:fn",
+        ),
+        (
+            Entry::InvocationDiscarded {
+                request_id: "r1".into(),
+                function_arn: "arn:fn".into(),
+                attempts: 3,
+                status: "Runtime.ExitError".into(),
+            },
+            "Event invocation r1 of arn:fn discarded after 3 attempt(s): Runtime.ExitError",
+        ),
+        (
+            Entry::OutputTruncated {
+                request_id: "r1".into(),
+                function_arn: "arn:fn".into(),
+                cut_lines: 1,
+                cut_bytes: 10,
+                dropped_lines: 2,
+                dropped_bytes: 20,
+            },
+            "output of invocation r1 of arn:fn truncated",
         ),
         (
             Entry::AlarmState {
@@ -378,12 +417,25 @@ fn the_json_form_keeps_the_fields_entries_carried_before_they_were_typed() {
         (25, json!({"service": "arn:svc"})),
         (26, json!({"requestId": "r1"})),
         (27, json!({"requestId": "r1"})),
-        (28, json!({"requestId": "r1", "status": "200"})),
+        (28, json!({"requestId": "r1", "status": "200", "attempt": 1})),
         (
             29,
+            json!({"requestId": "r1", "attempts": 1, "status": "Runtime.ExitError", "retryInSeconds": 60.0}),
+        ),
+        (30, json!({"requestId": "r1", "attempt": 2})),
+        (
+            31,
+            json!({"requestId": "r1", "attempts": 3, "status": "Runtime.ExitError"}),
+        ),
+        (
+            32,
+            json!({"requestId": "r1", "cutLines": 1, "cutBytes": 10, "droppedLines": 2, "droppedBytes": 20}),
+        ),
+        (
+            33,
             json!({"alarm": "errors", "from": "OK", "to": "ALARM", "reason": "r"}),
         ),
-        (32, json!({"cluster": "c"})),
+        (36, json!({"cluster": "c"})),
     ];
     for (i, fields) in want {
         let got = json_of(i);

@@ -1,14 +1,17 @@
 //! Real HTTP health checks.
 //!
 //! Each target of a target group that a listener uses (not draining, checks enabled) gets one
-//! `GET <HealthCheckPath>` per `HealthCheckIntervalSeconds` of SIMULATED time, sent to where the
-//! target really answers (its stand-in or process), with the group's timeout (in wall time, divided
-//! by the clock's scale, at least 0.5 s). A check passes when the status matches the group's
+//! `GET <HealthCheckPath>` per `HealthCheckIntervalSeconds` of SIMULATED time to what really
+//! answers for the target: a built-in stand-in is asked in-process (it has no socket; the outcomes
+//! of one round are recorded under one world lock), a process backend gets a real HTTP request on
+//! its loopback port with the group's timeout (in wall time, divided by the clock's scale, at
+//! least 0.5 s); a target nothing answers for fails. A check passes when the status matches the group's
 //! `Matcher` (`"200"`, `"200,202"`, `"200-299"`). The outcome is recorded on the target in the world
 //! ([`elbv2::record_health_probe`]); the simulation's own scheduled health-check events apply the
 //! thresholds and move the target between `initial`, `healthy` and `unhealthy`, so states only
 //! change on the clock and a manual-clock run sees the same transitions for the same answers.
 
+use super::standin::Backend;
 use super::Runtime;
 use crate::services::elbv2::{self, TargetState};
 use crate::sim::SimTime;
@@ -62,6 +65,16 @@ async fn probe(addr: SocketAddr, host: &str, path: &str, timeout: Duration) -> R
     }
 }
 
+fn log(key: &Key, detail: &str, pass: bool) {
+    crate::debug!(
+        "health check {}:{} of {}: {detail} ({})",
+        key.1,
+        key.2,
+        key.0,
+        if pass { "pass" } else { "fail" }
+    );
+}
+
 /// Runs until aborted: every 100 ms (wall), starts the checks that are due on the simulated clock.
 pub async fn run(rt: Arc<Runtime>) {
     let mut due: HashMap<Key, SimTime> = HashMap::new();
@@ -72,6 +85,8 @@ pub async fn run(rt: Arc<Runtime>) {
         let now = rt.em.clock.now();
         let scale = rt.em.clock.mode().scale();
         let mut seen: HashSet<Key> = HashSet::new();
+        // Outcomes of the checks answered in-process, recorded together under one world lock.
+        let mut done: Vec<(crate::world::PartitionKey, Key, bool)> = Vec::new();
         for g in view.groups.values() {
             let hc = &g.health_check;
             if !hc.enabled {
@@ -95,15 +110,29 @@ pub async fn run(rt: Arc<Runtime>) {
                     None | Some("traffic-port") => t.port,
                     Some(p) => p.parse().unwrap_or(t.port),
                 };
-                let local = view.locals.get(&(t.id.clone(), hc_port)).copied();
                 let path = hc.path.clone().unwrap_or_else(|| "/".into());
                 let matcher = hc
                     .matcher
                     .as_ref()
                     .and_then(|m| m.get("HttpCode"))
                     .and_then(|v| v.as_str())
-                    .unwrap_or("200")
-                    .to_owned();
+                    .unwrap_or("200");
+                let addr = match view.backends.get(&(t.id.clone(), hc_port)) {
+                    Some(Backend::Tcp(addr)) => *addr,
+                    Some(Backend::Local(local)) => {
+                        let status = local.health_status(&view, &path);
+                        let pass = matches(matcher, status);
+                        log(&key, &format!("HTTP {status} (in-process)"), pass);
+                        done.push((g.partition.clone(), key, pass));
+                        continue;
+                    }
+                    None => {
+                        log(&key, "no process answers for this target", false);
+                        done.push((g.partition.clone(), key, false));
+                        continue;
+                    }
+                };
+                let matcher = matcher.to_owned();
                 let wall = if scale > 0.0 {
                     hc.timeout as f64 / scale
                 } else {
@@ -116,28 +145,26 @@ pub async fn run(rt: Arc<Runtime>) {
                 let flight = in_flight.clone();
                 flight.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone());
                 tokio::spawn(async move {
-                    let outcome = match local {
-                        Some(addr) => probe(addr, &host, &path, timeout).await,
-                        None => Err("no process answers for this target".into()),
-                    };
+                    let outcome = probe(addr, &host, &path, timeout).await;
                     let pass = matches!(outcome, Ok(s) if matches(&matcher, s));
                     let detail = match &outcome {
                         Ok(s) => format!("HTTP {s}"),
                         Err(e) => e.clone(),
                     };
-                    crate::debug!(
-                        "health check {}:{} of {}: {detail} ({})",
-                        key.1,
-                        key.2,
-                        key.0,
-                        if pass { "pass" } else { "fail" }
-                    );
+                    log(&key, &detail, pass);
                     rt2.em.with_world(|w| {
                         elbv2::record_health_probe(w, &partition, &key.0, &key.1, i64::from(key.2), pass);
                     });
                     flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
                 });
             }
+        }
+        if !done.is_empty() {
+            rt.em.with_world(|w| {
+                for (partition, key, pass) in &done {
+                    elbv2::record_health_probe(w, partition, &key.0, &key.1, i64::from(key.2), *pass);
+                }
+            });
         }
         due.retain(|k, _| seen.contains(k));
     }

@@ -98,8 +98,15 @@ pub fn spawn_accept(rt: &Arc<Runtime>, listener_arn: String, port: u16, sock: Tc
     let arn: Arc<str> = Arc::from(listener_arn.as_str());
     tokio::spawn(async move {
         loop {
-            let Ok((stream, peer)) = sock.accept().await else {
-                continue;
+            let (stream, peer) = match sock.accept().await {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of descriptors, most likely: back off instead of spinning on a socket
+                    // that stays readable (idle connections close on their own timeout).
+                    crate::debug!("listener port {port}: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
             };
             let Some(rt) = weak.upgrade() else {
                 return;

@@ -8,7 +8,8 @@
 //! * [`listeners`]: one socket per listener of an active load balancer, bound and closed as
 //!   listeners come and go.
 //! * [`routing`]: rules and actions. [`proxy`]: forwarding with a keep-alive pool.
-//! * [`standin`]: what answers for each task container (the built-in stand-in or a local process).
+//! * [`standin`]: what answers for each task container: the built-in stand-in, answered
+//!   in-process with no socket, or a local process (`--app-config`) with a real socket per task.
 //! * [`health`]: real HTTP health checks whose outcome feeds the simulation's target states.
 //! * [`names`]: how the `*.elb.localhost` DNS names resolve in processes the emulator starts.
 //!
@@ -25,6 +26,8 @@ pub mod view;
 
 pub use listeners::ListenerPorts;
 
+use crate::services::ecs;
+use crate::world::PartitionKey;
 use crate::Emulator;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
@@ -33,7 +36,7 @@ use proxy::{Body, BoxError, Pool};
 use routing::{Act, Balancer, RequestFacts};
 use serde_json::{json, Value};
 use standin::{App, StandIn};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
@@ -61,6 +64,8 @@ pub struct Runtime {
     pool: Pool,
     bound: Mutex<HashMap<String, listeners::Bound>>,
     standins: Mutex<HashMap<(String, u16), StandIn>>,
+    /// (task, port) whose process could not start (its task was stopped with the reason).
+    failed: Mutex<HashSet<(String, u16)>>,
     jobs: Mutex<Vec<JoinHandle<()>>>,
     names: Mutex<Option<names::Shims>>,
     /// Requests forwarded (numbers the trace ids).
@@ -144,6 +149,7 @@ impl Runtime {
             pool: Pool::default(),
             bound: Mutex::default(),
             standins: Mutex::default(),
+            failed: Mutex::default(),
             jobs: Mutex::default(),
             names: Mutex::new(None),
             requests: std::sync::atomic::AtomicU64::new(1),
@@ -204,51 +210,104 @@ impl Runtime {
             .unwrap_or_default()
     }
 
+    /// Stops the task of every process backend that has exited (as ECS stops a task whose
+    /// essential container exits).
+    fn stop_exited(&self) {
+        let exited: Vec<((String, u16), String)> = {
+            let mut s = self.standins.lock().unwrap_or_else(|p| p.into_inner());
+            let mut out = Vec::new();
+            for (k, si) in s.iter_mut() {
+                if let Some(how) = si.exited() {
+                    out.push((k.clone(), how));
+                }
+            }
+            let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+            for (k, _) in &out {
+                failed.insert(k.clone());
+                if let Some(si) = s.remove(k) {
+                    if let Some(addr) = si.addr() {
+                        self.pool.forget(addr);
+                    }
+                    si.stop();
+                }
+            }
+            out
+        };
+        if exited.is_empty() {
+            return;
+        }
+        let view = self.view();
+        self.em.with_world(|w| {
+            for ((arn, port), how) in &exited {
+                crate::info!("the process for task {arn} port {port} exited ({how}): the task stops");
+                if let Some(t) = view.tasks.get(arn) {
+                    ecs::tasks::stop(
+                        w,
+                        &t.partition,
+                        arn,
+                        "Essential container in task exited",
+                        "EssentialContainerExited",
+                    );
+                }
+            }
+        });
+        self.em.wake.notify_one();
+    }
+
     /// Brings the data plane up to date with the world now (the background job does it every
     /// [`SYNC_EVERY`]; tests call it to not wait).
     pub async fn sync(self: &Arc<Self>) {
+        self.stop_exited();
         let raw = self.em.with_world(|w| Raw::take(w));
         let current = self.view();
         if raw == current.raw {
             return;
         }
-        // Stand-ins: start the new, stop (after a grace period) the gone.
-        let mut wanted: Vec<(String, String, view::RawTaskPort)> = Vec::new();
-        for t in &raw.tasks {
-            for p in &t.ports {
-                wanted.push((t.arn.clone(), t.task_definition_arn.clone(), p.clone()));
-            }
-        }
-        let missing: Vec<_> = {
-            let s = self.standins.lock().unwrap_or_else(|p| p.into_inner());
-            wanted
-                .iter()
-                .filter(|(arn, _, p)| !s.contains_key(&(arn.clone(), p.port)))
-                .cloned()
-                .collect()
-        };
-        for (arn, td, p) in missing {
-            match standin::start(self, &arn, &td, &p).await {
-                Ok(s) => {
-                    self.standins
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert((arn, p.port), s);
-                }
-                Err(e) => crate::error!("cannot start what answers for task {arn} port {}: {e}", p.port),
-            }
-        }
+        // Stand-ins: start the new, stop the gone (a process after a grace period). A process
+        // that cannot start stops its task with the reason, once.
+        let wanted: HashMap<(&str, u16), (&view::RawTask, &view::RawTaskPort)> = raw
+            .tasks
+            .iter()
+            .flat_map(|t| t.ports.iter().map(move |p| ((t.arn.as_str(), p.port), (t, p))))
+            .collect();
+        let mut cannot: Vec<(PartitionKey, String, String)> = Vec::new();
         let gone: Vec<StandIn> = {
             let mut s = self.standins.lock().unwrap_or_else(|p| p.into_inner());
-            let keys: Vec<_> = s
+            let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+            failed.retain(|(arn, port)| wanted.contains_key(&(arn.as_str(), *port)));
+            for (&(arn, port), (t, p)) in &wanted {
+                let key = (arn.to_owned(), port);
+                if s.contains_key(&key) || failed.contains(&key) {
+                    continue;
+                }
+                match standin::start(self, arn, &t.task_definition_arn, p) {
+                    Ok(si) => {
+                        s.insert(key, si);
+                    }
+                    Err(standin::CannotStart(reason)) => {
+                        crate::error!("task {arn} port {port}: {reason}");
+                        cannot.push((t.partition.clone(), arn.to_owned(), reason));
+                        failed.insert(key);
+                    }
+                }
+            }
+            let keys: Vec<(String, u16)> = s
                 .keys()
-                .filter(|k| !wanted.iter().any(|(a, _, p)| *a == k.0 && p.port == k.1))
+                .filter(|(arn, port)| !wanted.contains_key(&(arn.as_str(), *port)))
                 .cloned()
                 .collect();
             keys.into_iter().filter_map(|k| s.remove(&k)).collect()
         };
+        if !cannot.is_empty() {
+            self.em.with_world(|w| {
+                for (key, arn, reason) in &cannot {
+                    ecs::tasks::stop(w, key, arn, reason, "TaskFailedToStart");
+                }
+            });
+            self.em.wake.notify_one();
+        }
         for s in gone {
-            let addr = s.addr();
+            let Some(addr) = s.addr() else { continue };
             let weak = Arc::downgrade(self);
             tokio::spawn(async move {
                 tokio::time::sleep(STANDIN_GRACE).await;
@@ -258,27 +317,23 @@ impl Runtime {
                 }
             });
         }
-        let mut locals: HashMap<(String, u16), SocketAddr> = HashMap::new();
-        let mut builtin: HashMap<SocketAddr, Arc<standin::Local>> = HashMap::new();
-        {
+        let backends: HashMap<(String, u16), standin::Backend> = {
             let s = self.standins.lock().unwrap_or_else(|p| p.into_inner());
-            for t in &raw.tasks {
-                for p in &t.ports {
-                    if let Some(si) = s.get(&(t.arn.clone(), p.port)) {
-                        locals.insert((p.ip.clone(), p.port), si.addr());
-                        if let Some(l) = si.local() {
-                            builtin.insert(si.addr(), l);
-                        }
-                    }
-                }
-            }
-        }
+            wanted
+                .iter()
+                .filter_map(|(&(arn, port), (_, p))| {
+                    let si = s.get(&(arn.to_owned(), port))?;
+                    Some(((p.ip.clone(), p.port), si.backend()))
+                })
+                .collect()
+        };
+        drop(wanted);
         let wanted_listeners: Vec<(String, u16, String, String)> = raw
             .listeners
             .iter()
             .map(|l| (l.arn.clone(), l.port, l.lb_name.clone(), l.dns_name.clone()))
             .collect();
-        let view = View::build(raw, locals, builtin);
+        let view = View::build(raw, backends);
         *self.view.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(view);
         // Listeners: bind the new (or moved), close the gone.
         let stale: Vec<String> = {
@@ -339,8 +394,12 @@ impl Runtime {
         )
     }
 
-    /// `[{targetGroupArn, targetGroupName, id, port, state, address}]` for `GET /_emulator/targets`:
-    /// where each target of a used target group really answers.
+    /// `[{targetGroupArn, targetGroupName, id, port, state, answeredBy, address}]` for
+    /// `GET /_emulator/targets`: what answers for each target of a used target group.
+    /// `answeredBy` is `"stand-in"` (the built-in stand-in, answered in-process: `address` is
+    /// null, it has no socket), `"process"` (an `--app-config` process: `address` is the loopback
+    /// `ip:port` it listens on) or null (nothing answers: the task is not up, or its process could
+    /// not start).
     pub fn targets_json(&self) -> Value {
         let view = self.view();
         let mut out = Vec::new();
@@ -352,7 +411,15 @@ impl Runtime {
                     "id": t.id,
                     "port": t.port,
                     "state": t.state.as_str(),
-                    "address": view.locals.get(&(t.id.clone(), t.port)).map(|a| a.to_string()),
+                    "answeredBy": match view.backends.get(&(t.id.clone(), t.port)) {
+                        Some(standin::Backend::Local(_)) => json!("stand-in"),
+                        Some(standin::Backend::Tcp(_)) => json!("process"),
+                        None => Value::Null,
+                    },
+                    "address": match view.backends.get(&(t.id.clone(), t.port)) {
+                        Some(standin::Backend::Tcp(a)) => json!(a.to_string()),
+                        _ => Value::Null,
+                    },
                 }));
             }
         }
@@ -561,14 +628,18 @@ impl Runtime {
         let mut last_error = String::new();
         for k in 0..candidates.len().min(3) {
             let t = &candidates[(start + k) % candidates.len()];
-            let Some(addr) = t.addr else {
-                last_error = format!("nothing answers for target {}:{}", t.id, t.port);
-                continue;
+            let addr = match &t.backend {
+                None => {
+                    last_error = format!("nothing answers for target {}:{}", t.id, t.port);
+                    continue;
+                }
+                Some(standin::Backend::Local(local)) => {
+                    let Some(r) = req.take() else { break };
+                    return finish(local.answer(view, &r));
+                }
+                Some(standin::Backend::Tcp(addr)) => *addr,
             };
             let Some(r) = req.take() else { break };
-            if let Some(local) = &t.local {
-                return finish(local.answer(view, &r));
-            }
             match self.pool.send(addr, r).await {
                 Ok(resp) => {
                     return finish(resp.map(|b| b.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync()));

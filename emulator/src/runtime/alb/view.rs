@@ -9,14 +9,13 @@
 //! compiled form (rules with their matchers); it is rebuilt only when the raw copy changes.
 
 use super::routing::{compile_rule, CompiledRule};
-use super::standin::Local;
+use super::standin::Backend;
 use crate::services::ecs::tasks::Status;
 use crate::services::elbv2::{self, HealthCheck, TargetState};
 use crate::services::util::opt_str;
 use crate::world::{PartitionKey, World};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -242,10 +241,8 @@ pub struct ListenerView {
 pub struct Candidate {
     pub id: String,
     pub port: u16,
-    /// Where it really answers on this machine (`None`: nothing does).
-    pub addr: Option<SocketAddr>,
-    /// The built-in stand-in at `addr`, answered in-process.
-    pub local: Option<Arc<Local>>,
+    /// What really answers for it on this machine (`None`: nothing does).
+    pub backend: Option<Backend>,
 }
 
 /// A target group as forwards use it: the targets a request may go to, computed once per view.
@@ -267,20 +264,16 @@ pub struct View {
     pub tasks: HashMap<String, RawTask>,
     /// Lower-case DNS name → (listener port, listener ARN).
     pub by_dns: HashMap<String, Vec<(u16, String)>>,
-    /// Target address (ENI ip, port) → where it really answers on this machine.
-    pub locals: HashMap<(String, u16), SocketAddr>,
+    /// Target address (ENI ip, port) → what really answers for it on this machine.
+    pub backends: HashMap<(String, u16), Backend>,
     /// Target group ARN → the targets its forwards pick from.
     pub picks: HashMap<String, Pick>,
 }
 
 impl View {
-    pub fn build(
-        raw: Raw,
-        locals: HashMap<(String, u16), SocketAddr>,
-        builtin: HashMap<SocketAddr, Arc<Local>>,
-    ) -> View {
+    pub fn build(raw: Raw, backends: HashMap<(String, u16), Backend>) -> View {
         let mut v = View {
-            locals,
+            backends,
             ..View::default()
         };
         for l in &raw.listeners {
@@ -298,14 +291,10 @@ impl View {
                 .insert(l.arn.clone(), Arc::new(ListenerView { raw: l.clone(), rules }));
         }
         for g in &raw.groups {
-            let candidate = |t: &&RawTarget| {
-                let addr = v.locals.get(&(t.id.clone(), t.port)).copied();
-                Candidate {
-                    id: t.id.clone(),
-                    port: t.port,
-                    addr,
-                    local: addr.and_then(|a| builtin.get(&a).cloned()),
-                }
+            let candidate = |t: &&RawTarget| Candidate {
+                id: t.id.clone(),
+                port: t.port,
+                backend: v.backends.get(&(t.id.clone(), t.port)).cloned(),
             };
             let live: Vec<&RawTarget> = g.targets.iter().filter(|t| t.state != TargetState::Draining).collect();
             let healthy: Vec<Candidate> = live

@@ -10,6 +10,23 @@
 //! * Pool: warm instances are reused; more are started on demand up to [`Settings::concurrency`]
 //!   per function version. Instances stop on DeleteFunction, UpdateFunctionCode/Configuration,
 //!   reset and shutdown (and are killed if the emulator is dropped: `kill_on_drop`).
+//! * Containment: each runtime process leads its own process group; stopping an instance (timeout,
+//!   crash, DeleteFunction, update, reset, shutdown) SIGKILLs the whole group and every process
+//!   whose initial environment carries the instance's [`INSTANCE_ENV`] tag (children that called
+//!   `setsid` or were double-forked out of the group). Reset and shutdown stop busy instances too.
+//!   Shutdown removes the runtime's temporary directory (bootstraps, unpacked code).
+//! * Output caps (AWS is silent on a per-invocation cap; chosen so one invocation's output fits
+//!   one `GetLogEvents` page): a line is cut at [`MAX_EVENT_BYTES`] (256 KB less CloudWatch's
+//!   26 bytes of per-event overhead); an invocation keeps at most [`MAX_INVOCATION_BYTES`] (1 MB)
+//!   and [`MAX_INVOCATION_EVENTS`] (10,000) lines. The rest is read (the function never blocks)
+//!   and dropped, and counted in a last line before `END`, `cutover: output truncated: …`, and a
+//!   timeline entry (`cutLines`, `cutBytes`, `droppedLines`, `droppedBytes`). An unterminated
+//!   line is one event at the end of its invocation; the runtime client's mark is removed wherever
+//!   it is in a line.
+//! * Retries: a failed Event invocation (function error, crash, timeout) is queued again by a
+//!   `lambda::Event::Retry` on the simulated clock, 60 s then 120 s later, at most
+//!   `lambda::DEFAULT_MAX_RETRIES` (2) times, with the same request id; each attempt and the
+//!   final discard are timeline entries.
 //! * Event invocations: `lambda.pending` (filled by `services::lambda::invoke_async`) is drained by
 //!   a task woken through [`Runtime::wake`]; each runs outside the state lock.
 //! * Time: processes run in wall time. The function timeout, the 10 s init limit and the deadline
@@ -33,7 +50,7 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::AsyncRead;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 const PYTHON_BOOTSTRAP: &str = include_str!("bootstrap/python_bootstrap.py");
@@ -49,6 +66,18 @@ pub const LOG_TAIL: usize = 4096;
 const MARK_WAIT: Duration = Duration::from_millis(200);
 /// The environment variable carrying an instance's end-of-invocation mark.
 const MARK_ENV: &str = "_CUTOVER_LOG_MARK";
+/// The environment variable tagging every process of an instance (inherited by its children), so
+/// that a descendant which left the process group (`setsid`, a double fork) is still found in
+/// `/proc` and ended with its instance.
+pub const INSTANCE_ENV: &str = "_CUTOVER_LAMBDA_INSTANCE";
+/// The largest log event: CloudWatch Logs' 256 KB event limit less the 26 bytes of overhead it
+/// counts per event. A longer line is cut there; the rest of the line is dropped and counted.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024 - 26;
+/// The most output one invocation keeps in its log (bytes of messages): one `GetLogEvents` page
+/// (1 MB). Beyond it, lines are read (the function never blocks on a full pipe) and dropped.
+pub const MAX_INVOCATION_BYTES: usize = 1024 * 1024;
+/// The most log events one invocation's output keeps: one `GetLogEvents` page (10,000 events).
+pub const MAX_INVOCATION_EVENTS: usize = 10_000;
 
 /// What the runtime is configured with (tests and the CLI may change it).
 #[derive(Debug, Clone)]
@@ -136,12 +165,67 @@ struct Pool {
     freed: Arc<Notify>,
 }
 
+/// What an invocation's output lost: (lines cut, bytes cut off them, lines dropped, their bytes).
+type Truncation = (u64, u64, u64, u64);
+
+/// The output of an instance not yet handed to an invocation's log, within the caps.
+#[derive(Default)]
+struct LogBuf {
+    lines: Vec<(i64, String)>,
+    /// Bytes of the messages in `lines`.
+    bytes: usize,
+    /// Lines dropped whole beyond the per-invocation caps, and their bytes.
+    dropped_lines: u64,
+    dropped_bytes: u64,
+    /// Lines cut at [`MAX_EVENT_BYTES`], and the bytes cut off them.
+    cut_lines: u64,
+    cut_bytes: u64,
+    /// The unterminated line of each pipe (stdout, stderr), at most [`MAX_EVENT_BYTES`].
+    partial: [Vec<u8>; 2],
+}
+
+impl LogBuf {
+    /// Adds one line (its bytes beyond the event cap already counted in `cut`).
+    fn push(&mut self, ts: i64, line: &[u8], cut: u64) {
+        if cut > 0 {
+            self.cut_lines += 1;
+            self.cut_bytes += cut;
+        }
+        if self.lines.len() >= MAX_INVOCATION_EVENTS || self.bytes + line.len() > MAX_INVOCATION_BYTES {
+            self.dropped_lines += 1;
+            self.dropped_bytes += line.len() as u64;
+            return;
+        }
+        self.bytes += line.len();
+        self.lines.push((ts, String::from_utf8_lossy(line).replace('\r', "\n")));
+    }
+
+    /// Takes what was written so far, unterminated lines included, and the truncation note (a
+    /// final log line) when output was cut or dropped.
+    fn take(&mut self, ts: i64) -> (Vec<(i64, String)>, Option<Truncation>) {
+        for i in 0..2 {
+            let p = std::mem::take(&mut self.partial[i]);
+            if !p.is_empty() {
+                self.push(ts, &p, 0);
+            }
+        }
+        let lines = std::mem::take(&mut self.lines);
+        let counts = (self.cut_lines, self.cut_bytes, self.dropped_lines, self.dropped_bytes);
+        let note = (counts != (0, 0, 0, 0)).then_some(counts);
+        *self = LogBuf::default();
+        (lines, note)
+    }
+}
+
 /// One running process and its Runtime API.
 struct Instance {
     stream: String,
     api: Arc<Api>,
     reports: tokio::sync::Mutex<mpsc::UnboundedReceiver<Report>>,
-    logs: Arc<Mutex<Vec<(i64, String)>>>,
+    logs: Arc<Mutex<LogBuf>>,
+    /// The value of [`INSTANCE_ENV`] in this instance's processes.
+    tag: String,
+    killed: AtomicBool,
     /// The request id of the last end-of-invocation mark read from stdout and from stderr
     /// (python and node instances, whose runtime clients write one before posting a result).
     marks: Option<watch::Receiver<[String; 2]>>,
@@ -156,7 +240,12 @@ struct Instance {
 }
 
 impl Instance {
+    /// Ends the instance: its whole process group and every process tagged with its
+    /// [`INSTANCE_ENV`] (descendants that left the group), at once, then the Runtime API.
     fn stop(&self) {
+        if !self.killed.swap(true, Ordering::SeqCst) {
+            kill_tree(self.pid, &self.tag);
+        }
         if let Some(tx) = lock(&self.kill).take() {
             let _ = tx.send(());
         }
@@ -268,10 +357,13 @@ impl Runtime {
         }
     }
 
-    /// Stops every instance (reset, shutdown).
+    /// Stops every instance (reset, shutdown), busy ones too: their invocations end as crashes.
     pub fn stop_all(&self) {
         let pools: Vec<Pool> = lock(&self.pools).drain().map(|(_, p)| p).collect();
         for p in pools {
+            for i in p.all.iter().filter_map(Weak::upgrade) {
+                i.stop();
+            }
             retire_pool(p);
         }
     }
@@ -281,6 +373,10 @@ impl Runtime {
         self.stopping.store(true, Ordering::SeqCst);
         self.wake.notify_one();
         self.stop_all();
+        // The bootstraps and unpacked code go too (made again if the runtime is used after).
+        if let Some(d) = lock(&self.dir).take() {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
 
     /// The private directory of this runtime (bootstraps, unpacked code), created on first use.
@@ -385,12 +481,25 @@ async fn run_event(em: Arc<Emulator>, key: PartitionKey, inv: crate::services::l
         Ok(o) => o.function_error.clone().unwrap_or_else(|| "Success".into()),
         Err(e) => e.message.clone(),
     };
+    // A function error (an error answered, a crash, a timeout) is retried on the simulated clock.
+    let failed = !matches!(&result, Ok(o) if o.function_error.is_none());
+    let error_type = match &result {
+        Ok(o) if failed => serde_json::from_slice::<serde_json::Value>(&o.payload)
+            .ok()
+            .and_then(|v| v.get("errorType").and_then(|t| t.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| status.clone()),
+        _ => status.clone(),
+    };
     em.with_world(|w| {
         w.record(crate::timeline::Entry::InvocationFinished {
             request_id: inv.id.clone(),
             function_arn: target.invoked_arn.clone(),
             status: status.to_string(),
-        })
+            attempt: inv.retries + 1,
+        });
+        if failed && !em.lambda.stopping.load(Ordering::SeqCst) {
+            crate::services::lambda::retry_or_discard(w, &key, &inv, &error_type);
+        }
     });
 }
 
@@ -514,7 +623,25 @@ pub async fn invoke(
     if !marked {
         settle_logs(&inst).await;
     }
-    let mut function_lines: Vec<(i64, String)> = std::mem::take(&mut *lock(&inst.logs));
+    let (mut function_lines, truncated) = lock(&inst.logs).take(sim_ms(em));
+    if let Some((cut_lines, cut_bytes, dropped_lines, dropped_bytes)) = truncated {
+        function_lines.push((
+            sim_ms(em),
+            format!(
+                "cutover: output truncated: {cut_lines} line(s) cut at {MAX_EVENT_BYTES} bytes ({cut_bytes} bytes dropped), {dropped_lines} line(s) ({dropped_bytes} bytes) dropped beyond {MAX_INVOCATION_BYTES} bytes or {MAX_INVOCATION_EVENTS} events per invocation"
+            ),
+        ));
+        em.with_world(|w| {
+            w.record(crate::timeline::Entry::OutputTruncated {
+                request_id: request_id.to_string(),
+                function_arn: target.invoked_arn.clone(),
+                cut_lines,
+                cut_bytes,
+                dropped_lines,
+                dropped_bytes,
+            })
+        });
+    }
     let (payload, function_error, healthy, status_note) = match result {
         RunResult::Response(body) => (body, None, true, None),
         RunResult::Error(body) => (body, Some("Unhandled".to_owned()), true, None),
@@ -728,7 +855,10 @@ async fn settle_logs(inst: &Instance) {
     let mut last = usize::MAX;
     for _ in 0..20 {
         tokio::time::sleep(Duration::from_millis(10)).await;
-        let n = lock(&inst.logs).len();
+        let n = {
+            let l = lock(&inst.logs);
+            l.lines.len() + l.partial[0].len() + l.partial[1].len()
+        };
         if n == last {
             return;
         }
@@ -881,6 +1011,9 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
         env.retain(|(k, _)| k != MARK_ENV);
         env.push((MARK_ENV.into(), m.clone()));
     }
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    env.retain(|(k, _)| k != INSTANCE_ENV);
+    env.push((INSTANCE_ENV.into(), tag.clone()));
 
     let mut cmd = tokio::process::Command::new(&program);
     cmd.args(&args)
@@ -890,6 +1023,8 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group, so that the function's children end with it.
+        .process_group(0)
         .kill_on_drop(true);
     let spawned = Instant::now();
     let mut child = match cmd.spawn() {
@@ -900,23 +1035,26 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
         }
     };
     let pid = child.id();
-    let logs: Arc<Mutex<Vec<(i64, String)>>> = Arc::new(Mutex::new(Vec::new()));
+    let logs: Arc<Mutex<LogBuf>> = Arc::new(Mutex::new(LogBuf::default()));
     let weak = Arc::downgrade(em);
     let (marks_tx, marks_rx) = watch::channel([String::new(), String::new()]);
     let marks_tx = Arc::new(marks_tx);
     let marker = |i: usize| mark.clone().map(|m| (m, i, marks_tx.clone()));
     if let Some(out) = child.stdout.take() {
-        tokio::spawn(read_lines(out, logs.clone(), weak.clone(), marker(0)));
+        tokio::spawn(read_lines(out, logs.clone(), weak.clone(), marker(0), 0));
     }
     if let Some(err) = child.stderr.take() {
-        tokio::spawn(read_lines(err, logs.clone(), weak.clone(), marker(1)));
+        tokio::spawn(read_lines(err, logs.clone(), weak.clone(), marker(1), 1));
     }
     drop(marks_tx);
     let (exit_tx, exit_rx) = watch::channel(None);
     let (kill_tx, kill_rx) = oneshot::channel::<()>();
+    let tag2 = tag.clone();
     tokio::spawn(async move {
         tokio::select! {
             status = child.wait() => {
+                // The runtime process is gone (a crash, `exit`): what it started goes with it.
+                kill_tree(pid, &tag2);
                 let text = match status {
                     Ok(s) => describe_exit(s),
                     Err(e) => format!("wait failed: {e}"),
@@ -935,6 +1073,8 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
         api,
         reports: tokio::sync::Mutex::new(reports),
         logs,
+        tag,
+        killed: AtomicBool::new(false),
         marks: mark.map(|_| marks_rx),
         exit: exit_rx,
         kill: Mutex::new(Some(kill_tx)),
@@ -944,6 +1084,37 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
         warm: AtomicBool::new(false),
         retired: AtomicBool::new(false),
     })
+}
+
+/// Kills (SIGKILL) the process group `pgid` (an instance's runtime process leads its own group)
+/// and every other process whose initial environment carries `INSTANCE_ENV=tag`: children that
+/// called `setsid` or were double-forked away from the group.
+fn kill_tree(pgid: Option<u32>, tag: &str) {
+    use rustix::process::{kill_process, kill_process_group, Pid, Signal};
+    if let Some(pg) = pgid.and_then(|p| i32::try_from(p).ok()).and_then(Pid::from_raw) {
+        let _ = kill_process_group(pg, Signal::KILL);
+    }
+    let needle = format!("{INSTANCE_ENV}={tag}");
+    let needle = needle.as_bytes();
+    let me = std::process::id();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(e.path().join("environ")) else {
+            continue;
+        };
+        let tagged = environ.split(|&b| b == 0).any(|var| var == needle);
+        if tagged {
+            if let Some(p) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
+                let _ = kill_process(p, Signal::KILL);
+            }
+        }
+    }
 }
 
 fn describe_exit(s: std::process::ExitStatus) -> String {
@@ -960,22 +1131,75 @@ fn describe_exit(s: std::process::ExitStatus) -> String {
 /// An end-of-invocation mark to look for on one pipe: (mark, pipe index, where to record it).
 type Marker = (String, usize, Arc<watch::Sender<[String; 2]>>);
 
+/// Reads one pipe of an instance into its log buffer: a line per log event, cut at
+/// [`MAX_EVENT_BYTES`] (the rest of a longer line is read and dropped, never held), within the
+/// per-invocation caps of [`LogBuf::push`]. An unterminated line waits in `partial` until its
+/// newline or the end of the invocation. The runtime client's end-of-invocation mark is taken
+/// out wherever it is in a line (output without a final newline runs into it).
 async fn read_lines(
-    r: impl AsyncRead + Unpin,
-    logs: Arc<Mutex<Vec<(i64, String)>>>,
+    mut r: impl AsyncRead + Unpin,
+    logs: Arc<Mutex<LogBuf>>,
     em: Weak<Emulator>,
     marker: Option<Marker>,
+    pipe: usize,
 ) {
-    let mut lines = BufReader::new(r).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if let Some((mark, i, tx)) = &marker {
-            if let Some(id) = line.strip_prefix(mark.as_str()) {
-                let id = id.trim().to_owned();
-                tx.send_modify(|m| m[*i] = id);
+    use tokio::io::AsyncReadExt as _;
+    let mut buf = vec![0u8; 64 * 1024];
+    // Bytes of the current line beyond the cap, and its last bytes (where a mark would be).
+    let mut cut: u64 = 0;
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        let n = match r.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let mut chunk = &buf[..n];
+        let ts = em.upgrade().map(|e| sim_ms(&e)).unwrap_or(0);
+        let mut l = lock(&logs);
+        while !chunk.is_empty() {
+            let (part, ended) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (&chunk[..i], true),
+                None => (chunk, false),
+            };
+            chunk = if ended { &chunk[part.len() + 1..] } else { &[] };
+            let room = MAX_EVENT_BYTES.saturating_sub(l.partial[pipe].len());
+            let keep = part.len().min(room);
+            l.partial[pipe].extend_from_slice(&part[..keep]);
+            if keep < part.len() {
+                cut += (part.len() - keep) as u64;
+                tail.extend_from_slice(&part[keep..]);
+                if tail.len() > 1024 {
+                    tail.drain(..tail.len() - 512);
+                }
+            }
+            if !ended {
                 continue;
             }
+            let mut line = std::mem::take(&mut l.partial[pipe]);
+            if let Some((mark, i, tx)) = &marker {
+                let m = mark.as_bytes();
+                let found = |hay: &[u8]| hay.windows(m.len()).position(|w| w == m);
+                if cut > 0 {
+                    if let Some(p) = found(&tail) {
+                        let id = String::from_utf8_lossy(&tail[p + m.len()..]).trim().to_owned();
+                        tx.send_modify(|v| v[*i] = id);
+                        cut = cut.saturating_sub((tail.len() - p) as u64);
+                    }
+                } else if let Some(p) = found(&line) {
+                    let id = String::from_utf8_lossy(&line[p + m.len()..]).trim().to_owned();
+                    line.truncate(p);
+                    // Written before the mark: the function's last line, without its newline.
+                    if !line.is_empty() {
+                        l.push(ts, &line, 0);
+                    }
+                    tx.send_modify(|v| v[*i] = id);
+                    continue;
+                }
+            }
+            l.push(ts, &line, cut);
+            cut = 0;
+            tail.clear();
         }
-        let ts = em.upgrade().map(|e| sim_ms(&e)).unwrap_or(0);
-        lock(&logs).push((ts, line.replace('\r', "\n")));
     }
+    // End of the pipe: an unterminated last line stays in `partial` for the invocation to take.
 }

@@ -208,14 +208,34 @@ pub fn not_found_fn(ctx: &Ctx, name: &str, qualifier: Option<&str>) -> AwsError 
     }
 }
 
+/// The longest function name (the name itself, plain or inside an ARN or partial ARN). The
+/// model's 140 characters and pattern for the whole member are checked before any handler.
+pub const MAX_NAME: usize = 64;
+
+/// Lambda's own limit on the name part of a `FunctionName` member, answered as its framework does.
+pub fn check_function_name(function_name: &str) -> AwsResult<()> {
+    let (name, _) = split_qualifier(function_name);
+    if name.chars().count() > MAX_NAME {
+        return Err(super::user_err(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{function_name}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to {MAX_NAME}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The record a `FunctionName` member names, with the qualifier it carries (if any).
 pub fn record<'a>(state: &'a State, ctx: &Ctx, function_name: &'a str) -> AwsResult<(&'a Record, Option<&'a str>)> {
+    check_function_name(function_name)?;
     let (name, q) = split_qualifier(function_name);
     let r = state.records.get(name).ok_or_else(|| not_found_fn(ctx, name, None))?;
     Ok((r, q))
 }
 
 pub fn record_mut<'a>(state: &'a mut State, ctx: &Ctx, function_name: &str) -> AwsResult<&'a mut Record> {
+    check_function_name(function_name)?;
     let (name, _) = split_qualifier(function_name);
     state.records.get_mut(name).ok_or_else(|| not_found_fn(ctx, name, None))
 }
@@ -520,6 +540,7 @@ pub fn settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str)
 
 pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
+    check_function_name(name_in)?;
     let (name, q) = split_qualifier(name_in);
     if q.is_some() || name.is_empty() {
         return Err(invalid(format!(

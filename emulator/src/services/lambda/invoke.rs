@@ -90,6 +90,7 @@ pub fn credentials_for(world: &mut World, target: &Target) -> (String, (String, 
 pub fn invoke(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<Value>> {
     Box::pin(async move {
         let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
+        functions::check_function_name(&name_in)?;
         let (name, q_name) = split_qualifier(&name_in);
         let q = qualifier(&input, q_name)?.map(str::to_owned);
         let name = name.to_owned();

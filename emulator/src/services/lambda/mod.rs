@@ -34,6 +34,58 @@ pub struct Invocation {
     pub id: String,
     pub function_arn: String,
     pub payload: Value,
+    /// Retries already made after function errors (0 for the first attempt).
+    pub retries: u32,
+}
+
+/// Retries of an Event invocation whose function failed, by default (AWS: "two more times").
+/// `MaximumRetryAttempts` of an event-invoke config, once cutover has them, takes its place.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+
+/// The simulated wait before retry `n` (1-based) of a failed Event invocation: one minute before
+/// the first, two minutes before the second (as AWS documents it).
+pub fn retry_delay_secs(n: u32) -> f64 {
+    if n <= 1 {
+        60.0
+    } else {
+        120.0
+    }
+}
+
+/// The retries allowed for Event invocations of `function_arn`.
+pub fn max_retries(_world: &World, _key: &PartitionKey, _function_arn: &str) -> u32 {
+    DEFAULT_MAX_RETRIES
+}
+
+/// Schedules the next attempt of a failed Event invocation, or records that it is discarded.
+/// Returns whether a retry was scheduled.
+pub fn retry_or_discard(world: &mut World, key: &PartitionKey, inv: &Invocation, error: &str) -> bool {
+    let max = max_retries(world, key, &inv.function_arn);
+    let attempt = inv.retries + 1;
+    if inv.retries >= max {
+        world.record(crate::timeline::Entry::InvocationDiscarded {
+            request_id: inv.id.clone(),
+            function_arn: inv.function_arn.clone(),
+            attempts: attempt,
+            status: error.to_owned(),
+        });
+        return false;
+    }
+    let next = Invocation {
+        retries: inv.retries + 1,
+        ..inv.clone()
+    };
+    let delay = retry_delay_secs(next.retries);
+    let at = world.now.plus_secs(delay);
+    world.record(crate::timeline::Entry::InvocationRetryScheduled {
+        request_id: inv.id.clone(),
+        function_arn: inv.function_arn.clone(),
+        attempts: attempt,
+        status: error.to_owned(),
+        retry_in_seconds: delay,
+    });
+    world.schedule(at, key, crate::sim::scheduler::Event::Lambda(Event::Retry(next)));
+    true
 }
 
 #[derive(Debug, Default)]
@@ -73,6 +125,7 @@ pub fn invoke_async(world: &mut World, key: &PartitionKey, function: &str, paylo
         id: id.clone(),
         function_arn: arn.clone(),
         payload,
+        retries: 0,
     });
     world.lambda_queued = world.lambda_queued.wrapping_add(1);
     world.record(crate::timeline::Entry::InvocationQueued {
@@ -88,11 +141,23 @@ pub enum Event {
     /// `State` Pending → Active (and `LastUpdateStatus` InProgress → Successful) for the function's
     /// `$LATEST` if its revision is still `revision`.
     Settle { name: String, revision: String },
+    /// The next attempt of an Event invocation whose function failed: queued again.
+    Retry(Invocation),
 }
 
 pub fn fire(world: &mut World, key: &PartitionKey, event: Event) {
     match event {
         Event::Settle { name, revision } => functions::settle(world, key, &name, &revision),
+        Event::Retry(inv) => {
+            let (id, arn, attempt) = (inv.id.clone(), inv.function_arn.clone(), inv.retries + 1);
+            world.region_mut(key).lambda.pending.push_back(inv);
+            world.lambda_queued = world.lambda_queued.wrapping_add(1);
+            world.record(crate::timeline::Entry::InvocationRequeued {
+                request_id: id,
+                function_arn: arn,
+                attempt,
+            });
+        }
     }
 }
 

@@ -147,6 +147,34 @@ pub fn get_log_events(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             (v, i)
         }
     };
+    // One page holds at most 1 MB (message bytes plus 26 per event, as PutLogEvents counts them),
+    // the events nearest the cursor first.
+    let size = |i: &usize| events[*i].message.len() + 26;
+    let picked = match cursor {
+        Cursor::Forward(_) => {
+            let mut total = 0;
+            picked
+                .into_iter()
+                .take_while(|i| {
+                    total += size(i);
+                    total <= MAX_BATCH_BYTES
+                })
+                .collect::<Vec<usize>>()
+        }
+        Cursor::Backward(_) => {
+            let mut total = 0;
+            let mut v: Vec<usize> = picked
+                .into_iter()
+                .rev()
+                .take_while(|i| {
+                    total += size(i);
+                    total <= MAX_BATCH_BYTES
+                })
+                .collect();
+            v.reverse();
+            v
+        }
+    };
     let (forward, backward) = match (picked.first(), picked.last()) {
         (Some(&first), Some(&last)) => (last + 1, first),
         _ => (at, at),

@@ -546,3 +546,32 @@ fn every_handled_operation_is_in_the_model() {
         assert!(model.operations.contains_key(op), "{op} not in the model");
     }
 }
+
+#[test]
+fn get_log_events_pages_hold_at_most_one_megabyte() {
+    let mut w = world();
+    let key = ctx().partition();
+    let big = "y".repeat(200 * 1024);
+    let events: Vec<(i64, String)> = (0..8).map(|i| (T0 + i, big.clone())).collect();
+    append(&mut w, &key, "/aws/lambda/big", "s", &events);
+    let head = ok(
+        &mut w,
+        "GetLogEvents",
+        json!({"logGroupName": "/aws/lambda/big", "logStreamName": "s", "startFromHead": true}),
+    );
+    assert_eq!(head["events"].as_array().unwrap().len(), 5);
+    assert_eq!(head["nextForwardToken"], "f/5");
+    let next = ok(
+        &mut w,
+        "GetLogEvents",
+        json!({"logGroupName": "/aws/lambda/big", "logStreamName": "s", "nextToken": "f/5"}),
+    );
+    assert_eq!(next["events"].as_array().unwrap().len(), 3);
+    let tail = ok(
+        &mut w,
+        "GetLogEvents",
+        json!({"logGroupName": "/aws/lambda/big", "logStreamName": "s"}),
+    );
+    assert_eq!(tail["events"].as_array().unwrap().len(), 5);
+    assert_eq!(tail["nextBackwardToken"], "b/3");
+}
