@@ -145,7 +145,12 @@ mod tests {
         assert_eq!(resp.status().as_u16(), 200);
         assert_eq!(em.clock.now().as_secs_f64() - before.as_secs_f64(), 90.0);
         let resp = c
-            .call(sdk_request("POST", "http://cutover.local/_emulator/clock", &[], "[1]"))
+            .call(sdk_request(
+                "POST",
+                "http://cutover.local/_emulator/clock",
+                &[("content-type", "application/json")],
+                "[1]",
+            ))
             .await
             .expect("response");
         assert_eq!(resp.status().as_u16(), 400);
