@@ -10,36 +10,12 @@ use cutover::services::{iam, Ctx};
 use cutover::sim::ClockMode;
 use cutover::Emulator;
 use serde_json::{json, Value};
-use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-const ACCT: &str = "000000000000";
-const ROLE: &str = "arn:aws:iam::000000000000:role/fn-role";
-const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-
-fn zip_of(files: &[(&str, &str)]) -> String {
-    let mut buf = std::io::Cursor::new(Vec::new());
-    {
-        let mut z = zip::ZipWriter::new(&mut buf);
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .unix_permissions(0o755);
-        for (name, text) in files {
-            z.start_file(*name, opts).unwrap();
-            z.write_all(text.as_bytes()).unwrap();
-        }
-        z.finish().unwrap();
-    }
-    B64.encode(buf.into_inner())
-}
-
-fn ctx() -> Ctx {
-    let mut c = Ctx::internal(Service::Lambda, ACCT, "us-east-1");
-    c.request_id = uuid::Uuid::new_v4().to_string();
-    c
-}
+#[path = "support/lambda.rs"]
+mod lambda_support;
+use lambda_support::{ctx, zip_of, ACCT, B64, LAMBDA_TRUST, ROLE};
 
 async fn setup() -> (ServerHandle, Arc<Emulator>) {
     let h = server::start("127.0.0.1:0", ClockMode::Manual).await.unwrap();
