@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# ALB data plane benchmark: throughput and latency through a listener against direct requests to the
-# same target, in the same run, with the same load generator, for both kinds of target:
-#   1. a task's built-in stand-in (the listener answers it in-process);
+# ALB data plane benchmark: throughput and latency through a listener against a direct baseline, in
+# the same run, with the same load generator, for both kinds of target:
+#   1. a task's built-in stand-in (the listener answers it in-process; it has no socket of its own,
+#      so the baseline is the emulator's own port answering GET /_emulator/health: the same HTTP
+#      stack without routing);
 #   2. a real local process (a minimal Node HTTP server, bench/alb_app.js) that cutover runs for the
 #      task's image through --app-config; the listener reaches it over loopback through its
 #      keep-alive connection pool.
@@ -55,7 +57,8 @@ URL="$(sed -n 's/^ready //p' "$LOG" | head -1)"
 
 echo "== setting up an ALB and one task (built-in stand-in) on $URL" >&2
 read -r LISTENER TARGET < <("$PYTHON" "$ROOT/bench/alb_setup.py" "$URL")
-echo "   listener $LISTENER -> stand-in $TARGET" >&2
+TARGET="${URL#http://}" # the stand-in has no socket: the baseline is the emulator's own port
+echo "   listener $LISTENER -> stand-in (in-process); baseline $TARGET/_emulator/health" >&2
 echo "== setting up a second ALB and one task whose image runs $NODE bench/alb_app.js" >&2
 read -r PLISTENER PTARGET < <("$PYTHON" "$ROOT/bench/alb_setup.py" "$URL" bench-process bench-process:1)
 APP_PID="$(cat "$APP_PID_FILE")"
@@ -69,12 +72,12 @@ app_stats() { # "<connections accepted> <requests answered>" by the process back
   "$PYTHON" -c 'import json,sys,urllib.request as u; s=json.load(u.urlopen(sys.argv[1])); print(s["connections"], s["requests"])' \
     "http://$PTARGET/_bench/stats"
 }
-run() { # $1 = address; prints loadgen's JSON with the CPU seconds cutover, the process backend and
+run() { # $1 = address, $2 = path; prints loadgen's JSON with the CPU seconds cutover, the process backend and
   # loadgen used, and the connections the process backend accepted and the requests it answered
   local s0 s1 a0 a1 out cu cs c0 r0 c1 r1
   read -r c0 r0 < <(app_stats)
   s0="$(cpu_ticks "$PID")"; a0="$(cpu_ticks "$APP_PID")"
-  out="$( { TIMEFORMAT='%U %S'; time "$LOADGEN" --url "http://$1" --op get:/api/threads -c "$CONNECTIONS" \
+  out="$( { TIMEFORMAT='%U %S'; time "$LOADGEN" --url "http://$1" --op "get:${2:-/api/threads}" -c "$CONNECTIONS" \
     -w "$WARMUP" -d "$DURATION" -n 2000000 --threads "$CLIENT_THREADS" 2>/dev/null; } 2>"$TIMES" )"
   s1="$(cpu_ticks "$PID")"; a1="$(cpu_ticks "$APP_PID")"
   read -r cu cs <"$TIMES"
@@ -83,7 +86,7 @@ run() { # $1 = address; prints loadgen's JSON with the CPU seconds cutover, the 
 }
 DIRECT=(); PROXY=(); PDIRECT=(); PPROXY=()
 for r in $(seq "$ROUNDS"); do
-  echo "== round $r: stand-in direct" >&2; DIRECT+=("$(run "$TARGET")")
+  echo "== round $r: baseline (the emulator's own port, /_emulator/health)" >&2; DIRECT+=("$(run "$TARGET" /_emulator/health)")
   echo "== round $r: stand-in through the listener" >&2; PROXY+=("$(run "$LISTENER")")
   echo "== round $r: process direct" >&2; PDIRECT+=("$(run "$PTARGET")")
   echo "== round $r: process through the listener" >&2; PPROXY+=("$(run "$PLISTENER")")
@@ -150,8 +153,9 @@ text = f"""# ALB data plane benchmark ({date})
 `bench/alb.sh` measures two paths through an ALB listener, each against direct requests to the
 same target in the same run, with the same load generator: `loadgen` (closed loop, {conns} keep-alive
 connections, {threads} client thread, {dur} s measured after a warm-up), `GET /api/threads`. Each
-round runs four measurements back to back: stand-in direct, stand-in through its listener, process
-direct, process through its listener. The machine has {cores} cores shared by the client, the
+round runs four measurements back to back: the baseline for the stand-in (the emulator's own port
+answering `GET /_emulator/health`, as a built-in stand-in has no socket of its own), the stand-in
+through its listener, process direct, process through its listener. The machine has {cores} cores shared by the client, the
 emulator and the target (and whatever else runs: load average `{la0}` before, `{la1}` after).
 CPU columns: microseconds of CPU per answered request used by cutover (server), by the Node process
 (app) and by loadgen (client), from `/proc/<pid>/stat` and the shell's `time`.
@@ -166,8 +170,10 @@ added at p50.
 
 ## 1. Built-in stand-in
 
-One ALB listener forwarding to one ECS task's built-in stand-in. Direct requests reach the
-stand-in's own socket; requests through the listener are routed (rules, weighted forward, target
+One ALB listener forwarding to one ECS task's built-in stand-in. A built-in stand-in has no
+socket of its own (5,000 tasks fit under `ulimit -n 1024`), so "direct" is the emulator's own port
+answering `GET /_emulator/health`: the same HTTP stack and connection handling, without routing.
+Requests through the listener are routed (rules, weighted forward, target
 choice, the `X-Forwarded-*` and trace headers) and answered by the same built-in stand-in
 in-process, as the listener does for every built-in stand-in.
 

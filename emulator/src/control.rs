@@ -201,11 +201,11 @@ pub fn handle(em: &Arc<Emulator>, method: &http::Method, path: &str, query: &str
             reply(200, json!({}))
         }
         ("GET", "clock") => reply(200, clock_json(em)),
-        ("GET", "listeners") => match crate::runtime::alb::for_emulator(em) {
+        ("GET", "listeners") => match em.alb() {
             Some(rt) => reply(200, rt.listeners_json()),
             None => reply(200, json!([])),
         },
-        ("GET", "targets") => match crate::runtime::alb::for_emulator(em) {
+        ("GET", "targets") => match em.alb() {
             Some(rt) => reply(200, rt.targets_json()),
             None => reply(200, json!([])),
         },

@@ -35,6 +35,8 @@ pub struct Emulator {
     pub wake: Notify,
     /// Lambda functions as local processes, and the Event invocation drainer.
     pub lambda: runtime::lambda::Runtime,
+    /// The ALB data plane serving this emulator, while one runs (`server::serve_with` starts it).
+    alb: std::sync::RwLock<std::sync::Weak<runtime::alb::Runtime>>,
 }
 
 impl Emulator {
@@ -46,6 +48,7 @@ impl Emulator {
             clock,
             wake: Notify::new(),
             lambda: runtime::lambda::Runtime::new(),
+            alb: std::sync::RwLock::default(),
         })
     }
 
@@ -56,7 +59,18 @@ impl Emulator {
             clock: Clock::starting_at(mode, start),
             wake: Notify::new(),
             lambda: runtime::lambda::Runtime::new(),
+            alb: std::sync::RwLock::default(),
         })
+    }
+
+    /// The ALB data plane serving this emulator, if one runs.
+    pub fn alb(&self) -> Option<Arc<runtime::alb::Runtime>> {
+        self.alb.read().unwrap_or_else(|p| p.into_inner()).upgrade()
+    }
+
+    /// Records the data plane serving this emulator (it holds the emulator; this is the way back).
+    pub(crate) fn attach_alb(&self, rt: &Arc<runtime::alb::Runtime>) {
+        *self.alb.write().unwrap_or_else(|p| p.into_inner()) = Arc::downgrade(rt);
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {

@@ -52,6 +52,10 @@ pub struct Limits {
     pub max_connections: usize,
     /// How long busy connections may take to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// Whether the idle clock also runs while a request is answered (a load balancer's listener
+    /// closes a connection that moves no byte either way for its idle timeout, mid-request too;
+    /// the API never cuts an answer short).
+    pub idle_while_busy: bool,
 }
 
 impl Default for Limits {
@@ -62,6 +66,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(60),
             max_connections: default_max_connections(),
             shutdown_grace: Duration::from_secs(10),
+            idle_while_busy: false,
         }
     }
 }
@@ -106,16 +111,19 @@ struct Conn {
     last_io: AtomicU64,
     /// Told to close (evicted to make room).
     close: Notify,
+    /// This connection's idle timeout (ms): [`Limits::idle_timeout`], or what the handler says.
+    idle_ms: u64,
 }
 
 impl Conn {
-    fn new() -> Conn {
+    fn new(idle: Duration) -> Conn {
         let now = millis_now();
         Conn {
             phase: AtomicU8::new(IDLE),
             since: AtomicU64::new(now),
             last_io: AtomicU64::new(now),
             close: Notify::new(),
+            idle_ms: idle.as_millis() as u64,
         }
     }
 
@@ -129,8 +137,9 @@ impl Conn {
     /// When the connection should be closed if nothing changes (`None`: busy, never).
     fn deadline(&self, limits: &Limits) -> Option<u64> {
         match self.phase.load(Ordering::Relaxed) {
-            IDLE => Some(self.last_io.load(Ordering::Relaxed) + limits.idle_timeout.as_millis() as u64),
+            IDLE => Some(self.last_io.load(Ordering::Relaxed) + self.idle_ms),
             HEAD => Some(self.since.load(Ordering::Relaxed) + limits.header_timeout.as_millis() as u64),
+            _ if limits.idle_while_busy => Some(self.last_io.load(Ordering::Relaxed) + self.idle_ms),
             _ => None,
         }
     }
@@ -214,6 +223,10 @@ pub trait Handler: Clone + Send + Sync + 'static {
     type Body: http_body::Body<Data = bytes::Bytes, Error = Self::Error> + Send + 'static;
     type Error: Into<Box<dyn std::error::Error + Send + Sync>>;
     fn call(&self, req: Request<Incoming>, peer: SocketAddr) -> impl Future<Output = Response<Self::Body>> + Send;
+    /// The idle timeout of a connection accepted now (`None`: [`Limits::idle_timeout`]).
+    fn idle_timeout(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// A running accept loop; dropping it does not stop it, [`Server::shutdown`] does.
@@ -283,7 +296,7 @@ pub fn serve<H: Handler>(listener: TcpListener, limits: Limits, handler: H) -> S
                 }
             };
             let _ = stream.set_nodelay(true);
-            let conn = Arc::new(Conn::new());
+            let conn = Arc::new(Conn::new(handler.idle_timeout().unwrap_or(limits.idle_timeout)));
             let id = {
                 let mut t = table.lock().unwrap_or_else(|p| p.into_inner());
                 if t.conns.len() >= limits.max_connections && !t.evict_one() {
@@ -373,7 +386,7 @@ async fn serve_connection<H: Handler>(
                 tokio::time::Instant::now() + Duration::from_millis(ms.saturating_sub(now))
             }
             // Busy: look again in a while (the phase changes without waking this loop).
-            (None, None) => tokio::time::Instant::now() + limits.idle_timeout.min(Duration::from_secs(1)),
+            (None, None) => tokio::time::Instant::now() + Duration::from_millis(conn.idle_ms.clamp(1, 1000)),
         };
         tokio::select! {
             _ = http.as_mut() => return,

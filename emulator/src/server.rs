@@ -542,6 +542,7 @@ pub async fn serve_with(bind: &str, em: Arc<Emulator>, options: ServeOptions) ->
     let alb = match options.alb {
         Some(mut config) => {
             config.ports.host = addr.ip();
+            config.limits = options.limits.clone();
             Some(alb::Runtime::start(em.clone(), config, Some(addr)).await)
         }
         None => None,

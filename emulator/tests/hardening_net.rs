@@ -514,3 +514,217 @@ async fn sigterm_ends_the_server_while_a_client_holds_a_half_sent_request() {
     let _ = tokio::time::timeout(Duration::from_secs(1), idle.read(&mut buf)).await;
     let _ = half.write_all(b"x").await;
 }
+
+/// A server with the data plane on and one load balancer whose listener answers a fixed response,
+/// its idle timeout `idle_secs`; returns the server and the listener's local address.
+async fn with_listener(limits: Limits, idle_secs: u32) -> (ServerHandle, SocketAddr) {
+    use cutover::model::Service;
+    use cutover::services::{handler, Ctx, Handler};
+    let options = ServeOptions {
+        limits,
+        ..ServeOptions::default()
+    };
+    let s = serve_with("127.0.0.1:0", Emulator::new(ClockMode::Manual), options)
+        .await
+        .expect("serve on a free port");
+    let call = |op: &str, input: serde_json::Value| -> serde_json::Value {
+        s.emulator.with_world(|w| match handler(Service::Elbv2, op) {
+            Some(Handler::Sync(f)) => f(w, &Ctx::internal(Service::Elbv2, "000000000000", "us-east-1"), input)
+                .unwrap_or_else(|e| panic!("{op}: {e:?}")),
+            _ => panic!("no handler {op}"),
+        })
+    };
+    let subnets: Vec<String> = s.emulator.with_world(|w| {
+        let f = match handler(Service::Ec2, "DescribeSubnets") {
+            Some(Handler::Sync(f)) => f,
+            _ => panic!("DescribeSubnets"),
+        };
+        let out = f(
+            w,
+            &Ctx::internal(Service::Ec2, "000000000000", "us-east-1"),
+            serde_json::json!({}),
+        )
+        .expect("DescribeSubnets");
+        out["Subnets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(2)
+            .map(|s| s["SubnetId"].as_str().unwrap().to_owned())
+            .collect()
+    });
+    let lb = call(
+        "CreateLoadBalancer",
+        serde_json::json!({"Name": "slow-clients", "Subnets": subnets}),
+    );
+    let lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"].as_str().unwrap().to_owned();
+    call(
+        "ModifyLoadBalancerAttributes",
+        serde_json::json!({"LoadBalancerArn": lb_arn,
+            "Attributes": [{"Key": "idle_timeout.timeout_seconds", "Value": idle_secs.to_string()}]}),
+    );
+    let l = call(
+        "CreateListener",
+        serde_json::json!({"LoadBalancerArn": lb_arn, "Protocol": "HTTP", "Port": 80,
+            "DefaultActions": [{"Type": "fixed-response",
+                "FixedResponseConfig": {"StatusCode": "200", "ContentType": "text/plain", "MessageBody": "hello"}}]}),
+    );
+    let arn = l["Listeners"][0]["ListenerArn"].as_str().unwrap().to_owned();
+    // The load balancer turns active after its provisioning time.
+    s.emulator.advance(600.0);
+    let rt = s.alb.clone().expect("the data plane runs");
+    rt.sync().await;
+    let addr = rt.listener_addr(&arn).expect("the listener is bound");
+    (s, addr)
+}
+
+/// Writes `head` a byte every 250 ms; true when the server closed the connection before the end.
+async fn trickle_until_closed(addr: SocketAddr, head: &str) -> bool {
+    let mut c = TcpStream::connect(addr).await.expect("connect");
+    for b in head.as_bytes() {
+        if c.write_all(&[*b]).await.is_err() {
+            return true;
+        }
+        let mut buf = [0u8; 256];
+        if let Ok(r) = tokio::time::timeout(Duration::from_millis(250), c.read(&mut buf)).await {
+            assert!(!String::from_utf8_lossy(&buf[..r.unwrap_or(0)]).contains("200 OK"));
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_balancer_listener_cuts_off_slow_headers_and_keeps_its_own_idle_timeout() {
+    // The API's idle timeout is long; the load balancer's is 2 s, its header timeout the API's 1 s.
+    let limits = Limits {
+        header_timeout: Duration::from_secs(1),
+        idle_timeout: Duration::from_secs(300),
+        ..Limits::default()
+    };
+    let (s, addr) = with_listener(limits, 2).await;
+    let started = Instant::now();
+    let head = format!("GET / HTTP/1.1\r\nhost: {addr}\r\nx-slow: {}\r\n\r\n", "a".repeat(40));
+    assert!(
+        trickle_until_closed(addr, &head).await,
+        "the listener kept a trickling request open for {} s",
+        started.elapsed().as_secs()
+    );
+    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    // A quiet connection closes after the load balancer's idle timeout, not the API's.
+    let mut c = TcpStream::connect(addr).await.expect("connect");
+    let started = Instant::now();
+    let mut buf = [0u8; 64];
+    let r = tokio::time::timeout(Duration::from_secs(10), c.read(&mut buf)).await;
+    assert!(matches!(r, Ok(Ok(0)) | Ok(Err(_))), "idle listener connection: {r:?}");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(6),
+        "closed after {took:?}, the idle timeout is 2 s"
+    );
+    // The listener still answers.
+    let a = raw(
+        addr,
+        format!("GET / HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n").as_bytes(),
+    )
+    .await;
+    assert_eq!((a.status, a.body.as_str()), (200, "hello"));
+    s.shutdown().await;
+}
+
+/// Every `<tag>value</tag>` of an XML answer, in order.
+fn xml_values(xml: &str, tag: &str) -> Vec<String> {
+    let open = format!("<{tag}>");
+    xml.split(&open)
+        .skip(1)
+        .map(|rest| rest.split('<').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// A child process that is killed when the test ends, failed or not.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_idle_connections_on_a_listener_under_ulimit_1024_leave_it_answering() {
+    let limit = raise_own_fd_limit(8192);
+    let flood = 3000.min(limit.saturating_sub(200) as usize);
+    assert!(flood >= 1500, "the test needs room for 1500 sockets, has {limit}");
+    let (child, addr) = spawn(&["prlimit", "--nofile=1024:1024", "--"], &[]);
+    let _child = KillOnDrop(child);
+    let host = addr.to_string();
+    let query = |body: String| {
+        let host = host.clone();
+        async move {
+            let a = request(addr, "POST", "/", &host, &[FORM], &body).await;
+            assert_eq!(a.status, 200, "{body}: {}", a.body);
+            a.body
+        }
+    };
+    let subnets = query("Action=DescribeSubnets&Version=2016-11-15".into()).await;
+    let subnets = xml_values(&subnets, "subnetId");
+    let lb = query(format!(
+        "Action=CreateLoadBalancer&Version=2015-12-01&Name=flooded&Subnets.member.1={}&Subnets.member.2={}",
+        subnets[0], subnets[1]
+    ))
+    .await;
+    let lb_arn = xml_values(&lb, "LoadBalancerArn").remove(0);
+    let a = request(
+        addr,
+        "POST",
+        "/_emulator/clock",
+        &host,
+        &[("content-type", "application/json")],
+        r#"{"advance": 600}"#,
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let enc = |t: &str| form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>();
+    query(format!(
+        "Action=CreateListener&Version=2015-12-01&LoadBalancerArn={}&Protocol=HTTP&Port=80\
+         &DefaultActions.member.1.Type=fixed-response\
+         &DefaultActions.member.1.FixedResponseConfig.StatusCode=200\
+         &DefaultActions.member.1.FixedResponseConfig.ContentType={}\
+         &DefaultActions.member.1.FixedResponseConfig.MessageBody=hello",
+        enc(&lb_arn),
+        enc("text/plain")
+    ))
+    .await;
+    // Where the listener serves, once the data plane has seen it.
+    let mut listener: Option<SocketAddr> = None;
+    for _ in 0..100 {
+        let a = request(addr, "GET", "/_emulator/listeners", &host, &[], "").await;
+        let v: serde_json::Value = serde_json::from_str(&a.body).unwrap_or_default();
+        listener = v[0]["address"].as_str().and_then(|s| s.parse().ok());
+        if listener.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let listener = listener.expect("the listener is bound");
+    let mut idle = Vec::with_capacity(flood);
+    for _ in 0..flood {
+        match TcpStream::connect(listener).await {
+            Ok(c) => idle.push(c),
+            Err(e) => panic!("connect {} failed: {e}", idle.len()),
+        }
+    }
+    for i in 0..5 {
+        let a = request(listener, "GET", "/", &listener.to_string(), &[], "").await;
+        assert_eq!(
+            (a.status, a.body.as_str()),
+            (200, "hello"),
+            "listener request {i} with {flood} idle connections: {}",
+            a.head
+        );
+        let a = request(addr, "GET", "/_emulator/health", &host, &[], "").await;
+        assert_eq!(a.status, 200, "health call {i}: {}", a.head);
+    }
+    drop(idle);
+}

@@ -199,6 +199,26 @@ async fn children_end_on_timeout_delete_reset_and_shutdown() {
     let left = gone(&m).await;
     assert!(left.is_empty(), "left after DeleteFunction: {left:?}");
 
+    // DeleteFunction while an invocation runs: it ends at once, as a crash, and its children too.
+    create_active(&em, "spawner", SPAWNER, json!({"Timeout": 60}));
+    let m = marker();
+    let em2 = em.clone();
+    let m2 = m.clone();
+    let busy = tokio::spawn(async move { invoke_json(&em2, "spawner", json!({"marker": m2, "sleep": 50})).await });
+    assert_eq!(present(&m).await.len(), 2);
+    let asked = Instant::now();
+    invoke::delete_function(em.clone(), ctx(), json!({"FunctionName": "spawner"}))
+        .await
+        .unwrap();
+    let left = gone(&m).await;
+    assert!(left.is_empty(), "left after DeleteFunction mid-invocation: {left:?}");
+    let (out, _) = tokio::time::timeout(Duration::from_secs(15), busy)
+        .await
+        .expect("the invocation in flight ends with its function")
+        .unwrap();
+    assert_eq!(out["FunctionError"], json!("Unhandled"), "{out}");
+    assert!(asked.elapsed() < Duration::from_secs(15), "{:?}", asked.elapsed());
+
     // Reset.
     create_active(&em, "spawner", SPAWNER, json!({"Timeout": 30}));
     let m = marker();

@@ -8,19 +8,14 @@
 //! listener really is. Connections are HTTP/1.1 with keep-alive and closed after the load
 //! balancer's `idle_timeout.timeout_seconds` without a byte either way.
 
+use super::proxy::{Body, BoxError};
 use super::Runtime;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use crate::net;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::net::TcpListener;
 
 /// Where listeners bind.
 #[derive(Debug, Clone)]
@@ -73,7 +68,7 @@ impl ListenerPorts {
 pub struct Bound {
     pub port: u16,
     pub addr: SocketAddr,
-    pub accept: JoinHandle<()>,
+    pub server: net::Server,
 }
 
 /// Binds the local socket of a listener (falling back to a free port).
@@ -92,126 +87,54 @@ pub async fn bind(ports: &ListenerPorts, port: u16) -> std::io::Result<TcpListen
     }
 }
 
-/// Serves a bound listener until aborted.
-pub fn spawn_accept(rt: &Arc<Runtime>, listener_arn: String, port: u16, sock: TcpListener) -> JoinHandle<()> {
-    let weak = Arc::downgrade(rt);
-    let arn: Arc<str> = Arc::from(listener_arn.as_str());
-    tokio::spawn(async move {
-        loop {
-            let (stream, peer) = match sock.accept().await {
-                Ok(a) => a,
-                Err(e) => {
-                    // Out of descriptors, most likely: back off instead of spinning on a socket
-                    // that stays readable (idle connections close on their own timeout).
-                    crate::debug!("listener port {port}: accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    continue;
-                }
-            };
-            let Some(rt) = weak.upgrade() else {
-                return;
-            };
-            let _ = stream.set_nodelay(true);
-            let idle = rt
-                .view()
-                .listeners
-                .get(&listener_arn)
-                .map(|l| l.raw.idle_timeout_secs)
-                .unwrap_or(60);
-            tokio::spawn(serve_connection(rt, arn.clone(), port, stream, peer, idle));
-        }
-    })
-}
-
-fn epoch() -> Instant {
-    static E: OnceLock<Instant> = OnceLock::new();
-    *E.get_or_init(Instant::now)
-}
-
-fn millis_now() -> u64 {
-    epoch().elapsed().as_millis() as u64
-}
-
-/// A stream that remembers when a byte last went either way.
-struct Tracked {
-    inner: TcpStream,
-    last: Arc<AtomicU64>,
-}
-
-impl AsyncRead for Tracked {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.last.store(millis_now(), Ordering::Relaxed);
-        }
-        r
-    }
-}
-
-impl AsyncWrite for Tracked {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
-            self.last.store(millis_now(), Ordering::Relaxed);
-        }
-        r
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
-async fn serve_connection(
-    rt: Arc<Runtime>,
-    listener_arn: Arc<str>,
+/// One listener's side of [`net::serve`]: its requests go to the runtime's router.
+#[derive(Clone)]
+struct Listener {
+    rt: Weak<Runtime>,
+    arn: Arc<str>,
     port: u16,
-    stream: TcpStream,
-    peer: SocketAddr,
-    idle_secs: u64,
-) {
-    let last = Arc::new(AtomicU64::new(millis_now()));
-    let io = Tracked {
-        inner: stream,
-        last: last.clone(),
-    };
-    let weak = Arc::downgrade(&rt);
-    drop(rt);
-    let svc = service_fn(move |req: http::Request<hyper::body::Incoming>| {
-        let weak = weak.clone();
-        let arn = listener_arn.clone();
-        async move {
-            let resp = match weak.upgrade() {
-                Some(rt) => {
-                    use http_body_util::BodyExt;
-                    let req = req.map(|b| b.map_err(Into::into).boxed_unsync());
-                    rt.handle_for_listener(&arn, port, req, peer.ip()).await
-                }
-                None => super::plain(503, "text/plain", "the load balancer is shutting down"),
-            };
-            Ok::<_, std::convert::Infallible>(resp)
-        }
-    });
-    let conn = hyper::server::conn::http1::Builder::new()
-        .keep_alive(true)
-        .serve_connection(TokioIo::new(io), svc);
-    tokio::pin!(conn);
-    let idle = Duration::from_secs(idle_secs.max(1));
-    loop {
-        let since = Duration::from_millis(millis_now().saturating_sub(last.load(Ordering::Relaxed)));
-        let wait = idle.saturating_sub(since);
-        tokio::select! {
-            _ = conn.as_mut() => return,
-            _ = tokio::time::sleep(wait) => {
-                let since = Duration::from_millis(millis_now().saturating_sub(last.load(Ordering::Relaxed)));
-                if since >= idle {
-                    // Idle timeout: the connection closes, as an ALB closes it.
-                    return;
-                }
+}
+
+impl net::Handler for Listener {
+    type Body = Body;
+    type Error = BoxError;
+
+    async fn call(&self, req: http::Request<hyper::body::Incoming>, peer: SocketAddr) -> http::Response<Body> {
+        match self.rt.upgrade() {
+            Some(rt) => {
+                use http_body_util::BodyExt;
+                let req = req.map(|b| b.map_err(Into::into).boxed_unsync());
+                rt.handle_for_listener(&self.arn, self.port, req, peer.ip()).await
             }
+            None => super::plain(503, "text/plain", "the load balancer is shutting down"),
         }
     }
+
+    /// The load balancer's `idle_timeout.timeout_seconds`, as it is when the connection opens.
+    fn idle_timeout(&self) -> Option<Duration> {
+        let rt = self.rt.upgrade()?;
+        let secs = rt
+            .view()
+            .listeners
+            .get(&*self.arn)
+            .map(|l| l.raw.idle_timeout_secs)
+            .unwrap_or(60);
+        Some(Duration::from_secs(secs.max(1)))
+    }
+}
+
+/// Serves a bound listener with the emulator's connection limits (header timeout, connection
+/// cap, accept backoff) and the load balancer's idle timeout, which runs mid-request too, as an
+/// ALB closes a connection that moves no byte either way for that long.
+pub fn serve(rt: &Arc<Runtime>, listener_arn: &str, port: u16, sock: TcpListener) -> net::Server {
+    let limits = net::Limits {
+        idle_while_busy: true,
+        ..rt.config.limits.clone()
+    };
+    let handler = Listener {
+        rt: Arc::downgrade(rt),
+        arn: Arc::from(listener_arn),
+        port,
+    };
+    net::serve(sock, limits, handler)
 }

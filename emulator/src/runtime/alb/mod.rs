@@ -13,8 +13,10 @@
 //! * [`health`]: real HTTP health checks whose outcome feeds the simulation's target states.
 //! * [`names`]: how the `*.elb.localhost` DNS names resolve in processes the emulator starts.
 //!
-//! A [`Runtime`] is started by `server::serve_with` and stopped with the server; [`for_emulator`]
-//! finds the runtime of an emulator (for the control API and the main port's `Host` routing).
+//! A [`Runtime`] is started by `server::serve_with` and stopped with the server; the emulator keeps
+//! a weak reference to it (`Emulator::alb`) for the control API, the main port's `Host` routing and
+//! the Lambda processes' environment. No process-global registry: several emulators in one process
+//! each find their own.
 
 pub mod health;
 pub mod listeners;
@@ -38,7 +40,7 @@ use serde_json::{json, Value};
 use standin::{App, StandIn};
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use view::{Raw, View};
@@ -54,6 +56,8 @@ pub struct Config {
     pub ports: ListenerPorts,
     /// Process backends by image (from `--app-config`).
     pub apps: Vec<App>,
+    /// Connection limits of the listeners (the API's; the idle timeout is each load balancer's).
+    pub limits: crate::net::Limits,
 }
 
 pub struct Runtime {
@@ -70,22 +74,6 @@ pub struct Runtime {
     names: Mutex<Option<names::Shims>>,
     /// Requests forwarded (numbers the trace ids).
     requests: std::sync::atomic::AtomicU64,
-}
-
-/// Running runtimes by the address of their emulator.
-type Registry = Mutex<Vec<(usize, Weak<Runtime>)>>;
-
-fn registry() -> &'static Registry {
-    static R: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
-    R.get_or_init(Mutex::default)
-}
-
-/// The data plane runtime serving `em`, if one runs.
-pub fn for_emulator(em: &Arc<Emulator>) -> Option<Arc<Runtime>> {
-    let key = Arc::as_ptr(em) as usize;
-    let mut r = registry().lock().unwrap_or_else(|p| p.into_inner());
-    r.retain(|(_, w)| w.strong_count() > 0);
-    r.iter().find(|(k, _)| *k == key).and_then(|(_, w)| w.upgrade())
 }
 
 pub(crate) fn plain(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
@@ -160,11 +148,7 @@ impl Runtime {
                 Err(e) => crate::error!("cannot write the DNS name shims: {e}"),
             }
         }
-        {
-            let mut r = registry().lock().unwrap_or_else(|p| p.into_inner());
-            r.retain(|(_, w)| w.strong_count() > 0);
-            r.push((Arc::as_ptr(&em) as usize, Arc::downgrade(&rt)));
-        }
+        em.attach_alb(&rt);
         rt.sync().await;
         let weak = Arc::downgrade(&rt);
         let sync = tokio::spawn(async move {
@@ -185,7 +169,7 @@ impl Runtime {
             j.abort();
         }
         for (_, b) in self.bound.lock().unwrap_or_else(|p| p.into_inner()).drain() {
-            b.accept.abort();
+            b.server.abort();
         }
         for (_, s) in self.standins.lock().unwrap_or_else(|p| p.into_inner()).drain() {
             s.stop();
@@ -345,7 +329,7 @@ impl Runtime {
         };
         for arn in stale {
             if let Some(b) = self.bound.lock().unwrap_or_else(|p| p.into_inner()).remove(&arn) {
-                b.accept.abort();
+                b.server.abort();
                 crate::info!("listener {arn} closed ({})", b.addr);
             }
         }
@@ -358,12 +342,12 @@ impl Runtime {
                     let addr = sock
                         .local_addr()
                         .unwrap_or_else(|_| SocketAddr::new(self.config.ports.host, 0));
-                    let accept = listeners::spawn_accept(self, arn.clone(), port, sock);
+                    let server = listeners::serve(self, &arn, port, sock);
                     crate::info!("load balancer {lb} listener port {port} ({dns}:{port}) serves on http://{addr}");
                     self.bound
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .insert(arn, listeners::Bound { port, addr, accept });
+                        .insert(arn, listeners::Bound { port, addr, server });
                 }
                 Err(e) => crate::error!("cannot bind listener port {port} of {lb}: {e}"),
             }
@@ -661,7 +645,7 @@ impl Runtime {
 /// Serves a request that came to the emulator's main port with `Host: <DNSName>[:port]`; `None`
 /// when the host names no listener (the caller answers it as an AWS API call).
 pub async fn handle_main_port(em: &Arc<Emulator>, req: Request<Body>) -> Result<Response<Body>, Request<Body>> {
-    let Some(rt) = for_emulator(em) else {
+    let Some(rt) = em.alb() else {
         return Err(req);
     };
     let host = req

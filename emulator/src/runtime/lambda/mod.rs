@@ -9,7 +9,9 @@
 //!   issued through STS (so `GetCallerIdentity` inside the function shows the assumed role).
 //! * Pool: warm instances are reused; more are started on demand up to [`Settings::concurrency`]
 //!   per function version. Instances stop on DeleteFunction, UpdateFunctionCode/Configuration,
-//!   reset and shutdown (and are killed if the emulator is dropped: `kill_on_drop`).
+//!   reset and shutdown (and are killed if the emulator is dropped: `kill_on_drop`). An update
+//!   lets invocations in flight finish on the old code (as Lambda does); DeleteFunction, reset and
+//!   shutdown end busy instances too.
 //! * Containment: each runtime process leads its own process group; stopping an instance (timeout,
 //!   crash, DeleteFunction, update, reset, shutdown) SIGKILLs the whole group and every process
 //!   whose initial environment carries the instance's [`INSTANCE_ENV`] tag (children that called
@@ -352,6 +354,21 @@ impl Runtime {
         let keys: Vec<PoolKey> = pools.keys().filter(|k| &k.0 == key && k.1 == name).cloned().collect();
         for k in keys {
             if let Some(p) = pools.remove(&k) {
+                retire_pool(p);
+            }
+        }
+    }
+
+    /// Stops every instance of a deleted function, busy ones too: nothing of a deleted function
+    /// keeps running, so an invocation in flight ends as a crash (its process group is killed).
+    pub fn remove(&self, key: &PartitionKey, name: &str) {
+        let mut pools = lock(&self.pools);
+        let keys: Vec<PoolKey> = pools.keys().filter(|k| &k.0 == key && k.1 == name).cloned().collect();
+        for k in keys {
+            if let Some(p) = pools.remove(&k) {
+                for i in p.all.iter().filter_map(Weak::upgrade) {
+                    i.stop();
+                }
                 retire_pool(p);
             }
         }
@@ -986,7 +1003,7 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
         ));
     }
     // Load balancer DNS names (`*.elb.localhost`) reach the ALB data plane from inside functions.
-    if let Some(alb) = crate::runtime::alb::for_emulator(em) {
+    if let Some(alb) = em.alb() {
         for (k, v) in alb.child_env() {
             match env.iter_mut().find(|(ek, _)| *ek == k) {
                 Some(slot) if k == "NODE_OPTIONS" => slot.1 = format!("{} {v}", slot.1),

@@ -198,8 +198,13 @@ pub fn update_function_configuration(em: Arc<Emulator>, ctx: Ctx, input: Value) 
 pub fn delete_function(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<Value>> {
     Box::pin(async move {
         let name = function_name(&input);
+        let whole = input.get("Qualifier").is_none_or(Value::is_null);
         let out = em.with_world(|w| functions::delete_function(w, &ctx, input))?;
-        em.lambda.retire(&ctx.partition(), &name);
+        if whole {
+            em.lambda.remove(&ctx.partition(), &name);
+        } else {
+            em.lambda.retire(&ctx.partition(), &name);
+        }
         Ok(out)
     })
 }
