@@ -6,6 +6,7 @@
 
 pub mod control;
 pub mod dispatch;
+pub mod lifecycle;
 pub mod log;
 pub mod model;
 pub mod net;
@@ -85,7 +86,7 @@ impl Emulator {
         let mut w = self.lock();
         let before = w.scheduler.next_due();
         let queued = w.lambda_queued;
-        w.run_until(self.clock.now());
+        lifecycle::run_until(&mut w, self.clock.now());
         let r = f(&mut w);
         if w.scheduler.next_due() != before {
             self.wake.notify_one();
@@ -100,9 +101,9 @@ impl Emulator {
     pub fn advance(&self, secs: f64) -> SimTime {
         let mut w = self.lock();
         let queued = w.lambda_queued;
-        w.run_until(self.clock.now());
+        lifecycle::run_until(&mut w, self.clock.now());
         let target = self.clock.advance_ms((secs * 1000.0).round() as i64);
-        w.run_until(target);
+        lifecycle::run_until(&mut w, target);
         // Events fired on the way may have queued Event invocations (CodeDeploy hooks): hand them
         // to the Lambda runtime now, as `with_world` does after a request.
         let invoked = w.lambda_queued != queued;
@@ -125,8 +126,8 @@ impl Emulator {
         loop {
             let stopped = {
                 let mut w = self.lock();
-                w.run_until(self.clock.now());
-                w.run_until_invocation(target)
+                lifecycle::run_until(&mut w, self.clock.now());
+                lifecycle::run_until_invocation(&mut w, target)
             };
             match stopped {
                 Some(at) => {

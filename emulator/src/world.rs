@@ -3,7 +3,7 @@
 //! injected faults. Handlers and simulation steps are plain synchronous functions over a `&mut World`.
 
 use crate::services;
-use crate::sim::{Event, Scheduler, SimTime};
+use crate::sim::{Scheduler, Signal, SimTime};
 use crate::timeline::Entry;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -228,38 +228,10 @@ impl World {
         self.accounts.get(&key.account)?.regions.get(&key.region)
     }
 
-    /// Queues `event` to fire at `at` (never earlier than now).
-    pub fn schedule(&mut self, at: SimTime, partition: &PartitionKey, event: Event) {
+    /// Queues `signal` to fire at `at` (never earlier than now); `lifecycle::drive` fires it.
+    pub fn schedule(&mut self, at: SimTime, partition: &PartitionKey, signal: Signal) {
         let at = at.max(self.now);
-        self.scheduler.schedule(at, partition.clone(), event);
-    }
-
-    /// Fires every event due at or before `until`, in time order, each seeing `now` at its own
-    /// time; events those events schedule fire too if they fall due. Then `now = until`.
-    pub fn run_until(&mut self, until: SimTime) -> usize {
-        let mut fired = 0;
-        while let Some(s) = self.scheduler.pop_due(until) {
-            self.now = self.now.max(s.at);
-            services::fire(self, s.partition, s.event);
-            fired += 1;
-        }
-        self.now = self.now.max(until);
-        fired
-    }
-
-    /// Like [`World::run_until`], but stops right after an event that queued a Lambda Event
-    /// invocation (a CodeDeploy hook), returning that event's time; `None` when it reached `until`.
-    pub fn run_until_invocation(&mut self, until: SimTime) -> Option<SimTime> {
-        let queued = self.lambda_queued;
-        while let Some(s) = self.scheduler.pop_due(until) {
-            self.now = self.now.max(s.at);
-            services::fire(self, s.partition, s.event);
-            if self.lambda_queued != queued {
-                return Some(self.now);
-            }
-        }
-        self.now = self.now.max(until);
-        None
+        self.scheduler.schedule(at, partition.clone(), signal);
     }
 
     /// Writes a line on the timeline at the current simulated time.
@@ -279,28 +251,5 @@ impl World {
     pub fn timeline_since(&self, since: u64) -> impl Iterator<Item = &TimelineEntry> {
         let start = self.timeline.partition_point(|e| e.seq <= since);
         self.timeline.range(start..)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn events_fire_in_time_order_and_see_their_own_time() {
-        let mut w = World::new(SimTime(0));
-        let p = PartitionKey::new(DEFAULT_ACCOUNT, DEFAULT_REGION);
-        w.schedule(SimTime(3_000), &p, Event::Mark("c".into()));
-        w.schedule(SimTime(1_000), &p, Event::Mark("a".into()));
-        w.schedule(SimTime(1_000), &p, Event::Mark("b".into()));
-        assert_eq!(w.run_until(SimTime(2_000)), 2);
-        let seen: Vec<_> = w.timeline_since(0).map(|e| (e.message(), e.time)).collect();
-        assert_eq!(
-            seen,
-            vec![("a".to_string(), SimTime(1_000)), ("b".to_string(), SimTime(1_000))]
-        );
-        assert_eq!(w.now, SimTime(2_000));
-        assert_eq!(w.run_until(SimTime(10_000)), 1);
-        assert_eq!(w.timeline_since(2).next().map(|e| e.time), Some(SimTime(3_000)));
     }
 }

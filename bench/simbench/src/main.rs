@@ -47,7 +47,7 @@ fn ok(w: &mut World, svc: Service, op: &str, input: Value) -> Value {
 
 fn advance(w: &mut World, secs: f64) -> usize {
     let t = w.now.plus_secs(secs);
-    w.run_until(t)
+    cutover::lifecycle::run_until(w, t)
 }
 
 fn default_subnets(w: &mut World) -> Vec<String> {

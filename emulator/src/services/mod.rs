@@ -15,7 +15,7 @@ pub mod util;
 
 use crate::model::Service;
 use crate::protocol::{AwsError, AwsResult};
-use crate::sim::{Event, SimTime};
+use crate::sim::SimTime;
 use crate::world::{PartitionKey, World};
 use crate::Emulator;
 use serde_json::Value;
@@ -89,17 +89,6 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         Service::CloudWatch => cloudwatch::handler(operation),
         Service::Logs => logs::handler(operation),
         Service::CodeDeploy => codedeploy::handler(operation),
-    }
-}
-
-/// Runs one due event of the scheduler. `world.now` is already the event's time.
-pub fn fire(world: &mut World, partition: PartitionKey, event: Event) {
-    match event {
-        Event::Mark(message) => world.record(crate::timeline::Entry::note("scheduler", message)),
-        Event::Ecs(e) => ecs::fire(world, &partition, e),
-        Event::Elbv2(e) => elbv2::fire(world, &partition, e),
-        Event::CodeDeploy(e) => codedeploy::fire(world, &partition, e),
-        Event::Lambda(e) => lambda::fire(world, &partition, e),
     }
 }
 

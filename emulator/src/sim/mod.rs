@@ -2,6 +2,8 @@
 
 pub mod clock;
 pub mod scheduler;
+pub mod signal;
 
 pub use clock::{Clock, ClockMode, SimTime};
-pub use scheduler::{Event, Scheduler};
+pub use scheduler::Scheduler;
+pub use signal::Signal;

@@ -1,31 +1,19 @@
-//! The scheduler of future work: every delayed effect in the simulation is an [`Event`] queued at a
-//! simulated time. Events fire in (time, insertion order), so a run is deterministic.
+//! The scheduler of future work: every delayed effect in the simulation is a [`Signal`] queued at a
+//! simulated time. Signals fire in (time, insertion order), so a run is deterministic. The
+//! scheduler names no service: what a signal means is `lifecycle::drive`'s business.
 
 use super::clock::SimTime;
+use super::signal::Signal;
 use crate::world::PartitionKey;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-
-/// One piece of future work. Each service adds its own variant carrying its own event type.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// Writes a line on the timeline; used by tests of the scheduler itself.
-    Mark(String),
-    /// ELBv2: load balancer provisioning, target health checks, deregistration.
-    Elbv2(crate::services::elbv2::Event),
-    Ecs(crate::services::ecs::Event),
-    /// CodeDeploy: the deployment lifecycle (starts, waits, hook timeouts, traffic steps, alarm polls).
-    CodeDeploy(crate::services::codedeploy::Event),
-    /// Lambda: functions becoming Active, updates completing.
-    Lambda(crate::services::lambda::Event),
-}
 
 #[derive(Debug)]
 pub struct Scheduled {
     pub at: SimTime,
     pub seq: u64,
     pub partition: PartitionKey,
-    pub event: Event,
+    pub signal: Signal,
 }
 
 impl PartialEq for Scheduled {
@@ -52,22 +40,22 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn schedule(&mut self, at: SimTime, partition: PartitionKey, event: Event) {
+    pub fn schedule(&mut self, at: SimTime, partition: PartitionKey, signal: Signal) {
         self.next_seq += 1;
         self.queue.push(Reverse(Scheduled {
             at,
             seq: self.next_seq,
             partition,
-            event,
+            signal,
         }));
     }
 
-    /// The time of the earliest pending event.
+    /// The time of the earliest pending signal.
     pub fn next_due(&self) -> Option<SimTime> {
         self.queue.peek().map(|Reverse(s)| s.at)
     }
 
-    /// Removes and returns the earliest event if it is due at or before `now`.
+    /// Removes and returns the earliest signal if it is due at or before `now`.
     pub fn pop_due(&mut self, now: SimTime) -> Option<Scheduled> {
         if self.next_due()? <= now {
             self.queue.pop().map(|Reverse(s)| s)

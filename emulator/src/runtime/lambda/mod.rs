@@ -26,7 +26,7 @@
 //!   line is one event at the end of its invocation; the runtime client's mark is removed wherever
 //!   it is in a line.
 //! * Retries: a failed Event invocation (function error, crash, timeout) is queued again by a
-//!   `lambda::Event::Retry` on the simulated clock, 60 s then 120 s later, at most
+//!   `FunctionSignal::Retry` on the simulated clock, 60 s then 120 s later, at most
 //!   `lambda::DEFAULT_MAX_RETRIES` (2) times, with the same request id; each attempt and the
 //!   final discard are timeline entries.
 //! * Event invocations: `lambda.pending` (filled by `services::lambda::invoke_async`) is drained by

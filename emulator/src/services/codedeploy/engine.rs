@@ -34,7 +34,7 @@ use super::configs::Routing;
 use super::{traffic, State};
 use crate::services::ecs::{self, task_sets};
 use crate::services::{cloudwatch, elbv2, lambda};
-use crate::sim::{Event as SimEvent, SimTime};
+use crate::sim::{SimTime, Signal};
 use crate::timeline::{DeploymentStatus, Entry, HookStatus, LifecycleStatus, TaskSetRole, TaskSetState};
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
@@ -299,7 +299,7 @@ fn wake_in(world: &mut World, key: &PartitionKey, id: &str, secs: f64) {
     world.schedule(
         at,
         key,
-        SimEvent::CodeDeploy(super::Event::Wake {
+        Signal::Deployment(super::Event::Wake {
             deployment_id: id.to_owned(),
             epoch,
         }),
@@ -357,7 +357,7 @@ pub fn schedule_start(world: &mut World, key: &PartitionKey, id: &str) {
     world.schedule(
         at,
         key,
-        SimEvent::CodeDeploy(super::Event::Start {
+        Signal::Deployment(super::Event::Start {
             deployment_id: id.to_owned(),
         }),
     );
@@ -664,7 +664,7 @@ fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: &str) -> O
             world.schedule(
                 at,
                 key,
-                SimEvent::CodeDeploy(super::Event::HookTimeout {
+                Signal::Deployment(super::Event::HookTimeout {
                     deployment_id: id.to_owned(),
                     execution_id: exec_id,
                 }),
@@ -1154,7 +1154,7 @@ fn schedule_alarm_poll(world: &mut World, key: &PartitionKey, id: &str) {
     world.schedule(
         at,
         key,
-        SimEvent::CodeDeploy(super::Event::AlarmPoll {
+        Signal::Deployment(super::Event::AlarmPoll {
             deployment_id: id.to_owned(),
         }),
     );

@@ -27,7 +27,7 @@ mod tests;
 
 use super::Handler;
 use crate::protocol::AwsError;
-use crate::world::{PartitionKey, World};
+use crate::world::PartitionKey;
 use std::collections::BTreeMap;
 
 pub use applications::Application;
@@ -56,25 +56,7 @@ pub struct State {
 }
 
 /// Everything CodeDeploy schedules on the clock.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// A deployment leaves `Created` and starts its lifecycle.
-    Start { deployment_id: String },
-    /// The deployment's single pending timer (Install poll, traffic step, Ready wait or termination
-    /// wait expiry); stale when the deployment's `epoch` has moved on.
-    Wake { deployment_id: String, epoch: u64 },
-    /// A lifecycle hook that has not answered within the hour.
-    HookTimeout {
-        deployment_id: String,
-        execution_id: String,
-    },
-    /// A poll of the deployment's CloudWatch alarms.
-    AlarmPoll { deployment_id: String },
-}
-
-pub fn fire(world: &mut World, key: &PartitionKey, event: Event) {
-    engine::fire(world, key, event);
-}
+pub use crate::sim::signal::DeploymentSignal as Event;
 
 pub fn handler(op: &str) -> Option<Handler> {
     use Handler::Sync;

@@ -43,7 +43,7 @@ fn cd_err(w: &mut World, op: &str, input: Value) -> AwsError {
 
 fn advance(w: &mut World, secs: f64) {
     let until = w.now.plus_secs(secs);
-    w.run_until(until);
+    crate::lifecycle::run_until(w, until);
 }
 
 fn s(v: &Value) -> String {

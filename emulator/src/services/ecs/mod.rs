@@ -13,7 +13,6 @@ mod tests;
 
 use super::Handler;
 use crate::protocol::AwsError;
-use crate::world::{PartitionKey, World};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use clusters::Cluster;
@@ -38,20 +37,6 @@ pub struct State {
     pub targets: HashMap<links::Registration, String>,
     /// Tags by resource ARN, in the order they were added.
     pub tags: BTreeMap<String, Vec<(String, String)>>,
-}
-
-/// Everything ECS schedules on the clock.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    Task(tasks::TaskEvent),
-    Service(services::ServiceEvent),
-}
-
-pub fn fire(world: &mut World, key: &PartitionKey, event: Event) {
-    match event {
-        Event::Task(e) => tasks::fire(world, key, e),
-        Event::Service(e) => services::fire(world, key, e),
-    }
 }
 
 pub fn handler(op: &str) -> Option<Handler> {

@@ -12,7 +12,8 @@ use super::{arn, clusters, invalid_parameter, name_from_arn, tags, task_definiti
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
 use crate::services::Ctx;
-use crate::sim::{Event, SimTime};
+pub use crate::sim::signal::ServiceSignal as ServiceEvent;
+use crate::sim::{SimTime, Signal};
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -132,13 +133,6 @@ impl Service {
     }
 }
 
-/// What the scheduler fires for services.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ServiceEvent {
-    Reconcile { service_arn: String },
-    Forget { service_arn: String },
-}
-
 pub fn service_not_found() -> AwsError {
     AwsError::new("ServiceNotFoundException", "Service not found.")
 }
@@ -199,9 +193,9 @@ pub fn poke(world: &mut World, key: &PartitionKey, service_arn: &str) {
     world.schedule(
         now,
         key,
-        Event::Ecs(super::Event::Service(ServiceEvent::Reconcile {
+        Signal::Service(ServiceEvent::Reconcile {
             service_arn: service_arn.to_owned(),
-        })),
+        }),
     );
 }
 
@@ -581,7 +575,7 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
         world.schedule(
             at,
             key,
-            Event::Ecs(super::Event::Service(ServiceEvent::Forget { service_arn: arn })),
+            Signal::Service(ServiceEvent::Forget { service_arn: arn }),
         );
     }
 }

@@ -10,7 +10,8 @@ use super::{arn, client_error, clusters, invalid_parameter, name_from_arn, task_
 use crate::protocol::AwsResult;
 use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
 use crate::services::Ctx;
-use crate::sim::{Event, SimTime};
+pub use crate::sim::signal::TaskSignal as TaskEvent;
+use crate::sim::{SimTime, Signal};
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
 
@@ -109,13 +110,6 @@ pub struct Task {
     pub generation: u64,
 }
 
-/// What the scheduler fires for tasks.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TaskEvent {
-    Step { task_arn: String, generation: u64 },
-    Forget { task_arn: String },
-}
-
 /// What a new task is to be.
 #[derive(Debug, Clone)]
 pub struct TaskSpec {
@@ -134,8 +128,8 @@ pub struct TaskSpec {
     pub tags: Vec<(String, String)>,
 }
 
-fn ecs_event(e: TaskEvent) -> Event {
-    Event::Ecs(super::Event::Task(e))
+fn ecs_event(e: TaskEvent) -> Signal {
+    Signal::Task(e)
 }
 
 fn schedule_step(world: &mut World, key: &PartitionKey, task: &Task, after: f64) {

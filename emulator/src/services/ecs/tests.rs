@@ -16,7 +16,7 @@ fn ok(w: &mut World, svc: Service, op: &str, input: Value) -> Value {
 
 fn advance(w: &mut World, secs: f64) {
     let t = w.now.plus_secs(secs);
-    w.run_until(t);
+    crate::lifecycle::run_until(w, t);
 }
 
 /// Lab 2's topology: an ALB in two default subnets, `threads-tg` behind a `/api/threads*` rule on
@@ -600,7 +600,7 @@ mod invariants {
                 }
                 // What the next request sees: the emulator fires due events before every call.
                 let now = w.now;
-                w.run_until(now);
+                crate::lifecycle::run_until(&mut w, now);
                 check(&w)?;
             }
         }

@@ -2,7 +2,7 @@
 
 use super::{
     arn_prefix, attributes_value, is_bool_text, lb_not_found_one, lbs_not_found, page, parse_tags, range_error,
-    validation, Event, LoadBalancer, State, Zone, LB_PROVISIONING_SECS,
+    validation, LoadBalancer, State, Zone, LB_PROVISIONING_SECS,
 };
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, str_list};
@@ -297,7 +297,7 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     world.schedule(
         at,
         &key,
-        crate::sim::Event::Elbv2(Event::LoadBalancerActive { arn: arn.clone() }),
+        crate::sim::Signal::LoadBalancer(crate::sim::signal::LoadBalancerSignal::Active { arn: arn.clone() }),
     );
     world.record(crate::timeline::Entry::resource(
         "elbv2",

@@ -4,7 +4,7 @@
 //! actions they share with rules), `rules.rs`, `targets.rs` (registration and the health state
 //! machine), `tags.rs`, `account.rs` (account limits, SSL policies).
 //!
-//! Everything delayed runs on the simulation clock as an [`Event`]:
+//! Everything delayed runs on the simulation clock as a `LoadBalancerSignal` or `TargetSignal`:
 //! * a new load balancer is `provisioning` for [`LB_PROVISIONING_SECS`] then `active`;
 //! * each registered target of a target group that a listener or rule forwards to has its own chain
 //!   of health checks, one event per target per `HealthCheckIntervalSeconds` (no scan of all targets
@@ -35,6 +35,7 @@ pub use targets::{deregister_task_target, record_health_probe, register_task_tar
 use super::util::{opt_i64, opt_str};
 use super::Handler;
 use crate::protocol::{AwsError, AwsResult};
+use crate::sim::signal::{LoadBalancerSignal, TargetSignal};
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -151,26 +152,6 @@ pub struct Rule {
     pub seq: u64,
 }
 
-/// Future work of the ELBv2 simulation.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    LoadBalancerActive {
-        arn: String,
-    },
-    /// One health check of one target; stale when the target's chain `epoch` has moved on.
-    HealthCheck {
-        target_group_arn: String,
-        target: String,
-        epoch: u64,
-    },
-    /// The end of a target's deregistration delay.
-    DeregistrationDone {
-        target_group_arn: String,
-        target: String,
-        epoch: u64,
-    },
-}
-
 pub fn handler(op: &str) -> Option<Handler> {
     use Handler::Sync;
     Some(match op {
@@ -207,15 +188,22 @@ pub fn handler(op: &str) -> Option<Handler> {
 }
 
 /// Runs one due ELBv2 event.
-pub fn fire(world: &mut World, key: &PartitionKey, event: Event) {
-    match event {
-        Event::LoadBalancerActive { arn } => load_balancers::activate(world, key, &arn),
-        Event::HealthCheck {
+/// Runs a load balancer's scheduled step.
+pub fn fire_load_balancer(world: &mut World, key: &PartitionKey, signal: LoadBalancerSignal) {
+    match signal {
+        LoadBalancerSignal::Active { arn } => load_balancers::activate(world, key, &arn),
+    }
+}
+
+/// Runs a target's scheduled step.
+pub fn fire_target(world: &mut World, key: &PartitionKey, signal: TargetSignal) {
+    match signal {
+        TargetSignal::HealthCheck {
             target_group_arn,
             target,
             epoch,
         } => targets::health_check(world, key, &target_group_arn, &target, epoch),
-        Event::DeregistrationDone {
+        TargetSignal::DeregistrationDone {
             target_group_arn,
             target,
             epoch,

@@ -1,7 +1,7 @@
 //! Target registration and the health state machine.
 //!
 //! A registered target of a target group that some listener or rule forwards to (at any weight) has
-//! one chain of [`Event::HealthCheck`]s, one per `HealthCheckIntervalSeconds`, the first one interval
+//! one chain of `TargetSignal::HealthCheck`s, one per `HealthCheckIntervalSeconds`, the first one interval
 //! after registration (or after the group starts being used). The target is `initial`
 //! (`Elb.RegistrationInProgress`, then `Elb.InitialHealthChecking` once a check ran) until
 //! `HealthyThresholdCount` consecutive checks pass (`healthy`) or `UnhealthyThresholdCount` fail
@@ -13,7 +13,7 @@
 //! `draining` (`Target.DeregistrationInProgress`) for `deregistration_delay.timeout_seconds`, then it
 //! is gone; in a group nothing uses, or with a delay of 0, it is gone at once.
 
-use super::{target_group_has_listener, tg_not_found_one, validation, Event, TargetGroup};
+use super::{target_group_has_listener, tg_not_found_one, validation, TargetGroup};
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_i64, opt_str};
 use crate::services::Ctx;
@@ -107,7 +107,7 @@ fn start_chain(world: &mut World, key: &PartitionKey, tg_arn: &str, tkey: &str) 
     world.schedule(
         at,
         key,
-        crate::sim::Event::Elbv2(Event::HealthCheck {
+        crate::sim::Signal::Target(crate::sim::signal::TargetSignal::HealthCheck {
             target_group_arn: tg_arn.to_owned(),
             target: tkey.to_owned(),
             epoch,
@@ -189,7 +189,7 @@ pub(super) fn health_check(world: &mut World, key: &PartitionKey, tg_arn: &str, 
     world.schedule(
         now.plus_secs(hc.interval as f64),
         key,
-        crate::sim::Event::Elbv2(Event::HealthCheck {
+        crate::sim::Signal::Target(crate::sim::signal::TargetSignal::HealthCheck {
             target_group_arn: tg_arn.to_owned(),
             target: tkey.to_owned(),
             epoch,
@@ -337,7 +337,7 @@ fn deregister(world: &mut World, key: &PartitionKey, tg_arn: &str, id: &str, por
     world.schedule(
         at,
         key,
-        crate::sim::Event::Elbv2(Event::DeregistrationDone {
+        crate::sim::Signal::Target(crate::sim::signal::TargetSignal::DeregistrationDone {
             target_group_arn: tg_arn.to_owned(),
             target: tkey.clone(),
             epoch,

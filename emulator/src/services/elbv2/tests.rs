@@ -167,7 +167,7 @@ fn state_of(w: &mut World, tg: &str, ip: &str) -> (String, Option<String>) {
 
 fn advance(w: &mut World, secs: f64) {
     let until = w.now.plus_secs(secs);
-    w.run_until(until);
+    crate::lifecycle::run_until(w, until);
 }
 
 const TD1: &str = "arn:aws:ecs:us-east-1:000000000000:task-definition/threads:1";
@@ -960,7 +960,8 @@ fn checks_are_scheduled_per_target_not_scanned() {
     }
     let pending = w.scheduler.len();
     // One check per target per interval: 3 targets over 60 s at 6 s = 30 checks.
-    let fired = w.run_until(w.now.plus_secs(60.0));
+    let until = w.now.plus_secs(60.0);
+    let fired = crate::lifecycle::run_until(&mut w, until);
     assert_eq!(fired, 30 + 1, "30 checks and the load balancer turning active");
     assert_eq!(w.scheduler.len(), pending - 1);
 }

@@ -8,7 +8,7 @@ use crate::protocol::timestamp::iso8601;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_bool, opt_i64, opt_str, paginate};
 use crate::services::{iam, now_secs, Ctx};
-use crate::sim::Event as SimEvent;
+use crate::sim::Signal;
 use crate::world::{PartitionKey, World};
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -506,7 +506,7 @@ fn schedule_settle(world: &mut World, key: &PartitionKey, name: &str, revision: 
     world.schedule(
         at,
         key,
-        SimEvent::Lambda(Event::Settle {
+        Signal::Function(Event::Settle {
             name: name.to_owned(),
             revision: revision.to_owned(),
         }),

@@ -15,6 +15,7 @@ pub mod versions;
 
 use super::Handler;
 use crate::protocol::AwsError;
+use crate::sim::Signal;
 use crate::world::{PartitionKey, World};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
@@ -84,7 +85,9 @@ pub fn retry_or_discard(world: &mut World, key: &PartitionKey, inv: &Invocation,
         status: error.to_owned(),
         retry_in_seconds: delay,
     });
-    world.schedule(at, key, crate::sim::scheduler::Event::Lambda(Event::Retry(next)));
+    let invocation_id = next.id.clone();
+    world.region_mut(key).lambda.retrying.insert(invocation_id.clone(), next);
+    world.schedule(at, key, Signal::Function(Event::Retry { invocation_id }));
     true
 }
 
@@ -94,6 +97,8 @@ pub struct State {
     pub functions: BTreeMap<String, Function>,
     /// Event (asynchronous) invocations not yet picked up by the runtime, oldest first.
     pub pending: VecDeque<Invocation>,
+    /// Failed Event invocations waiting for their next attempt, by request id.
+    pub retrying: BTreeMap<String, Invocation>,
     /// Everything else about each function (configuration, code, versions, aliases, policy,
     /// tags), by name. Kept beside `functions`, which other services read.
     pub records: BTreeMap<String, Record>,
@@ -135,30 +140,30 @@ pub fn invoke_async(world: &mut World, key: &PartitionKey, function: &str, paylo
     Ok(id)
 }
 
-/// What Lambda schedules on the clock: functions becoming Active, updates completing.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// `State` Pending → Active (and `LastUpdateStatus` InProgress → Successful) for the function's
-    /// `$LATEST` if its revision is still `revision`.
-    Settle { name: String, revision: String },
-    /// The next attempt of an Event invocation whose function failed: queued again.
-    Retry(Invocation),
-}
+/// What Lambda schedules on the clock: functions becoming Active, updates completing, retries.
+pub use crate::sim::signal::FunctionSignal as Event;
 
 pub fn fire(world: &mut World, key: &PartitionKey, event: Event) {
     match event {
         Event::Settle { name, revision } => functions::settle(world, key, &name, &revision),
-        Event::Retry(inv) => {
-            let (id, arn, attempt) = (inv.id.clone(), inv.function_arn.clone(), inv.retries + 1);
-            world.region_mut(key).lambda.pending.push_back(inv);
-            world.lambda_queued = world.lambda_queued.wrapping_add(1);
-            world.record(crate::timeline::Entry::InvocationRequeued {
-                request_id: id,
-                function_arn: arn,
-                attempt,
-            });
-        }
+        Event::Retry { invocation_id } => requeue(world, key, &invocation_id),
     }
+}
+
+/// Queues a failed Event invocation again for its next attempt.
+fn requeue(world: &mut World, key: &PartitionKey, invocation_id: &str) {
+    let state = &mut world.region_mut(key).lambda;
+    let Some(inv) = state.retrying.remove(invocation_id) else {
+        return;
+    };
+    let (id, arn, attempt) = (inv.id.clone(), inv.function_arn.clone(), inv.retries + 1);
+    state.pending.push_back(inv);
+    world.lambda_queued = world.lambda_queued.wrapping_add(1);
+    world.record(crate::timeline::Entry::InvocationRequeued {
+        request_id: id,
+        function_arn: arn,
+        attempt,
+    });
 }
 
 pub fn handler(op: &str) -> Option<Handler> {

@@ -53,7 +53,7 @@ fn create(w: &mut World, name: &str, extra: Value) -> crate::protocol::AwsResult
 
 fn settle(w: &mut World) {
     let t = w.now.plus_secs(SETTLE_SECS);
-    w.run_until(t);
+    crate::lifecycle::run_until(w, t);
 }
 
 #[test]

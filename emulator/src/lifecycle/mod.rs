@@ -1,0 +1,14 @@
+//! The lifecycle layer: the machines that span services — the CodeDeploy deployment, the ECS
+//! service scheduler and task lifecycle, target registration and health, traffic shifting, alarm
+//! evaluation, hook invocation — and the one place where time moves them.
+//!
+//! It sits above `services/` (it may use every service's state and facades) and below the
+//! emulator and its runtimes (`lib.rs`, `runtime/`), which move time only through [`drive`].
+//! Nothing below it (`sim/`, `world.rs`, `protocol/`, `model/`) names it.
+//!
+//! Today [`drive`] is here; the machines themselves are moving in from `services/` step by step
+//! (see `docs/architecture.md` for what lives where now).
+
+pub mod drive;
+
+pub use drive::{fire, run_until, run_until_invocation};
