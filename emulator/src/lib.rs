@@ -45,7 +45,7 @@ impl Emulator {
         let clock = Clock::new(mode);
         let now = clock.now();
         Arc::new(Emulator {
-            world: Mutex::new(World::new(now)),
+            world: Mutex::new(crate::lifecycle::new_world(now)),
             clock,
             wake: Notify::new(),
             lambda: runtime::lambda::Runtime::new(),
@@ -56,7 +56,7 @@ impl Emulator {
     /// Starts with simulated time at `start` (tests that want fixed timestamps).
     pub fn starting_at(mode: ClockMode, start: SimTime) -> Arc<Emulator> {
         Arc::new(Emulator {
-            world: Mutex::new(World::new(start)),
+            world: Mutex::new(crate::lifecycle::new_world(start)),
             clock: Clock::starting_at(mode, start),
             wake: Notify::new(),
             lambda: runtime::lambda::Runtime::new(),

@@ -144,8 +144,18 @@ impl Ids {
 
 const TIMELINE_LIMIT: usize = 100_000;
 
+/// What each service needs from the others, as the trait it declares (`ecs::links::Peers`,
+/// `elbv2::peers::Peers`); the lifecycle layer implements them (`lifecycle::PORTS`). A service
+/// reaches another only through these, so no service names another.
+pub struct Ports {
+    pub ecs: &'static dyn services::ecs::links::Peers,
+    pub elbv2: &'static dyn services::elbv2::peers::Peers,
+}
+
 pub struct World {
     pub accounts: BTreeMap<String, Account>,
+    /// The services' view of each other (see [`Ports`]).
+    pub ports: &'static Ports,
     pub scheduler: Scheduler,
     /// The simulated time of the call or event being handled. Never goes backwards, except on
     /// `POST /_emulator/reset`, which starts a new world where the clock is put back.
@@ -171,9 +181,12 @@ impl std::fmt::Debug for World {
 }
 
 impl World {
-    pub fn new(now: SimTime) -> World {
+    /// An empty world whose services reach each other through `ports` (`lifecycle::new_world`
+    /// passes the lifecycle layer's).
+    pub fn new(now: SimTime, ports: &'static Ports) -> World {
         World {
             accounts: BTreeMap::new(),
+            ports,
             scheduler: Scheduler::default(),
             now,
             ids: Ids::new(0x0063_7574_6f76_6572),
@@ -189,7 +202,7 @@ impl World {
     pub fn reset(&mut self) {
         let now = self.now;
         let seq = self.timeline_seq;
-        *self = World::new(now);
+        *self = World::new(now, self.ports);
         self.timeline_seq = seq;
         self.record(Entry::note("emulator", "reset: every resource dropped"));
     }

@@ -85,7 +85,7 @@ const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","P
 /// `n` CODE_DEPLOY services behind one ALB (rule `/svcN*` → target group `aN` on port 80, with a
 /// test listener on 8080 when `test_listener`), one deployment group each, all steady.
 fn blue_green_world(n: usize, test_listener: bool) -> (World, Vec<String>) {
-    let mut w = World::new(SimTime(1_700_000_000_000));
+    let mut w = cutover::lifecycle::new_world(SimTime(1_700_000_000_000));
     let subnets = default_subnets(&mut w);
     let vpc = ok(&mut w, Service::Ec2, "DescribeVpcs", json!({}))["Vpcs"][0]["VpcId"].clone();
     ok(
@@ -287,7 +287,7 @@ fn deployments() -> Value {
 
 fn main() {
     let rss_start = rss_kib();
-    let mut w = World::new(SimTime(1_700_000_000_000));
+    let mut w = cutover::lifecycle::new_world(SimTime(1_700_000_000_000));
     let subnets = default_subnets(&mut w);
     ok(&mut w, Service::Ecs, "CreateCluster", json!({"clusterName": "bench"}));
     task_definition(&mut w);
@@ -328,7 +328,7 @@ fn main() {
     std::hint::black_box(seen);
 
     // With a load balancer: 1,000 tasks behind a target group with 6 s health checks.
-    let mut w2 = World::new(SimTime(1_700_000_000_000));
+    let mut w2 = cutover::lifecycle::new_world(SimTime(1_700_000_000_000));
     let subnets2 = default_subnets(&mut w2);
     let vpc = ok(&mut w2, Service::Ec2, "DescribeVpcs", json!({}))["Vpcs"][0]["VpcId"].clone();
     let lb = ok(

@@ -57,7 +57,7 @@ mod tests {
 
     #[test]
     fn signals_fire_in_time_order_and_see_their_own_time() {
-        let mut w = World::new(SimTime(0));
+        let mut w = crate::lifecycle::new_world(SimTime(0));
         let p = PartitionKey::new(DEFAULT_ACCOUNT, DEFAULT_REGION);
         w.schedule(SimTime(3_000), &p, Signal::Mark("c".into()));
         w.schedule(SimTime(1_000), &p, Signal::Mark("a".into()));

@@ -10,5 +10,20 @@
 //! (see `docs/architecture.md` for what lives where now).
 
 pub mod drive;
+pub mod links;
 
 pub use drive::{fire, run_until, run_until_invocation};
+
+use crate::sim::SimTime;
+use crate::world::{Ports, World};
+
+/// How the services reach each other: every peers trait answered by this layer.
+pub static PORTS: Ports = Ports {
+    ecs: &links::Links,
+    elbv2: &links::Links,
+};
+
+/// An empty world wired to this layer: what the emulator, scenarios and tests start from.
+pub fn new_world(now: SimTime) -> World {
+    World::new(now, &PORTS)
+}

@@ -344,7 +344,7 @@ fn set_alarm(w: &mut World, name: &str, state: &str) {
 
 #[test]
 fn lab_deployment_all_at_once_succeeds_with_every_step_visible() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let l = lab(&mut w);
     create_group(&mut w, &l, json!({}));
     add_hook_function(&mut w, HOOK);
@@ -597,7 +597,7 @@ fn rollback_of(w: &mut World, id: &str) -> String {
 
 #[test]
 fn canary_weights_step_on_the_clock() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, _) = started(
         &mut w,
         json!({}),
@@ -622,7 +622,7 @@ fn canary_weights_step_on_the_clock() {
 
 #[test]
 fn linear_weights_step_every_interval_and_custom_configs_work() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let l = lab(&mut w);
     cd_ok(
         &mut w,
@@ -642,7 +642,7 @@ fn linear_weights_step_every_interval_and_custom_configs_work() {
     }
     assert_eq!(task_sets(&w, &l)[0].2, l.tg2);
     // The predefined linear config, 10% every minute.
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, _) = started(
         &mut w,
         json!({"deploymentConfigName": "CodeDeployDefault.ECSLinear10PercentEvery1Minutes"}),
@@ -661,7 +661,7 @@ fn ready_wait_holds_until_continue_and_stops_when_it_expires() {
     let ready = json!({"blueGreenDeploymentConfiguration": {
         "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 0},
         "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 30}}});
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, _) = started(&mut w, ready.clone(), json!([]), json!({}));
     assert_eq!(
         cd_err(&mut w, "ContinueDeployment", json!({"deploymentId": id})).code,
@@ -689,7 +689,7 @@ fn ready_wait_holds_until_continue_and_stops_when_it_expires() {
     );
 
     // Expired: Stopped, and the group's DEPLOYMENT_STOP_ON_REQUEST rollback puts everything back.
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, _) = started(&mut w, ready, json!([]), json!({}));
     assert!(advance_until(&mut w, 600.0, |w| status(w, &id) == "Ready"));
     advance(&mut w, 30.0 * 60.0 + 2.0);
@@ -703,7 +703,7 @@ fn ready_wait_holds_until_continue_and_stops_when_it_expires() {
 
 #[test]
 fn keep_alive_leaves_blue_and_the_next_deployment_replaces_it() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, _) = started(
         &mut w,
         json!({"blueGreenDeploymentConfiguration": {
@@ -727,7 +727,7 @@ fn keep_alive_leaves_blue_and_the_next_deployment_replaces_it() {
 
 #[test]
 fn hook_failed_fails_and_rolls_back() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, _) = started(&mut w, json!({}), json!([{"AfterAllowTraffic": HOOK}]), json!({}));
     assert!(advance_until(&mut w, 600.0, |w| !w
         .region_mut(&key())
@@ -759,7 +759,7 @@ fn hook_failed_fails_and_rolls_back() {
 
 #[test]
 fn hook_without_answer_times_out_after_an_hour() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, _) = started(&mut w, json!({}), json!([{"AfterInstall": HOOK}]), json!({}));
     assert!(advance_until(&mut w, 600.0, |w| !w
         .region_mut(&key())
@@ -783,7 +783,7 @@ fn hook_without_answer_times_out_after_an_hour() {
 
 #[test]
 fn missing_hook_function_fails_the_event_and_before_install_has_nothing_to_roll_back() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, _) = started(
         &mut w,
         json!({}),
@@ -804,7 +804,7 @@ fn missing_hook_function_fails_the_event_and_before_install_has_nothing_to_roll_
 
 #[test]
 fn green_that_never_turns_healthy_times_out_install_and_rolls_back() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, td) = started(&mut w, json!({}), json!([]), json!({}));
     w.faults.unhealthy_task_definitions.insert(td);
     advance(&mut w, 3600.0);
@@ -822,7 +822,7 @@ fn green_that_never_turns_healthy_times_out_install_and_rolls_back() {
 #[test]
 fn stop_during_canary_rolls_back_on_request_and_not_without() {
     let canary = json!({"deploymentConfigName": "CodeDeployDefault.ECSCanary10Percent15Minutes"});
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, _) = started(&mut w, json!({}), json!([]), canary.clone());
     assert!(until_weights(&mut w, &l, &id, 10, 600.0));
     let out = cd_ok(
@@ -846,7 +846,7 @@ fn stop_during_canary_rolls_back_on_request_and_not_without() {
     );
 
     // autoRollbackEnabled=false: stopped where it was.
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (l, id, _) = started(&mut w, json!({}), json!([]), canary);
     assert!(until_weights(&mut w, &l, &id, 10, 600.0));
     cd_ok(
@@ -861,7 +861,7 @@ fn stop_during_canary_rolls_back_on_request_and_not_without() {
 
 #[test]
 fn an_alarm_stops_the_deployment_and_rolls_back() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     set_alarm(&mut w, "threads-5xx", "OK");
     let (l, id, _) = started(
         &mut w,
@@ -885,7 +885,7 @@ fn an_alarm_stops_the_deployment_and_rolls_back() {
 
 #[test]
 fn one_active_deployment_per_group() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let (_, id, td) = started(&mut w, json!({}), json!([]), json!({}));
     let e = deploy(&mut w, &appspec(&td, json!([])), json!({})).unwrap_err();
     assert_eq!(e.code, "DeploymentLimitExceededException");
@@ -897,7 +897,7 @@ fn one_active_deployment_per_group() {
 
 #[test]
 fn without_a_test_listener_the_test_events_are_left_out() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let l = lab(&mut w);
     let mut input = group_input(&l, "threadsDG");
     input["loadBalancerInfo"]["targetGroupPairInfoList"][0]
@@ -931,7 +931,7 @@ fn without_a_test_listener_the_test_events_are_left_out() {
 
 #[test]
 fn applications_configs_and_tags() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     cd_ok(
         &mut w,
         "CreateApplication",
@@ -1094,7 +1094,7 @@ fn applications_configs_and_tags() {
 
 #[test]
 fn deployment_group_checks() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let l = lab(&mut w);
     let bad = |w: &mut World, f: &dyn Fn(&mut Value)| {
         let mut input = group_input(&l, "g2");
@@ -1236,7 +1236,7 @@ fn deployment_group_checks() {
 
 #[test]
 fn appspec_yaml_case_insensitive_and_its_errors() {
-    let mut w = World::new(SimTime(T0));
+    let mut w = crate::lifecycle::new_world(SimTime(T0));
     let l = lab(&mut w);
     create_group(&mut w, &l, json!({}));
     let td = register_td(&mut w, "threads:0.1");
@@ -1414,7 +1414,7 @@ proptest::proptest! {
         ready_stop in proptest::prelude::any::<bool>(),
         ops in proptest::collection::vec(op(), 1..40),
     ) {
-        let mut w = World::new(SimTime(T0));
+        let mut w = crate::lifecycle::new_world(SimTime(T0));
         set_alarm(&mut w, "alarm", "OK");
         let l = lab(&mut w);
         let action = if ready_stop { "STOP_DEPLOYMENT" } else { "CONTINUE_DEPLOYMENT" };

@@ -6,7 +6,7 @@ use serde_json::json;
 const ACCT: &str = "000000000000";
 
 fn world() -> World {
-    World::new(SimTime(1_700_000_000_000))
+    crate::lifecycle::new_world(SimTime(1_700_000_000_000))
 }
 
 /// Calls `op` in us-east-1 and checks the output against the model's output shape.

@@ -376,7 +376,7 @@ mod tests {
 
     #[test]
     fn cluster_lifecycle() {
-        let mut w = World::new(SimTime(0));
+        let mut w = crate::lifecycle::new_world(SimTime(0));
         let ctx = Ctx::internal(Service::Ecs, "000000000000", "us-east-1");
         let c = create_cluster(
             &mut w,

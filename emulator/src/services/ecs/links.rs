@@ -1,83 +1,75 @@
-//! ECS's typed calls into the other services: target registration and health in ELBv2, ENI
-//! addresses in EC2. Kept in one place so that the cross-service contract is visible on one screen.
+//! What ECS needs from the other services — target registration and health in ELBv2, ENI
+//! addresses, subnets and security groups in EC2 — as one trait, [`Peers`], that the lifecycle
+//! layer implements (`lifecycle::links`) and the world carries (`World::ports`). ECS never names
+//! another service; the functions below are the calls the rest of ECS makes.
 
 use crate::protocol::AwsResult;
-use crate::services::{ec2, elbv2};
+use crate::timeline::TargetHealthState;
 use crate::world::{PartitionKey, World};
 
 /// Where a task's container is registered: (target group ARN, ip, port).
 pub type Registration = (String, String, i64);
 
-/// Registers a task's address in a target group.
-pub fn register_target(
-    world: &mut World,
-    key: &PartitionKey,
-    reg: &Registration,
-    task_definition_arn: &str,
-) -> AwsResult<()> {
-    elbv2::register_task_target(world, key, &reg.0, &reg.1, reg.2, task_definition_arn)
+/// The facts and effects ECS needs from ELBv2 and EC2.
+pub trait Peers: Sync {
+    /// Registers a task's address in a target group.
+    fn register_target(&self, world: &mut World, key: &PartitionKey, reg: &Registration, task_definition_arn: &str) -> AwsResult<()>;
+    /// Starts deregistering a task's address (a target group deleted meanwhile has nothing to do).
+    fn deregister_target(&self, world: &mut World, key: &PartitionKey, reg: &Registration);
+    /// The target's health state as ELBv2 reports it, or `None` when the target group is gone.
+    fn target_state(&self, world: &World, key: &PartitionKey, reg: &Registration) -> Option<TargetHealthState>;
+    /// How long a deregistering target drains, in seconds: the group's deregistration delay
+    /// while a listener uses the group, else nothing (ELBv2 drops such targets at once).
+    fn deregistration_delay(&self, world: &World, key: &PartitionKey, target_group_arn: &str) -> f64;
+    /// `None` when the target group does not exist, else whether a listener or rule of a load
+    /// balancer forwards to it.
+    fn target_group_behind_load_balancer(&self, world: &World, key: &PartitionKey, target_group_arn: &str) -> Option<bool>;
+    /// A private address in the subnet for a task's ENI, and the subnet's availability zone.
+    fn allocate_ip(&self, world: &mut World, key: &PartitionKey, subnet_id: &str) -> Option<(String, String)>;
+    /// Gives a task's address back to its subnet.
+    fn release_ip(&self, world: &mut World, key: &PartitionKey, subnet_id: &str, ip: &str);
+    /// Whether a subnet exists (for awsvpc network configurations).
+    fn subnet_exists(&self, world: &World, key: &PartitionKey, subnet_id: &str) -> bool;
+    /// Whether a security group exists.
+    fn security_group_exists(&self, world: &World, key: &PartitionKey, group_id: &str) -> bool;
 }
 
-/// Starts deregistering a task's address (the target drains for the group's deregistration delay).
+fn peers(world: &World) -> &'static dyn Peers {
+    world.ports.ecs
+}
+
+pub fn register_target(world: &mut World, key: &PartitionKey, reg: &Registration, task_definition_arn: &str) -> AwsResult<()> {
+    peers(world).register_target(world, key, reg, task_definition_arn)
+}
+
 pub fn deregister_target(world: &mut World, key: &PartitionKey, reg: &Registration) {
-    // A target group deleted in the meantime has nothing left to deregister.
-    let _ = elbv2::deregister_task_target(world, key, &reg.0, &reg.1, reg.2);
+    peers(world).deregister_target(world, key, reg)
 }
 
-/// The target's health state as ELBv2 reports it (`initial`, `healthy`, `unhealthy`, `draining`,
-/// `unused`, `unavailable`), or `None` when the target group is gone.
-pub fn target_state(world: &World, key: &PartitionKey, reg: &Registration) -> Option<String> {
-    let st = &world.region(key)?.elbv2;
-    elbv2::target_health(st, &reg.0, &reg.1, reg.2).map(|(s, _)| s.as_str().to_owned())
+pub fn target_state(world: &World, key: &PartitionKey, reg: &Registration) -> Option<TargetHealthState> {
+    peers(world).target_state(world, key, reg)
 }
 
-/// How long a deregistering target drains, in seconds: the group's deregistration delay while a
-/// listener uses the group, else nothing (ELBv2 drops such targets at once).
 pub fn deregistration_delay(world: &World, key: &PartitionKey, target_group_arn: &str) -> f64 {
-    let Some(st) = world.region(key).map(|r| &r.elbv2) else {
-        return 0.0;
-    };
-    if !elbv2::target_group_has_listener(st, target_group_arn) {
-        return 0.0;
-    }
-    st.target_groups
-        .get(target_group_arn)
-        .and_then(|tg| tg.attributes.get("deregistration_delay.timeout_seconds"))
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(300.0)
+    peers(world).deregistration_delay(world, key, target_group_arn)
 }
 
-/// `None` when the target group does not exist, else whether a listener or rule of a load
-/// balancer forwards to it.
 pub fn target_group_behind_load_balancer(world: &World, key: &PartitionKey, target_group_arn: &str) -> Option<bool> {
-    let st = &world.region(key)?.elbv2;
-    st.target_groups.get(target_group_arn)?;
-    Some(elbv2::target_group_has_listener(st, target_group_arn))
+    peers(world).target_group_behind_load_balancer(world, key, target_group_arn)
 }
 
-/// A private address in the subnet for a task's ENI, and the subnet's availability zone.
 pub fn allocate_ip(world: &mut World, key: &PartitionKey, subnet_id: &str) -> Option<(String, String)> {
-    let st = &mut world.region_mut(key).ec2;
-    let az = ec2::subnet(st, subnet_id)?.availability_zone.clone();
-    let ip = ec2::allocate_private_ip(st, subnet_id)?;
-    Some((ip, az))
+    peers(world).allocate_ip(world, key, subnet_id)
 }
 
-/// Gives a task's address back to its subnet.
 pub fn release_ip(world: &mut World, key: &PartitionKey, subnet_id: &str, ip: &str) {
-    ec2::release_private_ip(&mut world.region_mut(key).ec2, subnet_id, ip);
+    peers(world).release_ip(world, key, subnet_id, ip)
 }
 
-/// Whether a subnet exists (for awsvpc network configurations).
 pub fn subnet_exists(world: &World, key: &PartitionKey, subnet_id: &str) -> bool {
-    world
-        .region(key)
-        .is_some_and(|r| ec2::subnet(&r.ec2, subnet_id).is_some())
+    peers(world).subnet_exists(world, key, subnet_id)
 }
 
-/// Whether a security group exists.
 pub fn security_group_exists(world: &World, key: &PartitionKey, group_id: &str) -> bool {
-    world
-        .region(key)
-        .is_some_and(|r| ec2::security_group(&r.ec2, group_id).is_some())
+    peers(world).security_group_exists(world, key, group_id)
 }

@@ -267,7 +267,7 @@ fn task_healthy(world: &World, key: &PartitionKey, t: &Task) -> bool {
         && t.desired_running
         && t.registrations
             .iter()
-            .all(|r| links::target_state(world, key, r).as_deref() == Some("healthy"))
+            .all(|r| links::target_state(world, key, r) == Some(crate::timeline::TargetHealthState::Healthy))
 }
 
 fn healthy_count(world: &World, key: &PartitionKey, unit_id: &str) -> i64 {

@@ -535,7 +535,7 @@ mod tests {
 
     fn setup() -> (World, Ctx) {
         (
-            World::new(SimTime(1_700_000_000_000)),
+            crate::lifecycle::new_world(SimTime(1_700_000_000_000)),
             Ctx::internal(Service::Ecs, "000000000000", "us-east-1"),
         )
     }

@@ -12,6 +12,7 @@ use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
 use crate::services::Ctx;
 pub use crate::sim::signal::TaskSignal as TaskEvent;
 use crate::sim::{SimTime, Signal};
+use crate::timeline::TargetHealthState;
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
 
@@ -357,7 +358,7 @@ pub fn fire(world: &mut World, key: &PartitionKey, event: TaskEvent) {
 
 /// ELBv2 reports a target's new health state: ECS stops a RUNNING service task whose target
 /// turned unhealthy (after the health check grace period) and lets its service replace it.
-pub fn target_health_changed(world: &mut World, key: &PartitionKey, reg: &Registration, state: &str) {
+pub fn target_health_changed(world: &mut World, key: &PartitionKey, reg: &Registration, state: TargetHealthState) {
     let now = world.now;
     let Some(task_arn) = world.region_mut(key).ecs.targets.get(reg).cloned() else {
         return;
@@ -365,7 +366,7 @@ pub fn target_health_changed(world: &mut World, key: &PartitionKey, reg: &Regist
     let Some(task) = world.region_mut(key).ecs.tasks.get(&task_arn).cloned() else {
         return;
     };
-    if state == "unhealthy" && task.status == Status::Running && task.desired_running {
+    if state == TargetHealthState::Unhealthy && task.status == Status::Running && task.desired_running {
         let grace_over = task
             .started_at
             .is_none_or(|s| now >= s.plus_secs(task.health_check_grace_secs));

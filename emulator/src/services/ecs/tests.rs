@@ -144,7 +144,7 @@ fn target_states(w: &mut World, tg: &str) -> Vec<String> {
 
 #[test]
 fn lab_service_runs_registers_and_reaches_steady_state_then_scales_to_zero_and_is_recreated_with_code_deploy() {
-    let mut w = World::new(SimTime(1_700_000_000_000));
+    let mut w = crate::lifecycle::new_world(SimTime(1_700_000_000_000));
     let l = lab(&mut w);
     let s = ok(&mut w, Service::Ecs, "CreateService", service_input(&l, "ECS", &l.tg1))["service"].clone();
     assert_eq!(s["deployments"].as_array().unwrap().len(), 1);
@@ -324,7 +324,7 @@ fn lab_service_runs_registers_and_reaches_steady_state_then_scales_to_zero_and_i
 
 #[test]
 fn code_deploy_service_needs_a_target_group_behind_a_listener() {
-    let mut w = World::new(SimTime(1_700_000_000_000));
+    let mut w = crate::lifecycle::new_world(SimTime(1_700_000_000_000));
     let l = lab(&mut w);
     let e = call(
         &mut w,
@@ -361,7 +361,7 @@ fn code_deploy_service_needs_a_target_group_behind_a_listener() {
 
 #[test]
 fn unhealthy_tasks_are_replaced_and_external_task_sets_follow_their_scale() {
-    let mut w = World::new(SimTime(1_700_000_000_000));
+    let mut w = crate::lifecycle::new_world(SimTime(1_700_000_000_000));
     let l = lab(&mut w);
     w.faults.unhealthy_task_definitions.insert("threads-task-def:1".into());
     ok(&mut w, Service::Ecs, "CreateService", service_input(&l, "ECS", &l.tg1));
@@ -559,7 +559,7 @@ mod invariants {
         #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
         #[test]
         fn random_ecs_and_elbv2_sequences_keep_the_invariants(ops in proptest::collection::vec(op(), 1..30)) {
-            let mut w = World::new(SimTime(1_700_000_000_000));
+            let mut w = crate::lifecycle::new_world(SimTime(1_700_000_000_000));
             let l = lab(&mut w);
             let mut revision = 1;
             for op in ops {

@@ -6,7 +6,8 @@ use super::{
 };
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, str_list};
-use crate::services::{ec2, Ctx};
+use super::peers;
+use crate::services::Ctx;
 use crate::world::{Ids, PartitionKey, World};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -196,11 +197,11 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     let security_groups = str_list(&input, "SecurityGroups");
     let tags = parse_tags(&input)?;
 
-    let region = world.region_mut(&key);
+    world.region_mut(&key);
     let mut zones: Vec<Zone> = Vec::new();
     let mut vpc_id: Option<String> = None;
     for id in &subnet_ids {
-        let s = ec2::subnet(&region.ec2, id)
+        let s = peers::subnet(world, &key, id)
             .ok_or_else(|| AwsError::new("SubnetNotFound", format!("The subnet ID '{id}' is not valid")))?;
         match &vpc_id {
             None => vpc_id = Some(s.vpc_id.clone()),
@@ -237,9 +238,9 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     zones.sort_by(|a, b| a.zone_name.cmp(&b.zone_name));
     let vpc_id = vpc_id.unwrap_or_default();
     for sg in &security_groups {
-        let g = ec2::security_group(&region.ec2, sg)
+        let g_vpc = peers::security_group_vpc(world, &key, sg)
             .ok_or_else(|| AwsError::new("InvalidSecurityGroup", format!("Security group '{sg}' does not exist")))?;
-        if g.vpc_id != vpc_id {
+        if g_vpc != vpc_id {
             return Err(AwsError::new(
                 "InvalidConfigurationRequest",
                 format!("Security group '{sg}' does not belong to VPC '{vpc_id}'"),
@@ -248,6 +249,7 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     }
 
     // An identical request returns the existing load balancer; a different one with the same name fails.
+    let region = world.region_mut(&key);
     if let Some(existing) = region.elbv2.load_balancers.values().find(|l| l.name == name) {
         let mut a: Vec<&String> = existing.security_groups.iter().collect();
         let mut b: Vec<&String> = security_groups.iter().collect();

@@ -21,6 +21,7 @@
 mod account;
 mod listeners;
 mod load_balancers;
+pub mod peers;
 mod rules;
 mod tags;
 mod target_groups;

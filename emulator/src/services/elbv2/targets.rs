@@ -204,10 +204,8 @@ pub(super) fn health_check(world: &mut World, key: &PartitionKey, tg_arn: &str, 
                 id: id.clone(),
                 state,
             });
+            super::peers::target_health_changed(world, key, (tg_arn, &id, port), state);
         }
-        // ECS replaces service tasks whose targets fail, and tracks steady state.
-        let reg = (tg_arn.to_owned(), id, port);
-        crate::services::ecs::tasks::target_health_changed(world, key, &reg, after.as_str());
     }
 }
 

@@ -18,7 +18,7 @@ fn key() -> PartitionKey {
 }
 
 fn world() -> World {
-    World::new(SimTime(T0))
+    crate::lifecycle::new_world(SimTime(T0))
 }
 
 fn ok(w: &mut World, op: &str, input: Value) -> Value {

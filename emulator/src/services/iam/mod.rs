@@ -342,7 +342,7 @@ pub(crate) mod test_support {
     pub const T0: i64 = 1_700_000_000_000;
 
     pub fn world() -> World {
-        World::new(SimTime(T0))
+        crate::lifecycle::new_world(SimTime(T0))
     }
 
     pub fn ctx() -> Ctx {

@@ -31,7 +31,7 @@ fn ctx() -> Ctx {
 }
 
 fn world() -> World {
-    let mut w = World::new(SimTime(1_700_000_000_000));
+    let mut w = crate::lifecycle::new_world(SimTime(1_700_000_000_000));
     let c = Ctx::internal(Service::Iam, ACCT, "us-east-1");
     iam::roles::create_role(
         &mut w,

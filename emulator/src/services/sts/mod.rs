@@ -247,7 +247,7 @@ mod tests {
     const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
     fn setup() -> (World, Ctx) {
-        let mut w = World::new(SimTime(T0));
+        let mut w = crate::lifecycle::new_world(SimTime(T0));
         let iam_ctx = Ctx::internal(Service::Iam, ACCT, "us-east-1");
         roles::create_role(
             &mut w,
