@@ -2,7 +2,7 @@
 //! in (time, insertion) order, each seeing `world.now` at its own time, and [`fire`] is the one
 //! `match` over signals, handing each to the machine it is addressed to.
 
-use crate::services::{codedeploy, ecs, elbv2, lambda};
+use crate::services::{ecs, elbv2, lambda};
 use crate::sim::{Signal, SimTime};
 use crate::timeline::Entry;
 use crate::world::{PartitionKey, World};
@@ -12,7 +12,7 @@ pub fn fire(world: &mut World, partition: PartitionKey, signal: Signal) {
     let key = &partition;
     match signal {
         Signal::Mark(message) => world.record(Entry::note("scheduler", message)),
-        Signal::Deployment(s) => codedeploy::engine::fire(world, key, s),
+        Signal::Deployment(s) => super::deployment::fire(world, key, s),
         Signal::Service(s) => ecs::services::fire(world, key, s),
         Signal::Task(s) => ecs::tasks::fire(world, key, s),
         Signal::LoadBalancer(s) => elbv2::fire_load_balancer(world, key, s),

@@ -9,8 +9,10 @@
 //! Today [`drive`] is here; the machines themselves are moving in from `services/` step by step
 //! (see `docs/architecture.md` for what lives where now).
 
+pub mod deployment;
 pub mod drive;
 pub mod links;
+pub mod traffic;
 
 pub use drive::{fire, run_until, run_until_invocation};
 
@@ -21,6 +23,7 @@ use crate::world::{Ports, World};
 pub static PORTS: Ports = Ports {
     ecs: &links::Links,
     elbv2: &links::Links,
+    codedeploy: &deployment::Machine,
 };
 
 /// An empty world wired to this layer: what the emulator, scenarios and tests start from.

@@ -5,7 +5,8 @@
 //! `InvalidRevisionException` saying so. Revisions must carry their AppSpec inline
 //! (`AppSpecContent` or `String`); S3 and GitHub revisions answer `InvalidRevisionException`.
 
-use super::engine::{self, Deployment, EcsRun, Phase, RollbackInfo, Status};
+use super::peers::peers;
+use super::record::{self, Deployment, EcsRun, Phase, RollbackInfo, Status};
 use super::{app_name, application, appspec, configs, err, groups, revisions, State};
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, paginate, str_list};
@@ -232,7 +233,7 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
         deployment_style: group.deployment_style.clone(),
         rollback: RollbackInfo::default(),
         status_messages: Vec::new(),
-        events: engine::event_list(!pair.test_listeners.is_empty()),
+        events: record::event_list(!pair.test_listeners.is_empty()),
         hooks: Vec::new(),
         ecs: EcsRun {
             cluster: pair.cluster,
@@ -260,7 +261,7 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
         group: group_name.to_string(),
         application: app.to_string(),
     });
-    engine::schedule_start(world, &key, &id);
+    record::schedule_start(world, &key, &id);
     Ok(json!({"deploymentId": id}))
 }
 
@@ -368,7 +369,7 @@ pub fn stop_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
         return Err(already_complete(&id));
     }
     let auto = input.get("autoRollbackEnabled").and_then(Value::as_bool);
-    engine::stop(world, &key, &id, auto);
+    peers(world).stop(world, &key, &id, auto);
     let d = find_deployment(&world.region_mut(&key).codedeploy, &id)?;
     let message = match &d.rollback.deployment_id {
         Some(r) => format!("Deployment {id} stopped; rollback deployment {r} created"),
@@ -393,7 +394,7 @@ pub fn continue_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsRes
                     "The deployment does not have a status of Ready and can't continue yet.",
                 ));
             }
-            engine::continue_ready(world, &key, &id);
+            peers(world).continue_ready(world, &key, &id);
         }
         "TERMINATION_WAIT" => {
             if d.phase != Phase::TerminationWait {
@@ -402,7 +403,7 @@ pub fn continue_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsRes
                     format!("The deployment {id} is not waiting to terminate its original task set."),
                 ));
             }
-            engine::end_termination_wait(world, &key, &id);
+            peers(world).end_termination_wait(world, &key, &id);
         }
         other => {
             return Err(err(

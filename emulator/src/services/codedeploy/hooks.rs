@@ -7,7 +7,7 @@
 //! (`{"encryptedData", "ivParameterSpec", "materialSetSerial"}`).
 
 use super::deployments::{deployment_id, find_deployment};
-use super::{engine, err};
+use super::err;
 use crate::protocol::AwsResult;
 use crate::services::util::opt_str;
 use crate::services::Ctx;
@@ -59,6 +59,6 @@ pub fn put_lifecycle_event_hook_execution_status(world: &mut World, ctx: &Ctx, i
             ),
         ));
     }
-    engine::hook_answered(world, &key, &id, &exec, status == "Succeeded");
+    super::peers::peers(world).hook_answered(world, &key, &id, &exec, status == "Succeeded");
     Ok(json!({"lifecycleEventHookExecutionId": exec}))
 }

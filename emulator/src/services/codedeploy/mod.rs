@@ -14,13 +14,13 @@ pub mod applications;
 pub mod appspec;
 pub mod configs;
 pub mod deployments;
-pub mod engine;
 pub mod groups;
 pub mod hooks;
+pub mod peers;
+pub mod record;
 pub mod revisions;
 pub mod tags;
 pub mod targets;
-pub mod traffic;
 
 #[cfg(test)]
 mod tests;
@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 
 pub use applications::Application;
 pub use configs::DeploymentConfig;
-pub use engine::Deployment;
+pub use record::Deployment;
 pub use groups::DeploymentGroup;
 pub use revisions::Revision;
 

@@ -3,8 +3,8 @@
 //! `ECSTarget`, whose `taskSetsInfo` spell the id member `identifer` (the wire name).
 
 use super::deployments::{deployment_id, find_deployment};
-use super::engine::{Deployment, Status};
-use super::{err, traffic};
+use super::record::{Deployment, Status};
+use super::err;
 use crate::protocol::AwsResult;
 use crate::services::ecs::task_sets;
 use crate::services::util::{opt_str, paginate, str_list};
@@ -38,18 +38,6 @@ fn tg_name(world: &World, key: &PartitionKey, arn: &str) -> String {
         .unwrap_or_else(|| arn.rsplit('/').nth(1).unwrap_or(arn).to_owned())
 }
 
-/// The share of production traffic (percent) a target group gets through the deployment's
-/// production forwards, averaged over them.
-fn weight_of(world: &World, key: &PartitionKey, d: &Deployment, tg: &str) -> f64 {
-    let refs = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[tg]);
-    let all = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
-    if all.is_empty() {
-        return 0.0;
-    }
-    let sum: f64 = refs.iter().map(|r| traffic::percent_to(world, key, r, tg)).sum();
-    (sum / all.len() as f64 * 100.0).round() / 100.0
-}
-
 pub fn target_json(world: &mut World, key: &PartitionKey, d: &Deployment) -> Value {
     let events: Vec<Value> = d
         .events
@@ -81,7 +69,7 @@ pub fn target_json(world: &mut World, key: &PartitionKey, d: &Deployment) -> Val
         let weight = if v.status == "DRAINING" {
             0.0
         } else {
-            weight_of(world, key, d, tg)
+            super::peers::peers(world).traffic_weight(world, key, d, tg)
         };
         sets.push(json!({
             "identifer": v.id,

@@ -1,7 +1,6 @@
 //! Tests of CodeDeploy: the lab topology built through the handlers of EC2, ELBv2, IAM, ECS and
 //! CodeDeploy on a `World` whose clock moves only through `run_until`.
 
-use super::engine;
 use crate::model::Service;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::{cloudwatch, lambda, Ctx};
@@ -873,7 +872,7 @@ fn an_alarm_stops_the_deployment_and_rolls_back() {
     advance(&mut w, 120.0);
     assert_eq!(status(&mut w, &id), "InProgress");
     set_alarm(&mut w, "threads-5xx", "ALARM");
-    advance(&mut w, engine::ALARM_POLL_SECS);
+    advance(&mut w, super::record::ALARM_POLL_SECS);
     let i = info(&mut w, &id);
     assert_eq!(i["status"], "Stopped");
     assert_eq!(i["errorInformation"]["code"], "ALARM_ACTIVE");
@@ -1394,7 +1393,7 @@ fn check_invariants(w: &mut World, l: &Lab) {
         .and_then(|id| st.deployments.get(id))
         .cloned();
     if let Some(d) = newest {
-        if d.is_rollback() && d.status == engine::Status::Succeeded {
+        if d.is_rollback() && d.status == super::record::Status::Succeeded {
             let primary: Vec<&String> = sets.iter().filter(|t| t.1 == "PRIMARY").map(|t| &t.2).collect();
             for (tg, wt) in weights(w, &l.rule) {
                 assert!(

@@ -1,5 +1,5 @@
-//! The ECS blue/green lifecycle on the clock (spec §1, §3, §4, §5.2). Every transition of a
-//! deployment is written in this file.
+//! The CodeDeploy ECS blue/green deployment on the clock (spec §1, §3, §4, §5.2). Every transition
+//! of a deployment is written in this file; the records it moves are `codedeploy::record`.
 //!
 //! ```text
 //! Created ──Start (+1 s)──► InProgress: checks (PRIMARY task set = blue, its target group one of the
@@ -29,220 +29,18 @@
 //! green and succeeds. Alarms are polled every [`ALARM_POLL_SECS`] while the deployment is active.
 //! Each deployment has at most one live `Wake` (the `epoch` check drops stale ones).
 
-use super::appspec::{self, AppSpec};
-use super::configs::Routing;
-use super::{traffic, State};
+use super::traffic;
+use crate::services::codedeploy::appspec;
+use crate::services::codedeploy::configs::Routing;
+use crate::services::codedeploy::record::*;
+use crate::services::codedeploy::{self, State};
 use crate::services::ecs::{self, task_sets};
 use crate::services::{cloudwatch, elbv2, lambda};
+use crate::sim::signal::DeploymentSignal;
 use crate::sim::{SimTime, Signal};
 use crate::timeline::{DeploymentStatus, Entry, HookStatus, LifecycleStatus, TaskSetRole, TaskSetState};
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
-
-/// The lifecycle events of an ECS deployment, in order.
-pub const LIFECYCLE: [&str; 8] = [
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "AllowTestTraffic",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-];
-/// Seconds from CreateDeployment to the start of the lifecycle (status `Created` meanwhile).
-pub const START_DELAY_SECS: f64 = 1.0;
-/// How often Install checks whether the green task set is steady.
-pub const INSTALL_POLL_SECS: f64 = 5.0;
-/// How long Install waits for a steady green task set before the deployment fails (TIMEOUT).
-pub const INSTALL_TIMEOUT_SECS: f64 = 3600.0;
-/// How long a lifecycle hook has to call PutLifecycleEventHookExecutionStatus.
-pub const HOOK_TIMEOUT_SECS: f64 = 3600.0;
-/// How often the group's CloudWatch alarms are read while a deployment is active (AWS does not
-/// document its interval; 30 s is well inside a one-minute alarm period).
-pub const ALARM_POLL_SECS: f64 = 30.0;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Created,
-    InProgress,
-    Ready,
-    Succeeded,
-    Failed,
-    Stopped,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Created => "Created",
-            Status::InProgress => "InProgress",
-            Status::Ready => "Ready",
-            Status::Succeeded => "Succeeded",
-            Status::Failed => "Failed",
-            Status::Stopped => "Stopped",
-        }
-    }
-
-    pub fn is_active(self) -> bool {
-        matches!(self, Status::Created | Status::InProgress | Status::Ready)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct LifecycleEvent {
-    pub name: String,
-    /// Pending, InProgress, Succeeded, Failed or Skipped.
-    pub status: String,
-    pub start: Option<SimTime>,
-    pub end: Option<SimTime>,
-    pub diagnostics: Option<Value>,
-}
-
-/// Where a deployment is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Created,
-    /// Running `events[i]`.
-    Event(usize),
-    ReadyWait,
-    TerminationWait,
-    Done,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct HookExecution {
-    pub id: String,
-    pub event: String,
-    pub done: bool,
-}
-
-/// The ECS side of a deployment.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EcsRun {
-    pub cluster: String,
-    pub service: String,
-    pub service_arn: String,
-    pub appspec: AppSpec,
-    pub target_group_names: Vec<String>,
-    pub prod_listeners: Vec<String>,
-    pub test_listeners: Vec<String>,
-    pub blue_tg: String,
-    pub green_tg: String,
-    pub blue_task_set: Option<String>,
-    pub green_task_set: Option<String>,
-    /// Pending, InProgress, Ready, Succeeded, Failed.
-    pub target_status: String,
-    pub last_updated: SimTime,
-    /// Green's share of production traffic, percent.
-    pub green_weight: i64,
-    pub traffic_step: usize,
-    pub prod_refs: Vec<String>,
-    pub install_deadline: Option<SimTime>,
-    /// Whether anything was changed that a rollback would undo (Install started).
-    pub touched: bool,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RollbackInfo {
-    pub deployment_id: Option<String>,
-    pub triggering_id: Option<String>,
-    pub message: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Deployment {
-    pub id: String,
-    pub application_name: String,
-    pub deployment_group_name: String,
-    pub deployment_config_name: String,
-    pub compute_platform: String,
-    pub routing: Routing,
-    pub revision: Value,
-    pub previous_revision: Option<Value>,
-    pub status: Status,
-    pub error: Option<(String, String)>,
-    pub create_time: SimTime,
-    pub start_time: Option<SimTime>,
-    pub complete_time: Option<SimTime>,
-    pub description: Option<String>,
-    /// `user` or `codeDeployRollback`.
-    pub creator: String,
-    pub auto_rollback: Value,
-    pub alarm_configuration: Value,
-    pub override_alarm: Option<Value>,
-    pub blue_green: Value,
-    pub load_balancer_info: Value,
-    pub deployment_style: Value,
-    pub rollback: RollbackInfo,
-    pub status_messages: Vec<String>,
-    pub events: Vec<LifecycleEvent>,
-    pub hooks: Vec<HookExecution>,
-    pub ecs: EcsRun,
-    pub phase: Phase,
-    pub epoch: u64,
-    pub ready_continued: bool,
-    pub termination_wait_started: bool,
-    pub wait_until: Option<SimTime>,
-}
-
-impl Deployment {
-    pub fn is_rollback(&self) -> bool {
-        self.creator == "codeDeployRollback"
-    }
-
-    fn ready_option(&self) -> (bool, i64) {
-        let r = self.blue_green.get("deploymentReadyOption");
-        let stop = r.and_then(|r| r.get("actionOnTimeout")).and_then(Value::as_str) == Some("STOP_DEPLOYMENT");
-        let wait = r
-            .and_then(|r| r.get("waitTimeInMinutes"))
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        (stop, wait)
-    }
-
-    fn termination(&self) -> (bool, i64) {
-        let t = self.blue_green.get("terminateBlueInstancesOnDeploymentSuccess");
-        let keep = t.and_then(|t| t.get("action")).and_then(Value::as_str) == Some("KEEP_ALIVE");
-        let wait = t
-            .and_then(|t| t.get("terminationWaitTimeInMinutes"))
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        (!keep, wait)
-    }
-
-    /// The alarm configuration in force: the deployment's override, else the group's.
-    pub fn alarms(&self) -> &Value {
-        self.override_alarm.as_ref().unwrap_or(&self.alarm_configuration)
-    }
-
-    fn rollback_on(&self, event: &str) -> bool {
-        self.auto_rollback
-            .get("enabled")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-            && self
-                .auto_rollback
-                .get("events")
-                .and_then(Value::as_array)
-                .is_some_and(|a| a.iter().any(|e| e.as_str() == Some(event)))
-    }
-}
-
-/// The lifecycle event names of a deployment with or without a test listener.
-pub fn event_list(has_test_listener: bool) -> Vec<LifecycleEvent> {
-    LIFECYCLE
-        .iter()
-        .filter(|n| has_test_listener || !n.contains("TestTraffic"))
-        .map(|n| LifecycleEvent {
-            name: (*n).to_owned(),
-            status: "Pending".into(),
-            start: None,
-            end: None,
-            diagnostics: None,
-        })
-        .collect()
-}
 
 // ---- small helpers ------------------------------------------------------------------------------
 
@@ -299,7 +97,7 @@ fn wake_in(world: &mut World, key: &PartitionKey, id: &str, secs: f64) {
     world.schedule(
         at,
         key,
-        Signal::Deployment(super::Event::Wake {
+        Signal::Deployment(DeploymentSignal::Wake {
             deployment_id: id.to_owned(),
             epoch,
         }),
@@ -329,10 +127,10 @@ fn set_event(world: &mut World, key: &PartitionKey, id: &str, i: usize, status: 
 
 // ---- the scheduler's entry point ------------------------------------------------------------------
 
-pub fn fire(world: &mut World, key: &PartitionKey, event: super::Event) {
+pub fn fire(world: &mut World, key: &PartitionKey, event: DeploymentSignal) {
     match event {
-        super::Event::Start { deployment_id } => start(world, key, &deployment_id),
-        super::Event::Wake { deployment_id, epoch } => {
+        DeploymentSignal::Start { deployment_id } => start(world, key, &deployment_id),
+        DeploymentSignal::Wake { deployment_id, epoch } => {
             let live = world
                 .region(key)
                 .and_then(|r| r.codedeploy.deployments.get(&deployment_id))
@@ -341,27 +139,16 @@ pub fn fire(world: &mut World, key: &PartitionKey, event: super::Event) {
                 wake(world, key, &deployment_id);
             }
         }
-        super::Event::HookTimeout {
+        DeploymentSignal::HookTimeout {
             deployment_id,
             execution_id,
         } => hook_timeout(world, key, &deployment_id, &execution_id),
-        super::Event::AlarmPoll { deployment_id } => poll_alarms(world, key, &deployment_id),
+        DeploymentSignal::AlarmPoll { deployment_id } => poll_alarms(world, key, &deployment_id),
     }
 }
 
 // ---- start --------------------------------------------------------------------------------------
 
-/// Schedules the start of a new deployment.
-pub fn schedule_start(world: &mut World, key: &PartitionKey, id: &str) {
-    let at = world.now.plus_secs(START_DELAY_SECS);
-    world.schedule(
-        at,
-        key,
-        Signal::Deployment(super::Event::Start {
-            deployment_id: id.to_owned(),
-        }),
-    );
-}
 
 /// What the start checks find: (service ARN, blue task set id, blue TG ARN, green TG ARN).
 fn resolve(
@@ -639,7 +426,7 @@ fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: &str) -> O
     let Some(function) = d.ecs.appspec.hooks.get(event).cloned() else {
         return Outcome::Done;
     };
-    let exec_id = super::hooks::new_execution_id(world, id, event);
+    let exec_id = codedeploy::hooks::new_execution_id(world, id, event);
     let payload = json!({"DeploymentId": id, "LifecycleEventHookExecutionId": exec_id});
     match lambda::invoke_async(world, key, &function, payload) {
         Ok(_) => {
@@ -664,7 +451,7 @@ fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: &str) -> O
             world.schedule(
                 at,
                 key,
-                Signal::Deployment(super::Event::HookTimeout {
+                Signal::Deployment(DeploymentSignal::HookTimeout {
                     deployment_id: id.to_owned(),
                     execution_id: exec_id,
                 }),
@@ -1154,7 +941,7 @@ fn schedule_alarm_poll(world: &mut World, key: &PartitionKey, id: &str) {
     world.schedule(
         at,
         key,
-        Signal::Deployment(super::Event::AlarmPoll {
+        Signal::Deployment(DeploymentSignal::AlarmPoll {
             deployment_id: id.to_owned(),
         }),
     );
@@ -1297,7 +1084,7 @@ fn end(
 }
 
 fn create_rollback(world: &mut World, key: &PartitionKey, a: &Deployment) {
-    let rid = super::deployments::new_deployment_id(world);
+    let rid = codedeploy::deployments::new_deployment_id(world);
     let now = world.now;
     let mut events = event_list(!a.ecs.test_listeners.is_empty());
     for e in events.iter_mut() {
@@ -1458,5 +1245,38 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             Some(false),
             None,
         ),
+    }
+}
+
+// ---- what the API asks of the machine -------------------------------------------------------------
+
+/// This machine's side of `codedeploy::peers::Peers`.
+pub struct Machine;
+
+impl codedeploy::peers::Peers for Machine {
+    fn stop(&self, world: &mut World, key: &PartitionKey, id: &str, auto_rollback: Option<bool>) {
+        stop(world, key, id, auto_rollback)
+    }
+
+    fn continue_ready(&self, world: &mut World, key: &PartitionKey, id: &str) {
+        continue_ready(world, key, id)
+    }
+
+    fn end_termination_wait(&self, world: &mut World, key: &PartitionKey, id: &str) {
+        end_termination_wait(world, key, id)
+    }
+
+    fn hook_answered(&self, world: &mut World, key: &PartitionKey, id: &str, execution_id: &str, succeeded: bool) {
+        hook_answered(world, key, id, execution_id, succeeded)
+    }
+
+    fn traffic_weight(&self, world: &World, key: &PartitionKey, d: &Deployment, tg: &str) -> f64 {
+        let refs = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[tg]);
+        let all = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
+        if all.is_empty() {
+            return 0.0;
+        }
+        let sum: f64 = refs.iter().map(|r| traffic::percent_to(world, key, r, tg)).sum();
+        (sum / all.len() as f64 * 100.0).round() / 100.0
     }
 }

@@ -4,7 +4,7 @@
 //! Weights are percents: green `g`, blue `100 - g`, green listed first. The old target group is kept
 //! in the forward action at weight 0, as CodeDeploy does since 2022 (spec §0.7).
 
-use super::configs::Routing;
+use crate::services::codedeploy::configs::Routing;
 use crate::services::elbv2;
 use crate::world::{PartitionKey, World};
 

@@ -1,0 +1,229 @@
+//! A CodeDeploy deployment as CodeDeploy keeps it: its status, its lifecycle events, its ECS run
+//! (task sets, target groups, listeners, weights) and its rollback. The machine that moves it is
+//! `lifecycle::deployment`; the API handlers (`deployments.rs`, `hooks.rs`, `targets.rs`) read
+//! these records and ask that machine for transitions through [`super::peers`].
+
+use super::appspec::AppSpec;
+use super::configs::Routing;
+use crate::sim::signal::DeploymentSignal;
+use crate::sim::{SimTime, Signal};
+use crate::world::{PartitionKey, World};
+use serde_json::Value;
+
+/// The lifecycle events of an ECS deployment, in order.
+pub const LIFECYCLE: [&str; 8] = [
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "AllowTestTraffic",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+];
+/// Seconds from CreateDeployment to the start of the lifecycle (status `Created` meanwhile).
+pub const START_DELAY_SECS: f64 = 1.0;
+/// How often Install checks whether the green task set is steady.
+pub const INSTALL_POLL_SECS: f64 = 5.0;
+/// How long Install waits for a steady green task set before the deployment fails (TIMEOUT).
+pub const INSTALL_TIMEOUT_SECS: f64 = 3600.0;
+/// How long a lifecycle hook has to call PutLifecycleEventHookExecutionStatus.
+pub const HOOK_TIMEOUT_SECS: f64 = 3600.0;
+/// How often the group's CloudWatch alarms are read while a deployment is active (AWS does not
+/// document its interval; 30 s is well inside a one-minute alarm period).
+pub const ALARM_POLL_SECS: f64 = 30.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Created,
+    InProgress,
+    Ready,
+    Succeeded,
+    Failed,
+    Stopped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "Created",
+            Status::InProgress => "InProgress",
+            Status::Ready => "Ready",
+            Status::Succeeded => "Succeeded",
+            Status::Failed => "Failed",
+            Status::Stopped => "Stopped",
+        }
+    }
+
+    pub fn is_active(self) -> bool {
+        matches!(self, Status::Created | Status::InProgress | Status::Ready)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifecycleEvent {
+    pub name: String,
+    /// Pending, InProgress, Succeeded, Failed or Skipped.
+    pub status: String,
+    pub start: Option<SimTime>,
+    pub end: Option<SimTime>,
+    pub diagnostics: Option<Value>,
+}
+
+/// Where a deployment is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Created,
+    /// Running `events[i]`.
+    Event(usize),
+    ReadyWait,
+    TerminationWait,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookExecution {
+    pub id: String,
+    pub event: String,
+    pub done: bool,
+}
+
+/// The ECS side of a deployment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EcsRun {
+    pub cluster: String,
+    pub service: String,
+    pub service_arn: String,
+    pub appspec: AppSpec,
+    pub target_group_names: Vec<String>,
+    pub prod_listeners: Vec<String>,
+    pub test_listeners: Vec<String>,
+    pub blue_tg: String,
+    pub green_tg: String,
+    pub blue_task_set: Option<String>,
+    pub green_task_set: Option<String>,
+    /// Pending, InProgress, Ready, Succeeded, Failed.
+    pub target_status: String,
+    pub last_updated: SimTime,
+    /// Green's share of production traffic, percent.
+    pub green_weight: i64,
+    pub traffic_step: usize,
+    pub prod_refs: Vec<String>,
+    pub install_deadline: Option<SimTime>,
+    /// Whether anything was changed that a rollback would undo (Install started).
+    pub touched: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RollbackInfo {
+    pub deployment_id: Option<String>,
+    pub triggering_id: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub id: String,
+    pub application_name: String,
+    pub deployment_group_name: String,
+    pub deployment_config_name: String,
+    pub compute_platform: String,
+    pub routing: Routing,
+    pub revision: Value,
+    pub previous_revision: Option<Value>,
+    pub status: Status,
+    pub error: Option<(String, String)>,
+    pub create_time: SimTime,
+    pub start_time: Option<SimTime>,
+    pub complete_time: Option<SimTime>,
+    pub description: Option<String>,
+    /// `user` or `codeDeployRollback`.
+    pub creator: String,
+    pub auto_rollback: Value,
+    pub alarm_configuration: Value,
+    pub override_alarm: Option<Value>,
+    pub blue_green: Value,
+    pub load_balancer_info: Value,
+    pub deployment_style: Value,
+    pub rollback: RollbackInfo,
+    pub status_messages: Vec<String>,
+    pub events: Vec<LifecycleEvent>,
+    pub hooks: Vec<HookExecution>,
+    pub ecs: EcsRun,
+    pub phase: Phase,
+    pub epoch: u64,
+    pub ready_continued: bool,
+    pub termination_wait_started: bool,
+    pub wait_until: Option<SimTime>,
+}
+
+impl Deployment {
+    pub fn is_rollback(&self) -> bool {
+        self.creator == "codeDeployRollback"
+    }
+
+    pub fn ready_option(&self) -> (bool, i64) {
+        let r = self.blue_green.get("deploymentReadyOption");
+        let stop = r.and_then(|r| r.get("actionOnTimeout")).and_then(Value::as_str) == Some("STOP_DEPLOYMENT");
+        let wait = r
+            .and_then(|r| r.get("waitTimeInMinutes"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        (stop, wait)
+    }
+
+    pub fn termination(&self) -> (bool, i64) {
+        let t = self.blue_green.get("terminateBlueInstancesOnDeploymentSuccess");
+        let keep = t.and_then(|t| t.get("action")).and_then(Value::as_str) == Some("KEEP_ALIVE");
+        let wait = t
+            .and_then(|t| t.get("terminationWaitTimeInMinutes"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        (!keep, wait)
+    }
+
+    /// The alarm configuration in force: the deployment's override, else the group's.
+    pub fn alarms(&self) -> &Value {
+        self.override_alarm.as_ref().unwrap_or(&self.alarm_configuration)
+    }
+
+    pub fn rollback_on(&self, event: &str) -> bool {
+        self.auto_rollback
+            .get("enabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+            && self
+                .auto_rollback
+                .get("events")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|e| e.as_str() == Some(event)))
+    }
+}
+
+/// The lifecycle event names of a deployment with or without a test listener.
+pub fn event_list(has_test_listener: bool) -> Vec<LifecycleEvent> {
+    LIFECYCLE
+        .iter()
+        .filter(|n| has_test_listener || !n.contains("TestTraffic"))
+        .map(|n| LifecycleEvent {
+            name: (*n).to_owned(),
+            status: "Pending".into(),
+            start: None,
+            end: None,
+            diagnostics: None,
+        })
+        .collect()
+}
+
+
+/// Schedules the start of a new deployment.
+pub fn schedule_start(world: &mut World, key: &PartitionKey, id: &str) {
+    let at = world.now.plus_secs(START_DELAY_SECS);
+    world.schedule(
+        at,
+        key,
+        Signal::Deployment(DeploymentSignal::Start {
+            deployment_id: id.to_owned(),
+        }),
+    );
+}
