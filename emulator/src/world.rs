@@ -151,6 +151,7 @@ pub struct Ports {
     pub ecs: &'static dyn services::ecs::links::Peers,
     pub elbv2: &'static dyn services::elbv2::peers::Peers,
     pub codedeploy: &'static dyn services::codedeploy::peers::Peers,
+    pub identity: &'static dyn services::identity::Identity,
 }
 
 pub struct World {

@@ -30,14 +30,16 @@
 //! Each deployment has at most one live `Wake` (the `epoch` check drops stale ones).
 
 use super::traffic;
-use crate::services::codedeploy::appspec;
+use crate::protocol::AwsResult;
+use crate::services::codedeploy::appspec::AppSpec;
 use crate::services::codedeploy::configs::Routing;
 use crate::services::codedeploy::record::*;
+use crate::services::codedeploy::DeploymentGroup;
 use crate::services::codedeploy::{self, State};
 use crate::services::ecs::{self, task_sets};
 use crate::services::{cloudwatch, elbv2, lambda};
 use crate::sim::signal::DeploymentSignal;
-use crate::sim::{SimTime, Signal};
+use crate::sim::{Signal, SimTime};
 use crate::timeline::{DeploymentStatus, Entry, HookStatus, LifecycleStatus, TaskSetRole, TaskSetState};
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
@@ -148,7 +150,6 @@ pub fn fire(world: &mut World, key: &PartitionKey, event: DeploymentSignal) {
 }
 
 // ---- start --------------------------------------------------------------------------------------
-
 
 /// What the start checks find: (service ARN, blue task set id, blue TG ARN, green TG ARN).
 fn resolve(
@@ -473,7 +474,7 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
     if let Some(dm) = dep(world, key, id) {
         dm.ecs.touched = true;
     }
-    let td_arn = match appspec::check_against_ecs(world, key, &d.ecs.appspec) {
+    let td_arn = match check_against_ecs(world, key, &d.ecs.appspec) {
         Ok(a) => a,
         Err(m) => return Outcome::Failed("ECS_UPDATE_ERROR", m, None),
     };
@@ -1248,6 +1249,90 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
     }
 }
 
+// ---- checks against ECS -------------------------------------------------------------------------
+
+/// The checks CodeDeploy meets when it creates the replacement task set: the task definition, its
+/// container and port. The error is the errorInformation message (`ECS_UPDATE_ERROR`).
+fn check_against_ecs(world: &mut World, key: &PartitionKey, spec: &AppSpec) -> Result<String, String> {
+    let ecs = &world.region_mut(key).ecs;
+    let td = ecs::task_definitions::find(ecs, &spec.task_definition)
+        .filter(|t| t.status == "ACTIVE")
+        .ok_or_else(|| {
+            format!(
+                "The ECS service cannot be updated due to an error: the task definition {} does not exist or is not ACTIVE.",
+                spec.task_definition
+            )
+        })?;
+    if td.container(&spec.container_name).is_none() {
+        return Err(format!(
+            "The ECS service cannot be updated due to an error: the container {} in the AppSpec file is not in task definition {}.",
+            spec.container_name,
+            td.family_revision()
+        ));
+    }
+    if !td.container_has_port(&spec.container_name, spec.container_port) {
+        return Err(format!(
+            "The ECS service cannot be updated due to an error: the container {} of task definition {} does not map container port {}.",
+            spec.container_name,
+            td.family_revision(),
+            spec.container_port
+        ));
+    }
+    Ok(td.arn.clone())
+}
+
+// ---- what a deployment target reports ---------------------------------------------------------------
+
+fn tg_name(world: &World, key: &PartitionKey, arn: &str) -> String {
+    world
+        .region(key)
+        .and_then(|r| r.elbv2.target_groups.get(arn))
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| arn.rsplit('/').nth(1).unwrap_or(arn).to_owned())
+}
+
+/// The production traffic share of `tg` (see `codedeploy::peers::Peers::traffic_weight`).
+fn traffic_weight(world: &World, key: &PartitionKey, d: &Deployment, tg: &str) -> f64 {
+    let refs = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[tg]);
+    let all = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
+    if all.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = refs.iter().map(|r| traffic::percent_to(world, key, r, tg)).sum();
+    (sum / all.len() as f64 * 100.0).round() / 100.0
+}
+
+/// The blue and green task sets of an ECS deployment target (`taskSetsInfo`).
+fn task_sets_info(world: &mut World, key: &PartitionKey, d: &Deployment) -> Vec<Value> {
+    let mut sets = Vec::new();
+    let labelled = [
+        (d.ecs.blue_task_set.as_ref(), "Blue", d.ecs.blue_tg.as_str()),
+        (d.ecs.green_task_set.as_ref(), "Green", d.ecs.green_tg.as_str()),
+    ];
+    for (ts, label, tg) in labelled {
+        let Some(ts) = ts else { continue };
+        let Some(v) = task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, ts) else {
+            continue;
+        };
+        let weight = if v.status == "DRAINING" {
+            0.0
+        } else {
+            traffic_weight(world, key, d, tg)
+        };
+        sets.push(json!({
+            "identifer": v.id,
+            "desiredCount": v.computed_desired_count,
+            "pendingCount": v.pending_count,
+            "runningCount": v.running_count,
+            "status": v.status,
+            "trafficWeight": weight,
+            "targetGroup": {"name": tg_name(world, key, tg)},
+            "taskSetLabel": label,
+        }));
+    }
+    sets
+}
+
 // ---- what the API asks of the machine -------------------------------------------------------------
 
 /// This machine's side of `codedeploy::peers::Peers`.
@@ -1270,13 +1355,17 @@ impl codedeploy::peers::Peers for Machine {
         hook_answered(world, key, id, execution_id, succeeded)
     }
 
-    fn traffic_weight(&self, world: &World, key: &PartitionKey, d: &Deployment, tg: &str) -> f64 {
-        let refs = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[tg]);
-        let all = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
-        if all.is_empty() {
-            return 0.0;
-        }
-        let sum: f64 = refs.iter().map(|r| traffic::percent_to(world, key, r, tg)).sum();
-        (sum / all.len() as f64 * 100.0).round() / 100.0
+    fn task_sets_info(&self, world: &mut World, key: &PartitionKey, d: &Deployment) -> Vec<Value> {
+        task_sets_info(world, key, d)
+    }
+
+    fn check_ecs_group(
+        &self,
+        world: &mut World,
+        key: &PartitionKey,
+        g: &DeploymentGroup,
+        this: Option<(&str, &str)>,
+    ) -> AwsResult<()> {
+        super::deployment_group::check_ecs(world, key, g, this)
     }
 }

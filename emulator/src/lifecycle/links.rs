@@ -14,7 +14,13 @@ use crate::world::{PartitionKey, World};
 pub struct Links;
 
 impl ecs::links::Peers for Links {
-    fn register_target(&self, world: &mut World, key: &PartitionKey, reg: &Registration, task_definition_arn: &str) -> AwsResult<()> {
+    fn register_target(
+        &self,
+        world: &mut World,
+        key: &PartitionKey,
+        reg: &Registration,
+        task_definition_arn: &str,
+    ) -> AwsResult<()> {
         elbv2::register_task_target(world, key, &reg.0, &reg.1, reg.2, task_definition_arn)
     }
 
@@ -43,7 +49,12 @@ impl ecs::links::Peers for Links {
             .unwrap_or(300.0)
     }
 
-    fn target_group_behind_load_balancer(&self, world: &World, key: &PartitionKey, target_group_arn: &str) -> Option<bool> {
+    fn target_group_behind_load_balancer(
+        &self,
+        world: &World,
+        key: &PartitionKey,
+        target_group_arn: &str,
+    ) -> Option<bool> {
         let st = &world.region(key)?.elbv2;
         st.target_groups.get(target_group_arn)?;
         Some(elbv2::target_group_has_listener(st, target_group_arn))
@@ -87,7 +98,13 @@ impl elbv2::peers::Peers for Links {
         ec2::security_group(&world.region(key)?.ec2, group_id).map(|g| g.vpc_id.clone())
     }
 
-    fn target_health_changed(&self, world: &mut World, key: &PartitionKey, target: (&str, &str, i64), state: TargetHealthState) {
+    fn target_health_changed(
+        &self,
+        world: &mut World,
+        key: &PartitionKey,
+        target: (&str, &str, i64),
+        state: TargetHealthState,
+    ) {
         let reg = (target.0.to_owned(), target.1.to_owned(), target.2);
         ecs::tasks::target_health_changed(world, key, &reg, state);
     }

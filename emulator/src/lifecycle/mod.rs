@@ -10,7 +10,9 @@
 //! (see `docs/architecture.md` for what lives where now).
 
 pub mod deployment;
+pub mod deployment_group;
 pub mod drive;
+pub mod identity;
 pub mod links;
 pub mod traffic;
 
@@ -24,6 +26,7 @@ pub static PORTS: Ports = Ports {
     ecs: &links::Links,
     elbv2: &links::Links,
     codedeploy: &deployment::Machine,
+    identity: &identity::Roles,
 };
 
 /// An empty world wired to this layer: what the emulator, scenarios and tests start from.

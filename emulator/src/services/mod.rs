@@ -8,6 +8,7 @@ pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
+pub mod identity;
 pub mod lambda;
 pub mod logs;
 pub mod sts;

@@ -34,7 +34,10 @@ pub enum DeploymentSignal {
     /// termination wait expiry); stale when the deployment's `epoch` has moved on.
     Wake { deployment_id: String, epoch: u64 },
     /// A lifecycle hook that has not answered within the hour.
-    HookTimeout { deployment_id: String, execution_id: String },
+    HookTimeout {
+        deployment_id: String,
+        execution_id: String,
+    },
     /// A poll of the deployment's CloudWatch alarms.
     AlarmPoll { deployment_id: String },
 }

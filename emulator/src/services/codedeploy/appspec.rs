@@ -18,7 +18,6 @@
 //!   naming a Lambda function that does not exist when its event starts (a function may be
 //!   created after the deployment). The event's diagnostics carry `UnknownError` and the reason.
 
-use crate::world::{PartitionKey, World};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -201,34 +200,4 @@ pub fn parse(content: &str) -> Result<AppSpec, String> {
         capacity_provider_strategy,
         hooks,
     })
-}
-
-/// The checks CodeDeploy meets when it creates the replacement task set: the task definition, its
-/// container and port. The error is the errorInformation message (`ECS_UPDATE_ERROR`).
-pub fn check_against_ecs(world: &mut World, key: &PartitionKey, spec: &AppSpec) -> Result<String, String> {
-    let ecs = &world.region_mut(key).ecs;
-    let td = crate::services::ecs::task_definitions::find(ecs, &spec.task_definition)
-        .filter(|t| t.status == "ACTIVE")
-        .ok_or_else(|| {
-            format!(
-                "The ECS service cannot be updated due to an error: the task definition {} does not exist or is not ACTIVE.",
-                spec.task_definition
-            )
-        })?;
-    if td.container(&spec.container_name).is_none() {
-        return Err(format!(
-            "The ECS service cannot be updated due to an error: the container {} in the AppSpec file is not in task definition {}.",
-            spec.container_name,
-            td.family_revision()
-        ));
-    }
-    if !td.container_has_port(&spec.container_name, spec.container_port) {
-        return Err(format!(
-            "The ECS service cannot be updated due to an error: the container {} of task definition {} does not map container port {}.",
-            spec.container_name,
-            td.family_revision(),
-            spec.container_port
-        ));
-    }
-    Ok(td.arn.clone())
 }

@@ -12,8 +12,8 @@
 use super::{app_name, application, configs, err, group_arn, tags, State};
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, paginate, str_list};
-use crate::services::{ecs, elbv2, iam, Ctx};
-use crate::world::{PartitionKey, World};
+use crate::services::Ctx;
+use crate::world::World;
 use serde_json::{json, Map, Value};
 
 /// The most minutes a Ready or termination wait can last (two days).
@@ -259,143 +259,14 @@ fn check_role(world: &World, account: &str, role: &str) -> AwsResult<()> {
             format!("The service role ARN {role} is not valid."),
         ));
     }
-    iam::role_trusts(world, account, role, "codedeploy.amazonaws.com", "sts:AssumeRole").map_err(|why| {
-        err(
-            "InvalidRoleException",
-            format!("AWS CodeDeploy does not have the permissions required to assume the role {role} ({why})."),
-        )
-    })
-}
-
-fn tg_arn_by_name(st: &elbv2::State, name: &str) -> Option<String> {
-    st.target_groups
-        .values()
-        .find(|t| t.name == name)
-        .map(|t| t.arn.clone())
-}
-
-/// The ECS checks of spec §4.7. `this` is the group being updated (left out of the one-group-per-
-/// service check).
-fn check_ecs(world: &mut World, key: &PartitionKey, g: &DeploymentGroup, this: Option<(&str, &str)>) -> AwsResult<()> {
-    let bad_service = |m: String| err("InvalidECSServiceException", m);
-    if g.ecs_services.len() != 1 {
-        return Err(bad_service(
-            "An Amazon ECS deployment group must specify exactly one ECS service in ecsServices.".into(),
-        ));
-    }
-    let pair = g
-        .ecs_pair()
-        .ok_or_else(|| bad_service("ecsServices must give serviceName and clusterName.".into()))?;
-    let lbi = &g.load_balancer_info;
-    let pairs = lbi
-        .get("targetGroupPairInfoList")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if pairs.len() != 1 {
-        return Err(err(
-            "InvalidLoadBalancerInfoException",
-            "A deployment group associated with an application that uses the ECS compute platform must contain a valid pair of target groups that identify a load balancer: loadBalancerInfo.targetGroupPairInfoList must have exactly one element.",
-        ));
-    }
-    let st = world.region_mut(key);
-    let svc_arn = ecs::task_sets::service_arn_for(&st.ecs, &key.region, &key.account, &pair.cluster, &pair.service)
-        .ok_or_else(|| {
-            bad_service(format!(
-                "The ECS service {} does not exist in cluster {}.",
-                pair.service, pair.cluster
-            ))
-        })?;
-    let svc = &st.ecs.services[&svc_arn];
-    if svc.controller != "CODE_DEPLOY" {
-        return Err(bad_service(format!(
-            "The ECS service {} must use the CODE_DEPLOY deployment controller.",
-            pair.service
-        )));
-    }
-    let cluster_name = ecs::name_from_arn(&svc.cluster_arn).to_owned();
-    for ((app, name), other) in &st.codedeploy.groups {
-        if this.is_some_and(|(a, n)| a == app && n == name) || other.compute_platform != "ECS" {
-            continue;
-        }
-        if let Some(p) = other.ecs_pair() {
-            if ecs::name_from_arn(&p.cluster) == cluster_name && ecs::name_from_arn(&p.service) == svc.name {
-                return Err(err(
-                    "ECSServiceMappingLimitExceededException",
-                    format!(
-                        "An Amazon ECS service can be associated with only one deployment group: {cluster_name}:{} belongs to deployment group {name} of application {app}.",
-                        svc.name
-                    ),
-                ));
-            }
-        }
-    }
-    let bad_pair = |m: String| err("InvalidTargetGroupPairException", m);
-    if pair.target_groups.len() != 2 {
-        return Err(bad_pair(
-            "A target group pair must name exactly two target groups.".into(),
-        ));
-    }
-    if pair.target_groups[0] == pair.target_groups[1] {
-        return Err(bad_pair("The two target groups of the pair must be different.".into()));
-    }
-    let mut tg_arns = Vec::new();
-    for n in &pair.target_groups {
-        tg_arns.push(
-            tg_arn_by_name(&st.elbv2, n).ok_or_else(|| bad_pair(format!("The target group {n} does not exist.")))?,
-        );
-    }
-    let bad_lb = |m: String| err("InvalidLoadBalancerInfoException", m);
-    if pair.prod_listeners.len() != 1 {
-        return Err(bad_lb("prodTrafficRoute must name exactly one listener.".into()));
-    }
-    if pair.test_listeners.len() > 1 {
-        return Err(bad_lb("testTrafficRoute can name at most one listener.".into()));
-    }
-    let lb_of = |arn: &str| -> AwsResult<String> {
-        st.elbv2
-            .listeners
-            .get(arn)
-            .map(|l| l.load_balancer_arn.clone())
-            .ok_or_else(|| bad_lb(format!("The listener {arn} does not exist.")))
-    };
-    let prod_lb = lb_of(&pair.prod_listeners[0])?;
-    for t in &pair.test_listeners {
-        if *t == pair.prod_listeners[0] {
-            return Err(bad_lb(
-                "The test listener must differ from the production listener.".into(),
-            ));
-        }
-        if lb_of(t)? != prod_lb {
-            return Err(bad_lb(
-                "The production and test listeners must belong to the same load balancer.".into(),
-            ));
-        }
-    }
-    for (name, arn) in pair.target_groups.iter().zip(&tg_arns) {
-        let lbs = elbv2::load_balancers_of_target_group(&st.elbv2, arn);
-        if lbs.iter().any(|l| *l != prod_lb) {
-            return Err(bad_pair(format!(
-                "The target group {name} is associated with a different load balancer than the listeners."
-            )));
-        }
-    }
-    let primary_tg = svc
-        .task_sets
-        .iter()
-        .find(|t| t.status == "PRIMARY")
-        .and_then(|t| t.unit.load_balancers.first())
-        .and_then(|l| opt_str(l, "targetGroupArn"))
-        .map(str::to_owned);
-    if let Some(tg) = primary_tg {
-        if !tg_arns.contains(&tg) {
-            return Err(bad_pair(format!(
-                "The target group of the PRIMARY task set of service {} is not one of the pair {} / {}.",
-                svc.name, pair.target_groups[0], pair.target_groups[1]
-            )));
-        }
-    }
-    Ok(())
+    crate::services::identity::identity(world)
+        .role_trusts(world, account, role, "codedeploy.amazonaws.com", "sts:AssumeRole")
+        .map_err(|why| {
+            err(
+                "InvalidRoleException",
+                format!("AWS CodeDeploy does not have the permissions required to assume the role {role} ({why})."),
+            )
+        })
 }
 
 /// Builds and checks a group from a Create or Update input (`base` is the group being updated).
@@ -478,7 +349,7 @@ fn build(
                 "A deployment group associated with an application that uses the ECS compute platform must contain a valid pair of target groups that identify a load balancer.",
             ));
         }
-        check_ecs(
+        super::peers::peers(world).check_ecs_group(
             world,
             &key,
             &g,

@@ -32,8 +32,8 @@ use std::collections::BTreeMap;
 
 pub use applications::Application;
 pub use configs::DeploymentConfig;
-pub use record::Deployment;
 pub use groups::DeploymentGroup;
+pub use record::Deployment;
 pub use revisions::Revision;
 
 /// One region's CodeDeploy state.

@@ -6,7 +6,7 @@
 use super::appspec::AppSpec;
 use super::configs::Routing;
 use crate::sim::signal::DeploymentSignal;
-use crate::sim::{SimTime, Signal};
+use crate::sim::{Signal, SimTime};
 use crate::world::{PartitionKey, World};
 use serde_json::Value;
 
@@ -214,7 +214,6 @@ pub fn event_list(has_test_listener: bool) -> Vec<LifecycleEvent> {
         })
         .collect()
 }
-
 
 /// Schedules the start of a new deployment.
 pub fn schedule_start(world: &mut World, key: &PartitionKey, id: &str) {

@@ -3,21 +3,25 @@
 //! `ECSTarget`, whose `taskSetsInfo` spell the id member `identifer` (the wire name).
 
 use super::deployments::{deployment_id, find_deployment};
-use super::record::{Deployment, Status};
 use super::err;
+use super::record::{Deployment, Status};
 use crate::protocol::AwsResult;
-use crate::services::ecs::task_sets;
 use crate::services::util::{opt_str, paginate, str_list};
 use crate::services::Ctx;
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
 
+/// The name at the end of an ARN (`…/name`), or the text itself.
+fn short_name(text: &str) -> &str {
+    if text.starts_with("arn:") {
+        text.rsplit('/').next().unwrap_or(text)
+    } else {
+        text
+    }
+}
+
 fn target_id(d: &Deployment) -> String {
-    format!(
-        "{}:{}",
-        crate::services::ecs::name_from_arn(&d.ecs.cluster),
-        crate::services::ecs::name_from_arn(&d.ecs.service)
-    )
+    format!("{}:{}", short_name(&d.ecs.cluster), short_name(&d.ecs.service))
 }
 
 fn started(d: &Deployment) -> AwsResult<()> {
@@ -28,14 +32,6 @@ fn started(d: &Deployment) -> AwsResult<()> {
         ));
     }
     Ok(())
-}
-
-fn tg_name(world: &World, key: &PartitionKey, arn: &str) -> String {
-    world
-        .region(key)
-        .and_then(|r| r.elbv2.target_groups.get(arn))
-        .map(|t| t.name.clone())
-        .unwrap_or_else(|| arn.rsplit('/').nth(1).unwrap_or(arn).to_owned())
 }
 
 pub fn target_json(world: &mut World, key: &PartitionKey, d: &Deployment) -> Value {
@@ -56,32 +52,7 @@ pub fn target_json(world: &mut World, key: &PartitionKey, d: &Deployment) -> Val
             v
         })
         .collect();
-    let mut sets = Vec::new();
-    let labelled = [
-        (d.ecs.blue_task_set.as_ref(), "Blue", d.ecs.blue_tg.as_str()),
-        (d.ecs.green_task_set.as_ref(), "Green", d.ecs.green_tg.as_str()),
-    ];
-    for (ts, label, tg) in labelled {
-        let Some(ts) = ts else { continue };
-        let Some(v) = task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, ts) else {
-            continue;
-        };
-        let weight = if v.status == "DRAINING" {
-            0.0
-        } else {
-            super::peers::peers(world).traffic_weight(world, key, d, tg)
-        };
-        sets.push(json!({
-            "identifer": v.id,
-            "desiredCount": v.computed_desired_count,
-            "pendingCount": v.pending_count,
-            "runningCount": v.running_count,
-            "status": v.status,
-            "trafficWeight": weight,
-            "targetGroup": {"name": tg_name(world, key, tg)},
-            "taskSetLabel": label,
-        }));
-    }
+    let sets = super::peers::peers(world).task_sets_info(world, key, d);
     let mut ecs = json!({
         "deploymentId": d.id,
         "targetId": target_id(d),

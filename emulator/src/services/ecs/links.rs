@@ -13,7 +13,13 @@ pub type Registration = (String, String, i64);
 /// The facts and effects ECS needs from ELBv2 and EC2.
 pub trait Peers: Sync {
     /// Registers a task's address in a target group.
-    fn register_target(&self, world: &mut World, key: &PartitionKey, reg: &Registration, task_definition_arn: &str) -> AwsResult<()>;
+    fn register_target(
+        &self,
+        world: &mut World,
+        key: &PartitionKey,
+        reg: &Registration,
+        task_definition_arn: &str,
+    ) -> AwsResult<()>;
     /// Starts deregistering a task's address (a target group deleted meanwhile has nothing to do).
     fn deregister_target(&self, world: &mut World, key: &PartitionKey, reg: &Registration);
     /// The target's health state as ELBv2 reports it, or `None` when the target group is gone.
@@ -23,7 +29,12 @@ pub trait Peers: Sync {
     fn deregistration_delay(&self, world: &World, key: &PartitionKey, target_group_arn: &str) -> f64;
     /// `None` when the target group does not exist, else whether a listener or rule of a load
     /// balancer forwards to it.
-    fn target_group_behind_load_balancer(&self, world: &World, key: &PartitionKey, target_group_arn: &str) -> Option<bool>;
+    fn target_group_behind_load_balancer(
+        &self,
+        world: &World,
+        key: &PartitionKey,
+        target_group_arn: &str,
+    ) -> Option<bool>;
     /// A private address in the subnet for a task's ENI, and the subnet's availability zone.
     fn allocate_ip(&self, world: &mut World, key: &PartitionKey, subnet_id: &str) -> Option<(String, String)>;
     /// Gives a task's address back to its subnet.
@@ -38,7 +49,12 @@ fn peers(world: &World) -> &'static dyn Peers {
     world.ports.ecs
 }
 
-pub fn register_target(world: &mut World, key: &PartitionKey, reg: &Registration, task_definition_arn: &str) -> AwsResult<()> {
+pub fn register_target(
+    world: &mut World,
+    key: &PartitionKey,
+    reg: &Registration,
+    task_definition_arn: &str,
+) -> AwsResult<()> {
     peers(world).register_target(world, key, reg, task_definition_arn)
 }
 

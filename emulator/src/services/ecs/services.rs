@@ -13,7 +13,7 @@ use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
 use crate::services::Ctx;
 pub use crate::sim::signal::ServiceSignal as ServiceEvent;
-use crate::sim::{SimTime, Signal};
+use crate::sim::{Signal, SimTime};
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -572,11 +572,7 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
     }
     if drained {
         let at = now.plus_secs(INACTIVE_RETENTION_SECS);
-        world.schedule(
-            at,
-            key,
-            Signal::Service(ServiceEvent::Forget { service_arn: arn }),
-        );
+        world.schedule(at, key, Signal::Service(ServiceEvent::Forget { service_arn: arn }));
     }
 }
 

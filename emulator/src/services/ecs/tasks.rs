@@ -11,7 +11,7 @@ use crate::protocol::AwsResult;
 use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
 use crate::services::Ctx;
 pub use crate::sim::signal::TaskSignal as TaskEvent;
-use crate::sim::{SimTime, Signal};
+use crate::sim::{Signal, SimTime};
 use crate::timeline::TargetHealthState;
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};

@@ -1,12 +1,12 @@
 //! Load balancers: CreateLoadBalancer, DescribeLoadBalancers, DeleteLoadBalancer and attributes.
 
+use super::peers;
 use super::{
     arn_prefix, attributes_value, is_bool_text, lb_not_found_one, lbs_not_found, page, parse_tags, range_error,
     validation, LoadBalancer, State, Zone, LB_PROVISIONING_SECS,
 };
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, str_list};
-use super::peers;
 use crate::services::Ctx;
 use crate::world::{Ids, PartitionKey, World};
 use serde_json::{json, Value};

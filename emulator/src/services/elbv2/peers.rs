@@ -19,7 +19,13 @@ pub trait Peers: Sync {
     fn security_group_vpc(&self, world: &World, key: &PartitionKey, group_id: &str) -> Option<String>;
     /// A registered target's health moved to `state` (ECS replaces service tasks whose targets
     /// fail and tracks steady state).
-    fn target_health_changed(&self, world: &mut World, key: &PartitionKey, target: (&str, &str, i64), state: TargetHealthState);
+    fn target_health_changed(
+        &self,
+        world: &mut World,
+        key: &PartitionKey,
+        target: (&str, &str, i64),
+        state: TargetHealthState,
+    );
 }
 
 pub fn subnet(world: &World, key: &PartitionKey, subnet_id: &str) -> Option<SubnetFacts> {
@@ -30,7 +36,12 @@ pub fn security_group_vpc(world: &World, key: &PartitionKey, group_id: &str) -> 
     world.ports.elbv2.security_group_vpc(world, key, group_id)
 }
 
-pub fn target_health_changed(world: &mut World, key: &PartitionKey, target: (&str, &str, i64), state: TargetHealthState) {
+pub fn target_health_changed(
+    world: &mut World,
+    key: &PartitionKey,
+    target: (&str, &str, i64),
+    state: TargetHealthState,
+) {
     let p = world.ports.elbv2;
     p.target_health_changed(world, key, target, state)
 }

@@ -16,15 +16,10 @@ pub enum DocKind {
     Trust,
 }
 
-pub const SYNTAX: &str = "Syntax errors in policy.";
+pub use crate::services::identity::{policy_size as size, POLICY_SYNTAX as SYNTAX};
 
 fn malformed(message: impl Into<String>) -> AwsError {
     AwsError::new("MalformedPolicyDocument", message)
-}
-
-/// The size IAM counts against its quotas: characters other than whitespace.
-pub fn size(doc: &str) -> usize {
-    doc.chars().filter(|c| !c.is_whitespace()).count()
 }
 
 /// Percent-encodes a document the way IAM returns it (RFC 3986; botocore and the CLI decode it).

@@ -279,17 +279,7 @@ pub fn principal_of(principal: &str) -> documents::Principal {
     documents::Principal::Aws(ids)
 }
 
-/// `arn:aws:iam::<acct>:role/<path><name>` → (account, name).
-pub fn parse_role_arn(arn: &str) -> Option<(String, String)> {
-    let rest = arn.strip_prefix("arn:aws:iam::")?;
-    let (acct, resource) = rest.split_once(':')?;
-    let path_name = resource.strip_prefix("role/")?;
-    let name = path_name.rsplit('/').next()?;
-    if acct.is_empty() || name.is_empty() {
-        return None;
-    }
-    Some((acct.to_owned(), name.to_owned()))
-}
+pub use crate::services::identity::parse_role_arn;
 
 pub fn handler(op: &str) -> Option<Handler> {
     use Handler::Sync;

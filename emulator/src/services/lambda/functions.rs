@@ -7,7 +7,7 @@ use super::{conflict, invalid, not_found, user_err, Event, Function, State};
 use crate::protocol::timestamp::iso8601;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_bool, opt_i64, opt_str, paginate};
-use crate::services::{iam, now_secs, Ctx};
+use crate::services::{now_secs, Ctx};
 use crate::sim::Signal;
 use crate::world::{PartitionKey, World};
 use base64::Engine as _;
@@ -316,7 +316,8 @@ fn runtime_version_hash(runtime: &str) -> String {
 // Checks
 
 fn check_role(world: &World, ctx: &Ctx, role: &str) -> AwsResult<()> {
-    iam::role_trusts(world, &ctx.account, role, "lambda.amazonaws.com", "sts:AssumeRole")
+    crate::services::identity::identity(world)
+        .role_trusts(world, &ctx.account, role, "lambda.amazonaws.com", "sts:AssumeRole")
         .map_err(|_| invalid("The role defined for the function cannot be assumed by Lambda."))
 }
 

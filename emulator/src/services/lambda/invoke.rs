@@ -6,8 +6,9 @@ use super::functions::{self, qualifier, split_qualifier};
 use super::{conflict, user_err};
 use crate::protocol::AwsResult;
 use crate::runtime::lambda::{self as rt, Target};
+use crate::services::identity::{identity, parse_role_arn};
 use crate::services::util::opt_str;
-use crate::services::{iam, sts, BoxFuture, Ctx};
+use crate::services::{BoxFuture, Ctx};
 use crate::world::{PartitionKey, World};
 use crate::Emulator;
 use base64::Engine as _;
@@ -73,16 +74,15 @@ pub fn target_for_event(world: &mut World, key: &PartitionKey, function_arn: &st
 pub fn credentials_for(world: &mut World, target: &Target) -> (String, (String, String, String)) {
     let role_arn = target.config.role.clone();
     let (account, role_name) =
-        iam::parse_role_arn(&role_arn).unwrap_or_else(|| (target.key.account.clone(), role_arn.clone()));
-    let role_id = world
-        .account(&account)
-        .and_then(|a| a.iam.role(&role_name))
-        .map(|r| r.id.clone())
+        parse_role_arn(&role_arn).unwrap_or_else(|| (target.key.account.clone(), role_arn.clone()));
+    let role_id = identity(world)
+        .role(world, &account, &role_name)
+        .map(|r| r.id)
         .unwrap_or_else(|| "AROACUTOVERLAMBDA".into());
     let session = &target.name;
     let arn = format!("arn:aws:sts::{account}:assumed-role/{role_name}/{session}");
     let user_id = format!("{role_id}:{session}");
-    let c = sts::issue_credentials(world, &account, &arn, &user_id, 12 * 3600);
+    let c = identity(world).issue_credentials(world, &account, &arn, &user_id, 12 * 3600);
     let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
     (role_arn, (s("AccessKeyId"), s("SecretAccessKey"), s("SessionToken")))
 }

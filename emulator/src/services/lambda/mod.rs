@@ -86,7 +86,11 @@ pub fn retry_or_discard(world: &mut World, key: &PartitionKey, inv: &Invocation,
         retry_in_seconds: delay,
     });
     let invocation_id = next.id.clone();
-    world.region_mut(key).lambda.retrying.insert(invocation_id.clone(), next);
+    world
+        .region_mut(key)
+        .lambda
+        .retrying
+        .insert(invocation_id.clone(), next);
     world.schedule(at, key, Signal::Function(Event::Retry { invocation_id }));
     true
 }

@@ -2,11 +2,11 @@
 //! `world.issued_credentials`, so later calls signed with them resolve to the identity they were
 //! issued for (`dispatch::resolve_caller`).
 
-use super::iam;
+use super::identity::{identity, parse_role_arn, policy_size, POLICY_SYNTAX};
 use super::util::{opt_i64, opt_str, req_str};
 use super::{now_secs, Ctx, Handler};
 use crate::protocol::{AwsError, AwsResult};
-use crate::world::World;
+use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
 
 /// Credentials handed out by STS or to a Lambda function: they map back to this identity.
@@ -139,17 +139,17 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
             ctx.caller.arn
         ))
     };
-    let (role_account, role_name) = iam::parse_role_arn(role_arn).ok_or_else(denied)?;
-    let role = world
-        .account(&role_account)
-        .and_then(|a| a.iam.role(&role_name))
-        .cloned()
+    let (role_account, role_name) = parse_role_arn(role_arn).ok_or_else(denied)?;
+    let role = identity(world)
+        .role(world, &role_account, &role_name)
         .ok_or_else(denied)?;
     if role.arn != role_arn {
         // The ARN must name the role with its path.
         return Err(denied());
     }
-    iam::role_trusts(world, &role_account, role_arn, &ctx.caller.arn, "sts:AssumeRole").map_err(|_| denied())?;
+    identity(world)
+        .role_trusts(world, &role_account, role_arn, &ctx.caller.arn, "sts:AssumeRole")
+        .map_err(|_| denied())?;
     let chained = ctx.caller.arn.contains(":assumed-role/");
     if chained && duration > ROLE_CHAINING_MAX {
         return Err(validation(
@@ -163,12 +163,12 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
     }
     let mut packed = None;
     if let Some(policy) = opt_str(&input, "Policy") {
-        let parsed: Value = serde_json::from_str(policy)
-            .map_err(|_| AwsError::new("MalformedPolicyDocument", iam::documents::SYNTAX))?;
+        let parsed: Value =
+            serde_json::from_str(policy).map_err(|_| AwsError::new("MalformedPolicyDocument", POLICY_SYNTAX))?;
         if !parsed.is_object() {
-            return Err(AwsError::new("MalformedPolicyDocument", iam::documents::SYNTAX));
+            return Err(AwsError::new("MalformedPolicyDocument", POLICY_SYNTAX));
         }
-        let size = iam::documents::size(policy);
+        let size = policy_size(policy);
         if size > 2048 {
             return Err(AwsError::new(
                 "PackedPolicyTooLarge",
@@ -191,10 +191,7 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
     let assumed_arn = format!("arn:aws:sts::{role_account}:assumed-role/{}/{session}", role.name);
     let assumed_id = format!("{}:{session}", role.id);
     let credentials = issue_credentials(world, &role_account, &assumed_arn, &assumed_id, duration);
-    let now = now_secs(world);
-    if let Some(r) = world.account_mut(&role_account).iam.role_mut(&role_name) {
-        r.last_used = Some((now, ctx.region.clone()));
-    }
+    identity(world).role_used(world, &PartitionKey::new(&role_account, &ctx.region), &role_name);
     world.record(crate::timeline::Entry::resource(
         "sts",
         format!("{} assumed {} as session {session}", ctx.caller.arn, role.arn),

@@ -1,0 +1,147 @@
+//! Where a CodeDeploy deployment group meets ECS and ELBv2: the ECS checks of spec §4.7 that
+//! CreateDeploymentGroup and UpdateDeploymentGroup make (one group per ECS service, a CODE_DEPLOY
+//! service whose PRIMARY task set's target group is one of the pair, the listeners and target
+//! groups on one load balancer), asked through `codedeploy::peers::Peers::check_ecs_group`.
+
+use crate::protocol::AwsResult;
+use crate::services::codedeploy::{err, DeploymentGroup};
+use crate::services::util::opt_str;
+use crate::services::{ecs, elbv2};
+use crate::world::{PartitionKey, World};
+use serde_json::Value;
+
+fn tg_arn_by_name(st: &elbv2::State, name: &str) -> Option<String> {
+    st.target_groups
+        .values()
+        .find(|t| t.name == name)
+        .map(|t| t.arn.clone())
+}
+
+/// The ECS checks of spec §4.7. `this` is the group being updated (left out of the one-group-per-
+/// service check).
+pub fn check_ecs(
+    world: &mut World,
+    key: &PartitionKey,
+    g: &DeploymentGroup,
+    this: Option<(&str, &str)>,
+) -> AwsResult<()> {
+    let bad_service = |m: String| err("InvalidECSServiceException", m);
+    if g.ecs_services.len() != 1 {
+        return Err(bad_service(
+            "An Amazon ECS deployment group must specify exactly one ECS service in ecsServices.".into(),
+        ));
+    }
+    let pair = g
+        .ecs_pair()
+        .ok_or_else(|| bad_service("ecsServices must give serviceName and clusterName.".into()))?;
+    let lbi = &g.load_balancer_info;
+    let pairs = lbi
+        .get("targetGroupPairInfoList")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if pairs.len() != 1 {
+        return Err(err(
+            "InvalidLoadBalancerInfoException",
+            "A deployment group associated with an application that uses the ECS compute platform must contain a valid pair of target groups that identify a load balancer: loadBalancerInfo.targetGroupPairInfoList must have exactly one element.",
+        ));
+    }
+    let st = world.region_mut(key);
+    let svc_arn = ecs::task_sets::service_arn_for(&st.ecs, &key.region, &key.account, &pair.cluster, &pair.service)
+        .ok_or_else(|| {
+            bad_service(format!(
+                "The ECS service {} does not exist in cluster {}.",
+                pair.service, pair.cluster
+            ))
+        })?;
+    let svc = &st.ecs.services[&svc_arn];
+    if svc.controller != "CODE_DEPLOY" {
+        return Err(bad_service(format!(
+            "The ECS service {} must use the CODE_DEPLOY deployment controller.",
+            pair.service
+        )));
+    }
+    let cluster_name = ecs::name_from_arn(&svc.cluster_arn).to_owned();
+    for ((app, name), other) in &st.codedeploy.groups {
+        if this.is_some_and(|(a, n)| a == app && n == name) || other.compute_platform != "ECS" {
+            continue;
+        }
+        if let Some(p) = other.ecs_pair() {
+            if ecs::name_from_arn(&p.cluster) == cluster_name && ecs::name_from_arn(&p.service) == svc.name {
+                return Err(err(
+                    "ECSServiceMappingLimitExceededException",
+                    format!(
+                        "An Amazon ECS service can be associated with only one deployment group: {cluster_name}:{} belongs to deployment group {name} of application {app}.",
+                        svc.name
+                    ),
+                ));
+            }
+        }
+    }
+    let bad_pair = |m: String| err("InvalidTargetGroupPairException", m);
+    if pair.target_groups.len() != 2 {
+        return Err(bad_pair(
+            "A target group pair must name exactly two target groups.".into(),
+        ));
+    }
+    if pair.target_groups[0] == pair.target_groups[1] {
+        return Err(bad_pair("The two target groups of the pair must be different.".into()));
+    }
+    let mut tg_arns = Vec::new();
+    for n in &pair.target_groups {
+        tg_arns.push(
+            tg_arn_by_name(&st.elbv2, n).ok_or_else(|| bad_pair(format!("The target group {n} does not exist.")))?,
+        );
+    }
+    let bad_lb = |m: String| err("InvalidLoadBalancerInfoException", m);
+    if pair.prod_listeners.len() != 1 {
+        return Err(bad_lb("prodTrafficRoute must name exactly one listener.".into()));
+    }
+    if pair.test_listeners.len() > 1 {
+        return Err(bad_lb("testTrafficRoute can name at most one listener.".into()));
+    }
+    let lb_of = |arn: &str| -> AwsResult<String> {
+        st.elbv2
+            .listeners
+            .get(arn)
+            .map(|l| l.load_balancer_arn.clone())
+            .ok_or_else(|| bad_lb(format!("The listener {arn} does not exist.")))
+    };
+    let prod_lb = lb_of(&pair.prod_listeners[0])?;
+    for t in &pair.test_listeners {
+        if *t == pair.prod_listeners[0] {
+            return Err(bad_lb(
+                "The test listener must differ from the production listener.".into(),
+            ));
+        }
+        if lb_of(t)? != prod_lb {
+            return Err(bad_lb(
+                "The production and test listeners must belong to the same load balancer.".into(),
+            ));
+        }
+    }
+    for (name, arn) in pair.target_groups.iter().zip(&tg_arns) {
+        let lbs = elbv2::load_balancers_of_target_group(&st.elbv2, arn);
+        if lbs.iter().any(|l| *l != prod_lb) {
+            return Err(bad_pair(format!(
+                "The target group {name} is associated with a different load balancer than the listeners."
+            )));
+        }
+    }
+    let primary_tg = svc
+        .task_sets
+        .iter()
+        .find(|t| t.status == "PRIMARY")
+        .and_then(|t| t.unit.load_balancers.first())
+        .and_then(|l| opt_str(l, "targetGroupArn"))
+        .map(str::to_owned);
+    if let Some(tg) = primary_tg {
+        if !tg_arns.contains(&tg) {
+            return Err(bad_pair(format!(
+                "The target group of the PRIMARY task set of service {} is not one of the pair {} / {}.",
+                svc.name, pair.target_groups[0], pair.target_groups[1]
+            )));
+        }
+    }
+    Ok(())
+}
