@@ -71,6 +71,8 @@ macro_rules! wire_enum {
     };
 }
 
+pub(crate) use wire_enum;
+
 wire_enum!(
     /// A CodeDeploy deployment's status.
     DeploymentStatus {

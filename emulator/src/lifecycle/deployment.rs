@@ -36,6 +36,7 @@ use crate::services::codedeploy::configs::Routing;
 use crate::services::codedeploy::record::*;
 use crate::services::codedeploy::DeploymentGroup;
 use crate::services::codedeploy::{self, State};
+use crate::services::ecs::status::TaskSetStatus;
 use crate::services::ecs::{self, task_sets};
 use crate::services::{cloudwatch, elbv2, lambda};
 use crate::sim::signal::DeploymentSignal;
@@ -180,7 +181,7 @@ fn resolve(
     }
     let primary = task_sets::views(&r.ecs, &svc_arn)
         .into_iter()
-        .find(|t| t.status == "PRIMARY")
+        .find(|t| t.status == TaskSetStatus::Primary)
         .ok_or_else(|| {
             (
                 "ECS_UPDATE_ERROR",
@@ -482,7 +483,7 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
     // Task sets a stopped or KEEP_ALIVE deployment left behind the green target group go first.
     let leftovers: Vec<String> = task_sets::views(&world.region_mut(key).ecs, &svc_arn)
         .into_iter()
-        .filter(|t| t.status == "ACTIVE" && t.target_groups.contains(&d.ecs.green_tg))
+        .filter(|t| t.status == TaskSetStatus::Active && t.target_groups.contains(&d.ecs.green_tg))
         .map(|t| t.id)
         .collect();
     for t in leftovers {
@@ -1180,8 +1181,8 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
         let svc = d.ecs.service_arn.clone();
         if let Some(b) = &d.ecs.blue_task_set {
             let primary = task_sets::view(&world.region_mut(key).ecs, &svc, b).map(|v| v.status);
-            match primary.as_deref() {
-                Some("PRIMARY") => {}
+            match primary {
+                Some(TaskSetStatus::Primary) => {}
                 Some(_) => {
                     task_sets::set_primary(world, key, &svc, b).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
                     step(
@@ -1204,7 +1205,8 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             }
         }
         if let Some(g) = &d.ecs.green_task_set {
-            let exists = task_sets::view(&world.region_mut(key).ecs, &svc, g).is_some_and(|v| v.status != "DRAINING");
+            let exists = task_sets::view(&world.region_mut(key).ecs, &svc, g)
+                .is_some_and(|v| v.status != TaskSetStatus::Draining);
             if exists {
                 task_sets::delete(world, key, &svc, g, true).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
                 step(
@@ -1314,7 +1316,7 @@ fn task_sets_info(world: &mut World, key: &PartitionKey, d: &Deployment) -> Vec<
         let Some(v) = task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, ts) else {
             continue;
         };
-        let weight = if v.status == "DRAINING" {
+        let weight = if v.status == TaskSetStatus::Draining {
             0.0
         } else {
             traffic_weight(world, key, d, tg)

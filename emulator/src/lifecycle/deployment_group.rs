@@ -5,6 +5,7 @@
 
 use crate::protocol::AwsResult;
 use crate::services::codedeploy::{err, DeploymentGroup};
+use crate::services::ecs::status::TaskSetStatus;
 use crate::services::util::opt_str;
 use crate::services::{ecs, elbv2};
 use crate::world::{PartitionKey, World};
@@ -131,7 +132,7 @@ pub fn check_ecs(
     let primary_tg = svc
         .task_sets
         .iter()
-        .find(|t| t.status == "PRIMARY")
+        .find(|t| t.status == TaskSetStatus::Primary)
         .and_then(|t| t.unit.load_balancers.first())
         .and_then(|l| opt_str(l, "targetGroupArn"))
         .map(str::to_owned);

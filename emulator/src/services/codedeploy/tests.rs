@@ -278,7 +278,13 @@ fn weights(w: &World, arn: &str) -> Vec<(String, i64)> {
 fn task_sets(w: &World, l: &Lab) -> Vec<(String, String, String)> {
     crate::services::ecs::task_sets::views(&w.region(&key()).unwrap().ecs, &l.service_arn)
         .into_iter()
-        .map(|v| (v.id, v.status, v.target_groups.first().cloned().unwrap_or_default()))
+        .map(|v| {
+            (
+                v.id,
+                v.status.as_str().to_owned(),
+                v.target_groups.first().cloned().unwrap_or_default(),
+            )
+        })
         .collect()
 }
 

@@ -1,6 +1,7 @@
 //! Clusters: CreateCluster, DescribeClusters, ListClusters, UpdateCluster, UpdateClusterSettings,
 //! DeleteCluster, PutClusterCapacityProviders. The `default` cluster appears when first used.
 
+use super::status::{ClusterStatus, ServiceStatus};
 use super::{arn, invalid_parameter, name_from_arn, tags, State};
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_str, paginate, str_list};
@@ -16,7 +17,7 @@ pub struct Cluster {
     pub name: String,
     pub arn: String,
     /// ACTIVE, or INACTIVE once deleted.
-    pub status: String,
+    pub status: ClusterStatus,
     pub settings: Vec<Value>,
     pub configuration: Option<Value>,
     pub capacity_providers: Vec<String>,
@@ -42,7 +43,7 @@ fn new_cluster(ctx: &Ctx, name: &str, now: SimTime) -> Cluster {
     Cluster {
         name: name.to_owned(),
         arn: arn(&ctx.region, &ctx.account, &format!("cluster/{name}")),
-        status: "ACTIVE".into(),
+        status: ClusterStatus::Active,
         settings: vec![json!({"name": "containerInsights", "value": "disabled"})],
         configuration: None,
         capacity_providers: Vec::new(),
@@ -61,7 +62,10 @@ pub fn resolve_active<'a>(
     now: SimTime,
 ) -> AwsResult<&'a mut Cluster> {
     let name = name_from_arn(name_or_arn.unwrap_or("default")).to_owned();
-    let usable = state.clusters.get(&name).is_some_and(|c| c.status == "ACTIVE");
+    let usable = state
+        .clusters
+        .get(&name)
+        .is_some_and(|c| c.status == ClusterStatus::Active);
     if !usable {
         if name == "default" {
             state.clusters.insert(name.clone(), new_cluster(ctx, &name, now));
@@ -155,7 +159,7 @@ pub fn counts(state: &State, cluster_arn: &str) -> ClusterCounts {
     let active_services = state
         .services
         .values()
-        .filter(|s| s.cluster_arn == cluster_arn && s.status == "ACTIVE")
+        .filter(|s| s.cluster_arn == cluster_arn && s.status == ServiceStatus::Active)
         .count() as i64;
     let mut c = ClusterCounts {
         active_services,
@@ -197,7 +201,7 @@ pub fn create_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     check_strategy(&strategy, &providers)?;
     let state = &mut world.region_mut(&ctx.partition()).ecs;
     // Creating a cluster that already exists (ACTIVE) returns it unchanged, as ECS does.
-    if let Some(existing) = state.clusters.get(&name).filter(|c| c.status == "ACTIVE") {
+    if let Some(existing) = state.clusters.get(&name).filter(|c| c.status == ClusterStatus::Active) {
         return Ok(
             json!({"cluster": describe_one(state, existing, &["SETTINGS".into(), "CONFIGURATIONS".into(), "TAGS".into()])}),
         );
@@ -260,7 +264,7 @@ pub fn list_clusters(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
     let arns: Vec<String> = state
         .clusters
         .values()
-        .filter(|c| c.status == "ACTIVE")
+        .filter(|c| c.status == ClusterStatus::Active)
         .map(|c| c.arn.clone())
         .collect();
     let max = input.get("maxResults").and_then(Value::as_i64).unwrap_or(100);
@@ -280,7 +284,7 @@ fn active_mut<'a>(state: &'a mut State, name_or_arn: &str) -> AwsResult<&'a mut 
     state
         .clusters
         .get_mut(name_from_arn(name_or_arn))
-        .filter(|c| c.status == "ACTIVE")
+        .filter(|c| c.status == ClusterStatus::Active)
         .ok_or_else(cluster_not_found)
 }
 
@@ -340,7 +344,7 @@ pub fn delete_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         ));
     }
     let c = active_mut(state, &name)?;
-    c.status = "INACTIVE".into();
+    c.status = ClusterStatus::Inactive;
     let c = c.clone();
     let out = describe_one(state, &c, &["SETTINGS".into(), "CONFIGURATIONS".into()]);
     world.record(crate::timeline::Entry::resource(

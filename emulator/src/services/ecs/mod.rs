@@ -4,6 +4,7 @@
 pub mod clusters;
 pub mod links;
 pub mod services;
+pub mod status;
 pub mod tags;
 pub mod task_definitions;
 pub mod task_sets;

@@ -7,6 +7,7 @@
 //! tasks; it runs as a scheduled event whenever something about the service changes.
 
 use super::links;
+use super::status::{DeploymentStatus, ServiceStatus, TaskSetStatus};
 use super::tasks::{self, Owner, Status, Task, TaskSpec};
 use super::{arn, clusters, invalid_parameter, name_from_arn, tags, task_definitions, State};
 use crate::protocol::{AwsError, AwsResult};
@@ -59,8 +60,7 @@ impl Unit {
 #[derive(Debug, Clone)]
 pub struct Deployment {
     pub unit: Unit,
-    /// PRIMARY or ACTIVE.
-    pub status: String,
+    pub status: DeploymentStatus,
     pub rollout_state: String,
     pub rollout_state_reason: String,
     pub failed_tasks: i64,
@@ -71,8 +71,7 @@ pub struct Deployment {
 pub struct TaskSet {
     pub unit: Unit,
     pub arn: String,
-    /// PRIMARY, ACTIVE or DRAINING.
-    pub status: String,
+    pub status: TaskSetStatus,
     /// Percent of the service's desired count.
     pub scale: f64,
     pub started_by: Option<String>,
@@ -86,8 +85,7 @@ pub struct Service {
     pub arn: String,
     pub name: String,
     pub cluster_arn: String,
-    /// ACTIVE, DRAINING (deleted, tasks stopping) or INACTIVE.
-    pub status: String,
+    pub status: ServiceStatus,
     /// ECS, CODE_DEPLOY or EXTERNAL.
     pub controller: String,
     pub task_definition: Option<String>,
@@ -387,10 +385,10 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
     };
     svc.reconcile_pending = false;
     let svc = svc.clone();
-    if svc.status == "INACTIVE" {
+    if svc.status == ServiceStatus::Inactive {
         return;
     }
-    let draining = svc.status == "DRAINING";
+    let draining = svc.status == ServiceStatus::Draining;
     // Targets per unit.
     let targets: Vec<(Unit, i64, bool)> = if svc.controller == "ECS" {
         svc.deployments
@@ -398,12 +396,12 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
             .map(|d| {
                 (
                     d.unit.clone(),
-                    if d.status == "PRIMARY" && !draining {
+                    if d.status == DeploymentStatus::Primary && !draining {
                         svc.desired_count
                     } else {
                         0
                     },
-                    d.status == "PRIMARY",
+                    d.status == DeploymentStatus::Primary,
                 )
             })
             .collect()
@@ -411,12 +409,12 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
         svc.task_sets
             .iter()
             .map(|t| {
-                let n = if t.status == "DRAINING" || draining {
+                let n = if t.status == TaskSetStatus::Draining || draining {
                     0
                 } else {
                     computed_desired(svc.desired_count, t.scale)
                 };
-                (t.unit.clone(), n, t.status == "PRIMARY")
+                (t.unit.clone(), n, t.status == TaskSetStatus::Primary)
             })
             .collect()
     };
@@ -544,23 +542,27 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
         .map(|(id, _, _)| id.clone())
         .collect();
     svc.task_sets
-        .retain(|t| !(t.status == "DRAINING" && gone.contains(&t.unit.id)));
+        .retain(|t| !(t.status == TaskSetStatus::Draining && gone.contains(&t.unit.id)));
     svc.deployments
-        .retain(|d| !(d.status != "PRIMARY" && gone.contains(&d.unit.id)));
+        .retain(|d| !(d.status != DeploymentStatus::Primary && gone.contains(&d.unit.id)));
     let all_steady = steady_units.iter().all(|(id, s, _)| *s || gone.contains(id));
     let only_primary = svc.controller != "ECS" || svc.deployments.len() == 1;
-    if let Some(d) = svc.deployments.iter_mut().find(|d| d.status == "PRIMARY") {
+    if let Some(d) = svc
+        .deployments
+        .iter_mut()
+        .find(|d| d.status == DeploymentStatus::Primary)
+    {
         if all_steady && only_primary && d.rollout_state == "IN_PROGRESS" {
             d.rollout_state = "COMPLETED".into();
             d.rollout_state_reason = "ECS deployment ecs-svc completed.".replace("ecs-svc", &d.unit.id);
             d.unit.updated_at = now;
         }
     }
-    let drained = svc.status == "DRAINING" && steady_units.iter().all(|(_, _, done)| *done);
+    let drained = svc.status == ServiceStatus::Draining && steady_units.iter().all(|(_, _, done)| *done);
     if drained {
-        svc.status = "INACTIVE".into();
+        svc.status = ServiceStatus::Inactive;
     }
-    let steady_now = all_steady && only_primary && svc.status == "ACTIVE";
+    let steady_now = all_steady && only_primary && svc.status == ServiceStatus::Active;
     let became_steady = steady_now && !svc.steady;
     svc.steady = steady_now;
     let arn = svc.arn.clone();
@@ -581,7 +583,11 @@ pub fn fire(world: &mut World, key: &PartitionKey, event: ServiceEvent) {
         ServiceEvent::Reconcile { service_arn } => reconcile(world, key, &service_arn),
         ServiceEvent::Forget { service_arn } => {
             let state = &mut world.region_mut(key).ecs;
-            if state.services.get(&service_arn).is_some_and(|s| s.status == "INACTIVE") {
+            if state
+                .services
+                .get(&service_arn)
+                .is_some_and(|s| s.status == ServiceStatus::Inactive)
+            {
                 state.services.remove(&service_arn);
             }
         }
@@ -662,7 +668,11 @@ pub fn service_json(state: &State, svc: &Service, include_tags: bool) -> Value {
             m.insert("status".into(), json!(d.status));
             m.insert(
                 "desiredCount".into(),
-                json!(if d.status == "PRIMARY" { svc.desired_count } else { 0 }),
+                json!(if d.status == DeploymentStatus::Primary {
+                    svc.desired_count
+                } else {
+                    0
+                }),
             );
             m.insert("failedTasks".into(), json!(d.failed_tasks));
             m.insert("rolloutState".into(), json!(d.rollout_state));
@@ -752,7 +762,7 @@ pub fn find<'a>(state: &'a State, cluster_arn: &str, ident: &str) -> Option<&'a 
         .services
         .values()
         .filter(|s| s.cluster_arn == cluster_arn && s.name == name)
-        .max_by_key(|s| (s.status != "INACTIVE", s.created_at))
+        .max_by_key(|s| (s.status != ServiceStatus::Inactive, s.created_at))
 }
 
 /// The ARN of the ACTIVE cluster a call names (`default`, created on first use, when none).
@@ -767,7 +777,7 @@ pub fn active_service_arn(world: &mut World, ctx: &Ctx, cluster: Option<&str>, s
     let c = cluster_arn(world, ctx, cluster)?;
     let state = &world.region_mut(&ctx.partition()).ecs;
     let svc = find(state, &c, service).ok_or_else(service_not_found)?;
-    if svc.status != "ACTIVE" {
+    if svc.status != ServiceStatus::Active {
         return Err(not_active());
     }
     Ok(svc.arn.clone())
@@ -895,9 +905,11 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     {
         let state = &world.region_mut(&key).ecs;
         if let Some(existing) = find(state, &cluster_arn, &name) {
-            match existing.status.as_str() {
-                "DRAINING" => return Err(invalid_parameter("Unable to Start a service that is still Draining.")),
-                "ACTIVE" => return Err(invalid_parameter("Creation of service was not idempotent.")),
+            match existing.status {
+                ServiceStatus::Draining => {
+                    return Err(invalid_parameter("Unable to Start a service that is still Draining."))
+                }
+                ServiceStatus::Active => return Err(invalid_parameter("Creation of service was not idempotent.")),
                 _ => {}
             }
         }
@@ -958,7 +970,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         arn: svc_arn.clone(),
         name: name.clone(),
         cluster_arn: cluster_arn.clone(),
-        status: "ACTIVE".into(),
+        status: ServiceStatus::Active,
         controller: controller.clone(),
         task_definition: td_arn.clone(),
         desired_count: desired,
@@ -1014,7 +1026,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         match controller.as_str() {
             "ECS" => svc.deployments.push(Deployment {
                 unit,
-                status: "PRIMARY".into(),
+                status: DeploymentStatus::Primary,
                 rollout_state: "IN_PROGRESS".into(),
                 rollout_state_reason: String::new(),
                 failed_tasks: 0,
@@ -1024,7 +1036,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
                 svc.task_sets.push(TaskSet {
                     unit,
                     arn: ts_arn,
-                    status: "PRIMARY".into(),
+                    status: TaskSetStatus::Primary,
                     scale: 100.0,
                     started_by: None,
                     external_id: None,
@@ -1041,7 +1053,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     let state = &mut world.region_mut(&key).ecs;
     state
         .services
-        .retain(|_, s| !(s.cluster_arn == cluster_arn && s.name == name && s.status == "INACTIVE"));
+        .retain(|_, s| !(s.cluster_arn == cluster_arn && s.name == name && s.status == ServiceStatus::Inactive));
     tags::add_tags(state, &svc_arn, input.get("tags"))?;
     state.services.insert(svc_arn.clone(), svc);
     world.record(crate::timeline::Entry::resource(
@@ -1102,7 +1114,7 @@ pub fn list_services(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
     let mut list: Vec<&Service> = state
         .services
         .values()
-        .filter(|s| s.cluster_arn == c && s.status != "INACTIVE")
+        .filter(|s| s.cluster_arn == c && s.status != ServiceStatus::Inactive)
         .filter(|s| lt.is_none_or(|l| s.launch_type.as_deref() == Some(l)))
         .filter(|s| strategy.is_none_or(|st| s.scheduling_strategy == st))
         .collect();
@@ -1182,7 +1194,7 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         let base = svc
             .deployments
             .iter()
-            .find(|d| d.status == "PRIMARY")
+            .find(|d| d.status == DeploymentStatus::Primary)
             .map(|d| d.unit.clone());
         let mut unit = base.clone();
         let mut changed = input.get("forceNewDeployment").and_then(Value::as_bool) == Some(true);
@@ -1262,7 +1274,7 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     }
     if let Some(u) = new_unit {
         for d in s.deployments.iter_mut() {
-            d.status = "ACTIVE".into();
+            d.status = DeploymentStatus::Active;
         }
         s.task_definition = Some(u.task_definition.clone());
         s.load_balancers = u.load_balancers.clone();
@@ -1273,7 +1285,7 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             0,
             Deployment {
                 unit: u,
-                status: "PRIMARY".into(),
+                status: DeploymentStatus::Primary,
                 rollout_state: "IN_PROGRESS".into(),
                 rollout_state_reason: reason,
                 failed_tasks: 0,
@@ -1294,7 +1306,7 @@ pub fn delete_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     let force = input.get("force").and_then(Value::as_bool).unwrap_or(false);
     let state = &mut world.region_mut(&key).ecs;
     let svc = find(state, &c, ident).ok_or_else(service_not_found)?;
-    if svc.status != "ACTIVE" {
+    if svc.status != ServiceStatus::Active {
         return Err(AwsError::new("ServiceNotActiveException", "Service was not ACTIVE."));
     }
     let arn = svc.arn.clone();
@@ -1306,7 +1318,7 @@ pub fn delete_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     }
     let s = state.services.get_mut(&arn).ok_or_else(service_not_found)?;
     s.desired_count = 0;
-    s.status = "DRAINING".into();
+    s.status = ServiceStatus::Draining;
     s.steady = false;
     let name = s.name.clone();
     world.record(crate::timeline::Entry::resource(

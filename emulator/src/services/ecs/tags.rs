@@ -1,6 +1,7 @@
 //! Tags on ECS resources: TagResource, UntagResource, ListTagsForResource, and the `tags` member
 //! that the create calls accept.
 
+use super::status::ClusterStatus;
 use super::{invalid_parameter, State};
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, str_list};
@@ -61,7 +62,10 @@ pub fn resource_exists(state: &State, arn: &str) -> bool {
     };
     let (kind, rest) = resource.split_once('/').unwrap_or((resource, ""));
     match kind {
-        "cluster" => state.clusters.get(rest).is_some_and(|c| c.status == "ACTIVE"),
+        "cluster" => state
+            .clusters
+            .get(rest)
+            .is_some_and(|c| c.status == ClusterStatus::Active),
         "task-definition" => super::task_definitions::find(state, arn).is_some(),
         _ => state.tags.contains_key(arn) || super::resource_exists_elsewhere(state, arn),
     }

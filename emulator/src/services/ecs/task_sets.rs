@@ -4,6 +4,7 @@
 //! here.
 
 use super::services::{self, computed_desired, poke, service_not_found, task_set_json, TaskSet, Unit};
+use super::status::{ServiceStatus, TaskSetStatus};
 use super::{invalid_parameter, name_from_arn, tags, task_definitions, tasks, State};
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, str_list};
@@ -31,7 +32,7 @@ pub struct TaskSetSpec {
 pub struct TaskSetView {
     pub id: String,
     pub arn: String,
-    pub status: String,
+    pub status: TaskSetStatus,
     pub task_definition: String,
     pub target_groups: Vec<String>,
     pub computed_desired_count: i64,
@@ -79,7 +80,7 @@ pub fn view(state: &State, service_arn: &str, ident: &str) -> Option<TaskSetView
     Some(TaskSetView {
         id: ts.unit.id.clone(),
         arn: ts.arn.clone(),
-        status: ts.status.clone(),
+        status: ts.status,
         task_definition: ts.unit.task_definition.clone(),
         target_groups: ts
             .unit
@@ -115,10 +116,16 @@ pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: Ta
         .get(service_arn)
         .cloned()
         .ok_or_else(service_not_found)?;
-    if svc.status != "ACTIVE" {
+    if svc.status != ServiceStatus::Active {
         return Err(AwsError::new("ServiceNotActiveException", "Service was not ACTIVE."));
     }
-    if svc.task_sets.iter().filter(|t| t.status != "DRAINING").count() >= super::services::MAX_TASK_SETS {
+    if svc
+        .task_sets
+        .iter()
+        .filter(|t| t.status != TaskSetStatus::Draining)
+        .count()
+        >= super::services::MAX_TASK_SETS
+    {
         return Err(invalid_parameter(
             "5 deployments exist on the service. Unable to create new TaskSet since this exceeds the maximum limit.",
         ));
@@ -156,7 +163,7 @@ pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: Ta
     let ts = TaskSet {
         unit,
         arn,
-        status: "ACTIVE".into(),
+        status: TaskSetStatus::Active,
         scale: spec.scale,
         started_by: spec.started_by,
         external_id: spec.external_id,
@@ -206,19 +213,19 @@ pub fn set_primary(world: &mut World, key: &PartitionKey, service_arn: &str, ide
         .iter()
         .position(|t| matches(t, ident))
         .ok_or_else(task_set_not_found)?;
-    if s.task_sets[idx].status == "DRAINING" {
+    if s.task_sets[idx].status == TaskSetStatus::Draining {
         return Err(invalid_parameter(
             "The specified task set is DRAINING and cannot become the primary task set.",
         ));
     }
     for t in s.task_sets.iter_mut() {
-        if t.status == "PRIMARY" {
-            t.status = "ACTIVE".into();
+        if t.status == TaskSetStatus::Primary {
+            t.status = TaskSetStatus::Active;
             t.unit.updated_at = now;
         }
     }
     let mut ts = s.task_sets.remove(idx);
-    ts.status = "PRIMARY".into();
+    ts.status = TaskSetStatus::Primary;
     ts.unit.updated_at = now;
     s.task_definition = Some(ts.unit.task_definition.clone());
     s.load_balancers = ts.unit.load_balancers.clone();
@@ -255,7 +262,7 @@ pub fn delete(
         .iter_mut()
         .find(|t| matches(t, ident))
         .ok_or_else(task_set_not_found)?;
-    if ts.status == "PRIMARY" && others {
+    if ts.status == TaskSetStatus::Primary && others {
         return Err(invalid_parameter(
             "The primary task set of a service cannot be deleted while other task sets exist.",
         ));
@@ -265,7 +272,7 @@ pub fn delete(
             "The specified task set has a scale greater than 0. Scale it to 0 or use force to delete it.",
         ));
     }
-    ts.status = "DRAINING".into();
+    ts.status = TaskSetStatus::Draining;
     ts.unit.updated_at = now;
     let id = ts.unit.id.clone();
     let name = s.name.clone();
@@ -393,6 +400,6 @@ pub fn delete_task_set(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
 pub fn service_arn_for(state: &State, region: &str, account: &str, cluster: &str, service: &str) -> Option<String> {
     let cluster_arn = super::arn(region, account, &format!("cluster/{}", name_from_arn(cluster)));
     services::find(state, &cluster_arn, service)
-        .filter(|s| s.status == "ACTIVE")
+        .filter(|s| s.status == ServiceStatus::Active)
         .map(|s| s.arn.clone())
 }

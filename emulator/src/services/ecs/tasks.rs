@@ -6,6 +6,7 @@
 //! fires nothing touches no task.
 
 use super::links::{self, Registration};
+use super::status::ServiceStatus;
 use super::{arn, client_error, clusters, invalid_parameter, name_from_arn, task_definitions, State};
 use crate::protocol::AwsResult;
 use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
@@ -718,7 +719,7 @@ pub fn list_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value
         let exists = state
             .services
             .values()
-            .any(|sv| sv.cluster_arn == cluster_arn && &sv.name == s && sv.status != "INACTIVE");
+            .any(|sv| sv.cluster_arn == cluster_arn && &sv.name == s && sv.status != ServiceStatus::Inactive);
         if !exists {
             return Err(AwsErrorExt::service_not_found());
         }
