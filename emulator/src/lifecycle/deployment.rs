@@ -111,18 +111,18 @@ fn touch(d: &mut Deployment, now: SimTime) {
     d.ecs.last_updated = now;
 }
 
-fn set_event(world: &mut World, key: &PartitionKey, id: &str, i: usize, status: &str) {
+fn set_event(world: &mut World, key: &PartitionKey, id: &str, i: usize, status: LifecycleStatus) {
     let now = world.now;
     if let Some(d) = dep(world, key, id) {
         if let Some(e) = d.events.get_mut(i) {
             match status {
-                "InProgress" => e.start = Some(now),
+                LifecycleStatus::InProgress => e.start = Some(now),
                 _ => {
                     e.start.get_or_insert(now);
                     e.end = Some(now);
                 }
             }
-            e.status = status.to_owned();
+            e.status = status;
         }
         touch(d, now);
     }
@@ -259,7 +259,7 @@ fn start(world: &mut World, key: &PartitionKey, id: &str) {
     if let Some(d) = dep(world, key, id) {
         d.status = Status::InProgress;
         d.start_time = Some(now);
-        d.ecs.target_status = "InProgress".into();
+        d.ecs.target_status = TargetStatus::InProgress;
         touch(d, now);
     }
     if d.is_rollback() {
@@ -325,8 +325,8 @@ fn run_from(world: &mut World, key: &PartitionKey, id: &str, mut i: usize) {
             after_events(world, key, id);
             return;
         };
-        let name = ev.name.clone();
-        if name == "BeforeAllowTraffic" && !d.ready_continued {
+        let name = ev.name;
+        if name == LifecycleEventName::BeforeAllowTraffic && !d.ready_continued {
             let (stop, wait) = d.ready_option();
             if stop {
                 enter_ready_wait(world, key, id, wait);
@@ -336,25 +336,25 @@ fn run_from(world: &mut World, key: &PartitionKey, id: &str, mut i: usize) {
         if let Some(d) = dep(world, key, id) {
             d.phase = Phase::Event(i);
         }
-        set_event(world, key, id, i, "InProgress");
+        set_event(world, key, id, i, LifecycleStatus::InProgress);
         step(
             world,
             key,
             Entry::LifecycleEvent {
                 deployment_id: id.to_owned(),
-                event: name.clone(),
+                event: name.to_string(),
                 status: LifecycleStatus::InProgress,
             },
         );
-        match begin(world, key, id, &name) {
+        match begin(world, key, id, name) {
             Outcome::Done => {
-                set_event(world, key, id, i, "Succeeded");
+                set_event(world, key, id, i, LifecycleStatus::Succeeded);
                 step(
                     world,
                     key,
                     Entry::LifecycleEvent {
                         deployment_id: id.to_owned(),
-                        event: name.clone(),
+                        event: name.to_string(),
                         status: LifecycleStatus::Succeeded,
                     },
                 );
@@ -388,25 +388,25 @@ pub(super) fn event_done(world: &mut World, key: &PartitionKey, id: &str) {
     let Phase::Event(i) = d.phase else {
         return;
     };
-    set_event(world, key, id, i, "Succeeded");
+    set_event(world, key, id, i, LifecycleStatus::Succeeded);
     let name = &d.events[i].name;
     step(
         world,
         key,
         Entry::LifecycleEvent {
             deployment_id: id.to_owned(),
-            event: name.clone(),
+            event: name.to_string(),
             status: LifecycleStatus::Succeeded,
         },
     );
     run_from(world, key, id, i + 1);
 }
 
-fn begin(world: &mut World, key: &PartitionKey, id: &str, name: &str) -> Outcome {
+fn begin(world: &mut World, key: &PartitionKey, id: &str, name: LifecycleEventName) -> Outcome {
     match name {
-        "Install" => install(world, key, id),
-        "AllowTestTraffic" => allow_test_traffic(world, key, id),
-        "AllowTraffic" => {
+        LifecycleEventName::Install => install(world, key, id),
+        LifecycleEventName::AllowTestTraffic => allow_test_traffic(world, key, id),
+        LifecycleEventName::AllowTraffic => {
             let Some(d) = snapshot(world, key, id) else {
                 return Outcome::Done;
             };
@@ -417,7 +417,7 @@ fn begin(world: &mut World, key: &PartitionKey, id: &str, name: &str) -> Outcome
             }
             traffic_step(world, key, id)
         }
-        hook => start_hook(world, key, id, hook),
+        hook => start_hook(world, key, id, hook.as_str()),
     }
 }
 
@@ -654,7 +654,7 @@ fn enter_ready_wait(world: &mut World, key: &PartitionKey, id: &str, minutes: i6
     if let Some(d) = dep(world, key, id) {
         d.phase = Phase::ReadyWait;
         d.status = Status::Ready;
-        d.ecs.target_status = "Ready".into();
+        d.ecs.target_status = TargetStatus::Ready;
         touch(d, now);
     }
     note(
@@ -672,7 +672,7 @@ fn after_events(world: &mut World, key: &PartitionKey, id: &str) {
     };
     let now = world.now;
     if let Some(dm) = dep(world, key, id) {
-        dm.ecs.target_status = "Succeeded".into();
+        dm.ecs.target_status = TargetStatus::Succeeded;
         touch(dm, now);
     }
     let (terminate, minutes) = d.termination();
@@ -732,7 +732,7 @@ fn succeed(world: &mut World, key: &PartitionKey, id: &str) {
     d.phase = Phase::Done;
     d.complete_time = Some(now);
     d.epoch += 1;
-    d.ecs.target_status = "Succeeded".into();
+    d.ecs.target_status = TargetStatus::Succeeded;
     touch(d, now);
     let d = d.clone();
     record_on_group(world, key, &d, true);
@@ -775,9 +775,9 @@ fn wake(world: &mut World, key: &PartitionKey, id: &str) {
         return;
     };
     match d.phase {
-        Phase::Event(i) => match d.events.get(i).map(|e| e.name.as_str()) {
-            Some("Install") => install_poll(world, key, id),
-            Some("AllowTraffic") => match traffic_step(world, key, id) {
+        Phase::Event(i) => match d.events.get(i).map(|e| e.name) {
+            Some(LifecycleEventName::Install) => install_poll(world, key, id),
+            Some(LifecycleEventName::AllowTraffic) => match traffic_step(world, key, id) {
                 Outcome::Done => event_done(world, key, id),
                 Outcome::Wait => {}
                 Outcome::Failed(code, m, diag) => end(
@@ -817,14 +817,18 @@ pub fn continue_ready(world: &mut World, key: &PartitionKey, id: &str) {
     let Some(d) = snapshot(world, key, id) else {
         return;
     };
-    let Some(i) = d.events.iter().position(|e| e.name == "BeforeAllowTraffic") else {
+    let Some(i) = d
+        .events
+        .iter()
+        .position(|e| e.name == LifecycleEventName::BeforeAllowTraffic)
+    else {
         return;
     };
     let now = world.now;
     if let Some(dm) = dep(world, key, id) {
         dm.ready_continued = true;
         dm.status = Status::InProgress;
-        dm.ecs.target_status = "InProgress".into();
+        dm.ecs.target_status = TargetStatus::InProgress;
         dm.epoch += 1;
         dm.wait_until = None;
         touch(dm, now);
@@ -1031,13 +1035,13 @@ fn end(
         return;
     }
     for e in d.events.iter_mut() {
-        match e.status.as_str() {
-            "InProgress" => {
-                e.status = "Failed".into();
+        match e.status {
+            LifecycleStatus::InProgress => {
+                e.status = LifecycleStatus::Failed;
                 e.end = Some(now);
                 e.diagnostics = diagnostics.clone();
             }
-            "Pending" => e.status = "Skipped".into(),
+            LifecycleStatus::Pending => e.status = LifecycleStatus::Skipped,
             _ => {}
         }
     }
@@ -1053,7 +1057,7 @@ fn end(
     d.phase = Phase::Done;
     d.epoch += 1;
     d.wait_until = None;
-    d.ecs.target_status = "Failed".into();
+    d.ecs.target_status = TargetStatus::Failed;
     touch(d, now);
     let wants = rollback_override.unwrap_or_else(|| d.rollback_on(rollback_event)) && !d.is_rollback();
     let touched = d.ecs.touched;
@@ -1066,7 +1070,7 @@ fn end(
     let failed: Vec<&str> = snapshot
         .events
         .iter()
-        .filter(|e| e.status == "Failed" && e.end == Some(now))
+        .filter(|e| e.status == LifecycleStatus::Failed && e.end == Some(now))
         .map(|e| e.name.as_str())
         .collect();
     step(
@@ -1090,7 +1094,7 @@ fn create_rollback(world: &mut World, key: &PartitionKey, a: &Deployment) {
     let now = world.now;
     let mut events = event_list(!a.ecs.test_listeners.is_empty());
     for e in events.iter_mut() {
-        e.status = "Pending".into();
+        e.status = LifecycleStatus::Pending;
     }
     let b = Deployment {
         id: rid.clone(),
@@ -1123,7 +1127,7 @@ fn create_rollback(world: &mut World, key: &PartitionKey, a: &Deployment) {
         events,
         hooks: Vec::new(),
         ecs: EcsRun {
-            target_status: "Pending".into(),
+            target_status: TargetStatus::Pending,
             last_updated: now,
             traffic_step: 0,
             touched: false,
@@ -1226,12 +1230,12 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
     let now = world.now;
     if let Some(dm) = dep(world, key, id) {
         for e in dm.events.iter_mut() {
-            if e.name == "AllowTraffic" || e.name == "AllowTestTraffic" {
-                e.status = "Succeeded".into();
+            if e.name == LifecycleEventName::AllowTraffic || e.name == LifecycleEventName::AllowTestTraffic {
+                e.status = LifecycleStatus::Succeeded;
                 e.start = Some(now);
                 e.end = Some(now);
             } else {
-                e.status = "Skipped".into();
+                e.status = LifecycleStatus::Skipped;
             }
         }
     }

@@ -6,7 +6,7 @@
 //! (`AppSpecContent` or `String`); S3 and GitHub revisions answer `InvalidRevisionException`.
 
 use super::peers::peers;
-use super::record::{self, Deployment, EcsRun, Phase, RollbackInfo, Status};
+use super::record::{self, Deployment, EcsRun, Phase, RollbackInfo, Status, TargetStatus};
 use super::{app_name, application, appspec, configs, err, groups, revisions, State};
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, paginate, str_list};
@@ -242,7 +242,7 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
             target_group_names: pair.target_groups,
             prod_listeners: pair.prod_listeners,
             test_listeners: pair.test_listeners,
-            target_status: "Pending".into(),
+            target_status: TargetStatus::Pending,
             last_updated: now,
             ..EcsRun::default()
         },

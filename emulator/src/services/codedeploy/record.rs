@@ -7,20 +7,61 @@ use super::appspec::AppSpec;
 use super::configs::Routing;
 use crate::sim::signal::DeploymentSignal;
 use crate::sim::{Signal, SimTime};
+use crate::timeline::{wire_enum, LifecycleStatus};
 use crate::world::{PartitionKey, World};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+wire_enum!(
+    /// The lifecycle events of an ECS deployment.
+    LifecycleEventName {
+        BeforeInstall = "BeforeInstall",
+        Install = "Install",
+        AfterInstall = "AfterInstall",
+        AllowTestTraffic = "AllowTestTraffic",
+        AfterAllowTestTraffic = "AfterAllowTestTraffic",
+        BeforeAllowTraffic = "BeforeAllowTraffic",
+        AllowTraffic = "AllowTraffic",
+        AfterAllowTraffic = "AfterAllowTraffic",
+    }
+);
+
+impl Default for TargetStatus {
+    fn default() -> Self {
+        TargetStatus::Pending
+    }
+}
+
+impl LifecycleEventName {
+    /// Whether the event runs only with a test listener.
+    pub fn needs_test_listener(self) -> bool {
+        matches!(self, Self::AllowTestTraffic | Self::AfterAllowTestTraffic)
+    }
+}
+
 /// The lifecycle events of an ECS deployment, in order.
-pub const LIFECYCLE: [&str; 8] = [
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "AllowTestTraffic",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
+pub const LIFECYCLE: [LifecycleEventName; 8] = [
+    LifecycleEventName::BeforeInstall,
+    LifecycleEventName::Install,
+    LifecycleEventName::AfterInstall,
+    LifecycleEventName::AllowTestTraffic,
+    LifecycleEventName::AfterAllowTestTraffic,
+    LifecycleEventName::BeforeAllowTraffic,
+    LifecycleEventName::AllowTraffic,
+    LifecycleEventName::AfterAllowTraffic,
 ];
+
+wire_enum!(
+    /// The status of a deployment target (`ECSTarget.status`).
+    TargetStatus {
+        Pending = "Pending",
+        InProgress = "InProgress",
+        Ready = "Ready",
+        Succeeded = "Succeeded",
+        Failed = "Failed",
+        Skipped = "Skipped",
+    }
+);
 /// Seconds from CreateDeployment to the start of the lifecycle (status `Created` meanwhile).
 pub const START_DELAY_SECS: f64 = 1.0;
 /// How often Install checks whether the green task set is steady.
@@ -62,9 +103,8 @@ impl Status {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LifecycleEvent {
-    pub name: String,
-    /// Pending, InProgress, Succeeded, Failed or Skipped.
-    pub status: String,
+    pub name: LifecycleEventName,
+    pub status: LifecycleStatus,
     pub start: Option<SimTime>,
     pub end: Option<SimTime>,
     pub diagnostics: Option<Value>,
@@ -102,8 +142,7 @@ pub struct EcsRun {
     pub green_tg: String,
     pub blue_task_set: Option<String>,
     pub green_task_set: Option<String>,
-    /// Pending, InProgress, Ready, Succeeded, Failed.
-    pub target_status: String,
+    pub target_status: TargetStatus,
     pub last_updated: SimTime,
     /// Green's share of production traffic, percent.
     pub green_weight: i64,
@@ -204,10 +243,10 @@ impl Deployment {
 pub fn event_list(has_test_listener: bool) -> Vec<LifecycleEvent> {
     LIFECYCLE
         .iter()
-        .filter(|n| has_test_listener || !n.contains("TestTraffic"))
-        .map(|n| LifecycleEvent {
-            name: (*n).to_owned(),
-            status: "Pending".into(),
+        .filter(|n| has_test_listener || !n.needs_test_listener())
+        .map(|&name| LifecycleEvent {
+            name,
+            status: LifecycleStatus::Pending,
             start: None,
             end: None,
             diagnostics: None,

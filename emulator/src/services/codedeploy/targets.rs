@@ -88,7 +88,7 @@ pub fn list_deployment_targets(world: &mut World, ctx: &Ctx, input: Value) -> Aw
     let statuses = str_list(&filters, "TargetStatus");
     let labels = str_list(&filters, "ServerInstanceLabel");
     let mut ids = Vec::new();
-    if (statuses.is_empty() || statuses.contains(&d.ecs.target_status)) && labels.is_empty() {
+    if (statuses.is_empty() || statuses.iter().any(|s| s == d.ecs.target_status.as_str())) && labels.is_empty() {
         ids.push(target_id(&d));
     }
     let (page, next) = paginate(&ids, opt_str(&input, "nextToken"), 100, "InvalidNextTokenException")?;
