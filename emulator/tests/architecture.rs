@@ -1,0 +1,179 @@
+//! The layering rules of `docs/architecture.md`, checked on the source text: a service module
+//! never names another service, the lifecycle layer or a runtime; nothing in `sim/`, `protocol/`
+//! or `model/` names `services/`, `lifecycle/` or `runtime/`; the scheduler names no service.
+//! Test code (`tests.rs` files and everything after a file's `#[cfg(test)]`) is left out: tests
+//! may build whatever world they need.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const SERVICES: [&str; 9] = [
+    "cloudwatch",
+    "codedeploy",
+    "ec2",
+    "ecs",
+    "elbv2",
+    "iam",
+    "lambda",
+    "logs",
+    "sts",
+];
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|x| x == "rs") && path.file_name().is_some_and(|n| n != "tests.rs") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The non-test code of a file, comments dropped, with line numbers.
+fn code_lines(path: &Path) -> Vec<(usize, String)> {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with("#[cfg(test)]") {
+            break;
+        }
+        if t.starts_with("//") {
+            continue;
+        }
+        let code = without_strings(line);
+        let code = match code.find("//") {
+            Some(at) => &code[..at],
+            None => &code[..],
+        };
+        out.push((i + 1, code.to_owned()));
+    }
+    out
+}
+
+/// The line with the contents of its string literals left out (`"…"` becomes `""`).
+fn without_strings(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in line.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+                out.push(c);
+            }
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Every `(file:line, text)` of `files` where a path in `banned` appears.
+fn offences(files: &[PathBuf], banned: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for f in files {
+        for (n, line) in code_lines(f) {
+            for b in banned {
+                if line.contains(b.as_str()) {
+                    let rel = f.strip_prefix(src()).unwrap_or(f);
+                    found.push(format!("src/{}:{n}: names `{b}`: {}", rel.display(), line.trim()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// What a file inside `services/<svc>/` may not name: the other services (by any path), the
+/// lifecycle layer.
+fn banned_for_service(svc: &str) -> Vec<String> {
+    let mut banned = vec!["crate::lifecycle".to_owned()];
+    for other in SERVICES.iter().filter(|o| **o != svc) {
+        banned.push(format!("crate::services::{other}"));
+        banned.push(format!("super::super::{other}"));
+        banned.push(format!("services::{{{other}"));
+        banned.push(format!(", {other}}}"));
+        banned.push(format!(", {other}, "));
+        banned.push(format!("{{{other}, "));
+        banned.push(format!(" {other}::"));
+        banned.push(format!("({other}::"));
+        banned.push(format!("!{other}::"));
+    }
+    banned
+}
+
+#[test]
+fn no_service_names_another_service_or_the_lifecycle_layer() {
+    let mut all = Vec::new();
+    for svc in SERVICES {
+        let files = rust_files(&src().join("services").join(svc));
+        assert!(!files.is_empty(), "services/{svc} has no files");
+        all.extend(offences(&files, &banned_for_service(svc)));
+    }
+    assert!(all.is_empty(), "services reach across:\n{}", all.join("\n"));
+}
+
+#[test]
+fn the_floor_below_names_nothing_above_it() {
+    let banned: Vec<String> = [
+        "crate::services",
+        "crate::lifecycle",
+        "crate::runtime",
+        "crate::Emulator",
+        "crate::server",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut all = Vec::new();
+    for dir in ["sim", "protocol", "model"] {
+        all.extend(offences(&rust_files(&src().join(dir)), &banned));
+    }
+    assert!(all.is_empty(), "the lower floors reach up:\n{}", all.join("\n"));
+}
+
+#[test]
+fn the_scheduler_carries_signals_that_name_no_service() {
+    let banned: Vec<String> = SERVICES.iter().map(|s| format!("{s}::")).collect();
+    let files = vec![
+        src().join("sim").join("scheduler.rs"),
+        src().join("sim").join("signal.rs"),
+    ];
+    let all = offences(&files, &banned);
+    assert!(all.is_empty(), "the scheduler names a service:\n{}", all.join("\n"));
+}
+
+#[test]
+fn the_checks_see_a_crossing_when_there_is_one() {
+    // The scan itself: a line that reaches into another service is caught, one that stays home
+    // is not, and a comment does not count.
+    let dir = std::env::temp_dir().join(format!("cutover-arch-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("temp dir");
+    let f = dir.join("probe.rs");
+    fs::write(
+        &f,
+        "use crate::services::elbv2;\nuse super::State;\n// crate::services::iam in a comment\nfn f() { ec2::subnet(); }\nconst M: &str = \"say iam, ec2, etc.\";\n#[cfg(test)]\nuse crate::services::sts;\n",
+    )
+    .expect("write probe");
+    let found = offences(&[f], &banned_for_service("ecs"));
+    fs::remove_dir_all(&dir).ok();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found[0].contains(":1:") && found[0].contains("elbv2"), "{found:#?}");
+    assert!(found[1].contains(":4:") && found[1].contains("ec2::"), "{found:#?}");
+}
