@@ -1,5 +1,6 @@
 //! Deployments: CreateDeployment, GetDeployment, BatchGetDeployments, ListDeployments (newest
-//! first), StopDeployment, ContinueDeployment. The lifecycle itself runs in `engine.rs`.
+//! first), StopDeployment, ContinueDeployment. The lifecycle itself runs in
+//! `lifecycle/deployment.rs`.
 //!
 //! Only ECS applications deploy; CreateDeployment on a Server or Lambda application answers
 //! `InvalidRevisionException` saying so. Revisions must carry their AppSpec inline

@@ -1,9 +1,18 @@
 //! Lambda lifecycle hooks: execution ids, and PutLifecycleEventHookExecutionStatus.
 //!
-//! The engine invokes a hook's function asynchronously (`lambda::invoke_async`) with
-//! `{"DeploymentId", "LifecycleEventHookExecutionId"}`; the event ends when the function calls
-//! PutLifecycleEventHookExecutionStatus with `Succeeded` or `Failed`, or fails an hour after the
-//! invocation. Execution ids are opaque base64 of a JSON object, shaped like the real ones
+//! How a hook's answer reaches its deployment, hop by hop:
+//! 1. the deployment machine (`lifecycle/deployment.rs`, `start_hook`) queues an Event invocation
+//!    of the hook's function (`lambda::invoke_async`) with `{"DeploymentId",
+//!    "LifecycleEventHookExecutionId"}` and schedules a `HookTimeout` signal an hour later;
+//! 2. the Lambda runtime (`runtime/lambda`) takes the invocation and runs the function as a real
+//!    process, with credentials of its execution role;
+//! 3. the function calls PutLifecycleEventHookExecutionStatus over HTTP, which arrives here
+//!    ([`put_lifecycle_event_hook_execution_status`]) like any API call;
+//! 4. this handler checks the execution id and status and asks the machine to go on
+//!    (`codedeploy::peers::Peers::hook_answered`): `Succeeded` runs the next lifecycle event,
+//!    `Failed` ends the deployment (and rolls back if configured). No answer within the hour
+//!    fails the event when the `HookTimeout` signal fires.
+//! Execution ids are opaque base64 of a JSON object, shaped like the real ones
 //! (`{"encryptedData", "ivParameterSpec", "materialSetSerial"}`).
 
 use super::deployments::{deployment_id, find_deployment};

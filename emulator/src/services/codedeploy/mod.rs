@@ -1,10 +1,13 @@
-//! AWS CodeDeploy, per account and region, with the complete ECS blue/green engine.
+//! AWS CodeDeploy, per account and region: its API and its records. The ECS blue/green machine
+//! that moves a deployment spans ECS, ELBv2, Lambda and CloudWatch, so it lives in the lifecycle
+//! layer (`lifecycle/deployment.rs`, traffic in `lifecycle/traffic.rs`); this module reaches it
+//! through [`peers::Peers`].
 //!
 //! One file per family: `applications.rs`, `configs.rs` (predefined and custom deployment
 //! configurations), `groups.rs`, `revisions.rs`, `appspec.rs` (parsing and validation of ECS AppSpec
-//! files, JSON or YAML), `deployments.rs` (the deployment API), `engine.rs` (the lifecycle state
-//! machine on the clock, every transition in one place), `traffic.rs` (listener weights),
-//! `targets.rs` (deployment targets), `hooks.rs` (Lambda lifecycle hooks) and `tags.rs`.
+//! files, JSON or YAML), `deployments.rs` (the deployment API), `record.rs` (a deployment as
+//! CodeDeploy keeps it), `targets.rs` (deployment targets), `hooks.rs` (Lambda lifecycle hooks),
+//! `peers.rs` (what the API needs from the machine) and `tags.rs`.
 //!
 //! Only the ECS compute platform deploys: applications, groups and configs of the Server and Lambda
 //! platforms can be created and read, but CreateDeployment on them answers
