@@ -10,7 +10,8 @@ key-sorted JSON, so running it twice gives byte-identical files.
 
 EC2's model is 9 MB; only the operations cutover implements keep their shapes
 (EC2_KEEP: the EC2 list of tools/implemented.json plus EC2_EXTRA), every other EC2
-operation keeps just its name and HTTP binding so that it is answered with 501 (known to the model, not implemented) rather than InvalidAction.
+operation keeps just its name and HTTP binding so that it is answered with 501 (known
+to the model, not implemented) rather than InvalidAction.
 """
 import argparse
 import json
