@@ -429,6 +429,13 @@ class Service:
             out.extend("    %s," % i for i in items)
             out.append("];")
         out.append("")
+        out.append("operation_types! {")
+        for op in self.ops:
+            od = self.model["operations"][op]
+            io = [self.names[od[k]["shape"]] if k in od else "" for k in ("input", "output")]
+            out.append("    %s => (%s)," % (rust_str(op), ", ".join(io).rstrip(" ")))
+        out.append("}")
+        out.append("")
         self.emit_errors(out)
         for n in sorted(self.structs + self.enums):
             out.append("")

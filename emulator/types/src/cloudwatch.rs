@@ -20,6 +20,21 @@ pub const OPERATIONS: &[&str] = &[
     "UntagResource",
 ];
 
+operation_types! {
+    "DeleteAlarms" => (DeleteAlarmsInput,),
+    "DescribeAlarmHistory" => (DescribeAlarmHistoryInput, DescribeAlarmHistoryOutput),
+    "DescribeAlarms" => (DescribeAlarmsInput, DescribeAlarmsOutput),
+    "DescribeAlarmsForMetric" => (DescribeAlarmsForMetricInput, DescribeAlarmsForMetricOutput),
+    "DisableAlarmActions" => (DisableAlarmActionsInput,),
+    "EnableAlarmActions" => (EnableAlarmActionsInput,),
+    "ListTagsForResource" => (ListTagsForResourceInput, ListTagsForResourceOutput),
+    "PutMetricAlarm" => (PutMetricAlarmInput,),
+    "PutMetricData" => (PutMetricDataInput,),
+    "SetAlarmState" => (SetAlarmStateInput,),
+    "TagResource" => (TagResourceInput, TagResourceOutput),
+    "UntagResource" => (UntagResourceInput, UntagResourceOutput),
+}
+
 error_codes! {
     ConcurrentModificationException => ("ConcurrentModificationException", "ConcurrentModificationException", 429),
     ConflictException => ("ConflictException", "ConflictException", 409),

@@ -29,6 +29,31 @@ pub const OPERATIONS: &[&str] = &[
     "RevokeSecurityGroupIngress",
 ];
 
+operation_types! {
+    "AuthorizeSecurityGroupEgress" => (AuthorizeSecurityGroupEgressRequest, AuthorizeSecurityGroupEgressResult),
+    "AuthorizeSecurityGroupIngress" => (AuthorizeSecurityGroupIngressRequest, AuthorizeSecurityGroupIngressResult),
+    "CreateSecurityGroup" => (CreateSecurityGroupRequest, CreateSecurityGroupResult),
+    "CreateSubnet" => (CreateSubnetRequest, CreateSubnetResult),
+    "CreateTags" => (CreateTagsRequest,),
+    "CreateVpc" => (CreateVpcRequest, CreateVpcResult),
+    "DeleteSecurityGroup" => (DeleteSecurityGroupRequest, DeleteSecurityGroupResult),
+    "DeleteSubnet" => (DeleteSubnetRequest,),
+    "DeleteTags" => (DeleteTagsRequest,),
+    "DeleteVpc" => (DeleteVpcRequest,),
+    "DescribeAvailabilityZones" => (DescribeAvailabilityZonesRequest, DescribeAvailabilityZonesResult),
+    "DescribeRegions" => (DescribeRegionsRequest, DescribeRegionsResult),
+    "DescribeSecurityGroupRules" => (DescribeSecurityGroupRulesRequest, DescribeSecurityGroupRulesResult),
+    "DescribeSecurityGroups" => (DescribeSecurityGroupsRequest, DescribeSecurityGroupsResult),
+    "DescribeSubnets" => (DescribeSubnetsRequest, DescribeSubnetsResult),
+    "DescribeTags" => (DescribeTagsRequest, DescribeTagsResult),
+    "DescribeVpcAttribute" => (DescribeVpcAttributeRequest, DescribeVpcAttributeResult),
+    "DescribeVpcs" => (DescribeVpcsRequest, DescribeVpcsResult),
+    "ModifySubnetAttribute" => (ModifySubnetAttributeRequest,),
+    "ModifyVpcAttribute" => (ModifyVpcAttributeRequest,),
+    "RevokeSecurityGroupEgress" => (RevokeSecurityGroupEgressRequest, RevokeSecurityGroupEgressResult),
+    "RevokeSecurityGroupIngress" => (RevokeSecurityGroupIngressRequest, RevokeSecurityGroupIngressResult),
+}
+
 error_codes! {}
 
 /// Model shape `AttributeBooleanValue` (structure).

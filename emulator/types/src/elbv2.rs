@@ -36,6 +36,37 @@ pub const OPERATIONS: &[&str] = &[
     "SetRulePriorities",
 ];
 
+operation_types! {
+    "AddTags" => (AddTagsInput, AddTagsOutput),
+    "CreateListener" => (CreateListenerInput, CreateListenerOutput),
+    "CreateLoadBalancer" => (CreateLoadBalancerInput, CreateLoadBalancerOutput),
+    "CreateRule" => (CreateRuleInput, CreateRuleOutput),
+    "CreateTargetGroup" => (CreateTargetGroupInput, CreateTargetGroupOutput),
+    "DeleteListener" => (DeleteListenerInput, DeleteListenerOutput),
+    "DeleteLoadBalancer" => (DeleteLoadBalancerInput, DeleteLoadBalancerOutput),
+    "DeleteRule" => (DeleteRuleInput, DeleteRuleOutput),
+    "DeleteTargetGroup" => (DeleteTargetGroupInput, DeleteTargetGroupOutput),
+    "DeregisterTargets" => (DeregisterTargetsInput, DeregisterTargetsOutput),
+    "DescribeAccountLimits" => (DescribeAccountLimitsInput, DescribeAccountLimitsOutput),
+    "DescribeListeners" => (DescribeListenersInput, DescribeListenersOutput),
+    "DescribeLoadBalancerAttributes" => (DescribeLoadBalancerAttributesInput, DescribeLoadBalancerAttributesOutput),
+    "DescribeLoadBalancers" => (DescribeLoadBalancersInput, DescribeLoadBalancersOutput),
+    "DescribeRules" => (DescribeRulesInput, DescribeRulesOutput),
+    "DescribeSSLPolicies" => (DescribeSSLPoliciesInput, DescribeSSLPoliciesOutput),
+    "DescribeTags" => (DescribeTagsInput, DescribeTagsOutput),
+    "DescribeTargetGroupAttributes" => (DescribeTargetGroupAttributesInput, DescribeTargetGroupAttributesOutput),
+    "DescribeTargetGroups" => (DescribeTargetGroupsInput, DescribeTargetGroupsOutput),
+    "DescribeTargetHealth" => (DescribeTargetHealthInput, DescribeTargetHealthOutput),
+    "ModifyListener" => (ModifyListenerInput, ModifyListenerOutput),
+    "ModifyLoadBalancerAttributes" => (ModifyLoadBalancerAttributesInput, ModifyLoadBalancerAttributesOutput),
+    "ModifyRule" => (ModifyRuleInput, ModifyRuleOutput),
+    "ModifyTargetGroup" => (ModifyTargetGroupInput, ModifyTargetGroupOutput),
+    "ModifyTargetGroupAttributes" => (ModifyTargetGroupAttributesInput, ModifyTargetGroupAttributesOutput),
+    "RegisterTargets" => (RegisterTargetsInput, RegisterTargetsOutput),
+    "RemoveTags" => (RemoveTagsInput, RemoveTagsOutput),
+    "SetRulePriorities" => (SetRulePrioritiesInput, SetRulePrioritiesOutput),
+}
+
 error_codes! {
     ALPNPolicyNotSupportedException => ("ALPNPolicyNotSupportedException", "ALPNPolicyNotFound", 400),
     AllocationIdNotFoundException => ("AllocationIdNotFoundException", "AllocationIdNotFound", 400),

@@ -29,6 +29,30 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateFunctionConfiguration",
 ];
 
+operation_types! {
+    "AddPermission" => (AddPermissionRequest, AddPermissionResponse),
+    "CreateAlias" => (CreateAliasRequest, AliasConfiguration),
+    "CreateFunction" => (CreateFunctionRequest, FunctionConfiguration),
+    "DeleteAlias" => (DeleteAliasRequest,),
+    "DeleteFunction" => (DeleteFunctionRequest, DeleteFunctionResponse),
+    "GetAlias" => (GetAliasRequest, AliasConfiguration),
+    "GetFunction" => (GetFunctionRequest, GetFunctionResponse),
+    "GetFunctionConfiguration" => (GetFunctionConfigurationRequest, FunctionConfiguration),
+    "GetPolicy" => (GetPolicyRequest, GetPolicyResponse),
+    "Invoke" => (InvocationRequest, InvocationResponse),
+    "ListAliases" => (ListAliasesRequest, ListAliasesResponse),
+    "ListFunctions" => (ListFunctionsRequest, ListFunctionsResponse),
+    "ListTags" => (ListTagsRequest, ListTagsResponse),
+    "ListVersionsByFunction" => (ListVersionsByFunctionRequest, ListVersionsByFunctionResponse),
+    "PublishVersion" => (PublishVersionRequest, FunctionConfiguration),
+    "RemovePermission" => (RemovePermissionRequest,),
+    "TagResource" => (TagResourceRequest,),
+    "UntagResource" => (UntagResourceRequest,),
+    "UpdateAlias" => (UpdateAliasRequest, AliasConfiguration),
+    "UpdateFunctionCode" => (UpdateFunctionCodeRequest, FunctionConfiguration),
+    "UpdateFunctionConfiguration" => (UpdateFunctionConfigurationRequest, FunctionConfiguration),
+}
+
 error_codes! {
     CodeSigningConfigNotFoundException => ("CodeSigningConfigNotFoundException", "CodeSigningConfigNotFoundException", 404),
     CodeStorageExceededException => ("CodeStorageExceededException", "CodeStorageExceededException", 400),

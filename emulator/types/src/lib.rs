@@ -15,7 +15,8 @@
 //!
 //! Each module has, for its implemented operations and the shapes they reach: a struct per
 //! structure, an enum per enum string, `ErrorCode` (the operations' modelled errors) and
-//! `OPERATIONS`. To keep compile time low, Deserialize is derived only for what an input reaches
+//! `OPERATIONS` (and, through `operation_types!`, each operation's input and output structure).
+//! To keep compile time low, Deserialize is derived only for what an input reaches
 //! and Serialize for what an output reaches; the `all-serde` feature derives both everywhere.
 
 /// An enum string shape: one variant per model value and `Unknown(String)` for any other, with
@@ -125,6 +126,45 @@ macro_rules! error_codes {
             }
         }
     };
+}
+
+/// The input and output structure of each implemented operation. With the `all-serde` feature,
+/// `round_trip_input` and `round_trip_output`: the value deserialised as the operation's structure
+/// and serialised back (`None` for an operation without that shape), for the round-trip tests.
+macro_rules! operation_types {
+    ($($op:literal => ($($input:ty)?, $($output:ty)?),)*) => {
+        /// Deserialises `value` as `operation`'s input structure and serialises it back.
+        #[cfg(feature = "all-serde")]
+        pub fn round_trip_input(
+            operation: &str,
+            value: &::serde_json::Value,
+        ) -> ::std::option::Option<::serde_json::Result<::serde_json::Value>> {
+            match operation {
+                $($($op => ::std::option::Option::Some($crate::round_trip::<$input>(value)),)?)*
+                _ => ::std::option::Option::None,
+            }
+        }
+
+        /// Deserialises `value` as `operation`'s output structure and serialises it back.
+        #[cfg(feature = "all-serde")]
+        pub fn round_trip_output(
+            operation: &str,
+            value: &::serde_json::Value,
+        ) -> ::std::option::Option<::serde_json::Result<::serde_json::Value>> {
+            match operation {
+                $($($op => ::std::option::Option::Some($crate::round_trip::<$output>(value)),)?)*
+                _ => ::std::option::Option::None,
+            }
+        }
+    };
+}
+
+#[cfg(feature = "all-serde")]
+fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+) -> serde_json::Result<serde_json::Value> {
+    let typed = T::deserialize(value)?;
+    serde_json::to_value(typed)
 }
 
 pub mod cloudwatch;

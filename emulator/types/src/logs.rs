@@ -25,6 +25,26 @@ pub const OPERATIONS: &[&str] = &[
     "UntagResource",
 ];
 
+operation_types! {
+    "CreateLogGroup" => (CreateLogGroupRequest,),
+    "CreateLogStream" => (CreateLogStreamRequest,),
+    "DeleteLogGroup" => (DeleteLogGroupRequest,),
+    "DeleteLogStream" => (DeleteLogStreamRequest,),
+    "DeleteRetentionPolicy" => (DeleteRetentionPolicyRequest,),
+    "DescribeLogGroups" => (DescribeLogGroupsRequest, DescribeLogGroupsResponse),
+    "DescribeLogStreams" => (DescribeLogStreamsRequest, DescribeLogStreamsResponse),
+    "FilterLogEvents" => (FilterLogEventsRequest, FilterLogEventsResponse),
+    "GetLogEvents" => (GetLogEventsRequest, GetLogEventsResponse),
+    "ListTagsForResource" => (ListTagsForResourceRequest, ListTagsForResourceResponse),
+    "ListTagsLogGroup" => (ListTagsLogGroupRequest, ListTagsLogGroupResponse),
+    "PutLogEvents" => (PutLogEventsRequest, PutLogEventsResponse),
+    "PutRetentionPolicy" => (PutRetentionPolicyRequest,),
+    "TagLogGroup" => (TagLogGroupRequest,),
+    "TagResource" => (TagResourceRequest,),
+    "UntagLogGroup" => (UntagLogGroupRequest,),
+    "UntagResource" => (UntagResourceRequest,),
+}
+
 error_codes! {
     DataAlreadyAcceptedException => ("DataAlreadyAcceptedException", "DataAlreadyAcceptedException", 400),
     InvalidParameterException => ("InvalidParameterException", "InvalidParameterException", 400),

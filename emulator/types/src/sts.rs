@@ -6,6 +6,12 @@ use serde::{Deserialize, Serialize};
 /// The operations cutover implements, sorted.
 pub const OPERATIONS: &[&str] = &["AssumeRole", "GetCallerIdentity", "GetSessionToken"];
 
+operation_types! {
+    "AssumeRole" => (AssumeRoleRequest, AssumeRoleResponse),
+    "GetCallerIdentity" => (GetCallerIdentityRequest, GetCallerIdentityResponse),
+    "GetSessionToken" => (GetSessionTokenRequest, GetSessionTokenResponse),
+}
+
 error_codes! {
     ExpiredTokenException => ("ExpiredTokenException", "ExpiredTokenException", 400),
     MalformedPolicyDocumentException => ("MalformedPolicyDocumentException", "MalformedPolicyDocument", 400),
