@@ -7,7 +7,8 @@
 //! put in the table as `typed!(module::handler)`: the adapter deserialises the input value (already
 //! validated against the model) and serialises the output back into the canonical form.
 
-/// A typed handler as a [`SyncHandler`]: `typed!(sts::assume_role)`. See [`call_typed`].
+/// A typed handler as a [`SyncHandler`]: `typed!(assume_role)`. See [`call_typed`]. Defined
+/// before the service modules, so it is in scope in each of them.
 macro_rules! typed {
     ($f:path) => {{
         fn typed_handler(
@@ -20,7 +21,6 @@ macro_rules! typed {
         typed_handler as $crate::services::SyncHandler
     }};
 }
-pub(crate) use typed;
 
 pub mod cloudwatch;
 pub mod codedeploy;
@@ -112,7 +112,7 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
     }
 }
 
-/// Runs a typed handler on a canonical input value: what [`typed!`] wraps. Validation has run
+/// Runs a typed handler on a canonical input value: what `typed!` wraps. Validation has run
 /// before (through the API and [`call`]); the input still failing to deserialise is a bug, answered
 /// with the service's validation error rather than a panic. An output of no members (a handler
 /// returning `()`) is the empty object.
@@ -169,8 +169,20 @@ fn integral_floats_to_ints(v: &mut Value) -> bool {
             }
             _ => false,
         },
-        Value::Array(items) => items.iter_mut().fold(false, |any, x| integral_floats_to_ints(x) || any),
-        Value::Object(map) => map.values_mut().fold(false, |any, x| integral_floats_to_ints(x) || any),
+        Value::Array(items) => {
+            let mut any = false;
+            for x in items {
+                any |= integral_floats_to_ints(x);
+            }
+            any
+        }
+        Value::Object(map) => {
+            let mut any = false;
+            for x in map.values_mut() {
+                any |= integral_floats_to_ints(x);
+            }
+            any
+        }
         _ => false,
     }
 }

@@ -4,7 +4,7 @@
 //! generated `cutover_types::sts` structures (see `services::typed!`).
 
 use super::iam;
-use super::{now_secs, typed, Ctx, Handler};
+use super::{now_secs, Ctx, Handler};
 use crate::protocol::{AwsError, AwsResult};
 use crate::world::World;
 use cutover_types::sts::{
