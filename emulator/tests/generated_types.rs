@@ -200,7 +200,7 @@ fn call(w: &mut World, service: Service, op: &str, input: Value) -> Value {
     services::call(w, service, ACCT, REGION, op, input).unwrap_or_else(|e| panic!("{op}: {e}"))
 }
 
-/// Real handler outputs deserialise into the generated output structures; the typed STS
+/// Real handler outputs deserialise into the generated output structures; the typed STS and Logs
 /// handlers' outputs are exactly what the structures write back.
 #[test]
 fn handler_outputs_deserialise_into_the_output_structures() {
@@ -224,6 +224,35 @@ fn handler_outputs_deserialise_into_the_output_structures() {
         (Service::Sts, "GetSessionToken", json!({"DurationSeconds": 900})),
         (Service::Logs, "CreateLogGroup", json!({"logGroupName": "/app/web"})),
         (Service::Logs, "DescribeLogGroups", json!({})),
+        (
+            Service::Logs,
+            "CreateLogStream",
+            json!({"logGroupName": "/app/web", "logStreamName": "s1"}),
+        ),
+        (
+            Service::Logs,
+            "PutLogEvents",
+            json!({"logGroupName": "/app/web", "logStreamName": "s1",
+                   "logEvents": [{"timestamp": 1_700_000_000_000_i64, "message": "hello"},
+                                 {"timestamp": 1_700_010_800_000_i64, "message": "too new"}]}),
+        ),
+        (
+            Service::Logs,
+            "GetLogEvents",
+            json!({"logGroupName": "/app/web", "logStreamName": "s1", "startFromHead": true}),
+        ),
+        (Service::Logs, "FilterLogEvents", json!({"logGroupName": "/app/web"})),
+        (Service::Logs, "DescribeLogStreams", json!({"logGroupName": "/app/web"})),
+        (
+            Service::Logs,
+            "TagResource",
+            json!({"resourceArn": format!("arn:aws:logs:{REGION}:{ACCT}:log-group:/app/web"), "tags": {"b": "2", "a": "1"}}),
+        ),
+        (
+            Service::Logs,
+            "ListTagsForResource",
+            json!({"resourceArn": format!("arn:aws:logs:{REGION}:{ACCT}:log-group:/app/web")}),
+        ),
         (Service::Ecs, "CreateCluster", json!({"clusterName": "c1"})),
         (Service::Ecs, "DescribeClusters", json!({"clusters": ["c1"]})),
         (Service::Ec2, "DescribeVpcs", json!({})),
@@ -256,8 +285,9 @@ fn handler_outputs_deserialise_into_the_output_structures() {
             None if service.model().operation(op).is_some_and(|o| o.output.is_none()) => continue,
             None => panic!("{} {op}: no output structure", service.name()),
         };
-        if service == Service::Sts {
-            assert_eq!(back, out, "sts {op}: typed output written back");
+        if matches!(service, Service::Sts | Service::Logs) {
+            // Typed handlers: their outputs are what the output structures write.
+            assert_eq!(back, out, "{} {op}: typed output written back", service.name());
         }
     }
 }
