@@ -9,8 +9,9 @@ server does not need (documentation, examples, deprecation notes) and writes com
 key-sorted JSON, so running it twice gives byte-identical files.
 
 EC2's model is 9 MB; only the operations cutover implements keep their shapes
-(EC2_KEEP), every other EC2 operation keeps just its name and HTTP binding so that
-it is answered with 501 (known to the model, not implemented) rather than InvalidAction.
+(EC2_KEEP: the EC2 list of tools/implemented.json plus EC2_EXTRA), every other EC2
+operation keeps just its name and HTTP binding so that it is answered with 501 (known
+to the model, not implemented) rather than InvalidAction.
 """
 import argparse
 import json
@@ -22,16 +23,14 @@ import tempfile
 
 BOTOCORE_VERSION = "1.43.11"
 SERVICES = ["ecs", "elbv2", "codedeploy", "iam", "sts", "lambda", "cloudwatch", "logs", "ec2"]
-EC2_KEEP = {
-    "DescribeVpcs", "CreateVpc", "DeleteVpc", "DescribeSubnets", "CreateSubnet", "DeleteSubnet",
-    "DescribeSecurityGroups", "CreateSecurityGroup", "DeleteSecurityGroup",
-    "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
-    "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "DescribeSecurityGroupRules",
-    "DescribeAvailabilityZones", "DescribeRegions", "CreateTags", "DeleteTags", "DescribeTags",
+# The EC2 operations that keep their shapes: the ones cutover implements (tools/implemented.json,
+# which tools/gen-types.py reads too) and a few more the model has always kept in full.
+EC2_EXTRA = {
     "DescribeAccountAttributes", "DescribeNetworkInterfaces", "DescribeInternetGateways",
-    "DescribeRouteTables", "CreateDefaultVpc", "ModifyVpcAttribute", "DescribeVpcAttribute",
-    "ModifySubnetAttribute",
+    "DescribeRouteTables", "CreateDefaultVpc",
 }
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "implemented.json")) as _f:
+    EC2_KEEP = set(json.load(_f)["ec2"]) | EC2_EXTRA
 DROP_KEYS = {"documentation", "documentationUrl", "deprecatedMessage", "examples", "docs"}
 
 

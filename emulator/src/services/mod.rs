@@ -1,6 +1,26 @@
 //! The emulated services. Each has a `handler(operation) -> Option<Handler>` table; an operation the
 //! model has but the table lacks is answered with 501. Handlers take the canonical input value
 //! (see `protocol`) and return the canonical output value or an [`AwsError`].
+//!
+//! A handler may instead be typed, `fn(&mut World, &Ctx, XRequest) -> AwsResult<XResponse>` over
+//! the generated types of `cutover_types` (emulator/types/, `python3 tools/gen-types.py`), and be
+//! put in the table as `typed!(module::handler)`: the adapter deserialises the input value (already
+//! validated against the model) and serialises the output back into the canonical form.
+
+/// A typed handler as a [`SyncHandler`]: `typed!(assume_role)`. See [`call_typed`]. Defined
+/// before the service modules, so it is in scope in each of them.
+macro_rules! typed {
+    ($f:path) => {{
+        fn typed_handler(
+            world: &mut $crate::world::World,
+            ctx: &$crate::services::Ctx,
+            input: ::serde_json::Value,
+        ) -> $crate::protocol::AwsResult<::serde_json::Value> {
+            $crate::services::call_typed(world, ctx, input, $f)
+        }
+        typed_handler as $crate::services::SyncHandler
+    }};
+}
 
 pub mod cloudwatch;
 pub mod codedeploy;
@@ -90,6 +110,81 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         Service::CloudWatch => cloudwatch::handler(operation),
         Service::Logs => logs::handler(operation),
         Service::CodeDeploy => codedeploy::handler(operation),
+    }
+}
+
+/// Runs a typed handler on a canonical input value: what `typed!` wraps. Validation has run
+/// before (through the API and [`call`]); the input still failing to deserialise is a bug, answered
+/// with the service's validation error rather than a panic. An output of no members (a handler
+/// returning `()`) is the empty object.
+pub fn call_typed<I, O>(
+    world: &mut World,
+    ctx: &Ctx,
+    input: Value,
+    f: fn(&mut World, &Ctx, I) -> AwsResult<O>,
+) -> AwsResult<Value>
+where
+    I: serde::de::DeserializeOwned,
+    O: serde::Serialize,
+{
+    let input = typed_input(ctx.service, &input)?;
+    let output = f(world, ctx, input)?;
+    match serde_json::to_value(output) {
+        Ok(Value::Null) => Ok(Value::Object(serde_json::Map::new())),
+        Ok(v) => Ok(v),
+        Err(e) => Err(AwsError::internal(format!("{} output: {e}", ctx.operation))),
+    }
+}
+
+/// The input value as the generated type `I`; an absent input (`null`) is the empty structure.
+pub fn typed_input<I: serde::de::DeserializeOwned>(service: Service, input: &Value) -> AwsResult<I> {
+    let empty = Value::Object(serde_json::Map::new());
+    let input = if input.is_null() { &empty } else { input };
+    match I::deserialize(input) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            // Validation lets an integral float stand for an integer (`5.0`); serde does not.
+            let mut fixed = input.clone();
+            if integral_floats_to_ints(&mut fixed) {
+                if let Ok(v) = I::deserialize(&fixed) {
+                    return Ok(v);
+                }
+            }
+            use crate::protocol::validate::{style, Style};
+            let message = format!("1 validation error detected: {e}");
+            Err(match style(service) {
+                Style::Framework { code } | Style::CodeDeploy { code } => AwsError::new(code, message),
+                Style::Ec2 => AwsError::new("InvalidParameterValue", message),
+            })
+        }
+    }
+}
+
+/// Rewrites every float with no fractional part (within `i64`) as an integer; whether any was.
+fn integral_floats_to_ints(v: &mut Value) -> bool {
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+                *v = Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        Value::Array(items) => {
+            let mut any = false;
+            for x in items {
+                any |= integral_floats_to_ints(x);
+            }
+            any
+        }
+        Value::Object(map) => {
+            let mut any = false;
+            for x in map.values_mut() {
+                any |= integral_floats_to_ints(x);
+            }
+            any
+        }
+        _ => false,
     }
 }
 

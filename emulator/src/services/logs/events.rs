@@ -4,10 +4,10 @@ use super::groups::{group, group_mut, group_name};
 use super::pattern::Pattern;
 use super::{invalid, stream_not_found, LogEvent};
 use crate::protocol::AwsResult;
-use crate::services::util::{opt_bool, opt_i64, opt_str, paginate, str_list};
+use crate::services::util::paginate;
 use crate::services::Ctx;
 use crate::world::World;
-use serde_json::{json, Value};
+use cutover_types::logs as t;
 
 const DAY_MS: i64 = 86_400_000;
 /// A batch may not be larger than this, counting each event's message bytes plus 26.
@@ -18,28 +18,22 @@ const TOO_OLD_MS: i64 = 14 * DAY_MS;
 /// Events further than this ahead of now are rejected as too new.
 const TOO_NEW_MS: i64 = 2 * 3_600_000;
 
-pub fn put_log_events(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+/// An index into a batch as the output's `Integer` (a batch holds at most 10,000 events).
+fn index(i: usize) -> i32 {
+    i32::try_from(i).unwrap_or(i32::MAX)
+}
+
+pub fn put_log_events(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::PutLogEventsRequest,
+) -> AwsResult<t::PutLogEventsResponse> {
     let key = ctx.partition();
-    let group_name = opt_str(&input, "logGroupName").unwrap_or("");
-    let stream_name = opt_str(&input, "logStreamName").unwrap_or("");
-    let batch: Vec<(i64, String)> = input
-        .get("logEvents")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        opt_i64(e, "timestamp").unwrap_or(0),
-                        opt_str(e, "message").unwrap_or("").to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let batch: Vec<(i64, String)> = input.log_events.into_iter().map(|e| (e.timestamp, e.message)).collect();
     let now = world.now.0;
-    let g = group_mut(world, &key, group_name)?;
+    let g = group_mut(world, &key, &input.log_group_name)?;
     let retention = g.retention_days;
-    let stream = g.streams.get_mut(stream_name).ok_or_else(stream_not_found)?;
+    let stream = g.streams.get_mut(&input.log_stream_name).ok_or_else(stream_not_found)?;
     if batch.windows(2).any(|w| w[0].0 > w[1].0) {
         return Err(invalid(
             "Log events in a single PutLogEvents request must be in chronological order.",
@@ -75,25 +69,25 @@ pub fn put_log_events(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         });
     }
     stream.uploads += 1;
-    let mut out = json!({ "nextSequenceToken": stream.sequence_token() });
-    if too_old_end.is_some() || expired_end.is_some() || too_new_start.is_some() {
-        let mut info = serde_json::Map::new();
-        if let Some(i) = too_old_end {
-            info.insert("tooOldLogEventEndIndex".into(), json!(i));
-        }
-        if let Some(i) = expired_end {
-            info.insert("expiredLogEventEndIndex".into(), json!(i));
-        }
-        if let Some(i) = too_new_start {
-            info.insert("tooNewLogEventStartIndex".into(), json!(i));
-        }
-        out["rejectedLogEventsInfo"] = Value::Object(info);
-    }
-    Ok(out)
+    let rejected =
+        (too_old_end.is_some() || expired_end.is_some() || too_new_start.is_some()).then(|| t::RejectedLogEventsInfo {
+            too_old_log_event_end_index: too_old_end.map(index),
+            expired_log_event_end_index: expired_end.map(index),
+            too_new_log_event_start_index: too_new_start.map(index),
+        });
+    Ok(t::PutLogEventsResponse {
+        next_sequence_token: Some(stream.sequence_token()),
+        rejected_log_events_info: rejected,
+        ..Default::default()
+    })
 }
 
-fn event_value(e: &LogEvent) -> Value {
-    json!({"timestamp": e.timestamp, "message": e.message, "ingestionTime": e.ingestion_time})
+fn event_value(e: &LogEvent) -> t::OutputLogEvent {
+    t::OutputLogEvent {
+        timestamp: Some(e.timestamp),
+        message: Some(e.message.clone()),
+        ingestion_time: Some(e.ingestion_time),
+    }
 }
 
 enum Cursor {
@@ -116,23 +110,30 @@ fn parse_token(token: &str) -> AwsResult<Cursor> {
 /// event `n`, `b/<n>` reads backward from just before event `n`. Without a token the first page
 /// is the oldest events when `startFromHead` is true and the newest otherwise. When a page is
 /// empty, the token given is handed back (so polling with `nextForwardToken` waits at the end).
-pub fn get_log_events(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn get_log_events(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::GetLogEventsRequest,
+) -> AwsResult<t::GetLogEventsResponse> {
     let key = ctx.partition();
-    let name = group_name(&key, &input)?;
-    let stream_name = opt_str(&input, "logStreamName").unwrap_or("");
+    let name = group_name(
+        &key,
+        input.log_group_name.as_deref(),
+        input.log_group_identifier.as_deref(),
+    )?;
     let g = group(world, &key, &name)?;
-    let stream = g.streams.get(stream_name).ok_or_else(stream_not_found)?;
+    let stream = g.streams.get(&input.log_stream_name).ok_or_else(stream_not_found)?;
     let events = &stream.events;
-    let start = opt_i64(&input, "startTime");
-    let end = opt_i64(&input, "endTime");
-    let limit = opt_i64(&input, "limit").unwrap_or(10_000).clamp(1, 10_000) as usize;
+    let start = input.start_time;
+    let end = input.end_time;
+    let limit = input.limit.map_or(10_000, i64::from).clamp(1, 10_000) as usize;
     let in_window = |i: &usize| {
         let ts = events[*i].timestamp;
         start.is_none_or(|s| ts >= s) && end.is_none_or(|e| ts < e)
     };
-    let cursor = match opt_str(&input, "nextToken") {
-        Some(t) => parse_token(t)?,
-        None if opt_bool(&input, "startFromHead").unwrap_or(false) => Cursor::Forward(0),
+    let cursor = match input.next_token.as_deref() {
+        Some(token) => parse_token(token)?,
+        None if input.start_from_head.unwrap_or(false) => Cursor::Forward(0),
         None => Cursor::Backward(events.len()),
     };
     let (picked, at): (Vec<usize>, usize) = match cursor {
@@ -179,12 +180,11 @@ pub fn get_log_events(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         (Some(&first), Some(&last)) => (last + 1, first),
         _ => (at, at),
     };
-    let out: Vec<Value> = picked.iter().map(|&i| event_value(&events[i])).collect();
-    Ok(json!({
-        "events": out,
-        "nextForwardToken": format!("f/{forward}"),
-        "nextBackwardToken": format!("b/{backward}"),
-    }))
+    Ok(t::GetLogEventsResponse {
+        events: Some(picked.iter().map(|&i| event_value(&events[i])).collect()),
+        next_forward_token: Some(format!("f/{forward}")),
+        next_backward_token: Some(format!("b/{backward}")),
+    })
 }
 
 /// FNV-1a, to give each stream a stable number inside event ids.
@@ -194,20 +194,28 @@ fn fnv(s: &str) -> u64 {
     })
 }
 
-pub fn filter_log_events(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn filter_log_events(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::FilterLogEventsRequest,
+) -> AwsResult<t::FilterLogEventsResponse> {
     let key = ctx.partition();
-    let name = group_name(&key, &input)?;
-    let names = str_list(&input, "logStreamNames");
-    let prefix = opt_str(&input, "logStreamNamePrefix");
+    let name = group_name(
+        &key,
+        input.log_group_name.as_deref(),
+        input.log_group_identifier.as_deref(),
+    )?;
+    let names = input.log_stream_names.unwrap_or_default();
+    let prefix = input.log_stream_name_prefix.as_deref();
     if !names.is_empty() && prefix.is_some() {
         return Err(invalid(
             "logStreamNames and logStreamNamePrefix are mutually exclusive parameters.",
         ));
     }
-    let pattern = Pattern::parse(opt_str(&input, "filterPattern").unwrap_or(""))?;
-    let start = opt_i64(&input, "startTime");
-    let end = opt_i64(&input, "endTime");
-    let limit = opt_i64(&input, "limit").unwrap_or(10_000).clamp(1, 10_000) as usize;
+    let pattern = Pattern::parse(input.filter_pattern.as_deref().unwrap_or(""))?;
+    let start = input.start_time;
+    let end = input.end_time;
+    let limit = input.limit.map_or(10_000, i64::from).clamp(1, 10_000) as usize;
     let g = group(world, &key, &name)?;
     let streams: Vec<_> = g
         .streams
@@ -227,31 +235,27 @@ pub fn filter_log_events(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
         }
     }
     found.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
-    let values: Vec<Value> = found
+    let values: Vec<t::FilteredLogEvent> = found
         .iter()
-        .map(|(ts, stream, i, e)| {
-            json!({
-                "logStreamName": stream,
-                "timestamp": ts,
-                "message": e.message,
-                "ingestionTime": e.ingestion_time,
-                "eventId": format!("{:020}{:020}{:016}", fnv(stream), ts, i),
-            })
+        .map(|(ts, stream, i, e)| t::FilteredLogEvent {
+            log_stream_name: Some((*stream).to_owned()),
+            timestamp: Some(*ts),
+            message: Some(e.message.clone()),
+            ingestion_time: Some(e.ingestion_time),
+            event_id: Some(format!("{:020}{:020}{:016}", fnv(stream), ts, i)),
         })
         .collect();
-    let (page, next) = paginate(
-        &values,
-        opt_str(&input, "nextToken"),
-        limit,
-        "InvalidParameterException",
-    )?;
-    let searched: Vec<Value> = streams
+    let (page, next) = paginate(&values, input.next_token.as_deref(), limit, "InvalidParameterException")?;
+    let searched = streams
         .iter()
-        .map(|s| json!({"logStreamName": s.name, "searchedCompletely": true}))
+        .map(|s| t::SearchedLogStream {
+            log_stream_name: Some(s.name.clone()),
+            searched_completely: Some(true),
+        })
         .collect();
-    let mut out = json!({ "events": page, "searchedLogStreams": searched });
-    if let Some(t) = next {
-        out["nextToken"] = json!(t);
-    }
-    Ok(out)
+    Ok(t::FilterLogEventsResponse {
+        events: Some(page),
+        searched_log_streams: Some(searched),
+        next_token: next,
+    })
 }

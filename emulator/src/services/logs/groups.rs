@@ -2,10 +2,11 @@
 
 use super::{group_not_found, invalid, log_group_arn, stream_not_found, LogGroup, LogStream};
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_bool, opt_i64, opt_str, paginate, str_list};
+use crate::services::util::paginate;
 use crate::services::Ctx;
 use crate::world::{PartitionKey, World};
-use serde_json::{json, Map, Value};
+use cutover_types::logs as t;
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The retention periods CloudWatch Logs accepts, in days.
@@ -21,8 +22,8 @@ fn name_from_arn<'a>(key: &PartitionKey, arn: &'a str) -> Option<&'a str> {
 }
 
 /// The log group an input names through `logGroupName` or `logGroupIdentifier` (a name or ARN).
-pub(super) fn group_name(key: &PartitionKey, input: &Value) -> AwsResult<String> {
-    match (opt_str(input, "logGroupName"), opt_str(input, "logGroupIdentifier")) {
+pub(super) fn group_name(key: &PartitionKey, name: Option<&str>, identifier: Option<&str>) -> AwsResult<String> {
+    match (name, identifier) {
         (Some(_), Some(_)) => Err(invalid(
             "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
         )),
@@ -51,23 +52,9 @@ pub(super) fn group_mut<'a>(world: &'a mut World, key: &PartitionKey, name: &str
         .ok_or_else(group_not_found)
 }
 
-fn tag_map(v: Option<&Value>) -> BTreeMap<String, String> {
-    v.and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn tags_value(tags: &BTreeMap<String, String>) -> Value {
-    Value::Object(tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<Map<_, _>>())
-}
-
-pub fn create_log_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn create_log_group(world: &mut World, ctx: &Ctx, input: t::CreateLogGroupRequest) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = opt_str(&input, "logGroupName").unwrap_or("").to_owned();
+    let name = input.log_group_name;
     let now = world.now.0;
     let groups = &mut world.region_mut(&key).logs.groups;
     if groups.contains_key(&name) {
@@ -81,10 +68,14 @@ pub fn create_log_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
         LogGroup {
             name: name.clone(),
             created: now,
-            tags: tag_map(input.get("tags")),
-            kms_key_id: opt_str(&input, "kmsKeyId").map(str::to_owned),
-            class: opt_str(&input, "logGroupClass").unwrap_or("STANDARD").to_owned(),
-            deletion_protection: opt_bool(&input, "deletionProtectionEnabled").unwrap_or(false),
+            tags: input.tags.unwrap_or_default(),
+            kms_key_id: input.kms_key_id,
+            class: input
+                .log_group_class
+                .as_ref()
+                .map_or("STANDARD", t::LogGroupClass::as_str)
+                .to_owned(),
+            deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
             ..Default::default()
         },
     );
@@ -93,48 +84,52 @@ pub fn create_log_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
         format!("log group {name} created"),
         json!({"logGroup": name}),
     ));
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn delete_log_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_log_group(world: &mut World, ctx: &Ctx, input: t::DeleteLogGroupRequest) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = opt_str(&input, "logGroupName").unwrap_or("");
     world
         .region_mut(&key)
         .logs
         .groups
-        .remove(name)
+        .remove(&input.log_group_name)
         .ok_or_else(group_not_found)?;
-    Ok(json!({}))
+    Ok(())
 }
 
-fn group_value(key: &PartitionKey, g: &LogGroup) -> Value {
+fn group_value(key: &PartitionKey, g: &LogGroup) -> t::LogGroup {
     let arn = log_group_arn(key, &g.name);
     let stored: i64 = g.streams.values().map(LogStream::stored_bytes).sum();
-    let mut v = json!({
-        "logGroupName": g.name,
-        "creationTime": g.created,
-        "metricFilterCount": 0,
-        "arn": format!("{arn}:*"),
-        "storedBytes": stored,
-        "logGroupClass": if g.class.is_empty() { "STANDARD" } else { g.class.as_str() },
-        "logGroupArn": arn,
-        "deletionProtectionEnabled": g.deletion_protection,
-    });
-    if let Some(r) = g.retention_days {
-        v["retentionInDays"] = json!(r);
+    t::LogGroup {
+        log_group_name: Some(g.name.clone()),
+        creation_time: Some(g.created),
+        metric_filter_count: Some(0),
+        arn: Some(format!("{arn}:*")),
+        stored_bytes: Some(stored),
+        log_group_class: Some(t::LogGroupClass::from(if g.class.is_empty() {
+            "STANDARD"
+        } else {
+            g.class.as_str()
+        })),
+        log_group_arn: Some(arn),
+        deletion_protection_enabled: Some(g.deletion_protection),
+        // A retention period is one of RETENTION_DAYS.
+        retention_in_days: g.retention_days.and_then(|r| i32::try_from(r).ok()),
+        kms_key_id: g.kms_key_id.clone(),
+        ..Default::default()
     }
-    if let Some(k) = &g.kms_key_id {
-        v["kmsKeyId"] = json!(k);
-    }
-    v
 }
 
-pub fn describe_log_groups(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn describe_log_groups(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::DescribeLogGroupsRequest,
+) -> AwsResult<t::DescribeLogGroupsResponse> {
     let key = ctx.partition();
-    let prefix = opt_str(&input, "logGroupNamePrefix");
-    let pattern = opt_str(&input, "logGroupNamePattern").map(str::to_lowercase);
-    let identifiers = str_list(&input, "logGroupIdentifiers");
+    let prefix = input.log_group_name_prefix.as_deref();
+    let pattern = input.log_group_name_pattern.as_deref().map(str::to_lowercase);
+    let identifiers = input.log_group_identifiers.unwrap_or_default();
     if prefix.is_some() && pattern.is_some() {
         return Err(invalid(
             "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.",
@@ -149,9 +144,9 @@ pub fn describe_log_groups(world: &mut World, ctx: &Ctx, input: Value) -> AwsRes
         .iter()
         .map(|i| name_from_arn(&key, i).unwrap_or(i).to_owned())
         .collect();
-    let class = opt_str(&input, "logGroupClass");
-    let limit = opt_i64(&input, "limit").unwrap_or(50).clamp(1, 50) as usize;
-    let groups: Vec<Value> = world
+    let class = input.log_group_class.as_ref().map(t::LogGroupClass::as_str);
+    let limit = input.limit.map_or(50, i64::from).clamp(1, 50) as usize;
+    let groups: Vec<t::LogGroup> = world
         .region(&key)
         .map(|r| {
             r.logs
@@ -165,25 +160,18 @@ pub fn describe_log_groups(world: &mut World, ctx: &Ctx, input: Value) -> AwsRes
                 .collect()
         })
         .unwrap_or_default();
-    let (page, next) = paginate(
-        &groups,
-        opt_str(&input, "nextToken"),
-        limit,
-        "InvalidParameterException",
-    )?;
-    let mut out = json!({ "logGroups": page });
-    if let Some(t) = next {
-        out["nextToken"] = json!(t);
-    }
-    Ok(out)
+    let (page, next) = paginate(&groups, input.next_token.as_deref(), limit, "InvalidParameterException")?;
+    Ok(t::DescribeLogGroupsResponse {
+        log_groups: Some(page),
+        next_token: next,
+    })
 }
 
-pub fn create_log_stream(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn create_log_stream(world: &mut World, ctx: &Ctx, input: t::CreateLogStreamRequest) -> AwsResult<()> {
     let key = ctx.partition();
-    let group_name = opt_str(&input, "logGroupName").unwrap_or("");
-    let stream = opt_str(&input, "logStreamName").unwrap_or("").to_owned();
+    let stream = input.log_stream_name;
     let now = world.now.0;
-    let g = group_mut(world, &key, group_name)?;
+    let g = group_mut(world, &key, &input.log_group_name)?;
     if g.streams.contains_key(&stream) {
         return Err(AwsError::new(
             "ResourceAlreadyExistsException",
@@ -198,48 +186,47 @@ pub fn create_log_stream(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
             ..Default::default()
         },
     );
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn delete_log_stream(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_log_stream(world: &mut World, ctx: &Ctx, input: t::DeleteLogStreamRequest) -> AwsResult<()> {
     let key = ctx.partition();
-    let group_name = opt_str(&input, "logGroupName").unwrap_or("");
-    let stream = opt_str(&input, "logStreamName").unwrap_or("");
-    let g = group_mut(world, &key, group_name)?;
-    g.streams.remove(stream).ok_or_else(stream_not_found)?;
-    Ok(json!({}))
+    let g = group_mut(world, &key, &input.log_group_name)?;
+    g.streams.remove(&input.log_stream_name).ok_or_else(stream_not_found)?;
+    Ok(())
 }
 
-fn stream_value(key: &PartitionKey, group: &str, s: &LogStream) -> Value {
-    let mut v = json!({
-        "logStreamName": s.name,
-        "creationTime": s.created,
-        "arn": format!("{}:log-stream:{}", log_group_arn(key, group), s.name),
-        "storedBytes": 0,
-    });
-    if let (Some(first), Some(last)) = (s.events.first(), s.events.last()) {
-        v["firstEventTimestamp"] = json!(first.timestamp);
-        v["lastEventTimestamp"] = json!(last.timestamp);
+fn stream_value(key: &PartitionKey, group: &str, s: &LogStream) -> t::LogStream {
+    t::LogStream {
+        log_stream_name: Some(s.name.clone()),
+        creation_time: Some(s.created),
+        arn: Some(format!("{}:log-stream:{}", log_group_arn(key, group), s.name)),
+        stored_bytes: Some(0),
+        first_event_timestamp: s.events.first().map(|e| e.timestamp),
+        last_event_timestamp: s.events.last().map(|e| e.timestamp),
+        last_ingestion_time: s.last_ingestion,
+        upload_sequence_token: (s.uploads > 0).then(|| s.sequence_token()),
     }
-    if let Some(t) = s.last_ingestion {
-        v["lastIngestionTime"] = json!(t);
-    }
-    if s.uploads > 0 {
-        v["uploadSequenceToken"] = json!(s.sequence_token());
-    }
-    v
 }
 
-pub fn describe_log_streams(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn describe_log_streams(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::DescribeLogStreamsRequest,
+) -> AwsResult<t::DescribeLogStreamsResponse> {
     let key = ctx.partition();
-    let name = group_name(&key, &input)?;
-    let prefix = opt_str(&input, "logStreamNamePrefix");
-    let by_time = opt_str(&input, "orderBy") == Some("LastEventTime");
+    let name = group_name(
+        &key,
+        input.log_group_name.as_deref(),
+        input.log_group_identifier.as_deref(),
+    )?;
+    let prefix = input.log_stream_name_prefix.as_deref();
+    let by_time = input.order_by == Some(t::OrderBy::LastEventTime);
     if by_time && prefix.is_some() {
         return Err(invalid("Cannot order by LastEventTime with a logStreamNamePrefix."));
     }
-    let descending = opt_bool(&input, "descending").unwrap_or(false);
-    let limit = opt_i64(&input, "limit").unwrap_or(50).clamp(1, 50) as usize;
+    let descending = input.descending.unwrap_or(false);
+    let limit = input.limit.map_or(50, i64::from).clamp(1, 50) as usize;
     let g = group(world, &key, &name)?;
     let mut streams: Vec<&LogStream> = g
         .streams
@@ -253,24 +240,17 @@ pub fn describe_log_streams(world: &mut World, ctx: &Ctx, input: Value) -> AwsRe
     if descending {
         streams.reverse();
     }
-    let values: Vec<Value> = streams.into_iter().map(|s| stream_value(&key, &name, s)).collect();
-    let (page, next) = paginate(
-        &values,
-        opt_str(&input, "nextToken"),
-        limit,
-        "InvalidParameterException",
-    )?;
-    let mut out = json!({ "logStreams": page });
-    if let Some(t) = next {
-        out["nextToken"] = json!(t);
-    }
-    Ok(out)
+    let values: Vec<t::LogStream> = streams.into_iter().map(|s| stream_value(&key, &name, s)).collect();
+    let (page, next) = paginate(&values, input.next_token.as_deref(), limit, "InvalidParameterException")?;
+    Ok(t::DescribeLogStreamsResponse {
+        log_streams: Some(page),
+        next_token: next,
+    })
 }
 
-pub fn put_retention_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn put_retention_policy(world: &mut World, ctx: &Ctx, input: t::PutRetentionPolicyRequest) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = opt_str(&input, "logGroupName").unwrap_or("");
-    let days = opt_i64(&input, "retentionInDays").unwrap_or(0);
+    let days = i64::from(input.retention_in_days);
     if !RETENTION_DAYS.contains(&days) {
         let list: Vec<String> = RETENTION_DAYS.iter().map(i64::to_string).collect();
         return Err(invalid(format!(
@@ -278,15 +258,14 @@ pub fn put_retention_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsRe
             list.join(", ")
         )));
     }
-    group_mut(world, &key, name)?.retention_days = Some(days);
-    Ok(json!({}))
+    group_mut(world, &key, &input.log_group_name)?.retention_days = Some(days);
+    Ok(())
 }
 
-pub fn delete_retention_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_retention_policy(world: &mut World, ctx: &Ctx, input: t::DeleteRetentionPolicyRequest) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = opt_str(&input, "logGroupName").unwrap_or("");
-    group_mut(world, &key, name)?.retention_days = None;
-    Ok(json!({}))
+    group_mut(world, &key, &input.log_group_name)?.retention_days = None;
+    Ok(())
 }
 
 fn add_tags(g: &mut LogGroup, tags: BTreeMap<String, String>) -> AwsResult<()> {
@@ -302,30 +281,33 @@ fn add_tags(g: &mut LogGroup, tags: BTreeMap<String, String>) -> AwsResult<()> {
     Ok(())
 }
 
-pub fn tag_log_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn tag_log_group(world: &mut World, ctx: &Ctx, input: t::TagLogGroupRequest) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = opt_str(&input, "logGroupName").unwrap_or("");
-    add_tags(group_mut(world, &key, name)?, tag_map(input.get("tags")))?;
-    Ok(json!({}))
+    add_tags(group_mut(world, &key, &input.log_group_name)?, input.tags)
 }
 
-pub fn untag_log_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn untag_log_group(world: &mut World, ctx: &Ctx, input: t::UntagLogGroupRequest) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = opt_str(&input, "logGroupName").unwrap_or("");
-    let keys = str_list(&input, "tags");
-    group_mut(world, &key, name)?.tags.retain(|k, _| !keys.contains(k));
-    Ok(json!({}))
+    let keys = input.tags;
+    group_mut(world, &key, &input.log_group_name)?
+        .tags
+        .retain(|k, _| !keys.contains(k));
+    Ok(())
 }
 
-pub fn list_tags_log_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_tags_log_group(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::ListTagsLogGroupRequest,
+) -> AwsResult<t::ListTagsLogGroupResponse> {
     let key = ctx.partition();
-    let name = opt_str(&input, "logGroupName").unwrap_or("");
-    Ok(json!({ "tags": tags_value(&group(world, &key, name)?.tags) }))
+    Ok(t::ListTagsLogGroupResponse {
+        tags: Some(group(world, &key, &input.log_group_name)?.tags.clone()),
+    })
 }
 
 /// The group a taggable resource ARN names (only log groups are taggable here).
-fn arn_group(key: &PartitionKey, input: &Value) -> AwsResult<String> {
-    let arn = opt_str(input, "resourceArn").unwrap_or("");
+fn arn_group(key: &PartitionKey, arn: &str) -> AwsResult<String> {
     match name_from_arn(key, arn) {
         Some(n) if !n.contains(':') => Ok(n.to_owned()),
         _ if arn.starts_with("arn:") => Err(group_not_found()),
@@ -333,23 +315,28 @@ fn arn_group(key: &PartitionKey, input: &Value) -> AwsResult<String> {
     }
 }
 
-pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn tag_resource(world: &mut World, ctx: &Ctx, input: t::TagResourceRequest) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = arn_group(&key, &input)?;
-    add_tags(group_mut(world, &key, &name)?, tag_map(input.get("tags")))?;
-    Ok(json!({}))
+    let name = arn_group(&key, &input.resource_arn)?;
+    add_tags(group_mut(world, &key, &name)?, input.tags)
 }
 
-pub fn untag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn untag_resource(world: &mut World, ctx: &Ctx, input: t::UntagResourceRequest) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = arn_group(&key, &input)?;
-    let keys = str_list(&input, "tagKeys");
+    let name = arn_group(&key, &input.resource_arn)?;
+    let keys = input.tag_keys;
     group_mut(world, &key, &name)?.tags.retain(|k, _| !keys.contains(k));
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn list_tags_for_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_tags_for_resource(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::ListTagsForResourceRequest,
+) -> AwsResult<t::ListTagsForResourceResponse> {
     let key = ctx.partition();
-    let name = arn_group(&key, &input)?;
-    Ok(json!({ "tags": tags_value(&group(world, &key, &name)?.tags) }))
+    let name = arn_group(&key, &input.resource_arn)?;
+    Ok(t::ListTagsForResourceResponse {
+        tags: Some(group(world, &key, &name)?.tags.clone()),
+    })
 }

@@ -5,6 +5,8 @@
 //! `pattern.rs` the filter pattern matcher (plain terms, quoted phrases, `?` alternatives and
 //! `-` exclusions; JSON and space-delimited patterns are refused). Retention is recorded and used
 //! to reject expired events on PutLogEvents, but stored events are never purged.
+//!
+//! The handlers are typed over `cutover_types::logs` (see `services::typed!`).
 
 mod events;
 mod groups;
@@ -119,23 +121,23 @@ pub(crate) fn stream_not_found() -> AwsError {
 
 pub fn handler(op: &str) -> Option<Handler> {
     let f: super::SyncHandler = match op {
-        "CreateLogGroup" => groups::create_log_group,
-        "DeleteLogGroup" => groups::delete_log_group,
-        "DescribeLogGroups" => groups::describe_log_groups,
-        "CreateLogStream" => groups::create_log_stream,
-        "DeleteLogStream" => groups::delete_log_stream,
-        "DescribeLogStreams" => groups::describe_log_streams,
-        "PutRetentionPolicy" => groups::put_retention_policy,
-        "DeleteRetentionPolicy" => groups::delete_retention_policy,
-        "TagLogGroup" => groups::tag_log_group,
-        "UntagLogGroup" => groups::untag_log_group,
-        "ListTagsLogGroup" => groups::list_tags_log_group,
-        "TagResource" => groups::tag_resource,
-        "UntagResource" => groups::untag_resource,
-        "ListTagsForResource" => groups::list_tags_for_resource,
-        "PutLogEvents" => events::put_log_events,
-        "GetLogEvents" => events::get_log_events,
-        "FilterLogEvents" => events::filter_log_events,
+        "CreateLogGroup" => typed!(groups::create_log_group),
+        "DeleteLogGroup" => typed!(groups::delete_log_group),
+        "DescribeLogGroups" => typed!(groups::describe_log_groups),
+        "CreateLogStream" => typed!(groups::create_log_stream),
+        "DeleteLogStream" => typed!(groups::delete_log_stream),
+        "DescribeLogStreams" => typed!(groups::describe_log_streams),
+        "PutRetentionPolicy" => typed!(groups::put_retention_policy),
+        "DeleteRetentionPolicy" => typed!(groups::delete_retention_policy),
+        "TagLogGroup" => typed!(groups::tag_log_group),
+        "UntagLogGroup" => typed!(groups::untag_log_group),
+        "ListTagsLogGroup" => typed!(groups::list_tags_log_group),
+        "TagResource" => typed!(groups::tag_resource),
+        "UntagResource" => typed!(groups::untag_resource),
+        "ListTagsForResource" => typed!(groups::list_tags_for_resource),
+        "PutLogEvents" => typed!(events::put_log_events),
+        "GetLogEvents" => typed!(events::get_log_events),
+        "FilterLogEvents" => typed!(events::filter_log_events),
         _ => return None,
     };
     Some(Handler::Sync(f))

@@ -1,12 +1,16 @@
 //! STS: GetCallerIdentity, AssumeRole, GetSessionToken. Credentials it issues are recorded in
 //! `world.issued_credentials`, so later calls signed with them resolve to the identity they were
-//! issued for (`dispatch::resolve_caller`).
+//! issued for (`dispatch::resolve_caller`). The handlers are typed: they take and return the
+//! generated `cutover_types::sts` structures (see `services::typed!`).
 
 use super::identity::{identity, parse_role_arn, policy_size, POLICY_SYNTAX};
-use super::util::{opt_i64, opt_str, req_str};
 use super::{now_secs, Ctx, Handler};
 use crate::protocol::{AwsError, AwsResult};
 use crate::world::{PartitionKey, World};
+use cutover_types::sts::{
+    AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, Credentials, GetCallerIdentityRequest,
+    GetCallerIdentityResponse, GetSessionTokenRequest, GetSessionTokenResponse,
+};
 use serde_json::{json, Value};
 
 /// Credentials handed out by STS or to a Lambda function: they map back to this identity.
@@ -31,9 +35,9 @@ pub const ROLE_CHAINING_MAX: i64 = 3600;
 
 pub fn handler(op: &str) -> Option<Handler> {
     match op {
-        "GetCallerIdentity" => Some(Handler::Sync(get_caller_identity)),
-        "AssumeRole" => Some(Handler::Sync(assume_role)),
-        "GetSessionToken" => Some(Handler::Sync(get_session_token)),
+        "GetCallerIdentity" => Some(Handler::Sync(typed!(get_caller_identity))),
+        "AssumeRole" => Some(Handler::Sync(typed!(assume_role))),
+        "GetSessionToken" => Some(Handler::Sync(typed!(get_session_token))),
         _ => None,
     }
 }
@@ -46,18 +50,22 @@ fn access_denied(message: impl Into<String>) -> AwsError {
     AwsError::new("AccessDenied", message).with_status(403)
 }
 
-pub fn get_caller_identity(_world: &mut World, ctx: &Ctx, _input: Value) -> AwsResult<Value> {
-    Ok(json!({
-        "UserId": ctx.caller.user_id,
-        "Account": ctx.account,
-        "Arn": ctx.caller.arn,
-    }))
+pub fn get_caller_identity(
+    _world: &mut World,
+    ctx: &Ctx,
+    _input: GetCallerIdentityRequest,
+) -> AwsResult<GetCallerIdentityResponse> {
+    Ok(GetCallerIdentityResponse {
+        user_id: Some(ctx.caller.user_id.clone()),
+        account: Some(ctx.account.clone()),
+        arn: Some(ctx.caller.arn.clone()),
+    })
 }
 
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Issues a new set of temporary credentials for an identity and records them.
-pub fn issue_credentials(world: &mut World, account: &str, arn: &str, user_id: &str, duration_secs: i64) -> Value {
+pub fn issue(world: &mut World, account: &str, arn: &str, user_id: &str, duration_secs: i64) -> Credentials {
     let access_key = format!("ASIA{}", world.ids.upper_alnum(16));
     let secret = world.ids.from_alphabet(SECRET_ALPHABET, 40);
     let token = format!("IQoJb3JpZ2luX2VjE{}", world.ids.from_alphabet(SECRET_ALPHABET, 340));
@@ -74,11 +82,22 @@ pub fn issue_credentials(world: &mut World, account: &str, arn: &str, user_id: &
             expiration,
         },
     );
+    Credentials {
+        access_key_id: access_key,
+        secret_access_key: secret,
+        session_token: token,
+        expiration,
+    }
+}
+
+/// [`issue`], as the `Credentials` output value (for Lambda's function credentials).
+pub fn issue_credentials(world: &mut World, account: &str, arn: &str, user_id: &str, duration_secs: i64) -> Value {
+    let c = issue(world, account, arn, user_id, duration_secs);
     json!({
-        "AccessKeyId": access_key,
-        "SecretAccessKey": secret,
-        "SessionToken": token,
-        "Expiration": expiration,
+        "AccessKeyId": c.access_key_id,
+        "SecretAccessKey": c.secret_access_key,
+        "SessionToken": c.session_token,
+        "Expiration": c.expiration,
     })
 }
 
@@ -119,14 +138,14 @@ fn check_duration(value: i64, min: i64, max: i64) -> AwsResult<()> {
     Ok(())
 }
 
-pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let role_arn = req_str(&input, "RoleArn", "ValidationError")?;
-    let session = req_str(&input, "RoleSessionName", "ValidationError")?;
+pub fn assume_role(world: &mut World, ctx: &Ctx, input: AssumeRoleRequest) -> AwsResult<AssumeRoleResponse> {
+    let role_arn = input.role_arn.as_str();
+    let session = input.role_session_name.as_str();
     check_pattern(session, "roleSessionName", 2, 64, "+=,.@-", "[\\w+=,.@-]*")?;
-    if let Some(si) = opt_str(&input, "SourceIdentity") {
+    if let Some(si) = input.source_identity.as_deref() {
         check_pattern(si, "sourceIdentity", 2, 64, "+=,.@-", "[\\w+=,.@-]*")?;
     }
-    let duration = opt_i64(&input, "DurationSeconds").unwrap_or(3600);
+    let duration = input.duration_seconds.map_or(3600, i64::from);
     check_duration(duration, 900, 43200)?;
     if role_arn.chars().count() < 20 {
         return Err(validation(format!(
@@ -162,7 +181,7 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
         ));
     }
     let mut packed = None;
-    if let Some(policy) = opt_str(&input, "Policy") {
+    if let Some(policy) = input.policy.as_deref() {
         let parsed: Value =
             serde_json::from_str(policy).map_err(|_| AwsError::new("MalformedPolicyDocument", POLICY_SYNTAX))?;
         if !parsed.is_object() {
@@ -178,45 +197,41 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
                 ),
             ));
         }
-        packed = Some(size * 100 / 2048);
+        // At most 100 (the size is at most 2048).
+        packed = Some(i32::try_from(size * 100 / 2048).unwrap_or(100));
     }
-    if input
-        .get("PolicyArns")
-        .and_then(Value::as_array)
-        .is_some_and(|a| !a.is_empty())
-        && packed.is_none()
-    {
+    if input.policy_arns.as_ref().is_some_and(|a| !a.is_empty()) && packed.is_none() {
         packed = Some(1);
     }
     let assumed_arn = format!("arn:aws:sts::{role_account}:assumed-role/{}/{session}", role.name);
     let assumed_id = format!("{}:{session}", role.id);
-    let credentials = issue_credentials(world, &role_account, &assumed_arn, &assumed_id, duration);
+    let credentials = issue(world, &role_account, &assumed_arn, &assumed_id, duration);
     identity(world).role_used(world, &PartitionKey::new(&role_account, &ctx.region), &role_name);
     world.record(crate::timeline::Entry::resource(
         "sts",
         format!("{} assumed {} as session {session}", ctx.caller.arn, role.arn),
-        json!({"accessKeyId": credentials["AccessKeyId"]}),
+        json!({"accessKeyId": credentials.access_key_id}),
     ));
-    let mut out = json!({
-        "Credentials": credentials,
-        "AssumedRoleUser": {"AssumedRoleId": assumed_id, "Arn": assumed_arn},
-    });
-    if let Some(o) = out.as_object_mut() {
-        if let Some(p) = packed {
-            o.insert("PackedPolicySize".into(), json!(p));
-        }
-        if let Some(si) = opt_str(&input, "SourceIdentity") {
-            o.insert("SourceIdentity".into(), json!(si));
-        }
-    }
-    Ok(out)
+    Ok(AssumeRoleResponse {
+        credentials: Some(credentials),
+        assumed_role_user: Some(AssumedRoleUser {
+            assumed_role_id: assumed_id,
+            arn: assumed_arn,
+        }),
+        packed_policy_size: packed,
+        source_identity: input.source_identity.clone(),
+    })
 }
 
-pub fn get_session_token(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn get_session_token(
+    world: &mut World,
+    ctx: &Ctx,
+    input: GetSessionTokenRequest,
+) -> AwsResult<GetSessionTokenResponse> {
     if ctx.caller.arn.contains(":assumed-role/") {
         return Err(access_denied("Cannot call GetSessionToken with session credentials"));
     }
-    let requested = opt_i64(&input, "DurationSeconds");
+    let requested = input.duration_seconds.map(i64::from);
     if let Some(d) = requested {
         check_duration(d, 900, 129_600)?;
     }
@@ -226,8 +241,10 @@ pub fn get_session_token(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
         // Sessions of the account root last at most an hour.
         duration = duration.min(3600);
     }
-    let credentials = issue_credentials(world, &ctx.account, &ctx.caller.arn, &ctx.caller.user_id, duration);
-    Ok(json!({ "Credentials": credentials }))
+    let credentials = issue(world, &ctx.account, &ctx.caller.arn, &ctx.caller.user_id, duration);
+    Ok(GetSessionTokenResponse {
+        credentials: Some(credentials),
+    })
 }
 
 #[cfg(test)]
@@ -242,6 +259,19 @@ mod tests {
     const T0: i64 = 1_700_000_000_000;
     const ACCOUNT_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
     const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    // The handlers through the table (the typed adapter), on input values as the API passes them.
+    fn assume_role(w: &mut World, c: &Ctx, input: Value) -> AwsResult<Value> {
+        crate::services::testing::call(w, c, "AssumeRole", input)
+    }
+
+    fn get_caller_identity(w: &mut World, c: &Ctx, input: Value) -> AwsResult<Value> {
+        crate::services::testing::call(w, c, "GetCallerIdentity", input)
+    }
+
+    fn get_session_token(w: &mut World, c: &Ctx, input: Value) -> AwsResult<Value> {
+        crate::services::testing::call(w, c, "GetSessionToken", input)
+    }
 
     fn setup() -> (World, Ctx) {
         let mut w = crate::lifecycle::new_world(SimTime(T0));
@@ -434,6 +464,22 @@ mod tests {
             "AccessDenied"
         );
         assert!(w.issued_credentials.values().all(|c| !c.is_expired(T0 as f64 / 1000.0)));
+    }
+
+    #[test]
+    fn the_typed_adapter_answers_undeserialisable_input_with_the_validation_error() {
+        let (mut w, c) = setup();
+        // Only internal callers skip validation; a missing required member is STS's ValidationError.
+        let e = assume_role(&mut w, &c, json!({"RoleSessionName": "s1"})).unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        assert!(e.message.contains("RoleArn"), "{}", e.message);
+        // Validation lets an integral float stand for an integer; so does the adapter.
+        let out = get_session_token(&mut w, &c, json!({"DurationSeconds": 900.0})).unwrap();
+        assert_eq!(out["Credentials"]["Expiration"], json!(T0 as f64 / 1000.0 + 900.0));
+        let e = get_session_token(&mut w, &c, json!({"DurationSeconds": 900.5})).unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        // No input at all is the empty structure.
+        assert_eq!(get_caller_identity(&mut w, &c, Value::Null).unwrap()["Account"], ACCT);
     }
 
     #[test]
