@@ -43,6 +43,7 @@ use crate::sim::signal::DeploymentSignal;
 use crate::sim::{Signal, SimTime};
 use crate::timeline::{DeploymentStatus, Entry, HookStatus, LifecycleStatus, TaskSetRole, TaskSetState};
 use crate::world::{PartitionKey, World};
+use cutover_types::ecs::DeploymentControllerType;
 use serde_json::{json, Value};
 
 // ---- small helpers ------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ fn resolve(
             )
         })?;
     let svc = &r.ecs.services[&svc_arn];
-    if svc.controller != "CODE_DEPLOY" {
+    if svc.controller != DeploymentControllerType::CodeDeploy {
         return Err((
             "INVALID_ECS_SERVICE",
             format!(

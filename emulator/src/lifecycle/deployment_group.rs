@@ -9,6 +9,7 @@ use crate::services::ecs::status::TaskSetStatus;
 use crate::services::util::opt_str;
 use crate::services::{ecs, elbv2};
 use crate::world::{PartitionKey, World};
+use cutover_types::ecs::DeploymentControllerType;
 use serde_json::Value;
 
 fn tg_arn_by_name(st: &elbv2::State, name: &str) -> Option<String> {
@@ -56,7 +57,7 @@ pub fn check_ecs(
             ))
         })?;
     let svc = &st.ecs.services[&svc_arn];
-    if svc.controller != "CODE_DEPLOY" {
+    if svc.controller != DeploymentControllerType::CodeDeploy {
         return Err(bad_service(format!(
             "The ECS service {} must use the CODE_DEPLOY deployment controller.",
             pair.service

@@ -97,7 +97,8 @@ impl Raw {
                     let Some(lb) = st.load_balancers.get(&l.load_balancer_arn) else {
                         continue;
                     };
-                    if lb.state != "active" || lb.lb_type != "application" {
+                    if lb.state != crate::services::elbv2::LoadBalancerStateEnum::Active || lb.lb_type != "application"
+                    {
                         continue;
                     }
                     let Ok(port) = u16::try_from(l.port) else {

@@ -16,6 +16,7 @@ use crate::services::Ctx;
 pub use crate::sim::signal::ServiceSignal as ServiceEvent;
 use crate::sim::{Signal, SimTime};
 use crate::world::{PartitionKey, World};
+use cutover_types::ecs::{DeploymentControllerType, DeploymentRolloutState, SchedulingStrategy, StabilityStatus};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 
@@ -61,7 +62,7 @@ impl Unit {
 pub struct Deployment {
     pub unit: Unit,
     pub status: DeploymentStatus,
-    pub rollout_state: String,
+    pub rollout_state: DeploymentRolloutState,
     pub rollout_state_reason: String,
     pub failed_tasks: i64,
 }
@@ -76,7 +77,7 @@ pub struct TaskSet {
     pub scale: f64,
     pub started_by: Option<String>,
     pub external_id: Option<String>,
-    pub stability_status: String,
+    pub stability_status: StabilityStatus,
     pub stability_status_at: SimTime,
 }
 
@@ -87,7 +88,7 @@ pub struct Service {
     pub cluster_arn: String,
     pub status: ServiceStatus,
     /// ECS, CODE_DEPLOY or EXTERNAL.
-    pub controller: String,
+    pub controller: DeploymentControllerType,
     pub task_definition: Option<String>,
     pub desired_count: i64,
     pub launch_type: Option<String>,
@@ -98,7 +99,7 @@ pub struct Service {
     pub service_registries: Vec<Value>,
     pub deployment_configuration: Value,
     pub health_check_grace_period: Option<i64>,
-    pub scheduling_strategy: String,
+    pub scheduling_strategy: SchedulingStrategy,
     pub role_arn: Option<String>,
     pub placement_constraints: Value,
     pub placement_strategy: Value,
@@ -119,7 +120,7 @@ pub struct Service {
 
 impl Service {
     fn units(&self) -> Vec<&Unit> {
-        if self.controller == "ECS" {
+        if self.controller == DeploymentControllerType::Ecs {
             self.deployments.iter().map(|d| &d.unit).collect()
         } else {
             self.task_sets.iter().map(|t| &t.unit).collect()
@@ -390,7 +391,7 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
     }
     let draining = svc.status == ServiceStatus::Draining;
     // Targets per unit.
-    let targets: Vec<(Unit, i64, bool)> = if svc.controller == "ECS" {
+    let targets: Vec<(Unit, i64, bool)> = if svc.controller == DeploymentControllerType::Ecs {
         svc.deployments
             .iter()
             .map(|d| {
@@ -420,7 +421,7 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
     };
     let pct = |k: &str, d: i64| svc.deployment_configuration.get(k).and_then(Value::as_i64).unwrap_or(d);
     let (max_pct, min_pct) = (pct("maximumPercent", 200), pct("minimumHealthyPercent", 100));
-    let rolling = svc.controller == "ECS" && !draining;
+    let rolling = svc.controller == DeploymentControllerType::Ecs && !draining;
     let max_total = if rolling {
         (svc.desired_count * max_pct / 100).max(svc.desired_count.min(1))
     } else {
@@ -522,9 +523,13 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
     let short = svc.short();
     for (id, steady, _) in &steady_units {
         if let Some(ts) = svc.task_sets.iter_mut().find(|t| &t.unit.id == id) {
-            let new = if *steady { "STEADY_STATE" } else { "STABILIZING" };
+            let new = if *steady {
+                StabilityStatus::SteadyState
+            } else {
+                StabilityStatus::Stabilizing
+            };
             if ts.stability_status != new {
-                ts.stability_status = new.into();
+                ts.stability_status = new;
                 ts.stability_status_at = now;
                 if *steady {
                     messages.push((
@@ -546,14 +551,14 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
     svc.deployments
         .retain(|d| !(d.status != DeploymentStatus::Primary && gone.contains(&d.unit.id)));
     let all_steady = steady_units.iter().all(|(id, s, _)| *s || gone.contains(id));
-    let only_primary = svc.controller != "ECS" || svc.deployments.len() == 1;
+    let only_primary = svc.controller != DeploymentControllerType::Ecs || svc.deployments.len() == 1;
     if let Some(d) = svc
         .deployments
         .iter_mut()
         .find(|d| d.status == DeploymentStatus::Primary)
     {
-        if all_steady && only_primary && d.rollout_state == "IN_PROGRESS" {
-            d.rollout_state = "COMPLETED".into();
+        if all_steady && only_primary && d.rollout_state == DeploymentRolloutState::InProgress {
+            d.rollout_state = DeploymentRolloutState::Completed;
             d.rollout_state_reason = "ECS deployment ecs-svc completed.".replace("ecs-svc", &d.unit.id);
             d.unit.updated_at = now;
         }
@@ -740,7 +745,7 @@ pub fn service_json(state: &State, svc: &Service, include_tags: bool) -> Value {
         ("enableExecuteCommand", json!(svc.enable_execute_command)),
         ("availabilityZoneRebalancing", json!("DISABLED")),
     ]);
-    if svc.controller != "ECS" {
+    if svc.controller != DeploymentControllerType::Ecs {
         v["taskSets"] = Value::Array(
             svc.task_sets
                 .iter()
@@ -839,11 +844,11 @@ fn launch_type_of(input: &Value) -> (Option<String>, Vec<Value>) {
     (lt, cps)
 }
 
-fn default_deployment_configuration(controller: &str, given: Option<&Value>) -> Value {
+fn default_deployment_configuration(controller: &DeploymentControllerType, given: Option<&Value>) -> Value {
     let mut m = given.and_then(Value::as_object).cloned().unwrap_or_default();
     m.entry("maximumPercent").or_insert(json!(200));
     m.entry("minimumHealthyPercent").or_insert(json!(100));
-    if controller == "ECS" {
+    if *controller == DeploymentControllerType::Ecs {
         m.entry("deploymentCircuitBreaker")
             .or_insert(json!({"enable": false, "rollback": false}));
     }
@@ -860,14 +865,15 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         ));
     }
     let cluster_arn = cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let controller = input
-        .pointer("/deploymentController/type")
-        .and_then(Value::as_str)
-        .unwrap_or("ECS")
-        .to_owned();
-    let scheduling = opt_str(&input, "schedulingStrategy").unwrap_or("REPLICA").to_owned();
-    if scheduling == "DAEMON" {
-        if controller != "ECS" {
+    let controller = DeploymentControllerType::from(
+        input
+            .pointer("/deploymentController/type")
+            .and_then(Value::as_str)
+            .unwrap_or("ECS"),
+    );
+    let scheduling = SchedulingStrategy::from(opt_str(&input, "schedulingStrategy").unwrap_or("REPLICA"));
+    if scheduling == SchedulingStrategy::Daemon {
+        if controller != DeploymentControllerType::Ecs {
             return Err(invalid_parameter(format!(
                 "The DAEMON scheduling strategy is not supported with the {controller} deployment controller."
             )));
@@ -885,7 +891,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    if controller == "CODE_DEPLOY" {
+    if controller == DeploymentControllerType::CodeDeploy {
         if lbs.is_empty() {
             return Err(invalid_parameter(
                 "A load balancer (targetGroupArn, containerName and containerPort) is required for a service with the CODE_DEPLOY deployment controller.",
@@ -915,7 +921,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         }
     }
     let td_ident = opt_str(&input, "taskDefinition").map(str::to_owned);
-    if td_ident.is_none() && controller != "EXTERNAL" {
+    if td_ident.is_none() && controller != DeploymentControllerType::External {
         return Err(invalid_parameter("TaskDefinition must be specified."));
     }
     let (launch_type, cps) = launch_type_of(&input);
@@ -1023,15 +1029,15 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             created_at: now,
             updated_at: now,
         };
-        match controller.as_str() {
-            "ECS" => svc.deployments.push(Deployment {
+        match controller {
+            DeploymentControllerType::Ecs => svc.deployments.push(Deployment {
                 unit,
                 status: DeploymentStatus::Primary,
-                rollout_state: "IN_PROGRESS".into(),
+                rollout_state: DeploymentRolloutState::InProgress,
                 rollout_state_reason: String::new(),
                 failed_tasks: 0,
             }),
-            "CODE_DEPLOY" => {
+            DeploymentControllerType::CodeDeploy => {
                 let ts_arn = task_set_arn(&key, &cluster_arn, &name, &unit.id);
                 svc.task_sets.push(TaskSet {
                     unit,
@@ -1040,7 +1046,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
                     scale: 100.0,
                     started_by: None,
                     external_id: None,
-                    stability_status: "STABILIZING".into(),
+                    stability_status: StabilityStatus::Stabilizing,
                     stability_status_at: now,
                 })
             }
@@ -1116,7 +1122,7 @@ pub fn list_services(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
         .values()
         .filter(|s| s.cluster_arn == c && s.status != ServiceStatus::Inactive)
         .filter(|s| lt.is_none_or(|l| s.launch_type.as_deref() == Some(l)))
-        .filter(|s| strategy.is_none_or(|st| s.scheduling_strategy == st))
+        .filter(|s| strategy.is_none_or(|st| s.scheduling_strategy.as_str() == st))
         .collect();
     list.sort_by_key(|s| s.created_at);
     let arns: Vec<String> = list.iter().map(|s| s.arn.clone()).collect();
@@ -1140,14 +1146,14 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     )?;
     let svc = world.region_mut(&key).ecs.services[&svc_arn].clone();
     let controller = svc.controller.clone();
-    if controller != "ECS" {
+    if controller != DeploymentControllerType::Ecs {
         let refuse = |what: &str| {
             invalid_parameter(format!(
                 "Unable to update {what} on services with a {controller} deployment controller. Use AWS CodeDeploy to trigger a new deployment."
             ))
         };
         let refuse = |what: &str| {
-            if controller == "CODE_DEPLOY" {
+            if controller == DeploymentControllerType::CodeDeploy {
                 refuse(what)
             } else {
                 invalid_parameter(format!("Unable to update {what} on services with a {controller} deployment controller. Use the task set APIs instead."))
@@ -1177,7 +1183,7 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         }
     }
     if let Some(dc) = input.pointer("/deploymentController/type").and_then(Value::as_str) {
-        if dc != controller {
+        if DeploymentControllerType::from(dc) != controller {
             return Err(invalid_parameter(format!(
                 "Updating the deployment controller from {controller} to {dc} is not supported by cutover; delete and recreate the service."
             )));
@@ -1190,7 +1196,7 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     }
     // ECS controller: a change of task definition, network, platform or load balancers starts a deployment.
     let mut new_unit: Option<Unit> = None;
-    if controller == "ECS" {
+    if controller == DeploymentControllerType::Ecs {
         let base = svc
             .deployments
             .iter()
@@ -1286,7 +1292,7 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             Deployment {
                 unit: u,
                 status: DeploymentStatus::Primary,
-                rollout_state: "IN_PROGRESS".into(),
+                rollout_state: DeploymentRolloutState::InProgress,
                 rollout_state_reason: reason,
                 failed_tasks: 0,
             },
@@ -1311,7 +1317,7 @@ pub fn delete_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     }
     let arn = svc.arn.clone();
     let (pending, running) = service_counts(state, svc);
-    if svc.desired_count > 0 && !force && svc.scheduling_strategy == "REPLICA" {
+    if svc.desired_count > 0 && !force && svc.scheduling_strategy == SchedulingStrategy::Replica {
         return Err(invalid_parameter(
             "The service cannot be stopped while it is scaled above 0.",
         ));

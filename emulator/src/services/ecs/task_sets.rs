@@ -10,6 +10,7 @@ use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, str_list};
 use crate::services::Ctx;
 use crate::world::{PartitionKey, World};
+use cutover_types::ecs::{DeploymentControllerType, StabilityStatus};
 use serde_json::{json, Value};
 
 /// What a new task set is to run.
@@ -55,8 +56,8 @@ fn service_mut<'a>(
         .ok_or_else(service_not_found)
 }
 
-fn external_only(controller: &str) -> AwsResult<()> {
-    if controller == "EXTERNAL" {
+fn external_only(controller: &DeploymentControllerType) -> AwsResult<()> {
+    if *controller == DeploymentControllerType::External {
         Ok(())
     } else {
         Err(invalid_parameter(
@@ -91,7 +92,7 @@ pub fn view(state: &State, service_arn: &str, ident: &str) -> Option<TaskSetView
         computed_desired_count: computed_desired(svc.desired_count, ts.scale),
         running_count: v["runningCount"].as_i64().unwrap_or(0),
         pending_count: v["pendingCount"].as_i64().unwrap_or(0),
-        steady: ts.stability_status == "STEADY_STATE",
+        steady: ts.stability_status == StabilityStatus::SteadyState,
     })
 }
 
@@ -167,7 +168,7 @@ pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: Ta
         scale: spec.scale,
         started_by: spec.started_by,
         external_id: spec.external_id,
-        stability_status: "STABILIZING".into(),
+        stability_status: StabilityStatus::Stabilizing,
         stability_status_at: now,
     };
     let s = service_mut(world, key, service_arn)?;

@@ -514,7 +514,7 @@ mod invariants {
         for svc in ecs
             .services
             .values()
-            .filter(|s| s.status.as_str() == "ACTIVE" && s.controller == "ECS")
+            .filter(|s| s.status.as_str() == "ACTIVE" && s.controller.as_str() == "ECS")
         {
             let max_pct = svc.deployment_configuration["maximumPercent"].as_i64().unwrap_or(200);
             let cap = (svc.desired_count * max_pct / 100).max(svc.desired_count.min(1));

@@ -1,6 +1,7 @@
 //! Load balancers: CreateLoadBalancer, DescribeLoadBalancers, DeleteLoadBalancer and attributes.
 
 use super::peers;
+use super::LoadBalancerStateEnum;
 use super::{
     arn_prefix, attributes_value, is_bool_text, lb_not_found_one, lbs_not_found, page, parse_tags, range_error,
     validation, LoadBalancer, State, Zone, LB_PROVISIONING_SECS,
@@ -288,7 +289,7 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
         dns_name: dns,
         canonical_hosted_zone_id: canonical_hosted_zone_id(lb_type, &key.region).to_owned(),
         created: now,
-        state: "provisioning".into(),
+        state: LoadBalancerStateEnum::Provisioning,
         attributes: default_attributes(lb_type),
         tags,
         seq,
@@ -313,10 +314,10 @@ pub(super) fn activate(world: &mut World, key: &PartitionKey, arn: &str) {
     let Some(lb) = world.region_mut(key).elbv2.load_balancers.get_mut(arn) else {
         return;
     };
-    if lb.state != "provisioning" {
+    if lb.state != LoadBalancerStateEnum::Provisioning {
         return;
     }
-    lb.state = "active".into();
+    lb.state = LoadBalancerStateEnum::Active;
     let name = lb.name.clone();
     world.record(crate::timeline::Entry::resource(
         "elbv2",

@@ -38,6 +38,7 @@ use super::Handler;
 use crate::protocol::{AwsError, AwsResult};
 use crate::sim::signal::{LoadBalancerSignal, TargetSignal};
 use crate::world::{PartitionKey, World};
+pub use cutover_types::elbv2::LoadBalancerStateEnum;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -86,8 +87,8 @@ pub struct LoadBalancer {
     pub dns_name: String,
     pub canonical_hosted_zone_id: String,
     pub created: f64,
-    /// `provisioning` or `active`.
-    pub state: String,
+    /// `provisioning`, then `active`.
+    pub state: LoadBalancerStateEnum,
     pub attributes: BTreeMap<String, String>,
     pub tags: Tags,
     pub seq: u64,

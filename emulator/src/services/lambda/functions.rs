@@ -11,6 +11,7 @@ use crate::services::{now_secs, Ctx};
 use crate::sim::Signal;
 use crate::world::{PartitionKey, World};
 use base64::Engine as _;
+pub use cutover_types::lambda::{LastUpdateStatus, State as FunctionState};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -122,8 +123,8 @@ pub struct Config {
     pub code: Arc<Code>,
     pub last_modified: f64,
     pub revision_id: String,
-    pub state: String,
-    pub last_update_status: Option<String>,
+    pub state: FunctionState,
+    pub last_update_status: Option<LastUpdateStatus>,
 }
 
 /// An alias.
@@ -262,12 +263,12 @@ pub fn configuration(r: &Record, c: &Config, region: &str) -> Value {
         format!("{}:{}", r.arn, c.version)
     };
     let env = c.environment.as_ref().map(|vars| json!({"Variables": vars}));
-    let (state_reason, state_code) = match c.state.as_str() {
-        "Pending" => (json!("The function is being created."), json!("Creating")),
+    let (state_reason, state_code) = match c.state {
+        FunctionState::Pending => (json!("The function is being created."), json!("Creating")),
         _ => (Value::Null, Value::Null),
     };
-    let (update_reason, update_code) = match c.last_update_status.as_deref() {
-        Some("InProgress") => (json!("The function is being created."), json!("Creating")),
+    let (update_reason, update_code) = match c.last_update_status {
+        Some(LastUpdateStatus::InProgress) => (json!("The function is being created."), json!("Creating")),
         _ => (Value::Null, Value::Null),
     };
     let runtime_version = c.runtime.as_ref().map(
@@ -523,10 +524,10 @@ pub fn settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str)
         return;
     }
     let was = r.latest.state.clone();
-    r.latest.state = "Active".into();
-    r.latest.last_update_status = Some("Successful".into());
+    r.latest.state = FunctionState::Active;
+    r.latest.last_update_status = Some(LastUpdateStatus::Successful);
     let arn = r.arn.clone();
-    if was == "Pending" {
+    if was == FunctionState::Pending {
         world.record(crate::timeline::Entry::note(
             "lambda",
             format!("function {arn} is Active"),
@@ -604,7 +605,7 @@ pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
         code,
         last_modified: now,
         revision_id: revision.clone(),
-        state: "Pending".into(),
+        state: FunctionState::Pending,
         last_update_status: None,
     };
     let tags = input
@@ -712,7 +713,7 @@ fn check_revision(input: &Value, current: &str) -> AwsResult<()> {
 }
 
 fn check_not_in_progress(r: &Record) -> AwsResult<()> {
-    if r.latest.last_update_status.as_deref() == Some("InProgress") {
+    if r.latest.last_update_status == Some(LastUpdateStatus::InProgress) {
         return Err(conflict(format!(
             "The operation cannot be performed at this time. An update is in progress for resource: {}",
             r.arn
@@ -744,8 +745,8 @@ pub fn update_function_code(world: &mut World, ctx: &Ctx, input: Value) -> AwsRe
     r.latest.code = code;
     r.latest.last_modified = now;
     r.latest.revision_id = revision.clone();
-    if r.latest.state == "Active" {
-        r.latest.last_update_status = Some("InProgress".into());
+    if r.latest.state == FunctionState::Active {
+        r.latest.last_update_status = Some(LastUpdateStatus::InProgress);
     }
     let mut out_config = r.latest.clone();
     if opt_bool(&input, "Publish").unwrap_or(false) {
@@ -819,8 +820,8 @@ pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value)
     let revision = world.ids.uuid();
     r.latest.revision_id = revision.clone();
     r.latest.last_modified = now_secs(world);
-    if r.latest.state == "Active" {
-        r.latest.last_update_status = Some("InProgress".into());
+    if r.latest.state == FunctionState::Active {
+        r.latest.last_update_status = Some(LastUpdateStatus::InProgress);
     }
     let out = configuration(&r, &r.latest, &ctx.region);
     let (name, arn) = (r.name.clone(), r.arn.clone());

@@ -131,7 +131,7 @@ pub fn invoke(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<
         let key = ctx.partition();
         let target = em.with_world(|w| {
             let t = resolve(w, &key, &ctx.region, &name, q.as_deref())?;
-            if t.config.state == "Pending" {
+            if t.config.state == super::functions::FunctionState::Pending {
                 return Err(conflict(
                     "The operation cannot be performed at this time. The function is currently in the following state: Pending",
                 ));

@@ -24,13 +24,12 @@ pub fn publish(world: &mut World, r: &mut Record, description: &str) -> Config {
         c.description = description.to_owned();
     }
     c.revision_id = world.ids.uuid();
-    c.state = if r.latest.state == "Pending" {
-        "Pending"
+    c.state = if r.latest.state == super::functions::FunctionState::Pending {
+        super::functions::FunctionState::Pending
     } else {
-        "Active"
-    }
-    .into();
-    c.last_update_status = Some("Successful".into());
+        super::functions::FunctionState::Active
+    };
+    c.last_update_status = Some(super::functions::LastUpdateStatus::Successful);
     r.versions.insert(r.next_version, c.clone());
     r.next_version += 1;
     c
@@ -67,7 +66,7 @@ pub fn publish_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             ));
         }
     }
-    if r.latest.last_update_status.as_deref() == Some("InProgress") {
+    if r.latest.last_update_status == Some(super::functions::LastUpdateStatus::InProgress) {
         return Err(conflict(format!(
             "The operation cannot be performed at this time. An update is in progress for resource: {}",
             r.arn
