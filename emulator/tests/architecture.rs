@@ -1,6 +1,7 @@
 //! The layering rules of `docs/architecture.md`, checked on the source text: a service module
 //! never names another service, the lifecycle layer or a runtime; nothing in `sim/`, `protocol/`
-//! or `model/` names `services/`, `lifecycle/` or `runtime/`; the scheduler names no service.
+//! or `model/` names `services/`, `lifecycle/` or `runtime/`; the scheduler names no service; the
+//! runtimes never walk the world's accounts and regions.
 //! Test code (`tests.rs` files and everything after a file's `#[cfg(test)]`) is left out: tests
 //! may build whatever world they need.
 
@@ -157,6 +158,18 @@ fn the_scheduler_carries_signals_that_name_no_service() {
     ];
     let all = offences(&files, &banned);
     assert!(all.is_empty(), "the scheduler names a service:\n{}", all.join("\n"));
+}
+
+#[test]
+fn the_runtimes_never_read_the_services_maps() {
+    // The ALB and Lambda runtimes get a typed copy (`lifecycle::data_plane`) and send commands
+    // (`lifecycle::edges`); they never walk accounts and regions themselves.
+    let banned: Vec<String> = [".accounts", ".regions", "region_mut(", ".region("]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let all = offences(&rust_files(&src().join("runtime")), &banned);
+    assert!(all.is_empty(), "a runtime reads service state:\n{}", all.join("\n"));
 }
 
 #[test]

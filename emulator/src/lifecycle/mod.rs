@@ -9,9 +9,11 @@
 //! Today [`drive`] is here; the machines themselves are moving in from `services/` step by step
 //! (see `docs/architecture.md` for what lives where now).
 
+pub mod data_plane;
 pub mod deployment;
 pub mod deployment_group;
 pub mod drive;
+pub mod edges;
 pub mod identity;
 pub mod links;
 pub mod traffic;

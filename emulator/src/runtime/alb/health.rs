@@ -13,7 +13,7 @@
 
 use super::standin::Backend;
 use super::Runtime;
-use crate::services::elbv2::{self, TargetState};
+use crate::services::elbv2::TargetState;
 use crate::sim::SimTime;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -153,7 +153,14 @@ pub async fn run(rt: Arc<Runtime>) {
                     };
                     log(&key, &detail, pass);
                     rt2.em.with_world(|w| {
-                        elbv2::record_health_probe(w, &partition, &key.0, &key.1, i64::from(key.2), pass);
+                        crate::lifecycle::edges::record_health_probe(
+                            w,
+                            &partition,
+                            &key.0,
+                            &key.1,
+                            i64::from(key.2),
+                            pass,
+                        );
                     });
                     flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
                 });
@@ -162,7 +169,7 @@ pub async fn run(rt: Arc<Runtime>) {
         if !done.is_empty() {
             rt.em.with_world(|w| {
                 for (partition, key, pass) in &done {
-                    elbv2::record_health_probe(w, partition, &key.0, &key.1, i64::from(key.2), *pass);
+                    crate::lifecycle::edges::record_health_probe(w, partition, &key.0, &key.1, i64::from(key.2), *pass);
                 }
             });
         }

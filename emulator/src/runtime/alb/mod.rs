@@ -28,7 +28,6 @@ pub mod view;
 
 pub use listeners::ListenerPorts;
 
-use crate::services::ecs;
 use crate::world::PartitionKey;
 use crate::Emulator;
 use bytes::Bytes;
@@ -225,7 +224,7 @@ impl Runtime {
             for ((arn, port), how) in &exited {
                 crate::info!("the process for task {arn} port {port} exited ({how}): the task stops");
                 if let Some(t) = view.tasks.get(arn) {
-                    ecs::tasks::stop(
+                    crate::lifecycle::edges::stop_task(
                         w,
                         &t.partition,
                         arn,
@@ -285,7 +284,7 @@ impl Runtime {
         if !cannot.is_empty() {
             self.em.with_world(|w| {
                 for (key, arn, reason) in &cannot {
-                    ecs::tasks::stop(w, key, arn, reason, "TaskFailedToStart");
+                    crate::lifecycle::edges::stop_task(w, key, arn, reason, "TaskFailedToStart");
                 }
             });
             self.em.wake.notify_one();

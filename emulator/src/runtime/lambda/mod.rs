@@ -41,7 +41,6 @@ pub mod api;
 mod code;
 
 use crate::protocol::AwsError;
-use crate::services::lambda::Config;
 use crate::world::PartitionKey;
 use crate::Emulator;
 use api::{Api, Delivery, Report};
@@ -112,17 +111,7 @@ impl Default for Settings {
     }
 }
 
-/// The function version an invocation runs, snapshotted from the world.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub key: PartitionKey,
-    pub name: String,
-    /// Unqualified function ARN.
-    pub arn: String,
-    /// The ARN as invoked (qualified when the caller gave a qualifier).
-    pub invoked_arn: String,
-    pub config: Config,
-}
+pub use crate::services::lambda::Target;
 
 impl Target {
     fn pool_key(&self) -> PoolKey {
@@ -337,13 +326,7 @@ impl Runtime {
     /// Event invocations (CodeDeploy hooks among them) queued or running now. Harnesses wait for
     /// this to reach 0 before moving a manual clock, so hooks are not outrun by simulated time.
     pub fn pending_events(em: &Emulator) -> usize {
-        let queued = em.with_world(|w| {
-            w.accounts
-                .values()
-                .flat_map(|a| a.regions.values())
-                .map(|r| r.lambda.pending.len())
-                .sum::<usize>()
-        });
+        let queued = em.with_world(|w| crate::lifecycle::edges::queued_invocations(w));
         queued + em.lambda.events_running.load(Ordering::SeqCst)
     }
 
@@ -444,14 +427,7 @@ async fn drain(em: Weak<Emulator>, wake: Arc<Notify>, stopping: Arc<AtomicBool>)
         }
         let Some(em_strong) = em.upgrade() else { return };
         let batch = em_strong.with_world(|w| {
-            let mut out = Vec::new();
-            for (acct, a) in w.accounts.iter_mut() {
-                for (region, r) in a.regions.iter_mut() {
-                    while let Some(inv) = r.lambda.pending.pop_front() {
-                        out.push((PartitionKey::new(acct, region), inv));
-                    }
-                }
-            }
+            let out = crate::lifecycle::edges::take_queued_invocations(w);
             // Counted as running before the world is unlocked, so `pending_events` never sees a
             // moment where an invocation is in neither place.
             em_strong.lambda.events_running.fetch_add(out.len(), Ordering::SeqCst);
@@ -478,7 +454,7 @@ async fn drain(em: Weak<Emulator>, wake: Arc<Notify>, stopping: Arc<AtomicBool>)
 }
 
 async fn run_event(em: Arc<Emulator>, key: PartitionKey, inv: crate::services::lambda::Invocation) {
-    let target = em.with_world(|w| crate::services::lambda::invoke::target_for_event(w, &key, &inv.function_arn));
+    let target = em.with_world(|w| crate::lifecycle::edges::invocation_target(w, &key, &inv.function_arn));
     let target = match target {
         Ok(t) => t,
         Err(e) => {
@@ -515,7 +491,7 @@ async fn run_event(em: Arc<Emulator>, key: PartitionKey, inv: crate::services::l
             attempt: inv.retries + 1,
         });
         if failed && !em.lambda.stopping.load(Ordering::SeqCst) {
-            crate::services::lambda::retry_or_discard(w, &key, &inv, &error_type);
+            crate::lifecycle::edges::invocation_failed(w, &key, &inv, &error_type);
         }
     });
 }
@@ -741,7 +717,7 @@ pub async fn invoke(
     let log = events.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("\n") + "\n";
     let group = format!("/aws/lambda/{}", target.name);
     let stream = inst.stream.clone();
-    em.with_world(|w| crate::services::logs::append(w, &target.key, &group, &stream, &events));
+    em.with_world(|w| crate::lifecycle::edges::append_logs(w, &target.key, &group, &stream, &events));
     release(em, &key, Some(inst), healthy);
     Ok(Outcome {
         payload,
@@ -770,7 +746,7 @@ fn failed_start(em: &Emulator, target: &Target, request_id: &str, message: &str)
     ];
     let log = events.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("\n") + "\n";
     let group = format!("/aws/lambda/{}", target.name);
-    em.with_world(|w| crate::services::logs::append(w, &target.key, &group, &stream, &events));
+    em.with_world(|w| crate::lifecycle::edges::append_logs(w, &target.key, &group, &stream, &events));
     Outcome {
         payload: body.to_string().into_bytes(),
         function_error: Some("Unhandled".into()),
@@ -958,7 +934,7 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
     });
 
     let stream = log_stream(em, &c.version);
-    let (role_arn, creds) = em.with_world(|w| crate::services::lambda::invoke::credentials_for(w, target));
+    let (role_arn, creds) = em.with_world(|w| crate::lifecycle::edges::instance_credentials(w, target));
     let mut env: Vec<(String, String)> = vec![
         (
             "PATH".into(),

@@ -3,9 +3,10 @@
 //! handlers of Lambda, which reach the runtime outside the state lock.
 
 use super::functions::{self, qualifier, split_qualifier};
+use super::Target;
 use super::{conflict, user_err};
 use crate::protocol::AwsResult;
-use crate::runtime::lambda::{self as rt, Target};
+use crate::runtime::lambda as rt;
 use crate::services::identity::{identity, parse_role_arn};
 use crate::services::util::opt_str;
 use crate::services::{BoxFuture, Ctx};

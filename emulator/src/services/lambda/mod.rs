@@ -39,6 +39,18 @@ pub struct Invocation {
     pub retries: u32,
 }
 
+/// The function version an invocation runs, snapshotted from the world.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub key: PartitionKey,
+    pub name: String,
+    /// Unqualified function ARN.
+    pub arn: String,
+    /// The ARN as invoked (qualified when the caller gave a qualifier).
+    pub invoked_arn: String,
+    pub config: Config,
+}
+
 /// Retries of an Event invocation whose function failed, by default (AWS: "two more times").
 /// `MaximumRetryAttempts` of an event-invoke config, once cutover has them, takes its place.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
