@@ -147,6 +147,12 @@ fn the_floor_below_names_nothing_above_it() {
         all.extend(offences(&rust_files(&src().join(dir)), &banned));
     }
     assert!(all.is_empty(), "the lower floors reach up:\n{}", all.join("\n"));
+    let banned: Vec<String> = ["crate::runtime", "crate::Emulator", "crate::server", "crate::control"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let all = offences(&rust_files(&src().join("lifecycle")), &banned);
+    assert!(all.is_empty(), "the lifecycle layer reaches up:\n{}", all.join("\n"));
 }
 
 #[test]
