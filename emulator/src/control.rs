@@ -51,7 +51,7 @@ pub async fn call(em: &Arc<Emulator>, body: &[u8]) -> HttpResponse {
     let (em2, op2) = (em.clone(), op.to_owned());
     // A panicking handler is a bug: it answers 500 here as it does on the AWS endpoint.
     let joined =
-        tokio::spawn(async move { crate::services::call_any(&em2, service, &account, &region, &op2, input).await })
+        tokio::spawn(async move { crate::dispatch::call_any(&em2, service, &account, &region, &op2, input).await })
             .await;
     match joined {
         Ok(Ok(out)) => reply(200, json!({"output": out})),

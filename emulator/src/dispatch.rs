@@ -20,13 +20,58 @@
 //!   pattern ([`detect::is_known_region`]).
 
 use crate::model::Service;
+use crate::protocol::AwsResult;
 use crate::protocol::{detect, query, validate, AwsError, HttpRequest, HttpResponse, Wire};
-use crate::services::{self, Caller, Ctx, Handler};
+use crate::services::{self, Caller, Ctx, Handler, SyncHandler};
 use crate::world::{World, DEFAULT_ACCOUNT, DEFAULT_REGION};
 use crate::Emulator;
+use serde_json::Value;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
+
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+/// For operations that wait on something outside the state lock (a Lambda process, say).
+pub type AsyncHandler = fn(Arc<Emulator>, Ctx, Value) -> BoxFuture<AwsResult<Value>>;
+
+/// How an implemented operation runs: a service's synchronous handler under the world lock, or
+/// an asynchronous one of a runtime (Lambda's Invoke and the calls that stop its processes).
+#[derive(Clone, Copy)]
+pub enum Operation {
+    Sync(SyncHandler),
+    Async(AsyncHandler),
+}
+
+/// The implementation of `operation` of `service`, if cutover has one.
+pub fn operation(service: Service, operation: &str) -> Option<Operation> {
+    if service == Service::Lambda {
+        if let Some(f) = crate::runtime::lambda::invoke::handler(operation) {
+            return Some(Operation::Async(f));
+        }
+    }
+    services::handler(service, operation).map(|Handler::Sync(f)| Operation::Sync(f))
+}
+
+/// Calls any implemented operation the way the API does (validated against the model, then run),
+/// asynchronous ones included: what the control API's `POST /_emulator/call` and the scenario
+/// runner use.
+pub async fn call_any(
+    em: &Arc<Emulator>,
+    service: Service,
+    account: &str,
+    region: &str,
+    op: &str,
+    input: Value,
+) -> AwsResult<Value> {
+    let ctx = services::validated_ctx(service, account, region, op, &input)?;
+    match operation(service, op) {
+        Some(Operation::Sync(f)) => em.with_world(|w| f(w, &ctx, input)),
+        Some(Operation::Async(f)) => f(em.clone(), ctx, input).await,
+        None => Err(AwsError::not_implemented(&service.model().metadata.service_id, op)),
+    }
+}
 
 /// Resolves who is calling from the access key: STS-issued keys map back to their identity, a
 /// 12-digit key names the account, anything else is the root of the default account.
@@ -139,11 +184,7 @@ async fn call(
         let e = wire.unknown_operation(&model, &op_name);
         return (op_name, wire.write_error(&model, &e, request_id));
     };
-    let handler = if op.stub {
-        None
-    } else {
-        services::handler(service, &op_name)
-    };
+    let handler = if op.stub { None } else { operation(service, &op_name) };
     let Some(handler) = handler else {
         let e = AwsError::not_implemented(&model.metadata.service_id, &op_name);
         return (op_name, wire.write_error(&model, &e, request_id));
@@ -158,7 +199,7 @@ async fn call(
     let scope = detect::scope(req);
     let region = scope.region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned());
     let result = match handler {
-        Handler::Sync(f) => {
+        Operation::Sync(f) => {
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 em.with_world(|w| {
                     let (account, caller) = resolve_caller(w, scope.access_key.as_deref());
@@ -179,7 +220,7 @@ async fn call(
                 ))
             })
         }
-        Handler::Async(f) => {
+        Operation::Async(f) => {
             let (account, caller) = em.with_world(|w| resolve_caller(w, scope.access_key.as_deref()));
             let ctx = Ctx {
                 service,

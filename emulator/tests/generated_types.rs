@@ -9,7 +9,7 @@ mod valid_values;
 
 use cutover::model::Service;
 use cutover::protocol::{error_shape, error_status, validate, AwsError};
-use cutover::services::{self, handler};
+use cutover::services;
 use cutover::sim::SimTime;
 use cutover::world::World;
 use serde_json::{json, Value};
@@ -87,7 +87,7 @@ fn operations_are_exactly_the_implemented_ones() {
             .operations
             .keys()
             .map(String::as_str)
-            .filter(|op| handler(service, op).is_some())
+            .filter(|op| cutover::dispatch::operation(service, op).is_some())
             .collect();
         implemented.sort_unstable();
         let g = generated(service);

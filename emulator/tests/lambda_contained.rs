@@ -5,9 +5,10 @@
 use base64::Engine as _;
 use cutover::model::Service;
 use cutover::protocol::AwsError;
+use cutover::runtime::lambda::invoke;
 use cutover::runtime::lambda::{Runtime, MAX_EVENT_BYTES};
 use cutover::server::{self, ServerHandle};
-use cutover::services::lambda::{self, functions, invoke};
+use cutover::services::lambda::{self, functions};
 use cutover::services::{iam, Ctx};
 use cutover::sim::ClockMode;
 use cutover::world::PartitionKey;

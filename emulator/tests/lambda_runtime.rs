@@ -4,8 +4,9 @@
 use base64::Engine as _;
 use cutover::model::Service;
 use cutover::protocol::AwsError;
+use cutover::runtime::lambda::invoke;
 use cutover::server::{self, ServerHandle};
-use cutover::services::lambda::{self, functions, invoke};
+use cutover::services::lambda::{self, functions};
 use cutover::services::{iam, Ctx};
 use cutover::sim::ClockMode;
 use cutover::Emulator;

@@ -883,7 +883,7 @@ fn parse_call(c: &Ctx, v: &Node, input: Option<&Node>, f: &str, step_field: &str
     if model.operation(op).is_none() {
         return Err(c.err(v.pos, f, format!("{svc} has no operation '{op}'")));
     }
-    if crate::services::handler(service, op).is_none() {
+    if crate::dispatch::operation(service, op).is_none() {
         return Err(c.err(
             v.pos,
             f,

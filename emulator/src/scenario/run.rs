@@ -109,7 +109,7 @@ impl Backend {
                 // As on the endpoint, a handler that panics is a failed call, not a dead runner.
                 let (em, op2) = (h.emulator.clone(), op.to_owned());
                 let joined = tokio::spawn(async move {
-                    crate::services::call_any(&em, service, lab::ACCOUNT, "us-east-1", &op2, input).await
+                    crate::dispatch::call_any(&em, service, lab::ACCOUNT, "us-east-1", &op2, input).await
                 })
                 .await;
                 match joined {

@@ -38,11 +38,7 @@ use crate::model::Service;
 use crate::protocol::{AwsError, AwsResult};
 use crate::sim::SimTime;
 use crate::world::{PartitionKey, World};
-use crate::Emulator;
 use serde_json::Value;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 
 /// Who is calling: resolved from the SigV4 access key.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,14 +84,13 @@ impl Ctx {
 }
 
 pub type SyncHandler = fn(&mut World, &Ctx, Value) -> AwsResult<Value>;
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-/// For operations that wait on something outside the state lock (a Lambda process, say).
-pub type AsyncHandler = fn(Arc<Emulator>, Ctx, Value) -> BoxFuture<AwsResult<Value>>;
 
+/// A service's handler: a synchronous function over the world. (Operations that wait on
+/// something outside the state lock — Lambda's Invoke and the calls that stop running instances —
+/// are the Lambda runtime's; `dispatch::operation` finds both kinds.)
 #[derive(Clone, Copy)]
 pub enum Handler {
     Sync(SyncHandler),
-    Async(AsyncHandler),
 }
 
 /// The handler for `operation` of `service`, if cutover implements it.
@@ -203,9 +198,9 @@ pub fn err(code: &str, message: impl Into<String>) -> AwsError {
     AwsError::new(code, message)
 }
 
-/// Checks `input` against the model and finds the handler: the part of a call that is the same
-/// however it is made.
-fn prepare(service: Service, account: &str, region: &str, op: &str, input: &Value) -> AwsResult<(Ctx, Handler)> {
+/// Checks `input` against the model: the context of a call the emulator makes itself, before its
+/// handler is looked up. An operation the model does not have is `UnknownOperationException`.
+pub fn validated_ctx(service: Service, account: &str, region: &str, op: &str, input: &Value) -> AwsResult<Ctx> {
     let model = service.model();
     let operation = model
         .operation(op)
@@ -213,13 +208,12 @@ fn prepare(service: Service, account: &str, region: &str, op: &str, input: &Valu
     crate::protocol::validate::validate_input(service, &model, operation, input)?;
     let mut ctx = Ctx::internal(service, account, region);
     ctx.operation = op.to_owned();
-    let h = handler(service, op).ok_or_else(|| AwsError::not_implemented(&model.metadata.service_id, op))?;
-    Ok((ctx, h))
+    Ok(ctx)
 }
 
 /// Calls an operation the way the API does (validated against the model, then the handler), for
-/// the emulator's own callers: tests, scenarios and the lab walkthrough. Async handlers are not
-/// callable this way.
+/// the emulator's own callers: tests, scenarios and the lab walkthrough. The Lambda runtime's
+/// asynchronous operations are not callable this way (`dispatch::call_any` calls them).
 pub fn call(
     world: &mut World,
     service: Service,
@@ -228,25 +222,10 @@ pub fn call(
     op: &str,
     input: Value,
 ) -> AwsResult<Value> {
-    match prepare(service, account, region, op, &input)? {
-        (ctx, Handler::Sync(f)) => f(world, &ctx, input),
-        (_, Handler::Async(_)) => Err(AwsError::not_implemented(&service.model().metadata.service_id, op)),
-    }
-}
-
-/// Like [`call`], for every implemented operation, async ones (Lambda Invoke) included: what the
-/// control API's `POST /_emulator/call` and the scenario runner use.
-pub async fn call_any(
-    em: &Arc<Emulator>,
-    service: Service,
-    account: &str,
-    region: &str,
-    op: &str,
-    input: Value,
-) -> AwsResult<Value> {
-    match prepare(service, account, region, op, &input)? {
-        (ctx, Handler::Sync(f)) => em.with_world(|w| f(w, &ctx, input)),
-        (ctx, Handler::Async(f)) => f(em.clone(), ctx, input).await,
+    let ctx = validated_ctx(service, account, region, op, &input)?;
+    match handler(service, op) {
+        Some(Handler::Sync(f)) => f(world, &ctx, input),
+        None => Err(AwsError::not_implemented(&service.model().metadata.service_id, op)),
     }
 }
 

@@ -39,6 +39,7 @@
 
 pub mod api;
 mod code;
+pub mod invoke;
 
 use crate::protocol::AwsError;
 use crate::world::PartitionKey;

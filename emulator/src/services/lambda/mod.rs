@@ -1,5 +1,5 @@
 //! AWS Lambda: functions with zip code, versions, aliases, resource policies, tags and Invoke.
-//! Functions really run: `crate::runtime::lambda` serves the Lambda Runtime API and starts
+//! Functions really run: the Lambda runtime (`runtime/lambda`) serves the Lambda Runtime API and starts
 //! `python3`, `node` or the function's own `bootstrap` as local processes (no containers).
 //!
 //! Files: `functions.rs` (create/get/list/update/delete, validation, code packages), `versions.rs`
@@ -183,15 +183,12 @@ fn requeue(world: &mut World, key: &PartitionKey, invocation_id: &str) {
 }
 
 pub fn handler(op: &str) -> Option<Handler> {
-    use Handler::{Async, Sync};
+    use Handler::Sync;
     Some(match op {
         "CreateFunction" => Sync(functions::create_function),
         "GetFunction" => Sync(functions::get_function),
         "GetFunctionConfiguration" => Sync(functions::get_function_configuration),
         "ListFunctions" => Sync(functions::list_functions),
-        "UpdateFunctionCode" => Async(invoke::update_function_code),
-        "UpdateFunctionConfiguration" => Async(invoke::update_function_configuration),
-        "DeleteFunction" => Async(invoke::delete_function),
         "PublishVersion" => Sync(versions::publish_version),
         "ListVersionsByFunction" => Sync(versions::list_versions_by_function),
         "CreateAlias" => Sync(versions::create_alias),
@@ -205,7 +202,6 @@ pub fn handler(op: &str) -> Option<Handler> {
         "TagResource" => Sync(permissions::tag_resource),
         "UntagResource" => Sync(permissions::untag_resource),
         "ListTags" => Sync(permissions::list_tags),
-        "Invoke" => Async(invoke::invoke),
         _ => return None,
     })
 }

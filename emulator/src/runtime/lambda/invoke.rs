@@ -1,0 +1,151 @@
+//! Lambda's asynchronous operations: Invoke (RequestResponse, Event, DryRun) and the calls that
+//! must also stop running instances (UpdateFunctionCode, UpdateFunctionConfiguration,
+//! DeleteFunction). They reach the processes outside the state lock, so they live here with the
+//! runtime; `dispatch::operation` finds them before the service's synchronous handlers.
+
+use crate::dispatch::{AsyncHandler, BoxFuture};
+use crate::protocol::AwsResult;
+use crate::services::lambda::functions::{self, qualifier, split_qualifier};
+use crate::services::lambda::invoke::resolve;
+use crate::services::lambda::{self as svc, conflict, user_err};
+use crate::services::util::opt_str;
+use crate::services::Ctx;
+use crate::Emulator;
+use base64::Engine as _;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// The asynchronous operations of Lambda, by name.
+pub fn handler(op: &str) -> Option<AsyncHandler> {
+    Some(match op {
+        "Invoke" => invoke,
+        "UpdateFunctionCode" => update_function_code,
+        "UpdateFunctionConfiguration" => update_function_configuration,
+        "DeleteFunction" => delete_function,
+        _ => return None,
+    })
+}
+
+pub fn invoke(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<Value>> {
+    Box::pin(async move {
+        let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
+        functions::check_function_name(&name_in)?;
+        let (name, q_name) = split_qualifier(&name_in);
+        let q = qualifier(&input, q_name)?.map(str::to_owned);
+        let name = name.to_owned();
+        let kind = opt_str(&input, "InvocationType")
+            .unwrap_or("RequestResponse")
+            .to_owned();
+        let payload = match opt_str(&input, "Payload") {
+            Some(b) => B64.decode(b).map_err(|_| {
+                user_err(
+                    "InvalidRequestContentException",
+                    "Could not parse request body into json",
+                )
+            })?,
+            None => b"{}".to_vec(),
+        };
+        let limit = if kind == "Event" {
+            svc::invoke::MAX_ASYNC_PAYLOAD
+        } else {
+            svc::invoke::MAX_SYNC_PAYLOAD
+        };
+        if payload.len() > limit {
+            return Err(user_err(
+                "RequestTooLargeException",
+                format!("Request must be smaller than {limit} bytes for the InvokeFunction operation"),
+            )
+            .with_status(413));
+        }
+        let event: Value = if payload.iter().all(u8::is_ascii_whitespace) {
+            json!({})
+        } else {
+            serde_json::from_slice(&payload).map_err(|e| {
+                user_err(
+                    "InvalidRequestContentException",
+                    format!("Could not parse request body into json: Could not parse payload into json: {e}"),
+                )
+            })?
+        };
+        let key = ctx.partition();
+        let target = em.with_world(|w| {
+            let t = resolve(w, &key, &ctx.region, &name, q.as_deref())?;
+            if t.config.state == functions::FunctionState::Pending {
+                return Err(conflict(
+                    "The operation cannot be performed at this time. The function is currently in the following state: Pending",
+                ));
+            }
+            Ok(t)
+        })?;
+        match kind.as_str() {
+            "DryRun" => Ok(json!({"StatusCode": 204})),
+            "Event" => {
+                let function = target.invoked_arn.clone();
+                em.with_world(|w| svc::invoke_async(w, &key, &function, event))
+                    .map_err(svc::not_found)?;
+                super::Runtime::ensure_started(&em);
+                Ok(json!({"StatusCode": 202}))
+            }
+            _ => {
+                let version = target.config.version.clone();
+                let o = super::invoke(&em, target, payload, ctx.request_id.clone(), true).await?;
+                let mut out = json!({
+                    "StatusCode": 200,
+                    "Payload": B64.encode(&o.payload),
+                    "ExecutedVersion": version,
+                });
+                if let Some(fe) = &o.function_error {
+                    out["FunctionError"] = json!(fe);
+                }
+                if opt_str(&input, "LogType") == Some("Tail") {
+                    out["LogResult"] = json!(o.log_result());
+                }
+                Ok(out)
+            }
+        }
+    })
+}
+
+/// The function name a request's `FunctionName` refers to (for stopping its instances).
+fn function_name(input: &Value) -> String {
+    split_qualifier(opt_str(input, "FunctionName").unwrap_or_default())
+        .0
+        .to_owned()
+}
+
+pub fn update_function_code(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<Value>> {
+    Box::pin(async move {
+        let name = function_name(&input);
+        let dry = input.get("DryRun").and_then(Value::as_bool).unwrap_or(false);
+        let out = em.with_world(|w| functions::update_function_code(w, &ctx, input))?;
+        if !dry {
+            em.lambda.retire(&ctx.partition(), &name);
+        }
+        Ok(out)
+    })
+}
+
+pub fn update_function_configuration(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<Value>> {
+    Box::pin(async move {
+        let name = function_name(&input);
+        let out = em.with_world(|w| functions::update_function_configuration(w, &ctx, input))?;
+        em.lambda.retire(&ctx.partition(), &name);
+        Ok(out)
+    })
+}
+
+pub fn delete_function(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<Value>> {
+    Box::pin(async move {
+        let name = function_name(&input);
+        let whole = input.get("Qualifier").is_none_or(Value::is_null);
+        let out = em.with_world(|w| functions::delete_function(w, &ctx, input))?;
+        if whole {
+            em.lambda.remove(&ctx.partition(), &name);
+        } else {
+            em.lambda.retire(&ctx.partition(), &name);
+        }
+        Ok(out)
+    })
+}
