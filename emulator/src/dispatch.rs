@@ -26,15 +26,11 @@ use crate::services::{self, Caller, Ctx, Handler, SyncHandler};
 use crate::world::{World, DEFAULT_ACCOUNT, DEFAULT_REGION};
 use crate::Emulator;
 use serde_json::Value;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-/// For operations that wait on something outside the state lock (a Lambda process, say).
-pub type AsyncHandler = fn(Arc<Emulator>, Ctx, Value) -> BoxFuture<AwsResult<Value>>;
+pub use crate::runtime::lambda::invoke::{AsyncHandler, BoxFuture};
 
 /// How an implemented operation runs: a service's synchronous handler under the world lock, or
 /// an asynchronous one of a runtime (Lambda's Invoke and the calls that stop its processes).

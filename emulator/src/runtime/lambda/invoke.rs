@@ -3,7 +3,6 @@
 //! DeleteFunction). They reach the processes outside the state lock, so they live here with the
 //! runtime; `dispatch::operation` finds them before the service's synchronous handlers.
 
-use crate::dispatch::{AsyncHandler, BoxFuture};
 use crate::protocol::AwsResult;
 use crate::services::lambda::functions::{self, qualifier, split_qualifier};
 use crate::services::lambda::invoke::resolve;
@@ -13,7 +12,13 @@ use crate::services::Ctx;
 use crate::Emulator;
 use base64::Engine as _;
 use serde_json::{json, Value};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+/// An operation that waits on something outside the state lock (a Lambda process).
+pub type AsyncHandler = fn(Arc<Emulator>, Ctx, Value) -> BoxFuture<AwsResult<Value>>;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
