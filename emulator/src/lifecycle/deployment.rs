@@ -1263,7 +1263,7 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
 fn check_against_ecs(world: &mut World, key: &PartitionKey, spec: &AppSpec) -> Result<String, String> {
     let ecs = &world.region_mut(key).ecs;
     let td = ecs::task_definitions::find(ecs, &spec.task_definition)
-        .filter(|t| t.status == "ACTIVE")
+        .filter(|t| t.status == ecs::task_definitions::TaskDefinitionStatus::Active)
         .ok_or_else(|| {
             format!(
                 "The ECS service cannot be updated due to an error: the task definition {} does not exist or is not ACTIVE.",

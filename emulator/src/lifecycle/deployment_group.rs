@@ -9,6 +9,7 @@ use crate::services::ecs::status::TaskSetStatus;
 use crate::services::util::opt_str;
 use crate::services::{ecs, elbv2};
 use crate::world::{PartitionKey, World};
+use cutover_types::codedeploy::ComputePlatform;
 use cutover_types::ecs::DeploymentControllerType;
 use serde_json::Value;
 
@@ -65,7 +66,7 @@ pub fn check_ecs(
     }
     let cluster_name = ecs::name_from_arn(&svc.cluster_arn).to_owned();
     for ((app, name), other) in &st.codedeploy.groups {
-        if this.is_some_and(|(a, n)| a == app && n == name) || other.compute_platform != "ECS" {
+        if this.is_some_and(|(a, n)| a == app && n == name) || other.compute_platform != ComputePlatform::Ecs {
             continue;
         }
         if let Some(p) = other.ecs_pair() {

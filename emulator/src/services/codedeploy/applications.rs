@@ -6,6 +6,7 @@ use crate::protocol::AwsResult;
 use crate::services::util::{opt_str, paginate, str_list};
 use crate::services::Ctx;
 use crate::world::World;
+use cutover_types::codedeploy::ComputePlatform;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone)]
@@ -13,7 +14,7 @@ pub struct Application {
     pub id: String,
     pub name: String,
     /// `Server`, `Lambda` or `ECS`.
-    pub compute_platform: String,
+    pub compute_platform: ComputePlatform,
     pub create_time: f64,
 }
 
@@ -32,8 +33,8 @@ impl Application {
 pub fn create_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let key = ctx.partition();
     let name = app_name(&input, "applicationName")?;
-    let platform = opt_str(&input, "computePlatform").unwrap_or("Server").to_owned();
-    if !["Server", "Lambda", "ECS"].contains(&platform.as_str()) {
+    let platform = ComputePlatform::from(opt_str(&input, "computePlatform").unwrap_or("Server"));
+    if matches!(platform, ComputePlatform::Unknown(_)) {
         return Err(err(
             "InvalidComputePlatformException",
             format!("The computePlatform is invalid: {platform}"),

@@ -10,6 +10,7 @@ use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, paginate};
 use crate::services::Ctx;
 use crate::world::World;
+use cutover_types::codedeploy::ComputePlatform;
 use serde_json::{json, Value};
 
 /// The time the predefined configs report as their `createTime` (CodeDeploy's launch, 2014-11-12).
@@ -19,7 +20,7 @@ const PREDEFINED_CREATE_TIME: f64 = 1_415_750_400.0;
 pub struct DeploymentConfig {
     pub id: String,
     pub name: String,
-    pub compute_platform: String,
+    pub compute_platform: ComputePlatform,
     pub create_time: f64,
     pub minimum_healthy_hosts: Option<Value>,
     pub traffic_routing_config: Option<Value>,
@@ -114,7 +115,7 @@ pub fn predefined() -> Vec<DeploymentConfig> {
     let mk = |name: &str, platform: &str, mhh: Option<Value>, trc: Option<Value>| DeploymentConfig {
         id: predefined_id(name),
         name: name.to_owned(),
-        compute_platform: platform.to_owned(),
+        compute_platform: ComputePlatform::from(platform),
         create_time: PREDEFINED_CREATE_TIME,
         minimum_healthy_hosts: mhh,
         traffic_routing_config: trc,
@@ -234,10 +235,10 @@ pub fn no_config(name: &str) -> AwsError {
 }
 
 /// The default config of a compute platform (what a group without `deploymentConfigName` uses).
-pub fn default_for(platform: &str) -> &'static str {
+pub fn default_for(platform: &ComputePlatform) -> &'static str {
     match platform {
-        "ECS" => "CodeDeployDefault.ECSAllAtOnce",
-        "Lambda" => "CodeDeployDefault.LambdaAllAtOnce",
+        ComputePlatform::Ecs => "CodeDeployDefault.ECSAllAtOnce",
+        ComputePlatform::Lambda => "CodeDeployDefault.LambdaAllAtOnce",
         _ => "CodeDeployDefault.OneAtATime",
     }
 }
@@ -318,11 +319,11 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
             "The deployment configuration name cannot start with CodeDeployDefault.",
         ));
     }
-    let platform = opt_str(&input, "computePlatform").unwrap_or("Server").to_owned();
+    let platform = ComputePlatform::from(opt_str(&input, "computePlatform").unwrap_or("Server"));
     let mhh = input.get("minimumHealthyHosts").cloned();
     let trc = input.get("trafficRoutingConfig").cloned();
-    match platform.as_str() {
-        "Server" => {
+    match &platform {
+        ComputePlatform::Server => {
             let Some(m) = &mhh else {
                 return Err(err(
                     "InvalidMinimumHealthyHostValueException",
@@ -350,7 +351,7 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
                 ));
             }
         }
-        "ECS" | "Lambda" => {
+        ComputePlatform::Ecs | ComputePlatform::Lambda => {
             if mhh.is_some() {
                 return Err(err(
                     "InvalidMinimumHealthyHostValueException",
@@ -361,7 +362,7 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
                 check_routing(t)?;
             }
         }
-        other => {
+        ComputePlatform::Unknown(other) => {
             return Err(err(
                 "InvalidComputePlatformException",
                 format!("The computePlatform is invalid: {other}"),
@@ -377,8 +378,8 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
             format!("A deployment configuration with the name {name} already exists."),
         ));
     }
-    let trc = match (&platform[..], trc) {
-        ("Server", None) => None,
+    let trc = match (&platform, trc) {
+        (ComputePlatform::Server, None) => None,
         (_, None) => Some(json!({"type": "AllAtOnce"})),
         (_, Some(t)) => Some(t),
     };

@@ -13,6 +13,7 @@ use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, paginate, str_list};
 use crate::services::Ctx;
 use crate::world::World;
+use cutover_types::codedeploy::ComputePlatform;
 use serde_json::{json, Value};
 
 /// `d-` and nine upper-case letters and digits.
@@ -153,7 +154,7 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
     let st = &world.region_mut(&key).codedeploy;
     let platform = application(st, &app)?.compute_platform.clone();
     let group = groups::find(st, &app, &group_name)?.clone();
-    if platform != "ECS" {
+    if platform != ComputePlatform::Ecs {
         return Err(err(
             "InvalidRevisionException",
             format!(

@@ -14,6 +14,7 @@ use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, paginate, str_list};
 use crate::services::Ctx;
 use crate::world::World;
+use cutover_types::codedeploy::ComputePlatform;
 use serde_json::{json, Map, Value};
 
 /// The most minutes a Ready or termination wait can last (two days).
@@ -24,7 +25,7 @@ pub struct DeploymentGroup {
     pub id: String,
     pub application_name: String,
     pub name: String,
-    pub compute_platform: String,
+    pub compute_platform: ComputePlatform,
     pub deployment_config_name: String,
     pub service_role_arn: String,
     pub deployment_style: Value,
@@ -103,7 +104,7 @@ impl DeploymentGroup {
             self.last_attempted.clone().unwrap_or(Value::Null),
         );
         put("computePlatform", json!(self.compute_platform));
-        if self.compute_platform == "ECS" {
+        if self.compute_platform == ComputePlatform::Ecs {
             put("ecsServices", Value::Array(self.ecs_services.clone()));
         }
         Value::Object(v)
@@ -192,10 +193,10 @@ pub(super) fn normalize_auto_rollback(given: Option<&Value>) -> AwsResult<Value>
     Ok(json!({"enabled": enabled, "events": events}))
 }
 
-fn normalize_blue_green(given: Option<&Value>, platform: &str) -> AwsResult<Value> {
+fn normalize_blue_green(given: Option<&Value>, platform: &ComputePlatform) -> AwsResult<Value> {
     let bad = |m: &str| err("InvalidBlueGreenDeploymentConfigurationException", m);
     let g = given.cloned().unwrap_or(json!({}));
-    if platform != "ECS" {
+    if *platform != ComputePlatform::Ecs {
         return Ok(given.cloned().unwrap_or(Value::Null));
     }
     if g.get("greenFleetProvisioningOption").is_some() {
@@ -227,9 +228,9 @@ fn normalize_blue_green(given: Option<&Value>, platform: &str) -> AwsResult<Valu
     }))
 }
 
-fn check_style(style: Option<&Value>, platform: &str) -> AwsResult<Value> {
+fn check_style(style: Option<&Value>, platform: &ComputePlatform) -> AwsResult<Value> {
     match platform {
-        "ECS" => {
+        ComputePlatform::Ecs => {
             let ok = style.is_some_and(|s| {
                 opt_str(s, "deploymentType") == Some("BLUE_GREEN")
                     && opt_str(s, "deploymentOption") == Some("WITH_TRAFFIC_CONTROL")
@@ -242,7 +243,9 @@ fn check_style(style: Option<&Value>, platform: &str) -> AwsResult<Value> {
             }
             Ok(json!({"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"}))
         }
-        "Lambda" => Ok(json!({"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"})),
+        ComputePlatform::Lambda => {
+            Ok(json!({"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"}))
+        }
         _ => Ok(style
             .cloned()
             .unwrap_or(json!({"deploymentType": "IN_PLACE", "deploymentOption": "WITHOUT_TRAFFIC_CONTROL"}))),
@@ -311,7 +314,7 @@ fn build(
             other.insert(m.to_owned(), v.clone());
         }
     }
-    if platform == "Server" {
+    if platform == ComputePlatform::Server {
         other.entry("outdatedInstancesStrategy").or_insert(json!("UPDATE"));
         other.entry("terminationHookEnabled").or_insert(json!(false));
     }
@@ -342,7 +345,7 @@ fn build(
         last_successful: base.and_then(|b| b.last_successful.clone()),
         last_attempted: base.and_then(|b| b.last_attempted.clone()),
     };
-    if platform == "ECS" {
+    if platform == ComputePlatform::Ecs {
         if g.load_balancer_info.is_null() {
             return Err(err(
                 "InvalidLoadBalancerInfoException",

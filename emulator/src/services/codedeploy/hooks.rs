@@ -22,6 +22,7 @@ use crate::services::util::opt_str;
 use crate::services::Ctx;
 use crate::world::World;
 use base64::Engine as _;
+use cutover_types::codedeploy::ComputePlatform;
 use serde_json::{json, Value};
 
 /// A new opaque execution id for a hook of `event` in deployment `id`.
@@ -41,7 +42,7 @@ pub fn put_lifecycle_event_hook_execution_status(world: &mut World, ctx: &Ctx, i
         .to_owned();
     let status = opt_str(&input, "status").unwrap_or("");
     let d = find_deployment(&world.region_mut(&key).codedeploy, &id)?;
-    if d.compute_platform != "ECS" {
+    if d.compute_platform != ComputePlatform::Ecs {
         return Err(err(
             "UnsupportedActionForDeploymentTypeException",
             "This operation is supported only for ECS and Lambda deployments.",

@@ -9,6 +9,7 @@ use crate::sim::signal::DeploymentSignal;
 use crate::sim::{Signal, SimTime};
 use crate::timeline::{wire_enum, LifecycleStatus};
 use crate::world::{PartitionKey, World};
+use cutover_types::codedeploy::ComputePlatform;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -166,7 +167,7 @@ pub struct Deployment {
     pub application_name: String,
     pub deployment_group_name: String,
     pub deployment_config_name: String,
-    pub compute_platform: String,
+    pub compute_platform: ComputePlatform,
     pub routing: Routing,
     pub revision: Value,
     pub previous_revision: Option<Value>,

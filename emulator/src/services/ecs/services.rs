@@ -931,7 +931,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     if let Some(ident) = &td_ident {
         let state = &world.region_mut(&key).ecs;
         let td = task_definitions::find(state, ident)
-            .filter(|t| t.status == "ACTIVE")
+            .filter(|t| t.status == super::task_definitions::TaskDefinitionStatus::Active)
             .ok_or_else(|| super::client_error("TaskDefinition not found."))?
             .clone();
         if effective_lt == "FARGATE"

@@ -7,6 +7,8 @@ use crate::services::util::{obj, opt_str, paginate, str_list};
 use crate::services::Ctx;
 use crate::sim::SimTime;
 use crate::world::World;
+use cutover_types::ecs::TaskDefinitionFamilyStatus;
+pub use cutover_types::ecs::TaskDefinitionStatus;
 use serde_json::{json, Map, Value};
 
 #[derive(Debug, Clone)]
@@ -15,7 +17,7 @@ pub struct TaskDefinition {
     pub revision: i64,
     pub arn: String,
     /// ACTIVE, INACTIVE or DELETE_IN_PROGRESS.
-    pub status: String,
+    pub status: TaskDefinitionStatus,
     /// The definition as DescribeTaskDefinition returns it (status and times are overlaid).
     pub body: Value,
     pub registered_at: SimTime,
@@ -85,14 +87,14 @@ pub fn find<'a>(state: &'a State, ident: &str) -> Option<&'a TaskDefinition> {
             let rev: i64 = rev.parse().ok()?;
             let revs = state.task_definitions.get(family)?;
             revs.get(usize::try_from(rev - 1).ok()?)
-                .filter(|t| t.status != "DELETE_IN_PROGRESS")
+                .filter(|t| t.status != TaskDefinitionStatus::DeleteInProgress)
         }
         None => state
             .task_definitions
             .get(short)?
             .iter()
             .rev()
-            .find(|t| t.status == "ACTIVE"),
+            .find(|t| t.status == TaskDefinitionStatus::Active),
     }
 }
 
@@ -376,7 +378,7 @@ pub fn register_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> A
         family: family.clone(),
         revision,
         arn: td_arn.clone(),
-        status: "ACTIVE".into(),
+        status: TaskDefinitionStatus::Active,
         body,
         registered_at: now,
         deregistered_at: None,
@@ -407,7 +409,7 @@ pub fn describe_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> A
 
 pub fn list_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let family = opt_str(&input, "familyPrefix");
-    let status = opt_str(&input, "status").unwrap_or("ACTIVE");
+    let status = TaskDefinitionStatus::from(opt_str(&input, "status").unwrap_or("ACTIVE"));
     let desc = opt_str(&input, "sort") == Some("DESC");
     let max = input.get("maxResults").and_then(Value::as_i64).unwrap_or(100);
     if !(1..=100).contains(&max) {
@@ -436,7 +438,7 @@ pub fn list_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
 
 pub fn list_task_definition_families(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let prefix = opt_str(&input, "familyPrefix").unwrap_or("");
-    let status = opt_str(&input, "status").unwrap_or("ACTIVE");
+    let status = TaskDefinitionFamilyStatus::from(opt_str(&input, "status").unwrap_or("ACTIVE"));
     let max = input.get("maxResults").and_then(Value::as_i64).unwrap_or(100);
     if !(1..=100).contains(&max) {
         return Err(invalid_parameter("maxResults must be between 1 and 100."));
@@ -447,10 +449,12 @@ pub fn list_task_definition_families(world: &mut World, ctx: &Ctx, input: Value)
         .iter()
         .filter(|(f, _)| f.starts_with(prefix))
         .filter(|(_, revs)| {
-            let any_active = revs.iter().any(|t| t.status == "ACTIVE");
+            let any_active = revs.iter().any(|t| t.status == TaskDefinitionStatus::Active);
             match status {
-                "ACTIVE" => any_active,
-                "INACTIVE" => !any_active && revs.iter().any(|t| t.status == "INACTIVE"),
+                TaskDefinitionFamilyStatus::Active => any_active,
+                TaskDefinitionFamilyStatus::Inactive => {
+                    !any_active && revs.iter().any(|t| t.status == TaskDefinitionStatus::Inactive)
+                }
                 _ => true,
             }
         })
@@ -485,8 +489,8 @@ pub fn deregister_task_definition(world: &mut World, ctx: &Ctx, input: Value) ->
     }
     let td =
         revision_mut(state, &ident).ok_or_else(|| client_error("The specified task definition does not exist."))?;
-    if td.status == "ACTIVE" {
-        td.status = "INACTIVE".into();
+    if td.status == TaskDefinitionStatus::Active {
+        td.status = TaskDefinitionStatus::Inactive;
         td.deregistered_at = Some(now);
     }
     let out = td.to_json();
@@ -513,12 +517,12 @@ pub fn delete_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> Aw
     for ident in idents {
         match revision_mut(state, &ident) {
             None => failures.push(json!({"arn": ident, "reason": "The specified task definition does not exist."})),
-            Some(td) if td.status == "ACTIVE" => failures.push(json!({
+            Some(td) if td.status == TaskDefinitionStatus::Active => failures.push(json!({
                 "arn": td.arn,
                 "reason": "The specified task definition is still in ACTIVE status. Please deregister the target and try again."
             })),
             Some(td) => {
-                td.status = "DELETE_IN_PROGRESS".into();
+                td.status = TaskDefinitionStatus::DeleteInProgress;
                 td.delete_requested_at = Some(now);
                 deleted.push(td.to_json());
             }

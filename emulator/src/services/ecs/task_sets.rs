@@ -135,7 +135,7 @@ pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: Ta
         return Err(invalid_parameter("scale value must be between 0 and 100."));
     }
     let td = task_definitions::find(&world.region_mut(key).ecs, &spec.task_definition)
-        .filter(|t| t.status == "ACTIVE")
+        .filter(|t| t.status == super::task_definitions::TaskDefinitionStatus::Active)
         .cloned()
         .ok_or_else(|| super::client_error("TaskDefinition not found."))?;
     services::check_load_balancers(world, key, &spec.load_balancers, &td)?;

@@ -559,7 +559,7 @@ pub fn run_task(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> 
     let (td_arn, family, needs_awsvpc, fargate_ok) = {
         let state = &world.region_mut(&key).ecs;
         let td = task_definitions::resolve(state, &td_ident)?;
-        if td.status != "ACTIVE" && !td_ident.contains(':') {
+        if td.status != task_definitions::TaskDefinitionStatus::Active && !td_ident.contains(':') {
             return Err(client_error("TaskDefinition is inactive"));
         }
         let fargate_ok = td
