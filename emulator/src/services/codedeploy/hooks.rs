@@ -12,6 +12,7 @@
 //!    (`codedeploy::peers::Peers::hook_answered`): `Succeeded` runs the next lifecycle event,
 //!    `Failed` ends the deployment (and rolls back if configured). No answer within the hour
 //!    fails the event when the `HookTimeout` signal fires.
+//!
 //! Execution ids are opaque base64 of a JSON object, shaped like the real ones
 //! (`{"encryptedData", "ivParameterSpec", "materialSetSerial"}`).
 

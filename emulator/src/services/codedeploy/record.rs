@@ -27,6 +27,8 @@ wire_enum!(
     }
 );
 
+// `wire_enum!` cannot mark a `#[default]` variant, so the impl is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for TargetStatus {
     fn default() -> Self {
         TargetStatus::Pending
