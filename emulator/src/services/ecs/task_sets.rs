@@ -1,7 +1,7 @@
 //! Task sets: CreateTaskSet, DescribeTaskSets, UpdateTaskSet, DeleteTaskSet and
 //! UpdateServicePrimaryTaskSet. Users may call them only on EXTERNAL services (as on AWS); the
-//! CodeDeploy engine uses the same operations on CODE_DEPLOY services through the typed functions
-//! here.
+//! CodeDeploy deployment machine (`lifecycle/deployment.rs`) uses the same operations on CODE_DEPLOY
+//! services through the typed functions here.
 
 use super::services::{self, computed_desired, poke, service_not_found, task_set_json, TaskSet, Unit};
 use super::status::{ServiceStatus, TaskSetStatus};
@@ -28,7 +28,7 @@ pub struct TaskSetSpec {
     pub scale: f64,
 }
 
-/// A snapshot of a task set for the engine.
+/// A snapshot of a task set for the deployment machine.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskSetView {
     pub id: String,
@@ -107,7 +107,7 @@ pub fn views(state: &State, service_arn: &str) -> Vec<TaskSetView> {
         .collect()
 }
 
-/// Creates a task set (status ACTIVE) on a service; the engine's and the API's common path.
+/// Creates a task set (status ACTIVE) on a service; the deployment machine's and the API's common path.
 pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: TaskSetSpec) -> AwsResult<TaskSetView> {
     let now = world.now;
     let svc = world
