@@ -17,7 +17,7 @@
 //! version does not know are listed in the table only. Every string from the timeline is escaped.
 
 use crate::protocol::timestamp::iso8601;
-use crate::timeline::{self, Event, TaskSetChange};
+use crate::timeline::{self, DeploymentStatus, Event, HookStatus, LifecycleStatus, TaskSetChange, TaskSetState};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -166,19 +166,19 @@ enum Step {
     RollingBack,
     Lifecycle {
         event: String,
-        status: String,
+        status: LifecycleStatus,
     },
     Hook {
         event: String,
-        status: String,
+        status: HookStatus,
     },
     TaskSet {
         id: Option<String>,
-        state: String,
+        state: TaskSetState,
         role: Option<String>,
     },
     End {
-        status: String,
+        status: DeploymentStatus,
     },
     RollbackCreated {
         rollback_id: String,
@@ -205,22 +205,20 @@ fn codedeploy_step(e: &timeline::Entry) -> Step {
             test: test_listeners.clone(),
         },
         T::DeploymentRollingBack { .. } => Step::RollingBack,
-        T::DeploymentEnded { status, .. } => Step::End {
-            status: status.as_str().to_owned(),
-        },
+        T::DeploymentEnded { status, .. } => Step::End { status: *status },
         T::LifecycleEvent { event, status, .. } => Step::Lifecycle {
             event: event.clone(),
-            status: status.as_str().to_owned(),
+            status: *status,
         },
         T::Hook { event, status, .. } => Step::Hook {
             event: event.clone(),
-            status: status.as_str().to_owned(),
+            status: *status,
         },
         T::DeploymentTaskSet {
             task_set, state, role, ..
         } => Step::TaskSet {
             id: task_set.clone(),
-            state: state.as_str().to_owned(),
+            state: *state,
             role: Some(role.as_str().to_owned()),
         },
         T::RollbackCreated { rollback_id, .. } => Step::RollbackCreated {
@@ -244,11 +242,19 @@ const RUN_COLOR: &str = "#7d93b8";
 const ROLLBACK_COLOR: &str = "#8e5bd1";
 const START_COLOR: &str = "#3b4656";
 
-fn status_color(status: &str) -> &'static str {
+fn deployment_color(status: DeploymentStatus) -> &'static str {
     match status {
-        "Succeeded" => OK_COLOR,
-        "Failed" => FAIL_COLOR,
-        "Stopped" => STOP_COLOR,
+        DeploymentStatus::Succeeded => OK_COLOR,
+        DeploymentStatus::Failed => FAIL_COLOR,
+        DeploymentStatus::Stopped => STOP_COLOR,
+        _ => RUN_COLOR,
+    }
+}
+
+fn lifecycle_color(status: LifecycleStatus) -> &'static str {
+    match status {
+        LifecycleStatus::Succeeded => OK_COLOR,
+        LifecycleStatus::Failed => FAIL_COLOR,
         _ => RUN_COLOR,
     }
 }
@@ -274,13 +280,13 @@ struct Bar {
     name: String,
     start: At,
     end: Option<At>,
-    status: String,
+    status: LifecycleStatus,
 }
 
 struct HookMark {
     at: At,
     event: String,
-    status: String,
+    status: HookStatus,
     message: String,
 }
 
@@ -289,7 +295,7 @@ struct Deployment {
     id: String,
     first: Option<At>,
     started: Option<At>,
-    end: Option<(At, String)>,
+    end: Option<(At, DeploymentStatus)>,
     /// What the entry that ended it said (the error code and message of a failure).
     end_message: String,
     rollback_of: Option<String>,
@@ -513,7 +519,7 @@ impl Model {
             }
             Step::Lifecycle { event, status } => {
                 let d = self.deployment(id, at);
-                if status == "InProgress" {
+                if status == LifecycleStatus::InProgress {
                     d.events.push(Bar {
                         name: event,
                         start: at,
@@ -556,7 +562,7 @@ impl Model {
                     }
                     // ECS writes its own entries for created, PRIMARY and deleted; steady is
                     // CodeDeploy's word only when ECS said nothing.
-                    if state == "steady" && row.steady.is_empty() {
+                    if state == TaskSetState::Steady && row.steady.is_empty() {
                         row.steady.push((at, message.clone()));
                     }
                 }
@@ -566,22 +572,22 @@ impl Model {
                 let d = self.deployment(id, at);
                 for b in d.events.iter_mut().filter(|b| b.end.is_none()) {
                     b.end = Some(at);
-                    b.status = if status == "Succeeded" {
-                        status.clone()
+                    b.status = if status == DeploymentStatus::Succeeded {
+                        LifecycleStatus::Succeeded
                     } else {
-                        "Failed".into()
+                        LifecycleStatus::Failed
                     };
                 }
-                d.end = Some((at, status.clone()));
+                d.end = Some((at, status));
                 d.end_message = e.kind.deployment_text().unwrap_or_default();
-                let mark = match status.as_str() {
-                    "Succeeded" => "✔",
-                    "Failed" => "✖",
+                let mark = match status {
+                    DeploymentStatus::Succeeded => "✔",
+                    DeploymentStatus::Failed => "✖",
                     _ => "■",
                 };
                 self.markers.push(Marker {
                     at,
-                    color: status_color(&status),
+                    color: deployment_color(status),
                     label: format!("{mark} {short} {status}"),
                     message,
                 });
@@ -778,11 +784,11 @@ fn summary(out: &mut String, entries: &[Entry], m: &Model) {
         out.push_str("<ul class=\"deployments\">\n");
         for d in &m.deployments {
             let (status, color) = match &d.end {
-                Some((at, s)) if d.end_message != *s && !d.end_message.is_empty() => (
+                Some((at, s)) if d.end_message != s.as_str() && !d.end_message.is_empty() => (
                     format!("{s} at {}: {}", relative(at.t - m.t0), d.end_message),
-                    status_color(s),
+                    deployment_color(*s),
                 ),
-                Some((at, s)) => (format!("{s} at {}", relative(at.t - m.t0)), status_color(s)),
+                Some((at, s)) => (format!("{s} at {}", relative(at.t - m.t0)), deployment_color(*s)),
                 None if d.started.is_some() => ("in progress".to_owned(), RUN_COLOR),
                 None => ("created".to_owned(), RUN_COLOR),
             };
@@ -1005,7 +1011,7 @@ fn chart(out: &mut String, m: &Model) {
         let start = d.started.or(d.first);
         if let Some(s) = start {
             let end = d.end.as_ref().map(|(a, _)| a.t).unwrap_or(m.t0 + m.span);
-            let status = d.end.as_ref().map(|(_, s)| s.as_str()).unwrap_or("InProgress");
+            let status = d.end.as_ref().map(|(_, s)| *s).unwrap_or(DeploymentStatus::InProgress);
             let tip = format!(
                 "deployment {}: {} from {}{}",
                 d.id,
@@ -1018,12 +1024,12 @@ fn chart(out: &mut String, m: &Model) {
             );
             body.push_str(&format!(
                 "<rect class=\"dep-bar\" data-status=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\">{}</rect>\n",
-                esc(status),
+                esc(status.as_str()),
                 n(m.x(s.t)),
                 n(top + 3.0),
                 n((m.x(end) - m.x(s.t)).max(3.0)),
                 n(ROW_H - 6.0),
-                status_color(status),
+                deployment_color(status),
                 title(&tip)
             ));
         }
@@ -1061,12 +1067,12 @@ fn chart(out: &mut String, m: &Model) {
                      width=\"{}\" height=\"{}\" rx=\"2\" fill=\"{}\">{}</rect></a>\n",
                     b.start.seq,
                     esc(name),
-                    esc(&b.status),
+                    esc(b.status.as_str()),
                     n(x1),
                     n(ry + 3.0),
                     n(w),
                     n(ROW_H - 6.0),
-                    status_color(&b.status),
+                    lifecycle_color(b.status),
                     title(&tip)
                 ));
                 if let Some(e) = b.end.filter(|e| e.t - b.start.t >= 1.0) {
@@ -1082,17 +1088,17 @@ fn chart(out: &mut String, m: &Model) {
                 }
             }
             for h in d.hooks.iter().filter(|h| h.event == **name) {
-                let (fill, stroke) = match h.status.as_str() {
-                    "Invoked" => ("#ffffff", "#5b3fa0"),
-                    "Succeeded" => (OK_COLOR, "#0f5132"),
-                    _ => (FAIL_COLOR, "#7f1d1d"),
+                let (fill, stroke) = match h.status {
+                    HookStatus::Invoked => ("#ffffff", "#5b3fa0"),
+                    HookStatus::Succeeded => (OK_COLOR, "#0f5132"),
+                    HookStatus::Failed => (FAIL_COLOR, "#7f1d1d"),
                 };
                 body.push_str(&format!(
                     "<a href=\"#ev-{}\"><circle class=\"hook\" data-event=\"{}\" data-status=\"{}\" cx=\"{}\" cy=\"{}\" r=\"5\" \
                      fill=\"{fill}\" stroke=\"{stroke}\">{}</circle></a>\n",
                     h.at.seq,
                     esc(&h.event),
-                    esc(&h.status),
+                    esc(h.status.as_str()),
                     n(m.x(h.at.t)),
                     n(ry + ROW_H / 2.0),
                     title(&format!("{}\n{}", when(m, h.at), h.message))
