@@ -1,47 +1,24 @@
 //! Metric alarms: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms,
 //! SetAlarmState, DescribeAlarmHistory, EnableAlarmActions and DisableAlarmActions.
 
-use super::{alarm_arn, Alarm, HistoryItem};
+use super::{alarm_arn, non_finite, t, Alarm, HistoryItem};
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{obj, opt_bool, opt_i64, opt_str, paginate, str_list};
+use crate::services::util::paginate;
 use crate::services::{err, now_secs, Ctx};
 use crate::timeline::{AlarmStateValue, Entry};
 use crate::world::{PartitionKey, World};
+use serde::de::{Deserialize, Deserializer, Error as _};
 use serde_json::{json, Map, Value};
 
 const INITIAL_REASON: &str = "Unchecked: Initial alarm creation";
-const STATES: [&str; 3] = ["OK", "ALARM", "INSUFFICIENT_DATA"];
 
-/// `PutMetricAlarm` members kept as the alarm's configuration (and echoed by `MetricAlarm`).
-const CONFIG_MEMBERS: [&str; 21] = [
-    "AlarmActions",
-    "AlarmDescription",
-    "ComparisonOperator",
-    "DatapointsToAlarm",
-    "Dimensions",
-    "EvaluateLowSampleCountPercentile",
-    "EvaluationCriteria",
-    "EvaluationInterval",
-    "EvaluationPeriods",
-    "ExtendedStatistic",
-    "InsufficientDataActions",
-    "MetricName",
-    "Metrics",
-    "Namespace",
-    "OKActions",
-    "Period",
-    "Statistic",
-    "Threshold",
-    "ThresholdMetricId",
-    "TreatMissingData",
-    "Unit",
-];
-
-const ANOMALY_OPERATORS: [&str; 3] = [
-    "LessThanLowerOrGreaterThanUpperThreshold",
-    "LessThanLowerThreshold",
-    "GreaterThanUpperThreshold",
-];
+fn is_anomaly_operator(op: &t::ComparisonOperator) -> bool {
+    use t::ComparisonOperator as C;
+    matches!(
+        op,
+        C::LessThanLowerOrGreaterThanUpperThreshold | C::LessThanLowerThreshold | C::GreaterThanUpperThreshold
+    )
+}
 
 fn validation(message: impl Into<String>) -> AwsError {
     err("ValidationError", message)
@@ -66,86 +43,101 @@ fn valid_extended_statistic(s: &str) -> bool {
         .any(|p| s.starts_with(p) && s.ends_with(')') && s.contains(':'))
 }
 
-fn check_put_metric_alarm(input: &Value) -> AwsResult<()> {
-    let has = |m: &str| input.get(m).is_some();
-    let metrics = input.get("Metrics").and_then(Value::as_array);
-    if metrics.is_some() {
-        for m in [
-            "MetricName",
-            "Namespace",
-            "Statistic",
-            "ExtendedStatistic",
-            "Period",
-            "Unit",
+/// `PutMetricAlarmInput`, with a non-finite `Threshold` (a string in the canonical form, see
+/// [`non_finite`](super::non_finite)) taken out: the `Value` handler read it as no number, so it
+/// counts as set but is not a threshold.
+pub struct PutMetricAlarm {
+    pub input: t::PutMetricAlarmInput,
+    pub non_finite_threshold: bool,
+}
+
+impl<'de> Deserialize<'de> for PutMetricAlarm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut v = Value::deserialize(d)?;
+        let non_finite_threshold = non_finite(v.get("Threshold"));
+        if non_finite_threshold {
+            if let Some(m) = v.as_object_mut() {
+                m.remove("Threshold");
+            }
+        }
+        let input = t::PutMetricAlarmInput::deserialize(v).map_err(D::Error::custom)?;
+        Ok(PutMetricAlarm {
+            input,
+            non_finite_threshold,
+        })
+    }
+}
+
+fn check_put_metric_alarm(input: &t::PutMetricAlarmInput, non_finite_threshold: bool) -> AwsResult<()> {
+    if let Some(metrics) = &input.metrics {
+        for (m, set) in [
+            ("MetricName", input.metric_name.is_some()),
+            ("Namespace", input.namespace.is_some()),
+            ("Statistic", input.statistic.is_some()),
+            ("ExtendedStatistic", input.extended_statistic.is_some()),
+            ("Period", input.period.is_some()),
+            ("Unit", input.unit.is_some()),
         ] {
-            if has(m) {
+            if set {
                 return Err(validation(format!("{m} should not be set if list of Metrics is set.")));
             }
         }
-        if input
-            .get("Dimensions")
-            .and_then(Value::as_array)
-            .is_some_and(|d| !d.is_empty())
-        {
+        if input.dimensions.as_ref().is_some_and(|d| !d.is_empty()) {
             return Err(validation("Dimensions should not be set if list of Metrics is set."));
         }
-        let returning = metrics
-            .map(|ms| {
-                ms.iter()
-                    .filter(|m| m.get("ReturnData").and_then(Value::as_bool).unwrap_or(true))
-                    .count()
-            })
-            .unwrap_or(0);
+        let returning = metrics.iter().filter(|m| m.return_data.unwrap_or(true)).count();
         if returning != 1 {
             return Err(validation(
                 "Exactly one element of the metrics list should return data.",
             ));
         }
     } else {
-        for m in ["MetricName", "Namespace", "Period"] {
-            if !has(m) {
+        for (m, set) in [
+            ("MetricName", input.metric_name.is_some()),
+            ("Namespace", input.namespace.is_some()),
+            ("Period", input.period.is_some()),
+        ] {
+            if !set {
                 return Err(validation(format!("{m} must not be null")));
             }
         }
-        match (has("Statistic"), has("ExtendedStatistic")) {
-            (true, true) | (false, false) => {
-                return Err(err(
-                    "InvalidParameterCombination",
-                    "Exactly one of Statistic or ExtendedStatistic must be set.",
-                ))
-            }
-            _ => {}
+        if input.statistic.is_some() == input.extended_statistic.is_some() {
+            return Err(err(
+                "InvalidParameterCombination",
+                "Exactly one of Statistic or ExtendedStatistic must be set.",
+            ));
         }
     }
-    if let Some(ext) = opt_str(input, "ExtendedStatistic") {
+    if let Some(ext) = input.extended_statistic.as_deref() {
         if !valid_extended_statistic(ext) {
             return Err(invalid_value(format!(
                 "The value {ext} for parameter ExtendedStatistic is not supported."
             )));
         }
     }
-    if !has("EvaluationPeriods") {
+    let Some(evaluation_periods) = input.evaluation_periods.map(i64::from) else {
         return Err(validation("EvaluationPeriods must not be null"));
-    }
-    let Some(op) = opt_str(input, "ComparisonOperator") else {
+    };
+    let Some(op) = &input.comparison_operator else {
         return Err(validation("ComparisonOperator must not be null"));
     };
-    if ANOMALY_OPERATORS.contains(&op) {
-        if !has("ThresholdMetricId") {
+    if is_anomaly_operator(op) {
+        if input.threshold_metric_id.is_none() {
             return Err(validation(format!(
                 "ThresholdMetricId must be set when ComparisonOperator is {op}."
             )));
         }
-        if has("Threshold") {
+        if input.threshold.is_some() || non_finite_threshold {
             return Err(validation("Threshold should not be set if ThresholdMetricId is set."));
         }
     } else {
-        if has("ThresholdMetricId") {
+        if input.threshold_metric_id.is_some() {
             return Err(validation(format!(
                 "ThresholdMetricId should not be set when ComparisonOperator is {op}."
             )));
         }
-        match input.get("Threshold").and_then(Value::as_f64) {
+        // A non-finite threshold is not a number here, as it was not for the `Value` handler.
+        match input.threshold {
             None => return Err(validation("Threshold must not be null")),
             Some(t) if !t.is_finite() => {
                 return Err(invalid_value(
@@ -155,16 +147,12 @@ fn check_put_metric_alarm(input: &Value) -> AwsResult<()> {
             _ => {}
         }
     }
-    let evaluation_periods = opt_i64(input, "EvaluationPeriods").unwrap_or(1);
-    let period = match opt_i64(input, "Period") {
-        Some(p) => Some(p),
-        None => metrics.and_then(|ms| {
+    let period = match input.period {
+        Some(p) => Some(i64::from(p)),
+        None => input.metrics.as_ref().and_then(|ms| {
             ms.iter()
-                .filter_map(|m| {
-                    m.get("MetricStat")
-                        .and_then(|s| opt_i64(s, "Period"))
-                        .or(opt_i64(m, "Period"))
-                })
+                .filter_map(|m| m.metric_stat.as_ref().map(|s| s.period).or(m.period))
+                .map(i64::from)
                 .max()
         }),
     };
@@ -186,21 +174,21 @@ fn check_put_metric_alarm(input: &Value) -> AwsResult<()> {
             ));
         }
     }
-    if let Some(d) = opt_i64(input, "DatapointsToAlarm") {
-        if d > evaluation_periods {
+    if let Some(d) = input.datapoints_to_alarm {
+        if i64::from(d) > evaluation_periods {
             return Err(validation(
                 "DatapointsToAlarm must be less than or equal to EvaluationPeriods.",
             ));
         }
     }
-    if let Some(t) = opt_str(input, "TreatMissingData") {
+    if let Some(t) = input.treat_missing_data.as_deref() {
         if !["breaching", "notBreaching", "ignore", "missing"].contains(&t) {
             return Err(invalid_value(format!(
                 "The value {t} for parameter TreatMissingData is invalid. Valid values: breaching, notBreaching, ignore, missing."
             )));
         }
     }
-    if let Some(e) = opt_str(input, "EvaluateLowSampleCountPercentile") {
+    if let Some(e) = input.evaluate_low_sample_count_percentile.as_deref() {
         if !["evaluate", "ignore"].contains(&e) {
             return Err(invalid_value(format!(
                 "The value {e} for parameter EvaluateLowSampleCountPercentile is invalid. Valid values: evaluate, ignore."
@@ -235,8 +223,10 @@ fn history_alarm(a: &Alarm) -> Value {
     m.insert("actionsEnabled".into(), json!(a.actions_enabled));
     m.insert("stateValue".into(), json!(a.state_value));
     m.insert("timestamp".into(), json!(iso8601(a.config_updated)));
-    for (k, v) in &a.config {
-        m.insert(lower_camel(k), lower_camel_keys(v));
+    if let Ok(Value::Object(config)) = serde_json::to_value(&a.config) {
+        for (k, v) in &config {
+            m.insert(lower_camel(k), lower_camel_keys(v));
+        }
     }
     Value::Object(m)
 }
@@ -265,54 +255,69 @@ fn iso8601(secs: f64) -> String {
     )
 }
 
-fn push_history(world: &mut World, key: &PartitionKey, name: &str, item_type: &str, summary: String, data: Value) {
+fn push_history(
+    world: &mut World,
+    key: &PartitionKey,
+    name: &str,
+    item_type: t::HistoryItemType,
+    summary: String,
+    data: Value,
+) {
     let timestamp = now_secs(world);
     world.region_mut(key).cloudwatch.history.push(HistoryItem {
         alarm_name: name.to_owned(),
         timestamp,
-        item_type: item_type.to_owned(),
+        item_type,
         summary,
         data: data.to_string(),
     });
 }
 
-fn tags_of(input: &Value) -> Vec<(String, String)> {
-    input
-        .get("Tags")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|t| {
-                    Some((
-                        opt_str(t, "Key")?.to_owned(),
-                        opt_str(t, "Value").unwrap_or("").to_owned(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// The configuration an alarm keeps of `PutMetricAlarm`'s input: the three action lists are
+/// empty when not given, and so are the dimensions of an alarm on one metric.
+fn config_of(input: &t::PutMetricAlarmInput) -> t::MetricAlarm {
+    let i = input.clone();
+    let dimensions = match i.metrics {
+        Some(_) => i.dimensions,
+        None => Some(i.dimensions.unwrap_or_default()),
+    };
+    t::MetricAlarm {
+        alarm_actions: Some(i.alarm_actions.unwrap_or_default()),
+        alarm_description: i.alarm_description,
+        comparison_operator: i.comparison_operator,
+        datapoints_to_alarm: i.datapoints_to_alarm,
+        dimensions,
+        evaluate_low_sample_count_percentile: i.evaluate_low_sample_count_percentile,
+        evaluation_criteria: i.evaluation_criteria,
+        evaluation_interval: i.evaluation_interval,
+        evaluation_periods: i.evaluation_periods,
+        extended_statistic: i.extended_statistic,
+        insufficient_data_actions: Some(i.insufficient_data_actions.unwrap_or_default()),
+        metric_name: i.metric_name,
+        metrics: i.metrics,
+        namespace: i.namespace,
+        ok_actions: Some(i.ok_actions.unwrap_or_default()),
+        period: i.period,
+        statistic: i.statistic,
+        threshold: i.threshold,
+        threshold_metric_id: i.threshold_metric_id,
+        treat_missing_data: i.treat_missing_data,
+        unit: i.unit,
+        ..Default::default()
+    }
 }
 
-pub fn put_metric_alarm(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = opt_str(&input, "AlarmName")
-        .ok_or_else(|| validation("AlarmName must not be null"))?
-        .to_owned();
-    check_put_metric_alarm(&input)?;
+pub fn put_metric_alarm(world: &mut World, ctx: &Ctx, input: PutMetricAlarm) -> AwsResult<()> {
+    let PutMetricAlarm {
+        input,
+        non_finite_threshold,
+    } = input;
+    let name = input.alarm_name.clone();
+    check_put_metric_alarm(&input, non_finite_threshold)?;
     let key = ctx.partition();
     let now = now_secs(world);
-    let mut config = Map::new();
-    for m in CONFIG_MEMBERS {
-        if let Some(v) = input.get(m) {
-            config.insert(m.to_owned(), v.clone());
-        }
-    }
-    for list in ["OKActions", "AlarmActions", "InsufficientDataActions"] {
-        config.entry(list).or_insert_with(|| json!([]));
-    }
-    if !config.contains_key("Metrics") {
-        config.entry("Dimensions").or_insert_with(|| json!([]));
-    }
-    let actions_enabled = opt_bool(&input, "ActionsEnabled").unwrap_or(true);
+    let config = config_of(&input);
+    let actions_enabled = input.actions_enabled.unwrap_or(true);
     let state = &mut world.region_mut(&key).cloudwatch;
     let (summary, data) = match state.alarms.get_mut(&name) {
         Some(existing) => {
@@ -330,7 +335,7 @@ pub fn put_metric_alarm(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
             let alarm = Alarm {
                 name: name.clone(),
                 arn: alarm_arn(&key, &name),
-                state_value: "INSUFFICIENT_DATA".into(),
+                state_value: t::StateValue::InsufficientData.as_str().to_owned(),
                 state_reason: INITIAL_REASON.into(),
                 state_reason_data: None,
                 state_updated: now,
@@ -338,7 +343,12 @@ pub fn put_metric_alarm(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
                 config_updated: now,
                 actions_enabled,
                 config,
-                tags: tags_of(&input),
+                tags: input
+                    .tags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| (t.key, t.value))
+                    .collect(),
             };
             let created = history_alarm(&alarm);
             state.alarms.insert(name.clone(), alarm);
@@ -348,128 +358,144 @@ pub fn put_metric_alarm(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
             )
         }
     };
-    push_history(world, &key, &name, "ConfigurationUpdate", summary, data);
+    push_history(
+        world,
+        &key,
+        &name,
+        t::HistoryItemType::ConfigurationUpdate,
+        summary,
+        data,
+    );
     world.record(Entry::resource(
         "cloudwatch",
         format!("alarm {name} put"),
         json!({"alarm": name}),
     ));
-    Ok(json!({}))
+    Ok(())
 }
 
-/// The `MetricAlarm` output value of an alarm.
-fn metric_alarm(a: &Alarm) -> Value {
-    let mut m = a.config.clone();
-    m.insert("AlarmName".into(), json!(a.name));
-    m.insert("AlarmArn".into(), json!(a.arn));
-    m.insert("AlarmConfigurationUpdatedTimestamp".into(), json!(a.config_updated));
-    m.insert("ActionsEnabled".into(), json!(a.actions_enabled));
-    m.insert("StateValue".into(), json!(a.state_value));
-    m.insert("StateReason".into(), json!(a.state_reason));
-    if let Some(d) = &a.state_reason_data {
-        m.insert("StateReasonData".into(), json!(d));
+/// The `MetricAlarm` output of an alarm.
+fn metric_alarm(a: &Alarm) -> t::MetricAlarm {
+    t::MetricAlarm {
+        alarm_name: Some(a.name.clone()),
+        alarm_arn: Some(a.arn.clone()),
+        alarm_configuration_updated_timestamp: Some(a.config_updated),
+        actions_enabled: Some(a.actions_enabled),
+        state_value: Some(a.state()),
+        state_reason: Some(a.state_reason.clone()),
+        state_reason_data: a.state_reason_data.clone(),
+        state_updated_timestamp: Some(a.state_updated),
+        state_transitioned_timestamp: Some(a.state_transitioned),
+        ..a.config.clone()
     }
-    m.insert("StateUpdatedTimestamp".into(), json!(a.state_updated));
-    m.insert("StateTransitionedTimestamp".into(), json!(a.state_transitioned));
-    Value::Object(m)
 }
 
 fn actions_of(a: &Alarm) -> impl Iterator<Item = &str> {
-    ["OKActions", "AlarmActions", "InsufficientDataActions"]
+    let c = &a.config;
+    [&c.ok_actions, &c.alarm_actions, &c.insufficient_data_actions]
         .into_iter()
-        .flat_map(|k| a.config.get(k).and_then(Value::as_array).into_iter().flatten())
-        .filter_map(Value::as_str)
+        .flatten()
+        .flatten()
+        .map(String::as_str)
 }
 
-pub fn describe_alarms(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let names = str_list(&input, "AlarmNames");
-    let prefix = opt_str(&input, "AlarmNamePrefix");
+pub fn describe_alarms(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::DescribeAlarmsInput,
+) -> AwsResult<t::DescribeAlarmsOutput> {
+    let names = input.alarm_names.unwrap_or_default();
+    let prefix = input.alarm_name_prefix.as_deref();
     if !names.is_empty() && prefix.is_some() {
         return Err(err(
             "InvalidParameterCombination",
             "AlarmNames and AlarmNamePrefix cannot be specified together.",
         ));
     }
-    let types = str_list(&input, "AlarmTypes");
-    let want_metric = types.is_empty() || types.iter().any(|t| t == "MetricAlarm");
-    let want_composite = types.iter().any(|t| t == "CompositeAlarm");
-    let state_value = opt_str(&input, "StateValue");
-    let action_prefix = opt_str(&input, "ActionPrefix");
-    let max = opt_i64(&input, "MaxRecords").unwrap_or(50).clamp(1, 100) as usize;
+    let types = input.alarm_types.unwrap_or_default();
+    let want_metric = types.is_empty() || types.contains(&t::AlarmType::MetricAlarm);
+    let want_composite = types.contains(&t::AlarmType::CompositeAlarm);
+    let state_value = input.state_value.as_ref();
+    let action_prefix = input.action_prefix.as_deref();
+    let max = input.max_records.map_or(50, i64::from).clamp(1, 100) as usize;
     let key = ctx.partition();
-    let matching: Vec<Value> = match world.region(&key) {
+    let matching: Vec<t::MetricAlarm> = match world.region(&key) {
         Some(r) if want_metric => r
             .cloudwatch
             .alarms
             .values()
             .filter(|a| names.is_empty() || names.contains(&a.name))
             .filter(|a| prefix.is_none_or(|p| a.name.starts_with(p)))
-            .filter(|a| state_value.is_none_or(|s| a.state_value == s))
+            .filter(|a| state_value.is_none_or(|s| a.state_value == s.as_str()))
             .filter(|a| action_prefix.is_none_or(|p| actions_of(a).any(|x| x.starts_with(p))))
             .map(metric_alarm)
             .collect(),
         _ => Vec::new(),
     };
-    let (page, next) = paginate(&matching, opt_str(&input, "NextToken"), max, "InvalidNextToken")?;
-    let composite = if want_composite { json!([]) } else { Value::Null };
-    Ok(obj([
-        ("MetricAlarms", Value::Array(page)),
-        ("CompositeAlarms", composite),
-        ("NextToken", next.map(Value::String).unwrap_or(Value::Null)),
-    ]))
+    let (page, next) = paginate(&matching, input.next_token.as_deref(), max, "InvalidNextToken")?;
+    Ok(t::DescribeAlarmsOutput {
+        metric_alarms: Some(page),
+        composite_alarms: want_composite.then(Vec::new),
+        next_token: next,
+    })
 }
 
-fn dimensions_of(v: Option<&Value>) -> Vec<(String, String)> {
-    let mut d: Vec<(String, String)> = v
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| Some((opt_str(x, "Name")?.to_owned(), opt_str(x, "Value")?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default();
+fn dimensions_of(v: Option<&Vec<t::Dimension>>) -> Vec<(&str, &str)> {
+    let mut d: Vec<(&str, &str)> = v
+        .into_iter()
+        .flatten()
+        .map(|x| (x.name.as_str(), x.value.as_str()))
+        .collect();
     d.sort();
     d
 }
 
-pub fn describe_alarms_for_metric(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn describe_alarms_for_metric(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::DescribeAlarmsForMetricInput,
+) -> AwsResult<t::DescribeAlarmsForMetricOutput> {
+    /// A member the input leaves out matches any alarm.
+    fn same<T: PartialEq>(wanted: &Option<T>, has: &Option<T>) -> bool {
+        wanted.is_none() || wanted == has
+    }
     let key = ctx.partition();
-    let same = |a: &Alarm, m: &str| input.get(m).is_none_or(|v| a.config.get(m) == Some(v));
-    let alarms: Vec<Value> = world
+    let wanted_dimensions = input.dimensions.as_ref().map(|d| dimensions_of(Some(d)));
+    let alarms: Vec<t::MetricAlarm> = world
         .region(&key)
         .map(|r| {
             r.cloudwatch
                 .alarms
                 .values()
                 .filter(|a| {
-                    [
-                        "MetricName",
-                        "Namespace",
-                        "Statistic",
-                        "ExtendedStatistic",
-                        "Period",
-                        "Unit",
-                    ]
-                    .iter()
-                    .all(|m| same(a, m))
+                    let c = &a.config;
+                    c.metric_name.as_deref() == Some(input.metric_name.as_str())
+                        && c.namespace.as_deref() == Some(input.namespace.as_str())
+                        && same(&input.statistic, &c.statistic)
+                        && same(&input.extended_statistic, &c.extended_statistic)
+                        && same(&input.period, &c.period)
+                        && same(&input.unit, &c.unit)
                 })
                 .filter(|a| {
-                    input.get("Dimensions").is_none()
-                        || dimensions_of(input.get("Dimensions")) == dimensions_of(a.config.get("Dimensions"))
+                    wanted_dimensions
+                        .as_ref()
+                        .is_none_or(|d| *d == dimensions_of(a.config.dimensions.as_ref()))
                 })
                 .map(metric_alarm)
                 .collect()
         })
         .unwrap_or_default();
-    Ok(json!({ "MetricAlarms": alarms }))
+    Ok(t::DescribeAlarmsForMetricOutput {
+        metric_alarms: Some(alarms),
+    })
 }
 
 /// Deletes the named alarms. Names that match no alarm are skipped without an error: AWS's
 /// DeleteAlarms is idempotent in practice (CloudFormation's alarm handler has to check for
 /// existence itself because a second delete succeeds), whatever the model lists.
-pub fn delete_alarms(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_alarms(world: &mut World, ctx: &Ctx, input: t::DeleteAlarmsInput) -> AwsResult<()> {
     let key = ctx.partition();
-    for name in str_list(&input, "AlarmNames") {
+    for name in input.alarm_names {
         let removed = world.region_mut(&key).cloudwatch.alarms.remove(&name);
         if let Some(a) = removed {
             let data = json!({"version": "1.0", "type": "Delete", "deletedAlarm": history_alarm(&a)});
@@ -477,7 +503,7 @@ pub fn delete_alarms(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
                 world,
                 &key,
                 &name,
-                "ConfigurationUpdate",
+                t::HistoryItemType::ConfigurationUpdate,
                 format!("Alarm \"{name}\" deleted"),
                 data,
             );
@@ -488,7 +514,7 @@ pub fn delete_alarms(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
             ));
         }
     }
-    Ok(json!({}))
+    Ok(())
 }
 
 /// Moves an alarm to `value` (`OK`, `ALARM`, `INSUFFICIENT_DATA`) with `reason`, recording a
@@ -501,7 +527,7 @@ pub fn set_alarm_state(
     reason: &str,
     reason_data: Option<&str>,
 ) -> AwsResult<()> {
-    if !STATES.contains(&value) {
+    if let t::StateValue::Unknown(_) = t::StateValue::from(value) {
         return Err(validation(format!(
             "1 validation error detected: Value '{value}' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]"
         )));
@@ -541,7 +567,7 @@ pub fn set_alarm_state(
         world,
         key,
         name,
-        "StateUpdate",
+        t::HistoryItemType::StateUpdate,
         format!("Alarm updated from {old_value} to {value}"),
         json!({"version": "1.0", "oldState": old_state, "newState": new_state}),
     );
@@ -563,31 +589,30 @@ pub fn set_alarm_state(
     Ok(())
 }
 
-pub fn set_alarm_state_op(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = opt_str(&input, "AlarmName").unwrap_or("");
-    let value = opt_str(&input, "StateValue").unwrap_or("");
-    let reason = opt_str(&input, "StateReason").unwrap_or("");
+pub fn set_alarm_state_op(world: &mut World, ctx: &Ctx, input: t::SetAlarmStateInput) -> AwsResult<()> {
     set_alarm_state(
         world,
         &ctx.partition(),
-        name,
-        value,
-        reason,
-        opt_str(&input, "StateReasonData"),
-    )?;
-    Ok(json!({}))
+        &input.alarm_name,
+        input.state_value.as_str(),
+        &input.state_reason,
+        input.state_reason_data.as_deref(),
+    )
 }
 
-pub fn describe_alarm_history(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = opt_str(&input, "AlarmName");
-    let item_type = opt_str(&input, "HistoryItemType");
-    let start = input.get("StartDate").and_then(Value::as_f64);
-    let end = input.get("EndDate").and_then(Value::as_f64);
-    let types = str_list(&input, "AlarmTypes");
-    let ascending = opt_str(&input, "ScanBy") == Some("TimestampAscending");
-    let max = opt_i64(&input, "MaxRecords").unwrap_or(100).clamp(1, 100) as usize;
+pub fn describe_alarm_history(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::DescribeAlarmHistoryInput,
+) -> AwsResult<t::DescribeAlarmHistoryOutput> {
+    let name = input.alarm_name.as_deref();
+    let item_type = input.history_item_type.as_ref();
+    let (start, end) = (input.start_date, input.end_date);
+    let types = input.alarm_types.unwrap_or_default();
+    let ascending = input.scan_by == Some(t::ScanBy::TimestampAscending);
+    let max = input.max_records.map_or(100, i64::from).clamp(1, 100) as usize;
     let key = ctx.partition();
-    let mut items: Vec<Value> = if types.is_empty() || types.iter().any(|t| t == "MetricAlarm") {
+    let mut items: Vec<t::AlarmHistoryItem> = if types.is_empty() || types.contains(&t::AlarmType::MetricAlarm) {
         world
             .region(&key)
             .map(|r| {
@@ -595,18 +620,17 @@ pub fn describe_alarm_history(world: &mut World, ctx: &Ctx, input: Value) -> Aws
                     .history
                     .iter()
                     .filter(|h| name.is_none_or(|n| h.alarm_name == n))
-                    .filter(|h| item_type.is_none_or(|t| h.item_type == t))
+                    .filter(|h| item_type.is_none_or(|t| h.item_type == *t))
                     .filter(|h| start.is_none_or(|s| h.timestamp >= s))
                     .filter(|h| end.is_none_or(|e| h.timestamp <= e))
-                    .map(|h| {
-                        json!({
-                            "AlarmName": h.alarm_name,
-                            "AlarmType": "MetricAlarm",
-                            "Timestamp": h.timestamp,
-                            "HistoryItemType": h.item_type,
-                            "HistorySummary": h.summary,
-                            "HistoryData": h.data,
-                        })
+                    .map(|h| t::AlarmHistoryItem {
+                        alarm_name: Some(h.alarm_name.clone()),
+                        alarm_type: Some(t::AlarmType::MetricAlarm),
+                        timestamp: Some(h.timestamp),
+                        history_item_type: Some(h.item_type.clone()),
+                        history_summary: Some(h.summary.clone()),
+                        history_data: Some(h.data.clone()),
+                        ..Default::default()
                     })
                     .collect()
             })
@@ -617,31 +641,31 @@ pub fn describe_alarm_history(world: &mut World, ctx: &Ctx, input: Value) -> Aws
     if !ascending {
         items.reverse();
     }
-    let (page, next) = paginate(&items, opt_str(&input, "NextToken"), max, "InvalidNextToken")?;
-    Ok(obj([
-        ("AlarmHistoryItems", Value::Array(page)),
-        ("NextToken", next.map(Value::String).unwrap_or(Value::Null)),
-    ]))
+    let (page, next) = paginate(&items, input.next_token.as_deref(), max, "InvalidNextToken")?;
+    Ok(t::DescribeAlarmHistoryOutput {
+        alarm_history_items: Some(page),
+        next_token: next,
+    })
 }
 
-fn set_actions_enabled(world: &mut World, ctx: &Ctx, input: &Value, enabled: bool) {
+fn set_actions_enabled(world: &mut World, ctx: &Ctx, names: &[String], enabled: bool) {
     let key = ctx.partition();
     let alarms = &mut world.region_mut(&key).cloudwatch.alarms;
-    for name in str_list(input, "AlarmNames") {
-        if let Some(a) = alarms.get_mut(&name) {
+    for name in names {
+        if let Some(a) = alarms.get_mut(name) {
             a.actions_enabled = enabled;
         }
     }
 }
 
-pub fn enable_alarm_actions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    set_actions_enabled(world, ctx, &input, true);
-    Ok(json!({}))
+pub fn enable_alarm_actions(world: &mut World, ctx: &Ctx, input: t::EnableAlarmActionsInput) -> AwsResult<()> {
+    set_actions_enabled(world, ctx, &input.alarm_names, true);
+    Ok(())
 }
 
-pub fn disable_alarm_actions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    set_actions_enabled(world, ctx, &input, false);
-    Ok(json!({}))
+pub fn disable_alarm_actions(world: &mut World, ctx: &Ctx, input: t::DisableAlarmActionsInput) -> AwsResult<()> {
+    set_actions_enabled(world, ctx, &input.alarm_names, false);
+    Ok(())
 }
 
 #[cfg(test)]

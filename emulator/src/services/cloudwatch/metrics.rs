@@ -2,12 +2,12 @@
 //! so tests can look at what was sent. Nothing reads them back through the API yet and alarms are
 //! not evaluated against them.
 
-use super::Datapoint;
+use super::{non_finite, t, Datapoint};
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::opt_str;
 use crate::services::{now_secs, Ctx};
 use crate::world::World;
-use serde_json::{json, Value};
+use serde::de::{Deserialize, Deserializer, Error as _};
+use serde_json::Value;
 
 pub const MAX_DATAPOINTS: usize = 10_000;
 
@@ -15,30 +15,76 @@ fn invalid(message: impl Into<String>) -> AwsError {
     AwsError::new("InvalidParameterValue", message)
 }
 
-pub fn put_metric_data(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let namespace = opt_str(&input, "Namespace").unwrap_or("");
+/// `PutMetricDataInput`, taking non-finite doubles (strings in the canonical form, see
+/// [`non_finite`]) as the `Value` handler did: a datum's non-finite `Value` is absent, and
+/// non-finite `Values`, `Counts` and `StatisticValues` (of which only the presence is read) are 0.
+pub struct PutMetricData(pub t::PutMetricDataInput);
+
+impl<'de> Deserialize<'de> for PutMetricData {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut v = Value::deserialize(d)?;
+        let mut all: Vec<&mut Value> = Vec::new();
+        for (member, list) in v.as_object_mut().into_iter().flatten() {
+            let items = list.as_array_mut().into_iter().flatten();
+            match member.as_str() {
+                "MetricData" => all.extend(items),
+                "EntityMetricData" => {
+                    for e in items {
+                        all.extend(
+                            e.get_mut("MetricData")
+                                .and_then(Value::as_array_mut)
+                                .into_iter()
+                                .flatten(),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        for datum in all {
+            let Some(m) = datum.as_object_mut() else { continue };
+            if non_finite(m.get("Value")) {
+                m.remove("Value");
+            }
+            for list in ["Values", "Counts"] {
+                for x in m.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten() {
+                    if x.is_string() {
+                        *x = Value::from(0.0);
+                    }
+                }
+            }
+            if let Some(Value::Object(s)) = m.get_mut("StatisticValues") {
+                for x in s.values_mut().filter(|x| x.is_string()) {
+                    *x = Value::from(0.0);
+                }
+            }
+        }
+        t::PutMetricDataInput::deserialize(v)
+            .map(PutMetricData)
+            .map_err(D::Error::custom)
+    }
+}
+
+pub fn put_metric_data(world: &mut World, ctx: &Ctx, input: PutMetricData) -> AwsResult<()> {
+    let input = input.0;
+    let namespace = input.namespace;
     if namespace.starts_with("AWS/") {
         return Err(invalid(format!(
             "The value {namespace} for parameter Namespace is invalid: namespaces starting with AWS/ are reserved."
         )));
     }
-    let data = input
-        .get("MetricData")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let data = input.metric_data.unwrap_or_default();
     let now = now_secs(world);
     let mut points = Vec::with_capacity(data.len());
-    for (i, d) in data.iter().enumerate() {
-        let value = d.get("Value").and_then(Value::as_f64);
-        let has_values = d.get("Values").is_some() || d.get("StatisticValues").is_some();
-        if value.is_some() && has_values {
+    for (i, d) in data.into_iter().enumerate() {
+        let has_values = d.values.is_some() || d.statistic_values.is_some();
+        if d.value.is_some() && has_values {
             return Err(AwsError::new(
                 "InvalidParameterCombination",
                 format!("The parameters MetricData.member.{}.Value and MetricData.member.{}.Values or StatisticValues are mutually exclusive and you have specified both.", i + 1, i + 1),
             ));
         }
-        let timestamp = d.get("Timestamp").and_then(Value::as_f64).unwrap_or(now);
+        let timestamp = d.timestamp.unwrap_or(now);
         // CloudWatch accepts datapoints up to two weeks old and two hours ahead.
         if timestamp < now - 14.0 * 86_400.0 || timestamp > now + 2.0 * 3600.0 {
             return Err(invalid(format!(
@@ -47,20 +93,17 @@ pub fn put_metric_data(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             )));
         }
         points.push(Datapoint {
-            namespace: namespace.to_owned(),
-            metric_name: opt_str(d, "MetricName").unwrap_or("").to_owned(),
+            namespace: namespace.clone(),
+            metric_name: d.metric_name,
             dimensions: d
-                .get("Dimensions")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| Some((opt_str(x, "Name")?.to_owned(), opt_str(x, "Value")?.to_owned())))
-                        .collect()
-                })
-                .unwrap_or_default(),
+                .dimensions
+                .unwrap_or_default()
+                .into_iter()
+                .map(|x| (x.name, x.value))
+                .collect(),
             timestamp,
-            value,
-            unit: opt_str(d, "Unit").map(str::to_owned),
+            value: d.value,
+            unit: d.unit,
         });
     }
     let store = &mut world.region_mut(&ctx.partition()).cloudwatch.datapoints;
@@ -70,5 +113,5 @@ pub fn put_metric_data(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
         }
         store.push_back(p);
     }
-    Ok(json!({}))
+    Ok(())
 }

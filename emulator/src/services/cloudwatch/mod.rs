@@ -7,6 +7,8 @@
 //!
 //! `alarms.rs` has the alarm operations and the history, `metrics.rs` the datapoint store,
 //! `tags.rs` tagging.
+//!
+//! The handlers are typed over `cutover_types::cloudwatch` (see `services::typed!`).
 
 mod alarms;
 mod metrics;
@@ -19,7 +21,7 @@ pub use alarms::set_alarm_state;
 
 use super::Handler;
 use crate::world::{PartitionKey, World};
-use serde_json::Value;
+use cutover_types::cloudwatch as t;
 use std::collections::BTreeMap;
 
 /// Tags in the order they were added.
@@ -30,7 +32,8 @@ pub type Tags = Vec<(String, String)>;
 pub struct Alarm {
     pub name: String,
     pub arn: String,
-    /// OK, ALARM or INSUFFICIENT_DATA.
+    /// OK, ALARM or INSUFFICIENT_DATA (a `t::StateValue` string: kept a `String` while other
+    /// modules' tests build alarms from one; [`Alarm::state`] is the enum).
     pub state_value: String,
     pub state_reason: String,
     /// JSON text, when the state change carried some.
@@ -40,10 +43,17 @@ pub struct Alarm {
     pub state_transitioned: f64,
     pub config_updated: f64,
     pub actions_enabled: bool,
-    /// The alarm's configuration as `PutMetricAlarm` gave it, in canonical form, limited to the
-    /// members `MetricAlarm` has (no `Tags`, no `AlarmName`).
-    pub config: serde_json::Map<String, Value>,
+    /// The alarm's configuration as `PutMetricAlarm` gave it: the members of `MetricAlarm` that
+    /// `PutMetricAlarm` sets (no name, ARN, actions flag, state or timestamps).
+    pub config: t::MetricAlarm,
     pub tags: Tags,
+}
+
+impl Alarm {
+    /// The state as the model's enum.
+    pub fn state(&self) -> t::StateValue {
+        t::StateValue::from(self.state_value.as_str())
+    }
 }
 
 /// One `DescribeAlarmHistory` item.
@@ -53,7 +63,7 @@ pub struct HistoryItem {
     /// Epoch seconds.
     pub timestamp: f64,
     /// `ConfigurationUpdate` or `StateUpdate`.
-    pub item_type: String,
+    pub item_type: t::HistoryItemType,
     pub summary: String,
     /// JSON text.
     pub data: String,
@@ -68,7 +78,7 @@ pub struct Datapoint {
     /// Epoch seconds.
     pub timestamp: f64,
     pub value: Option<f64>,
-    pub unit: Option<String>,
+    pub unit: Option<t::StandardUnit>,
 }
 
 #[derive(Debug, Default)]
@@ -98,19 +108,27 @@ pub fn alarm_arn(key: &PartitionKey, name: &str) -> String {
 
 pub fn handler(op: &str) -> Option<Handler> {
     let f: super::SyncHandler = match op {
-        "PutMetricAlarm" => alarms::put_metric_alarm,
-        "DescribeAlarms" => alarms::describe_alarms,
-        "DescribeAlarmsForMetric" => alarms::describe_alarms_for_metric,
-        "DeleteAlarms" => alarms::delete_alarms,
-        "SetAlarmState" => alarms::set_alarm_state_op,
-        "DescribeAlarmHistory" => alarms::describe_alarm_history,
-        "EnableAlarmActions" => alarms::enable_alarm_actions,
-        "DisableAlarmActions" => alarms::disable_alarm_actions,
-        "TagResource" => tags::tag_resource,
-        "UntagResource" => tags::untag_resource,
-        "ListTagsForResource" => tags::list_tags_for_resource,
-        "PutMetricData" => metrics::put_metric_data,
+        "PutMetricAlarm" => typed!(alarms::put_metric_alarm),
+        "DescribeAlarms" => typed!(alarms::describe_alarms),
+        "DescribeAlarmsForMetric" => typed!(alarms::describe_alarms_for_metric),
+        "DeleteAlarms" => typed!(alarms::delete_alarms),
+        "SetAlarmState" => typed!(alarms::set_alarm_state_op),
+        "DescribeAlarmHistory" => typed!(alarms::describe_alarm_history),
+        "EnableAlarmActions" => typed!(alarms::enable_alarm_actions),
+        "DisableAlarmActions" => typed!(alarms::disable_alarm_actions),
+        "TagResource" => typed!(tags::tag_resource),
+        "UntagResource" => typed!(tags::untag_resource),
+        "ListTagsForResource" => typed!(tags::list_tags_for_resource),
+        "PutMetricData" => typed!(metrics::put_metric_data),
         _ => return None,
     };
     Some(Handler::Sync(f))
+}
+
+/// Whether a double member of the canonical input is non-finite: the canonical form carries
+/// `NaN`, `Infinity` and `-Infinity` as strings, which a generated `f64` does not take. The
+/// input types of PutMetricAlarm and PutMetricData take them out before deserialising and
+/// treat them as the `Value` handlers did (a non-number read as absent).
+fn non_finite(v: Option<&serde_json::Value>) -> bool {
+    v.is_some_and(serde_json::Value::is_string)
 }

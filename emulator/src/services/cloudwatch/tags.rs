@@ -1,10 +1,9 @@
 //! TagResource, UntagResource, ListTagsForResource on alarms (the only taggable resource here).
 
+use super::t;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_str, str_list};
 use crate::services::Ctx;
 use crate::world::World;
-use serde_json::{json, Value};
 
 fn not_found(arn: &str) -> AwsError {
     AwsError::new("ResourceNotFoundException", format!("Resource {arn} not found"))
@@ -24,8 +23,8 @@ fn alarm_name<'a>(ctx: &Ctx, arn: &'a str) -> AwsResult<&'a str> {
     Err(AwsError::new("InvalidParameterValue", format!("Invalid ARN: {arn}")))
 }
 
-pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "ResourceARN").unwrap_or("");
+pub fn tag_resource(world: &mut World, ctx: &Ctx, input: t::TagResourceInput) -> AwsResult<t::TagResourceOutput> {
+    let arn = input.resource_arn.as_str();
     let name = alarm_name(ctx, arn)?;
     let alarm = world
         .region_mut(&ctx.partition())
@@ -33,39 +32,46 @@ pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Val
         .alarms
         .get_mut(name)
         .ok_or_else(|| not_found(arn))?;
-    for t in input.get("Tags").and_then(Value::as_array).into_iter().flatten() {
-        let (Some(k), v) = (opt_str(t, "Key"), opt_str(t, "Value").unwrap_or("")) else {
-            continue;
-        };
-        match alarm.tags.iter_mut().find(|(key, _)| key == k) {
-            Some(slot) => slot.1 = v.to_owned(),
-            None => alarm.tags.push((k.to_owned(), v.to_owned())),
+    for t::Tag { key, value } in input.tags {
+        match alarm.tags.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => alarm.tags.push((key, value)),
         }
     }
-    Ok(json!({}))
+    Ok(t::TagResourceOutput {})
 }
 
-pub fn untag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "ResourceARN").unwrap_or("");
+pub fn untag_resource(world: &mut World, ctx: &Ctx, input: t::UntagResourceInput) -> AwsResult<t::UntagResourceOutput> {
+    let arn = input.resource_arn.as_str();
     let name = alarm_name(ctx, arn)?;
-    let keys = str_list(&input, "TagKeys");
     let alarm = world
         .region_mut(&ctx.partition())
         .cloudwatch
         .alarms
         .get_mut(name)
         .ok_or_else(|| not_found(arn))?;
-    alarm.tags.retain(|(k, _)| !keys.contains(k));
-    Ok(json!({}))
+    alarm.tags.retain(|(k, _)| !input.tag_keys.contains(k));
+    Ok(t::UntagResourceOutput {})
 }
 
-pub fn list_tags_for_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "ResourceARN").unwrap_or("");
+pub fn list_tags_for_resource(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::ListTagsForResourceInput,
+) -> AwsResult<t::ListTagsForResourceOutput> {
+    let arn = input.resource_arn.as_str();
     let name = alarm_name(ctx, arn)?;
     let alarm = world
         .region(&ctx.partition())
         .and_then(|r| r.cloudwatch.alarms.get(name))
         .ok_or_else(|| not_found(arn))?;
-    let tags: Vec<Value> = alarm.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect();
-    Ok(json!({ "Tags": tags }))
+    let tags = alarm
+        .tags
+        .iter()
+        .map(|(k, v)| t::Tag {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect();
+    Ok(t::ListTagsForResourceOutput { tags: Some(tags) })
 }

@@ -470,3 +470,35 @@ fn every_handled_operation_is_in_the_model() {
         assert!(model.operations.contains_key(op), "{op} not in the model");
     }
 }
+
+/// The canonical form carries a non-finite double as a string; the typed inputs take it as the
+/// `Value` handlers did (no number).
+#[test]
+fn non_finite_doubles_read_as_no_number() {
+    let mut w = world();
+    let mut nan = alarm_input("x");
+    nan["Threshold"] = json!("NaN");
+    let e = fails(&mut w, "PutMetricAlarm", nan);
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("ValidationError", "Threshold must not be null")
+    );
+    let mut anomaly = alarm_input("x");
+    anomaly["Threshold"] = json!("Infinity");
+    anomaly["ComparisonOperator"] = json!("LessThanLowerThreshold");
+    anomaly["ThresholdMetricId"] = json!("ad1");
+    let e = fails(&mut w, "PutMetricAlarm", anomaly);
+    assert_eq!(e.message, "Threshold should not be set if ThresholdMetricId is set.");
+    ok(
+        &mut w,
+        "PutMetricData",
+        json!({"Namespace": "App", "MetricData": [
+            {"MetricName": "A", "Value": "NaN"},
+            {"MetricName": "B", "Values": [1.0, "-Infinity"], "Counts": ["NaN"]},
+            {"MetricName": "C", "StatisticValues": {"SampleCount": 1.0, "Sum": "Infinity", "Minimum": 0.0, "Maximum": 1.0}},
+        ]}),
+    );
+    let r = w.region(&ctx().partition()).unwrap();
+    assert_eq!(r.cloudwatch.datapoints.len(), 3);
+    assert_eq!(r.cloudwatch.datapoints[0].value, None);
+}
