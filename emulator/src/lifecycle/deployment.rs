@@ -43,6 +43,7 @@ use crate::sim::signal::DeploymentSignal;
 use crate::sim::{Signal, SimTime};
 use crate::timeline::{DeploymentStatus, Entry, HookStatus, LifecycleStatus, TaskSetRole, TaskSetState};
 use crate::world::{PartitionKey, World};
+use cutover_types::cloudwatch::StateValue;
 use cutover_types::ecs::DeploymentControllerType;
 use serde_json::{json, Value};
 
@@ -979,9 +980,9 @@ fn poll_alarms(world: &mut World, key: &PartitionKey, id: &str) {
         })
         .unwrap_or_default();
     for n in names {
-        let state = cloudwatch::alarm_state(world, key, &n).map(str::to_owned);
-        let message = match state.as_deref() {
-            Some("ALARM") => Some(format!(
+        let state = cloudwatch::alarm_state(world, key, &n).map(StateValue::from);
+        let message = match state {
+            Some(StateValue::Alarm) => Some(format!(
                 "The deployment was stopped because alarm {n} is in the ALARM state."
             )),
             None if !ignore_failure => Some(format!(
