@@ -145,8 +145,9 @@ impl Ids {
 const TIMELINE_LIMIT: usize = 100_000;
 
 /// What each service needs from the others, as the trait it declares (`ecs::links::Peers`,
-/// `elbv2::peers::Peers`, `codedeploy::peers::Peers`); the lifecycle layer implements them (`lifecycle::PORTS`). A service
-/// reaches another only through these, so no service names another.
+/// `elbv2::peers::Peers`, `codedeploy::peers::Peers`, `services::identity::Identity`); the
+/// lifecycle layer implements them (`lifecycle::PORTS`). A service reaches another only through
+/// these, so no service names another.
 pub struct Ports {
     pub ecs: &'static dyn services::ecs::links::Peers,
     pub elbv2: &'static dyn services::elbv2::peers::Peers,

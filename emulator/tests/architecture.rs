@@ -42,10 +42,22 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 fn code_lines(path: &Path) -> Vec<(usize, String)> {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = Vec::new();
+    let mut skip_next_item = false;
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_start();
-        if t.starts_with("#[cfg(test)]") {
+        if skip_next_item && !t.is_empty() {
+            skip_next_item = false;
+            if t.ends_with(';') {
+                // `#[cfg(test)] mod tests;`: only that line is test code.
+                continue;
+            }
+            // A test item with a body (`mod tests { … }`): by the project's habit it runs to the
+            // end of the file.
             break;
+        }
+        if t.starts_with("#[cfg(test)]") {
+            skip_next_item = true;
+            continue;
         }
         if t.starts_with("//") {
             continue;
@@ -124,8 +136,20 @@ fn banned_for_service(svc: &str) -> Vec<String> {
         banned.push(format!(" {other}::"));
         banned.push(format!("({other}::"));
         banned.push(format!("!{other}::"));
+        banned.push(format!("&{other}::"));
+        banned.push(format!("<{other}::"));
     }
     banned
+}
+
+/// Whether a line, trimmed, is an item of a `use` list split over lines that names a service
+/// other than `svc` (`    elbv2,` or `    elbv2::{…}`).
+fn names_other_in_use_list(line: &str, svc: &str) -> Option<String> {
+    let t = line.trim();
+    SERVICES
+        .iter()
+        .filter(|o| **o != svc)
+        .find_map(|o| (t == format!("{o},") || t == *o || t.starts_with(&format!("{o}::"))).then(|| o.to_string()))
 }
 
 #[test]
@@ -135,6 +159,22 @@ fn no_service_names_another_service_or_a_floor_above() {
         let files = rust_files(&src().join("services").join(svc));
         assert!(!files.is_empty(), "services/{svc} has no files");
         all.extend(offences(&files, &banned_for_service(svc)));
+        for f in &files {
+            for (n, line) in code_lines(f) {
+                if let Some(o) = names_other_in_use_list(&line, svc) {
+                    all.push(format!(
+                        "{}:{n}: names `{o}` in a use list: {}",
+                        f.display(),
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    // The shared files beside the services (the identity port, the helpers) name no service.
+    for shared in ["identity.rs", "util.rs"] {
+        let f = src().join("services").join(shared);
+        all.extend(offences(std::slice::from_ref(&f), &banned_for_service("")));
     }
     assert!(all.is_empty(), "services reach across:\n{}", all.join("\n"));
 }
@@ -196,12 +236,16 @@ fn the_checks_see_a_crossing_when_there_is_one() {
     let f = dir.join("probe.rs");
     fs::write(
         &f,
-        "use crate::services::elbv2;\nuse super::State;\n// crate::services::iam in a comment\nfn f() { ec2::subnet(); }\nconst M: &str = \"say iam, ec2, etc.\";\n#[cfg(test)]\nuse crate::services::sts;\n",
+        "use crate::services::elbv2;\nuse super::State;\n// crate::services::iam in a comment\nfn f() { ec2::subnet(); }\nconst M: &str = \"say iam, ec2, etc.\";\n#[cfg(test)]\nmod tests;\nfn g() { lambda::invoke_async(); }\n#[cfg(test)]\nmod more {\nuse crate::services::sts;\n}\n",
     )
     .expect("write probe");
     let found = offences(&[f], &banned_for_service("ecs"));
     fs::remove_dir_all(&dir).ok();
-    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found.len(), 3, "{found:#?}");
     assert!(found[0].contains(":1:") && found[0].contains("elbv2"), "{found:#?}");
     assert!(found[1].contains(":4:") && found[1].contains("ec2::"), "{found:#?}");
+    // After a one-line test item the scan goes on; a test module with a body ends it.
+    assert!(found[2].contains(":8:") && found[2].contains("lambda::"), "{found:#?}");
+    assert_eq!(names_other_in_use_list("    elbv2,", "ecs").as_deref(), Some("elbv2"));
+    assert_eq!(names_other_in_use_list("    ecs,", "ecs"), None);
 }

@@ -885,7 +885,7 @@ async fn fuzzed_requests_from_the_models_never_5xx_hang_or_touch_other_accounts(
             ops.sort();
             // The operations cutover implements first: most fuzzing goes where handlers run.
             let (mut implemented, stubs): (Vec<String>, Vec<String>) = ops.into_iter().partition(|op| {
-                !model.operation(op).is_some_and(|o| o.stub) && cutover::services::handler(s, op).is_some()
+                !model.operation(op).is_some_and(|o| o.stub) && cutover::dispatch::operation(s, op).is_some()
             });
             let split = implemented.len();
             implemented.extend(stubs);

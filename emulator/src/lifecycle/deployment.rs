@@ -812,7 +812,7 @@ fn wake(world: &mut World, key: &PartitionKey, id: &str) {
     }
 }
 
-// ---- what the API asks of the engine -------------------------------------------------------------
+// ---- what the API asks of the machine -------------------------------------------------------------
 
 /// ContinueDeployment(READY_WAIT): leave the Ready wait and reroute traffic.
 pub fn continue_ready(world: &mut World, key: &PartitionKey, id: &str) {

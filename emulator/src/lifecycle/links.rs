@@ -32,7 +32,7 @@ impl ecs::links::Peers for Links {
     fn target_state(&self, world: &World, key: &PartitionKey, reg: &Registration) -> Option<TargetHealthState> {
         let st = &world.region(key)?.elbv2;
         let (state, _) = elbv2::target_health(st, &reg.0, &reg.1, reg.2)?;
-        TargetHealthState::parse(state.as_str())
+        Some(state.health_state())
     }
 
     fn deregistration_delay(&self, world: &World, key: &PartitionKey, target_group_arn: &str) -> f64 {

@@ -1,13 +1,16 @@
-//! The lifecycle layer: the machines that span services — the CodeDeploy deployment, the ECS
-//! service scheduler and task lifecycle, target registration and health, traffic shifting, alarm
-//! evaluation, hook invocation — and the one place where time moves them.
+//! The lifecycle layer: where services meet, and the one place where time moves the simulation.
+//! Here: the CodeDeploy deployment machine (`deployment`, with traffic shifting, alarm polls and
+//! hook invocation), the deployment group's checks against ECS and ELBv2, the links between ECS
+//! tasks and ELBv2 targets and EC2 addresses (`links`), identity (`identity`), what the runtimes
+//! see and ask (`data_plane`, `edges`) and the drive loop over signals (`drive`).
 //!
 //! It sits above `services/` (it may use every service's state and facades) and below the
 //! emulator and its runtimes (`lib.rs`, `runtime/`), which move time only through [`drive`].
 //! Nothing below it (`sim/`, `world.rs`, `protocol/`, `model/`) names it.
 //!
-//! Today [`drive`] is here; the machines themselves are moving in from `services/` step by step
-//! (see `docs/architecture.md` for what lives where now).
+//! The ECS service scheduler and task lifecycle and the ELBv2 health-check chain still live in
+//! their services (reaching others only through the peers traits); they are to move here next
+//! (see `docs/architecture.md`).
 
 pub mod data_plane;
 pub mod deployment;

@@ -66,7 +66,7 @@ impl Ctx {
         PartitionKey::new(&self.account, &self.region)
     }
 
-    /// A context for calls the emulator makes itself (tests, the engine, scenarios).
+    /// A context for calls the emulator makes itself (tests, the lifecycle layer, scenarios).
     pub fn internal(service: Service, account: &str, region: &str) -> Ctx {
         Ctx {
             service,

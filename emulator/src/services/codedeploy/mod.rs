@@ -58,9 +58,6 @@ pub struct State {
     pub tags: BTreeMap<String, Vec<(String, String)>>,
 }
 
-/// Everything CodeDeploy schedules on the clock.
-pub use crate::sim::signal::DeploymentSignal as Event;
-
 pub fn handler(op: &str) -> Option<Handler> {
     use Handler::Sync;
     Some(match op {

@@ -189,7 +189,6 @@ pub fn handler(op: &str) -> Option<Handler> {
     })
 }
 
-/// Runs one due ELBv2 event.
 /// Runs a load balancer's scheduled step.
 pub fn fire_load_balancer(world: &mut World, key: &PartitionKey, signal: LoadBalancerSignal) {
     match signal {

@@ -35,6 +35,20 @@ pub enum TargetState {
 }
 
 impl TargetState {
+    /// The same state as the timeline and the other services see it (exhaustive: a new state
+    /// here must be named there too).
+    pub fn health_state(self) -> crate::timeline::TargetHealthState {
+        use crate::timeline::TargetHealthState as H;
+        match self {
+            TargetState::Initial => H::Initial,
+            TargetState::Healthy => H::Healthy,
+            TargetState::Unhealthy => H::Unhealthy,
+            TargetState::Draining => H::Draining,
+            TargetState::Unused => H::Unused,
+            TargetState::Unavailable => H::Unavailable,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TargetState::Initial => "initial",
@@ -196,16 +210,15 @@ pub(super) fn health_check(world: &mut World, key: &PartitionKey, tg_arn: &str, 
         }),
     );
     if before != after {
-        if let Some(state) = crate::timeline::TargetHealthState::parse(after.as_str()) {
-            world.record(crate::timeline::Entry::TargetHealth {
-                target_group_arn: tg_arn.to_owned(),
-                target_group_name: tg_name.to_string(),
-                target: tkey.to_owned(),
-                id: id.clone(),
-                state,
-            });
-            super::peers::target_health_changed(world, key, (tg_arn, &id, port), state);
-        }
+        let state = after.health_state();
+        world.record(crate::timeline::Entry::TargetHealth {
+            target_group_arn: tg_arn.to_owned(),
+            target_group_name: tg_name.to_string(),
+            target: tkey.to_owned(),
+            id: id.clone(),
+            state,
+        });
+        super::peers::target_health_changed(world, key, (tg_arn, &id, port), state);
     }
 }
 
