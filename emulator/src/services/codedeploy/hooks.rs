@@ -24,6 +24,7 @@ use crate::services::Ctx;
 use crate::world::World;
 use base64::Engine as _;
 use cutover_types::codedeploy::ComputePlatform;
+use cutover_types::codedeploy::LifecycleEventStatus;
 use serde_json::{json, Value};
 
 /// A new opaque execution id for a hook of `event` in deployment `id`.
@@ -55,7 +56,8 @@ pub fn put_lifecycle_event_hook_execution_status(world: &mut World, ctx: &Ctx, i
             format!("The lifecycle event hook execution id {exec} is not valid for deployment {id}."),
         ));
     };
-    if status != "Succeeded" && status != "Failed" {
+    let reported = LifecycleEventStatus::from(status);
+    if !matches!(reported, LifecycleEventStatus::Succeeded | LifecycleEventStatus::Failed) {
         return Err(err(
             "InvalidLifecycleEventHookExecutionStatusException",
             format!("The status {status} is not valid. It should return Succeeded or Failed."),
@@ -70,6 +72,6 @@ pub fn put_lifecycle_event_hook_execution_status(world: &mut World, ctx: &Ctx, i
             ),
         ));
     }
-    super::peers::peers(world).hook_answered(world, &key, &id, &exec, status == "Succeeded");
+    super::peers::peers(world).hook_answered(world, &key, &id, &exec, reported == LifecycleEventStatus::Succeeded);
     Ok(json!({"lifecycleEventHookExecutionId": exec}))
 }

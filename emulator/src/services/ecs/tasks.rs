@@ -15,6 +15,7 @@ pub use crate::sim::signal::TaskSignal as TaskEvent;
 use crate::sim::{Signal, SimTime};
 use crate::timeline::TargetHealthState;
 use crate::world::{PartitionKey, World};
+use cutover_types::ecs::DesiredStatus;
 use serde_json::{json, Value};
 
 /// Seconds each step of the lifecycle takes (Fargate-like; chosen, not measured on AWS).
@@ -388,9 +389,9 @@ pub fn to_json(t: &Task, include_tags: bool) -> Value {
         .iter()
         .map(|(name, image)| {
             let c_status = match t.status {
-                Status::Provisioning | Status::Pending | Status::Activating => "PENDING",
-                Status::Running | Status::Deactivating => "RUNNING",
-                _ => "STOPPED",
+                Status::Provisioning | Status::Pending | Status::Activating => DesiredStatus::Pending,
+                Status::Running | Status::Deactivating => DesiredStatus::Running,
+                _ => DesiredStatus::Stopped,
             };
             obj([
                 (
@@ -403,7 +404,7 @@ pub fn to_json(t: &Task, include_tags: bool) -> Value {
                 ("lastStatus", json!(c_status)),
                 (
                     "exitCode",
-                    if c_status == "STOPPED" && t.started_at.is_some() {
+                    if c_status == DesiredStatus::Stopped && t.started_at.is_some() {
                         json!(0)
                     } else {
                         Value::Null
@@ -705,7 +706,7 @@ pub fn describe_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
 pub fn list_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let key = ctx.partition();
     let cluster_arn = super::services::cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let desired = opt_str(&input, "desiredStatus").unwrap_or("RUNNING");
+    let desired = DesiredStatus::from(opt_str(&input, "desiredStatus").unwrap_or("RUNNING"));
     let family = opt_str(&input, "family");
     let service = opt_str(&input, "serviceName").map(|s| name_from_arn(s).to_owned());
     let started_by = opt_str(&input, "startedBy");
@@ -728,7 +729,7 @@ pub fn list_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value
         .tasks
         .values()
         .filter(|t| t.cluster_arn == cluster_arn)
-        .filter(|t| (desired == "RUNNING") == t.desired_running)
+        .filter(|t| (desired == DesiredStatus::Running) == t.desired_running)
         .filter(|t| family.is_none_or(|f| t.task_definition_arn.contains(&format!("task-definition/{f}:"))))
         .filter(|t| service.as_ref().is_none_or(|s| t.group == format!("service:{s}")))
         .filter(|t| started_by.is_none_or(|s| t.started_by.as_deref() == Some(s)))
