@@ -107,6 +107,15 @@ fn decode_token(token: &str) -> Option<usize> {
     String::from_utf8(raw).ok()?.strip_prefix("cutover:")?.parse().ok()
 }
 
+/// The name at the end of an ARN (`…/name`), or the text itself when it is no ARN.
+pub fn name_from_arn(text: &str) -> &str {
+    if text.starts_with("arn:") {
+        text.rsplit('/').next().unwrap_or(text)
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,22 +6,13 @@ use super::deployments::{deployment_id, find_deployment};
 use super::err;
 use super::record::{Deployment, Status};
 use crate::protocol::AwsResult;
-use crate::services::util::{opt_str, paginate, str_list};
+use crate::services::util::{name_from_arn, opt_str, paginate, str_list};
 use crate::services::Ctx;
 use crate::world::{PartitionKey, World};
 use serde_json::{json, Value};
 
-/// The name at the end of an ARN (`…/name`), or the text itself.
-fn short_name(text: &str) -> &str {
-    if text.starts_with("arn:") {
-        text.rsplit('/').next().unwrap_or(text)
-    } else {
-        text
-    }
-}
-
 fn target_id(d: &Deployment) -> String {
-    format!("{}:{}", short_name(&d.ecs.cluster), short_name(&d.ecs.service))
+    format!("{}:{}", name_from_arn(&d.ecs.cluster), name_from_arn(&d.ecs.service))
 }
 
 fn started(d: &Deployment) -> AwsResult<()> {

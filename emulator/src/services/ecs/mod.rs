@@ -87,14 +87,7 @@ pub fn invalid_parameter(message: impl Into<String>) -> AwsError {
     AwsError::new("InvalidParameterException", message)
 }
 
-/// The name part of an ECS ARN (`arn:aws:ecs:r:a:cluster/name` → `name`), or the text itself.
-pub fn name_from_arn(text: &str) -> &str {
-    if text.starts_with("arn:") {
-        text.rsplit('/').next().unwrap_or(text)
-    } else {
-        text
-    }
-}
+pub use crate::services::util::name_from_arn;
 
 /// Services, tasks and task sets exist for tagging when they are in the state.
 pub fn resource_exists_elsewhere(state: &State, arn: &str) -> bool {
