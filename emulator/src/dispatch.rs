@@ -22,8 +22,8 @@
 use crate::model::Service;
 use crate::protocol::AwsResult;
 use crate::protocol::{detect, query, validate, AwsError, HttpRequest, HttpResponse, Wire};
-use crate::services::{self, Caller, Ctx, Handler, SyncHandler};
-use crate::world::{World, DEFAULT_ACCOUNT, DEFAULT_REGION};
+use crate::services::{self, Caller, Ctx, Op};
+use crate::world::{World, WorldOp, DEFAULT_ACCOUNT, DEFAULT_REGION};
 use crate::Emulator;
 use serde_json::Value;
 use std::panic::AssertUnwindSafe;
@@ -32,11 +32,88 @@ use std::time::Instant;
 
 pub use crate::runtime::lambda::invoke::{AsyncHandler, BoxFuture};
 
-/// How an implemented operation runs: a service's synchronous handler under the world lock, or
-/// an asynchronous one of a runtime (Lambda's Invoke and the calls that stop its processes).
+/// A synchronous operation, with what it runs over: the whole world (the lifecycle layer's
+/// operations that span services, and services not yet over their own state) or one service's
+/// state in the caller's account (IAM) or account and region (the others).
+#[derive(Clone, Copy)]
+pub enum Handler {
+    World(WorldOp),
+    Ec2(Op<services::ec2::State>),
+    Elbv2(Op<services::elbv2::State>),
+    Ecs(Op<services::ecs::State>),
+    Lambda(Op<services::lambda::State>),
+    CloudWatch(Op<services::cloudwatch::State>),
+    Logs(Op<services::logs::State>),
+    CodeDeploy(Op<services::codedeploy::State>),
+    Iam(Op<services::iam::State>),
+}
+
+impl Handler {
+    /// Runs the operation for the caller of `ctx` (its account and region).
+    pub fn call(self, world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+        let key = ctx.partition();
+        match self {
+            Handler::World(f) => f(world, ctx, input),
+            Handler::Iam(f) => {
+                let (account, mut env) = world.split_account(&ctx.account);
+                f(&mut account.iam, &mut env, ctx, input)
+            }
+            Handler::Ec2(f) => {
+                let (r, mut env) = world.split(&key);
+                f(&mut r.ec2, &mut env, ctx, input)
+            }
+            Handler::Elbv2(f) => {
+                let (r, mut env) = world.split(&key);
+                f(&mut r.elbv2, &mut env, ctx, input)
+            }
+            Handler::Ecs(f) => {
+                let (r, mut env) = world.split(&key);
+                f(&mut r.ecs, &mut env, ctx, input)
+            }
+            Handler::Lambda(f) => {
+                let (r, mut env) = world.split(&key);
+                f(&mut r.lambda, &mut env, ctx, input)
+            }
+            Handler::CloudWatch(f) => {
+                let (r, mut env) = world.split(&key);
+                f(&mut r.cloudwatch, &mut env, ctx, input)
+            }
+            Handler::Logs(f) => {
+                let (r, mut env) = world.split(&key);
+                f(&mut r.logs, &mut env, ctx, input)
+            }
+            Handler::CodeDeploy(f) => {
+                let (r, mut env) = world.split(&key);
+                f(&mut r.codedeploy, &mut env, ctx, input)
+            }
+        }
+    }
+}
+
+/// The synchronous handler for `operation` of `service`, if cutover implements it: the lifecycle
+/// layer's when the operation spans services, else the service's own.
+pub fn handler(service: Service, operation: &str) -> Option<Handler> {
+    if let Some(f) = crate::lifecycle::handler(service, operation) {
+        return Some(Handler::World(f));
+    }
+    match service {
+        Service::Sts => services::sts::handler(operation).map(Handler::World),
+        Service::Iam => services::iam::handler(operation).map(Handler::World),
+        Service::Ec2 => services::ec2::handler(operation).map(Handler::Ec2),
+        Service::Elbv2 => services::elbv2::handler(operation).map(Handler::World),
+        Service::Ecs => services::ecs::handler(operation).map(Handler::World),
+        Service::Lambda => services::lambda::handler(operation).map(Handler::World),
+        Service::CloudWatch => services::cloudwatch::handler(operation).map(Handler::CloudWatch),
+        Service::Logs => services::logs::handler(operation).map(Handler::Logs),
+        Service::CodeDeploy => services::codedeploy::handler(operation).map(Handler::World),
+    }
+}
+
+/// How an implemented operation runs: synchronously under the world lock, or asynchronously in a
+/// runtime (Lambda's Invoke and the calls that stop its processes).
 #[derive(Clone, Copy)]
 pub enum Operation {
-    Sync(SyncHandler),
+    Sync(Handler),
     Async(AsyncHandler),
 }
 
@@ -47,7 +124,25 @@ pub fn operation(service: Service, operation: &str) -> Option<Operation> {
             return Some(Operation::Async(f));
         }
     }
-    services::handler(service, operation).map(|Handler::Sync(f)| Operation::Sync(f))
+    handler(service, operation).map(Operation::Sync)
+}
+
+/// Calls a synchronous operation the way the API does (validated against the model, then the
+/// handler), for the emulator's own callers: tests, scenarios and the lab walkthrough. The Lambda
+/// runtime's asynchronous operations are not callable this way ([`call_any`] calls them).
+pub fn call(
+    world: &mut World,
+    service: Service,
+    account: &str,
+    region: &str,
+    op: &str,
+    input: Value,
+) -> AwsResult<Value> {
+    let ctx = services::validated_ctx(service, account, region, op, &input)?;
+    match handler(service, op) {
+        Some(h) => h.call(world, &ctx, input),
+        None => Err(AwsError::not_implemented(&service.model().metadata.service_id, op)),
+    }
 }
 
 /// Calls any implemented operation the way the API does (validated against the model, then run),
@@ -63,7 +158,7 @@ pub async fn call_any(
 ) -> AwsResult<Value> {
     let ctx = services::validated_ctx(service, account, region, op, &input)?;
     match operation(service, op) {
-        Some(Operation::Sync(f)) => em.with_world(|w| f(w, &ctx, input)),
+        Some(Operation::Sync(h)) => em.with_world(|w| h.call(w, &ctx, input)),
         Some(Operation::Async(f)) => f(em.clone(), ctx, input).await,
         None => Err(AwsError::not_implemented(&service.model().metadata.service_id, op)),
     }
@@ -146,7 +241,7 @@ pub async fn handle(em: Arc<Emulator>, req: HttpRequest) -> HttpResponse {
         crate::debug!("- - status={} {:?}", resp.status, started.elapsed());
         return resp;
     };
-    let (op_name, resp) = call(em, service, wire, &req, &request_id).await;
+    let (op_name, resp) = answer(em, service, wire, &req, &request_id).await;
     crate::debug!(
         "{} {} status={} {:.3}ms",
         service.name(),
@@ -157,7 +252,7 @@ pub async fn handle(em: Arc<Emulator>, req: HttpRequest) -> HttpResponse {
     resp
 }
 
-async fn call(
+async fn answer(
     em: Arc<Emulator>,
     service: Service,
     wire: Wire,
@@ -195,7 +290,7 @@ async fn call(
     let scope = detect::scope(req);
     let region = scope.region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned());
     let result = match handler {
-        Operation::Sync(f) => {
+        Operation::Sync(h) => {
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 em.with_world(|w| {
                     let (account, caller) = resolve_caller(w, scope.access_key.as_deref());
@@ -207,7 +302,7 @@ async fn call(
                         request_id: request_id.to_owned(),
                         caller,
                     };
-                    f(w, &ctx, input)
+                    h.call(w, &ctx, input)
                 })
             }));
             r.unwrap_or_else(|_| {
@@ -263,4 +358,33 @@ async fn futures_catch<F: std::future::Future>(fut: AssertUnwindSafe<F>) -> Opti
         },
     )
     .await
+}
+
+/// What the services' unit tests share: handlers called directly (no model validation) on a
+/// `World`, panicking with the operation's name when a call goes the other way than expected.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::handler;
+    use crate::protocol::{AwsError, AwsResult};
+    use crate::services::Ctx;
+    use crate::world::World;
+    use serde_json::Value;
+
+    pub fn call(w: &mut World, ctx: &Ctx, op: &str, input: Value) -> AwsResult<Value> {
+        match handler(ctx.service, op) {
+            Some(h) => h.call(w, ctx, input),
+            None => panic!("no handler for {op}"),
+        }
+    }
+
+    pub fn ok(w: &mut World, ctx: &Ctx, op: &str, input: Value) -> Value {
+        call(w, ctx, op, input).unwrap_or_else(|e| panic!("{op}: {e}"))
+    }
+
+    pub fn fails(w: &mut World, ctx: &Ctx, op: &str, input: Value) -> AwsError {
+        match call(w, ctx, op, input) {
+            Ok(v) => panic!("{op} succeeded: {v}"),
+            Err(e) => e,
+        }
+    }
 }

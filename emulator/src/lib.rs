@@ -6,6 +6,7 @@
 
 pub mod control;
 pub mod dispatch;
+pub mod env;
 pub mod lifecycle;
 pub mod log;
 pub mod model;

@@ -5,28 +5,53 @@
 use crate::services;
 use crate::sim::{Scheduler, Signal, SimTime};
 use crate::timeline::Entry;
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::BTreeMap;
+
+pub use crate::env::{Env, Faults, Ids, Timeline, TimelineEntry};
+pub use crate::sim::PartitionKey;
+
+use crate::protocol::AwsResult;
+use crate::services::Ctx;
+use serde_json::Value;
+
+/// An operation over the whole world, on canonical values: the lifecycle layer's operations that
+/// span services, and the handlers of services not yet over their own state.
+pub type WorldOp = fn(&mut World, &Ctx, Value) -> AwsResult<Value>;
+
+/// A typed handler over the whole world as a [`WorldOp`]: `cutover::world_typed!(assume_role)`,
+/// for `fn(&mut World, &Ctx, XRequest) -> AwsResult<XResponse>`. See [`call_typed`].
+#[macro_export]
+macro_rules! world_typed {
+    ($f:path) => {{
+        fn typed_handler(
+            world: &mut $crate::world::World,
+            ctx: &$crate::services::Ctx,
+            input: ::serde_json::Value,
+        ) -> $crate::protocol::AwsResult<::serde_json::Value> {
+            $crate::world::call_typed(world, ctx, input, $f)
+        }
+        typed_handler as $crate::world::WorldOp
+    }};
+}
+
+/// Runs a typed world-level handler on a canonical input value: what `world_typed!` wraps (the
+/// same adapter as `services::call_typed`, over the world).
+pub fn call_typed<I, O>(
+    world: &mut World,
+    ctx: &Ctx,
+    input: Value,
+    f: fn(&mut World, &Ctx, I) -> AwsResult<O>,
+) -> AwsResult<Value>
+where
+    I: serde::de::DeserializeOwned,
+    O: serde::Serialize,
+{
+    let input = services::typed_input(ctx.service, &input)?;
+    services::typed_output(ctx, f(world, ctx, input)?)
+}
 
 pub const DEFAULT_ACCOUNT: &str = "000000000000";
 pub const DEFAULT_REGION: &str = "us-east-1";
-
-/// The (account, region) a resource lives in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PartitionKey {
-    pub account: String,
-    pub region: String,
-}
-
-impl PartitionKey {
-    pub fn new(account: &str, region: &str) -> Self {
-        PartitionKey {
-            account: account.to_owned(),
-            region: region.to_owned(),
-        }
-    }
-}
 
 /// One account: its IAM state and its regions.
 #[derive(Debug)]
@@ -66,84 +91,6 @@ impl Region {
     }
 }
 
-/// One entry of the simulation's timeline (`GET /_emulator/events`): a typed [`Entry`] at a time.
-#[derive(Debug, Clone)]
-pub struct TimelineEntry {
-    pub seq: u64,
-    pub time: SimTime,
-    pub entry: Entry,
-}
-
-impl TimelineEntry {
-    pub fn source(&self) -> &str {
-        self.entry.source()
-    }
-
-    /// The human message, derived from the entry.
-    pub fn message(&self) -> String {
-        self.entry.message()
-    }
-
-    /// The entry as `GET /_emulator/events` answers it.
-    pub fn event(&self) -> crate::timeline::Event {
-        crate::timeline::Event {
-            seq: self.seq,
-            time: self.time.as_secs_f64(),
-            entry: self.entry.clone(),
-        }
-    }
-}
-
-/// Faults injected through `POST /_emulator/faults`.
-#[derive(Debug, Default, Clone)]
-pub struct Faults {
-    /// Task definitions (`family:revision` and full ARNs) whose tasks fail health checks.
-    pub unhealthy_task_definitions: HashSet<String>,
-}
-
-/// Random identifiers, from a seeded generator so a run with the same calls hands out the same ids.
-#[derive(Debug)]
-pub struct Ids {
-    rng: SmallRng,
-}
-
-impl Ids {
-    pub fn new(seed: u64) -> Ids {
-        Ids {
-            rng: SmallRng::seed_from_u64(seed),
-        }
-    }
-
-    /// Lower-case hex digits.
-    pub fn hex(&mut self, len: usize) -> String {
-        (0..len)
-            .map(|_| char::from_digit(self.rng.gen_range(0..16), 16).unwrap_or('0'))
-            .collect()
-    }
-
-    /// Characters from `alphabet`.
-    pub fn from_alphabet(&mut self, alphabet: &[u8], len: usize) -> String {
-        (0..len)
-            .map(|_| alphabet[self.rng.gen_range(0..alphabet.len())] as char)
-            .collect()
-    }
-
-    /// Upper-case letters and digits (deployment ids, access keys).
-    pub fn upper_alnum(&mut self, len: usize) -> String {
-        self.from_alphabet(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", len)
-    }
-
-    pub fn uuid(&mut self) -> String {
-        uuid::Builder::from_random_bytes(self.rng.gen()).into_uuid().to_string()
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.rng.gen_range(0..n.max(1))
-    }
-}
-
-const TIMELINE_LIMIT: usize = 100_000;
-
 /// What each service needs from the others, as the trait it declares (`ecs::links::Peers`,
 /// `elbv2::peers::Peers`, `codedeploy::peers::Peers`, `services::identity::Identity`); the
 /// lifecycle layer implements them (`lifecycle::PORTS`). A service reaches another only through
@@ -170,8 +117,7 @@ pub struct World {
     /// Counts Lambda Event invocations queued (`lambda::invoke_async`), so the emulator can wake
     /// the runtime that drains them.
     pub lambda_queued: u64,
-    timeline: VecDeque<TimelineEntry>,
-    timeline_seq: u64,
+    timeline: Timeline,
 }
 
 impl std::fmt::Debug for World {
@@ -196,17 +142,16 @@ impl World {
             faults: Faults::default(),
             issued_credentials: BTreeMap::new(),
             lambda_queued: 0,
-            timeline: VecDeque::new(),
-            timeline_seq: 0,
+            timeline: Timeline::default(),
         }
     }
 
     /// Drops every resource in every account and region, and all pending events.
     pub fn reset(&mut self) {
         let now = self.now;
-        let seq = self.timeline_seq;
+        let timeline = self.timeline.restarted();
         *self = World::new(now, self.ports);
-        self.timeline_seq = seq;
+        self.timeline = timeline;
         self.record(Entry::note("emulator", "reset: every resource dropped"));
     }
 
@@ -244,28 +189,64 @@ impl World {
         self.accounts.get(&key.account)?.regions.get(&key.region)
     }
 
+    /// What every handler and simulation step may use besides its own service's state: the
+    /// time, ids, faults, scheduler and timeline.
+    pub fn env(&mut self) -> Env<'_> {
+        Env::new(
+            self.now,
+            &mut self.ids,
+            &self.faults,
+            &mut self.scheduler,
+            &mut self.timeline,
+        )
+    }
+
+    /// A region's state (created on first use, as [`World::region_mut`]) and the [`Env`] beside
+    /// it: what a handler over one regional service's state is called with.
+    pub fn split(&mut self, key: &PartitionKey) -> (&mut Region, Env<'_>) {
+        self.region_mut(key);
+        let region = self
+            .accounts
+            .get_mut(&key.account)
+            .and_then(|a| a.regions.get_mut(&key.region))
+            .expect("region created above");
+        let env = Env::new(
+            self.now,
+            &mut self.ids,
+            &self.faults,
+            &mut self.scheduler,
+            &mut self.timeline,
+        );
+        (region, env)
+    }
+
+    /// An account's state (created on first use) and the [`Env`] beside it: what IAM's handlers
+    /// are called with.
+    pub fn split_account(&mut self, account: &str) -> (&mut Account, Env<'_>) {
+        self.account_mut(account);
+        let acct = self.accounts.get_mut(account).expect("account created above");
+        let env = Env::new(
+            self.now,
+            &mut self.ids,
+            &self.faults,
+            &mut self.scheduler,
+            &mut self.timeline,
+        );
+        (acct, env)
+    }
+
     /// Queues `signal` to fire at `at` (never earlier than now); `lifecycle::drive` fires it.
     pub fn schedule(&mut self, at: SimTime, partition: &PartitionKey, signal: Signal) {
-        let at = at.max(self.now);
-        self.scheduler.schedule(at, partition.clone(), signal);
+        self.env().schedule(at, partition, signal);
     }
 
     /// Writes a line on the timeline at the current simulated time.
     pub fn record(&mut self, entry: Entry) {
-        self.timeline_seq += 1;
-        self.timeline.push_back(TimelineEntry {
-            seq: self.timeline_seq,
-            time: self.now,
-            entry,
-        });
-        if self.timeline.len() > TIMELINE_LIMIT {
-            self.timeline.pop_front();
-        }
+        self.timeline.record(self.now, entry);
     }
 
     /// Timeline entries with a sequence number above `since`.
     pub fn timeline_since(&self, since: u64) -> impl Iterator<Item = &TimelineEntry> {
-        let start = self.timeline.partition_point(|e| e.seq <= since);
-        self.timeline.range(start..)
+        self.timeline.since(since)
     }
 }

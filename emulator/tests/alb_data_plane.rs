@@ -3,10 +3,11 @@
 //! shift with no failed request.
 
 use bytes::Bytes;
+use cutover::dispatch::handler;
 use cutover::model::Service;
 use cutover::runtime::alb::Runtime;
 use cutover::server::{serve, ServerHandle};
-use cutover::services::{handler, Ctx, Handler};
+use cutover::services::Ctx;
 use cutover::sim::{ClockMode, SimTime};
 use cutover::Emulator;
 use http_body_util::{BodyExt, Empty};
@@ -20,9 +21,9 @@ use std::time::Duration;
 
 fn call(em: &Emulator, svc: Service, op: &str, input: Value) -> Value {
     em.with_world(|w| match handler(svc, op) {
-        Some(Handler::Sync(f)) => {
-            f(w, &Ctx::internal(svc, "000000000000", "us-east-1"), input).unwrap_or_else(|e| panic!("{op}: {e:?}"))
-        }
+        Some(h) => h
+            .call(w, &Ctx::internal(svc, "000000000000", "us-east-1"), input)
+            .unwrap_or_else(|e| panic!("{op}: {e:?}")),
         _ => panic!("no handler {op}"),
     })
 }

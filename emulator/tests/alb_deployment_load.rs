@@ -6,10 +6,11 @@
 //! of requests green answered must be green's weight within a few percent.
 
 use bytes::Bytes;
+use cutover::dispatch::handler;
 use cutover::model::Service;
 use cutover::runtime::alb::Runtime;
 use cutover::server::{serve, ServerHandle};
-use cutover::services::{handler, Ctx, Handler};
+use cutover::services::Ctx;
 use cutover::sim::{ClockMode, SimTime};
 use cutover::world::PartitionKey;
 use cutover::Emulator;
@@ -34,9 +35,9 @@ const PER_SHIFT: u64 = 1_500;
 
 fn call(em: &Emulator, svc: Service, op: &str, input: Value) -> Value {
     em.with_world(|w| match handler(svc, op) {
-        Some(Handler::Sync(f)) => {
-            f(w, &Ctx::internal(svc, ACCOUNT, REGION), input).unwrap_or_else(|e| panic!("{op}: {e:?}"))
-        }
+        Some(h) => h
+            .call(w, &Ctx::internal(svc, ACCOUNT, REGION), input)
+            .unwrap_or_else(|e| panic!("{op}: {e:?}")),
         _ => panic!("no handler {op}"),
     })
 }

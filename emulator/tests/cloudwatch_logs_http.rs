@@ -111,7 +111,11 @@ async fn cloudwatch_over_query_compatible_json() {
     assert_eq!(header(&r, "x-amzn-query-error"), Some("InvalidFormat;Sender"));
     // The rejected calls left the alarm alone; other services read it through `alarm_state`.
     let key = cutover::world::PartitionKey::new("123456789012", "eu-west-1");
-    let state = em.with_world(|w| cutover::services::cloudwatch::alarm_state(w, &key, "blue-5xx").map(str::to_owned));
+    let state = em.with_world(|w| {
+        w.region(&key)
+            .and_then(|r| cutover::services::cloudwatch::alarm_state(&r.cloudwatch, "blue-5xx"))
+            .map(str::to_owned)
+    });
     assert_eq!(state.as_deref(), Some("INSUFFICIENT_DATA"));
 }
 

@@ -9,7 +9,6 @@ mod valid_values;
 
 use cutover::model::Service;
 use cutover::protocol::{error_shape, error_status, validate, AwsError};
-use cutover::services;
 use cutover::sim::SimTime;
 use cutover::world::World;
 use serde_json::{json, Value};
@@ -197,7 +196,7 @@ const ACCT: &str = "123456789012";
 const REGION: &str = "us-east-1";
 
 fn call(w: &mut World, service: Service, op: &str, input: Value) -> Value {
-    services::call(w, service, ACCT, REGION, op, input).unwrap_or_else(|e| panic!("{op}: {e}"))
+    cutover::dispatch::call(w, service, ACCT, REGION, op, input).unwrap_or_else(|e| panic!("{op}: {e}"))
 }
 
 /// Real handler outputs deserialise into the generated output structures; the typed STS and Logs

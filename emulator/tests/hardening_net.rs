@@ -518,8 +518,9 @@ async fn sigterm_ends_the_server_while_a_client_holds_a_half_sent_request() {
 /// A server with the data plane on and one load balancer whose listener answers a fixed response,
 /// its idle timeout `idle_secs`; returns the server and the listener's local address.
 async fn with_listener(limits: Limits, idle_secs: u32) -> (ServerHandle, SocketAddr) {
+    use cutover::dispatch::handler;
     use cutover::model::Service;
-    use cutover::services::{handler, Ctx, Handler};
+    use cutover::services::Ctx;
     let options = ServeOptions {
         limits,
         ..ServeOptions::default()
@@ -529,22 +530,24 @@ async fn with_listener(limits: Limits, idle_secs: u32) -> (ServerHandle, SocketA
         .expect("serve on a free port");
     let call = |op: &str, input: serde_json::Value| -> serde_json::Value {
         s.emulator.with_world(|w| match handler(Service::Elbv2, op) {
-            Some(Handler::Sync(f)) => f(w, &Ctx::internal(Service::Elbv2, "000000000000", "us-east-1"), input)
+            Some(h) => h
+                .call(w, &Ctx::internal(Service::Elbv2, "000000000000", "us-east-1"), input)
                 .unwrap_or_else(|e| panic!("{op}: {e:?}")),
             _ => panic!("no handler {op}"),
         })
     };
     let subnets: Vec<String> = s.emulator.with_world(|w| {
         let f = match handler(Service::Ec2, "DescribeSubnets") {
-            Some(Handler::Sync(f)) => f,
+            Some(h) => h,
             _ => panic!("DescribeSubnets"),
         };
-        let out = f(
-            w,
-            &Ctx::internal(Service::Ec2, "000000000000", "us-east-1"),
-            serde_json::json!({}),
-        )
-        .expect("DescribeSubnets");
+        let out = f
+            .call(
+                w,
+                &Ctx::internal(Service::Ec2, "000000000000", "us-east-1"),
+                serde_json::json!({}),
+            )
+            .expect("DescribeSubnets");
         out["Subnets"]
             .as_array()
             .unwrap()

@@ -14,8 +14,8 @@
 //!
 //! Prints a JSON object; bench/sim.sh turns it into bench/results/<date>-simulation.md.
 
+use cutover::dispatch::call;
 use cutover::model::Service;
-use cutover::services::call;
 use cutover::sim::SimTime;
 use cutover::world::World;
 use serde_json::{json, Value};

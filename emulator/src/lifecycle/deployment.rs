@@ -980,7 +980,10 @@ fn poll_alarms(world: &mut World, key: &PartitionKey, id: &str) {
         })
         .unwrap_or_default();
     for n in names {
-        let state = cloudwatch::alarm_state(world, key, &n).map(StateValue::from);
+        let state = world
+            .region(key)
+            .and_then(|r| cloudwatch::alarm_state(&r.cloudwatch, &n))
+            .map(StateValue::from);
         let message = match state {
             Some(StateValue::Alarm) => Some(format!(
                 "The deployment was stopped because alarm {n} is in the ALARM state."

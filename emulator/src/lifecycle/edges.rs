@@ -48,7 +48,8 @@ pub fn instance_credentials(world: &mut World, target: &Target) -> (String, (Str
 
 /// Appends a function's output to its CloudWatch Logs stream.
 pub fn append_logs(world: &mut World, key: &PartitionKey, group: &str, stream: &str, events: &[(i64, String)]) {
-    logs::append(world, key, group, stream, events)
+    let now = world.now;
+    logs::append(&mut world.region_mut(key).logs, now, group, stream, events)
 }
 
 /// A real HTTP health check of a target by the data plane passed or failed.

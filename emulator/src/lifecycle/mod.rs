@@ -23,8 +23,16 @@ pub mod traffic;
 
 pub use drive::{fire, run_until, run_until_invocation};
 
+use crate::model::Service;
 use crate::sim::SimTime;
-use crate::world::{Ports, World};
+use crate::world::{Ports, World, WorldOp};
+
+/// The operations that span services, answered here over the whole world rather than by one
+/// service over its own state (`dispatch::handler` asks here first).
+pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
+    let _ = (service, operation);
+    None
+}
 
 /// How the services reach each other: every peers trait answered by this layer.
 pub static PORTS: Ports = Ports {

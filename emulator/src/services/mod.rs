@@ -1,24 +1,32 @@
-//! The emulated services. Each has a `handler(operation) -> Option<Handler>` table; an operation the
-//! model has but the table lacks is answered with 501. Handlers take the canonical input value
-//! (see `protocol`) and return the canonical output value or an [`AwsError`].
+//! The emulated services. Each has a `handler(operation)` table; an operation the model has but
+//! no table (nor the lifecycle layer, for operations that span services) has is answered with 501.
 //!
-//! A handler may instead be typed, `fn(&mut World, &Ctx, XRequest) -> AwsResult<XResponse>` over
-//! the generated types of `cutover_types` (emulator/types/, `python3 tools/gen-types.py`), and be
-//! put in the table as `typed!(module::handler)`: the adapter deserialises the input value (already
+//! A handler is typed over the generated types of `cutover_types` (emulator/types/, `python3
+//! tools/gen-types.py`) and over its own service's state:
+//! `fn(&mut State, &mut Env, &Ctx, XRequest) -> AwsResult<XResponse>`, where [`Env`] is the time,
+//! ids, scheduler and timeline the call may use. It is put in the table as `typed!(module::handler)`
+//! (an [`Op`] over the table's `State`): the adapter deserialises the input value (already
 //! validated against the model) and serialises the output back into the canonical form.
+//! `dispatch::Handler` calls it with the state of the caller's account and region.
+//!
+//! Services not yet over their own state have world-level handlers,
+//! `fn(&mut World, &Ctx, Value) -> AwsResult<Value>` (`world::WorldOp`).
+//!
+//! This module names no service and not the `World`: the tables are read by `dispatch.rs`.
 
-/// A typed handler as a [`SyncHandler`]: `typed!(assume_role)`. See [`call_typed`]. Defined
-/// before the service modules, so it is in scope in each of them.
+/// A typed handler over the invoking module's `State` as an [`Op`]: `typed!(groups::create_log_group)`.
+/// See [`call_typed`]. Defined before the service modules, so it is in scope in each of them.
 macro_rules! typed {
     ($f:path) => {{
         fn typed_handler(
-            world: &mut $crate::world::World,
+            state: &mut State,
+            env: &mut $crate::env::Env<'_>,
             ctx: &$crate::services::Ctx,
             input: ::serde_json::Value,
         ) -> $crate::protocol::AwsResult<::serde_json::Value> {
-            $crate::services::call_typed(world, ctx, input, $f)
+            $crate::services::call_typed(state, env, ctx, input, $f)
         }
-        typed_handler as $crate::services::SyncHandler
+        typed_handler as $crate::services::Op<State>
     }};
 }
 
@@ -34,10 +42,10 @@ pub mod logs;
 pub mod sts;
 pub mod util;
 
+use crate::env::Env;
 use crate::model::Service;
 use crate::protocol::{AwsError, AwsResult};
-use crate::sim::SimTime;
-use crate::world::{PartitionKey, World};
+use crate::sim::PartitionKey;
 use serde_json::Value;
 
 /// Who is calling: resolved from the SigV4 access key.
@@ -83,47 +91,31 @@ impl Ctx {
     }
 }
 
-pub type SyncHandler = fn(&mut World, &Ctx, Value) -> AwsResult<Value>;
-
-/// A service's handler: a synchronous function over the world. (Operations that wait on
-/// something outside the state lock — Lambda's Invoke and the calls that stop running instances —
-/// are the Lambda runtime's; `dispatch::operation` finds both kinds.)
-#[derive(Clone, Copy)]
-pub enum Handler {
-    Sync(SyncHandler),
-}
-
-/// The handler for `operation` of `service`, if cutover implements it.
-pub fn handler(service: Service, operation: &str) -> Option<Handler> {
-    match service {
-        Service::Sts => sts::handler(operation),
-        Service::Iam => iam::handler(operation),
-        Service::Ec2 => ec2::handler(operation),
-        Service::Elbv2 => elbv2::handler(operation),
-        Service::Ecs => ecs::handler(operation),
-        Service::Lambda => lambda::handler(operation),
-        Service::CloudWatch => cloudwatch::handler(operation),
-        Service::Logs => logs::handler(operation),
-        Service::CodeDeploy => codedeploy::handler(operation),
-    }
-}
+/// An operation of a service over its own state `S` (see the module doc), on canonical values.
+pub type Op<S> = fn(&mut S, &mut Env<'_>, &Ctx, Value) -> AwsResult<Value>;
 
 /// Runs a typed handler on a canonical input value: what `typed!` wraps. Validation has run
 /// before (through the API and [`call`]); the input still failing to deserialise is a bug, answered
 /// with the service's validation error rather than a panic. An output of no members (a handler
 /// returning `()`) is the empty object.
-pub fn call_typed<I, O>(
-    world: &mut World,
+pub fn call_typed<S, I, O>(
+    state: &mut S,
+    env: &mut Env<'_>,
     ctx: &Ctx,
     input: Value,
-    f: fn(&mut World, &Ctx, I) -> AwsResult<O>,
+    f: fn(&mut S, &mut Env<'_>, &Ctx, I) -> AwsResult<O>,
 ) -> AwsResult<Value>
 where
     I: serde::de::DeserializeOwned,
     O: serde::Serialize,
 {
     let input = typed_input(ctx.service, &input)?;
-    let output = f(world, ctx, input)?;
+    typed_output(ctx, f(state, env, ctx, input)?)
+}
+
+/// A typed output as the canonical value; no members (a handler returning `()`) is the empty
+/// object.
+pub fn typed_output<O: serde::Serialize>(ctx: &Ctx, output: O) -> AwsResult<Value> {
     match serde_json::to_value(output) {
         Ok(Value::Null) => Ok(Value::Object(serde_json::Map::new())),
         Ok(v) => Ok(v),
@@ -183,16 +175,6 @@ fn integral_floats_to_ints(v: &mut Value) -> bool {
     }
 }
 
-/// The current simulated time of a world, as epoch seconds for output values.
-pub fn now_secs(world: &World) -> f64 {
-    world.now.as_secs_f64()
-}
-
-/// `SimTime` helper for services.
-pub fn after_secs(world: &World, secs: f64) -> SimTime {
-    world.now.plus_secs(secs)
-}
-
 /// Shorthand for an error in handlers.
 pub fn err(code: &str, message: impl Into<String>) -> AwsError {
     AwsError::new(code, message)
@@ -209,50 +191,4 @@ pub fn validated_ctx(service: Service, account: &str, region: &str, op: &str, in
     let mut ctx = Ctx::internal(service, account, region);
     ctx.operation = op.to_owned();
     Ok(ctx)
-}
-
-/// Calls an operation the way the API does (validated against the model, then the handler), for
-/// the emulator's own callers: tests, scenarios and the lab walkthrough. The Lambda runtime's
-/// asynchronous operations are not callable this way (`dispatch::call_any` calls them).
-pub fn call(
-    world: &mut World,
-    service: Service,
-    account: &str,
-    region: &str,
-    op: &str,
-    input: Value,
-) -> AwsResult<Value> {
-    let ctx = validated_ctx(service, account, region, op, &input)?;
-    match handler(service, op) {
-        Some(Handler::Sync(f)) => f(world, &ctx, input),
-        None => Err(AwsError::not_implemented(&service.model().metadata.service_id, op)),
-    }
-}
-
-/// What the services' unit tests share: handlers called directly (no model validation) on a
-/// `World`, panicking with the operation's name when a call goes the other way than expected.
-#[cfg(test)]
-pub(crate) mod testing {
-    use super::{handler, Ctx, Handler};
-    use crate::protocol::{AwsError, AwsResult};
-    use crate::world::World;
-    use serde_json::Value;
-
-    pub fn call(w: &mut World, ctx: &Ctx, op: &str, input: Value) -> AwsResult<Value> {
-        match handler(ctx.service, op) {
-            Some(Handler::Sync(f)) => f(w, ctx, input),
-            _ => panic!("no handler for {op}"),
-        }
-    }
-
-    pub fn ok(w: &mut World, ctx: &Ctx, op: &str, input: Value) -> Value {
-        call(w, ctx, op, input).unwrap_or_else(|e| panic!("{op}: {e}"))
-    }
-
-    pub fn fails(w: &mut World, ctx: &Ctx, op: &str, input: Value) -> AwsError {
-        match call(w, ctx, op, input) {
-            Ok(v) => panic!("{op} succeeded: {v}"),
-            Err(e) => e,
-        }
-    }
 }

@@ -4,7 +4,7 @@
 
 use super::clock::SimTime;
 use super::signal::Signal;
-use crate::world::PartitionKey;
+use super::PartitionKey;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 

@@ -1,12 +1,12 @@
 //! Metric alarms: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms,
 //! SetAlarmState, DescribeAlarmHistory, EnableAlarmActions and DisableAlarmActions.
 
-use super::{alarm_arn, non_finite, t, Alarm, HistoryItem};
+use super::{alarm_arn, non_finite, t, Alarm, HistoryItem, State};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::paginate;
-use crate::services::{err, now_secs, Ctx};
+use crate::services::{err, Ctx};
 use crate::timeline::{AlarmStateValue, Entry};
-use crate::world::{PartitionKey, World};
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde_json::{json, Map, Value};
 
@@ -256,15 +256,15 @@ fn iso8601(secs: f64) -> String {
 }
 
 fn push_history(
-    world: &mut World,
-    key: &PartitionKey,
+    cw: &mut State,
+    env: &Env<'_>,
     name: &str,
     item_type: t::HistoryItemType,
     summary: String,
     data: Value,
 ) {
-    let timestamp = now_secs(world);
-    world.region_mut(key).cloudwatch.history.push(HistoryItem {
+    let timestamp = env.now_secs();
+    cw.history.push(HistoryItem {
         alarm_name: name.to_owned(),
         timestamp,
         item_type,
@@ -307,7 +307,7 @@ fn config_of(input: &t::PutMetricAlarmInput) -> t::MetricAlarm {
     }
 }
 
-pub fn put_metric_alarm(world: &mut World, ctx: &Ctx, input: PutMetricAlarm) -> AwsResult<()> {
+pub fn put_metric_alarm(cw: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: PutMetricAlarm) -> AwsResult<()> {
     let PutMetricAlarm {
         input,
         non_finite_threshold,
@@ -315,10 +315,10 @@ pub fn put_metric_alarm(world: &mut World, ctx: &Ctx, input: PutMetricAlarm) -> 
     let name = input.alarm_name.clone();
     check_put_metric_alarm(&input, non_finite_threshold)?;
     let key = ctx.partition();
-    let now = now_secs(world);
+    let now = env.now_secs();
     let config = config_of(&input);
     let actions_enabled = input.actions_enabled.unwrap_or(true);
-    let state = &mut world.region_mut(&key).cloudwatch;
+    let state = &mut *cw;
     let (summary, data) = match state.alarms.get_mut(&name) {
         Some(existing) => {
             let original = history_alarm(existing);
@@ -358,15 +358,8 @@ pub fn put_metric_alarm(world: &mut World, ctx: &Ctx, input: PutMetricAlarm) -> 
             )
         }
     };
-    push_history(
-        world,
-        &key,
-        &name,
-        t::HistoryItemType::ConfigurationUpdate,
-        summary,
-        data,
-    );
-    world.record(Entry::resource(
+    push_history(cw, env, &name, t::HistoryItemType::ConfigurationUpdate, summary, data);
+    env.record(Entry::resource(
         "cloudwatch",
         format!("alarm {name} put"),
         json!({"alarm": name}),
@@ -400,8 +393,9 @@ fn actions_of(a: &Alarm) -> impl Iterator<Item = &str> {
 }
 
 pub fn describe_alarms(
-    world: &mut World,
-    ctx: &Ctx,
+    cw: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
     input: t::DescribeAlarmsInput,
 ) -> AwsResult<t::DescribeAlarmsOutput> {
     let names = input.alarm_names.unwrap_or_default();
@@ -418,10 +412,8 @@ pub fn describe_alarms(
     let state_value = input.state_value.as_ref();
     let action_prefix = input.action_prefix.as_deref();
     let max = input.max_records.map_or(50, i64::from).clamp(1, 100) as usize;
-    let key = ctx.partition();
-    let matching: Vec<t::MetricAlarm> = match world.region(&key) {
-        Some(r) if want_metric => r
-            .cloudwatch
+    let matching: Vec<t::MetricAlarm> = match want_metric {
+        true => cw
             .alarms
             .values()
             .filter(|a| names.is_empty() || names.contains(&a.name))
@@ -451,40 +443,35 @@ fn dimensions_of(v: Option<&Vec<t::Dimension>>) -> Vec<(&str, &str)> {
 }
 
 pub fn describe_alarms_for_metric(
-    world: &mut World,
-    ctx: &Ctx,
+    cw: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
     input: t::DescribeAlarmsForMetricInput,
 ) -> AwsResult<t::DescribeAlarmsForMetricOutput> {
     /// A member the input leaves out matches any alarm.
     fn same<T: PartialEq>(wanted: &Option<T>, has: &Option<T>) -> bool {
         wanted.is_none() || wanted == has
     }
-    let key = ctx.partition();
     let wanted_dimensions = input.dimensions.as_ref().map(|d| dimensions_of(Some(d)));
-    let alarms: Vec<t::MetricAlarm> = world
-        .region(&key)
-        .map(|r| {
-            r.cloudwatch
-                .alarms
-                .values()
-                .filter(|a| {
-                    let c = &a.config;
-                    c.metric_name.as_deref() == Some(input.metric_name.as_str())
-                        && c.namespace.as_deref() == Some(input.namespace.as_str())
-                        && same(&input.statistic, &c.statistic)
-                        && same(&input.extended_statistic, &c.extended_statistic)
-                        && same(&input.period, &c.period)
-                        && same(&input.unit, &c.unit)
-                })
-                .filter(|a| {
-                    wanted_dimensions
-                        .as_ref()
-                        .is_none_or(|d| *d == dimensions_of(a.config.dimensions.as_ref()))
-                })
-                .map(metric_alarm)
-                .collect()
+    let alarms: Vec<t::MetricAlarm> = cw
+        .alarms
+        .values()
+        .filter(|a| {
+            let c = &a.config;
+            c.metric_name.as_deref() == Some(input.metric_name.as_str())
+                && c.namespace.as_deref() == Some(input.namespace.as_str())
+                && same(&input.statistic, &c.statistic)
+                && same(&input.extended_statistic, &c.extended_statistic)
+                && same(&input.period, &c.period)
+                && same(&input.unit, &c.unit)
         })
-        .unwrap_or_default();
+        .filter(|a| {
+            wanted_dimensions
+                .as_ref()
+                .is_none_or(|d| *d == dimensions_of(a.config.dimensions.as_ref()))
+        })
+        .map(metric_alarm)
+        .collect();
     Ok(t::DescribeAlarmsForMetricOutput {
         metric_alarms: Some(alarms),
     })
@@ -493,21 +480,20 @@ pub fn describe_alarms_for_metric(
 /// Deletes the named alarms. Names that match no alarm are skipped without an error: AWS's
 /// DeleteAlarms is idempotent in practice (CloudFormation's alarm handler has to check for
 /// existence itself because a second delete succeeds), whatever the model lists.
-pub fn delete_alarms(world: &mut World, ctx: &Ctx, input: t::DeleteAlarmsInput) -> AwsResult<()> {
-    let key = ctx.partition();
+pub fn delete_alarms(cw: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: t::DeleteAlarmsInput) -> AwsResult<()> {
     for name in input.alarm_names {
-        let removed = world.region_mut(&key).cloudwatch.alarms.remove(&name);
+        let removed = cw.alarms.remove(&name);
         if let Some(a) = removed {
             let data = json!({"version": "1.0", "type": "Delete", "deletedAlarm": history_alarm(&a)});
             push_history(
-                world,
-                &key,
+                cw,
+                env,
                 &name,
                 t::HistoryItemType::ConfigurationUpdate,
                 format!("Alarm \"{name}\" deleted"),
                 data,
             );
-            world.record(Entry::resource(
+            env.record(Entry::resource(
                 "cloudwatch",
                 format!("alarm {name} deleted"),
                 json!({"alarm": name}),
@@ -520,8 +506,8 @@ pub fn delete_alarms(world: &mut World, ctx: &Ctx, input: t::DeleteAlarmsInput) 
 /// Moves an alarm to `value` (`OK`, `ALARM`, `INSUFFICIENT_DATA`) with `reason`, recording a
 /// `StateUpdate` history item, as `SetAlarmState` does. For other services and scenarios.
 pub fn set_alarm_state(
-    world: &mut World,
-    key: &PartitionKey,
+    cw: &mut State,
+    env: &mut Env<'_>,
     name: &str,
     value: &str,
     reason: &str,
@@ -544,8 +530,8 @@ pub fn set_alarm_state(
         },
         None => None,
     };
-    let now = now_secs(world);
-    let Some(a) = world.region_mut(key).cloudwatch.alarms.get_mut(name) else {
+    let now = env.now_secs();
+    let Some(a) = cw.alarms.get_mut(name) else {
         return Err(err("ResourceNotFound", format!("Alarm {name} not found")));
     };
     let old_value = std::mem::replace(&mut a.state_value, value.to_owned());
@@ -564,14 +550,14 @@ pub fn set_alarm_state(
         new_state["stateReasonData"] = d;
     }
     push_history(
-        world,
-        key,
+        cw,
+        env,
         name,
         t::HistoryItemType::StateUpdate,
         format!("Alarm updated from {old_value} to {value}"),
         json!({"version": "1.0", "oldState": old_state, "newState": new_state}),
     );
-    world.record(
+    env.record(
         match (AlarmStateValue::parse(&old_value), AlarmStateValue::parse(value)) {
             (Some(from), Some(to)) => Entry::AlarmState {
                 alarm: name.into(),
@@ -589,10 +575,15 @@ pub fn set_alarm_state(
     Ok(())
 }
 
-pub fn set_alarm_state_op(world: &mut World, ctx: &Ctx, input: t::SetAlarmStateInput) -> AwsResult<()> {
+pub fn set_alarm_state_op(
+    cw: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::SetAlarmStateInput,
+) -> AwsResult<()> {
     set_alarm_state(
-        world,
-        &ctx.partition(),
+        cw,
+        env,
         &input.alarm_name,
         input.state_value.as_str(),
         &input.state_reason,
@@ -601,8 +592,9 @@ pub fn set_alarm_state_op(world: &mut World, ctx: &Ctx, input: t::SetAlarmStateI
 }
 
 pub fn describe_alarm_history(
-    world: &mut World,
-    ctx: &Ctx,
+    cw: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
     input: t::DescribeAlarmHistoryInput,
 ) -> AwsResult<t::DescribeAlarmHistoryOutput> {
     let name = input.alarm_name.as_deref();
@@ -611,30 +603,23 @@ pub fn describe_alarm_history(
     let types = input.alarm_types.unwrap_or_default();
     let ascending = input.scan_by == Some(t::ScanBy::TimestampAscending);
     let max = input.max_records.map_or(100, i64::from).clamp(1, 100) as usize;
-    let key = ctx.partition();
     let mut items: Vec<t::AlarmHistoryItem> = if types.is_empty() || types.contains(&t::AlarmType::MetricAlarm) {
-        world
-            .region(&key)
-            .map(|r| {
-                r.cloudwatch
-                    .history
-                    .iter()
-                    .filter(|h| name.is_none_or(|n| h.alarm_name == n))
-                    .filter(|h| item_type.is_none_or(|t| h.item_type == *t))
-                    .filter(|h| start.is_none_or(|s| h.timestamp >= s))
-                    .filter(|h| end.is_none_or(|e| h.timestamp <= e))
-                    .map(|h| t::AlarmHistoryItem {
-                        alarm_name: Some(h.alarm_name.clone()),
-                        alarm_type: Some(t::AlarmType::MetricAlarm),
-                        timestamp: Some(h.timestamp),
-                        history_item_type: Some(h.item_type.clone()),
-                        history_summary: Some(h.summary.clone()),
-                        history_data: Some(h.data.clone()),
-                        ..Default::default()
-                    })
-                    .collect()
+        cw.history
+            .iter()
+            .filter(|h| name.is_none_or(|n| h.alarm_name == n))
+            .filter(|h| item_type.is_none_or(|t| h.item_type == *t))
+            .filter(|h| start.is_none_or(|s| h.timestamp >= s))
+            .filter(|h| end.is_none_or(|e| h.timestamp <= e))
+            .map(|h| t::AlarmHistoryItem {
+                alarm_name: Some(h.alarm_name.clone()),
+                alarm_type: Some(t::AlarmType::MetricAlarm),
+                timestamp: Some(h.timestamp),
+                history_item_type: Some(h.item_type.clone()),
+                history_summary: Some(h.summary.clone()),
+                history_data: Some(h.data.clone()),
+                ..Default::default()
             })
-            .unwrap_or_default()
+            .collect()
     } else {
         Vec::new()
     };
@@ -648,9 +633,8 @@ pub fn describe_alarm_history(
     })
 }
 
-fn set_actions_enabled(world: &mut World, ctx: &Ctx, names: &[String], enabled: bool) {
-    let key = ctx.partition();
-    let alarms = &mut world.region_mut(&key).cloudwatch.alarms;
+fn set_actions_enabled(cw: &mut State, names: &[String], enabled: bool) {
+    let alarms = &mut cw.alarms;
     for name in names {
         if let Some(a) = alarms.get_mut(name) {
             a.actions_enabled = enabled;
@@ -658,13 +642,23 @@ fn set_actions_enabled(world: &mut World, ctx: &Ctx, names: &[String], enabled: 
     }
 }
 
-pub fn enable_alarm_actions(world: &mut World, ctx: &Ctx, input: t::EnableAlarmActionsInput) -> AwsResult<()> {
-    set_actions_enabled(world, ctx, &input.alarm_names, true);
+pub fn enable_alarm_actions(
+    cw: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::EnableAlarmActionsInput,
+) -> AwsResult<()> {
+    set_actions_enabled(cw, &input.alarm_names, true);
     Ok(())
 }
 
-pub fn disable_alarm_actions(world: &mut World, ctx: &Ctx, input: t::DisableAlarmActionsInput) -> AwsResult<()> {
-    set_actions_enabled(world, ctx, &input.alarm_names, false);
+pub fn disable_alarm_actions(
+    cw: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DisableAlarmActionsInput,
+) -> AwsResult<()> {
+    set_actions_enabled(cw, &input.alarm_names, false);
     Ok(())
 }
 

@@ -2,10 +2,11 @@
 //! so tests can look at what was sent. Nothing reads them back through the API yet and alarms are
 //! not evaluated against them.
 
+use super::State;
 use super::{non_finite, t, Datapoint};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::{now_secs, Ctx};
-use crate::world::World;
+use crate::services::Ctx;
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde_json::Value;
 
@@ -65,7 +66,7 @@ impl<'de> Deserialize<'de> for PutMetricData {
     }
 }
 
-pub fn put_metric_data(world: &mut World, ctx: &Ctx, input: PutMetricData) -> AwsResult<()> {
+pub fn put_metric_data(cw: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: PutMetricData) -> AwsResult<()> {
     let input = input.0;
     let namespace = input.namespace;
     if namespace.starts_with("AWS/") {
@@ -74,7 +75,7 @@ pub fn put_metric_data(world: &mut World, ctx: &Ctx, input: PutMetricData) -> Aw
         )));
     }
     let data = input.metric_data.unwrap_or_default();
-    let now = now_secs(world);
+    let now = env.now_secs();
     let mut points = Vec::with_capacity(data.len());
     for (i, d) in data.into_iter().enumerate() {
         let has_values = d.values.is_some() || d.statistic_values.is_some();
@@ -106,7 +107,7 @@ pub fn put_metric_data(world: &mut World, ctx: &Ctx, input: PutMetricData) -> Aw
             unit: d.unit,
         });
     }
-    let store = &mut world.region_mut(&ctx.partition()).cloudwatch.datapoints;
+    let store = &mut cw.datapoints;
     for p in points {
         if store.len() >= MAX_DATAPOINTS {
             store.pop_front();

@@ -8,7 +8,8 @@
 //! `alarms.rs` has the alarm operations and the history, `metrics.rs` the datapoint store,
 //! `tags.rs` tagging.
 //!
-//! The handlers are typed over `cutover_types::cloudwatch` (see `services::typed!`).
+//! The handlers are typed over `cutover_types::cloudwatch` and over this service's [`State`] (see
+//! `services::typed!`).
 
 mod alarms;
 mod metrics;
@@ -19,8 +20,8 @@ mod tests;
 
 pub use alarms::set_alarm_state;
 
-use super::Handler;
-use crate::world::{PartitionKey, World};
+use super::Op;
+use crate::sim::PartitionKey;
 use cutover_types::cloudwatch as t;
 use std::collections::BTreeMap;
 
@@ -92,13 +93,8 @@ pub struct State {
 }
 
 /// The state of a metric alarm (`OK`, `ALARM`, `INSUFFICIENT_DATA`), or `None` when it does not exist.
-pub fn alarm_state<'a>(world: &'a World, key: &PartitionKey, name: &str) -> Option<&'a str> {
-    world
-        .region(key)?
-        .cloudwatch
-        .alarms
-        .get(name)
-        .map(|a| a.state_value.as_str())
+pub fn alarm_state<'a>(cw: &'a State, name: &str) -> Option<&'a str> {
+    cw.alarms.get(name).map(|a| a.state_value.as_str())
 }
 
 /// `arn:aws:cloudwatch:<region>:<account>:alarm:<name>`
@@ -106,8 +102,8 @@ pub fn alarm_arn(key: &PartitionKey, name: &str) -> String {
     format!("arn:aws:cloudwatch:{}:{}:alarm:{}", key.region, key.account, name)
 }
 
-pub fn handler(op: &str) -> Option<Handler> {
-    let f: super::SyncHandler = match op {
+pub fn handler(op: &str) -> Option<Op<State>> {
+    let f: Op<State> = match op {
         "PutMetricAlarm" => typed!(alarms::put_metric_alarm),
         "DescribeAlarms" => typed!(alarms::describe_alarms),
         "DescribeAlarmsForMetric" => typed!(alarms::describe_alarms_for_metric),
@@ -122,7 +118,7 @@ pub fn handler(op: &str) -> Option<Handler> {
         "PutMetricData" => typed!(metrics::put_metric_data),
         _ => return None,
     };
-    Some(Handler::Sync(f))
+    Some(f)
 }
 
 /// Whether a double member of the canonical input is non-finite: the canonical form carries

@@ -1,9 +1,10 @@
 //! TagResource, UntagResource, ListTagsForResource on alarms (the only taggable resource here).
 
 use super::t;
+use super::State;
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::Ctx;
-use crate::world::World;
 
 fn not_found(arn: &str) -> AwsError {
     AwsError::new("ResourceNotFoundException", format!("Resource {arn} not found"))
@@ -23,15 +24,15 @@ fn alarm_name<'a>(ctx: &Ctx, arn: &'a str) -> AwsResult<&'a str> {
     Err(AwsError::new("InvalidParameterValue", format!("Invalid ARN: {arn}")))
 }
 
-pub fn tag_resource(world: &mut World, ctx: &Ctx, input: t::TagResourceInput) -> AwsResult<t::TagResourceOutput> {
+pub fn tag_resource(
+    cw: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::TagResourceInput,
+) -> AwsResult<t::TagResourceOutput> {
     let arn = input.resource_arn.as_str();
     let name = alarm_name(ctx, arn)?;
-    let alarm = world
-        .region_mut(&ctx.partition())
-        .cloudwatch
-        .alarms
-        .get_mut(name)
-        .ok_or_else(|| not_found(arn))?;
+    let alarm = cw.alarms.get_mut(name).ok_or_else(|| not_found(arn))?;
     for t::Tag { key, value } in input.tags {
         match alarm.tags.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
@@ -41,30 +42,28 @@ pub fn tag_resource(world: &mut World, ctx: &Ctx, input: t::TagResourceInput) ->
     Ok(t::TagResourceOutput {})
 }
 
-pub fn untag_resource(world: &mut World, ctx: &Ctx, input: t::UntagResourceInput) -> AwsResult<t::UntagResourceOutput> {
+pub fn untag_resource(
+    cw: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UntagResourceInput,
+) -> AwsResult<t::UntagResourceOutput> {
     let arn = input.resource_arn.as_str();
     let name = alarm_name(ctx, arn)?;
-    let alarm = world
-        .region_mut(&ctx.partition())
-        .cloudwatch
-        .alarms
-        .get_mut(name)
-        .ok_or_else(|| not_found(arn))?;
+    let alarm = cw.alarms.get_mut(name).ok_or_else(|| not_found(arn))?;
     alarm.tags.retain(|(k, _)| !input.tag_keys.contains(k));
     Ok(t::UntagResourceOutput {})
 }
 
 pub fn list_tags_for_resource(
-    world: &mut World,
+    cw: &mut State,
+    _env: &mut Env<'_>,
     ctx: &Ctx,
     input: t::ListTagsForResourceInput,
 ) -> AwsResult<t::ListTagsForResourceOutput> {
     let arn = input.resource_arn.as_str();
     let name = alarm_name(ctx, arn)?;
-    let alarm = world
-        .region(&ctx.partition())
-        .and_then(|r| r.cloudwatch.alarms.get(name))
-        .ok_or_else(|| not_found(arn))?;
+    let alarm = cw.alarms.get(name).ok_or_else(|| not_found(arn))?;
     let tags = alarm
         .tags
         .iter()

@@ -1,10 +1,11 @@
 //! Tests of CloudWatch: handlers called directly with canonical inputs on a `World`.
 
-use super::*;
+use crate::dispatch::testing;
 use crate::model::Service;
 use crate::protocol::AwsError;
-use crate::services::{testing, Ctx};
-use crate::sim::SimTime;
+use crate::services::Ctx;
+use crate::sim::{PartitionKey, SimTime};
+use crate::world::World;
 use serde_json::{json, Value};
 
 const T0: i64 = 1_700_000_000_000;
@@ -15,6 +16,24 @@ fn ctx() -> Ctx {
 
 fn world() -> World {
     crate::lifecycle::new_world(SimTime(T0))
+}
+
+/// The alarm's state in the world's region `key`.
+fn alarm_state<'a>(w: &'a World, key: &PartitionKey, name: &str) -> Option<&'a str> {
+    super::alarm_state(&w.region(key)?.cloudwatch, name)
+}
+
+/// `set_alarm_state` in the world's region `key`, as another service or a scenario calls it.
+fn set_alarm_state(
+    w: &mut World,
+    key: &PartitionKey,
+    name: &str,
+    value: &str,
+    reason: &str,
+    data: Option<&str>,
+) -> crate::protocol::AwsResult<()> {
+    let (r, mut env) = w.split(key);
+    super::set_alarm_state(&mut r.cloudwatch, &mut env, name, value, reason, data)
 }
 
 fn ok(w: &mut World, op: &str, input: Value) -> Value {
@@ -311,7 +330,7 @@ fn alarm_history_filters_and_scans_both_ways() {
     w.now = SimTime(T0 + 10_000);
     put(&mut w, "b");
     w.now = SimTime(T0 + 20_000);
-    crate::services::cloudwatch::set_alarm_state(&mut w, &ctx().partition(), "a", "OK", "fine", None).unwrap();
+    set_alarm_state(&mut w, &ctx().partition(), "a", "OK", "fine", None).unwrap();
     let summaries = |v: &Value| -> Vec<String> {
         v["AlarmHistoryItems"]
             .as_array()

@@ -28,9 +28,9 @@ pub mod targets;
 #[cfg(test)]
 mod tests;
 
-use super::Handler;
 use crate::protocol::AwsError;
 use crate::world::PartitionKey;
+use crate::world::WorldOp;
 use std::collections::BTreeMap;
 
 pub use applications::Application;
@@ -58,42 +58,41 @@ pub struct State {
     pub tags: BTreeMap<String, Vec<(String, String)>>,
 }
 
-pub fn handler(op: &str) -> Option<Handler> {
-    use Handler::Sync;
+pub fn handler(op: &str) -> Option<WorldOp> {
     Some(match op {
-        "CreateApplication" => Sync(applications::create_application),
-        "GetApplication" => Sync(applications::get_application),
-        "BatchGetApplications" => Sync(applications::batch_get_applications),
-        "ListApplications" => Sync(applications::list_applications),
-        "UpdateApplication" => Sync(applications::update_application),
-        "DeleteApplication" => Sync(applications::delete_application),
-        "CreateDeploymentConfig" => Sync(configs::create_deployment_config),
-        "GetDeploymentConfig" => Sync(configs::get_deployment_config),
-        "ListDeploymentConfigs" => Sync(configs::list_deployment_configs),
-        "DeleteDeploymentConfig" => Sync(configs::delete_deployment_config),
-        "CreateDeploymentGroup" => Sync(groups::create_deployment_group),
-        "GetDeploymentGroup" => Sync(groups::get_deployment_group),
-        "BatchGetDeploymentGroups" => Sync(groups::batch_get_deployment_groups),
-        "ListDeploymentGroups" => Sync(groups::list_deployment_groups),
-        "UpdateDeploymentGroup" => Sync(groups::update_deployment_group),
-        "DeleteDeploymentGroup" => Sync(groups::delete_deployment_group),
-        "RegisterApplicationRevision" => Sync(revisions::register_application_revision),
-        "GetApplicationRevision" => Sync(revisions::get_application_revision),
-        "BatchGetApplicationRevisions" => Sync(revisions::batch_get_application_revisions),
-        "ListApplicationRevisions" => Sync(revisions::list_application_revisions),
-        "CreateDeployment" => Sync(deployments::create_deployment),
-        "GetDeployment" => Sync(deployments::get_deployment),
-        "BatchGetDeployments" => Sync(deployments::batch_get_deployments),
-        "ListDeployments" => Sync(deployments::list_deployments),
-        "StopDeployment" => Sync(deployments::stop_deployment),
-        "ContinueDeployment" => Sync(deployments::continue_deployment),
-        "PutLifecycleEventHookExecutionStatus" => Sync(hooks::put_lifecycle_event_hook_execution_status),
-        "ListDeploymentTargets" => Sync(targets::list_deployment_targets),
-        "BatchGetDeploymentTargets" => Sync(targets::batch_get_deployment_targets),
-        "GetDeploymentTarget" => Sync(targets::get_deployment_target),
-        "TagResource" => Sync(tags::tag_resource),
-        "UntagResource" => Sync(tags::untag_resource),
-        "ListTagsForResource" => Sync(tags::list_tags_for_resource),
+        "CreateApplication" => applications::create_application,
+        "GetApplication" => applications::get_application,
+        "BatchGetApplications" => applications::batch_get_applications,
+        "ListApplications" => applications::list_applications,
+        "UpdateApplication" => applications::update_application,
+        "DeleteApplication" => applications::delete_application,
+        "CreateDeploymentConfig" => configs::create_deployment_config,
+        "GetDeploymentConfig" => configs::get_deployment_config,
+        "ListDeploymentConfigs" => configs::list_deployment_configs,
+        "DeleteDeploymentConfig" => configs::delete_deployment_config,
+        "CreateDeploymentGroup" => groups::create_deployment_group,
+        "GetDeploymentGroup" => groups::get_deployment_group,
+        "BatchGetDeploymentGroups" => groups::batch_get_deployment_groups,
+        "ListDeploymentGroups" => groups::list_deployment_groups,
+        "UpdateDeploymentGroup" => groups::update_deployment_group,
+        "DeleteDeploymentGroup" => groups::delete_deployment_group,
+        "RegisterApplicationRevision" => revisions::register_application_revision,
+        "GetApplicationRevision" => revisions::get_application_revision,
+        "BatchGetApplicationRevisions" => revisions::batch_get_application_revisions,
+        "ListApplicationRevisions" => revisions::list_application_revisions,
+        "CreateDeployment" => deployments::create_deployment,
+        "GetDeployment" => deployments::get_deployment,
+        "BatchGetDeployments" => deployments::batch_get_deployments,
+        "ListDeployments" => deployments::list_deployments,
+        "StopDeployment" => deployments::stop_deployment,
+        "ContinueDeployment" => deployments::continue_deployment,
+        "PutLifecycleEventHookExecutionStatus" => hooks::put_lifecycle_event_hook_execution_status,
+        "ListDeploymentTargets" => targets::list_deployment_targets,
+        "BatchGetDeploymentTargets" => targets::batch_get_deployment_targets,
+        "GetDeploymentTarget" => targets::get_deployment_target,
+        "TagResource" => tags::tag_resource,
+        "UntagResource" => tags::untag_resource,
+        "ListTagsForResource" => tags::list_tags_for_resource,
         _ => return None,
     })
 }

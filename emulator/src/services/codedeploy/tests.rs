@@ -18,7 +18,7 @@ fn key() -> PartitionKey {
 }
 
 fn call(w: &mut World, svc: Service, op: &str, input: Value) -> AwsResult<Value> {
-    crate::services::testing::call(w, &Ctx::internal(svc, ACCOUNT, REGION), op, input)
+    crate::dispatch::testing::call(w, &Ctx::internal(svc, ACCOUNT, REGION), op, input)
 }
 
 fn ok(w: &mut World, svc: Service, op: &str, input: Value) -> Value {

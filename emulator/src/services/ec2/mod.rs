@@ -21,9 +21,9 @@ mod zones;
 #[cfg(test)]
 mod tests;
 
-use super::{err, Ctx, Handler};
+use super::{err, Ctx, Op};
+use crate::env::{Env, Ids};
 use crate::protocol::{AwsError, AwsResult};
-use crate::world::{Ids, World};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -268,34 +268,23 @@ pub fn release_private_ip(st: &mut State, subnet_id: &str, ip: &str) -> bool {
 
 // ---- handler plumbing -------------------------------------------------------------------------
 
-/// A handler over the region's EC2 state and the world's id generator.
-type Op = fn(&mut State, &mut Ids, &Value) -> AwsResult<Value>;
-
-fn run(world: &mut World, ctx: &Ctx, input: &Value, op: Op) -> AwsResult<Value> {
-    let key = ctx.partition();
-    world.region_mut(&key);
-    let ids = &mut world.ids;
-    let st = world
-        .accounts
-        .get_mut(&key.account)
-        .and_then(|a| a.regions.get_mut(&key.region))
-        .map(|r| &mut r.ec2)
-        .ok_or_else(|| AwsError::internal("region state missing"))?;
-    op(st, ids, input)
-}
+/// A handler over the region's EC2 state and the world's id generator (EC2's handlers do not
+/// yet use the generated types; they read the canonical value).
+type Ec2Op = fn(&mut State, &mut Ids, &Value) -> AwsResult<Value>;
 
 macro_rules! operations {
     ($($name:literal => $f:path),* $(,)?) => {
         /// The operations this module implements.
         pub const OPERATIONS: &[&str] = &[$($name),*];
 
-        pub fn handler(op: &str) -> Option<Handler> {
+        pub fn handler(op: &str) -> Option<Op<State>> {
             $(
                 if op == $name {
-                    fn h(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-                        run(world, ctx, &input, $f)
+                    fn h(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
+                        const F: Ec2Op = $f;
+                        F(st, env.ids, &input)
                     }
-                    return Some(Handler::Sync(h));
+                    return Some(h);
                 }
             )*
             None

@@ -6,9 +6,9 @@
 
 use super::filters::{self, s};
 use super::{err, find_vpc, group_not_found, invalid, missing, tag_list, tags, well_formed, Cidr, State};
+use crate::env::Ids;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, str_list};
-use crate::world::Ids;
 use serde_json::{json, Value};
 
 /// Where a rule's traffic comes from (ingress) or goes to (egress).

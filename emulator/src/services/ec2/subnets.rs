@@ -3,9 +3,9 @@
 use super::filters::{self, b, s};
 use super::vpcs::parse_block;
 use super::{err, find_vpc, invalid, missing, req, subnet_not_found, tag_list, tags, well_formed, State, Subnet};
+use crate::env::Ids;
 use crate::protocol::AwsResult;
 use crate::services::util::{obj, str_list};
-use crate::world::Ids;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 

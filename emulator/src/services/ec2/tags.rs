@@ -3,8 +3,8 @@
 
 use super::filters::{self, s};
 use super::{err, group_not_found, invalid, missing, subnet_not_found, vpc_not_found, well_formed, State};
+use crate::env::Ids;
 use crate::protocol::AwsResult;
-use crate::world::Ids;
 use serde_json::{json, Value};
 
 /// The resource type of an id this module can tag, if the resource exists.

@@ -1,6 +1,7 @@
 use super::*;
 use crate::model::{Kind, Model, Service, ShapeId};
 use crate::sim::SimTime;
+use crate::world::World;
 use serde_json::json;
 
 const ACCT: &str = "000000000000";
@@ -16,10 +17,10 @@ fn call(w: &mut World, op: &str, input: Value) -> AwsResult<Value> {
 
 fn call_in(w: &mut World, region: &str, op: &str, input: Value) -> AwsResult<Value> {
     let ctx = Ctx::internal(Service::Ec2, ACCT, region);
-    let Some(Handler::Sync(h)) = handler(op) else {
+    let Some(h) = crate::dispatch::handler(Service::Ec2, op) else {
         panic!("{op} not registered")
     };
-    let out = h(w, &ctx, input)?;
+    let out = h.call(w, &ctx, input)?;
     let model = Service::Ec2.model();
     let operation = model.operation(op).expect("operation in model");
     match operation.output {

@@ -3,9 +3,9 @@
 use super::filters::{self, b, s};
 use super::security_groups::{self, SecurityGroup};
 use super::{err, find_vpc, invalid, missing, req, tag_list, tags, Cidr, State, Vpc};
+use crate::env::Ids;
 use crate::protocol::AwsResult;
 use crate::services::util::{obj, str_list};
-use crate::world::Ids;
 use serde_json::{json, Value};
 
 /// Adds a VPC and its default security group; returns the VPC id.

@@ -5,8 +5,8 @@
 
 use super::filters::{self, s};
 use super::{invalid, State};
+use crate::env::Ids;
 use crate::protocol::AwsResult;
-use crate::world::Ids;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, PartialEq)]

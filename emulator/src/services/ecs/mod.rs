@@ -12,8 +12,8 @@ pub mod tasks;
 #[cfg(test)]
 mod tests;
 
-use super::Handler;
 use crate::protocol::AwsError;
+use crate::world::WorldOp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use clusters::Cluster;
@@ -40,39 +40,38 @@ pub struct State {
     pub tags: BTreeMap<String, Vec<(String, String)>>,
 }
 
-pub fn handler(op: &str) -> Option<Handler> {
-    use Handler::Sync;
+pub fn handler(op: &str) -> Option<WorldOp> {
     Some(match op {
-        "CreateCluster" => Sync(clusters::create_cluster),
-        "DescribeClusters" => Sync(clusters::describe_clusters),
-        "ListClusters" => Sync(clusters::list_clusters),
-        "UpdateCluster" => Sync(clusters::update_cluster),
-        "UpdateClusterSettings" => Sync(clusters::update_cluster_settings),
-        "DeleteCluster" => Sync(clusters::delete_cluster),
-        "PutClusterCapacityProviders" => Sync(clusters::put_cluster_capacity_providers),
-        "RegisterTaskDefinition" => Sync(task_definitions::register_task_definition),
-        "DescribeTaskDefinition" => Sync(task_definitions::describe_task_definition),
-        "ListTaskDefinitions" => Sync(task_definitions::list_task_definitions),
-        "ListTaskDefinitionFamilies" => Sync(task_definitions::list_task_definition_families),
-        "DeregisterTaskDefinition" => Sync(task_definitions::deregister_task_definition),
-        "DeleteTaskDefinitions" => Sync(task_definitions::delete_task_definitions),
-        "CreateService" => Sync(services::create_service),
-        "DescribeServices" => Sync(services::describe_services),
-        "ListServices" => Sync(services::list_services),
-        "UpdateService" => Sync(services::update_service),
-        "DeleteService" => Sync(services::delete_service),
-        "CreateTaskSet" => Sync(task_sets::create_task_set),
-        "DescribeTaskSets" => Sync(task_sets::describe_task_sets),
-        "UpdateTaskSet" => Sync(task_sets::update_task_set),
-        "UpdateServicePrimaryTaskSet" => Sync(task_sets::update_service_primary_task_set),
-        "DeleteTaskSet" => Sync(task_sets::delete_task_set),
-        "RunTask" => Sync(tasks::run_task),
-        "StopTask" => Sync(tasks::stop_task),
-        "DescribeTasks" => Sync(tasks::describe_tasks),
-        "ListTasks" => Sync(tasks::list_tasks),
-        "TagResource" => Sync(tags::tag_resource),
-        "UntagResource" => Sync(tags::untag_resource),
-        "ListTagsForResource" => Sync(tags::list_tags_for_resource),
+        "CreateCluster" => clusters::create_cluster,
+        "DescribeClusters" => clusters::describe_clusters,
+        "ListClusters" => clusters::list_clusters,
+        "UpdateCluster" => clusters::update_cluster,
+        "UpdateClusterSettings" => clusters::update_cluster_settings,
+        "DeleteCluster" => clusters::delete_cluster,
+        "PutClusterCapacityProviders" => clusters::put_cluster_capacity_providers,
+        "RegisterTaskDefinition" => task_definitions::register_task_definition,
+        "DescribeTaskDefinition" => task_definitions::describe_task_definition,
+        "ListTaskDefinitions" => task_definitions::list_task_definitions,
+        "ListTaskDefinitionFamilies" => task_definitions::list_task_definition_families,
+        "DeregisterTaskDefinition" => task_definitions::deregister_task_definition,
+        "DeleteTaskDefinitions" => task_definitions::delete_task_definitions,
+        "CreateService" => services::create_service,
+        "DescribeServices" => services::describe_services,
+        "ListServices" => services::list_services,
+        "UpdateService" => services::update_service,
+        "DeleteService" => services::delete_service,
+        "CreateTaskSet" => task_sets::create_task_set,
+        "DescribeTaskSets" => task_sets::describe_task_sets,
+        "UpdateTaskSet" => task_sets::update_task_set,
+        "UpdateServicePrimaryTaskSet" => task_sets::update_service_primary_task_set,
+        "DeleteTaskSet" => task_sets::delete_task_set,
+        "RunTask" => tasks::run_task,
+        "StopTask" => tasks::stop_task,
+        "DescribeTasks" => tasks::describe_tasks,
+        "ListTasks" => tasks::list_tasks,
+        "TagResource" => tags::tag_resource,
+        "UntagResource" => tags::untag_resource,
+        "ListTagsForResource" => tags::list_tags_for_resource,
         _ => return None,
     })
 }

@@ -1,8 +1,8 @@
 //! ECS through its handlers on a manual clock: the lab's topology, rolling and CODE_DEPLOY services,
 //! target registration and health, and the scheduler's invariants.
 
+use crate::dispatch::call;
 use crate::model::Service;
-use crate::services::call;
 use crate::sim::SimTime;
 use crate::world::World;
 use serde_json::{json, Value};

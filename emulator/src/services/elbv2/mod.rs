@@ -34,9 +34,9 @@ pub use listeners::{forward_weights, forwards_to_target_group, set_forward_weigh
 pub use targets::{deregister_task_target, record_health_probe, register_task_target, target_health, TargetState};
 
 use super::util::{opt_i64, opt_str};
-use super::Handler;
 use crate::protocol::{AwsError, AwsResult};
 use crate::sim::signal::{LoadBalancerSignal, TargetSignal};
+use crate::world::WorldOp;
 use crate::world::{PartitionKey, World};
 pub use cutover_types::elbv2::LoadBalancerStateEnum;
 use serde_json::{json, Value};
@@ -154,37 +154,36 @@ pub struct Rule {
     pub seq: u64,
 }
 
-pub fn handler(op: &str) -> Option<Handler> {
-    use Handler::Sync;
+pub fn handler(op: &str) -> Option<WorldOp> {
     Some(match op {
-        "CreateLoadBalancer" => Sync(load_balancers::create_load_balancer),
-        "DescribeLoadBalancers" => Sync(load_balancers::describe_load_balancers),
-        "DeleteLoadBalancer" => Sync(load_balancers::delete_load_balancer),
-        "DescribeLoadBalancerAttributes" => Sync(load_balancers::describe_load_balancer_attributes),
-        "ModifyLoadBalancerAttributes" => Sync(load_balancers::modify_load_balancer_attributes),
-        "CreateTargetGroup" => Sync(target_groups::create_target_group),
-        "ModifyTargetGroup" => Sync(target_groups::modify_target_group),
-        "DescribeTargetGroups" => Sync(target_groups::describe_target_groups),
-        "DeleteTargetGroup" => Sync(target_groups::delete_target_group),
-        "DescribeTargetGroupAttributes" => Sync(target_groups::describe_target_group_attributes),
-        "ModifyTargetGroupAttributes" => Sync(target_groups::modify_target_group_attributes),
-        "CreateListener" => Sync(listeners::create_listener),
-        "ModifyListener" => Sync(listeners::modify_listener),
-        "DescribeListeners" => Sync(listeners::describe_listeners),
-        "DeleteListener" => Sync(listeners::delete_listener),
-        "CreateRule" => Sync(rules::create_rule),
-        "ModifyRule" => Sync(rules::modify_rule),
-        "DescribeRules" => Sync(rules::describe_rules),
-        "DeleteRule" => Sync(rules::delete_rule),
-        "SetRulePriorities" => Sync(rules::set_rule_priorities),
-        "RegisterTargets" => Sync(targets::register_targets),
-        "DeregisterTargets" => Sync(targets::deregister_targets),
-        "DescribeTargetHealth" => Sync(targets::describe_target_health),
-        "AddTags" => Sync(tags::add_tags),
-        "RemoveTags" => Sync(tags::remove_tags),
-        "DescribeTags" => Sync(tags::describe_tags),
-        "DescribeAccountLimits" => Sync(account::describe_account_limits),
-        "DescribeSSLPolicies" => Sync(account::describe_ssl_policies),
+        "CreateLoadBalancer" => load_balancers::create_load_balancer,
+        "DescribeLoadBalancers" => load_balancers::describe_load_balancers,
+        "DeleteLoadBalancer" => load_balancers::delete_load_balancer,
+        "DescribeLoadBalancerAttributes" => load_balancers::describe_load_balancer_attributes,
+        "ModifyLoadBalancerAttributes" => load_balancers::modify_load_balancer_attributes,
+        "CreateTargetGroup" => target_groups::create_target_group,
+        "ModifyTargetGroup" => target_groups::modify_target_group,
+        "DescribeTargetGroups" => target_groups::describe_target_groups,
+        "DeleteTargetGroup" => target_groups::delete_target_group,
+        "DescribeTargetGroupAttributes" => target_groups::describe_target_group_attributes,
+        "ModifyTargetGroupAttributes" => target_groups::modify_target_group_attributes,
+        "CreateListener" => listeners::create_listener,
+        "ModifyListener" => listeners::modify_listener,
+        "DescribeListeners" => listeners::describe_listeners,
+        "DeleteListener" => listeners::delete_listener,
+        "CreateRule" => rules::create_rule,
+        "ModifyRule" => rules::modify_rule,
+        "DescribeRules" => rules::describe_rules,
+        "DeleteRule" => rules::delete_rule,
+        "SetRulePriorities" => rules::set_rule_priorities,
+        "RegisterTargets" => targets::register_targets,
+        "DeregisterTargets" => targets::deregister_targets,
+        "DescribeTargetHealth" => targets::describe_target_health,
+        "AddTags" => tags::add_tags,
+        "RemoveTags" => tags::remove_tags,
+        "DescribeTags" => tags::describe_tags,
+        "DescribeAccountLimits" => account::describe_account_limits,
+        "DescribeSSLPolicies" => account::describe_ssl_policies,
         _ => return None,
     })
 }

@@ -1,8 +1,9 @@
 //! Tests of the ELBv2 service: handlers called directly with canonical inputs on a `World`.
 
 use super::*;
+use crate::dispatch::testing;
 use crate::model::Service;
-use crate::services::{testing, Ctx, Handler};
+use crate::services::Ctx;
 use crate::sim::SimTime;
 use crate::world::World;
 use serde_json::{json, Value};
@@ -31,8 +32,10 @@ fn fails(w: &mut World, op: &str, input: Value) -> AwsError {
 
 /// The seeded default subnets `(id, az)` and default security group, found through EC2's handlers.
 fn network(w: &mut World) -> (Vec<(String, String)>, String) {
-    let ec2 = |w: &mut World, op: &str| match crate::services::handler(Service::Ec2, op) {
-        Some(Handler::Sync(f)) => f(w, &Ctx::internal(Service::Ec2, "000000000000", "us-east-1"), json!({})).unwrap(),
+    let ec2 = |w: &mut World, op: &str| match crate::dispatch::handler(Service::Ec2, op) {
+        Some(h) => h
+            .call(w, &Ctx::internal(Service::Ec2, "000000000000", "us-east-1"), json!({}))
+            .unwrap(),
         _ => panic!("ec2 {op} missing"),
     };
     let vpc = crate::services::ec2::default_vpc_id(&w.region_mut(&key()).ec2).to_owned();

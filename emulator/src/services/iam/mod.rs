@@ -10,9 +10,9 @@ pub mod managed;
 pub mod policies;
 pub mod roles;
 
-use super::Handler;
 use crate::protocol::{AwsError, AwsResult};
 use crate::world::World;
+use crate::world::WorldOp;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -281,42 +281,41 @@ pub fn principal_of(principal: &str) -> documents::Principal {
 
 pub use crate::services::identity::parse_role_arn;
 
-pub fn handler(op: &str) -> Option<Handler> {
-    use Handler::Sync;
+pub fn handler(op: &str) -> Option<WorldOp> {
     Some(match op {
-        "CreateRole" => Sync(roles::create_role),
-        "GetRole" => Sync(roles::get_role),
-        "ListRoles" => Sync(roles::list_roles),
-        "UpdateRole" => Sync(roles::update_role),
-        "UpdateRoleDescription" => Sync(roles::update_role_description),
-        "UpdateAssumeRolePolicy" => Sync(roles::update_assume_role_policy),
-        "DeleteRole" => Sync(roles::delete_role),
-        "TagRole" => Sync(roles::tag_role),
-        "UntagRole" => Sync(roles::untag_role),
-        "ListRoleTags" => Sync(roles::list_role_tags),
-        "CreateServiceLinkedRole" => Sync(roles::create_service_linked_role),
-        "PutRolePermissionsBoundary" => Sync(roles::put_role_permissions_boundary),
-        "DeleteRolePermissionsBoundary" => Sync(roles::delete_role_permissions_boundary),
-        "PutRolePolicy" => Sync(roles::put_role_policy),
-        "GetRolePolicy" => Sync(roles::get_role_policy),
-        "ListRolePolicies" => Sync(roles::list_role_policies),
-        "DeleteRolePolicy" => Sync(roles::delete_role_policy),
-        "CreatePolicy" => Sync(policies::create_policy),
-        "GetPolicy" => Sync(policies::get_policy),
-        "ListPolicies" => Sync(policies::list_policies),
-        "DeletePolicy" => Sync(policies::delete_policy),
-        "CreatePolicyVersion" => Sync(policies::create_policy_version),
-        "GetPolicyVersion" => Sync(policies::get_policy_version),
-        "ListPolicyVersions" => Sync(policies::list_policy_versions),
-        "DeletePolicyVersion" => Sync(policies::delete_policy_version),
-        "SetDefaultPolicyVersion" => Sync(policies::set_default_policy_version),
-        "TagPolicy" => Sync(policies::tag_policy),
-        "UntagPolicy" => Sync(policies::untag_policy),
-        "ListPolicyTags" => Sync(policies::list_policy_tags),
-        "AttachRolePolicy" => Sync(policies::attach_role_policy),
-        "DetachRolePolicy" => Sync(policies::detach_role_policy),
-        "ListAttachedRolePolicies" => Sync(policies::list_attached_role_policies),
-        "ListEntitiesForPolicy" => Sync(policies::list_entities_for_policy),
+        "CreateRole" => roles::create_role,
+        "GetRole" => roles::get_role,
+        "ListRoles" => roles::list_roles,
+        "UpdateRole" => roles::update_role,
+        "UpdateRoleDescription" => roles::update_role_description,
+        "UpdateAssumeRolePolicy" => roles::update_assume_role_policy,
+        "DeleteRole" => roles::delete_role,
+        "TagRole" => roles::tag_role,
+        "UntagRole" => roles::untag_role,
+        "ListRoleTags" => roles::list_role_tags,
+        "CreateServiceLinkedRole" => roles::create_service_linked_role,
+        "PutRolePermissionsBoundary" => roles::put_role_permissions_boundary,
+        "DeleteRolePermissionsBoundary" => roles::delete_role_permissions_boundary,
+        "PutRolePolicy" => roles::put_role_policy,
+        "GetRolePolicy" => roles::get_role_policy,
+        "ListRolePolicies" => roles::list_role_policies,
+        "DeleteRolePolicy" => roles::delete_role_policy,
+        "CreatePolicy" => policies::create_policy,
+        "GetPolicy" => policies::get_policy,
+        "ListPolicies" => policies::list_policies,
+        "DeletePolicy" => policies::delete_policy,
+        "CreatePolicyVersion" => policies::create_policy_version,
+        "GetPolicyVersion" => policies::get_policy_version,
+        "ListPolicyVersions" => policies::list_policy_versions,
+        "DeletePolicyVersion" => policies::delete_policy_version,
+        "SetDefaultPolicyVersion" => policies::set_default_policy_version,
+        "TagPolicy" => policies::tag_policy,
+        "UntagPolicy" => policies::untag_policy,
+        "ListPolicyTags" => policies::list_policy_tags,
+        "AttachRolePolicy" => policies::attach_role_policy,
+        "DetachRolePolicy" => policies::detach_role_policy,
+        "ListAttachedRolePolicies" => policies::list_attached_role_policies,
+        "ListEntitiesForPolicy" => policies::list_entities_for_policy,
         _ => return None,
     })
 }

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_bool, opt_str, req_str, str_list};
-use crate::services::{now_secs, Ctx};
+use crate::services::Ctx;
 use crate::world::World;
 use serde_json::{json, Value};
 
@@ -147,7 +147,7 @@ pub fn create_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
             format!("A policy called {name} already exists. Duplicate names are not allowed."),
         ));
     }
-    let now = now_secs(world);
+    let now = world.now.as_secs_f64();
     let id = format!("ANPA{}", world.ids.upper_alnum(17));
     let policy = ManagedPolicy {
         name: name.to_owned(),
@@ -285,7 +285,7 @@ pub fn create_policy_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
     let arn = req_str(&input, "PolicyArn", "ValidationError")?;
     let doc = req_str(&input, "PolicyDocument", "ValidationError")?;
     let set_default = opt_bool(&input, "SetAsDefault").unwrap_or(false);
-    let now = now_secs(world);
+    let now = world.now.as_secs_f64();
     let p = customer_mut(world, ctx, arn, "CreatePolicyVersion")?;
     check_managed_document(doc)?;
     if p.versions.len() >= MAX_POLICY_VERSIONS {
@@ -373,7 +373,7 @@ pub fn delete_policy_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
 pub fn set_default_policy_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let arn = req_str(&input, "PolicyArn", "ValidationError")?;
     let vid = req_str(&input, "VersionId", "ValidationError")?;
-    let now = now_secs(world);
+    let now = world.now.as_secs_f64();
     let p = customer_mut(world, ctx, arn, "SetDefaultPolicyVersion")?;
     if !p.versions.iter().any(|v| v.id == vid) {
         return Err(no_such_version(arn, vid));

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_i64, opt_str, req_str, str_list};
-use crate::services::{now_secs, Ctx};
+use crate::services::Ctx;
 use crate::world::World;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -164,7 +164,7 @@ fn insert_role(
         max_session_duration: max_session,
         permissions_boundary: boundary,
         tags,
-        create_date: now_secs(world),
+        create_date: world.now.as_secs_f64(),
         last_used: None,
         inline_policies: BTreeMap::new(),
         attached: Vec::new(),

@@ -7,7 +7,7 @@ use super::{conflict, invalid, not_found, user_err, Event, Function, State};
 use crate::protocol::timestamp::iso8601;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_bool, opt_i64, opt_str, paginate};
-use crate::services::{now_secs, Ctx};
+use crate::services::Ctx;
 use crate::sim::Signal;
 use crate::world::{PartitionKey, World};
 use base64::Engine as _;
@@ -576,7 +576,7 @@ pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
     }
     let arn = function_arn(ctx, name);
     let revision = world.ids.uuid();
-    let now = now_secs(world);
+    let now = world.now.as_secs_f64();
     let latest = Config {
         version: "$LATEST".into(),
         runtime: Some(runtime),
@@ -729,7 +729,7 @@ pub fn update_function_code(world: &mut World, ctx: &Ctx, input: Value) -> AwsRe
     let dry_run = opt_bool(&input, "DryRun").unwrap_or(false);
     let key = ctx.partition();
     let revision = world.ids.uuid();
-    let now = now_secs(world);
+    let now = world.now.as_secs_f64();
     let mut r = {
         let state = &mut world.region_mut(&key).lambda;
         let r = record_mut(state, ctx, &name_in)?;
@@ -819,7 +819,7 @@ pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value)
     }
     let revision = world.ids.uuid();
     r.latest.revision_id = revision.clone();
-    r.latest.last_modified = now_secs(world);
+    r.latest.last_modified = world.now.as_secs_f64();
     if r.latest.state == FunctionState::Active {
         r.latest.last_update_status = Some(LastUpdateStatus::InProgress);
     }

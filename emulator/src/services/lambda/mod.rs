@@ -13,9 +13,9 @@ pub mod invoke;
 pub mod permissions;
 pub mod versions;
 
-use super::Handler;
 use crate::protocol::AwsError;
 use crate::sim::Signal;
+use crate::world::WorldOp;
 use crate::world::{PartitionKey, World};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
@@ -182,26 +182,25 @@ fn requeue(world: &mut World, key: &PartitionKey, invocation_id: &str) {
     });
 }
 
-pub fn handler(op: &str) -> Option<Handler> {
-    use Handler::Sync;
+pub fn handler(op: &str) -> Option<WorldOp> {
     Some(match op {
-        "CreateFunction" => Sync(functions::create_function),
-        "GetFunction" => Sync(functions::get_function),
-        "GetFunctionConfiguration" => Sync(functions::get_function_configuration),
-        "ListFunctions" => Sync(functions::list_functions),
-        "PublishVersion" => Sync(versions::publish_version),
-        "ListVersionsByFunction" => Sync(versions::list_versions_by_function),
-        "CreateAlias" => Sync(versions::create_alias),
-        "GetAlias" => Sync(versions::get_alias),
-        "UpdateAlias" => Sync(versions::update_alias),
-        "DeleteAlias" => Sync(versions::delete_alias),
-        "ListAliases" => Sync(versions::list_aliases),
-        "AddPermission" => Sync(permissions::add_permission),
-        "RemovePermission" => Sync(permissions::remove_permission),
-        "GetPolicy" => Sync(permissions::get_policy),
-        "TagResource" => Sync(permissions::tag_resource),
-        "UntagResource" => Sync(permissions::untag_resource),
-        "ListTags" => Sync(permissions::list_tags),
+        "CreateFunction" => functions::create_function,
+        "GetFunction" => functions::get_function,
+        "GetFunctionConfiguration" => functions::get_function_configuration,
+        "ListFunctions" => functions::list_functions,
+        "PublishVersion" => versions::publish_version,
+        "ListVersionsByFunction" => versions::list_versions_by_function,
+        "CreateAlias" => versions::create_alias,
+        "GetAlias" => versions::get_alias,
+        "UpdateAlias" => versions::update_alias,
+        "DeleteAlias" => versions::delete_alias,
+        "ListAliases" => versions::list_aliases,
+        "AddPermission" => permissions::add_permission,
+        "RemovePermission" => permissions::remove_permission,
+        "GetPolicy" => permissions::get_policy,
+        "TagResource" => permissions::tag_resource,
+        "UntagResource" => permissions::untag_resource,
+        "ListTags" => permissions::list_tags,
         _ => return None,
     })
 }

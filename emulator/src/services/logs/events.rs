@@ -2,11 +2,11 @@
 
 use super::groups::{group, group_mut, group_name};
 use super::pattern::Pattern;
-use super::{invalid, stream_not_found, LogEvent};
+use super::{invalid, stream_not_found, LogEvent, State};
+use crate::env::Env;
 use crate::protocol::AwsResult;
 use crate::services::util::paginate;
 use crate::services::Ctx;
-use crate::world::World;
 use cutover_types::logs as t;
 
 const DAY_MS: i64 = 86_400_000;
@@ -24,14 +24,14 @@ fn index(i: usize) -> i32 {
 }
 
 pub fn put_log_events(
-    world: &mut World,
-    ctx: &Ctx,
+    logs: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
     input: t::PutLogEventsRequest,
 ) -> AwsResult<t::PutLogEventsResponse> {
-    let key = ctx.partition();
     let batch: Vec<(i64, String)> = input.log_events.into_iter().map(|e| (e.timestamp, e.message)).collect();
-    let now = world.now.0;
-    let g = group_mut(world, &key, &input.log_group_name)?;
+    let now = env.now.0;
+    let g = group_mut(logs, &input.log_group_name)?;
     let retention = g.retention_days;
     let stream = g.streams.get_mut(&input.log_stream_name).ok_or_else(stream_not_found)?;
     if batch.windows(2).any(|w| w[0].0 > w[1].0) {
@@ -111,7 +111,8 @@ fn parse_token(token: &str) -> AwsResult<Cursor> {
 /// is the oldest events when `startFromHead` is true and the newest otherwise. When a page is
 /// empty, the token given is handed back (so polling with `nextForwardToken` waits at the end).
 pub fn get_log_events(
-    world: &mut World,
+    logs: &mut State,
+    _env: &mut Env<'_>,
     ctx: &Ctx,
     input: t::GetLogEventsRequest,
 ) -> AwsResult<t::GetLogEventsResponse> {
@@ -121,7 +122,7 @@ pub fn get_log_events(
         input.log_group_name.as_deref(),
         input.log_group_identifier.as_deref(),
     )?;
-    let g = group(world, &key, &name)?;
+    let g = group(logs, &name)?;
     let stream = g.streams.get(&input.log_stream_name).ok_or_else(stream_not_found)?;
     let events = &stream.events;
     let start = input.start_time;
@@ -195,7 +196,8 @@ fn fnv(s: &str) -> u64 {
 }
 
 pub fn filter_log_events(
-    world: &mut World,
+    logs: &mut State,
+    _env: &mut Env<'_>,
     ctx: &Ctx,
     input: t::FilterLogEventsRequest,
 ) -> AwsResult<t::FilterLogEventsResponse> {
@@ -216,7 +218,7 @@ pub fn filter_log_events(
     let start = input.start_time;
     let end = input.end_time;
     let limit = input.limit.map_or(10_000, i64::from).clamp(1, 10_000) as usize;
-    let g = group(world, &key, &name)?;
+    let g = group(logs, &name)?;
     let streams: Vec<_> = g
         .streams
         .values()

@@ -1,10 +1,11 @@
 //! Log groups, log streams, retention policies and tags.
 
-use super::{group_not_found, invalid, log_group_arn, stream_not_found, LogGroup, LogStream};
+use super::{group_not_found, invalid, log_group_arn, stream_not_found, LogGroup, LogStream, State};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::paginate;
 use crate::services::Ctx;
-use crate::world::{PartitionKey, World};
+use crate::sim::PartitionKey;
 use cutover_types::logs as t;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -36,27 +37,23 @@ pub(super) fn group_name(key: &PartitionKey, name: Option<&str>, identifier: Opt
     }
 }
 
-pub(super) fn group<'a>(world: &'a World, key: &PartitionKey, name: &str) -> AwsResult<&'a LogGroup> {
-    world
-        .region(key)
-        .and_then(|r| r.logs.groups.get(name))
-        .ok_or_else(group_not_found)
+pub(super) fn group<'a>(logs: &'a State, name: &str) -> AwsResult<&'a LogGroup> {
+    logs.groups.get(name).ok_or_else(group_not_found)
 }
 
-pub(super) fn group_mut<'a>(world: &'a mut World, key: &PartitionKey, name: &str) -> AwsResult<&'a mut LogGroup> {
-    world
-        .region_mut(key)
-        .logs
-        .groups
-        .get_mut(name)
-        .ok_or_else(group_not_found)
+pub(super) fn group_mut<'a>(logs: &'a mut State, name: &str) -> AwsResult<&'a mut LogGroup> {
+    logs.groups.get_mut(name).ok_or_else(group_not_found)
 }
 
-pub fn create_log_group(world: &mut World, ctx: &Ctx, input: t::CreateLogGroupRequest) -> AwsResult<()> {
-    let key = ctx.partition();
+pub fn create_log_group(
+    logs: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::CreateLogGroupRequest,
+) -> AwsResult<()> {
     let name = input.log_group_name;
-    let now = world.now.0;
-    let groups = &mut world.region_mut(&key).logs.groups;
+    let now = env.now.0;
+    let groups = &mut logs.groups;
     if groups.contains_key(&name) {
         return Err(AwsError::new(
             "ResourceAlreadyExistsException",
@@ -79,7 +76,7 @@ pub fn create_log_group(world: &mut World, ctx: &Ctx, input: t::CreateLogGroupRe
             ..Default::default()
         },
     );
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "logs",
         format!("log group {name} created"),
         json!({"logGroup": name}),
@@ -87,14 +84,13 @@ pub fn create_log_group(world: &mut World, ctx: &Ctx, input: t::CreateLogGroupRe
     Ok(())
 }
 
-pub fn delete_log_group(world: &mut World, ctx: &Ctx, input: t::DeleteLogGroupRequest) -> AwsResult<()> {
-    let key = ctx.partition();
-    world
-        .region_mut(&key)
-        .logs
-        .groups
-        .remove(&input.log_group_name)
-        .ok_or_else(group_not_found)?;
+pub fn delete_log_group(
+    logs: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteLogGroupRequest,
+) -> AwsResult<()> {
+    logs.groups.remove(&input.log_group_name).ok_or_else(group_not_found)?;
     Ok(())
 }
 
@@ -122,7 +118,8 @@ fn group_value(key: &PartitionKey, g: &LogGroup) -> t::LogGroup {
 }
 
 pub fn describe_log_groups(
-    world: &mut World,
+    logs: &mut State,
+    _env: &mut Env<'_>,
     ctx: &Ctx,
     input: t::DescribeLogGroupsRequest,
 ) -> AwsResult<t::DescribeLogGroupsResponse> {
@@ -146,20 +143,15 @@ pub fn describe_log_groups(
         .collect();
     let class = input.log_group_class.as_ref().map(t::LogGroupClass::as_str);
     let limit = input.limit.map_or(50, i64::from).clamp(1, 50) as usize;
-    let groups: Vec<t::LogGroup> = world
-        .region(&key)
-        .map(|r| {
-            r.logs
-                .groups
-                .values()
-                .filter(|g| prefix.is_none_or(|p| g.name.starts_with(p)))
-                .filter(|g| pattern.as_deref().is_none_or(|p| g.name.to_lowercase().contains(p)))
-                .filter(|g| wanted.is_empty() || wanted.contains(&g.name))
-                .filter(|g| class.is_none_or(|c| (if g.class.is_empty() { "STANDARD" } else { &g.class }) == c))
-                .map(|g| group_value(&key, g))
-                .collect()
-        })
-        .unwrap_or_default();
+    let groups: Vec<t::LogGroup> = logs
+        .groups
+        .values()
+        .filter(|g| prefix.is_none_or(|p| g.name.starts_with(p)))
+        .filter(|g| pattern.as_deref().is_none_or(|p| g.name.to_lowercase().contains(p)))
+        .filter(|g| wanted.is_empty() || wanted.contains(&g.name))
+        .filter(|g| class.is_none_or(|c| (if g.class.is_empty() { "STANDARD" } else { &g.class }) == c))
+        .map(|g| group_value(&key, g))
+        .collect();
     let (page, next) = paginate(&groups, input.next_token.as_deref(), limit, "InvalidParameterException")?;
     Ok(t::DescribeLogGroupsResponse {
         log_groups: Some(page),
@@ -167,11 +159,15 @@ pub fn describe_log_groups(
     })
 }
 
-pub fn create_log_stream(world: &mut World, ctx: &Ctx, input: t::CreateLogStreamRequest) -> AwsResult<()> {
-    let key = ctx.partition();
+pub fn create_log_stream(
+    logs: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::CreateLogStreamRequest,
+) -> AwsResult<()> {
     let stream = input.log_stream_name;
-    let now = world.now.0;
-    let g = group_mut(world, &key, &input.log_group_name)?;
+    let now = env.now.0;
+    let g = group_mut(logs, &input.log_group_name)?;
     if g.streams.contains_key(&stream) {
         return Err(AwsError::new(
             "ResourceAlreadyExistsException",
@@ -189,9 +185,13 @@ pub fn create_log_stream(world: &mut World, ctx: &Ctx, input: t::CreateLogStream
     Ok(())
 }
 
-pub fn delete_log_stream(world: &mut World, ctx: &Ctx, input: t::DeleteLogStreamRequest) -> AwsResult<()> {
-    let key = ctx.partition();
-    let g = group_mut(world, &key, &input.log_group_name)?;
+pub fn delete_log_stream(
+    logs: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteLogStreamRequest,
+) -> AwsResult<()> {
+    let g = group_mut(logs, &input.log_group_name)?;
     g.streams.remove(&input.log_stream_name).ok_or_else(stream_not_found)?;
     Ok(())
 }
@@ -210,7 +210,8 @@ fn stream_value(key: &PartitionKey, group: &str, s: &LogStream) -> t::LogStream 
 }
 
 pub fn describe_log_streams(
-    world: &mut World,
+    logs: &mut State,
+    _env: &mut Env<'_>,
     ctx: &Ctx,
     input: t::DescribeLogStreamsRequest,
 ) -> AwsResult<t::DescribeLogStreamsResponse> {
@@ -227,7 +228,7 @@ pub fn describe_log_streams(
     }
     let descending = input.descending.unwrap_or(false);
     let limit = input.limit.map_or(50, i64::from).clamp(1, 50) as usize;
-    let g = group(world, &key, &name)?;
+    let g = group(logs, &name)?;
     let mut streams: Vec<&LogStream> = g
         .streams
         .values()
@@ -248,8 +249,12 @@ pub fn describe_log_streams(
     })
 }
 
-pub fn put_retention_policy(world: &mut World, ctx: &Ctx, input: t::PutRetentionPolicyRequest) -> AwsResult<()> {
-    let key = ctx.partition();
+pub fn put_retention_policy(
+    logs: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::PutRetentionPolicyRequest,
+) -> AwsResult<()> {
     let days = i64::from(input.retention_in_days);
     if !RETENTION_DAYS.contains(&days) {
         let list: Vec<String> = RETENTION_DAYS.iter().map(i64::to_string).collect();
@@ -258,13 +263,17 @@ pub fn put_retention_policy(world: &mut World, ctx: &Ctx, input: t::PutRetention
             list.join(", ")
         )));
     }
-    group_mut(world, &key, &input.log_group_name)?.retention_days = Some(days);
+    group_mut(logs, &input.log_group_name)?.retention_days = Some(days);
     Ok(())
 }
 
-pub fn delete_retention_policy(world: &mut World, ctx: &Ctx, input: t::DeleteRetentionPolicyRequest) -> AwsResult<()> {
-    let key = ctx.partition();
-    group_mut(world, &key, &input.log_group_name)?.retention_days = None;
+pub fn delete_retention_policy(
+    logs: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteRetentionPolicyRequest,
+) -> AwsResult<()> {
+    group_mut(logs, &input.log_group_name)?.retention_days = None;
     Ok(())
 }
 
@@ -281,28 +290,31 @@ fn add_tags(g: &mut LogGroup, tags: BTreeMap<String, String>) -> AwsResult<()> {
     Ok(())
 }
 
-pub fn tag_log_group(world: &mut World, ctx: &Ctx, input: t::TagLogGroupRequest) -> AwsResult<()> {
-    let key = ctx.partition();
-    add_tags(group_mut(world, &key, &input.log_group_name)?, input.tags)
+pub fn tag_log_group(logs: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: t::TagLogGroupRequest) -> AwsResult<()> {
+    add_tags(group_mut(logs, &input.log_group_name)?, input.tags)
 }
 
-pub fn untag_log_group(world: &mut World, ctx: &Ctx, input: t::UntagLogGroupRequest) -> AwsResult<()> {
-    let key = ctx.partition();
+pub fn untag_log_group(
+    logs: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::UntagLogGroupRequest,
+) -> AwsResult<()> {
     let keys = input.tags;
-    group_mut(world, &key, &input.log_group_name)?
+    group_mut(logs, &input.log_group_name)?
         .tags
         .retain(|k, _| !keys.contains(k));
     Ok(())
 }
 
 pub fn list_tags_log_group(
-    world: &mut World,
-    ctx: &Ctx,
+    logs: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
     input: t::ListTagsLogGroupRequest,
 ) -> AwsResult<t::ListTagsLogGroupResponse> {
-    let key = ctx.partition();
     Ok(t::ListTagsLogGroupResponse {
-        tags: Some(group(world, &key, &input.log_group_name)?.tags.clone()),
+        tags: Some(group(logs, &input.log_group_name)?.tags.clone()),
     })
 }
 
@@ -315,28 +327,34 @@ fn arn_group(key: &PartitionKey, arn: &str) -> AwsResult<String> {
     }
 }
 
-pub fn tag_resource(world: &mut World, ctx: &Ctx, input: t::TagResourceRequest) -> AwsResult<()> {
+pub fn tag_resource(logs: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: t::TagResourceRequest) -> AwsResult<()> {
     let key = ctx.partition();
     let name = arn_group(&key, &input.resource_arn)?;
-    add_tags(group_mut(world, &key, &name)?, input.tags)
+    add_tags(group_mut(logs, &name)?, input.tags)
 }
 
-pub fn untag_resource(world: &mut World, ctx: &Ctx, input: t::UntagResourceRequest) -> AwsResult<()> {
+pub fn untag_resource(
+    logs: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UntagResourceRequest,
+) -> AwsResult<()> {
     let key = ctx.partition();
     let name = arn_group(&key, &input.resource_arn)?;
     let keys = input.tag_keys;
-    group_mut(world, &key, &name)?.tags.retain(|k, _| !keys.contains(k));
+    group_mut(logs, &name)?.tags.retain(|k, _| !keys.contains(k));
     Ok(())
 }
 
 pub fn list_tags_for_resource(
-    world: &mut World,
+    logs: &mut State,
+    _env: &mut Env<'_>,
     ctx: &Ctx,
     input: t::ListTagsForResourceRequest,
 ) -> AwsResult<t::ListTagsForResourceResponse> {
     let key = ctx.partition();
     let name = arn_group(&key, &input.resource_arn)?;
     Ok(t::ListTagsForResourceResponse {
-        tags: Some(group(world, &key, &name)?.tags.clone()),
+        tags: Some(group(logs, &name)?.tags.clone()),
     })
 }

@@ -6,7 +6,8 @@
 //! `-` exclusions; JSON and space-delimited patterns are refused). Retention is recorded and used
 //! to reject expired events on PutLogEvents, but stored events are never purged.
 //!
-//! The handlers are typed over `cutover_types::logs` (see `services::typed!`).
+//! The handlers are typed over `cutover_types::logs` and over this service's [`State`] (see
+//! `services::typed!`).
 
 mod events;
 mod groups;
@@ -15,9 +16,9 @@ mod pattern;
 #[cfg(test)]
 mod tests;
 
-use super::Handler;
+use super::Op;
 use crate::protocol::AwsError;
-use crate::world::{PartitionKey, World};
+use crate::sim::{PartitionKey, SimTime};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,18 +77,13 @@ pub struct State {
 }
 
 /// Appends events to `group`/`stream`, creating either when missing (as Lambda's service does).
-pub fn append(world: &mut World, key: &PartitionKey, group: &str, stream: &str, messages: &[(i64, String)]) {
-    let now = world.now.0;
-    let g = world
-        .region_mut(key)
-        .logs
-        .groups
-        .entry(group.to_owned())
-        .or_insert_with(|| LogGroup {
-            name: group.to_owned(),
-            created: now,
-            ..Default::default()
-        });
+pub fn append(logs: &mut State, now: SimTime, group: &str, stream: &str, messages: &[(i64, String)]) {
+    let now = now.0;
+    let g = logs.groups.entry(group.to_owned()).or_insert_with(|| LogGroup {
+        name: group.to_owned(),
+        created: now,
+        ..Default::default()
+    });
     let s = g.streams.entry(stream.to_owned()).or_insert_with(|| LogStream {
         name: stream.to_owned(),
         created: now,
@@ -119,8 +115,8 @@ pub(crate) fn stream_not_found() -> AwsError {
     AwsError::new("ResourceNotFoundException", "The specified log stream does not exist.")
 }
 
-pub fn handler(op: &str) -> Option<Handler> {
-    let f: super::SyncHandler = match op {
+pub fn handler(op: &str) -> Option<Op<State>> {
+    let f: Op<State> = match op {
         "CreateLogGroup" => typed!(groups::create_log_group),
         "DeleteLogGroup" => typed!(groups::delete_log_group),
         "DescribeLogGroups" => typed!(groups::describe_log_groups),
@@ -140,5 +136,5 @@ pub fn handler(op: &str) -> Option<Handler> {
         "FilterLogEvents" => typed!(events::filter_log_events),
         _ => return None,
     };
-    Some(Handler::Sync(f))
+    Some(f)
 }

@@ -1,10 +1,12 @@
 //! Tests of CloudWatch Logs: handlers called directly with canonical inputs on a `World`.
 
 use super::*;
+use crate::dispatch::testing;
 use crate::model::Service;
 use crate::protocol::AwsResult;
-use crate::services::{testing, Ctx};
-use crate::sim::SimTime;
+use crate::services::Ctx;
+use crate::sim::{PartitionKey, SimTime};
+use crate::world::World;
 use serde_json::{json, Value};
 
 const T0: i64 = 1_700_000_000_000;
@@ -15,6 +17,12 @@ fn ctx() -> Ctx {
 
 fn world() -> World {
     crate::lifecycle::new_world(SimTime(T0))
+}
+
+/// `append` in the world's region `key` at the world's time, as the Lambda runtime calls it.
+fn append(w: &mut World, key: &PartitionKey, group: &str, stream: &str, messages: &[(i64, String)]) {
+    let now = w.now;
+    super::append(&mut w.region_mut(key).logs, now, group, stream, messages)
 }
 
 fn call(w: &mut World, op: &str, input: Value) -> AwsResult<Value> {

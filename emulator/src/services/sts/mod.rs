@@ -4,8 +4,9 @@
 //! generated `cutover_types::sts` structures (see `services::typed!`).
 
 use super::identity::{identity, parse_role_arn, policy_size, POLICY_SYNTAX};
-use super::{now_secs, Ctx, Handler};
+use super::Ctx;
 use crate::protocol::{AwsError, AwsResult};
+use crate::world::WorldOp;
 use crate::world::{PartitionKey, World};
 use cutover_types::sts::{
     AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, Credentials, GetCallerIdentityRequest,
@@ -33,11 +34,11 @@ impl IssuedCredentials {
 /// Sessions of roles assumed by a role session (role chaining) last at most an hour.
 pub const ROLE_CHAINING_MAX: i64 = 3600;
 
-pub fn handler(op: &str) -> Option<Handler> {
+pub fn handler(op: &str) -> Option<WorldOp> {
     match op {
-        "GetCallerIdentity" => Some(Handler::Sync(typed!(get_caller_identity))),
-        "AssumeRole" => Some(Handler::Sync(typed!(assume_role))),
-        "GetSessionToken" => Some(Handler::Sync(typed!(get_session_token))),
+        "GetCallerIdentity" => Some(crate::world_typed!(get_caller_identity)),
+        "AssumeRole" => Some(crate::world_typed!(assume_role)),
+        "GetSessionToken" => Some(crate::world_typed!(get_session_token)),
         _ => None,
     }
 }
@@ -70,7 +71,7 @@ pub fn issue(world: &mut World, account: &str, arn: &str, user_id: &str, duratio
     let secret = world.ids.from_alphabet(SECRET_ALPHABET, 40);
     let token = format!("IQoJb3JpZ2luX2VjE{}", world.ids.from_alphabet(SECRET_ALPHABET, 340));
     // Whole seconds, as STS answers.
-    let expiration = now_secs(world).floor() + duration_secs as f64;
+    let expiration = world.now.as_secs_f64().floor() + duration_secs as f64;
     world.issued_credentials.insert(
         access_key.clone(),
         IssuedCredentials {
@@ -262,15 +263,15 @@ mod tests {
 
     // The handlers through the table (the typed adapter), on input values as the API passes them.
     fn assume_role(w: &mut World, c: &Ctx, input: Value) -> AwsResult<Value> {
-        crate::services::testing::call(w, c, "AssumeRole", input)
+        crate::dispatch::testing::call(w, c, "AssumeRole", input)
     }
 
     fn get_caller_identity(w: &mut World, c: &Ctx, input: Value) -> AwsResult<Value> {
-        crate::services::testing::call(w, c, "GetCallerIdentity", input)
+        crate::dispatch::testing::call(w, c, "GetCallerIdentity", input)
     }
 
     fn get_session_token(w: &mut World, c: &Ctx, input: Value) -> AwsResult<Value> {
-        crate::services::testing::call(w, c, "GetSessionToken", input)
+        crate::dispatch::testing::call(w, c, "GetSessionToken", input)
     }
 
     fn setup() -> (World, Ctx) {
