@@ -105,7 +105,7 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         Service::Lambda => services::lambda::handler(operation).map(Handler::World),
         Service::CloudWatch => services::cloudwatch::handler(operation).map(Handler::CloudWatch),
         Service::Logs => services::logs::handler(operation).map(Handler::Logs),
-        Service::CodeDeploy => services::codedeploy::handler(operation).map(Handler::World),
+        Service::CodeDeploy => services::codedeploy::handler(operation).map(Handler::CodeDeploy),
     }
 }
 

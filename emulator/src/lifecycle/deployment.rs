@@ -33,19 +33,20 @@ use super::traffic;
 use crate::protocol::AwsResult;
 use crate::services::codedeploy::appspec::AppSpec;
 use crate::services::codedeploy::configs::Routing;
+use crate::services::codedeploy::deployments::Continue;
 use crate::services::codedeploy::record::*;
-use crate::services::codedeploy::DeploymentGroup;
 use crate::services::codedeploy::{self, State};
 use crate::services::ecs::status::TaskSetStatus;
 use crate::services::ecs::{self, task_sets};
-use crate::services::{cloudwatch, elbv2, lambda};
+use crate::services::{cloudwatch, elbv2, lambda, Ctx};
 use crate::sim::signal::DeploymentSignal;
 use crate::sim::{Signal, SimTime};
 use crate::timeline::{DeploymentStatus, Entry, HookStatus, LifecycleStatus, TaskSetRole, TaskSetState};
-use crate::world::{PartitionKey, World};
+use crate::world::{PartitionKey, Region, World};
 use cutover_types::cloudwatch::StateValue;
+use cutover_types::codedeploy::{self as t, AutoRollbackEvent, DeploymentCreator, LifecycleErrorCode};
 use cutover_types::ecs::DeploymentControllerType;
-use serde_json::{json, Value};
+use serde_json::json;
 
 // ---- small helpers ------------------------------------------------------------------------------
 
@@ -286,7 +287,7 @@ fn start(world: &mut World, key: &PartitionKey, id: &str) {
             }
             step(world, key, started);
             let alarms = d.alarms().clone();
-            if alarms.get("enabled").and_then(Value::as_bool) == Some(true) {
+            if alarms.enabled == Some(true) {
                 schedule_alarm_poll(world, key, id);
             }
             run_from(world, key, id, 0);
@@ -298,7 +299,7 @@ fn start(world: &mut World, key: &PartitionKey, id: &str) {
             Ending::Failed,
             code,
             message,
-            "DEPLOYMENT_FAILURE",
+            AutoRollbackEvent::DeploymentFailure,
             None,
             None,
         ),
@@ -307,11 +308,21 @@ fn start(world: &mut World, key: &PartitionKey, id: &str) {
 
 // ---- running events ------------------------------------------------------------------------------
 
+/// A failed lifecycle event's diagnostics.
+fn diagnostics(code: LifecycleErrorCode, script: Option<String>, message: String) -> t::Diagnostics {
+    t::Diagnostics {
+        error_code: Some(code),
+        script_name: script,
+        message: Some(message),
+        log_tail: Some(String::new()),
+    }
+}
+
 /// What starting an event led to.
 enum Outcome {
     Done,
     Wait,
-    Failed(&'static str, String, Option<Value>),
+    Failed(&'static str, String, Option<t::Diagnostics>),
 }
 
 /// Runs events from `i` on until one has to wait (or the lifecycle ends).
@@ -364,7 +375,6 @@ fn run_from(world: &mut World, key: &PartitionKey, id: &str, mut i: usize) {
             }
             Outcome::Wait => return,
             Outcome::Failed(code, message, diagnostics) => {
-                let rollback_event = "DEPLOYMENT_FAILURE";
                 end(
                     world,
                     key,
@@ -372,7 +382,7 @@ fn run_from(world: &mut World, key: &PartitionKey, id: &str, mut i: usize) {
                     Ending::Failed,
                     code,
                     message,
-                    rollback_event,
+                    AutoRollbackEvent::DeploymentFailure,
                     None,
                     diagnostics,
                 );
@@ -412,7 +422,11 @@ fn begin(world: &mut World, key: &PartitionKey, id: &str, name: LifecycleEventNa
             let Some(d) = snapshot(world, key, id) else {
                 return Outcome::Done;
             };
-            let refs = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
+            let refs = traffic::refs_for(
+                &world.region_mut(key).elbv2,
+                &d.ecs.prod_listeners,
+                &[&d.ecs.blue_tg, &d.ecs.green_tg],
+            );
             if let Some(d) = dep(world, key, id) {
                 d.ecs.prod_refs = refs;
                 d.ecs.traffic_step = 0;
@@ -430,7 +444,7 @@ fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: &str) -> O
     let Some(function) = d.ecs.appspec.hooks.get(event).cloned() else {
         return Outcome::Done;
     };
-    let exec_id = codedeploy::hooks::new_execution_id(world, id, event);
+    let exec_id = codedeploy::hooks::new_execution_id(&mut world.ids, id, event);
     let payload = json!({"DeploymentId": id, "LifecycleEventHookExecutionId": exec_id});
     match lambda::invoke_async(world, key, &function, payload) {
         Ok(_) => {
@@ -465,7 +479,7 @@ fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: &str) -> O
         Err(why) => Outcome::Failed(
             "HOOK_EXECUTION_FAILURE",
             format!("The {event} lifecycle hook could not invoke Lambda function {function}: {why}"),
-            Some(json!({"errorCode": "UnknownError", "scriptName": function, "message": why, "logTail": ""})),
+            Some(diagnostics(LifecycleErrorCode::UnknownError, Some(function), why)),
         ),
     }
 }
@@ -504,7 +518,7 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         .region(key)
         .is_some_and(|r| elbv2::target_group_has_listener(&r.elbv2, &d.ecs.green_tg));
     if !reached {
-        let refs = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&d.ecs.blue_tg]);
+        let refs = traffic::refs_for(&world.region_mut(key).elbv2, &d.ecs.prod_listeners, &[&d.ecs.blue_tg]);
         if let Err(m) = traffic::set_weights(world, key, &refs, &d.ecs.blue_tg, &d.ecs.green_tg, 0) {
             return Outcome::Failed("ELASTIC_LOAD_BALANCING_INVALID", m, None);
         }
@@ -519,9 +533,16 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
             "containerName": a.container_name,
             "containerPort": a.container_port,
         })],
-        network_configuration: a.network_configuration.clone(),
+        network_configuration: a
+            .network_configuration
+            .as_ref()
+            .and_then(|n| serde_json::to_value(n).ok()),
         launch_type: None,
-        capacity_provider_strategy: a.capacity_provider_strategy.clone(),
+        capacity_provider_strategy: a
+            .capacity_provider_strategy
+            .iter()
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .collect(),
         platform_version: a.platform_version.clone(),
         scale: 100.0,
     };
@@ -581,7 +602,7 @@ fn install_poll(world: &mut World, key: &PartitionKey, id: &str) {
             Ending::Failed,
             "TIMEOUT",
             "The deployment timed out while waiting for the replacement task set to become healthy. This time out period is 60 minutes.".into(),
-            "DEPLOYMENT_FAILURE",
+            AutoRollbackEvent::DeploymentFailure,
             None,
             None,
         );
@@ -594,7 +615,11 @@ fn allow_test_traffic(world: &mut World, key: &PartitionKey, id: &str) -> Outcom
     let Some(d) = snapshot(world, key, id) else {
         return Outcome::Done;
     };
-    let refs = traffic::refs_for(world, key, &d.ecs.test_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
+    let refs = traffic::refs_for(
+        &world.region_mut(key).elbv2,
+        &d.ecs.test_listeners,
+        &[&d.ecs.blue_tg, &d.ecs.green_tg],
+    );
     match traffic::set_weights(world, key, &refs, &d.ecs.blue_tg, &d.ecs.green_tg, 100) {
         Ok(()) => Outcome::Done,
         Err(m) => Outcome::Failed("ELASTIC_LOAD_BALANCING_INVALID", m, None),
@@ -752,12 +777,12 @@ fn succeed(world: &mut World, key: &PartitionKey, id: &str) {
 }
 
 fn record_on_group(world: &mut World, key: &PartitionKey, d: &Deployment, success: bool) {
-    let info = json!({
-        "deploymentId": d.id,
-        "status": d.status.as_str(),
-        "endTime": d.complete_time.map(|t| t.as_secs_f64()),
-        "createTime": d.create_time.as_secs_f64(),
-    });
+    let info = t::LastDeploymentInfo {
+        deployment_id: Some(d.id.clone()),
+        status: Some(d.status.wire()),
+        end_time: d.complete_time.map(|t| t.as_secs_f64()),
+        create_time: Some(d.create_time.as_secs_f64()),
+    };
     let st = &mut world.region_mut(key).codedeploy;
     if let Some(g) = st
         .groups
@@ -789,7 +814,7 @@ fn wake(world: &mut World, key: &PartitionKey, id: &str) {
                     Ending::Failed,
                     code,
                     m,
-                    "DEPLOYMENT_FAILURE",
+                    AutoRollbackEvent::DeploymentFailure,
                     None,
                     diag,
                 ),
@@ -803,7 +828,7 @@ fn wake(world: &mut World, key: &PartitionKey, id: &str) {
             Ending::Stopped,
             "TIMEOUT",
             "The deployment was stopped because traffic was not rerouted before the end of the wait time.".into(),
-            "DEPLOYMENT_STOP_ON_REQUEST",
+            AutoRollbackEvent::DeploymentStopOnRequest,
             None,
             None,
         ),
@@ -858,7 +883,7 @@ pub fn stop(world: &mut World, key: &PartitionKey, id: &str, auto_rollback: Opti
         Ending::Stopped,
         "MANUAL_STOP",
         "The deployment was stopped by a StopDeployment request.".into(),
-        "DEPLOYMENT_STOP_ON_REQUEST",
+        AutoRollbackEvent::DeploymentStopOnRequest,
         auto_rollback,
         None,
     );
@@ -904,9 +929,13 @@ pub fn hook_answered(world: &mut World, key: &PartitionKey, id: &str, execution_
             Ending::Failed,
             "HOOK_EXECUTION_FAILURE",
             format!("The deployment failed because the {event} lifecycle hook reported Failed."),
-            "DEPLOYMENT_FAILURE",
+            AutoRollbackEvent::DeploymentFailure,
             None,
-            Some(json!({"errorCode": "UnknownError", "message": "The lifecycle hook reported Failed.", "logTail": ""})),
+            Some(diagnostics(
+                LifecycleErrorCode::UnknownError,
+                None,
+                "The lifecycle hook reported Failed.".into(),
+            )),
         );
     }
 }
@@ -934,11 +963,13 @@ fn hook_timeout(world: &mut World, key: &PartitionKey, id: &str, execution_id: &
         Ending::Failed,
         "TIMEOUT",
         format!("The {event} lifecycle hook did not report a status within one hour."),
-        "DEPLOYMENT_FAILURE",
+        AutoRollbackEvent::DeploymentFailure,
         None,
-        Some(
-            json!({"errorCode": "ScriptTimedOut", "message": "The Lambda function did not call PutLifecycleEventHookExecutionStatus within one hour.", "logTail": ""}),
-        ),
+        Some(diagnostics(
+            LifecycleErrorCode::ScriptTimedOut,
+            None,
+            "The Lambda function did not call PutLifecycleEventHookExecutionStatus within one hour.".into(),
+        )),
     );
 }
 
@@ -963,22 +994,11 @@ fn poll_alarms(world: &mut World, key: &PartitionKey, id: &str) {
         return;
     }
     let cfg = d.alarms().clone();
-    if cfg.get("enabled").and_then(Value::as_bool) != Some(true) {
+    if cfg.enabled != Some(true) {
         return;
     }
-    let ignore_failure = cfg
-        .get("ignorePollAlarmFailure")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let names: Vec<String> = cfg
-        .get("alarms")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.get("name")?.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let ignore_failure = cfg.ignore_poll_alarm_failure.unwrap_or(false);
+    let names: Vec<String> = cfg.alarms.iter().flatten().filter_map(|a| a.name.clone()).collect();
     for n in names {
         let state = world
             .region(key)
@@ -1001,7 +1021,7 @@ fn poll_alarms(world: &mut World, key: &PartitionKey, id: &str) {
                 Ending::Stopped,
                 "ALARM_ACTIVE",
                 m,
-                "DEPLOYMENT_STOP_ON_ALARM",
+                AutoRollbackEvent::DeploymentStopOnAlarm,
                 None,
                 None,
             );
@@ -1028,9 +1048,9 @@ fn end(
     how: Ending,
     code: &str,
     message: String,
-    rollback_event: &str,
+    rollback_event: AutoRollbackEvent,
     rollback_override: Option<bool>,
-    diagnostics: Option<Value>,
+    diagnostics: Option<t::Diagnostics>,
 ) {
     let now = world.now;
     let Some(d) = dep(world, key, id) else {
@@ -1064,7 +1084,7 @@ fn end(
     d.wait_until = None;
     d.ecs.target_status = TargetStatus::Failed;
     touch(d, now);
-    let wants = rollback_override.unwrap_or_else(|| d.rollback_on(rollback_event)) && !d.is_rollback();
+    let wants = rollback_override.unwrap_or_else(|| d.rollback_on(&rollback_event)) && !d.is_rollback();
     let touched = d.ecs.touched;
     if wants && !touched {
         d.rollback.message =
@@ -1095,7 +1115,7 @@ fn end(
 }
 
 fn create_rollback(world: &mut World, key: &PartitionKey, a: &Deployment) {
-    let rid = codedeploy::deployments::new_deployment_id(world);
+    let rid = codedeploy::deployments::new_deployment_id(&mut world.ids);
     let now = world.now;
     let mut events = event_list(!a.ecs.test_listeners.is_empty());
     for e in events.iter_mut() {
@@ -1116,7 +1136,7 @@ fn create_rollback(world: &mut World, key: &PartitionKey, a: &Deployment) {
         start_time: None,
         complete_time: None,
         description: Some(format!("Rollback of deployment {}", a.id)),
-        creator: "codeDeployRollback".into(),
+        creator: DeploymentCreator::CodeDeployRollback,
         auto_rollback: a.auto_rollback.clone(),
         alarm_configuration: a.alarm_configuration.clone(),
         override_alarm: a.override_alarm.clone(),
@@ -1159,7 +1179,7 @@ fn create_rollback(world: &mut World, key: &PartitionKey, a: &Deployment) {
             rollback_id: rid.clone(),
         },
     );
-    schedule_start(world, key, &rid);
+    schedule_start(&mut world.env(), key, &rid);
 }
 
 /// A rollback deployment: production and test traffic back to blue, blue PRIMARY, green deleted.
@@ -1177,10 +1197,10 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
     let (blue, green) = (d.ecs.blue_tg.clone(), d.ecs.green_tg.clone());
     let result = (|| -> Result<(), (&'static str, String)> {
         if !blue.is_empty() && !green.is_empty() {
-            let prod = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&blue, &green]);
+            let prod = traffic::refs_for(&world.region_mut(key).elbv2, &d.ecs.prod_listeners, &[&blue, &green]);
             traffic::set_weights(world, key, &prod, &blue, &green, 0)
                 .map_err(|m| ("ELASTIC_LOAD_BALANCING_INVALID", m))?;
-            let test = traffic::refs_for(world, key, &d.ecs.test_listeners, &[&blue, &green]);
+            let test = traffic::refs_for(&world.region_mut(key).elbv2, &d.ecs.test_listeners, &[&blue, &green]);
             traffic::set_weights(world, key, &test, &blue, &green, 0)
                 .map_err(|m| ("ELASTIC_LOAD_BALANCING_INVALID", m))?;
         }
@@ -1253,7 +1273,7 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             Ending::Failed,
             code,
             m,
-            "DEPLOYMENT_FAILURE",
+            AutoRollbackEvent::DeploymentFailure,
             Some(false),
             None,
         ),
@@ -1294,89 +1314,134 @@ fn check_against_ecs(world: &mut World, key: &PartitionKey, spec: &AppSpec) -> R
 
 // ---- what a deployment target reports ---------------------------------------------------------------
 
-fn tg_name(world: &World, key: &PartitionKey, arn: &str) -> String {
-    world
-        .region(key)
-        .and_then(|r| r.elbv2.target_groups.get(arn))
-        .map(|t| t.name.clone())
-        .unwrap_or_else(|| arn.rsplit('/').nth(1).unwrap_or(arn).to_owned())
+/// What a deployment target reads of ECS and ELBv2 (the view `codedeploy::peers::Targets` is
+/// asked on).
+pub struct TargetFacts<'a> {
+    pub ecs: &'a ecs::State,
+    pub elbv2: &'a elbv2::State,
 }
 
-/// The production traffic share of `tg` (see `codedeploy::peers::Peers::traffic_weight`).
-fn traffic_weight(world: &World, key: &PartitionKey, d: &Deployment, tg: &str) -> f64 {
-    let refs = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[tg]);
-    let all = traffic::refs_for(world, key, &d.ecs.prod_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
-    if all.is_empty() {
-        return 0.0;
+impl TargetFacts<'_> {
+    fn tg_name(&self, arn: &str) -> String {
+        self.elbv2
+            .target_groups
+            .get(arn)
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| arn.rsplit('/').nth(1).unwrap_or(arn).to_owned())
     }
-    let sum: f64 = refs.iter().map(|r| traffic::percent_to(world, key, r, tg)).sum();
-    (sum / all.len() as f64 * 100.0).round() / 100.0
+
+    /// The production traffic share of `tg`, percent, rounded to two decimals.
+    fn traffic_weight(&self, d: &Deployment, tg: &str) -> f64 {
+        let refs = traffic::refs_for(self.elbv2, &d.ecs.prod_listeners, &[tg]);
+        let all = traffic::refs_for(self.elbv2, &d.ecs.prod_listeners, &[&d.ecs.blue_tg, &d.ecs.green_tg]);
+        if all.is_empty() {
+            return 0.0;
+        }
+        let sum: f64 = refs.iter().map(|r| traffic::percent_to(self.elbv2, r, tg)).sum();
+        (sum / all.len() as f64 * 100.0).round() / 100.0
+    }
 }
 
-/// The blue and green task sets of an ECS deployment target (`taskSetsInfo`).
-fn task_sets_info(world: &mut World, key: &PartitionKey, d: &Deployment) -> Vec<Value> {
-    let mut sets = Vec::new();
-    let labelled = [
-        (d.ecs.blue_task_set.as_ref(), "Blue", d.ecs.blue_tg.as_str()),
-        (d.ecs.green_task_set.as_ref(), "Green", d.ecs.green_tg.as_str()),
-    ];
-    for (ts, label, tg) in labelled {
-        let Some(ts) = ts else { continue };
-        let Some(v) = task_sets::view(&world.region_mut(key).ecs, &d.ecs.service_arn, ts) else {
-            continue;
-        };
-        let weight = if v.status == TaskSetStatus::Draining {
-            0.0
-        } else {
-            traffic_weight(world, key, d, tg)
-        };
-        sets.push(json!({
-            "identifer": v.id,
-            "desiredCount": v.computed_desired_count,
-            "pendingCount": v.pending_count,
-            "runningCount": v.running_count,
-            "status": v.status,
-            "trafficWeight": weight,
-            "targetGroup": {"name": tg_name(world, key, tg)},
-            "taskSetLabel": label,
-        }));
+impl codedeploy::peers::Targets for TargetFacts<'_> {
+    fn task_sets_info(&self, d: &Deployment) -> Vec<t::ECSTaskSet> {
+        let mut sets = Vec::new();
+        let labelled = [
+            (
+                d.ecs.blue_task_set.as_ref(),
+                t::TargetLabel::Blue,
+                d.ecs.blue_tg.as_str(),
+            ),
+            (
+                d.ecs.green_task_set.as_ref(),
+                t::TargetLabel::Green,
+                d.ecs.green_tg.as_str(),
+            ),
+        ];
+        for (ts, label, tg) in labelled {
+            let Some(ts) = ts else { continue };
+            let Some(v) = task_sets::view(self.ecs, &d.ecs.service_arn, ts) else {
+                continue;
+            };
+            let weight = if v.status == TaskSetStatus::Draining {
+                0.0
+            } else {
+                self.traffic_weight(d, tg)
+            };
+            sets.push(t::ECSTaskSet {
+                identifer: Some(v.id),
+                desired_count: Some(v.computed_desired_count),
+                pending_count: Some(v.pending_count),
+                running_count: Some(v.running_count),
+                status: Some(v.status.to_string()),
+                traffic_weight: Some(weight),
+                target_group: Some(t::TargetGroupInfo {
+                    name: Some(self.tg_name(tg)),
+                }),
+                task_set_label: Some(label),
+            });
+        }
+        sets
     }
-    sets
 }
 
-// ---- what the API asks of the machine -------------------------------------------------------------
+// ---- the API operations that move the machine or read other services ---------------------------------
 
-/// This machine's side of `codedeploy::peers::Peers`.
-pub struct Machine;
+/// StopDeployment: CodeDeploy's checks, then the stop (and rollback) here.
+pub fn stop_deployment(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::StopDeploymentInput,
+) -> AwsResult<t::StopDeploymentOutput> {
+    let key = ctx.partition();
+    let id = codedeploy::deployments::stop_request(&world.region_mut(&key).codedeploy, &input)?;
+    stop(world, &key, &id, input.auto_rollback_enabled);
+    codedeploy::deployments::stopped(&world.region_mut(&key).codedeploy, &id)
+}
 
-impl codedeploy::peers::Peers for Machine {
-    fn stop(&self, world: &mut World, key: &PartitionKey, id: &str, auto_rollback: Option<bool>) {
-        stop(world, key, id, auto_rollback)
+/// ContinueDeployment: CodeDeploy's checks, then the end of the wait here.
+pub fn continue_deployment(world: &mut World, ctx: &Ctx, input: t::ContinueDeploymentInput) -> AwsResult<()> {
+    let key = ctx.partition();
+    match codedeploy::deployments::continue_request(&world.region_mut(&key).codedeploy, &input)? {
+        (id, Continue::Ready) => continue_ready(world, &key, &id),
+        (id, Continue::Termination) => end_termination_wait(world, &key, &id),
     }
+    Ok(())
+}
 
-    fn continue_ready(&self, world: &mut World, key: &PartitionKey, id: &str) {
-        continue_ready(world, key, id)
-    }
+/// PutLifecycleEventHookExecutionStatus: CodeDeploy's checks, then the hook's answer here.
+pub fn put_lifecycle_event_hook_execution_status(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::PutLifecycleEventHookExecutionStatusInput,
+) -> AwsResult<t::PutLifecycleEventHookExecutionStatusOutput> {
+    let key = ctx.partition();
+    let a = codedeploy::hooks::hook_answer(&world.region_mut(&key).codedeploy, &input)?;
+    hook_answered(world, &key, &a.deployment_id, &a.execution_id, a.succeeded);
+    Ok(t::PutLifecycleEventHookExecutionStatusOutput {
+        lifecycle_event_hook_execution_id: Some(a.execution_id),
+    })
+}
 
-    fn end_termination_wait(&self, world: &mut World, key: &PartitionKey, id: &str) {
-        end_termination_wait(world, key, id)
-    }
+/// GetDeploymentTarget: CodeDeploy's function over [`TargetFacts`].
+pub fn get_deployment_target(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::GetDeploymentTargetInput,
+) -> AwsResult<t::GetDeploymentTargetOutput> {
+    let Region {
+        codedeploy, ecs, elbv2, ..
+    } = world.region_mut(&ctx.partition());
+    codedeploy::targets::get_deployment_target(codedeploy, &TargetFacts { ecs, elbv2 }, input)
+}
 
-    fn hook_answered(&self, world: &mut World, key: &PartitionKey, id: &str, execution_id: &str, succeeded: bool) {
-        hook_answered(world, key, id, execution_id, succeeded)
-    }
-
-    fn task_sets_info(&self, world: &mut World, key: &PartitionKey, d: &Deployment) -> Vec<Value> {
-        task_sets_info(world, key, d)
-    }
-
-    fn check_ecs_group(
-        &self,
-        world: &mut World,
-        key: &PartitionKey,
-        g: &DeploymentGroup,
-        this: Option<(&str, &str)>,
-    ) -> AwsResult<()> {
-        super::deployment_group::check_ecs(world, key, g, this)
-    }
+/// BatchGetDeploymentTargets: CodeDeploy's function over [`TargetFacts`].
+pub fn batch_get_deployment_targets(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::BatchGetDeploymentTargetsInput,
+) -> AwsResult<t::BatchGetDeploymentTargetsOutput> {
+    let Region {
+        codedeploy, ecs, elbv2, ..
+    } = world.region_mut(&ctx.partition());
+    codedeploy::targets::batch_get_deployment_targets(codedeploy, &TargetFacts { ecs, elbv2 }, input)
 }

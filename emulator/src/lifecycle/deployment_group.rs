@@ -1,17 +1,100 @@
 //! Where a CodeDeploy deployment group meets ECS and ELBv2: the ECS checks of spec §4.7 that
 //! CreateDeploymentGroup and UpdateDeploymentGroup make (one group per ECS service, a CODE_DEPLOY
 //! service whose PRIMARY task set's target group is one of the pair, the listeners and target
-//! groups on one load balancer), asked through `codedeploy::peers::Peers::check_ecs_group`.
+//! groups on one load balancer) and the service role's trust, answered on [`GroupChecks`] (the
+//! view `codedeploy::peers::Groups` is asked on), and the two operations that make them.
 
 use crate::protocol::AwsResult;
-use crate::services::codedeploy::{err, DeploymentGroup};
+use crate::services::codedeploy::groups::EcsPair;
+use crate::services::codedeploy::{self, err, DeploymentGroup};
 use crate::services::ecs::status::TaskSetStatus;
 use crate::services::util::opt_str;
-use crate::services::{ecs, elbv2};
-use crate::world::{PartitionKey, World};
-use cutover_types::codedeploy::ComputePlatform;
+use crate::services::{ecs, elbv2, Ctx};
+use crate::world::{PartitionKey, Region, World};
+use cutover_types::codedeploy as t;
 use cutover_types::ecs::DeploymentControllerType;
-use serde_json::Value;
+
+/// What a deployment group is checked against: the region's ECS and ELBv2 states, and whether
+/// CodeDeploy may assume the group's role (read from IAM before the region is borrowed).
+pub struct GroupChecks<'a> {
+    pub key: &'a PartitionKey,
+    pub ecs: &'a ecs::State,
+    pub elbv2: &'a elbv2::State,
+    pub role_trust: Result<(), String>,
+}
+
+impl codedeploy::peers::Groups for GroupChecks<'_> {
+    fn role_trusts(&self, _role: &str) -> Result<(), String> {
+        self.role_trust.clone()
+    }
+
+    fn check_ecs_group(&self, g: &DeploymentGroup, others: &[(String, String, EcsPair)]) -> AwsResult<()> {
+        check_ecs(self, g, others)
+    }
+}
+
+/// Whether CodeDeploy may assume `role` (nothing to ask for a role the group checks refuse
+/// before: empty, or not an ARN).
+fn role_trust(world: &World, account: &str, role: &str) -> Result<(), String> {
+    if !role.starts_with("arn:") {
+        return Ok(());
+    }
+    crate::services::identity::identity(world).role_trusts(
+        world,
+        account,
+        role,
+        "codedeploy.amazonaws.com",
+        "sts:AssumeRole",
+    )
+}
+
+/// CreateDeploymentGroup: CodeDeploy's own function, over the checks of [`GroupChecks`].
+pub fn create_deployment_group(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::CreateDeploymentGroupInput,
+) -> AwsResult<t::CreateDeploymentGroupOutput> {
+    let key = ctx.partition();
+    let role_trust = role_trust(world, &key.account, &input.service_role_arn);
+    let (region, mut env) = world.split(&key);
+    let Region {
+        codedeploy, ecs, elbv2, ..
+    } = region;
+    let view = GroupChecks {
+        key: &key,
+        ecs,
+        elbv2,
+        role_trust,
+    };
+    codedeploy::groups::create_deployment_group(codedeploy, &mut env, &view, ctx, input)
+}
+
+/// UpdateDeploymentGroup: CodeDeploy's own function, over the checks of [`GroupChecks`].
+pub fn update_deployment_group(
+    world: &mut World,
+    ctx: &Ctx,
+    input: t::UpdateDeploymentGroupInput,
+) -> AwsResult<t::UpdateDeploymentGroupOutput> {
+    let key = ctx.partition();
+    let role = codedeploy::groups::role_to_check(
+        &world.region_mut(&key).codedeploy,
+        &input.application_name,
+        Some(&input.current_deployment_group_name),
+        input.service_role_arn.as_deref(),
+    );
+    let role_trust = role_trust(world, &key.account, &role);
+    let (region, mut env) = world.split(&key);
+    let Region {
+        codedeploy, ecs, elbv2, ..
+    } = region;
+    let view = GroupChecks {
+        key: &key,
+        ecs,
+        elbv2,
+        role_trust,
+    };
+    codedeploy::groups::update_deployment_group(codedeploy, &mut env, &view, ctx, input)
+}
 
 fn tg_arn_by_name(st: &elbv2::State, name: &str) -> Option<String> {
     st.target_groups
@@ -20,14 +103,9 @@ fn tg_arn_by_name(st: &elbv2::State, name: &str) -> Option<String> {
         .map(|t| t.arn.clone())
 }
 
-/// The ECS checks of spec §4.7. `this` is the group being updated (left out of the one-group-per-
-/// service check).
-pub fn check_ecs(
-    world: &mut World,
-    key: &PartitionKey,
-    g: &DeploymentGroup,
-    this: Option<(&str, &str)>,
-) -> AwsResult<()> {
+/// The ECS checks of spec §4.7; `others` are the region's other ECS groups.
+fn check_ecs(view: &GroupChecks<'_>, g: &DeploymentGroup, others: &[(String, String, EcsPair)]) -> AwsResult<()> {
+    let key = view.key;
     let bad_service = |m: String| err("InvalidECSServiceException", m);
     if g.ecs_services.len() != 1 {
         return Err(bad_service(
@@ -37,27 +115,25 @@ pub fn check_ecs(
     let pair = g
         .ecs_pair()
         .ok_or_else(|| bad_service("ecsServices must give serviceName and clusterName.".into()))?;
-    let lbi = &g.load_balancer_info;
-    let pairs = lbi
-        .get("targetGroupPairInfoList")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if pairs.len() != 1 {
+    let pairs = g
+        .load_balancer_info
+        .as_ref()
+        .and_then(|l| l.target_group_pair_info_list.as_ref())
+        .map_or(0, Vec::len);
+    if pairs != 1 {
         return Err(err(
             "InvalidLoadBalancerInfoException",
             "A deployment group associated with an application that uses the ECS compute platform must contain a valid pair of target groups that identify a load balancer: loadBalancerInfo.targetGroupPairInfoList must have exactly one element.",
         ));
     }
-    let st = world.region_mut(key);
-    let svc_arn = ecs::task_sets::service_arn_for(&st.ecs, &key.region, &key.account, &pair.cluster, &pair.service)
+    let svc_arn = ecs::task_sets::service_arn_for(view.ecs, &key.region, &key.account, &pair.cluster, &pair.service)
         .ok_or_else(|| {
             bad_service(format!(
                 "The ECS service {} does not exist in cluster {}.",
                 pair.service, pair.cluster
             ))
         })?;
-    let svc = &st.ecs.services[&svc_arn];
+    let svc = &view.ecs.services[&svc_arn];
     if svc.controller != DeploymentControllerType::CodeDeploy {
         return Err(bad_service(format!(
             "The ECS service {} must use the CODE_DEPLOY deployment controller.",
@@ -65,20 +141,15 @@ pub fn check_ecs(
         )));
     }
     let cluster_name = ecs::name_from_arn(&svc.cluster_arn).to_owned();
-    for ((app, name), other) in &st.codedeploy.groups {
-        if this.is_some_and(|(a, n)| a == app && n == name) || other.compute_platform != ComputePlatform::Ecs {
-            continue;
-        }
-        if let Some(p) = other.ecs_pair() {
-            if ecs::name_from_arn(&p.cluster) == cluster_name && ecs::name_from_arn(&p.service) == svc.name {
-                return Err(err(
-                    "ECSServiceMappingLimitExceededException",
-                    format!(
-                        "An Amazon ECS service can be associated with only one deployment group: {cluster_name}:{} belongs to deployment group {name} of application {app}.",
-                        svc.name
-                    ),
-                ));
-            }
+    for (app, name, p) in others {
+        if ecs::name_from_arn(&p.cluster) == cluster_name && ecs::name_from_arn(&p.service) == svc.name {
+            return Err(err(
+                "ECSServiceMappingLimitExceededException",
+                format!(
+                    "An Amazon ECS service can be associated with only one deployment group: {cluster_name}:{} belongs to deployment group {name} of application {app}.",
+                    svc.name
+                ),
+            ));
         }
     }
     let bad_pair = |m: String| err("InvalidTargetGroupPairException", m);
@@ -93,7 +164,7 @@ pub fn check_ecs(
     let mut tg_arns = Vec::new();
     for n in &pair.target_groups {
         tg_arns.push(
-            tg_arn_by_name(&st.elbv2, n).ok_or_else(|| bad_pair(format!("The target group {n} does not exist.")))?,
+            tg_arn_by_name(view.elbv2, n).ok_or_else(|| bad_pair(format!("The target group {n} does not exist.")))?,
         );
     }
     let bad_lb = |m: String| err("InvalidLoadBalancerInfoException", m);
@@ -104,7 +175,7 @@ pub fn check_ecs(
         return Err(bad_lb("testTrafficRoute can name at most one listener.".into()));
     }
     let lb_of = |arn: &str| -> AwsResult<String> {
-        st.elbv2
+        view.elbv2
             .listeners
             .get(arn)
             .map(|l| l.load_balancer_arn.clone())
@@ -124,7 +195,7 @@ pub fn check_ecs(
         }
     }
     for (name, arn) in pair.target_groups.iter().zip(&tg_arns) {
-        let lbs = elbv2::load_balancers_of_target_group(&st.elbv2, arn);
+        let lbs = elbv2::load_balancers_of_target_group(view.elbv2, arn);
         if lbs.iter().any(|l| *l != prod_lb) {
             return Err(bad_pair(format!(
                 "The target group {name} is associated with a different load balancer than the listeners."

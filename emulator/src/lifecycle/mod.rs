@@ -28,17 +28,34 @@ use crate::sim::SimTime;
 use crate::world::{Ports, World, WorldOp};
 
 /// The operations that span services, answered here over the whole world rather than by one
-/// service over its own state (`dispatch::handler` asks here first).
+/// service over its own state (`dispatch::handler` asks here first). Each does its service's part
+/// through that service's own functions: CodeDeploy's transitions go to the deployment machine,
+/// its group checks and deployment targets read ECS and ELBv2 (and IAM for the service role).
 pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
-    let _ = (service, operation);
-    None
+    Some(match (service, operation) {
+        (Service::CodeDeploy, "StopDeployment") => crate::world_typed!(deployment::stop_deployment),
+        (Service::CodeDeploy, "ContinueDeployment") => crate::world_typed!(deployment::continue_deployment),
+        (Service::CodeDeploy, "PutLifecycleEventHookExecutionStatus") => {
+            crate::world_typed!(deployment::put_lifecycle_event_hook_execution_status)
+        }
+        (Service::CodeDeploy, "GetDeploymentTarget") => crate::world_typed!(deployment::get_deployment_target),
+        (Service::CodeDeploy, "BatchGetDeploymentTargets") => {
+            crate::world_typed!(deployment::batch_get_deployment_targets)
+        }
+        (Service::CodeDeploy, "CreateDeploymentGroup") => {
+            crate::world_typed!(deployment_group::create_deployment_group)
+        }
+        (Service::CodeDeploy, "UpdateDeploymentGroup") => {
+            crate::world_typed!(deployment_group::update_deployment_group)
+        }
+        _ => return None,
+    })
 }
 
 /// How the services reach each other: every peers trait answered by this layer.
 pub static PORTS: Ports = Ports {
     ecs: &links::Links,
     elbv2: &links::Links,
-    codedeploy: &deployment::Machine,
     identity: &identity::Roles,
 };
 

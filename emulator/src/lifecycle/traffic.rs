@@ -37,15 +37,12 @@ pub fn interval_secs(routing: Routing) -> f64 {
 
 /// The listener default actions and rules of `listeners` whose forward action includes any of
 /// `target_groups`, default actions first, each once.
-pub fn refs_for(world: &World, key: &PartitionKey, listeners: &[String], target_groups: &[&str]) -> Vec<String> {
-    let Some(r) = world.region(key) else {
-        return Vec::new();
-    };
+pub fn refs_for(elbv2: &elbv2::State, listeners: &[String], target_groups: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for l in listeners {
         let mut found: Vec<elbv2::ForwardRef> = Vec::new();
         for tg in target_groups {
-            for f in elbv2::forwards_to_target_group(&r.elbv2, l, tg) {
+            for f in elbv2::forwards_to_target_group(elbv2, l, tg) {
                 if !found.iter().any(|x| x.arn == f.arn) {
                     found.push(f);
                 }
@@ -83,11 +80,8 @@ pub fn set_weights(
 }
 
 /// The percent of traffic a forward action sends to `tg` (0 when it does not include it).
-pub fn percent_to(world: &World, key: &PartitionKey, listener_or_rule: &str, tg: &str) -> f64 {
-    let Some(w) = world
-        .region(key)
-        .and_then(|r| elbv2::forward_weights(&r.elbv2, listener_or_rule))
-    else {
+pub fn percent_to(elbv2: &elbv2::State, listener_or_rule: &str, tg: &str) -> f64 {
+    let Some(w) = elbv2::forward_weights(elbv2, listener_or_rule) else {
         return 0.0;
     };
     let total: i64 = w.iter().map(|(_, x)| *x).sum();

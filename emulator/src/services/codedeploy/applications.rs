@@ -1,12 +1,12 @@
 //! Applications: CreateApplication, GetApplication, BatchGetApplications, ListApplications,
 //! UpdateApplication, DeleteApplication.
 
-use super::{app_name, application, application_arn, err, tags};
+use super::{app_name, application, application_arn, err, tags, State};
+use crate::env::Env;
 use crate::protocol::AwsResult;
-use crate::services::util::{opt_str, paginate, str_list};
+use crate::services::util::paginate;
 use crate::services::Ctx;
-use crate::world::World;
-use cutover_types::codedeploy::ComputePlatform;
+use cutover_types::codedeploy::{self as t, ComputePlatform};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone)]
@@ -19,30 +19,35 @@ pub struct Application {
 }
 
 impl Application {
-    pub fn to_json(&self) -> Value {
-        json!({
-            "applicationId": self.id,
-            "applicationName": self.name,
-            "createTime": self.create_time,
-            "linkedToGitHub": false,
-            "computePlatform": self.compute_platform,
-        })
+    pub fn info(&self) -> t::ApplicationInfo {
+        t::ApplicationInfo {
+            application_id: Some(self.id.clone()),
+            application_name: Some(self.name.clone()),
+            create_time: Some(self.create_time),
+            linked_to_git_hub: Some(false),
+            compute_platform: Some(self.compute_platform.clone()),
+            ..Default::default()
+        }
     }
 }
 
-pub fn create_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn create_application(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateApplicationInput,
+) -> AwsResult<t::CreateApplicationOutput> {
     let key = ctx.partition();
-    let name = app_name(&input, "applicationName")?;
-    let platform = ComputePlatform::from(opt_str(&input, "computePlatform").unwrap_or("Server"));
+    let name = app_name(&input.application_name)?;
+    let platform = input.compute_platform.unwrap_or(ComputePlatform::Server);
     if matches!(platform, ComputePlatform::Unknown(_)) {
         return Err(err(
             "InvalidComputePlatformException",
             format!("The computePlatform is invalid: {platform}"),
         ));
     }
-    let now = world.now.as_secs_f64();
-    let id = world.ids.uuid();
-    let st = &mut world.region_mut(&key).codedeploy;
+    let now = env.now_secs();
+    let id = env.ids.uuid();
     if st.applications.contains_key(&name) {
         return Err(err(
             "ApplicationAlreadyExistsException",
@@ -50,7 +55,7 @@ pub fn create_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
         ));
     }
     let arn = application_arn(&key, &name);
-    tags::add(st, &arn, input.get("tags"))?;
+    tags::add(st, &arn, input.tags.as_deref())?;
     st.applications.insert(
         name.clone(),
         Application {
@@ -60,29 +65,41 @@ pub fn create_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
             create_time: now,
         },
     );
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "codedeploy",
         format!("application {name} created"),
         json!({"applicationId": id}),
     ));
-    Ok(json!({"applicationId": id}))
+    Ok(t::CreateApplicationOutput {
+        application_id: Some(id),
+    })
 }
 
-pub fn get_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = app_name(&input, "applicationName")?;
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
-    Ok(json!({"application": application(st, &name)?.to_json()}))
+pub fn get_application(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::GetApplicationInput,
+) -> AwsResult<t::GetApplicationOutput> {
+    let name = app_name(&input.application_name)?;
+    Ok(t::GetApplicationOutput {
+        application: Some(application(st, &name)?.info()),
+    })
 }
 
-pub fn batch_get_applications(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let names = str_list(&input, "applicationNames");
+pub fn batch_get_applications(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::BatchGetApplicationsInput,
+) -> AwsResult<t::BatchGetApplicationsOutput> {
+    let names = input.application_names;
     if names.len() > 100 {
         return Err(err(
             "BatchLimitExceededException",
             "The maximum number of names or IDs allowed for this request (100) was exceeded.",
         ));
     }
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
     let mut out = Vec::new();
     for n in names {
         if n.is_empty() {
@@ -91,33 +108,42 @@ pub fn batch_get_applications(world: &mut World, ctx: &Ctx, input: Value) -> Aws
                 "The application name must be specified.",
             ));
         }
-        out.push(application(st, &n)?.to_json());
+        out.push(application(st, &n)?.info());
     }
-    Ok(json!({"applicationsInfo": out}))
+    Ok(t::BatchGetApplicationsOutput {
+        applications_info: Some(out),
+    })
 }
 
-pub fn list_applications(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
+pub fn list_applications(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListApplicationsInput,
+) -> AwsResult<t::ListApplicationsOutput> {
     let names: Vec<String> = st.applications.keys().cloned().collect();
-    let (page, next) = paginate(&names, opt_str(&input, "nextToken"), 100, "InvalidNextTokenException")?;
-    let mut out = json!({"applications": page});
-    if let Some(n) = next {
-        out["nextToken"] = json!(n);
-    }
-    Ok(out)
+    let (page, next) = paginate(&names, input.next_token.as_deref(), 100, "InvalidNextTokenException")?;
+    Ok(t::ListApplicationsOutput {
+        applications: Some(page),
+        next_token: next,
+    })
 }
 
-pub fn update_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_application(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UpdateApplicationInput,
+) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = app_name(&input, "applicationName")?;
-    let new = match opt_str(&input, "newApplicationName") {
-        Some(_) => app_name(&input, "newApplicationName")?,
+    let name = app_name(input.application_name.as_deref().unwrap_or(""))?;
+    let new = match &input.new_application_name {
+        Some(n) => app_name(n)?,
         None => name.clone(),
     };
-    let st = &mut world.region_mut(&key).codedeploy;
     application(st, &name)?;
     if new == name {
-        return Ok(json!({}));
+        return Ok(());
     }
     if st.applications.contains_key(&new) {
         return Err(err(
@@ -152,13 +178,17 @@ pub fn update_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
     if let Some(t) = st.tags.remove(&application_arn(&key, &name)) {
         st.tags.insert(application_arn(&key, &new), t);
     }
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn delete_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_application(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DeleteApplicationInput,
+) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = app_name(&input, "applicationName")?;
-    let st = &mut world.region_mut(&key).codedeploy;
+    let name = app_name(&input.application_name)?;
     if st.applications.remove(&name).is_some() {
         let groups: Vec<(String, String)> = st.groups.keys().filter(|(a, _)| *a == name).cloned().collect();
         for k in groups {
@@ -167,11 +197,11 @@ pub fn delete_application(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
         }
         st.revisions.remove(&name);
         st.tags.remove(&application_arn(&key, &name));
-        world.record(crate::timeline::Entry::resource(
+        env.record(crate::timeline::Entry::resource(
             "codedeploy",
             format!("application {name} deleted"),
             Value::Null,
         ));
     }
-    Ok(json!({}))
+    Ok(())
 }

@@ -18,7 +18,8 @@
 //!   naming a Lambda function that does not exist when its event starts (a function may be
 //!   created after the deployment). The event's diagnostics carry `UnknownError` and the reason.
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The five events that take a Lambda hook.
@@ -37,12 +38,39 @@ pub struct AppSpec {
     pub container_name: String,
     pub container_port: i64,
     pub platform_version: Option<String>,
-    /// `{"awsvpcConfiguration": {"subnets", "securityGroups", "assignPublicIp"}}` as ECS names them.
-    pub network_configuration: Option<Value>,
-    /// `[{"base", "capacityProvider", "weight"}]` as ECS names them.
-    pub capacity_provider_strategy: Vec<Value>,
+    pub network_configuration: Option<NetworkConfiguration>,
+    pub capacity_provider_strategy: Vec<CapacityProvider>,
     /// Lifecycle event name → function name or ARN.
     pub hooks: BTreeMap<String, String>,
+}
+
+/// `NetworkConfiguration` of the AppSpec, serialized as ECS names it
+/// (`{"awsvpcConfiguration": {"subnets", "securityGroups", "assignPublicIp"}}`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct NetworkConfiguration {
+    #[serde(rename = "awsvpcConfiguration")]
+    pub awsvpc_configuration: AwsvpcConfiguration,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct AwsvpcConfiguration {
+    pub subnets: Vec<String>,
+    #[serde(rename = "securityGroups", skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    #[serde(rename = "assignPublicIp", skip_serializing_if = "Option::is_none")]
+    pub assign_public_ip: Option<String>,
+}
+
+/// One entry of the AppSpec's `CapacityProviderStrategy`, serialized as ECS names it
+/// (`{"capacityProvider", "base", "weight"}`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct CapacityProvider {
+    #[serde(rename = "capacityProvider", skip_serializing_if = "Option::is_none")]
+    pub capacity_provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i64>,
 }
 
 /// The member of an object whose key matches `name` ignoring case.
@@ -70,9 +98,9 @@ pub fn parse_document(content: &str) -> Result<Value, String> {
         .map_err(|e| format!("The AppSpec file is neither valid JSON nor valid YAML: {e}"))
 }
 
-fn string_list(v: Option<&Value>) -> Vec<Value> {
+fn string_list(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(|s| json!(s))).collect())
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
 }
 
@@ -128,16 +156,13 @@ pub fn parse(content: &str) -> Result<AppSpec, String> {
             let av = get_ci(nc, "AwsvpcConfiguration")
                 .filter(|v| v.is_object())
                 .ok_or("NetworkConfiguration in the AppSpec file must have an AwsvpcConfiguration.")?;
-            let mut m = Map::new();
-            m.insert("subnets".into(), Value::Array(string_list(get_ci(av, "Subnets"))));
-            let sgs = string_list(get_ci(av, "SecurityGroups"));
-            if !sgs.is_empty() {
-                m.insert("securityGroups".into(), Value::Array(sgs));
-            }
-            if let Some(a) = str_ci(av, "AssignPublicIp") {
-                m.insert("assignPublicIp".into(), json!(a));
-            }
-            Some(json!({"awsvpcConfiguration": m}))
+            Some(NetworkConfiguration {
+                awsvpc_configuration: AwsvpcConfiguration {
+                    subnets: string_list(get_ci(av, "Subnets")),
+                    security_groups: string_list(get_ci(av, "SecurityGroups")),
+                    assign_public_ip: str_ci(av, "AssignPublicIp"),
+                },
+            })
         }
     };
     let capacity_provider_strategy = get_ci(props, "CapacityProviderStrategy")
@@ -145,18 +170,14 @@ pub fn parse(content: &str) -> Result<AppSpec, String> {
         .map(|a| {
             a.iter()
                 .map(|item| {
-                    let mut m = Map::new();
-                    if let Some(c) = str_ci(item, "CapacityProvider") {
-                        m.insert("capacityProvider".into(), json!(c));
+                    let int = |name: &str| {
+                        get_ci(item, name).and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+                    };
+                    CapacityProvider {
+                        capacity_provider: str_ci(item, "CapacityProvider"),
+                        base: int("Base"),
+                        weight: int("Weight"),
                     }
-                    for (from, to) in [("Base", "base"), ("Weight", "weight")] {
-                        if let Some(n) = get_ci(item, from)
-                            .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
-                        {
-                            m.insert(to.into(), json!(n));
-                        }
-                    }
-                    Value::Object(m)
                 })
                 .collect()
         })

@@ -6,12 +6,12 @@
 //! `minimumHealthyHosts`; the Lambda ones their canary or linear routing.
 
 use super::{config_arn, err, State};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_str, paginate};
+use crate::services::util::paginate;
 use crate::services::Ctx;
-use crate::world::World;
-use cutover_types::codedeploy::ComputePlatform;
-use serde_json::{json, Value};
+use cutover_types::codedeploy::{self as t, ComputePlatform, MinimumHealthyHostsType, TrafficRoutingType};
+use serde_json::json;
 
 /// The time the predefined configs report as their `createTime` (CodeDeploy's launch, 2014-11-12).
 const PREDEFINED_CREATE_TIME: f64 = 1_415_750_400.0;
@@ -22,29 +22,22 @@ pub struct DeploymentConfig {
     pub name: String,
     pub compute_platform: ComputePlatform,
     pub create_time: f64,
-    pub minimum_healthy_hosts: Option<Value>,
-    pub traffic_routing_config: Option<Value>,
-    pub zonal_config: Option<Value>,
+    pub minimum_healthy_hosts: Option<t::MinimumHealthyHosts>,
+    pub traffic_routing_config: Option<t::TrafficRoutingConfig>,
+    pub zonal_config: Option<t::ZonalConfig>,
 }
 
 impl DeploymentConfig {
-    pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "deploymentConfigId": self.id,
-            "deploymentConfigName": self.name,
-            "createTime": self.create_time,
-            "computePlatform": self.compute_platform,
-        });
-        if let Some(m) = &self.minimum_healthy_hosts {
-            v["minimumHealthyHosts"] = m.clone();
+    pub fn info(&self) -> t::DeploymentConfigInfo {
+        t::DeploymentConfigInfo {
+            deployment_config_id: Some(self.id.clone()),
+            deployment_config_name: Some(self.name.clone()),
+            create_time: Some(self.create_time),
+            compute_platform: Some(self.compute_platform.clone()),
+            minimum_healthy_hosts: self.minimum_healthy_hosts.clone(),
+            traffic_routing_config: self.traffic_routing_config.clone(),
+            zonal_config: self.zonal_config.clone(),
         }
-        if let Some(t) = &self.traffic_routing_config {
-            v["trafficRoutingConfig"] = t.clone();
-        }
-        if let Some(z) = &self.zonal_config {
-            v["zonalConfig"] = z.clone();
-        }
-        v
     }
 
     pub fn is_predefined(&self) -> bool {
@@ -73,15 +66,17 @@ impl Routing {
         let Some(t) = &config.traffic_routing_config else {
             return Routing::AllAtOnce;
         };
-        let int = |p: &str| t.pointer(p).and_then(Value::as_i64).unwrap_or(0);
-        match opt_str(t, "type") {
-            Some("TimeBasedCanary") => Routing::Canary {
-                percent: int("/timeBasedCanary/canaryPercentage"),
-                minutes: int("/timeBasedCanary/canaryInterval"),
+        let int = |v: Option<i32>| v.map(i64::from).unwrap_or(0);
+        let canary = t.time_based_canary.clone().unwrap_or_default();
+        let linear = t.time_based_linear.clone().unwrap_or_default();
+        match t.r#type {
+            Some(TrafficRoutingType::TimeBasedCanary) => Routing::Canary {
+                percent: int(canary.canary_percentage),
+                minutes: int(canary.canary_interval),
             },
-            Some("TimeBasedLinear") => Routing::Linear {
-                percent: int("/timeBasedLinear/linearPercentage"),
-                minutes: int("/timeBasedLinear/linearInterval"),
+            Some(TrafficRoutingType::TimeBasedLinear) => Routing::Linear {
+                percent: int(linear.linear_percentage),
+                minutes: int(linear.linear_interval),
             },
             _ => Routing::AllAtOnce,
         }
@@ -102,46 +97,75 @@ fn predefined_id(name: &str) -> String {
     )
 }
 
-fn canary(percent: i64, minutes: i64) -> Value {
-    json!({"type": "TimeBasedCanary", "timeBasedCanary": {"canaryPercentage": percent, "canaryInterval": minutes}})
+fn canary(percent: i32, minutes: i32) -> t::TrafficRoutingConfig {
+    t::TrafficRoutingConfig {
+        r#type: Some(TrafficRoutingType::TimeBasedCanary),
+        time_based_canary: Some(t::TimeBasedCanary {
+            canary_percentage: Some(percent),
+            canary_interval: Some(minutes),
+        }),
+        time_based_linear: None,
+    }
 }
 
-fn linear(percent: i64, minutes: i64) -> Value {
-    json!({"type": "TimeBasedLinear", "timeBasedLinear": {"linearPercentage": percent, "linearInterval": minutes}})
+fn linear(percent: i32, minutes: i32) -> t::TrafficRoutingConfig {
+    t::TrafficRoutingConfig {
+        r#type: Some(TrafficRoutingType::TimeBasedLinear),
+        time_based_linear: Some(t::TimeBasedLinear {
+            linear_percentage: Some(percent),
+            linear_interval: Some(minutes),
+        }),
+        time_based_canary: None,
+    }
+}
+
+fn all_at_once() -> t::TrafficRoutingConfig {
+    t::TrafficRoutingConfig {
+        r#type: Some(TrafficRoutingType::AllAtOnce),
+        ..Default::default()
+    }
+}
+
+fn hosts(kind: MinimumHealthyHostsType, value: i32) -> Option<t::MinimumHealthyHosts> {
+    Some(t::MinimumHealthyHosts {
+        r#type: Some(kind),
+        value: Some(value),
+    })
 }
 
 /// Every predefined deployment configuration.
 pub fn predefined() -> Vec<DeploymentConfig> {
-    let mk = |name: &str, platform: &str, mhh: Option<Value>, trc: Option<Value>| DeploymentConfig {
-        id: predefined_id(name),
-        name: name.to_owned(),
-        compute_platform: ComputePlatform::from(platform),
-        create_time: PREDEFINED_CREATE_TIME,
-        minimum_healthy_hosts: mhh,
-        traffic_routing_config: trc,
-        zonal_config: None,
+    let mk = |name: &str, platform: &str, mhh: Option<t::MinimumHealthyHosts>, trc: Option<t::TrafficRoutingConfig>| {
+        DeploymentConfig {
+            id: predefined_id(name),
+            name: name.to_owned(),
+            compute_platform: ComputePlatform::from(platform),
+            create_time: PREDEFINED_CREATE_TIME,
+            minimum_healthy_hosts: mhh,
+            traffic_routing_config: trc,
+            zonal_config: None,
+        }
     };
-    let all_at_once = || Some(json!({"type": "AllAtOnce"}));
     vec![
         mk(
             "CodeDeployDefault.OneAtATime",
             "Server",
-            Some(json!({"type": "HOST_COUNT", "value": 1})),
+            hosts(MinimumHealthyHostsType::HostCount, 1),
             None,
         ),
         mk(
             "CodeDeployDefault.HalfAtATime",
             "Server",
-            Some(json!({"type": "FLEET_PERCENT", "value": 50})),
+            hosts(MinimumHealthyHostsType::FleetPercent, 50),
             None,
         ),
         mk(
             "CodeDeployDefault.AllAtOnce",
             "Server",
-            Some(json!({"type": "HOST_COUNT", "value": 0})),
+            hosts(MinimumHealthyHostsType::HostCount, 0),
             None,
         ),
-        mk("CodeDeployDefault.LambdaAllAtOnce", "Lambda", None, all_at_once()),
+        mk("CodeDeployDefault.LambdaAllAtOnce", "Lambda", None, Some(all_at_once())),
         mk(
             "CodeDeployDefault.LambdaCanary10Percent5Minutes",
             "Lambda",
@@ -190,7 +214,7 @@ pub fn predefined() -> Vec<DeploymentConfig> {
             None,
             Some(linear(10, 10)),
         ),
-        mk("CodeDeployDefault.ECSAllAtOnce", "ECS", None, all_at_once()),
+        mk("CodeDeployDefault.ECSAllAtOnce", "ECS", None, Some(all_at_once())),
         mk(
             "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
             "ECS",
@@ -243,8 +267,7 @@ pub fn default_for(platform: &ComputePlatform) -> &'static str {
     }
 }
 
-fn config_name(input: &Value) -> AwsResult<String> {
-    let name = opt_str(input, "deploymentConfigName").unwrap_or("");
+fn config_name(name: &str) -> AwsResult<String> {
     if name.is_empty() {
         return Err(err(
             "DeploymentConfigNameRequiredException",
@@ -265,21 +288,18 @@ fn invalid_routing(message: &str) -> AwsError {
 }
 
 /// Checks a `trafficRoutingConfig` for the ECS or Lambda platform.
-fn check_routing(t: &Value) -> AwsResult<()> {
-    let pos = |p: &str| t.pointer(p).and_then(Value::as_i64);
-    match opt_str(t, "type").unwrap_or("AllAtOnce") {
-        "AllAtOnce" => {
-            if t.get("timeBasedCanary").is_some() || t.get("timeBasedLinear").is_some() {
+fn check_routing(t: &t::TrafficRoutingConfig) -> AwsResult<()> {
+    match t.r#type.clone().unwrap_or(TrafficRoutingType::AllAtOnce) {
+        TrafficRoutingType::AllAtOnce => {
+            if t.time_based_canary.is_some() || t.time_based_linear.is_some() {
                 return Err(invalid_routing(
                     "An AllAtOnce traffic routing config cannot have a timeBasedCanary or timeBasedLinear setting.",
                 ));
             }
         }
-        "TimeBasedCanary" => {
-            let (Some(p), Some(i)) = (
-                pos("/timeBasedCanary/canaryPercentage"),
-                pos("/timeBasedCanary/canaryInterval"),
-            ) else {
+        TrafficRoutingType::TimeBasedCanary => {
+            let c = t.time_based_canary.clone().unwrap_or_default();
+            let (Some(p), Some(i)) = (c.canary_percentage, c.canary_interval) else {
                 return Err(invalid_routing(
                     "A TimeBasedCanary traffic routing config needs timeBasedCanary with canaryPercentage and canaryInterval.",
                 ));
@@ -290,11 +310,9 @@ fn check_routing(t: &Value) -> AwsResult<()> {
                 ));
             }
         }
-        "TimeBasedLinear" => {
-            let (Some(p), Some(i)) = (
-                pos("/timeBasedLinear/linearPercentage"),
-                pos("/timeBasedLinear/linearInterval"),
-            ) else {
+        TrafficRoutingType::TimeBasedLinear => {
+            let l = t.time_based_linear.clone().unwrap_or_default();
+            let (Some(p), Some(i)) = (l.linear_percentage, l.linear_interval) else {
                 return Err(invalid_routing(
                     "A TimeBasedLinear traffic routing config needs timeBasedLinear with linearPercentage and linearInterval.",
                 ));
@@ -305,23 +323,29 @@ fn check_routing(t: &Value) -> AwsResult<()> {
                 ));
             }
         }
-        other => return Err(invalid_routing(&format!("Unknown traffic routing type: {other}"))),
+        TrafficRoutingType::Unknown(other) => {
+            return Err(invalid_routing(&format!("Unknown traffic routing type: {other}")))
+        }
     }
     Ok(())
 }
 
-pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let key = ctx.partition();
-    let name = config_name(&input)?;
+pub fn create_deployment_config(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::CreateDeploymentConfigInput,
+) -> AwsResult<t::CreateDeploymentConfigOutput> {
+    let name = config_name(&input.deployment_config_name)?;
     if name.starts_with("CodeDeployDefault.") {
         return Err(err(
             "InvalidDeploymentConfigNameException",
             "The deployment configuration name cannot start with CodeDeployDefault.",
         ));
     }
-    let platform = ComputePlatform::from(opt_str(&input, "computePlatform").unwrap_or("Server"));
-    let mhh = input.get("minimumHealthyHosts").cloned();
-    let trc = input.get("trafficRoutingConfig").cloned();
+    let platform = input.compute_platform.unwrap_or(ComputePlatform::Server);
+    let mhh = input.minimum_healthy_hosts;
+    let trc = input.traffic_routing_config;
     match &platform {
         ComputePlatform::Server => {
             let Some(m) = &mhh else {
@@ -330,10 +354,10 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
                     "The minimum healthy hosts must be specified for the Server compute platform.",
                 ));
             };
-            let v = m.get("value").and_then(Value::as_i64).unwrap_or(-1);
-            let ok = match opt_str(m, "type") {
-                Some("HOST_COUNT") => v >= 0,
-                Some("FLEET_PERCENT") => (0..=99).contains(&v),
+            let v = m.value.unwrap_or(-1);
+            let ok = match m.r#type {
+                Some(MinimumHealthyHostsType::HostCount) => v >= 0,
+                Some(MinimumHealthyHostsType::FleetPercent) => (0..=99).contains(&v),
                 _ => false,
             };
             if !ok {
@@ -344,7 +368,7 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
             }
             if trc
                 .as_ref()
-                .is_some_and(|t| opt_str(t, "type").unwrap_or("AllAtOnce") != "AllAtOnce")
+                .is_some_and(|t| t.r#type.as_ref().is_some_and(|x| *x != TrafficRoutingType::AllAtOnce))
             {
                 return Err(invalid_routing(
                     "Traffic routing for the Server compute platform must be AllAtOnce.",
@@ -369,9 +393,8 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
             ))
         }
     }
-    let now = world.now.as_secs_f64();
-    let id = world.ids.uuid();
-    let st = &mut world.region_mut(&key).codedeploy;
+    let now = env.now_secs();
+    let id = env.ids.uuid();
     if st.configs.contains_key(&name) {
         return Err(err(
             "DeploymentConfigAlreadyExistsException",
@@ -380,7 +403,7 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
     }
     let trc = match (&platform, trc) {
         (ComputePlatform::Server, None) => None,
-        (_, None) => Some(json!({"type": "AllAtOnce"})),
+        (_, None) => Some(all_at_once()),
         (_, Some(t)) => Some(t),
     };
     st.configs.insert(
@@ -392,47 +415,62 @@ pub fn create_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
             create_time: now,
             minimum_healthy_hosts: mhh,
             traffic_routing_config: trc,
-            zonal_config: input.get("zonalConfig").cloned(),
+            zonal_config: input.zonal_config,
         },
     );
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "codedeploy",
         format!("deployment config {name} created"),
         json!({"deploymentConfigId": id}),
     ));
-    Ok(json!({"deploymentConfigId": id}))
+    Ok(t::CreateDeploymentConfigOutput {
+        deployment_config_id: Some(id),
+    })
 }
 
-pub fn get_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = config_name(&input)?;
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
+pub fn get_deployment_config(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::GetDeploymentConfigInput,
+) -> AwsResult<t::GetDeploymentConfigOutput> {
+    let name = config_name(&input.deployment_config_name)?;
     let c = find(st, &name).ok_or_else(|| no_config(&name))?;
-    Ok(json!({"deploymentConfigInfo": c.to_json()}))
+    Ok(t::GetDeploymentConfigOutput {
+        deployment_config_info: Some(c.info()),
+    })
 }
 
-pub fn list_deployment_configs(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
+pub fn list_deployment_configs(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListDeploymentConfigsInput,
+) -> AwsResult<t::ListDeploymentConfigsOutput> {
     let mut names: Vec<String> = predefined().into_iter().map(|c| c.name).collect();
     names.extend(st.configs.keys().cloned());
     names.sort();
-    let (page, next) = paginate(&names, opt_str(&input, "nextToken"), 100, "InvalidNextTokenException")?;
-    let mut out = json!({"deploymentConfigsList": page});
-    if let Some(n) = next {
-        out["nextToken"] = json!(n);
-    }
-    Ok(out)
+    let (page, next) = paginate(&names, input.next_token.as_deref(), 100, "InvalidNextTokenException")?;
+    Ok(t::ListDeploymentConfigsOutput {
+        deployment_configs_list: Some(page),
+        next_token: next,
+    })
 }
 
-pub fn delete_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_deployment_config(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DeleteDeploymentConfigInput,
+) -> AwsResult<()> {
     let key = ctx.partition();
-    let name = config_name(&input)?;
+    let name = config_name(&input.deployment_config_name)?;
     if name.starts_with("CodeDeployDefault.") {
         return Err(err(
             "InvalidOperationException",
             "The default deployment configurations cannot be deleted.",
         ));
     }
-    let st = &mut world.region_mut(&key).codedeploy;
     if st.groups.values().any(|g| g.deployment_config_name == name) {
         return Err(err(
             "DeploymentConfigInUseException",
@@ -442,5 +480,5 @@ pub fn delete_deployment_config(world: &mut World, ctx: &Ctx, input: Value) -> A
     if st.configs.remove(&name).is_some() {
         st.tags.remove(&config_arn(&key, &name));
     }
-    Ok(json!({}))
+    Ok(())
 }

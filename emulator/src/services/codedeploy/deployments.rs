@@ -1,33 +1,31 @@
 //! Deployments: CreateDeployment, GetDeployment, BatchGetDeployments, ListDeployments (newest
-//! first), StopDeployment, ContinueDeployment. The lifecycle itself runs in
+//! first), and the checks of StopDeployment and ContinueDeployment, whose transitions the
+//! lifecycle layer makes (`lifecycle::handler`). The lifecycle itself runs in
 //! `lifecycle/deployment.rs`.
 //!
 //! Only ECS applications deploy; CreateDeployment on a Server or Lambda application answers
 //! `InvalidRevisionException` saying so. Revisions must carry their AppSpec inline
 //! (`AppSpecContent` or `String`); S3 and GitHub revisions answer `InvalidRevisionException`.
 
-use super::peers::peers;
 use super::record::{self, Deployment, EcsRun, Phase, RollbackInfo, Status, TargetStatus};
 use super::{app_name, application, appspec, configs, err, groups, revisions, State};
+use crate::env::{Env, Ids};
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_str, paginate, str_list};
+use crate::services::util::paginate;
 use crate::services::Ctx;
-use crate::world::World;
-use cutover_types::codedeploy::ComputePlatform;
-use serde_json::{json, Value};
+use cutover_types::codedeploy::{self as t, ComputePlatform, DeploymentCreator, DeploymentWaitType};
 
 /// `d-` and nine upper-case letters and digits.
-pub fn new_deployment_id(world: &mut World) -> String {
-    format!("d-{}", world.ids.upper_alnum(9))
+pub fn new_deployment_id(ids: &mut Ids) -> String {
+    format!("d-{}", ids.upper_alnum(9))
 }
 
 fn valid_id(id: &str) -> bool {
     id.len() == 11 && id.starts_with("d-") && id[2..].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
-/// The `deploymentId` member, checked for presence and format.
-pub fn deployment_id(input: &Value) -> AwsResult<String> {
-    let id = opt_str(input, "deploymentId").unwrap_or("");
+/// A `deploymentId` member, checked for presence and format.
+pub fn deployment_id(id: &str) -> AwsResult<String> {
     check_id(id)?;
     Ok(id.to_owned())
 }
@@ -59,99 +57,94 @@ pub fn no_deployment(id: &str) -> AwsError {
     )
 }
 
-fn overview(d: &Deployment) -> Value {
-    let mut o = json!({"Pending": 0, "InProgress": 0, "Succeeded": 0, "Failed": 0, "Skipped": 0, "Ready": 0});
-    let s = if d.status == Status::Created {
-        "Pending"
-    } else {
-        d.ecs.target_status.as_str()
+fn overview(d: &Deployment) -> t::DeploymentOverview {
+    let mut o = t::DeploymentOverview {
+        pending: Some(0),
+        in_progress: Some(0),
+        succeeded: Some(0),
+        failed: Some(0),
+        skipped: Some(0),
+        ready: Some(0),
     };
-    if let Some(c) = o.get_mut(s) {
-        *c = json!(1);
-    }
+    let count = match (d.status, d.ecs.target_status) {
+        (Status::Created, _) | (_, TargetStatus::Pending) => &mut o.pending,
+        (_, TargetStatus::InProgress) => &mut o.in_progress,
+        (_, TargetStatus::Ready) => &mut o.ready,
+        (_, TargetStatus::Succeeded) => &mut o.succeeded,
+        (_, TargetStatus::Failed) => &mut o.failed,
+        (_, TargetStatus::Skipped) => &mut o.skipped,
+    };
+    *count = Some(1);
     o
 }
 
-pub fn deployment_json(d: &Deployment) -> Value {
-    let mut v = json!({
-        "applicationName": d.application_name,
-        "deploymentGroupName": d.deployment_group_name,
-        "deploymentConfigName": d.deployment_config_name,
-        "deploymentId": d.id,
-        "revision": revisions::without_content(&d.revision),
-        "status": d.status.as_str(),
-        "createTime": d.create_time.as_secs_f64(),
-        "deploymentOverview": overview(d),
-        "creator": d.creator,
-        "ignoreApplicationStopFailures": false,
-        "autoRollbackConfiguration": d.auto_rollback,
-        "updateOutdatedInstancesOnly": false,
-        "deploymentStyle": d.deployment_style,
-        "instanceTerminationWaitTimeStarted": d.termination_wait_started,
-        "blueGreenDeploymentConfiguration": d.blue_green,
-        "loadBalancerInfo": d.load_balancer_info,
-        "deploymentStatusMessages": d.status_messages,
-        "computePlatform": d.compute_platform,
-    });
-    if let Some(p) = &d.previous_revision {
-        v["previousRevision"] = revisions::without_content(p);
-    }
-    if let Some((code, message)) = &d.error {
-        v["errorInformation"] = json!({"code": code, "message": message});
-    }
-    if let Some(t) = d.start_time {
-        v["startTime"] = json!(t.as_secs_f64());
-    }
-    if let Some(t) = d.complete_time {
-        v["completeTime"] = json!(t.as_secs_f64());
-    }
-    if let Some(desc) = &d.description {
-        v["description"] = json!(desc);
-    }
-    if let Some(o) = &d.override_alarm {
-        v["overrideAlarmConfiguration"] = o.clone();
-    }
+pub fn deployment_info(d: &Deployment) -> t::DeploymentInfo {
     let r = &d.rollback;
-    if *r != RollbackInfo::default() {
-        let mut ri = json!({});
-        if let Some(x) = &r.deployment_id {
-            ri["rollbackDeploymentId"] = json!(x);
-        }
-        if let Some(x) = &r.triggering_id {
-            ri["rollbackTriggeringDeploymentId"] = json!(x);
-        }
-        if let Some(x) = &r.message {
-            ri["rollbackMessage"] = json!(x);
-        }
-        v["rollbackInfo"] = ri;
+    t::DeploymentInfo {
+        application_name: Some(d.application_name.clone()),
+        deployment_group_name: Some(d.deployment_group_name.clone()),
+        deployment_config_name: Some(d.deployment_config_name.clone()),
+        deployment_id: Some(d.id.clone()),
+        revision: Some(revisions::without_content(&d.revision)),
+        status: Some(d.status.wire()),
+        create_time: Some(d.create_time.as_secs_f64()),
+        deployment_overview: Some(overview(d)),
+        creator: Some(d.creator.clone()),
+        ignore_application_stop_failures: Some(false),
+        auto_rollback_configuration: Some(d.auto_rollback.clone()),
+        update_outdated_instances_only: Some(false),
+        deployment_style: Some(d.deployment_style.clone()),
+        instance_termination_wait_time_started: Some(d.termination_wait_started),
+        blue_green_deployment_configuration: Some(d.blue_green.clone()),
+        load_balancer_info: Some(d.load_balancer_info.clone()),
+        deployment_status_messages: Some(d.status_messages.clone()),
+        compute_platform: Some(d.compute_platform.clone()),
+        previous_revision: d.previous_revision.as_ref().map(revisions::without_content),
+        error_information: d.error.as_ref().map(|(code, message)| t::ErrorInformation {
+            code: Some(t::ErrorCodeShape::from(code.as_str())),
+            message: Some(message.clone()),
+        }),
+        start_time: d.start_time.map(|t| t.as_secs_f64()),
+        complete_time: d.complete_time.map(|t| t.as_secs_f64()),
+        description: d.description.clone(),
+        override_alarm_configuration: d.override_alarm.clone(),
+        rollback_info: (*r != RollbackInfo::default()).then(|| t::RollbackInfo {
+            rollback_deployment_id: r.deployment_id.clone(),
+            rollback_triggering_deployment_id: r.triggering_id.clone(),
+            rollback_message: r.message.clone(),
+        }),
+        ..Default::default()
     }
-    v
 }
 
-pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn create_deployment(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateDeploymentInput,
+) -> AwsResult<t::CreateDeploymentOutput> {
     let key = ctx.partition();
-    let app = app_name(&input, "applicationName")?;
-    let group_name = opt_str(&input, "deploymentGroupName").unwrap_or("").to_owned();
+    let app = app_name(&input.application_name)?;
+    let group_name = input.deployment_group_name.clone().unwrap_or_default();
     if group_name.is_empty() {
         return Err(err(
             "DeploymentGroupNameRequiredException",
             "The deployment group name must be specified.",
         ));
     }
-    if input.get("fileExistsBehavior").is_some() {
+    if input.file_exists_behavior.is_some() {
         return Err(err(
             "InvalidFileExistsBehaviorException",
             "For Lambda and ECS deployment, fileExistsBehavior can not be specified",
         ));
     }
-    if input.get("targetInstances").is_some() {
+    if input.target_instances.is_some() {
         return Err(err(
             "InvalidTargetInstancesException",
             "targetInstances can only be specified for EC2/On-premises blue/green deployments.",
         ));
     }
-    let description = opt_str(&input, "description").map(str::to_owned);
-    let st = &world.region_mut(&key).codedeploy;
+    let description = input.description.clone();
     let platform = application(st, &app)?.compute_platform.clone();
     let group = groups::find(st, &app, &group_name)?.clone();
     if platform != ComputePlatform::Ecs {
@@ -162,8 +155,9 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
             ),
         ));
     }
-    let config_name = opt_str(&input, "deploymentConfigName")
-        .map(str::to_owned)
+    let config_name = input
+        .deployment_config_name
+        .clone()
         .unwrap_or_else(|| group.deployment_config_name.clone());
     let config = configs::find(st, &config_name).ok_or_else(|| configs::no_config(&config_name))?;
     if config.compute_platform != platform {
@@ -172,7 +166,7 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
             format!("The deployment configuration {config_name} is not for the {platform} compute platform."),
         ));
     }
-    let revision = revisions::normalize(input.get("revision"))?;
+    let revision = revisions::normalize(input.revision.as_ref())?;
     let content = revisions::content(&revision).ok_or_else(|| {
         err(
             "InvalidRevisionException",
@@ -180,7 +174,7 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
         )
     })?;
     let spec = appspec::parse(content).map_err(|m| err("InvalidRevisionException", m))?;
-    let auto_rollback = match input.get("autoRollbackConfiguration") {
+    let auto_rollback = match &input.auto_rollback_configuration {
         Some(a) => groups::normalize_auto_rollback(Some(a))?,
         None => group.auto_rollback.clone(),
     };
@@ -206,11 +200,11 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
     let previous_revision = group
         .last_successful
         .as_ref()
-        .and_then(|l| opt_str(l, "deploymentId"))
+        .and_then(|l| l.deployment_id.as_deref())
         .and_then(|pid| st.deployments.get(pid))
         .map(|p| p.revision.clone());
-    let id = new_deployment_id(world);
-    let now = world.now;
+    let id = new_deployment_id(env.ids);
+    let now = env.now;
     let d = Deployment {
         id: id.clone(),
         application_name: app.clone(),
@@ -226,12 +220,12 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
         start_time: None,
         complete_time: None,
         description,
-        creator: "user".into(),
+        creator: DeploymentCreator::User,
         auto_rollback,
         alarm_configuration: group.alarm_configuration.clone(),
-        override_alarm: input.get("overrideAlarmConfiguration").cloned(),
-        blue_green: group.blue_green.clone(),
-        load_balancer_info: group.load_balancer_info.clone(),
+        override_alarm: input.override_alarm_configuration.clone(),
+        blue_green: group.blue_green.clone().unwrap_or_default(),
+        load_balancer_info: group.load_balancer_info.clone().unwrap_or_default(),
         deployment_style: group.deployment_style.clone(),
         rollback: RollbackInfo::default(),
         status_messages: Vec::new(),
@@ -254,27 +248,39 @@ pub fn create_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
         termination_wait_started: false,
         wait_until: None,
     };
-    let st = &mut world.region_mut(&key).codedeploy;
     revisions::record_use(st, &app, &revision, Some(&group_name), now.as_secs_f64());
     st.deployments.insert(id.clone(), d);
     st.deployment_order.push(id.clone());
-    world.record(crate::timeline::Entry::DeploymentCreated {
+    env.record(crate::timeline::Entry::DeploymentCreated {
         deployment_id: id.clone(),
         group: group_name.to_string(),
         application: app.to_string(),
     });
-    record::schedule_start(world, &key, &id);
-    Ok(json!({"deploymentId": id}))
+    record::schedule_start(env, &key, &id);
+    Ok(t::CreateDeploymentOutput {
+        deployment_id: Some(id),
+    })
 }
 
-pub fn get_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let id = deployment_id(&input)?;
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
-    Ok(json!({"deploymentInfo": deployment_json(find_deployment(st, &id)?)}))
+pub fn get_deployment(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::GetDeploymentInput,
+) -> AwsResult<t::GetDeploymentOutput> {
+    let id = deployment_id(&input.deployment_id)?;
+    Ok(t::GetDeploymentOutput {
+        deployment_info: Some(deployment_info(find_deployment(st, &id)?)),
+    })
 }
 
-pub fn batch_get_deployments(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let ids = str_list(&input, "deploymentIds");
+pub fn batch_get_deployments(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::BatchGetDeploymentsInput,
+) -> AwsResult<t::BatchGetDeploymentsOutput> {
+    let ids = input.deployment_ids;
     if ids.is_empty() {
         return Err(err(
             "DeploymentIdRequiredException",
@@ -290,19 +296,24 @@ pub fn batch_get_deployments(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
     for id in &ids {
         check_id(id)?;
     }
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
-    let out: Vec<Value> = ids
+    let out: Vec<t::DeploymentInfo> = ids
         .iter()
         .filter_map(|id| st.deployments.get(id))
-        .map(deployment_json)
+        .map(deployment_info)
         .collect();
-    Ok(json!({"deploymentsInfo": out}))
+    Ok(t::BatchGetDeploymentsOutput {
+        deployments_info: Some(out),
+    })
 }
 
-pub fn list_deployments(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let app = opt_str(&input, "applicationName").filter(|s| !s.is_empty());
-    let group = opt_str(&input, "deploymentGroupName").filter(|s| !s.is_empty());
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
+pub fn list_deployments(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListDeploymentsInput,
+) -> AwsResult<t::ListDeploymentsOutput> {
+    let app = input.application_name.as_deref().filter(|s| !s.is_empty());
+    let group = input.deployment_group_name.as_deref().filter(|s| !s.is_empty());
     match (app, group) {
         (Some(a), Some(g)) => {
             groups::find(st, a, g)?;
@@ -322,9 +333,9 @@ pub fn list_deployments(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
         }
         (None, None) => {}
     }
-    let statuses = str_list(&input, "includeOnlyStatuses");
-    let start = input.pointer("/createTimeRange/start").and_then(Value::as_f64);
-    let end = input.pointer("/createTimeRange/end").and_then(Value::as_f64);
+    let statuses = input.include_only_statuses.clone().unwrap_or_default();
+    let range = input.create_time_range.clone().unwrap_or_default();
+    let (start, end) = (range.start, range.end);
     if let (Some(s), Some(e)) = (start, end) {
         if s > e {
             return Err(err(
@@ -333,14 +344,14 @@ pub fn list_deployments(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
             ));
         }
     }
-    let external = opt_str(&input, "externalId");
+    let external = input.external_id.as_deref();
     let ids: Vec<String> = st
         .deployment_order
         .iter()
         .rev()
         .filter_map(|id| st.deployments.get(id))
         .filter(|d| app.is_none_or(|a| d.application_name == a) && group.is_none_or(|g| d.deployment_group_name == g))
-        .filter(|d| statuses.is_empty() || statuses.iter().any(|s| s == d.status.as_str()))
+        .filter(|d| statuses.is_empty() || statuses.contains(&d.status.wire()))
         .filter(|d| {
             let t = d.create_time.as_secs_f64();
             start.is_none_or(|s| t >= s) && end.is_none_or(|e| t <= e)
@@ -348,12 +359,11 @@ pub fn list_deployments(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult
         .filter(|_| external.is_none())
         .map(|d| d.id.clone())
         .collect();
-    let (page, next) = paginate(&ids, opt_str(&input, "nextToken"), 100, "InvalidNextTokenException")?;
-    let mut out = json!({"deployments": page});
-    if let Some(n) = next {
-        out["nextToken"] = json!(n);
-    }
-    Ok(out)
+    let (page, next) = paginate(&ids, input.next_token.as_deref(), 100, "InvalidNextTokenException")?;
+    Ok(t::ListDeploymentsOutput {
+        deployments: Some(page),
+        next_token: next,
+    })
 }
 
 fn already_complete(id: &str) -> AwsError {
@@ -363,56 +373,72 @@ fn already_complete(id: &str) -> AwsError {
     )
 }
 
-pub fn stop_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let key = ctx.partition();
-    let id = deployment_id(&input)?;
-    let d = find_deployment(&world.region_mut(&key).codedeploy, &id)?;
+/// StopDeployment's checks (the lifecycle layer then stops it): the active deployment's id.
+pub fn stop_request(st: &State, input: &t::StopDeploymentInput) -> AwsResult<String> {
+    let id = deployment_id(&input.deployment_id)?;
+    let d = find_deployment(st, &id)?;
     if !d.status.is_active() {
         return Err(already_complete(&id));
     }
-    let auto = input.get("autoRollbackEnabled").and_then(Value::as_bool);
-    peers(world).stop(world, &key, &id, auto);
-    let d = find_deployment(&world.region_mut(&key).codedeploy, &id)?;
+    Ok(id)
+}
+
+/// StopDeployment's answer once the deployment has stopped.
+pub fn stopped(st: &State, id: &str) -> AwsResult<t::StopDeploymentOutput> {
+    let d = find_deployment(st, id)?;
     let message = match &d.rollback.deployment_id {
         Some(r) => format!("Deployment {id} stopped; rollback deployment {r} created"),
         None => format!("Deployment {id} stopped"),
     };
-    Ok(json!({"status": "Succeeded", "statusMessage": message}))
+    Ok(t::StopDeploymentOutput {
+        status: Some(t::StopStatus::Succeeded),
+        status_message: Some(message),
+    })
 }
 
-pub fn continue_deployment(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let key = ctx.partition();
-    let id = deployment_id(&input)?;
-    let wait_type = opt_str(&input, "deploymentWaitType").unwrap_or("READY_WAIT").to_owned();
-    let d = find_deployment(&world.region_mut(&key).codedeploy, &id)?;
+/// The wait a ContinueDeployment ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Continue {
+    /// READY_WAIT: reroute traffic now.
+    Ready,
+    /// TERMINATION_WAIT: terminate the original task set now.
+    Termination,
+}
+
+/// ContinueDeployment's checks (the lifecycle layer then moves the deployment): the deployment's
+/// id and the wait it ends.
+pub fn continue_request(st: &State, input: &t::ContinueDeploymentInput) -> AwsResult<(String, Continue)> {
+    let id = deployment_id(input.deployment_id.as_deref().unwrap_or(""))?;
+    let wait_type = input
+        .deployment_wait_type
+        .clone()
+        .unwrap_or(DeploymentWaitType::ReadyWait);
+    let d = find_deployment(st, &id)?;
     if !d.status.is_active() {
         return Err(already_complete(&id));
     }
-    match wait_type.as_str() {
-        "READY_WAIT" => {
+    match wait_type {
+        DeploymentWaitType::ReadyWait => {
             if d.phase != Phase::ReadyWait {
                 return Err(err(
                     "DeploymentIsNotInReadyStateException",
                     "The deployment does not have a status of Ready and can't continue yet.",
                 ));
             }
-            peers(world).continue_ready(world, &key, &id);
+            Ok((id, Continue::Ready))
         }
-        "TERMINATION_WAIT" => {
+        DeploymentWaitType::TerminationWait => {
             if d.phase != Phase::TerminationWait {
                 return Err(err(
                     "InvalidDeploymentStatusException",
                     format!("The deployment {id} is not waiting to terminate its original task set."),
                 ));
             }
-            peers(world).end_termination_wait(world, &key, &id);
+            Ok((id, Continue::Termination))
         }
-        other => {
-            return Err(err(
-                "InvalidDeploymentWaitTypeException",
-                format!("The wait type {other} is not valid: use READY_WAIT or TERMINATION_WAIT."),
-            ))
-        }
+        DeploymentWaitType::Unknown(other) => Err(err(
+            "InvalidDeploymentWaitTypeException",
+            format!("The wait type {other} is not valid: use READY_WAIT or TERMINATION_WAIT."),
+        )),
     }
-    Ok(json!({}))
 }

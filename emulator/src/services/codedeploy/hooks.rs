@@ -6,10 +6,10 @@
 //!    "LifecycleEventHookExecutionId"}` and schedules a `HookTimeout` signal an hour later;
 //! 2. the Lambda runtime (`runtime/lambda`) takes the invocation and runs the function as a real
 //!    process, with credentials of its execution role;
-//! 3. the function calls PutLifecycleEventHookExecutionStatus over HTTP, which arrives here
-//!    ([`put_lifecycle_event_hook_execution_status`]) like any API call;
-//! 4. this handler checks the execution id and status and asks the machine to go on
-//!    (`codedeploy::peers::Peers::hook_answered`): `Succeeded` runs the next lifecycle event,
+//! 3. the function calls PutLifecycleEventHookExecutionStatus over HTTP, which arrives like any
+//!    API call at the lifecycle layer's handler (`lifecycle::handler`);
+//! 4. that handler checks the execution id and status here ([`hook_answer`]) and tells the
+//!    machine (`lifecycle::deployment::hook_answered`): `Succeeded` runs the next lifecycle event,
 //!    `Failed` ends the deployment (and rolls back if configured). No answer within the hour
 //!    fails the event when the `HookTimeout` signal fires.
 //!
@@ -17,33 +17,35 @@
 //! (`{"encryptedData", "ivParameterSpec", "materialSetSerial"}`).
 
 use super::deployments::{deployment_id, find_deployment};
-use super::err;
+use super::{err, State};
+use crate::env::Ids;
 use crate::protocol::AwsResult;
-use crate::services::util::opt_str;
-use crate::services::Ctx;
-use crate::world::World;
 use base64::Engine as _;
-use cutover_types::codedeploy::ComputePlatform;
-use cutover_types::codedeploy::LifecycleEventStatus;
-use serde_json::{json, Value};
+use cutover_types::codedeploy::{self as t, ComputePlatform, LifecycleEventStatus};
+use serde_json::json;
 
 /// A new opaque execution id for a hook of `event` in deployment `id`.
-pub fn new_execution_id(world: &mut World, id: &str, event: &str) -> String {
-    let nonce = world.ids.hex(32);
-    let iv = world.ids.upper_alnum(16);
+pub fn new_execution_id(ids: &mut Ids, id: &str, event: &str) -> String {
+    let nonce = ids.hex(32);
+    let iv = ids.upper_alnum(16);
     let data = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{event}:{nonce}"));
     let doc = json!({"encryptedData": data, "ivParameterSpec": iv, "materialSetSerial": 1});
     base64::engine::general_purpose::STANDARD.encode(doc.to_string())
 }
 
-pub fn put_lifecycle_event_hook_execution_status(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let key = ctx.partition();
-    let id = deployment_id(&input)?;
-    let exec = opt_str(&input, "lifecycleEventHookExecutionId")
-        .unwrap_or("")
-        .to_owned();
-    let status = opt_str(&input, "status").unwrap_or("");
-    let d = find_deployment(&world.region_mut(&key).codedeploy, &id)?;
+/// A hook's answer, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookAnswer {
+    pub deployment_id: String,
+    pub execution_id: String,
+    pub succeeded: bool,
+}
+
+/// PutLifecycleEventHookExecutionStatus's checks: the answer of a hook the deployment waits on.
+pub fn hook_answer(st: &State, input: &t::PutLifecycleEventHookExecutionStatusInput) -> AwsResult<HookAnswer> {
+    let id = deployment_id(input.deployment_id.as_deref().unwrap_or(""))?;
+    let exec = input.lifecycle_event_hook_execution_id.clone().unwrap_or_default();
+    let d = find_deployment(st, &id)?;
     if d.compute_platform != ComputePlatform::Ecs {
         return Err(err(
             "UnsupportedActionForDeploymentTypeException",
@@ -56,11 +58,14 @@ pub fn put_lifecycle_event_hook_execution_status(world: &mut World, ctx: &Ctx, i
             format!("The lifecycle event hook execution id {exec} is not valid for deployment {id}."),
         ));
     };
-    let reported = LifecycleEventStatus::from(status);
+    let reported = input
+        .status
+        .clone()
+        .unwrap_or_else(|| LifecycleEventStatus::Unknown(String::new()));
     if !matches!(reported, LifecycleEventStatus::Succeeded | LifecycleEventStatus::Failed) {
         return Err(err(
             "InvalidLifecycleEventHookExecutionStatusException",
-            format!("The status {status} is not valid. It should return Succeeded or Failed."),
+            format!("The status {reported} is not valid. It should return Succeeded or Failed."),
         ));
     }
     if h.done || !d.status.is_active() {
@@ -72,6 +77,9 @@ pub fn put_lifecycle_event_hook_execution_status(world: &mut World, ctx: &Ctx, i
             ),
         ));
     }
-    super::peers::peers(world).hook_answered(world, &key, &id, &exec, reported == LifecycleEventStatus::Succeeded);
-    Ok(json!({"lifecycleEventHookExecutionId": exec}))
+    Ok(HookAnswer {
+        deployment_id: id,
+        execution_id: exec,
+        succeeded: reported == LifecycleEventStatus::Succeeded,
+    })
 }

@@ -1,13 +1,17 @@
-//! AWS CodeDeploy, per account and region: its API and its records. The ECS blue/green machine
-//! that moves a deployment spans ECS, ELBv2, Lambda and CloudWatch, so it lives in the lifecycle
-//! layer (`lifecycle/deployment.rs`, traffic in `lifecycle/traffic.rs`); this module reaches it
-//! through [`peers::Peers`].
+//! AWS CodeDeploy, per account and region: its API and its records. The handlers are typed over
+//! `cutover_types::codedeploy` and over this service's [`State`] (see `services::typed!`). The ECS
+//! blue/green machine that moves a deployment spans ECS, ELBv2, Lambda and CloudWatch, so it lives
+//! in the lifecycle layer (`lifecycle/deployment.rs`, traffic in `lifecycle/traffic.rs`), and so do
+//! the operations that need it or another service: StopDeployment, ContinueDeployment,
+//! PutLifecycleEventHookExecutionStatus, Create/UpdateDeploymentGroup and
+//! Get/BatchGetDeploymentTargets are registered in `lifecycle::handler`, which does the CodeDeploy
+//! part through this module's functions and answers the [`peers`] traits they take.
 //!
 //! One file per family: `applications.rs`, `configs.rs` (predefined and custom deployment
 //! configurations), `groups.rs`, `revisions.rs`, `appspec.rs` (parsing and validation of ECS AppSpec
 //! files, JSON or YAML), `deployments.rs` (the deployment API), `record.rs` (a deployment as
 //! CodeDeploy keeps it), `targets.rs` (deployment targets), `hooks.rs` (Lambda lifecycle hooks),
-//! `peers.rs` (what the API needs from the machine) and `tags.rs`.
+//! `peers.rs` (what the API needs from ECS, ELBv2 and IAM) and `tags.rs`.
 //!
 //! Only the ECS compute platform deploys: applications, groups and configs of the Server and Lambda
 //! platforms can be created and read, but CreateDeployment on them answers
@@ -28,9 +32,9 @@ pub mod targets;
 #[cfg(test)]
 mod tests;
 
+use super::Op;
 use crate::protocol::AwsError;
-use crate::world::PartitionKey;
-use crate::world::WorldOp;
+use crate::sim::PartitionKey;
 use std::collections::BTreeMap;
 
 pub use applications::Application;
@@ -58,41 +62,34 @@ pub struct State {
     pub tags: BTreeMap<String, Vec<(String, String)>>,
 }
 
-pub fn handler(op: &str) -> Option<WorldOp> {
+pub fn handler(op: &str) -> Option<Op<State>> {
     Some(match op {
-        "CreateApplication" => applications::create_application,
-        "GetApplication" => applications::get_application,
-        "BatchGetApplications" => applications::batch_get_applications,
-        "ListApplications" => applications::list_applications,
-        "UpdateApplication" => applications::update_application,
-        "DeleteApplication" => applications::delete_application,
-        "CreateDeploymentConfig" => configs::create_deployment_config,
-        "GetDeploymentConfig" => configs::get_deployment_config,
-        "ListDeploymentConfigs" => configs::list_deployment_configs,
-        "DeleteDeploymentConfig" => configs::delete_deployment_config,
-        "CreateDeploymentGroup" => groups::create_deployment_group,
-        "GetDeploymentGroup" => groups::get_deployment_group,
-        "BatchGetDeploymentGroups" => groups::batch_get_deployment_groups,
-        "ListDeploymentGroups" => groups::list_deployment_groups,
-        "UpdateDeploymentGroup" => groups::update_deployment_group,
-        "DeleteDeploymentGroup" => groups::delete_deployment_group,
-        "RegisterApplicationRevision" => revisions::register_application_revision,
-        "GetApplicationRevision" => revisions::get_application_revision,
-        "BatchGetApplicationRevisions" => revisions::batch_get_application_revisions,
-        "ListApplicationRevisions" => revisions::list_application_revisions,
-        "CreateDeployment" => deployments::create_deployment,
-        "GetDeployment" => deployments::get_deployment,
-        "BatchGetDeployments" => deployments::batch_get_deployments,
-        "ListDeployments" => deployments::list_deployments,
-        "StopDeployment" => deployments::stop_deployment,
-        "ContinueDeployment" => deployments::continue_deployment,
-        "PutLifecycleEventHookExecutionStatus" => hooks::put_lifecycle_event_hook_execution_status,
-        "ListDeploymentTargets" => targets::list_deployment_targets,
-        "BatchGetDeploymentTargets" => targets::batch_get_deployment_targets,
-        "GetDeploymentTarget" => targets::get_deployment_target,
-        "TagResource" => tags::tag_resource,
-        "UntagResource" => tags::untag_resource,
-        "ListTagsForResource" => tags::list_tags_for_resource,
+        "CreateApplication" => typed!(applications::create_application),
+        "GetApplication" => typed!(applications::get_application),
+        "BatchGetApplications" => typed!(applications::batch_get_applications),
+        "ListApplications" => typed!(applications::list_applications),
+        "UpdateApplication" => typed!(applications::update_application),
+        "DeleteApplication" => typed!(applications::delete_application),
+        "CreateDeploymentConfig" => typed!(configs::create_deployment_config),
+        "GetDeploymentConfig" => typed!(configs::get_deployment_config),
+        "ListDeploymentConfigs" => typed!(configs::list_deployment_configs),
+        "DeleteDeploymentConfig" => typed!(configs::delete_deployment_config),
+        "GetDeploymentGroup" => typed!(groups::get_deployment_group),
+        "BatchGetDeploymentGroups" => typed!(groups::batch_get_deployment_groups),
+        "ListDeploymentGroups" => typed!(groups::list_deployment_groups),
+        "DeleteDeploymentGroup" => typed!(groups::delete_deployment_group),
+        "RegisterApplicationRevision" => typed!(revisions::register_application_revision),
+        "GetApplicationRevision" => typed!(revisions::get_application_revision),
+        "BatchGetApplicationRevisions" => typed!(revisions::batch_get_application_revisions),
+        "ListApplicationRevisions" => typed!(revisions::list_application_revisions),
+        "CreateDeployment" => typed!(deployments::create_deployment),
+        "GetDeployment" => typed!(deployments::get_deployment),
+        "BatchGetDeployments" => typed!(deployments::batch_get_deployments),
+        "ListDeployments" => typed!(deployments::list_deployments),
+        "ListDeploymentTargets" => typed!(targets::list_deployment_targets),
+        "TagResource" => typed!(tags::tag_resource),
+        "UntagResource" => typed!(tags::untag_resource),
+        "ListTagsForResource" => typed!(tags::list_tags_for_resource),
         _ => return None,
     })
 }
@@ -118,9 +115,8 @@ pub(crate) fn err(code: &str, message: impl Into<String>) -> AwsError {
     AwsError::new(code, message)
 }
 
-/// Checks an application name (1..=100 characters) given in `member`.
-pub(crate) fn app_name(input: &serde_json::Value, member: &str) -> Result<String, AwsError> {
-    let name = input.get(member).and_then(serde_json::Value::as_str).unwrap_or("");
+/// Checks an application name (1..=100 characters).
+pub(crate) fn app_name(name: &str) -> Result<String, AwsError> {
     if name.is_empty() {
         return Err(err(
             "ApplicationNameRequiredException",

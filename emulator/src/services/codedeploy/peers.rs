@@ -1,36 +1,28 @@
-//! What CodeDeploy's API needs from the deployment machine (`lifecycle::deployment`), which spans
-//! ECS, ELBv2, Lambda and CloudWatch: the transitions a call asks for, what a deployment target
-//! reports of its task sets, and the checks a deployment group makes against ECS and ELBv2. The lifecycle layer implements [`Peers`]; the world carries it
-//! (`World::ports`).
+//! What CodeDeploy's API needs from other services, as traits whose implementations live in the
+//! lifecycle layer (`lifecycle/deployment_group.rs`, `lifecycle/deployment.rs`), on views that
+//! borrow the other services' states of the same region. The transitions a call asks of the
+//! deployment machine (stop, continue, a hook's answer) are not here: those operations are
+//! world-level (`lifecycle::handler`), checked by this service's functions and then handed to the
+//! machine.
 
-use super::groups::DeploymentGroup;
+use super::groups::{DeploymentGroup, EcsPair};
 use super::record::Deployment;
 use crate::protocol::AwsResult;
-use crate::world::{PartitionKey, World};
-use serde_json::Value;
+use cutover_types::codedeploy as t;
 
-pub trait Peers: Sync {
-    /// StopDeployment: ends the deployment Stopped (rolling back when asked or configured).
-    fn stop(&self, world: &mut World, key: &PartitionKey, id: &str, auto_rollback: Option<bool>);
-    /// ContinueDeployment(READY_WAIT).
-    fn continue_ready(&self, world: &mut World, key: &PartitionKey, id: &str);
-    /// ContinueDeployment(TERMINATION_WAIT).
-    fn end_termination_wait(&self, world: &mut World, key: &PartitionKey, id: &str);
-    /// PutLifecycleEventHookExecutionStatus for a hook the deployment waits on.
-    fn hook_answered(&self, world: &mut World, key: &PartitionKey, id: &str, execution_id: &str, succeeded: bool);
-    /// The blue and green task sets of an ECS deployment target (`taskSetsInfo`): counts,
-    /// status, production traffic weight and target group of each.
-    fn task_sets_info(&self, world: &mut World, key: &PartitionKey, d: &Deployment) -> Vec<Value>;
-    /// The ECS checks of spec §4.7 for a deployment group (`this`: the group being updated).
-    fn check_ecs_group(
-        &self,
-        world: &mut World,
-        key: &PartitionKey,
-        g: &DeploymentGroup,
-        this: Option<(&str, &str)>,
-    ) -> AwsResult<()>;
+/// What CreateDeploymentGroup and UpdateDeploymentGroup check against IAM, ECS and ELBv2.
+pub trait Groups {
+    /// Whether the role exists and CodeDeploy may assume it; the error says why not.
+    fn role_trusts(&self, role: &str) -> Result<(), String>;
+    /// The ECS and ELBv2 checks of spec §4.7 for an ECS deployment group; `others` are the other
+    /// ECS groups of the region (application, group, what it deploys to), for the
+    /// one-group-per-service check.
+    fn check_ecs_group(&self, g: &DeploymentGroup, others: &[(String, String, EcsPair)]) -> AwsResult<()>;
 }
 
-pub fn peers(world: &World) -> &'static dyn Peers {
-    world.ports.codedeploy
+/// What a deployment target reports of ECS and ELBv2.
+pub trait Targets {
+    /// The blue and green task sets of an ECS deployment target (`taskSetsInfo`): counts,
+    /// status, production traffic weight and target group of each.
+    fn task_sets_info(&self, d: &Deployment) -> Vec<t::ECSTaskSet>;
 }

@@ -1,17 +1,18 @@
 //! A CodeDeploy deployment as CodeDeploy keeps it: its status, its lifecycle events, its ECS run
 //! (task sets, target groups, listeners, weights) and its rollback. The machine that moves it is
 //! `lifecycle::deployment`; the API handlers (`deployments.rs`, `hooks.rs`, `targets.rs`) read
-//! these records and ask that machine for transitions through [`super::peers`].
+//! these records, and the lifecycle layer hands the transitions they check to that machine.
 
 use super::appspec::AppSpec;
 use super::configs::Routing;
+use crate::env::Env;
 use crate::sim::signal::DeploymentSignal;
-use crate::sim::{Signal, SimTime};
+use crate::sim::{PartitionKey, Signal, SimTime};
 use crate::timeline::{wire_enum, LifecycleStatus};
-use crate::world::{PartitionKey, World};
-use cutover_types::codedeploy::ComputePlatform;
+use cutover_types::codedeploy::{
+    self as t, AutoRollbackEvent, ComputePlatform, DeploymentCreator, DeploymentReadyAction, InstanceAction,
+};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 wire_enum!(
     /// The lifecycle events of an ECS deployment.
@@ -102,6 +103,18 @@ impl Status {
     pub fn is_active(self) -> bool {
         matches!(self, Status::Created | Status::InProgress | Status::Ready)
     }
+
+    /// The status as the API names it.
+    pub fn wire(self) -> t::DeploymentStatus {
+        match self {
+            Status::Created => t::DeploymentStatus::Created,
+            Status::InProgress => t::DeploymentStatus::InProgress,
+            Status::Ready => t::DeploymentStatus::Ready,
+            Status::Succeeded => t::DeploymentStatus::Succeeded,
+            Status::Failed => t::DeploymentStatus::Failed,
+            Status::Stopped => t::DeploymentStatus::Stopped,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,7 +123,7 @@ pub struct LifecycleEvent {
     pub status: LifecycleStatus,
     pub start: Option<SimTime>,
     pub end: Option<SimTime>,
-    pub diagnostics: Option<Value>,
+    pub diagnostics: Option<t::Diagnostics>,
 }
 
 /// Where a deployment is in its lifecycle.
@@ -171,8 +184,8 @@ pub struct Deployment {
     pub deployment_config_name: String,
     pub compute_platform: ComputePlatform,
     pub routing: Routing,
-    pub revision: Value,
-    pub previous_revision: Option<Value>,
+    pub revision: t::RevisionLocation,
+    pub previous_revision: Option<t::RevisionLocation>,
     pub status: Status,
     pub error: Option<(String, String)>,
     pub create_time: SimTime,
@@ -180,13 +193,13 @@ pub struct Deployment {
     pub complete_time: Option<SimTime>,
     pub description: Option<String>,
     /// `user` or `codeDeployRollback`.
-    pub creator: String,
-    pub auto_rollback: Value,
-    pub alarm_configuration: Value,
-    pub override_alarm: Option<Value>,
-    pub blue_green: Value,
-    pub load_balancer_info: Value,
-    pub deployment_style: Value,
+    pub creator: DeploymentCreator,
+    pub auto_rollback: t::AutoRollbackConfiguration,
+    pub alarm_configuration: t::AlarmConfiguration,
+    pub override_alarm: Option<t::AlarmConfiguration>,
+    pub blue_green: t::BlueGreenDeploymentConfiguration,
+    pub load_balancer_info: t::LoadBalancerInfo,
+    pub deployment_style: t::DeploymentStyle,
     pub rollback: RollbackInfo,
     pub status_messages: Vec<String>,
     pub events: Vec<LifecycleEvent>,
@@ -201,44 +214,35 @@ pub struct Deployment {
 
 impl Deployment {
     pub fn is_rollback(&self) -> bool {
-        self.creator == "codeDeployRollback"
+        self.creator == DeploymentCreator::CodeDeployRollback
     }
 
+    /// Whether the deployment waits in Ready for ContinueDeployment, and for how many minutes.
     pub fn ready_option(&self) -> (bool, i64) {
-        let r = self.blue_green.get("deploymentReadyOption");
-        let stop = r.and_then(|r| r.get("actionOnTimeout")).and_then(Value::as_str) == Some("STOP_DEPLOYMENT");
-        let wait = r
-            .and_then(|r| r.get("waitTimeInMinutes"))
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        (stop, wait)
+        let r = self.blue_green.deployment_ready_option.clone().unwrap_or_default();
+        let stop = r.action_on_timeout == Some(DeploymentReadyAction::StopDeployment);
+        (stop, r.wait_time_in_minutes.map(i64::from).unwrap_or(0))
     }
 
+    /// Whether the original task set is terminated on success, and after how many minutes.
     pub fn termination(&self) -> (bool, i64) {
-        let t = self.blue_green.get("terminateBlueInstancesOnDeploymentSuccess");
-        let keep = t.and_then(|t| t.get("action")).and_then(Value::as_str) == Some("KEEP_ALIVE");
-        let wait = t
-            .and_then(|t| t.get("terminationWaitTimeInMinutes"))
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        (!keep, wait)
+        let t = self
+            .blue_green
+            .terminate_blue_instances_on_deployment_success
+            .clone()
+            .unwrap_or_default();
+        let keep = t.action == Some(InstanceAction::KeepAlive);
+        (!keep, t.termination_wait_time_in_minutes.map(i64::from).unwrap_or(0))
     }
 
     /// The alarm configuration in force: the deployment's override, else the group's.
-    pub fn alarms(&self) -> &Value {
+    pub fn alarms(&self) -> &t::AlarmConfiguration {
         self.override_alarm.as_ref().unwrap_or(&self.alarm_configuration)
     }
 
-    pub fn rollback_on(&self, event: &str) -> bool {
-        self.auto_rollback
-            .get("enabled")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-            && self
-                .auto_rollback
-                .get("events")
-                .and_then(Value::as_array)
-                .is_some_and(|a| a.iter().any(|e| e.as_str() == Some(event)))
+    pub fn rollback_on(&self, event: &AutoRollbackEvent) -> bool {
+        self.auto_rollback.enabled.unwrap_or(false)
+            && self.auto_rollback.events.as_ref().is_some_and(|a| a.contains(event))
     }
 }
 
@@ -258,9 +262,9 @@ pub fn event_list(has_test_listener: bool) -> Vec<LifecycleEvent> {
 }
 
 /// Schedules the start of a new deployment.
-pub fn schedule_start(world: &mut World, key: &PartitionKey, id: &str) {
-    let at = world.now.plus_secs(START_DELAY_SECS);
-    world.schedule(
+pub fn schedule_start(env: &mut Env<'_>, key: &PartitionKey, id: &str) {
+    let at = env.after_secs(START_DELAY_SECS);
+    env.schedule(
         at,
         key,
         Signal::Deployment(DeploymentSignal::Start {

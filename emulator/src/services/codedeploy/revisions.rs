@@ -3,16 +3,19 @@
 //! the revision it deploys and records its use.
 
 use super::{app_name, application, err, State};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_str, paginate};
+use crate::services::util::paginate;
 use crate::services::Ctx;
-use crate::world::World;
+use cutover_types::codedeploy::{
+    self as t, ApplicationRevisionSortBy, ListStateFilterAction, RevisionLocationType, SortOrder,
+};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone)]
 pub struct Revision {
     /// The RevisionLocation, with its content.
-    pub location: Value,
+    pub location: t::RevisionLocation,
     pub description: Option<String>,
     pub register_time: f64,
     pub first_used: Option<f64>,
@@ -32,78 +35,128 @@ fn invalid(message: impl Into<String>) -> AwsError {
     err("InvalidRevisionException", message)
 }
 
-/// Checks a RevisionLocation and fills in the sha256 of inline content.
-pub fn normalize(loc: Option<&Value>) -> AwsResult<Value> {
-    let loc = loc
-        .filter(|l| l.as_object().is_some_and(|m| !m.is_empty()))
-        .ok_or_else(|| err("RevisionRequiredException", "The revision must be specified."))?;
-    let ty = opt_str(loc, "revisionType").unwrap_or("");
-    let mut out = json!({"revisionType": ty});
+/// Inline content and its sha256, as given (`appSpecContent` or `string`).
+fn inline(loc: &t::RevisionLocation, ty: &RevisionLocationType) -> Option<(Option<String>, Option<String>)> {
     match ty {
-        "AppSpecContent" | "String" => {
-            let member = if ty == "AppSpecContent" {
+        RevisionLocationType::AppSpecContent => loc
+            .app_spec_content
+            .as_ref()
+            .map(|c| (c.content.clone(), c.sha256.clone())),
+        _ => loc.string.as_ref().map(|c| (c.content.clone(), c.sha256.clone())),
+    }
+}
+
+/// A location of inline content of type `ty` (`AppSpecContent` or `String`).
+fn with_inline(ty: RevisionLocationType, content: Option<String>, sha256: Option<String>) -> t::RevisionLocation {
+    let mut out = t::RevisionLocation {
+        revision_type: Some(ty.clone()),
+        ..Default::default()
+    };
+    if ty == RevisionLocationType::String {
+        out.string = Some(t::RawString { content, sha256 });
+    } else {
+        out.app_spec_content = Some(t::AppSpecContent { content, sha256 });
+    }
+    out
+}
+
+/// Checks a RevisionLocation and fills in the sha256 of inline content.
+pub fn normalize(loc: Option<&t::RevisionLocation>) -> AwsResult<t::RevisionLocation> {
+    let loc = loc
+        .filter(|l| **l != t::RevisionLocation::default())
+        .ok_or_else(|| err("RevisionRequiredException", "The revision must be specified."))?;
+    let ty = loc
+        .revision_type
+        .clone()
+        .unwrap_or_else(|| RevisionLocationType::Unknown(String::new()));
+    match &ty {
+        RevisionLocationType::AppSpecContent | RevisionLocationType::String => {
+            let member = if ty == RevisionLocationType::AppSpecContent {
                 "appSpecContent"
             } else {
                 "string"
             };
-            let inner = loc
-                .get(member)
-                .ok_or_else(|| invalid(format!("A revision of type {ty} must have {member}.")))?;
-            let content = opt_str(inner, "content")
+            let (content, given) =
+                inline(loc, &ty).ok_or_else(|| invalid(format!("A revision of type {ty} must have {member}.")))?;
+            let content = content
                 .filter(|c| !c.trim().is_empty())
                 .ok_or_else(|| invalid("The AppSpec content of the revision is empty."))?;
-            let sha = sha256_hex(content);
-            if let Some(given) = opt_str(inner, "sha256").filter(|s| !s.is_empty()) {
+            let sha = sha256_hex(&content);
+            if let Some(given) = given.filter(|s| !s.is_empty()) {
                 if !given.eq_ignore_ascii_case(&sha) {
                     return Err(invalid(
                         "The sha256 of the revision does not match the SHA-256 hash of its content.",
                     ));
                 }
             }
-            out[member] = json!({"content": content, "sha256": sha});
+            Ok(with_inline(ty, Some(content), Some(sha)))
         }
-        "S3" => {
+        RevisionLocationType::S3 => {
             let s3 = loc
-                .get("s3Location")
-                .filter(|s| opt_str(s, "bucket").is_some() && opt_str(s, "key").is_some())
+                .s3_location
+                .as_ref()
+                .filter(|s| s.bucket.is_some() && s.key.is_some())
                 .ok_or_else(|| invalid("A revision of type S3 must have s3Location with bucket and key."))?;
-            out["s3Location"] = s3.clone();
+            Ok(t::RevisionLocation {
+                revision_type: Some(ty.clone()),
+                s3_location: Some(s3.clone()),
+                ..Default::default()
+            })
         }
-        "GitHub" => {
+        RevisionLocationType::GitHub => {
             let g = loc
-                .get("gitHubLocation")
+                .git_hub_location
+                .as_ref()
                 .ok_or_else(|| invalid("A revision of type GitHub must have gitHubLocation."))?;
-            out["gitHubLocation"] = g.clone();
+            Ok(t::RevisionLocation {
+                revision_type: Some(ty.clone()),
+                git_hub_location: Some(g.clone()),
+                ..Default::default()
+            })
         }
-        _ => return Err(invalid(format!("The revision type '{ty}' is not valid."))),
+        RevisionLocationType::Unknown(other) => Err(invalid(format!("The revision type '{other}' is not valid."))),
     }
-    Ok(out)
 }
 
 /// The location without inline content (what GetDeployment and ListApplicationRevisions show).
-pub fn without_content(loc: &Value) -> Value {
+pub fn without_content(loc: &t::RevisionLocation) -> t::RevisionLocation {
     let mut v = loc.clone();
-    for m in ["appSpecContent", "string"] {
-        if let Some(inner) = v.get_mut(m).and_then(Value::as_object_mut) {
-            inner.remove("content");
-        }
+    if let Some(c) = v.app_spec_content.as_mut() {
+        c.content = None;
+    }
+    if let Some(c) = v.string.as_mut() {
+        c.content = None;
     }
     v
 }
 
 /// The inline content of a location.
-pub fn content(loc: &Value) -> Option<&str> {
-    loc.pointer("/appSpecContent/content")
-        .or_else(|| loc.pointer("/string/content"))
-        .and_then(Value::as_str)
+pub fn content(loc: &t::RevisionLocation) -> Option<&str> {
+    loc.app_spec_content
+        .as_ref()
+        .and_then(|c| c.content.as_deref())
+        .or_else(|| loc.string.as_ref().and_then(|c| c.content.as_deref()))
 }
 
-fn same(a: &Value, b: &Value) -> bool {
+fn same(a: &t::RevisionLocation, b: &t::RevisionLocation) -> bool {
     without_content(a) == without_content(b)
 }
 
+/// A location as error messages show it: `revisionType` first, then its member.
+fn describe(loc: &t::RevisionLocation) -> Value {
+    let mut out = json!({"revisionType": loc.revision_type});
+    if let Ok(Value::Object(members)) = serde_json::to_value(loc) {
+        for (k, v) in members {
+            if k != "revisionType" {
+                out[k] = v;
+            }
+        }
+    }
+    out
+}
+
 /// Registers the revision (if new) and records a use by `group` at `now`.
-pub fn record_use(st: &mut State, app: &str, loc: &Value, group: Option<&str>, now: f64) {
+pub fn record_use(st: &mut State, app: &str, loc: &t::RevisionLocation, group: Option<&str>, now: f64) {
     let list = st.revisions.entry(app.to_owned()).or_default();
     let idx = match list.iter().position(|r| same(&r.location, loc)) {
         Some(i) => i,
@@ -129,41 +182,44 @@ pub fn record_use(st: &mut State, app: &str, loc: &Value, group: Option<&str>, n
     }
 }
 
-fn info(r: &Revision) -> Value {
-    let mut v = json!({"deploymentGroups": r.groups, "registerTime": r.register_time});
-    if let Some(d) = &r.description {
-        v["description"] = json!(d);
+fn info(r: &Revision) -> t::GenericRevisionInfo {
+    t::GenericRevisionInfo {
+        deployment_groups: Some(r.groups.clone()),
+        register_time: Some(r.register_time),
+        description: r.description.clone(),
+        first_used_time: r.first_used,
+        last_used_time: r.last_used,
     }
-    if let Some(t) = r.first_used {
-        v["firstUsedTime"] = json!(t);
-    }
-    if let Some(t) = r.last_used {
-        v["lastUsedTime"] = json!(t);
-    }
-    v
 }
 
-fn find<'a>(st: &'a State, app: &str, loc: &Value) -> AwsResult<&'a Revision> {
+fn find<'a>(st: &'a State, app: &str, loc: &t::RevisionLocation) -> AwsResult<&'a Revision> {
     st.revisions
         .get(app)
         .and_then(|l| l.iter().find(|r| same(&r.location, loc)))
         .ok_or_else(|| {
             err(
                 "RevisionDoesNotExistException",
-                format!("No application revision found for revision {}", without_content(loc)),
+                format!(
+                    "No application revision found for revision {}",
+                    describe(&without_content(loc))
+                ),
             )
         })
 }
 
-pub fn register_application_revision(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let app = app_name(&input, "applicationName")?;
-    let loc = normalize(input.get("revision"))?;
-    let description = opt_str(&input, "description").map(str::to_owned);
+pub fn register_application_revision(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::RegisterApplicationRevisionInput,
+) -> AwsResult<()> {
+    let app = app_name(&input.application_name)?;
+    let loc = normalize(Some(&input.revision))?;
+    let description = input.description;
     if description.as_ref().is_some_and(|d| d.chars().count() > 100) {
         return Err(err("DescriptionTooLongException", "The description is too long."));
     }
-    let now = world.now.as_secs_f64();
-    let st = &mut world.region_mut(&ctx.partition()).codedeploy;
+    let now = env.now_secs();
     application(st, &app)?;
     record_use(st, &app, &loc, None, now);
     if let Some(r) = st
@@ -175,42 +231,53 @@ pub fn register_application_revision(world: &mut World, ctx: &Ctx, input: Value)
             r.description = description;
         }
     }
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn get_application_revision(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let app = app_name(&input, "applicationName")?;
-    let loc = normalize_lookup(input.get("revision"))?;
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
+pub fn get_application_revision(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::GetApplicationRevisionInput,
+) -> AwsResult<t::GetApplicationRevisionOutput> {
+    let app = app_name(&input.application_name)?;
+    let loc = normalize_lookup(&input.revision)?;
     application(st, &app)?;
     let r = find(st, &app, &loc)?;
-    Ok(json!({"applicationName": app, "revision": r.location, "revisionInfo": info(r)}))
+    Ok(t::GetApplicationRevisionOutput {
+        application_name: Some(app),
+        revision: Some(r.location.clone()),
+        revision_info: Some(info(r)),
+    })
 }
 
 /// A location named to look a revision up: inline content may be given by its sha256 alone.
-fn normalize_lookup(loc: Option<&Value>) -> AwsResult<Value> {
-    let l = loc.ok_or_else(|| err("RevisionRequiredException", "The revision must be specified."))?;
+fn normalize_lookup(l: &t::RevisionLocation) -> AwsResult<t::RevisionLocation> {
     if content(l).is_none() {
-        let ty = opt_str(l, "revisionType").unwrap_or("");
-        if let Some(sha) = l
-            .pointer("/appSpecContent/sha256")
-            .or_else(|| l.pointer("/string/sha256"))
-            .and_then(Value::as_str)
-        {
-            let member = if ty == "String" { "string" } else { "appSpecContent" };
-            return Ok(json!({"revisionType": ty, member: {"sha256": sha.to_ascii_lowercase()}}));
+        let sha = l
+            .app_spec_content
+            .as_ref()
+            .and_then(|c| c.sha256.as_deref())
+            .or_else(|| l.string.as_ref().and_then(|c| c.sha256.as_deref()));
+        if let Some(sha) = sha {
+            let ty = l
+                .revision_type
+                .clone()
+                .unwrap_or_else(|| RevisionLocationType::Unknown(String::new()));
+            return Ok(with_inline(ty, None, Some(sha.to_ascii_lowercase())));
         }
     }
     normalize(Some(l))
 }
 
-pub fn batch_get_application_revisions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let app = app_name(&input, "applicationName")?;
-    let locs = input
-        .get("revisions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+pub fn batch_get_application_revisions(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::BatchGetApplicationRevisionsInput,
+) -> AwsResult<t::BatchGetApplicationRevisionsOutput> {
+    let app = app_name(&input.application_name)?;
+    let locs = input.revisions;
     if locs.is_empty() {
         return Err(err("RevisionRequiredException", "The revisions must be specified."));
     }
@@ -220,52 +287,59 @@ pub fn batch_get_application_revisions(world: &mut World, ctx: &Ctx, input: Valu
             "The maximum number of names or IDs allowed for this request (25) was exceeded.",
         ));
     }
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
     application(st, &app)?;
     let mut out = Vec::new();
     for l in &locs {
-        let loc = normalize_lookup(Some(l))?;
+        let loc = normalize_lookup(l)?;
         if let Ok(r) = find(st, &app, &loc) {
-            out.push(json!({"revisionLocation": r.location, "genericRevisionInfo": info(r)}));
+            out.push(t::RevisionInfo {
+                revision_location: Some(r.location.clone()),
+                generic_revision_info: Some(info(r)),
+            });
         }
     }
-    Ok(json!({"applicationName": app, "revisions": out}))
+    Ok(t::BatchGetApplicationRevisionsOutput {
+        application_name: Some(app),
+        revisions: Some(out),
+        error_message: None,
+    })
 }
 
-pub fn list_application_revisions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let app = app_name(&input, "applicationName")?;
-    let st = &world.region_mut(&ctx.partition()).codedeploy;
+pub fn list_application_revisions(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListApplicationRevisionsInput,
+) -> AwsResult<t::ListApplicationRevisionsOutput> {
+    let app = app_name(&input.application_name)?;
     application(st, &app)?;
     let mut list: Vec<&Revision> = st.revisions.get(&app).map(|l| l.iter().collect()).unwrap_or_default();
-    match opt_str(&input, "deployed") {
-        Some("include") => list.retain(|r| r.first_used.is_some()),
-        Some("exclude") => list.retain(|r| r.first_used.is_none()),
+    match input.deployed {
+        Some(ListStateFilterAction::Include) => list.retain(|r| r.first_used.is_some()),
+        Some(ListStateFilterAction::Exclude) => list.retain(|r| r.first_used.is_none()),
         _ => {}
     }
-    if let Some(b) = opt_str(&input, "s3Bucket") {
-        let prefix = opt_str(&input, "s3KeyPrefix").unwrap_or("");
+    if let Some(b) = input.s3_bucket.as_deref() {
+        let prefix = input.s3_key_prefix.as_deref().unwrap_or("");
         list.retain(|r| {
-            r.location.pointer("/s3Location/bucket").and_then(Value::as_str) == Some(b)
-                && r.location
-                    .pointer("/s3Location/key")
-                    .and_then(Value::as_str)
-                    .is_some_and(|k| k.starts_with(prefix))
+            let s3 = r.location.s3_location.as_ref();
+            s3.and_then(|s| s.bucket.as_deref()) == Some(b)
+                && s3.and_then(|s| s.key.as_deref()).is_some_and(|k| k.starts_with(prefix))
         });
     }
-    let key_of = |r: &Revision| match opt_str(&input, "sortBy") {
-        Some("firstUsedTime") => r.first_used.unwrap_or(0.0),
-        Some("lastUsedTime") => r.last_used.unwrap_or(0.0),
+    let key_of = |r: &Revision| match input.sort_by {
+        Some(ApplicationRevisionSortBy::FirstUsedTime) => r.first_used.unwrap_or(0.0),
+        Some(ApplicationRevisionSortBy::LastUsedTime) => r.last_used.unwrap_or(0.0),
         _ => r.register_time,
     };
     list.sort_by(|a, b| key_of(a).total_cmp(&key_of(b)));
-    if opt_str(&input, "sortOrder") == Some("descending") {
+    if input.sort_order == Some(SortOrder::Descending) {
         list.reverse();
     }
-    let locs: Vec<Value> = list.iter().map(|r| without_content(&r.location)).collect();
-    let (page, next) = paginate(&locs, opt_str(&input, "nextToken"), 100, "InvalidNextTokenException")?;
-    let mut out = json!({"revisions": page});
-    if let Some(n) = next {
-        out["nextToken"] = json!(n);
-    }
-    Ok(out)
+    let locs: Vec<t::RevisionLocation> = list.iter().map(|r| without_content(&r.location)).collect();
+    let (page, next) = paginate(&locs, input.next_token.as_deref(), 100, "InvalidNextTokenException")?;
+    Ok(t::ListApplicationRevisionsOutput {
+        revisions: Some(page),
+        next_token: next,
+    })
 }

@@ -2,26 +2,26 @@
 //! ListTagsForResource (and the `tags` of CreateApplication / CreateDeploymentGroup).
 
 use super::{configs, err, State};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_str, paginate, str_list};
+use crate::services::util::paginate;
 use crate::services::Ctx;
-use crate::world::World;
-use serde_json::{json, Value};
+use cutover_types::codedeploy as t;
 
 const MAX_TAGS: usize = 50;
 
 /// Adds `[{Key, Value}]` tags to `arn` (replacing values of existing keys).
-pub fn add(st: &mut State, arn: &str, tags: Option<&Value>) -> AwsResult<()> {
-    let Some(list) = tags.and_then(Value::as_array) else {
+pub fn add(st: &mut State, arn: &str, tags: Option<&[t::Tag]>) -> AwsResult<()> {
+    let Some(list) = tags else {
         return Ok(());
     };
     let mut current = st.tags.get(arn).cloned().unwrap_or_default();
-    for t in list {
-        let k = opt_str(t, "Key").unwrap_or("").to_owned();
+    for tag in list {
+        let k = tag.key.clone().unwrap_or_default();
         if k.is_empty() {
             return Err(err("InvalidTagsToAddException", "A tag key must be specified."));
         }
-        let v = opt_str(t, "Value").unwrap_or("").to_owned();
+        let v = tag.value.clone().unwrap_or_default();
         match current.iter_mut().find(|(ck, _)| *ck == k) {
             Some(e) => e.1 = v,
             None => current.push((k, v)),
@@ -39,7 +39,7 @@ pub fn add(st: &mut State, arn: &str, tags: Option<&Value>) -> AwsResult<()> {
 
 /// Checks that `arn` names an existing application, deployment group or deployment config of this
 /// partition.
-fn check_arn(world: &mut World, ctx: &Ctx, arn: &str) -> AwsResult<()> {
+fn check_arn(st: &State, ctx: &Ctx, arn: &str) -> AwsResult<()> {
     if arn.is_empty() {
         return Err(err(
             "ResourceArnRequiredException",
@@ -60,7 +60,6 @@ fn check_arn(world: &mut World, ctx: &Ctx, arn: &str) -> AwsResult<()> {
     let Some(resource) = arn.strip_prefix(&prefix) else {
         return Err(invalid());
     };
-    let st = &world.region_mut(&key).codedeploy;
     let (kind, rest) = resource.split_once(':').ok_or_else(invalid)?;
     match kind {
         "application" => {
@@ -90,52 +89,63 @@ fn check_arn(world: &mut World, ctx: &Ctx, arn: &str) -> AwsResult<()> {
     Ok(())
 }
 
-fn resource_arn(input: &Value) -> String {
-    opt_str(input, "ResourceArn").unwrap_or("").to_owned()
-}
-
-pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = resource_arn(&input);
-    check_arn(world, ctx, &arn)?;
-    if input.get("Tags").and_then(Value::as_array).is_none_or(|a| a.is_empty()) {
+pub fn tag_resource(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::TagResourceInput,
+) -> AwsResult<t::TagResourceOutput> {
+    let arn = input.resource_arn;
+    check_arn(st, ctx, &arn)?;
+    if input.tags.is_empty() {
         return Err(err("TagRequiredException", "A tag was not specified."));
     }
-    add(
-        &mut world.region_mut(&ctx.partition()).codedeploy,
-        &arn,
-        input.get("Tags"),
-    )?;
-    Ok(json!({}))
+    add(st, &arn, Some(&input.tags))?;
+    Ok(t::TagResourceOutput {})
 }
 
-pub fn untag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = resource_arn(&input);
-    check_arn(world, ctx, &arn)?;
-    let keys = str_list(&input, "TagKeys");
+pub fn untag_resource(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UntagResourceInput,
+) -> AwsResult<t::UntagResourceOutput> {
+    let arn = input.resource_arn;
+    check_arn(st, ctx, &arn)?;
+    let keys = input.tag_keys;
     if keys.is_empty() {
         return Err(err("TagRequiredException", "A tag was not specified."));
     }
-    if let Some(t) = world.region_mut(&ctx.partition()).codedeploy.tags.get_mut(&arn) {
+    if let Some(t) = st.tags.get_mut(&arn) {
         t.retain(|(k, _)| !keys.contains(k));
     }
-    Ok(json!({}))
+    Ok(t::UntagResourceOutput {})
 }
 
-pub fn list_tags_for_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = resource_arn(&input);
-    check_arn(world, ctx, &arn)?;
-    let tags: Vec<Value> = world
-        .region_mut(&ctx.partition())
-        .codedeploy
+pub fn list_tags_for_resource(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::ListTagsForResourceInput,
+) -> AwsResult<t::ListTagsForResourceOutput> {
+    let arn = input.resource_arn;
+    check_arn(st, ctx, &arn)?;
+    let tags: Vec<t::Tag> = st
         .tags
         .get(&arn)
-        .map(|t| t.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+        .map(|tags| {
+            tags.iter()
+                .map(|(k, v)| t::Tag {
+                    key: Some(k.clone()),
+                    value: Some(v.clone()),
+                })
+                .collect()
+        })
         .unwrap_or_default();
-    let (page, next) = paginate(&tags, opt_str(&input, "NextToken"), 100, "InvalidNextTokenException")
+    let (page, next) = paginate(&tags, input.next_token.as_deref(), 100, "InvalidNextTokenException")
         .map_err(|e: AwsError| err("InvalidArnException", e.message))?;
-    let mut out = json!({"Tags": page});
-    if let Some(n) = next {
-        out["NextToken"] = json!(n);
-    }
-    Ok(out)
+    Ok(t::ListTagsForResourceOutput {
+        tags: Some(page),
+        next_token: next,
+    })
 }

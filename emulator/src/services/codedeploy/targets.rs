@@ -3,13 +3,15 @@
 //! `ECSTarget`, whose `taskSetsInfo` spell the id member `identifer` (the wire name).
 
 use super::deployments::{deployment_id, find_deployment};
-use super::err;
-use super::record::{Deployment, Status};
+use super::peers::Targets;
+use super::record::{Deployment, Status, TargetStatus};
+use super::{err, State};
+use crate::env::Env;
 use crate::protocol::AwsResult;
-use crate::services::util::{name_from_arn, opt_str, paginate, str_list};
+use crate::services::util::{name_from_arn, paginate};
 use crate::services::Ctx;
-use crate::world::{PartitionKey, World};
-use serde_json::{json, Value};
+use crate::timeline::LifecycleStatus;
+use cutover_types::codedeploy::{self as t, DeploymentTargetType, LifecycleEventStatus};
 
 fn target_id(d: &Deployment) -> String {
     format!("{}:{}", name_from_arn(&d.ecs.cluster), name_from_arn(&d.ecs.service))
@@ -25,69 +27,92 @@ fn started(d: &Deployment) -> AwsResult<()> {
     Ok(())
 }
 
-pub fn target_json(world: &mut World, key: &PartitionKey, d: &Deployment) -> Value {
-    let events: Vec<Value> = d
-        .events
-        .iter()
-        .map(|e| {
-            let mut v = json!({"lifecycleEventName": e.name, "status": e.status});
-            if let Some(t) = e.start {
-                v["startTime"] = json!(t.as_secs_f64());
-            }
-            if let Some(t) = e.end {
-                v["endTime"] = json!(t.as_secs_f64());
-            }
-            if let Some(x) = &e.diagnostics {
-                v["diagnostics"] = x.clone();
-            }
-            v
-        })
-        .collect();
-    let sets = super::peers::peers(world).task_sets_info(world, key, d);
-    let mut ecs = json!({
-        "deploymentId": d.id,
-        "targetId": target_id(d),
-        "lastUpdatedAt": d.ecs.last_updated.as_secs_f64(),
-        "lifecycleEvents": events,
-        "status": d.ecs.target_status,
-        "taskSetsInfo": sets,
-    });
-    if !d.ecs.service_arn.is_empty() {
-        ecs["targetArn"] = json!(d.ecs.service_arn);
+fn target_status(s: TargetStatus) -> t::TargetStatus {
+    match s {
+        TargetStatus::Pending => t::TargetStatus::Pending,
+        TargetStatus::InProgress => t::TargetStatus::InProgress,
+        TargetStatus::Ready => t::TargetStatus::Ready,
+        TargetStatus::Succeeded => t::TargetStatus::Succeeded,
+        TargetStatus::Failed => t::TargetStatus::Failed,
+        TargetStatus::Skipped => t::TargetStatus::Skipped,
     }
-    json!({"deploymentTargetType": "ECSTarget", "ecsTarget": ecs})
 }
 
-fn deployment(world: &mut World, ctx: &Ctx, input: &Value) -> AwsResult<Deployment> {
-    let id = deployment_id(input)?;
-    let d = find_deployment(&world.region_mut(&ctx.partition()).codedeploy, &id)?.clone();
-    started(&d)?;
+fn event_status(s: LifecycleStatus) -> LifecycleEventStatus {
+    match s {
+        LifecycleStatus::Pending => LifecycleEventStatus::Pending,
+        LifecycleStatus::InProgress => LifecycleEventStatus::InProgress,
+        LifecycleStatus::Succeeded => LifecycleEventStatus::Succeeded,
+        LifecycleStatus::Failed => LifecycleEventStatus::Failed,
+        LifecycleStatus::Skipped => LifecycleEventStatus::Skipped,
+    }
+}
+
+pub fn target(peers: &dyn Targets, d: &Deployment) -> t::DeploymentTarget {
+    let events: Vec<t::LifecycleEvent> = d
+        .events
+        .iter()
+        .map(|e| t::LifecycleEvent {
+            lifecycle_event_name: Some(e.name.to_string()),
+            status: Some(event_status(e.status)),
+            start_time: e.start.map(|t| t.as_secs_f64()),
+            end_time: e.end.map(|t| t.as_secs_f64()),
+            diagnostics: e.diagnostics.clone(),
+        })
+        .collect();
+    t::DeploymentTarget {
+        deployment_target_type: Some(DeploymentTargetType::ECSTarget),
+        ecs_target: Some(t::ECSTarget {
+            deployment_id: Some(d.id.clone()),
+            target_id: Some(target_id(d)),
+            last_updated_at: Some(d.ecs.last_updated.as_secs_f64()),
+            lifecycle_events: Some(events),
+            status: Some(target_status(d.ecs.target_status)),
+            task_sets_info: Some(peers.task_sets_info(d)),
+            target_arn: (!d.ecs.service_arn.is_empty()).then(|| d.ecs.service_arn.clone()),
+        }),
+        ..Default::default()
+    }
+}
+
+fn deployment<'a>(st: &'a State, id: &str) -> AwsResult<&'a Deployment> {
+    let id = deployment_id(id)?;
+    let d = find_deployment(st, &id)?;
+    started(d)?;
     Ok(d)
 }
 
-pub fn list_deployment_targets(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let d = deployment(world, ctx, &input)?;
-    let filters = input.get("targetFilters").cloned().unwrap_or(json!({}));
-    if let Some(m) = filters.as_object() {
-        if let Some(bad) = m.keys().find(|k| *k != "TargetStatus" && *k != "ServerInstanceLabel") {
-            return Err(err(
-                "InvalidTargetFilterNameException",
-                format!("The target filter name {bad} is not valid."),
-            ));
-        }
+pub fn list_deployment_targets(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListDeploymentTargetsInput,
+) -> AwsResult<t::ListDeploymentTargetsOutput> {
+    let d = deployment(st, &input.deployment_id)?;
+    let filters = input.target_filters.clone().unwrap_or_default();
+    if let Some(bad) = filters
+        .keys()
+        .find(|k| *k != "TargetStatus" && *k != "ServerInstanceLabel")
+    {
+        return Err(err(
+            "InvalidTargetFilterNameException",
+            format!("The target filter name {bad} is not valid."),
+        ));
     }
-    let statuses = str_list(&filters, "TargetStatus");
-    let labels = str_list(&filters, "ServerInstanceLabel");
+    let statuses = filters.get("TargetStatus").cloned().unwrap_or_default();
+    let labels = filters.get("ServerInstanceLabel").cloned().unwrap_or_default();
     let mut ids = Vec::new();
-    if (statuses.is_empty() || statuses.iter().any(|s| s == d.ecs.target_status.as_str())) && labels.is_empty() {
-        ids.push(target_id(&d));
+    let status_matches = statuses
+        .iter()
+        .any(|s| TargetStatus::parse(s) == Some(d.ecs.target_status));
+    if (statuses.is_empty() || status_matches) && labels.is_empty() {
+        ids.push(target_id(d));
     }
-    let (page, next) = paginate(&ids, opt_str(&input, "nextToken"), 100, "InvalidNextTokenException")?;
-    let mut out = json!({"targetIds": page});
-    if let Some(n) = next {
-        out["nextToken"] = json!(n);
-    }
-    Ok(out)
+    let (page, next) = paginate(&ids, input.next_token.as_deref(), 100, "InvalidNextTokenException")?;
+    Ok(t::ListDeploymentTargetsOutput {
+        target_ids: Some(page),
+        next_token: next,
+    })
 }
 
 fn no_target() -> crate::protocol::AwsError {
@@ -97,9 +122,14 @@ fn no_target() -> crate::protocol::AwsError {
     )
 }
 
-pub fn batch_get_deployment_targets(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let d = deployment(world, ctx, &input)?;
-    let ids = str_list(&input, "targetIds");
+/// BatchGetDeploymentTargets; the task sets through `peers`.
+pub fn batch_get_deployment_targets(
+    st: &State,
+    peers: &dyn Targets,
+    input: t::BatchGetDeploymentTargetsInput,
+) -> AwsResult<t::BatchGetDeploymentTargetsOutput> {
+    let d = deployment(st, &input.deployment_id)?;
+    let ids = input.target_ids;
     if ids.is_empty() {
         return Err(err(
             "DeploymentTargetIdRequiredException",
@@ -112,28 +142,36 @@ pub fn batch_get_deployment_targets(world: &mut World, ctx: &Ctx, input: Value) 
             "The maximum number of targets that can be associated with an Amazon ECS or AWS Lambda deployment (25) was exceeded.",
         ));
     }
-    let key = ctx.partition();
     let mut out = Vec::new();
     for id in ids {
-        if id != target_id(&d) {
+        if id != target_id(d) {
             return Err(no_target());
         }
-        out.push(target_json(world, &key, &d));
+        out.push(target(peers, d));
     }
-    Ok(json!({"deploymentTargets": out}))
+    Ok(t::BatchGetDeploymentTargetsOutput {
+        deployment_targets: Some(out),
+    })
 }
 
-pub fn get_deployment_target(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let d = deployment(world, ctx, &input)?;
-    let id = opt_str(&input, "targetId").unwrap_or("");
+/// GetDeploymentTarget; the task sets through `peers`.
+pub fn get_deployment_target(
+    st: &State,
+    peers: &dyn Targets,
+    input: t::GetDeploymentTargetInput,
+) -> AwsResult<t::GetDeploymentTargetOutput> {
+    let d = deployment(st, &input.deployment_id)?;
+    let id = input.target_id;
     if id.is_empty() {
         return Err(err(
             "DeploymentTargetIdRequiredException",
             "A deployment target ID was not provided.",
         ));
     }
-    if id != target_id(&d) {
+    if id != target_id(d) {
         return Err(no_target());
     }
-    Ok(json!({"deploymentTarget": target_json(world, &ctx.partition(), &d)}))
+    Ok(t::GetDeploymentTargetOutput {
+        deployment_target: Some(target(peers, d)),
+    })
 }

@@ -1253,7 +1253,9 @@ fn appspec_yaml_case_insensitive_and_its_errors() {
     assert_eq!(spec.container_port, 3000);
     assert_eq!(spec.hooks.get("BeforeAllowTraffic").map(String::as_str), Some(HOOK));
     assert_eq!(
-        spec.network_configuration,
+        spec.network_configuration
+            .as_ref()
+            .map(|n| serde_json::to_value(n).unwrap()),
         Some(
             json!({"awsvpcConfiguration": {"subnets": [l.subnets[0]], "securityGroups": [l.sg], "assignPublicIp": "DISABLED"}})
         )
