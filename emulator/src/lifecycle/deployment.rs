@@ -28,6 +28,11 @@
 //! `codeDeployRollback`) restores production and test traffic to blue, blue as PRIMARY, deletes
 //! green and succeeds. Alarms are polled every [`ALARM_POLL_SECS`] while the deployment is active.
 //! Each deployment has at most one live `Wake` (the `epoch` check drops stale ones).
+//!
+//! At the end: the API operations that move the machine (StopDeployment, ContinueDeployment,
+//! PutLifecycleEventHookExecutionStatus: CodeDeploy checks the request over its own state, then the
+//! transition runs here) and the deployment targets' view of ECS and ELBv2 ([`TargetFacts`]),
+//! registered in `lifecycle::handler`.
 
 use super::traffic;
 use crate::protocol::AwsResult;
@@ -44,7 +49,9 @@ use crate::sim::{Signal, SimTime};
 use crate::timeline::{DeploymentStatus, Entry, HookStatus, LifecycleStatus, TaskSetRole, TaskSetState};
 use crate::world::{PartitionKey, Region, World};
 use cutover_types::cloudwatch::StateValue;
-use cutover_types::codedeploy::{self as t, AutoRollbackEvent, DeploymentCreator, LifecycleErrorCode};
+use cutover_types::codedeploy::{
+    self as t, AutoRollbackEvent, DeploymentCreator, ErrorCodeShape as ErrorCode, LifecycleErrorCode,
+};
 use cutover_types::ecs::DeploymentControllerType;
 use serde_json::json;
 
@@ -160,12 +167,12 @@ fn resolve(
     world: &mut World,
     key: &PartitionKey,
     d: &Deployment,
-) -> Result<(String, String, String, String), (&'static str, String)> {
+) -> Result<(String, String, String, String), (ErrorCode, String)> {
     let r = world.region_mut(key);
     let svc_arn = task_sets::service_arn_for(&r.ecs, &key.region, &key.account, &d.ecs.cluster, &d.ecs.service)
         .ok_or_else(|| {
             (
-                "INVALID_ECS_SERVICE",
+                ErrorCode::InvalidEcsService,
                 format!(
                     "The ECS service {} in cluster {} does not exist or is not ACTIVE.",
                     d.ecs.service, d.ecs.cluster
@@ -175,7 +182,7 @@ fn resolve(
     let svc = &r.ecs.services[&svc_arn];
     if svc.controller != DeploymentControllerType::CodeDeploy {
         return Err((
-            "INVALID_ECS_SERVICE",
+            ErrorCode::InvalidEcsService,
             format!(
                 "The ECS service {} does not use the CODE_DEPLOY deployment controller.",
                 svc.name
@@ -187,7 +194,7 @@ fn resolve(
         .find(|t| t.status == TaskSetStatus::Primary)
         .ok_or_else(|| {
             (
-                "ECS_UPDATE_ERROR",
+                ErrorCode::EcsUpdateError,
                 format!("The ECS service {} has no PRIMARY task set.", svc.name),
             )
         })?;
@@ -199,7 +206,7 @@ fn resolve(
             .map(|t| t.arn.clone())
             .ok_or_else(|| {
                 (
-                    "ELASTIC_LOAD_BALANCING_INVALID",
+                    ErrorCode::ElasticLoadBalancingInvalid,
                     format!("The target group {name} does not exist."),
                 )
             })
@@ -207,7 +214,7 @@ fn resolve(
     let names = &d.ecs.target_group_names;
     if names.len() != 2 {
         return Err((
-            "MISSING_ELB_INFORMATION",
+            ErrorCode::MissingElbInformation,
             "The deployment group has no target group pair.".into(),
         ));
     }
@@ -219,7 +226,7 @@ fn resolve(
         a
     } else {
         return Err((
-            "ELASTIC_LOAD_BALANCING_INVALID",
+            ErrorCode::ElasticLoadBalancingInvalid,
             format!(
                 "The ELB could not be updated due to the following error: the target group of the PRIMARY task set is not one of {} / {}.",
                 names[0], names[1]
@@ -229,7 +236,7 @@ fn resolve(
     for l in d.ecs.prod_listeners.iter().chain(&d.ecs.test_listeners) {
         if !r.elbv2.listeners.contains_key(l) {
             return Err((
-                "ELASTIC_LOAD_BALANCING_INVALID",
+                ErrorCode::ElasticLoadBalancingInvalid,
                 format!("The listener {l} does not exist."),
             ));
         }
@@ -241,7 +248,7 @@ fn resolve(
         .any(|l| !elbv2::forwards_to_target_group(&r.elbv2, l, &blue).is_empty());
     if !behind {
         return Err((
-            "ELASTIC_LOAD_BALANCING_INVALID",
+            ErrorCode::ElasticLoadBalancingInvalid,
             format!(
                 "The ELB could not be updated due to the following error: Primary taskset target group must be behind listener {}",
                 d.ecs.prod_listeners.first().cloned().unwrap_or_default()
@@ -322,7 +329,7 @@ fn diagnostics(code: LifecycleErrorCode, script: Option<String>, message: String
 enum Outcome {
     Done,
     Wait,
-    Failed(&'static str, String, Option<t::Diagnostics>),
+    Failed(ErrorCode, String, Option<t::Diagnostics>),
 }
 
 /// Runs events from `i` on until one has to wait (or the lifecycle ends).
@@ -433,25 +440,25 @@ fn begin(world: &mut World, key: &PartitionKey, id: &str, name: LifecycleEventNa
             }
             traffic_step(world, key, id)
         }
-        hook => start_hook(world, key, id, hook.as_str()),
+        hook => start_hook(world, key, id, hook),
     }
 }
 
-fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: &str) -> Outcome {
+fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: LifecycleEventName) -> Outcome {
     let Some(d) = snapshot(world, key, id) else {
         return Outcome::Done;
     };
-    let Some(function) = d.ecs.appspec.hooks.get(event).cloned() else {
+    let Some(function) = d.ecs.appspec.hook(event).map(str::to_owned) else {
         return Outcome::Done;
     };
-    let exec_id = codedeploy::hooks::new_execution_id(&mut world.ids, id, event);
+    let exec_id = codedeploy::hooks::new_execution_id(&mut world.ids, id, event.as_str());
     let payload = json!({"DeploymentId": id, "LifecycleEventHookExecutionId": exec_id});
     match lambda::invoke_async(world, key, &function, payload) {
         Ok(_) => {
             if let Some(d) = dep(world, key, id) {
                 d.hooks.push(HookExecution {
                     id: exec_id.clone(),
-                    event: event.to_owned(),
+                    event,
                     done: false,
                 });
             }
@@ -477,7 +484,7 @@ fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: &str) -> O
             Outcome::Wait
         }
         Err(why) => Outcome::Failed(
-            "HOOK_EXECUTION_FAILURE",
+            ErrorCode::HookExecutionFailure,
             format!("The {event} lifecycle hook could not invoke Lambda function {function}: {why}"),
             Some(diagnostics(LifecycleErrorCode::UnknownError, Some(function), why)),
         ),
@@ -493,7 +500,7 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
     }
     let td_arn = match check_against_ecs(world, key, &d.ecs.appspec) {
         Ok(a) => a,
-        Err(m) => return Outcome::Failed("ECS_UPDATE_ERROR", m, None),
+        Err(m) => return Outcome::Failed(ErrorCode::EcsUpdateError, m, None),
     };
     let svc_arn = d.ecs.service_arn.clone();
     // Task sets a stopped or KEEP_ALIVE deployment left behind the green target group go first.
@@ -520,7 +527,7 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
     if !reached {
         let refs = traffic::refs_for(&world.region_mut(key).elbv2, &d.ecs.prod_listeners, &[&d.ecs.blue_tg]);
         if let Err(m) = traffic::set_weights(world, key, &refs, &d.ecs.blue_tg, &d.ecs.green_tg, 0) {
-            return Outcome::Failed("ELASTIC_LOAD_BALANCING_INVALID", m, None);
+            return Outcome::Failed(ErrorCode::ElasticLoadBalancingInvalid, m, None);
         }
     }
     let a = &d.ecs.appspec;
@@ -567,7 +574,7 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
             Outcome::Wait
         }
         Err(e) => Outcome::Failed(
-            "ECS_UPDATE_ERROR",
+            ErrorCode::EcsUpdateError,
             format!("The ECS service cannot be updated due to an error: {}", e.message),
             None,
         ),
@@ -600,7 +607,7 @@ fn install_poll(world: &mut World, key: &PartitionKey, id: &str) {
             key,
             id,
             Ending::Failed,
-            "TIMEOUT",
+            ErrorCode::Timeout,
             "The deployment timed out while waiting for the replacement task set to become healthy. This time out period is 60 minutes.".into(),
             AutoRollbackEvent::DeploymentFailure,
             None,
@@ -622,7 +629,7 @@ fn allow_test_traffic(world: &mut World, key: &PartitionKey, id: &str) -> Outcom
     );
     match traffic::set_weights(world, key, &refs, &d.ecs.blue_tg, &d.ecs.green_tg, 100) {
         Ok(()) => Outcome::Done,
-        Err(m) => Outcome::Failed("ELASTIC_LOAD_BALANCING_INVALID", m, None),
+        Err(m) => Outcome::Failed(ErrorCode::ElasticLoadBalancingInvalid, m, None),
     }
 }
 
@@ -634,7 +641,7 @@ fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
     let steps = traffic::schedule(d.routing);
     let g = steps.get(d.ecs.traffic_step).copied().unwrap_or(100);
     if let Err(m) = traffic::set_weights(world, key, &d.ecs.prod_refs, &d.ecs.blue_tg, &d.ecs.green_tg, g) {
-        return Outcome::Failed("ELASTIC_LOAD_BALANCING_INVALID", m, None);
+        return Outcome::Failed(ErrorCode::ElasticLoadBalancingInvalid, m, None);
     }
     let now = world.now;
     if let Some(dm) = dep(world, key, id) {
@@ -654,7 +661,7 @@ fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         let green = d.ecs.green_task_set.clone().unwrap_or_default();
         if let Err(e) = task_sets::set_primary(world, key, &d.ecs.service_arn, &green) {
             return Outcome::Failed(
-                "ECS_UPDATE_ERROR",
+                ErrorCode::EcsUpdateError,
                 format!("The ECS service cannot be updated due to an error: {}", e.message),
                 None,
             );
@@ -826,7 +833,7 @@ fn wake(world: &mut World, key: &PartitionKey, id: &str) {
             key,
             id,
             Ending::Stopped,
-            "TIMEOUT",
+            ErrorCode::Timeout,
             "The deployment was stopped because traffic was not rerouted before the end of the wait time.".into(),
             AutoRollbackEvent::DeploymentStopOnRequest,
             None,
@@ -881,7 +888,7 @@ pub fn stop(world: &mut World, key: &PartitionKey, id: &str, auto_rollback: Opti
         key,
         id,
         Ending::Stopped,
-        "MANUAL_STOP",
+        ErrorCode::ManualStop,
         "The deployment was stopped by a StopDeployment request.".into(),
         AutoRollbackEvent::DeploymentStopOnRequest,
         auto_rollback,
@@ -898,7 +905,7 @@ pub fn hook_answered(world: &mut World, key: &PartitionKey, id: &str, execution_
         return;
     };
     h.done = true;
-    let event = h.event.clone();
+    let event = h.event;
     if succeeded {
         step(
             world,
@@ -927,7 +934,7 @@ pub fn hook_answered(world: &mut World, key: &PartitionKey, id: &str, execution_
             key,
             id,
             Ending::Failed,
-            "HOOK_EXECUTION_FAILURE",
+            ErrorCode::HookExecutionFailure,
             format!("The deployment failed because the {event} lifecycle hook reported Failed."),
             AutoRollbackEvent::DeploymentFailure,
             None,
@@ -950,7 +957,7 @@ fn hook_timeout(world: &mut World, key: &PartitionKey, id: &str, execution_id: &
     if h.done || !d.status.is_active() {
         return;
     }
-    let event = h.event.clone();
+    let event = h.event;
     if let Some(dm) = dep(world, key, id) {
         for h in dm.hooks.iter_mut().filter(|h| h.id == execution_id) {
             h.done = true;
@@ -961,7 +968,7 @@ fn hook_timeout(world: &mut World, key: &PartitionKey, id: &str, execution_id: &
         key,
         id,
         Ending::Failed,
-        "TIMEOUT",
+        ErrorCode::Timeout,
         format!("The {event} lifecycle hook did not report a status within one hour."),
         AutoRollbackEvent::DeploymentFailure,
         None,
@@ -1019,7 +1026,7 @@ fn poll_alarms(world: &mut World, key: &PartitionKey, id: &str) {
                 key,
                 id,
                 Ending::Stopped,
-                "ALARM_ACTIVE",
+                ErrorCode::AlarmActive,
                 m,
                 AutoRollbackEvent::DeploymentStopOnAlarm,
                 None,
@@ -1046,7 +1053,7 @@ fn end(
     key: &PartitionKey,
     id: &str,
     how: Ending,
-    code: &str,
+    code: ErrorCode,
     message: String,
     rollback_event: AutoRollbackEvent,
     rollback_override: Option<bool>,
@@ -1077,7 +1084,7 @@ fn end(
         Ending::Failed => Status::Failed,
         Ending::Stopped => Status::Stopped,
     };
-    d.error = Some((code.to_owned(), message.clone()));
+    d.error = Some((code.clone(), message.clone()));
     d.complete_time = Some(now);
     d.phase = Phase::Done;
     d.epoch += 1;
@@ -1195,14 +1202,14 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
         },
     );
     let (blue, green) = (d.ecs.blue_tg.clone(), d.ecs.green_tg.clone());
-    let result = (|| -> Result<(), (&'static str, String)> {
+    let result = (|| -> Result<(), (ErrorCode, String)> {
         if !blue.is_empty() && !green.is_empty() {
             let prod = traffic::refs_for(&world.region_mut(key).elbv2, &d.ecs.prod_listeners, &[&blue, &green]);
             traffic::set_weights(world, key, &prod, &blue, &green, 0)
-                .map_err(|m| ("ELASTIC_LOAD_BALANCING_INVALID", m))?;
+                .map_err(|m| (ErrorCode::ElasticLoadBalancingInvalid, m))?;
             let test = traffic::refs_for(&world.region_mut(key).elbv2, &d.ecs.test_listeners, &[&blue, &green]);
             traffic::set_weights(world, key, &test, &blue, &green, 0)
-                .map_err(|m| ("ELASTIC_LOAD_BALANCING_INVALID", m))?;
+                .map_err(|m| (ErrorCode::ElasticLoadBalancingInvalid, m))?;
         }
         if let Some(dm) = dep(world, key, id) {
             dm.ecs.green_weight = 0;
@@ -1213,7 +1220,7 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             match primary {
                 Some(TaskSetStatus::Primary) => {}
                 Some(_) => {
-                    task_sets::set_primary(world, key, &svc, b).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
+                    task_sets::set_primary(world, key, &svc, b).map_err(|e| (ErrorCode::EcsUpdateError, e.message))?;
                     step(
                         world,
                         key,
@@ -1227,7 +1234,7 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
                 }
                 None => {
                     return Err((
-                        "ECS_UPDATE_ERROR",
+                        ErrorCode::EcsUpdateError,
                         format!("The original task set {b} no longer exists."),
                     ))
                 }
@@ -1237,7 +1244,7 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             let exists = task_sets::view(&world.region_mut(key).ecs, &svc, g)
                 .is_some_and(|v| v.status != TaskSetStatus::Draining);
             if exists {
-                task_sets::delete(world, key, &svc, g, true).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
+                task_sets::delete(world, key, &svc, g, true).map_err(|e| (ErrorCode::EcsUpdateError, e.message))?;
                 step(
                     world,
                     key,

@@ -18,19 +18,23 @@
 //!   naming a Lambda function that does not exist when its event starts (a function may be
 //!   created after the deployment). The event's diagnostics carry `UnknownError` and the reason.
 
+use super::record::LifecycleEventName;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// The five events that take a Lambda hook.
-pub const HOOKABLE: [&str; 5] = [
-    "BeforeInstall",
-    "AfterInstall",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AfterAllowTraffic",
+pub const HOOKABLE: [LifecycleEventName; 5] = [
+    LifecycleEventName::BeforeInstall,
+    LifecycleEventName::AfterInstall,
+    LifecycleEventName::AfterAllowTestTraffic,
+    LifecycleEventName::BeforeAllowTraffic,
+    LifecycleEventName::AfterAllowTraffic,
 ];
-const NOT_HOOKABLE: [&str; 3] = ["Install", "AllowTestTraffic", "AllowTraffic"];
+const NOT_HOOKABLE: [LifecycleEventName; 3] = [
+    LifecycleEventName::Install,
+    LifecycleEventName::AllowTestTraffic,
+    LifecycleEventName::AllowTraffic,
+];
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppSpec {
@@ -40,8 +44,15 @@ pub struct AppSpec {
     pub platform_version: Option<String>,
     pub network_configuration: Option<NetworkConfiguration>,
     pub capacity_provider_strategy: Vec<CapacityProvider>,
-    /// Lifecycle event name → function name or ARN.
-    pub hooks: BTreeMap<String, String>,
+    /// Each hooked lifecycle event with its function's name or ARN.
+    pub hooks: Vec<(LifecycleEventName, String)>,
+}
+
+impl AppSpec {
+    /// The function hooked on `event`.
+    pub fn hook(&self, event: LifecycleEventName) -> Option<&str> {
+        self.hooks.iter().find(|(e, _)| *e == event).map(|(_, f)| f.as_str())
+    }
 }
 
 /// `NetworkConfiguration` of the AppSpec, serialized as ECS names it
@@ -182,7 +193,7 @@ pub fn parse(content: &str) -> Result<AppSpec, String> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut hooks = BTreeMap::new();
+    let mut hooks: Vec<(LifecycleEventName, String)> = Vec::new();
     match get_ci(&doc, "Hooks") {
         None | Some(Value::Null) => {}
         Some(Value::Array(list)) => {
@@ -192,9 +203,9 @@ pub fn parse(content: &str) -> Result<AppSpec, String> {
                     .filter(|m| m.len() == 1)
                     .ok_or("Each entry of Hooks must be a map of one lifecycle event to one function.")?;
                 let (event, function) = m.iter().next().ok_or("empty hook")?;
-                let canonical = HOOKABLE.iter().find(|e| e.eq_ignore_ascii_case(event));
+                let canonical = HOOKABLE.into_iter().find(|e| e.as_str().eq_ignore_ascii_case(event));
                 let Some(canonical) = canonical else {
-                    if NOT_HOOKABLE.iter().any(|e| e.eq_ignore_ascii_case(event)) {
+                    if NOT_HOOKABLE.iter().any(|e| e.as_str().eq_ignore_ascii_case(event)) {
                         return Err(format!("The lifecycle event {event} cannot have a hook."));
                     }
                     return Err(format!(
@@ -205,9 +216,10 @@ pub fn parse(content: &str) -> Result<AppSpec, String> {
                     .as_str()
                     .filter(|s| !s.is_empty())
                     .ok_or_else(|| format!("The hook of {canonical} must name a Lambda function."))?;
-                if hooks.insert(canonical.to_string(), function.to_owned()).is_some() {
+                if hooks.iter().any(|(e, _)| *e == canonical) {
                     return Err(format!("The lifecycle event {canonical} has more than one hook."));
                 }
+                hooks.push((canonical, function.to_owned()));
             }
         }
         Some(_) => return Err("Hooks in the AppSpec file must be a list.".into()),

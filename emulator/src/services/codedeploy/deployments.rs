@@ -101,7 +101,7 @@ pub fn deployment_info(d: &Deployment) -> t::DeploymentInfo {
         compute_platform: Some(d.compute_platform.clone()),
         previous_revision: d.previous_revision.as_ref().map(revisions::without_content),
         error_information: d.error.as_ref().map(|(code, message)| t::ErrorInformation {
-            code: Some(t::ErrorCodeShape::from(code.as_str())),
+            code: Some(code.clone()),
             message: Some(message.clone()),
         }),
         start_time: d.start_time.map(|t| t.as_secs_f64()),

@@ -140,7 +140,7 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HookExecution {
     pub id: String,
-    pub event: String,
+    pub event: LifecycleEventName,
     pub done: bool,
 }
 
@@ -187,7 +187,8 @@ pub struct Deployment {
     pub revision: t::RevisionLocation,
     pub previous_revision: Option<t::RevisionLocation>,
     pub status: Status,
-    pub error: Option<(String, String)>,
+    /// errorInformation: its code and message.
+    pub error: Option<(t::ErrorCodeShape, String)>,
     pub create_time: SimTime,
     pub start_time: Option<SimTime>,
     pub complete_time: Option<SimTime>,

@@ -11,7 +11,7 @@ use crate::protocol::AwsResult;
 use crate::services::util::{name_from_arn, paginate};
 use crate::services::Ctx;
 use crate::timeline::LifecycleStatus;
-use cutover_types::codedeploy::{self as t, DeploymentTargetType, LifecycleEventStatus};
+use cutover_types::codedeploy::{self as t, DeploymentTargetType, LifecycleEventStatus, TargetFilterName};
 
 fn target_id(d: &Deployment) -> String {
     format!("{}:{}", name_from_arn(&d.ecs.cluster), name_from_arn(&d.ecs.service))
@@ -89,18 +89,20 @@ pub fn list_deployment_targets(
     input: t::ListDeploymentTargetsInput,
 ) -> AwsResult<t::ListDeploymentTargetsOutput> {
     let d = deployment(st, &input.deployment_id)?;
-    let filters = input.target_filters.clone().unwrap_or_default();
-    if let Some(bad) = filters
-        .keys()
-        .find(|k| *k != "TargetStatus" && *k != "ServerInstanceLabel")
-    {
-        return Err(err(
-            "InvalidTargetFilterNameException",
-            format!("The target filter name {bad} is not valid."),
-        ));
+    let mut statuses = Vec::new();
+    let mut labels = Vec::new();
+    for (name, values) in input.target_filters.clone().unwrap_or_default() {
+        match TargetFilterName::from(name.as_str()) {
+            TargetFilterName::TargetStatus => statuses = values,
+            TargetFilterName::ServerInstanceLabel => labels = values,
+            TargetFilterName::Unknown(bad) => {
+                return Err(err(
+                    "InvalidTargetFilterNameException",
+                    format!("The target filter name {bad} is not valid."),
+                ))
+            }
+        }
     }
-    let statuses = filters.get("TargetStatus").cloned().unwrap_or_default();
-    let labels = filters.get("ServerInstanceLabel").cloned().unwrap_or_default();
     let mut ids = Vec::new();
     let status_matches = statuses
         .iter()

@@ -1251,7 +1251,10 @@ fn appspec_yaml_case_insensitive_and_its_errors() {
     );
     let spec = super::appspec::parse(&yaml).unwrap();
     assert_eq!(spec.container_port, 3000);
-    assert_eq!(spec.hooks.get("BeforeAllowTraffic").map(String::as_str), Some(HOOK));
+    assert_eq!(
+        spec.hook(super::record::LifecycleEventName::BeforeAllowTraffic),
+        Some(HOOK)
+    );
     assert_eq!(
         spec.network_configuration
             .as_ref()
