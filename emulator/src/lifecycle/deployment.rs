@@ -1110,7 +1110,10 @@ fn end(
         key,
         Entry::DeploymentEnded {
             deployment_id: id.to_owned(),
-            status: DeploymentStatus::parse(snapshot.status.as_str()).unwrap_or(DeploymentStatus::Failed),
+            status: match how {
+                Ending::Failed => DeploymentStatus::Failed,
+                Ending::Stopped => DeploymentStatus::Stopped,
+            },
             error_code: Some(code.to_string()),
             error_message: Some(message.to_string()),
             failed_lifecycle_events: Some(failed.iter().map(|e| e.to_string()).collect()),

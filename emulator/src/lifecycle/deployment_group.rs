@@ -15,17 +15,23 @@ use cutover_types::codedeploy as t;
 use cutover_types::ecs::DeploymentControllerType;
 
 /// What a deployment group is checked against: the region's ECS and ELBv2 states, and whether
-/// CodeDeploy may assume the group's role (read from IAM before the region is borrowed).
+/// CodeDeploy may assume the group's role (`role`, the one `codedeploy::groups::role_to_check`
+/// names, read from IAM before the region is borrowed).
 pub struct GroupChecks<'a> {
     pub key: &'a PartitionKey,
     pub ecs: &'a ecs::State,
     pub elbv2: &'a elbv2::State,
+    pub role: String,
     pub role_trust: Result<(), String>,
 }
 
 impl codedeploy::peers::Groups for GroupChecks<'_> {
-    fn role_trusts(&self, _role: &str) -> Result<(), String> {
-        self.role_trust.clone()
+    fn role_trusts(&self, role: &str) -> Result<(), String> {
+        if role == self.role {
+            self.role_trust.clone()
+        } else {
+            Err(format!("cutover read the trust of {} only", self.role))
+        }
     }
 
     fn check_ecs_group(&self, g: &DeploymentGroup, others: &[(String, String, EcsPair)]) -> AwsResult<()> {
@@ -55,7 +61,13 @@ pub fn create_deployment_group(
     input: t::CreateDeploymentGroupInput,
 ) -> AwsResult<t::CreateDeploymentGroupOutput> {
     let key = ctx.partition();
-    let role_trust = role_trust(world, &key.account, &input.service_role_arn);
+    let role = codedeploy::groups::role_to_check(
+        &world.region_mut(&key).codedeploy,
+        &input.application_name,
+        None,
+        Some(&input.service_role_arn),
+    );
+    let role_trust = role_trust(world, &key.account, &role);
     let (region, mut env) = world.split(&key);
     let Region {
         codedeploy, ecs, elbv2, ..
@@ -64,6 +76,7 @@ pub fn create_deployment_group(
         key: &key,
         ecs,
         elbv2,
+        role,
         role_trust,
     };
     codedeploy::groups::create_deployment_group(codedeploy, &mut env, &view, ctx, input)
@@ -91,6 +104,7 @@ pub fn update_deployment_group(
         key: &key,
         ecs,
         elbv2,
+        role,
         role_trust,
     };
     codedeploy::groups::update_deployment_group(codedeploy, &mut env, &view, ctx, input)

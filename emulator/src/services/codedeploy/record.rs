@@ -89,17 +89,6 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Created => "Created",
-            Status::InProgress => "InProgress",
-            Status::Ready => "Ready",
-            Status::Succeeded => "Succeeded",
-            Status::Failed => "Failed",
-            Status::Stopped => "Stopped",
-        }
-    }
-
     pub fn is_active(self) -> bool {
         matches!(self, Status::Created | Status::InProgress | Status::Ready)
     }
