@@ -4,7 +4,9 @@
 //! task set's target group is one of the pair, exactly two existing target groups (by name), one
 //! existing production listener, an optional test listener on the same load balancer, target
 //! groups not attached to another load balancer, deploymentStyle BLUE_GREEN WITH_TRAFFIC_CONTROL,
-//! wait times within 0..=2880 minutes, a service role CodeDeploy may assume.
+//! wait times within 0..=2880 minutes, a service role CodeDeploy may assume. The checks against
+//! IAM, ECS and ELBv2 are asked through [`Groups`] (answered in `lifecycle/deployment_group.rs`,
+//! where Create and UpdateDeploymentGroup are registered); the rest are here.
 //!
 //! GetDeploymentGroup always returns both wait times of an ECS group (0 when not given), as
 //! `aws ecs deploy` indexes them without a fallback (spec §0.2).
