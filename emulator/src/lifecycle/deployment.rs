@@ -81,9 +81,10 @@ fn step(world: &mut World, key: &PartitionKey, entry: Entry) {
     };
     world.record(entry);
     if !svc_arn.is_empty() {
+        let (r, mut env) = world.split(key);
         ecs::services::add_event(
-            world,
-            key,
+            &mut r.ecs,
+            &mut env,
             &svc_arn,
             format!("(service {svc_name}) CodeDeploy deployment {id}: {text}"),
         );
@@ -489,7 +490,11 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         .map(|t| t.id)
         .collect();
     for t in leftovers {
-        if task_sets::delete(world, key, &svc_arn, &t, true).is_ok() {
+        if super::links::with_ecs(world, key, |st, env, _| {
+            task_sets::delete(st, env, key, &svc_arn, &t, true)
+        })
+        .is_ok()
+        {
             note(
                 world,
                 key,
@@ -525,7 +530,9 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         platform_version: a.platform_version.clone(),
         scale: 100.0,
     };
-    match task_sets::create(world, key, &svc_arn, spec) {
+    match super::links::with_ecs(world, key, |st, env, p| {
+        task_sets::create(st, env, p, key, &svc_arn, spec)
+    }) {
         Ok(v) => {
             let deadline = world.now.plus_secs(INSTALL_TIMEOUT_SECS);
             if let Some(dm) = dep(world, key, id) {
@@ -627,7 +634,9 @@ fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
     );
     if g >= 100 {
         let green = d.ecs.green_task_set.clone().unwrap_or_default();
-        if let Err(e) = task_sets::set_primary(world, key, &d.ecs.service_arn, &green) {
+        if let Err(e) = super::links::with_ecs(world, key, |st, env, _| {
+            task_sets::set_primary(st, env, key, &d.ecs.service_arn, &green)
+        }) {
             return Outcome::Failed(
                 "ECS_UPDATE_ERROR",
                 format!("The ECS service cannot be updated due to an error: {}", e.message),
@@ -703,7 +712,9 @@ fn terminate_blue(world: &mut World, key: &PartitionKey, id: &str) {
         return;
     };
     if let Some(blue) = &d.ecs.blue_task_set {
-        match task_sets::delete(world, key, &d.ecs.service_arn, blue, true) {
+        match super::links::with_ecs(world, key, |st, env, _| {
+            task_sets::delete(st, env, key, &d.ecs.service_arn, blue, true)
+        }) {
             Ok(_) => step(
                 world,
                 key,
@@ -1193,7 +1204,8 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             match primary {
                 Some(TaskSetStatus::Primary) => {}
                 Some(_) => {
-                    task_sets::set_primary(world, key, &svc, b).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
+                    super::links::with_ecs(world, key, |st, env, _| task_sets::set_primary(st, env, key, &svc, b))
+                        .map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
                     step(
                         world,
                         key,
@@ -1217,7 +1229,8 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             let exists = task_sets::view(&world.region_mut(key).ecs, &svc, g)
                 .is_some_and(|v| v.status != TaskSetStatus::Draining);
             if exists {
-                task_sets::delete(world, key, &svc, g, true).map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
+                super::links::with_ecs(world, key, |st, env, _| task_sets::delete(st, env, key, &svc, g, true))
+                    .map_err(|e| ("ECS_UPDATE_ERROR", e.message))?;
                 step(
                     world,
                     key,

@@ -30,13 +30,14 @@ use crate::world::{Ports, World, WorldOp};
 /// The operations that span services, answered here over the whole world rather than by one
 /// service over its own state (`dispatch::handler` asks here first).
 pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
-    let _ = (service, operation);
-    None
+    match service {
+        Service::Ecs => links::ecs_handler(operation),
+        _ => None,
+    }
 }
 
 /// How the services reach each other: every peers trait answered by this layer.
 pub static PORTS: Ports = Ports {
-    ecs: &links::Links,
     elbv2: &links::Links,
     codedeploy: &deployment::Machine,
     identity: &identity::Roles,

@@ -3,11 +3,11 @@
 
 use super::status::{ClusterStatus, ServiceStatus};
 use super::{arn, invalid_parameter, name_from_arn, tags, State};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_str, paginate, str_list};
 use crate::services::Ctx;
 use crate::sim::SimTime;
-use crate::world::World;
 use serde_json::{json, Value};
 
 pub const KNOWN_CAPACITY_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
@@ -183,8 +183,8 @@ fn describe_one(state: &State, c: &Cluster, include: &[String]) -> Value {
     cluster_json(state, c, counts(state, &c.arn), include)
 }
 
-pub fn create_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let now = world.now;
+pub fn create_cluster(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let now = env.now;
     let name = opt_str(&input, "clusterName").unwrap_or("default").to_owned();
     if name.is_empty() || name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(invalid_parameter(
@@ -199,7 +199,7 @@ pub fn create_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         .cloned()
         .unwrap_or_default();
     check_strategy(&strategy, &providers)?;
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+    let state = &mut *st;
     // Creating a cluster that already exists (ACTIVE) returns it unchanged, as ECS does.
     if let Some(existing) = state.clusters.get(&name).filter(|c| c.status == ClusterStatus::Active) {
         return Ok(
@@ -223,7 +223,7 @@ pub fn create_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         &state.clusters[&name],
         &["SETTINGS".into(), "CONFIGURATIONS".into(), "TAGS".into()],
     );
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("cluster {name} created"),
         Value::Null,
@@ -231,7 +231,7 @@ pub fn create_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     Ok(json!({"cluster": out}))
 }
 
-pub fn describe_clusters(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn describe_clusters(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let include = str_list(&input, "include");
     let mut wanted = str_list(&input, "clusters");
     if wanted.is_empty() {
@@ -240,7 +240,7 @@ pub fn describe_clusters(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
     if wanted.len() > 100 {
         return Err(invalid_parameter("Cluster names must be 100 or fewer."));
     }
-    let state = &world.region_mut(&ctx.partition()).ecs;
+    let state = &*st;
     let mut clusters = Vec::new();
     let mut failures = Vec::new();
     for w in &wanted {
@@ -259,8 +259,8 @@ pub fn describe_clusters(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
     Ok(json!({"clusters": clusters, "failures": failures}))
 }
 
-pub fn list_clusters(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let state = &world.region_mut(&ctx.partition()).ecs;
+pub fn list_clusters(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let state = &*st;
     let arns: Vec<String> = state
         .clusters
         .values()
@@ -288,9 +288,9 @@ fn active_mut<'a>(state: &'a mut State, name_or_arn: &str) -> AwsResult<&'a mut 
         .ok_or_else(cluster_not_found)
 }
 
-pub fn update_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_cluster(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = opt_str(&input, "cluster").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+    let state = &mut *st;
     let c = active_mut(state, &name)?;
     if let Some(s) = input.get("settings").and_then(Value::as_array) {
         merge_settings(&mut c.settings, s);
@@ -315,9 +315,9 @@ fn merge_settings(current: &mut Vec<Value>, updates: &[Value]) {
     }
 }
 
-pub fn update_cluster_settings(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_cluster_settings(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = opt_str(&input, "cluster").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+    let state = &mut *st;
     let c = active_mut(state, &name)?;
     if let Some(s) = input.get("settings").and_then(Value::as_array) {
         merge_settings(&mut c.settings, s);
@@ -326,9 +326,9 @@ pub fn update_cluster_settings(world: &mut World, ctx: &Ctx, input: Value) -> Aw
     Ok(json!({"cluster": describe_one(state, &c, &["SETTINGS".into()])}))
 }
 
-pub fn delete_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_cluster(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = opt_str(&input, "cluster").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+    let state = &mut *st;
     let arn = active_mut(state, &name)?.arn.clone();
     let n = counts(state, &arn);
     if n.active_services > 0 {
@@ -347,7 +347,7 @@ pub fn delete_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     c.status = ClusterStatus::Inactive;
     let c = c.clone();
     let out = describe_one(state, &c, &["SETTINGS".into(), "CONFIGURATIONS".into()]);
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("cluster {} deleted", c.name),
         Value::Null,
@@ -355,7 +355,12 @@ pub fn delete_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     Ok(json!({"cluster": out}))
 }
 
-pub fn put_cluster_capacity_providers(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn put_cluster_capacity_providers(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: Value,
+) -> AwsResult<Value> {
     let name = opt_str(&input, "cluster").unwrap_or_default().to_owned();
     let providers = str_list(&input, "capacityProviders");
     check_capacity_providers(&providers)?;
@@ -365,7 +370,7 @@ pub fn put_cluster_capacity_providers(world: &mut World, ctx: &Ctx, input: Value
         .cloned()
         .unwrap_or_default();
     check_strategy(&strategy, &providers)?;
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+    let state = &mut *st;
     let c = active_mut(state, &name)?;
     c.capacity_providers = providers;
     c.default_capacity_provider_strategy = strategy;
@@ -376,15 +381,17 @@ pub fn put_cluster_capacity_providers(world: &mut World, ctx: &Ctx, input: Value
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dispatch::testing::call;
     use crate::model::Service;
 
     #[test]
     fn cluster_lifecycle() {
         let mut w = crate::lifecycle::new_world(SimTime(0));
         let ctx = Ctx::internal(Service::Ecs, "000000000000", "us-east-1");
-        let c = create_cluster(
+        let c = call(
             &mut w,
             &ctx,
+            "CreateCluster",
             json!({"clusterName": "my_first_ecs_cluster", "tags": [{"key": "k", "value": "v"}]}),
         )
         .unwrap();
@@ -393,28 +400,46 @@ mod tests {
             "arn:aws:ecs:us-east-1:000000000000:cluster/my_first_ecs_cluster"
         );
         assert_eq!(c["cluster"]["status"], "ACTIVE");
-        let d = describe_clusters(
+        let d = call(
             &mut w,
             &ctx,
+            "DescribeClusters",
             json!({"clusters": ["my_first_ecs_cluster", "nope"], "include": ["TAGS"]}),
         )
         .unwrap();
         assert_eq!(d["clusters"][0]["tags"], json!([{"key": "k", "value": "v"}]));
         assert_eq!(d["failures"][0]["reason"], "MISSING");
-        let e = create_cluster(&mut w, &ctx, json!({"capacityProviders": ["NOPE"]})).unwrap_err();
+        let e = call(&mut w, &ctx, "CreateCluster", json!({"capacityProviders": ["NOPE"]})).unwrap_err();
         assert_eq!(e.code, "InvalidParameterException");
-        put_cluster_capacity_providers(&mut w, &ctx, json!({"cluster": "my_first_ecs_cluster", "capacityProviders": ["FARGATE", "FARGATE_SPOT"], "defaultCapacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]})).unwrap();
-        delete_cluster(&mut w, &ctx, json!({"cluster": "my_first_ecs_cluster"})).unwrap();
-        let d = describe_clusters(&mut w, &ctx, json!({"clusters": ["my_first_ecs_cluster"]})).unwrap();
+        call(&mut w, &ctx, "PutClusterCapacityProviders", json!({"cluster": "my_first_ecs_cluster", "capacityProviders": ["FARGATE", "FARGATE_SPOT"], "defaultCapacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]})).unwrap();
+        call(
+            &mut w,
+            &ctx,
+            "DeleteCluster",
+            json!({"cluster": "my_first_ecs_cluster"}),
+        )
+        .unwrap();
+        let d = call(
+            &mut w,
+            &ctx,
+            "DescribeClusters",
+            json!({"clusters": ["my_first_ecs_cluster"]}),
+        )
+        .unwrap();
         assert_eq!(d["clusters"][0]["status"], "INACTIVE");
         assert_eq!(
-            list_clusters(&mut w, &ctx, json!({})).unwrap()["clusterArns"],
+            call(&mut w, &ctx, "ListClusters", json!({})).unwrap()["clusterArns"],
             json!([])
         );
         assert_eq!(
-            update_cluster(&mut w, &ctx, json!({"cluster": "my_first_ecs_cluster"}))
-                .unwrap_err()
-                .code,
+            call(
+                &mut w,
+                &ctx,
+                "UpdateCluster",
+                json!({"cluster": "my_first_ecs_cluster"})
+            )
+            .unwrap_err()
+            .code,
             "ClusterNotFoundException"
         );
         // The default cluster appears on first use.

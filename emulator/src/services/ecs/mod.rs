@@ -1,5 +1,9 @@
 //! Amazon ECS: clusters, task definitions, services (ECS, CODE_DEPLOY and EXTERNAL controllers),
 //! task sets and tasks, simulated on the clock.
+//!
+//! Handlers are over this region's [`State`] and the [`Env`](crate::env::Env); those that need
+//! ELBv2 or EC2 also take the [`links::Peers`] view the lifecycle layer builds, and so do the
+//! service scheduler (`services::fire`) and the task machine (`tasks::fire`).
 
 pub mod clusters;
 pub mod links;
@@ -12,8 +16,8 @@ pub mod tasks;
 #[cfg(test)]
 mod tests;
 
+use super::Op;
 use crate::protocol::AwsError;
-use crate::world::WorldOp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use clusters::Cluster;
@@ -40,8 +44,11 @@ pub struct State {
     pub tags: BTreeMap<String, Vec<(String, String)>>,
 }
 
-pub fn handler(op: &str) -> Option<WorldOp> {
-    Some(match op {
+/// The operations over this region's ECS state alone. Those that reach ELBv2 or EC2 through
+/// [`links::Peers`] (CreateService, UpdateService, DeleteService, CreateTaskSet, RunTask,
+/// StopTask) are answered by `lifecycle::handler`, which builds the peers view.
+pub fn handler(op: &str) -> Option<Op<State>> {
+    let f: Op<State> = match op {
         "CreateCluster" => clusters::create_cluster,
         "DescribeClusters" => clusters::describe_clusters,
         "ListClusters" => clusters::list_clusters,
@@ -55,25 +62,20 @@ pub fn handler(op: &str) -> Option<WorldOp> {
         "ListTaskDefinitionFamilies" => task_definitions::list_task_definition_families,
         "DeregisterTaskDefinition" => task_definitions::deregister_task_definition,
         "DeleteTaskDefinitions" => task_definitions::delete_task_definitions,
-        "CreateService" => services::create_service,
         "DescribeServices" => services::describe_services,
         "ListServices" => services::list_services,
-        "UpdateService" => services::update_service,
-        "DeleteService" => services::delete_service,
-        "CreateTaskSet" => task_sets::create_task_set,
         "DescribeTaskSets" => task_sets::describe_task_sets,
         "UpdateTaskSet" => task_sets::update_task_set,
         "UpdateServicePrimaryTaskSet" => task_sets::update_service_primary_task_set,
         "DeleteTaskSet" => task_sets::delete_task_set,
-        "RunTask" => tasks::run_task,
-        "StopTask" => tasks::stop_task,
         "DescribeTasks" => tasks::describe_tasks,
         "ListTasks" => tasks::list_tasks,
         "TagResource" => tags::tag_resource,
         "UntagResource" => tags::untag_resource,
         "ListTagsForResource" => tags::list_tags_for_resource,
         _ => return None,
-    })
+    };
+    Some(f)
 }
 
 /// `ClientException` (400): the caller asked for something ECS will not do.

@@ -6,16 +6,17 @@
 //! sets of a CODE_DEPLOY or EXTERNAL one. [`reconcile`] is the one place that starts and stops
 //! tasks; it runs as a scheduled event whenever something about the service changes.
 
-use super::links;
+use super::links::Peers;
 use super::status::{DeploymentStatus, ServiceStatus, TaskSetStatus};
 use super::tasks::{self, Owner, Status, Task, TaskSpec};
 use super::{arn, clusters, invalid_parameter, name_from_arn, tags, task_definitions, State};
+use crate::env::{Env, Ids};
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
 use crate::services::Ctx;
 pub use crate::sim::signal::ServiceSignal as ServiceEvent;
+use crate::sim::PartitionKey;
 use crate::sim::{Signal, SimTime};
-use crate::world::{PartitionKey, World};
 use cutover_types::ecs::{DeploymentControllerType, DeploymentRolloutState, SchedulingStrategy, StabilityStatus};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -141,37 +142,37 @@ fn not_active() -> AwsError {
 }
 
 /// `ecs-svc/` and 19 digits: the id of a deployment or task set.
-pub fn unit_id(world: &mut World) -> String {
+pub fn unit_id(ids: &mut Ids) -> String {
     let mut s = String::from("ecs-svc/");
-    s.push(char::from(b'1' + world.ids.below(9) as u8));
+    s.push(char::from(b'1' + ids.below(9) as u8));
     for _ in 0..18 {
-        s.push(char::from(b'0' + world.ids.below(10) as u8));
+        s.push(char::from(b'0' + ids.below(10) as u8));
     }
     s
 }
 
 /// Adds a service event (newest first), as ECS writes them.
-pub fn add_event(world: &mut World, key: &PartitionKey, service_arn: &str, message: String) {
-    add_event_of(world, key, service_arn, message, None);
+pub fn add_event(st: &mut State, env: &mut Env<'_>, service_arn: &str, message: String) {
+    add_event_of(st, env, service_arn, message, None);
 }
 
 /// As [`add_event`]; `steady_task_set` names the task set whose reaching STEADY_STATE it tells.
 fn add_event_of(
-    world: &mut World,
-    key: &PartitionKey,
+    st: &mut State,
+    env: &mut Env<'_>,
     service_arn: &str,
     message: String,
     steady_task_set: Option<String>,
 ) {
-    let now = world.now;
-    let id = world.ids.uuid();
-    let Some(svc) = world.region_mut(key).ecs.services.get_mut(service_arn) else {
+    let now = env.now;
+    let id = env.ids.uuid();
+    let Some(svc) = st.services.get_mut(service_arn) else {
         return;
     };
     svc.events.push_front((id, now, message.clone()));
     svc.events.truncate(MAX_EVENTS);
     let service_name = svc.name.clone();
-    world.record(crate::timeline::Entry::ServiceEvent {
+    env.record(crate::timeline::Entry::ServiceEvent {
         service: service_arn.to_owned(),
         service_name,
         text: message,
@@ -180,16 +181,16 @@ fn add_event_of(
 }
 
 /// Schedules a reconcile of the service now (coalesced: one pending at a time).
-pub fn poke(world: &mut World, key: &PartitionKey, service_arn: &str) {
-    let now = world.now;
-    let Some(svc) = world.region_mut(key).ecs.services.get_mut(service_arn) else {
+pub fn poke(st: &mut State, env: &mut Env<'_>, key: &PartitionKey, service_arn: &str) {
+    let now = env.now;
+    let Some(svc) = st.services.get_mut(service_arn) else {
         return;
     };
     if svc.reconcile_pending {
         return;
     }
     svc.reconcile_pending = true;
-    world.schedule(
+    env.schedule(
         now,
         key,
         Signal::Service(ServiceEvent::Reconcile {
@@ -199,22 +200,19 @@ pub fn poke(world: &mut World, key: &PartitionKey, service_arn: &str) {
 }
 
 /// A task of a service changed state: tell the service (and write the events ECS writes).
-pub fn task_changed(world: &mut World, key: &PartitionKey, task: &Task) {
+pub fn task_changed(st: &mut State, env: &mut Env<'_>, key: &PartitionKey, task: &Task) {
     let Owner::Service { service_arn, .. } = &task.owner else {
         return;
     };
     let service_arn = service_arn.clone();
-    let short = world
-        .region(key)
-        .and_then(|r| r.ecs.services.get(&service_arn))
-        .map(Service::short);
+    let short = st.services.get(&service_arn).map(Service::short);
     if let Some(short) = short {
         match task.status {
             Status::Activating => {
                 for (tg, _, _) in &task.registrations {
                     add_event(
-                        world,
-                        key,
+                        st,
+                        env,
                         &service_arn,
                         format!("{short} registered 1 targets in (target-group {tg})"),
                     );
@@ -222,15 +220,15 @@ pub fn task_changed(world: &mut World, key: &PartitionKey, task: &Task) {
             }
             Status::Deactivating if !task.registrations.is_empty() => {
                 add_event(
-                    world,
-                    key,
+                    st,
+                    env,
                     &service_arn,
                     format!("{short} has begun draining connections on 1 tasks."),
                 );
                 for (tg, _, _) in &task.registrations {
                     add_event(
-                        world,
-                        key,
+                        st,
+                        env,
                         &service_arn,
                         format!("{short} deregistered 1 targets in (target-group {tg})"),
                     );
@@ -239,7 +237,7 @@ pub fn task_changed(world: &mut World, key: &PartitionKey, task: &Task) {
             _ => {}
         }
     }
-    poke(world, key, &service_arn);
+    poke(st, env, key, &service_arn);
 }
 
 /// Counts of one unit's tasks: (pending, running, healthy running, live = not stopping).
@@ -261,25 +259,22 @@ fn unit_counts(state: &State, unit_id: &str) -> (i64, i64, i64, i64) {
     c
 }
 
-fn task_healthy(world: &World, key: &PartitionKey, t: &Task) -> bool {
+fn task_healthy(peers: &dyn Peers, t: &Task) -> bool {
     t.status == Status::Running
         && t.desired_running
         && t.registrations
             .iter()
-            .all(|r| links::target_state(world, key, r) == Some(crate::timeline::TargetHealthState::Healthy))
+            .all(|r| peers.target_state(r) == Some(crate::timeline::TargetHealthState::Healthy))
 }
 
-fn healthy_count(world: &World, key: &PartitionKey, unit_id: &str) -> i64 {
-    let Some(state) = world.region(key).map(|r| &r.ecs) else {
-        return 0;
-    };
+fn healthy_count(state: &State, peers: &dyn Peers, unit_id: &str) -> i64 {
     state
         .unit_tasks
         .get(unit_id)
         .into_iter()
         .flatten()
         .filter_map(|a| state.tasks.get(a))
-        .filter(|t| task_healthy(world, key, t))
+        .filter(|t| task_healthy(peers, t))
         .count() as i64
 }
 
@@ -303,7 +298,15 @@ pub fn computed_desired(desired: i64, scale: f64) -> i64 {
     ((desired as f64) * scale / 100.0 - 1e-9).ceil().max(0.0) as i64
 }
 
-fn start_unit_tasks(world: &mut World, key: &PartitionKey, svc: &Service, unit: &Unit, n: i64) -> Vec<String> {
+/// The scheduler's means: this region's ECS state, the environment, the peers and the partition.
+struct Sched<'a, 'e> {
+    st: &'a mut State,
+    env: &'a mut Env<'e>,
+    peers: &'a mut dyn Peers,
+    key: &'a PartitionKey,
+}
+
+fn start_unit_tasks(s: &mut Sched<'_, '_>, svc: &Service, unit: &Unit, n: i64) -> Vec<String> {
     let mut started = Vec::new();
     for _ in 0..n {
         let spec = TaskSpec {
@@ -326,21 +329,15 @@ fn start_unit_tasks(world: &mut World, key: &PartitionKey, svc: &Service, unit: 
             health_check_grace_secs: svc.health_check_grace_period.unwrap_or(0) as f64,
             tags: Vec::new(),
         };
-        match tasks::start(world, key, spec) {
+        match tasks::start(s.st, s.env, s.peers, s.key, spec) {
             Ok(arn) => {
-                world
-                    .region_mut(key)
-                    .ecs
-                    .unit_tasks
-                    .entry(unit.id.clone())
-                    .or_default()
-                    .insert(arn.clone());
+                s.st.unit_tasks.entry(unit.id.clone()).or_default().insert(arn.clone());
                 started.push(arn);
             }
             Err(e) => {
                 add_event(
-                    world,
-                    key,
+                    s.st,
+                    s.env,
                     &svc.arn,
                     format!("{} was unable to place a task. Reason: {}.", svc.short(), e.message),
                 );
@@ -351,22 +348,22 @@ fn start_unit_tasks(world: &mut World, key: &PartitionKey, svc: &Service, unit: 
     started
 }
 
-fn stop_tasks(world: &mut World, key: &PartitionKey, svc: &Service, arns: &[String]) {
+fn stop_tasks(s: &mut Sched<'_, '_>, svc: &Service, arns: &[String]) {
     let mut stopped = Vec::new();
     for a in arns {
         let reason = format!(
             "Scaling activity initiated by (deployment {})",
             svc.units().first().map(|u| u.id.as_str()).unwrap_or("")
         );
-        if tasks::stop(world, key, a, &reason, "ServiceSchedulerInitiated") {
+        if tasks::stop(s.st, s.env, s.peers, s.key, a, &reason, "ServiceSchedulerInitiated") {
             stopped.push(a.rsplit('/').next().unwrap_or("").to_owned());
         }
     }
     if !stopped.is_empty() {
         let list: Vec<String> = stopped.iter().map(|t| format!("(task {t})")).collect();
         add_event(
-            world,
-            key,
+            s.st,
+            s.env,
             &svc.arn,
             format!(
                 "{} has stopped {} running tasks: {}.",
@@ -380,8 +377,8 @@ fn stop_tasks(world: &mut World, key: &PartitionKey, svc: &Service, arns: &[Stri
 
 /// The service scheduler: brings every unit to its target count within the deployment
 /// configuration's limits, then updates stability, rollout state and the steady-state event.
-pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
-    let Some(svc) = world.region_mut(key).ecs.services.get_mut(service_arn) else {
+pub fn reconcile(st: &mut State, env: &mut Env<'_>, peers: &mut dyn Peers, key: &PartitionKey, service_arn: &str) {
+    let Some(svc) = st.services.get_mut(service_arn) else {
         return;
     };
     svc.reconcile_pending = false;
@@ -435,45 +432,39 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
 
     let mut started_all = Vec::new();
     let mut to_stop = Vec::new();
-    let state = &world.region_mut(key).ecs;
-    let mut total_live: i64 = targets.iter().map(|(u, _, _)| unit_counts(state, &u.id).3).sum();
-    let healthy_total: i64 = targets.iter().map(|(u, _, _)| healthy_count(world, key, &u.id)).sum();
+    let mut total_live: i64 = targets.iter().map(|(u, _, _)| unit_counts(st, &u.id).3).sum();
+    let healthy_total: i64 = targets.iter().map(|(u, _, _)| healthy_count(st, peers, &u.id)).sum();
     let mut can_stop_healthy = (healthy_total - min_healthy).max(0);
     let mut plan_start: Vec<(Unit, i64)> = Vec::new();
-    {
-        // The service was read from this region above, so it exists.
-        let Some(state) = world.region(key).map(|r| &r.ecs) else {
-            return;
-        };
-        for (unit, target, _) in &targets {
-            let live = live_tasks(state, &unit.id);
-            let n_live = live.len() as i64;
-            if n_live < *target {
-                let room = (max_total - total_live).max(0);
-                let n = (*target - n_live).min(room);
-                if n > 0 {
-                    plan_start.push((unit.clone(), n));
-                    total_live += n;
-                }
-            } else if n_live > *target {
-                let excess = (n_live - target) as usize;
-                // Least advanced first; a task that is not yet healthy never counts toward the
-                // minimum healthy percent, so it can always go.
-                for (_, a) in live.into_iter().take(excess) {
-                    let is_healthy = state.tasks.get(&a).is_some_and(|t| task_healthy(world, key, t));
-                    if is_healthy && rolling {
-                        if can_stop_healthy == 0 {
-                            continue;
-                        }
-                        can_stop_healthy -= 1;
+    for (unit, target, _) in &targets {
+        let live = live_tasks(st, &unit.id);
+        let n_live = live.len() as i64;
+        if n_live < *target {
+            let room = (max_total - total_live).max(0);
+            let n = (*target - n_live).min(room);
+            if n > 0 {
+                plan_start.push((unit.clone(), n));
+                total_live += n;
+            }
+        } else if n_live > *target {
+            let excess = (n_live - target) as usize;
+            // Least advanced first; a task that is not yet healthy never counts toward the
+            // minimum healthy percent, so it can always go.
+            for (_, a) in live.into_iter().take(excess) {
+                let is_healthy = st.tasks.get(&a).is_some_and(|t| task_healthy(peers, t));
+                if is_healthy && rolling {
+                    if can_stop_healthy == 0 {
+                        continue;
                     }
-                    to_stop.push(a);
+                    can_stop_healthy -= 1;
                 }
+                to_stop.push(a);
             }
         }
     }
+    let mut s = Sched { st, env, peers, key };
     for (unit, n) in plan_start {
-        let started = start_unit_tasks(world, key, &svc, &unit, n);
+        let started = start_unit_tasks(&mut s, &svc, &unit, n);
         started_all.extend(started);
     }
     if !started_all.is_empty() {
@@ -482,8 +473,8 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
             .map(|a| format!("(task {})", a.rsplit('/').next().unwrap_or("")))
             .collect();
         add_event(
-            world,
-            key,
+            s.st,
+            s.env,
             &svc.arn,
             format!(
                 "{} has started {} tasks: {}.",
@@ -493,19 +484,17 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
             ),
         );
     }
-    stop_tasks(world, key, &svc, &to_stop);
-    update_stability(world, key, service_arn, &targets);
+    stop_tasks(&mut s, &svc, &to_stop);
+    update_stability(&mut s, service_arn, &targets);
 }
 
-fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, targets: &[(Unit, i64, bool)]) {
-    let now = world.now;
+fn update_stability(s: &mut Sched<'_, '_>, service_arn: &str, targets: &[(Unit, i64, bool)]) {
+    let now = s.env.now;
     let mut steady_units = Vec::new();
     for (unit, target, _) in targets {
-        let Some(state) = world.region(key).map(|r| &r.ecs) else {
-            return;
-        };
+        let state = &*s.st;
         let (pending, running, _, live) = unit_counts(state, &unit.id);
-        let healthy = healthy_count(world, key, &unit.id);
+        let healthy = healthy_count(state, s.peers, &unit.id);
         let all_stopped = state
             .unit_tasks
             .get(&unit.id)
@@ -516,7 +505,7 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
         let steady = pending == 0 && running == *target && live == *target && healthy == *target;
         steady_units.push((unit.id.clone(), steady, all_stopped && *target == 0));
     }
-    let Some(svc) = world.region_mut(key).ecs.services.get_mut(service_arn) else {
+    let Some(svc) = s.st.services.get_mut(service_arn) else {
         return;
     };
     let mut messages = Vec::new();
@@ -572,28 +561,29 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
     svc.steady = steady_now;
     let arn = svc.arn.clone();
     for (m, id) in messages {
-        add_event_of(world, key, &arn, m, Some(id));
+        add_event_of(s.st, s.env, &arn, m, Some(id));
     }
     if became_steady {
-        add_event(world, key, &arn, format!("{short} has reached a steady state."));
+        add_event(s.st, s.env, &arn, format!("{short} has reached a steady state."));
     }
     if drained {
         let at = now.plus_secs(INACTIVE_RETENTION_SECS);
-        world.schedule(at, key, Signal::Service(ServiceEvent::Forget { service_arn: arn }));
+        s.env
+            .schedule(at, s.key, Signal::Service(ServiceEvent::Forget { service_arn: arn }));
     }
 }
 
-pub fn fire(world: &mut World, key: &PartitionKey, event: ServiceEvent) {
+/// Fires a service event (`lifecycle::drive`).
+pub fn fire(st: &mut State, env: &mut Env<'_>, peers: &mut dyn Peers, key: &PartitionKey, event: ServiceEvent) {
     match event {
-        ServiceEvent::Reconcile { service_arn } => reconcile(world, key, &service_arn),
+        ServiceEvent::Reconcile { service_arn } => reconcile(st, env, peers, key, &service_arn),
         ServiceEvent::Forget { service_arn } => {
-            let state = &mut world.region_mut(key).ecs;
-            if state
+            if st
                 .services
                 .get(&service_arn)
                 .is_some_and(|s| s.status == ServiceStatus::Inactive)
             {
-                state.services.remove(&service_arn);
+                st.services.remove(&service_arn);
             }
         }
     }
@@ -771,17 +761,20 @@ pub fn find<'a>(state: &'a State, cluster_arn: &str, ident: &str) -> Option<&'a 
 }
 
 /// The ARN of the ACTIVE cluster a call names (`default`, created on first use, when none).
-pub fn cluster_arn(world: &mut World, ctx: &Ctx, cluster: Option<&str>) -> AwsResult<String> {
-    let now = world.now;
-    let key = ctx.partition();
-    clusters::resolve_active(&mut world.region_mut(&key).ecs, ctx, cluster, now).map(|c| c.arn.clone())
+pub fn cluster_arn(st: &mut State, env: &Env<'_>, ctx: &Ctx, cluster: Option<&str>) -> AwsResult<String> {
+    clusters::resolve_active(st, ctx, cluster, env.now).map(|c| c.arn.clone())
 }
 
 /// Resolves the ACTIVE service a call names, returning its ARN.
-pub fn active_service_arn(world: &mut World, ctx: &Ctx, cluster: Option<&str>, service: &str) -> AwsResult<String> {
-    let c = cluster_arn(world, ctx, cluster)?;
-    let state = &world.region_mut(&ctx.partition()).ecs;
-    let svc = find(state, &c, service).ok_or_else(service_not_found)?;
+pub fn active_service_arn(
+    st: &mut State,
+    env: &Env<'_>,
+    ctx: &Ctx,
+    cluster: Option<&str>,
+    service: &str,
+) -> AwsResult<String> {
+    let c = cluster_arn(st, env, ctx, cluster)?;
+    let svc = find(st, &c, service).ok_or_else(service_not_found)?;
     if svc.status != ServiceStatus::Active {
         return Err(not_active());
     }
@@ -789,12 +782,7 @@ pub fn active_service_arn(world: &mut World, ctx: &Ctx, cluster: Option<&str>, s
 }
 
 /// Checks a service's (or task set's) load balancers against the task definition and ELBv2.
-pub fn check_load_balancers(
-    world: &World,
-    key: &PartitionKey,
-    lbs: &[Value],
-    td: &task_definitions::TaskDefinition,
-) -> AwsResult<()> {
+pub fn check_load_balancers(peers: &dyn Peers, lbs: &[Value], td: &task_definitions::TaskDefinition) -> AwsResult<()> {
     for lb in lbs {
         let tg = lb.get("targetGroupArn").and_then(Value::as_str);
         let name = lb.get("containerName").and_then(Value::as_str);
@@ -819,7 +807,7 @@ pub fn check_load_balancers(
                 "The container {name} did not have a container port {port} defined."
             )));
         }
-        match links::target_group_behind_load_balancer(world, key, tg) {
+        match peers.target_group_behind_load_balancer(tg) {
             None => return Err(invalid_parameter(format!("Unable to find target group: {tg}"))),
             Some(false) => {
                 return Err(invalid_parameter(format!(
@@ -855,16 +843,22 @@ fn default_deployment_configuration(controller: &DeploymentControllerType, given
     Value::Object(m)
 }
 
-pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn create_service(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    ctx: &Ctx,
+    input: Value,
+) -> AwsResult<Value> {
     let key = ctx.partition();
-    let now = world.now;
+    let now = env.now;
     let name = opt_str(&input, "serviceName").unwrap_or_default().to_owned();
     if name.is_empty() || name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(invalid_parameter(
             "Service name can only contain letters, numbers, hyphens and underscores, and be up to 255 characters long.",
         ));
     }
-    let cluster_arn = cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
+    let cluster_arn = cluster_arn(st, env, ctx, opt_str(&input, "cluster"))?;
     let controller = DeploymentControllerType::from(
         input
             .pointer("/deploymentController/type")
@@ -909,8 +903,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         ));
     }
     {
-        let state = &world.region_mut(&key).ecs;
-        if let Some(existing) = find(state, &cluster_arn, &name) {
+        if let Some(existing) = find(st, &cluster_arn, &name) {
             match existing.status {
                 ServiceStatus::Draining => {
                     return Err(invalid_parameter("Unable to Start a service that is still Draining."))
@@ -929,8 +922,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     let mut td_arn = None;
     let mut network = None;
     if let Some(ident) = &td_ident {
-        let state = &world.region_mut(&key).ecs;
-        let td = task_definitions::find(state, ident)
+        let td = task_definitions::find(st, ident)
             .filter(|t| t.status == super::task_definitions::TaskDefinitionStatus::Active)
             .ok_or_else(|| super::client_error("TaskDefinition not found."))?
             .clone();
@@ -946,13 +938,8 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         if effective_lt == "EC2" {
             return Err(invalid_parameter("No Container Instances were found in your cluster."));
         }
-        check_load_balancers(world, &key, &lbs, &td)?;
-        let vpc = tasks::check_network(
-            world,
-            &key,
-            input.get("networkConfiguration"),
-            td.network_mode() == "awsvpc",
-        )?;
+        check_load_balancers(peers, &lbs, &td)?;
+        let vpc = tasks::check_network(peers, input.get("networkConfiguration"), td.network_mode() == "awsvpc")?;
         network = vpc.map(|v| {
             let mut v = v;
             if v.get("assignPublicIp").is_none() {
@@ -1018,7 +1005,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     };
     if let Some(td) = &td_arn {
         let unit = Unit {
-            id: unit_id(world),
+            id: unit_id(env.ids),
             task_definition: td.clone(),
             launch_type: effective_lt.clone(),
             platform_version: platform_version.clone(),
@@ -1056,20 +1043,17 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             d.rollout_state_reason = format!("ECS deployment {} in progress.", d.unit.id);
         }
     }
-    let state = &mut world.region_mut(&key).ecs;
-    state
-        .services
+    st.services
         .retain(|_, s| !(s.cluster_arn == cluster_arn && s.name == name && s.status == ServiceStatus::Inactive));
-    tags::add_tags(state, &svc_arn, input.get("tags"))?;
-    state.services.insert(svc_arn.clone(), svc);
-    world.record(crate::timeline::Entry::resource(
+    tags::add_tags(st, &svc_arn, input.get("tags"))?;
+    st.services.insert(svc_arn.clone(), svc);
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("service {name} created with the {controller} deployment controller"),
         json!({"service": svc_arn}),
     ));
-    poke(world, &key, &svc_arn);
-    let state = &world.region_mut(&key).ecs;
-    Ok(json!({"service": service_json(state, &state.services[&svc_arn], false)}))
+    poke(st, env, &key, &svc_arn);
+    Ok(json!({"service": service_json(st, &st.services[&svc_arn], false)}))
 }
 
 pub fn task_set_arn(key: &PartitionKey, cluster_arn: &str, service: &str, unit_id: &str) -> String {
@@ -1080,15 +1064,15 @@ pub fn task_set_arn(key: &PartitionKey, cluster_arn: &str, service: &str, unit_i
     )
 }
 
-pub fn describe_services(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn describe_services(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let key = ctx.partition();
     let names = str_list(&input, "services");
     if names.len() > 10 {
         return Err(invalid_parameter("services can have at most 10 items."));
     }
     let include_tags = str_list(&input, "include").iter().any(|i| i == "TAGS");
-    let c = cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let state = &world.region_mut(&key).ecs;
+    let c = cluster_arn(st, env, ctx, opt_str(&input, "cluster"))?;
+    let state = &*st;
     let mut services = Vec::new();
     let mut failures = Vec::new();
     for n in names {
@@ -1107,17 +1091,15 @@ pub fn describe_services(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
     Ok(json!({"services": services, "failures": failures}))
 }
 
-pub fn list_services(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let key = ctx.partition();
-    let c = cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
+pub fn list_services(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let c = cluster_arn(st, env, ctx, opt_str(&input, "cluster"))?;
     let lt = opt_str(&input, "launchType");
     let strategy = opt_str(&input, "schedulingStrategy");
     let max = input.get("maxResults").and_then(Value::as_i64).unwrap_or(10);
     if !(1..=100).contains(&max) {
         return Err(invalid_parameter("maxResults must be between 1 and 100."));
     }
-    let state = &world.region_mut(&key).ecs;
-    let mut list: Vec<&Service> = state
+    let mut list: Vec<&Service> = st
         .services
         .values()
         .filter(|s| s.cluster_arn == c && s.status != ServiceStatus::Inactive)
@@ -1135,16 +1117,23 @@ pub fn list_services(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Va
     Ok(obj([("serviceArns", json!(page)), ("nextToken", json!(next))]))
 }
 
-pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_service(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    ctx: &Ctx,
+    input: Value,
+) -> AwsResult<Value> {
     let key = ctx.partition();
-    let now = world.now;
+    let now = env.now;
     let svc_arn = active_service_arn(
-        world,
+        st,
+        env,
         ctx,
         opt_str(&input, "cluster"),
         opt_str(&input, "service").unwrap_or_default(),
     )?;
-    let svc = world.region_mut(&key).ecs.services[&svc_arn].clone();
+    let svc = st.services[&svc_arn].clone();
     let controller = svc.controller.clone();
     if controller != DeploymentControllerType::Ecs {
         let refuse = |what: &str| {
@@ -1160,8 +1149,7 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             }
         };
         if let Some(td) = opt_str(&input, "taskDefinition") {
-            let same =
-                task_definitions::find(&world.region_mut(&key).ecs, td).map(|t| t.arn.clone()) == svc.task_definition;
+            let same = task_definitions::find(st, td).map(|t| t.arn.clone()) == svc.task_definition;
             if !same {
                 return Err(refuse("task definition"));
             }
@@ -1206,12 +1194,11 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         let mut changed = input.get("forceNewDeployment").and_then(Value::as_bool) == Some(true);
         let td_ident = opt_str(&input, "taskDefinition").map(str::to_owned);
         let td = {
-            let state = &world.region_mut(&key).ecs;
             let ident = td_ident
                 .clone()
                 .or_else(|| svc.task_definition.clone())
                 .unwrap_or_default();
-            task_definitions::find(state, &ident).cloned()
+            task_definitions::find(st, &ident).cloned()
         };
         let Some(td) = td else {
             return Err(super::client_error("TaskDefinition not found."));
@@ -1222,17 +1209,13 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
                 changed = true;
             }
             if let Some(lbs) = input.get("loadBalancers").and_then(Value::as_array) {
-                check_load_balancers(world, &key, lbs, &td)?;
+                check_load_balancers(peers, lbs, &td)?;
                 u.load_balancers = lbs.clone();
                 changed = true;
             }
             if input.get("networkConfiguration").is_some() {
-                let vpc = tasks::check_network(
-                    world,
-                    &key,
-                    input.get("networkConfiguration"),
-                    td.network_mode() == "awsvpc",
-                )?;
+                let vpc =
+                    tasks::check_network(peers, input.get("networkConfiguration"), td.network_mode() == "awsvpc")?;
                 u.network_configuration = vpc.map(|v| json!({"awsvpcConfiguration": v}));
                 changed = true;
             }
@@ -1243,15 +1226,14 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         }
         if changed {
             if let Some(mut u) = unit {
-                u.id = unit_id(world);
+                u.id = unit_id(env.ids);
                 u.created_at = now;
                 u.updated_at = now;
                 new_unit = Some(u);
             }
         }
     }
-    let state = &mut world.region_mut(&key).ecs;
-    let s = state.services.get_mut(&svc_arn).ok_or_else(service_not_found)?;
+    let s = st.services.get_mut(&svc_arn).ok_or_else(service_not_found)?;
     if let Some(d) = input.get("desiredCount").and_then(Value::as_i64) {
         s.desired_count = d;
     }
@@ -1300,17 +1282,22 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         s.steady = false;
     }
     s.steady = s.steady && input.get("desiredCount").is_none();
-    poke(world, &key, &svc_arn);
-    let state = &world.region_mut(&key).ecs;
-    Ok(json!({"service": service_json(state, &state.services[&svc_arn], false)}))
+    poke(st, env, &key, &svc_arn);
+    Ok(json!({"service": service_json(st, &st.services[&svc_arn], false)}))
 }
 
-pub fn delete_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_service(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    ctx: &Ctx,
+    input: Value,
+) -> AwsResult<Value> {
     let key = ctx.partition();
-    let c = cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
+    let c = cluster_arn(st, env, ctx, opt_str(&input, "cluster"))?;
     let ident = opt_str(&input, "service").unwrap_or_default();
     let force = input.get("force").and_then(Value::as_bool).unwrap_or(false);
-    let state = &mut world.region_mut(&key).ecs;
+    let state = &mut *st;
     let svc = find(state, &c, ident).ok_or_else(service_not_found)?;
     if svc.status != ServiceStatus::Active {
         return Err(AwsError::new("ServiceNotActiveException", "Service was not ACTIVE."));
@@ -1327,13 +1314,12 @@ pub fn delete_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     s.status = ServiceStatus::Draining;
     s.steady = false;
     let name = s.name.clone();
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("service {name} deleted ({} tasks to stop)", pending + running),
         json!({"service": arn}),
     ));
     // Reconcile now so that a service with no tasks becomes INACTIVE at once.
-    reconcile(world, &key, &arn);
-    let state = &world.region_mut(&key).ecs;
-    Ok(json!({"service": service_json(state, &state.services[&arn], false)}))
+    reconcile(st, env, peers, &key, &arn);
+    Ok(json!({"service": service_json(st, &st.services[&arn], false)}))
 }

@@ -3,10 +3,10 @@
 
 use super::status::ClusterStatus;
 use super::{invalid_parameter, State};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{opt_str, str_list};
 use crate::services::Ctx;
-use crate::world::World;
 use serde_json::{json, Value};
 
 pub const MAX_TAGS: usize = 50;
@@ -85,18 +85,18 @@ fn require_resource(state: &State, arn: &str) -> AwsResult<()> {
     }
 }
 
-pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn tag_resource(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let arn = opt_str(&input, "resourceArn").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+    let state = &mut *st;
     require_resource(state, &arn)?;
     add_tags(state, &arn, input.get("tags"))?;
     Ok(json!({}))
 }
 
-pub fn untag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn untag_resource(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let arn = opt_str(&input, "resourceArn").unwrap_or_default().to_owned();
     let keys = str_list(&input, "tagKeys");
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+    let state = &mut *st;
     require_resource(state, &arn)?;
     if let Some(t) = state.tags.get_mut(&arn) {
         t.retain(|(k, _)| !keys.contains(k));
@@ -104,9 +104,9 @@ pub fn untag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     Ok(json!({}))
 }
 
-pub fn list_tags_for_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_tags_for_resource(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let arn = opt_str(&input, "resourceArn").unwrap_or_default().to_owned();
-    let state = &world.region_mut(&ctx.partition()).ecs;
+    let state = &*st;
     require_resource(state, &arn)?;
     Ok(json!({"tags": tags_json(state, &arn)}))
 }

@@ -2,11 +2,11 @@
 //! ListTaskDefinitions, ListTaskDefinitionFamilies, DeregisterTaskDefinition, DeleteTaskDefinitions.
 
 use super::{arn, client_error, invalid_parameter, tags, State};
+use crate::env::Env;
 use crate::protocol::AwsResult;
 use crate::services::util::{obj, opt_str, paginate, str_list};
 use crate::services::Ctx;
 use crate::sim::SimTime;
-use crate::world::World;
 use cutover_types::ecs::TaskDefinitionFamilyStatus;
 pub use cutover_types::ecs::TaskDefinitionStatus;
 use serde_json::{json, Map, Value};
@@ -216,8 +216,8 @@ fn container(c: &Value, network_mode: &str, task_memory: Option<i64>, fargate: b
     Ok(Value::Object(m))
 }
 
-pub fn register_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let now = world.now;
+pub fn register_task_definition(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let now = env.now;
     let family = opt_str(&input, "family").unwrap_or_default().to_owned();
     if !valid_family(&family) {
         return Err(client_error(
@@ -302,7 +302,7 @@ pub fn register_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> A
             ));
         }
     }
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+    let state = &mut *st;
     let revision = state.task_definitions.get(&family).map_or(0, Vec::len) as i64 + 1;
     let td_arn = arn(
         &ctx.region,
@@ -387,7 +387,7 @@ pub fn register_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> A
     let out = td.to_json();
     state.task_definitions.entry(family.clone()).or_default().push(td);
     let tags_out = tags::tags_json(state, &td_arn);
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("task definition {family}:{revision} registered"),
         Value::Null,
@@ -395,10 +395,10 @@ pub fn register_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> A
     Ok(json!({"taskDefinition": out, "tags": tags_out}))
 }
 
-pub fn describe_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn describe_task_definition(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let ident = opt_str(&input, "taskDefinition").unwrap_or_default();
     let include = str_list(&input, "include");
-    let state = &world.region_mut(&ctx.partition()).ecs;
+    let state = &*st;
     let td = resolve(state, ident)?;
     let mut out = json!({"taskDefinition": td.to_json()});
     if include.iter().any(|i| i == "TAGS") {
@@ -407,7 +407,7 @@ pub fn describe_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> A
     Ok(out)
 }
 
-pub fn list_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_task_definitions(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let family = opt_str(&input, "familyPrefix");
     let status = TaskDefinitionStatus::from(opt_str(&input, "status").unwrap_or("ACTIVE"));
     let desc = opt_str(&input, "sort") == Some("DESC");
@@ -415,7 +415,7 @@ pub fn list_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
     if !(1..=100).contains(&max) {
         return Err(invalid_parameter("maxResults must be between 1 and 100."));
     }
-    let state = &world.region_mut(&ctx.partition()).ecs;
+    let state = &*st;
     let mut arns: Vec<String> = state
         .task_definitions
         .iter()
@@ -436,14 +436,14 @@ pub fn list_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
     Ok(obj([("taskDefinitionArns", json!(page)), ("nextToken", json!(next))]))
 }
 
-pub fn list_task_definition_families(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_task_definition_families(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let prefix = opt_str(&input, "familyPrefix").unwrap_or("");
     let status = TaskDefinitionFamilyStatus::from(opt_str(&input, "status").unwrap_or("ACTIVE"));
     let max = input.get("maxResults").and_then(Value::as_i64).unwrap_or(100);
     if !(1..=100).contains(&max) {
         return Err(invalid_parameter("maxResults must be between 1 and 100."));
     }
-    let state = &world.region_mut(&ctx.partition()).ecs;
+    let state = &*st;
     let families: Vec<String> = state
         .task_definitions
         .iter()
@@ -478,10 +478,10 @@ fn revision_mut<'a>(state: &'a mut State, ident: &str) -> Option<&'a mut TaskDef
         .find(|t| t.arn == arn)
 }
 
-pub fn deregister_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let now = world.now;
+pub fn deregister_task_definition(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let now = env.now;
     let ident = opt_str(&input, "taskDefinition").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+    let state = &mut *st;
     if !ident.contains(':') {
         return Err(client_error(
             "Revision must be specified for task definition deregistration.",
@@ -495,7 +495,7 @@ pub fn deregister_task_definition(world: &mut World, ctx: &Ctx, input: Value) ->
     }
     let out = td.to_json();
     let name = td.family_revision();
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("task definition {name} deregistered"),
         Value::Null,
@@ -503,15 +503,15 @@ pub fn deregister_task_definition(world: &mut World, ctx: &Ctx, input: Value) ->
     Ok(json!({"taskDefinition": out}))
 }
 
-pub fn delete_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let now = world.now;
+pub fn delete_task_definitions(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let now = env.now;
     let idents = str_list(&input, "taskDefinitions");
     if idents.is_empty() || idents.len() > 10 {
         return Err(invalid_parameter(
             "taskDefinitions must contain between 1 and 10 task definitions.",
         ));
     }
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+    let state = &mut *st;
     let mut deleted = Vec::new();
     let mut failures = Vec::new();
     for ident in idents {
@@ -534,8 +534,10 @@ pub fn delete_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> Aw
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dispatch::testing::call;
     use crate::model::Service;
     use crate::sim::SimTime;
+    use crate::world::World;
 
     fn setup() -> (World, Ctx) {
         (
@@ -557,7 +559,7 @@ mod tests {
     #[test]
     fn registers_revisions_with_defaults() {
         let (mut w, ctx) = setup();
-        let out = register_task_definition(&mut w, &ctx, lab_def()).unwrap();
+        let out = call(&mut w, &ctx, "RegisterTaskDefinition", lab_def()).unwrap();
         let td = &out["taskDefinition"];
         assert_eq!(
             td["taskDefinitionArn"],
@@ -571,13 +573,31 @@ mod tests {
         );
         assert_eq!(td["containerDefinitions"][0]["essential"], true);
         assert_eq!(td["compatibilities"], json!(["EC2", "FARGATE"]));
-        let out = register_task_definition(&mut w, &ctx, lab_def()).unwrap();
+        let out = call(&mut w, &ctx, "RegisterTaskDefinition", lab_def()).unwrap();
         assert_eq!(out["taskDefinition"]["revision"], 2);
-        let d = describe_task_definition(&mut w, &ctx, json!({"taskDefinition": "threads-task-def"})).unwrap();
+        let d = call(
+            &mut w,
+            &ctx,
+            "DescribeTaskDefinition",
+            json!({"taskDefinition": "threads-task-def"}),
+        )
+        .unwrap();
         assert_eq!(d["taskDefinition"]["revision"], 2);
-        let d = describe_task_definition(&mut w, &ctx, json!({"taskDefinition": "threads-task-def:1"})).unwrap();
+        let d = call(
+            &mut w,
+            &ctx,
+            "DescribeTaskDefinition",
+            json!({"taskDefinition": "threads-task-def:1"}),
+        )
+        .unwrap();
         assert_eq!(d["taskDefinition"]["revision"], 1);
-        let e = describe_task_definition(&mut w, &ctx, json!({"taskDefinition": "nope:1"})).unwrap_err();
+        let e = call(
+            &mut w,
+            &ctx,
+            "DescribeTaskDefinition",
+            json!({"taskDefinition": "nope:1"}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("ClientException", "Unable to describe task definition.")
@@ -589,20 +609,20 @@ mod tests {
         let (mut w, ctx) = setup();
         let mut d = lab_def();
         d["networkMode"] = json!("bridge");
-        assert!(register_task_definition(&mut w, &ctx, d)
+        assert!(call(&mut w, &ctx, "RegisterTaskDefinition", d)
             .unwrap_err()
             .message
             .contains("awsvpc"));
         let mut d = lab_def();
         d["memory"] = json!("4096");
         assert_eq!(
-            register_task_definition(&mut w, &ctx, d).unwrap_err().message,
+            call(&mut w, &ctx, "RegisterTaskDefinition", d).unwrap_err().message,
             "No Fargate configuration exists for given values: 256 CPU, 4096 memory."
         );
         let mut d = lab_def();
         d["cpu"] = json!("1 vCPU");
         d["memory"] = json!("2 GB");
-        let out = register_task_definition(&mut w, &ctx, d).unwrap();
+        let out = call(&mut w, &ctx, "RegisterTaskDefinition", d).unwrap();
         assert_eq!(
             (
                 out["taskDefinition"]["cpu"].clone(),
@@ -612,13 +632,13 @@ mod tests {
         );
         let mut d = lab_def();
         d["containerDefinitions"][0]["portMappings"][0]["hostPort"] = json!(80);
-        assert!(register_task_definition(&mut w, &ctx, d)
+        assert!(call(&mut w, &ctx, "RegisterTaskDefinition", d)
             .unwrap_err()
             .message
             .contains("must match"));
         let mut d = lab_def();
         d["containerDefinitions"][0]["essential"] = json!(false);
-        assert!(register_task_definition(&mut w, &ctx, d)
+        assert!(call(&mut w, &ctx, "RegisterTaskDefinition", d)
             .unwrap_err()
             .message
             .contains("essential"));
@@ -627,18 +647,31 @@ mod tests {
     #[test]
     fn deregister_list_and_delete() {
         let (mut w, ctx) = setup();
-        register_task_definition(&mut w, &ctx, lab_def()).unwrap();
-        register_task_definition(&mut w, &ctx, lab_def()).unwrap();
-        deregister_task_definition(&mut w, &ctx, json!({"taskDefinition": "threads-task-def:1"})).unwrap();
-        let l = list_task_definitions(&mut w, &ctx, json!({})).unwrap();
-        assert_eq!(l["taskDefinitionArns"].as_array().unwrap().len(), 1);
-        let l = list_task_definitions(&mut w, &ctx, json!({"status": "INACTIVE"})).unwrap();
-        assert!(l["taskDefinitionArns"][0].as_str().unwrap().ends_with(":1"));
-        let f = list_task_definition_families(&mut w, &ctx, json!({"familyPrefix": "threads"})).unwrap();
-        assert_eq!(f["families"], json!(["threads-task-def"]));
-        let d = delete_task_definitions(
+        call(&mut w, &ctx, "RegisterTaskDefinition", lab_def()).unwrap();
+        call(&mut w, &ctx, "RegisterTaskDefinition", lab_def()).unwrap();
+        call(
             &mut w,
             &ctx,
+            "DeregisterTaskDefinition",
+            json!({"taskDefinition": "threads-task-def:1"}),
+        )
+        .unwrap();
+        let l = call(&mut w, &ctx, "ListTaskDefinitions", json!({})).unwrap();
+        assert_eq!(l["taskDefinitionArns"].as_array().unwrap().len(), 1);
+        let l = call(&mut w, &ctx, "ListTaskDefinitions", json!({"status": "INACTIVE"})).unwrap();
+        assert!(l["taskDefinitionArns"][0].as_str().unwrap().ends_with(":1"));
+        let f = call(
+            &mut w,
+            &ctx,
+            "ListTaskDefinitionFamilies",
+            json!({"familyPrefix": "threads"}),
+        )
+        .unwrap();
+        assert_eq!(f["families"], json!(["threads-task-def"]));
+        let d = call(
+            &mut w,
+            &ctx,
+            "DeleteTaskDefinitions",
             json!({"taskDefinitions": ["threads-task-def:1", "threads-task-def:2"]}),
         )
         .unwrap();

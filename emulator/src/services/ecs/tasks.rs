@@ -5,16 +5,17 @@
 //! DEPROVISIONING → STOPPED. Each move is one scheduled event per task, so a clock advance that
 //! fires nothing touches no task.
 
-use super::links::{self, Registration};
+use super::links::{Peers, Registration};
 use super::status::ServiceStatus;
 use super::{arn, client_error, clusters, invalid_parameter, name_from_arn, task_definitions, State};
+use crate::env::Env;
 use crate::protocol::AwsResult;
 use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
 use crate::services::Ctx;
 pub use crate::sim::signal::TaskSignal as TaskEvent;
+use crate::sim::PartitionKey;
 use crate::sim::{Signal, SimTime};
 use crate::timeline::TargetHealthState;
-use crate::world::{PartitionKey, World};
 use cutover_types::ecs::DesiredStatus;
 use serde_json::{json, Value};
 
@@ -131,16 +132,12 @@ pub struct TaskSpec {
     pub tags: Vec<(String, String)>,
 }
 
-fn ecs_event(e: TaskEvent) -> Signal {
-    Signal::Task(e)
-}
-
-fn schedule_step(world: &mut World, key: &PartitionKey, task: &Task, after: f64) {
-    let at = world.now.plus_secs(after);
-    world.schedule(
+fn schedule_step(env: &mut Env<'_>, key: &PartitionKey, task: &Task, after: f64) {
+    let at = env.after_secs(after);
+    env.schedule(
         at,
         key,
-        ecs_event(TaskEvent::Step {
+        Signal::Task(TaskEvent::Step {
             task_arn: task.arn.clone(),
             generation: task.generation,
         }),
@@ -152,14 +149,19 @@ fn short_id(arn: &str) -> &str {
 }
 
 /// Creates a task in PROVISIONING and schedules its lifecycle. Returns its ARN.
-pub fn start(world: &mut World, key: &PartitionKey, spec: TaskSpec) -> AwsResult<String> {
-    let now = world.now;
-    let id = world.ids.hex(32);
+pub fn start(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    key: &PartitionKey,
+    spec: TaskSpec,
+) -> AwsResult<String> {
+    let now = env.now;
+    let id = env.ids.hex(32);
     let cluster_name = name_from_arn(&spec.cluster_arn).to_owned();
     let task_arn = arn(&key.region, &key.account, &format!("task/{cluster_name}/{id}"));
     let (containers, cpu, memory) = {
-        let state = &world.region_mut(key).ecs;
-        let td = task_definitions::resolve(state, &spec.task_definition_arn)?;
+        let td = task_definitions::resolve(st, &spec.task_definition_arn)?;
         let containers = td
             .containers()
             .iter()
@@ -178,8 +180,8 @@ pub fn start(world: &mut World, key: &PartitionKey, spec: TaskSpec) -> AwsResult
     if let Some(vpc) = &spec.awsvpc {
         let subnets = str_list(vpc, "subnets");
         if !subnets.is_empty() {
-            let subnet = subnets[world.ids.below(subnets.len() as u64) as usize].clone();
-            let Some((ip, az)) = links::allocate_ip(world, key, &subnet) else {
+            let subnet = subnets[env.ids.below(subnets.len() as u64) as usize].clone();
+            let Some((ip, az)) = peers.allocate_ip(&subnet) else {
                 return Err(invalid_parameter(format!(
                     "No free IP addresses are available in subnet {subnet}."
                 )));
@@ -187,14 +189,14 @@ pub fn start(world: &mut World, key: &PartitionKey, spec: TaskSpec) -> AwsResult
             availability_zone = az;
             let mac = format!(
                 "0a:{}:{}:{}:{}:{}",
-                world.ids.hex(2),
-                world.ids.hex(2),
-                world.ids.hex(2),
-                world.ids.hex(2),
-                world.ids.hex(2)
+                env.ids.hex(2),
+                env.ids.hex(2),
+                env.ids.hex(2),
+                env.ids.hex(2),
+                env.ids.hex(2)
             );
             eni = Some(Eni {
-                attachment_id: world.ids.uuid(),
+                attachment_id: env.ids.uuid(),
                 subnet_id: subnet,
                 ip,
                 mac,
@@ -236,19 +238,26 @@ pub fn start(world: &mut World, key: &PartitionKey, spec: TaskSpec) -> AwsResult
         tags: spec.tags,
         generation: 0,
     };
-    schedule_step(world, key, &task, timing::PROVISIONING);
-    let state = &mut world.region_mut(key).ecs;
+    schedule_step(env, key, &task, timing::PROVISIONING);
     for reg in &task.registrations {
-        state.targets.insert(reg.clone(), task_arn.clone());
+        st.targets.insert(reg.clone(), task_arn.clone());
     }
-    state.tasks.insert(task_arn.clone(), task);
+    st.tasks.insert(task_arn.clone(), task);
     Ok(task_arn)
 }
 
 /// Asks a task to stop. Returns false when it was already stopping.
-pub fn stop(world: &mut World, key: &PartitionKey, task_arn: &str, reason: &str, code: &str) -> bool {
-    let now = world.now;
-    let Some(task) = world.region_mut(key).ecs.tasks.get_mut(task_arn) else {
+pub fn stop(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    key: &PartitionKey,
+    task_arn: &str,
+    reason: &str,
+    code: &str,
+) -> bool {
+    let now = env.now;
+    let Some(task) = st.tasks.get_mut(task_arn) else {
         return false;
     };
     if !task.desired_running {
@@ -259,19 +268,18 @@ pub fn stop(world: &mut World, key: &PartitionKey, task_arn: &str, reason: &str,
     task.stop_code = Some(code.to_owned());
     task.stopping_at = Some(now);
     task.generation += 1;
-    let task = task.clone();
     match task.status {
-        Status::Provisioning | Status::Pending => enter(world, key, task_arn, Status::Stopping),
-        Status::Activating | Status::Running => enter(world, key, task_arn, Status::Deactivating),
+        Status::Provisioning | Status::Pending => enter(st, env, peers, key, task_arn, Status::Stopping),
+        Status::Activating | Status::Running => enter(st, env, peers, key, task_arn, Status::Deactivating),
         _ => {}
     }
     true
 }
 
 /// Moves a task into `status` and schedules what comes after it.
-fn enter(world: &mut World, key: &PartitionKey, task_arn: &str, status: Status) {
-    let now = world.now;
-    let Some(task) = world.region_mut(key).ecs.tasks.get_mut(task_arn) else {
+fn enter(st: &mut State, env: &mut Env<'_>, peers: &mut dyn Peers, key: &PartitionKey, task_arn: &str, status: Status) {
+    let now = env.now;
+    let Some(task) = st.tasks.get_mut(task_arn) else {
         return;
     };
     task.status = status;
@@ -289,7 +297,7 @@ fn enter(world: &mut World, key: &PartitionKey, task_arn: &str, status: Status) 
         Status::Pending => Some(timing::PENDING),
         Status::Activating => {
             for reg in &task.registrations {
-                let _ = links::register_target(world, key, reg, &task.task_definition_arn);
+                let _ = peers.register_target(env, reg, &task.task_definition_arn);
             }
             Some(timing::ACTIVATING)
         }
@@ -297,8 +305,8 @@ fn enter(world: &mut World, key: &PartitionKey, task_arn: &str, status: Status) 
         Status::Deactivating => {
             let mut drain: f64 = 0.0;
             for reg in &task.registrations {
-                links::deregister_target(world, key, reg);
-                drain = drain.max(links::deregistration_delay(world, key, &reg.0));
+                peers.deregister_target(env, reg);
+                drain = drain.max(peers.deregistration_delay(&reg.0));
             }
             Some(drain)
         }
@@ -306,19 +314,18 @@ fn enter(world: &mut World, key: &PartitionKey, task_arn: &str, status: Status) 
         Status::Deprovisioning => Some(timing::DEPROVISIONING),
         Status::Stopped => {
             if let Some(eni) = &task.eni {
-                links::release_ip(world, key, &eni.subnet_id, &eni.ip);
+                peers.release_ip(&eni.subnet_id, &eni.ip);
             }
-            let state = &mut world.region_mut(key).ecs;
             for reg in &task.registrations {
-                if state.targets.get(reg).map(String::as_str) == Some(task_arn) {
-                    state.targets.remove(reg);
+                if st.targets.get(reg).map(String::as_str) == Some(task_arn) {
+                    st.targets.remove(reg);
                 }
             }
             let at = now.plus_secs(timing::FORGET_AFTER);
-            world.schedule(
+            env.schedule(
                 at,
                 key,
-                ecs_event(TaskEvent::Forget {
+                Signal::Task(TaskEvent::Forget {
                     task_arn: task_arn.to_owned(),
                 }),
             );
@@ -326,19 +333,19 @@ fn enter(world: &mut World, key: &PartitionKey, task_arn: &str, status: Status) 
         }
     };
     if let Some(after) = after {
-        schedule_step(world, key, &task, after);
+        schedule_step(env, key, &task, after);
     }
-    super::services::task_changed(world, key, &task);
+    super::services::task_changed(st, env, key, &task);
 }
 
-/// Fires a task event.
-pub fn fire(world: &mut World, key: &PartitionKey, event: TaskEvent) {
+/// Fires a task event (`lifecycle::drive`).
+pub fn fire(st: &mut State, env: &mut Env<'_>, peers: &mut dyn Peers, key: &PartitionKey, event: TaskEvent) {
     match event {
         TaskEvent::Forget { task_arn } => {
-            world.region_mut(key).ecs.tasks.remove(&task_arn);
+            st.tasks.remove(&task_arn);
         }
         TaskEvent::Step { task_arn, generation } => {
-            let Some(task) = world.region_mut(key).ecs.tasks.get(&task_arn) else {
+            let Some(task) = st.tasks.get(&task_arn) else {
                 return;
             };
             if task.generation != generation {
@@ -353,19 +360,26 @@ pub fn fire(world: &mut World, key: &PartitionKey, event: TaskEvent) {
                 (Status::Deprovisioning, _) => Status::Stopped,
                 _ => return,
             };
-            enter(world, key, &task_arn, next);
+            enter(st, env, peers, key, &task_arn, next);
         }
     }
 }
 
 /// ELBv2 reports a target's new health state: ECS stops a RUNNING service task whose target
 /// turned unhealthy (after the health check grace period) and lets its service replace it.
-pub fn target_health_changed(world: &mut World, key: &PartitionKey, reg: &Registration, state: TargetHealthState) {
-    let now = world.now;
-    let Some(task_arn) = world.region_mut(key).ecs.targets.get(reg).cloned() else {
+pub fn target_health_changed(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    key: &PartitionKey,
+    reg: &Registration,
+    state: TargetHealthState,
+) {
+    let now = env.now;
+    let Some(task_arn) = st.targets.get(reg).cloned() else {
         return;
     };
-    let Some(task) = world.region_mut(key).ecs.tasks.get(&task_arn).cloned() else {
+    let Some(task) = st.tasks.get(&task_arn).cloned() else {
         return;
     };
     if state == TargetHealthState::Unhealthy && task.status == Status::Running && task.desired_running {
@@ -374,11 +388,11 @@ pub fn target_health_changed(world: &mut World, key: &PartitionKey, reg: &Regist
             .is_none_or(|s| now >= s.plus_secs(task.health_check_grace_secs));
         if grace_over && matches!(task.owner, Owner::Service { .. }) {
             let reason = format!("Task failed ELB health checks in (target-group {})", reg.0);
-            stop(world, key, &task_arn, &reason, "ServiceSchedulerInitiated");
+            stop(st, env, peers, key, &task_arn, &reason, "ServiceSchedulerInitiated");
             return;
         }
     }
-    super::services::task_changed(world, key, &task);
+    super::services::task_changed(st, env, key, &task);
 }
 
 pub fn to_json(t: &Task, include_tags: bool) -> Value {
@@ -502,12 +516,7 @@ pub fn to_json(t: &Task, include_tags: bool) -> Value {
 }
 
 /// Validates an awsvpc network configuration against the EC2 state.
-pub fn check_network(
-    world: &World,
-    key: &PartitionKey,
-    network: Option<&Value>,
-    needs_awsvpc: bool,
-) -> AwsResult<Option<Value>> {
+pub fn check_network(peers: &dyn Peers, network: Option<&Value>, needs_awsvpc: bool) -> AwsResult<Option<Value>> {
     let vpc = network.and_then(|n| n.get("awsvpcConfiguration")).cloned();
     match &vpc {
         None if needs_awsvpc => {
@@ -525,14 +534,14 @@ pub fn check_network(
                 return Err(invalid_parameter("subnets can have at most 16 items."));
             }
             for s in &subnets {
-                if !links::subnet_exists(world, key, s) {
+                if !peers.subnet_exists(s) {
                     return Err(invalid_parameter(format!(
                         "Error retrieving subnet information for [{s}]: The subnet ID '{s}' does not exist (ECS Error)"
                     )));
                 }
             }
             for g in str_list(v, "securityGroups") {
-                if !links::security_group_exists(world, key, &g) {
+                if !peers.security_group_exists(&g) {
                     return Err(invalid_parameter(format!("Error retrieving security group information for [{g}]: The security group '{g}' does not exist (ECS Error)")));
                 }
             }
@@ -546,20 +555,19 @@ pub fn check_network(
     Ok(vpc)
 }
 
-pub fn run_task(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn run_task(st: &mut State, env: &mut Env<'_>, peers: &mut dyn Peers, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let key = ctx.partition();
-    let now = world.now;
+    let now = env.now;
     let count = input.get("count").and_then(Value::as_i64).unwrap_or(1);
     if !(1..=10).contains(&count) {
         return Err(invalid_parameter("count must be between 1 and 10."));
     }
     let td_ident = opt_str(&input, "taskDefinition").unwrap_or_default().to_owned();
-    let cluster_arn = clusters::resolve_active(&mut world.region_mut(&key).ecs, ctx, opt_str(&input, "cluster"), now)?
+    let cluster_arn = clusters::resolve_active(st, ctx, opt_str(&input, "cluster"), now)?
         .arn
         .clone();
     let (td_arn, family, needs_awsvpc, fargate_ok) = {
-        let state = &world.region_mut(&key).ecs;
-        let td = task_definitions::resolve(state, &td_ident)?;
+        let td = task_definitions::resolve(st, &td_ident)?;
         if td.status != task_definitions::TaskDefinitionStatus::Active && !td_ident.contains(':') {
             return Err(client_error("TaskDefinition is inactive"));
         }
@@ -590,7 +598,7 @@ pub fn run_task(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> 
     if launch_type == "EC2" {
         return Err(invalid_parameter("No Container Instances were found in your cluster."));
     }
-    let awsvpc = check_network(world, &key, input.get("networkConfiguration"), needs_awsvpc)?;
+    let awsvpc = check_network(peers, input.get("networkConfiguration"), needs_awsvpc)?;
     let tags: Vec<(String, String)> = input
         .get("tags")
         .and_then(Value::as_array)
@@ -626,15 +634,14 @@ pub fn run_task(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> 
             health_check_grace_secs: 0.0,
             tags: tags.clone(),
         };
-        arns.push(start(world, &key, spec)?);
+        arns.push(start(st, env, peers, &key, spec)?);
     }
-    let state = &world.region_mut(&key).ecs;
     let tasks: Vec<Value> = arns
         .iter()
-        .filter_map(|a| state.tasks.get(a))
+        .filter_map(|a| st.tasks.get(a))
         .map(|t| to_json(t, false))
         .collect();
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("RunTask started {} task(s) of {td_arn}", arns.len()),
         Value::Null,
@@ -653,34 +660,34 @@ fn find_task<'a>(state: &'a State, cluster_arn: &str, ident: &str) -> Option<&'a
     }
 }
 
-pub fn stop_task(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn stop_task(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    ctx: &Ctx,
+    input: Value,
+) -> AwsResult<Value> {
     let key = ctx.partition();
-    let cluster_arn = super::services::cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
+    let cluster_arn = super::services::cluster_arn(st, env, ctx, opt_str(&input, "cluster"))?;
     let ident = opt_str(&input, "task").unwrap_or_default();
     let reason = opt_str(&input, "reason").unwrap_or("Task stopped by user").to_owned();
-    let arn = find_task(&world.region_mut(&key).ecs, &cluster_arn, ident)
+    let arn = find_task(st, &cluster_arn, ident)
         .map(|t| t.arn.clone())
         .ok_or_else(|| invalid_parameter("The referenced task was not found."))?;
-    stop(world, &key, &arn, &reason, "UserInitiated");
-    let t = world
-        .region_mut(&key)
-        .ecs
-        .tasks
-        .get(&arn)
-        .map(|t| to_json(t, false))
-        .unwrap_or(Value::Null);
+    stop(st, env, peers, &key, &arn, &reason, "UserInitiated");
+    let t = st.tasks.get(&arn).map(|t| to_json(t, false)).unwrap_or(Value::Null);
     Ok(json!({"task": t}))
 }
 
-pub fn describe_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn describe_tasks(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let key = ctx.partition();
     let idents = str_list(&input, "tasks");
     if idents.len() > 100 {
         return Err(invalid_parameter("Tasks cannot be longer than 100."));
     }
     let include_tags = str_list(&input, "include").iter().any(|i| i == "TAGS");
-    let cluster_arn = super::services::cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let state = &world.region_mut(&key).ecs;
+    let cluster_arn = super::services::cluster_arn(st, env, ctx, opt_str(&input, "cluster"))?;
+    let state = &*st;
     let mut tasks = Vec::new();
     let mut failures = Vec::new();
     for i in idents {
@@ -703,9 +710,9 @@ pub fn describe_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     Ok(json!({"tasks": tasks, "failures": failures}))
 }
 
-pub fn list_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let key = ctx.partition();
-    let cluster_arn = super::services::cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
+pub fn list_tasks(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let _key = ctx.partition();
+    let cluster_arn = super::services::cluster_arn(st, env, ctx, opt_str(&input, "cluster"))?;
     let desired = DesiredStatus::from(opt_str(&input, "desiredStatus").unwrap_or("RUNNING"));
     let family = opt_str(&input, "family");
     let service = opt_str(&input, "serviceName").map(|s| name_from_arn(s).to_owned());
@@ -715,7 +722,7 @@ pub fn list_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value
     if !(1..=100).contains(&max) {
         return Err(invalid_parameter("maxResults must be between 1 and 100."));
     }
-    let state = &world.region_mut(&key).ecs;
+    let state = &*st;
     if let Some(s) = &service {
         let exists = state
             .services
