@@ -519,14 +519,22 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         task_definition: td_arn,
         external_id: Some(id.to_owned()),
         started_by: Some("CODE_DEPLOY".into()),
-        load_balancers: vec![json!({
-            "targetGroupArn": d.ecs.green_tg,
-            "containerName": a.container_name,
-            "containerPort": a.container_port,
-        })],
-        network_configuration: a.network_configuration.clone(),
+        load_balancers: vec![cutover_types::ecs::LoadBalancer {
+            target_group_arn: Some(d.ecs.green_tg.clone()),
+            container_name: Some(a.container_name.clone()),
+            container_port: i32::try_from(a.container_port).ok(),
+            ..Default::default()
+        }],
+        network_configuration: a
+            .network_configuration
+            .clone()
+            .and_then(|n| serde_json::from_value(n).ok()),
         launch_type: None,
-        capacity_provider_strategy: a.capacity_provider_strategy.clone(),
+        capacity_provider_strategy: a
+            .capacity_provider_strategy
+            .iter()
+            .map(|c| serde_json::from_value(c.clone()).unwrap_or_default())
+            .collect(),
         platform_version: a.platform_version.clone(),
         scale: 100.0,
     };

@@ -6,7 +6,6 @@
 use crate::protocol::AwsResult;
 use crate::services::codedeploy::{err, DeploymentGroup};
 use crate::services::ecs::status::TaskSetStatus;
-use crate::services::util::opt_str;
 use crate::services::{ecs, elbv2};
 use crate::world::{PartitionKey, World};
 use cutover_types::codedeploy::ComputePlatform;
@@ -136,8 +135,7 @@ pub fn check_ecs(
         .iter()
         .find(|t| t.status == TaskSetStatus::Primary)
         .and_then(|t| t.unit.load_balancers.first())
-        .and_then(|l| opt_str(l, "targetGroupArn"))
-        .map(str::to_owned);
+        .and_then(|l| l.target_group_arn.clone());
     if let Some(tg) = primary_tg {
         if !tg_arns.contains(&tg) {
             return Err(bad_pair(format!(

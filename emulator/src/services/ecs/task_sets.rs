@@ -4,16 +4,15 @@
 //! services through the typed functions here.
 
 use super::links::Peers;
-use super::services::{self, computed_desired, poke, service_not_found, task_set_json, TaskSet, Unit};
+use super::services::{self, computed_desired, poke, service_not_found, task_set_out, TaskSet, Unit};
 use super::status::{ServiceStatus, TaskSetStatus};
 use super::{invalid_parameter, name_from_arn, tags, task_definitions, tasks, State};
 use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_str, str_list};
 use crate::services::Ctx;
 use crate::sim::PartitionKey;
-use cutover_types::ecs::{DeploymentControllerType, StabilityStatus};
-use serde_json::{json, Value};
+use cutover_types::ecs as t;
+use t::{DeploymentControllerType, LaunchType, StabilityStatus};
 
 /// What a new task set is to run.
 #[derive(Debug, Clone, Default)]
@@ -21,11 +20,11 @@ pub struct TaskSetSpec {
     pub task_definition: String,
     pub external_id: Option<String>,
     pub started_by: Option<String>,
-    pub load_balancers: Vec<Value>,
-    /// `{"awsvpcConfiguration": ...}`; the service's when `None`.
-    pub network_configuration: Option<Value>,
-    pub launch_type: Option<String>,
-    pub capacity_provider_strategy: Vec<Value>,
+    pub load_balancers: Vec<t::LoadBalancer>,
+    /// The service's when `None`.
+    pub network_configuration: Option<t::NetworkConfiguration>,
+    pub launch_type: Option<LaunchType>,
+    pub capacity_provider_strategy: Vec<t::CapacityProviderStrategyItem>,
     pub platform_version: Option<String>,
     pub scale: f64,
 }
@@ -70,7 +69,7 @@ fn matches(ts: &TaskSet, ident: &str) -> bool {
 pub fn view(state: &State, service_arn: &str, ident: &str) -> Option<TaskSetView> {
     let svc = state.services.get(service_arn)?;
     let ts = svc.task_sets.iter().find(|t| matches(t, ident))?;
-    let v = task_set_json(state, svc, ts, false);
+    let v = task_set_out(state, svc, ts, false);
     Some(TaskSetView {
         id: ts.unit.id.clone(),
         arn: ts.arn.clone(),
@@ -80,11 +79,11 @@ pub fn view(state: &State, service_arn: &str, ident: &str) -> Option<TaskSetView
             .unit
             .load_balancers
             .iter()
-            .filter_map(|l| l.get("targetGroupArn").and_then(Value::as_str).map(str::to_owned))
+            .filter_map(|l| l.target_group_arn.clone())
             .collect(),
         computed_desired_count: computed_desired(svc.desired_count, ts.scale),
-        running_count: v["runningCount"].as_i64().unwrap_or(0),
-        pending_count: v["pendingCount"].as_i64().unwrap_or(0),
+        running_count: v.running_count.map_or(0, i64::from),
+        pending_count: v.pending_count.map_or(0, i64::from),
         steady: ts.stability_status == StabilityStatus::SteadyState,
     })
 }
@@ -134,8 +133,9 @@ pub fn create(
         .ok_or_else(|| super::client_error("TaskDefinition not found."))?;
     services::check_load_balancers(peers, &spec.load_balancers, &td)?;
     let network = match &spec.network_configuration {
-        Some(n) => tasks::check_network(peers, Some(n), td.network_mode() == "awsvpc")?
-            .map(|v| json!({"awsvpcConfiguration": v})),
+        Some(n) => tasks::check_network(peers, Some(n), td.awsvpc())?.map(|v| t::NetworkConfiguration {
+            awsvpc_configuration: Some(v),
+        }),
         None => svc.network_configuration.clone(),
     };
     let id = services::unit_id(env.ids);
@@ -145,7 +145,7 @@ pub fn create(
         launch_type: spec
             .launch_type
             .or(svc.launch_type.clone())
-            .unwrap_or_else(|| "FARGATE".into()),
+            .unwrap_or(LaunchType::Fargate),
         platform_version: spec.platform_version.or(svc.platform_version.clone()),
         capacity_provider_strategy: spec.capacity_provider_strategy,
         network_configuration: network,
@@ -297,32 +297,23 @@ pub fn delete(
     Ok(out)
 }
 
-fn resolve_service(st: &mut State, env: &Env<'_>, ctx: &Ctx, input: &Value) -> AwsResult<String> {
-    let svc_arn = services::active_service_arn(
-        st,
-        env,
-        ctx,
-        opt_str(input, "cluster"),
-        opt_str(input, "service").unwrap_or_default(),
-    )?;
+fn resolve_service(st: &mut State, env: &Env<'_>, ctx: &Ctx, cluster: &str, service: &str) -> AwsResult<String> {
+    let svc_arn = services::active_service_arn(st, env, ctx, Some(cluster), service)?;
     let controller = st.services[&svc_arn].controller.clone();
     external_only(&controller)?;
     Ok(svc_arn)
 }
 
-fn json_of(state: &State, service_arn: &str, ident: &str, include_tags: bool) -> Value {
-    let Some(svc) = state.services.get(service_arn) else {
-        return Value::Null;
-    };
+fn out_of(state: &State, service_arn: &str, ident: &str, include_tags: bool) -> Option<t::TaskSet> {
+    let svc = state.services.get(service_arn)?;
     svc.task_sets
         .iter()
         .find(|t| matches(t, ident))
-        .map(|t| task_set_json(state, svc, t, include_tags))
-        .unwrap_or(Value::Null)
+        .map(|t| task_set_out(state, svc, t, include_tags))
 }
 
-fn scale_of(input: &Value) -> f64 {
-    input.pointer("/scale/value").and_then(Value::as_f64).unwrap_or(100.0)
+fn scale_of(scale: Option<&t::Scale>) -> f64 {
+    scale.and_then(|s| s.value).unwrap_or(100.0)
 }
 
 pub fn create_task_set(
@@ -330,82 +321,101 @@ pub fn create_task_set(
     env: &mut Env<'_>,
     peers: &mut dyn Peers,
     ctx: &Ctx,
-    input: Value,
-) -> AwsResult<Value> {
+    input: t::CreateTaskSetRequest,
+) -> AwsResult<t::CreateTaskSetResponse> {
     let key = ctx.partition();
-    let svc_arn = resolve_service(st, env, ctx, &input)?;
+    let svc_arn = resolve_service(st, env, ctx, &input.cluster, &input.service)?;
     let spec = TaskSetSpec {
-        task_definition: opt_str(&input, "taskDefinition").unwrap_or_default().to_owned(),
-        external_id: opt_str(&input, "externalId").map(str::to_owned),
+        task_definition: input.task_definition,
+        external_id: input.external_id,
         started_by: None,
-        load_balancers: input
-            .get("loadBalancers")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        network_configuration: input.get("networkConfiguration").cloned(),
-        launch_type: opt_str(&input, "launchType").map(str::to_owned),
-        capacity_provider_strategy: input
-            .get("capacityProviderStrategy")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        platform_version: opt_str(&input, "platformVersion").map(str::to_owned),
-        scale: scale_of(&input),
+        load_balancers: input.load_balancers.unwrap_or_default(),
+        network_configuration: input.network_configuration,
+        launch_type: input.launch_type,
+        capacity_provider_strategy: input.capacity_provider_strategy.unwrap_or_default(),
+        platform_version: input.platform_version,
+        scale: scale_of(input.scale.as_ref()),
     };
     let v = create(st, env, peers, &key, &svc_arn, spec)?;
-    tags::add_tags(st, &v.arn, input.get("tags"))?;
-    Ok(json!({"taskSet": json_of(st, &svc_arn, &v.id, false)}))
+    tags::add_tags(st, &v.arn, input.tags.as_deref())?;
+    Ok(t::CreateTaskSetResponse {
+        task_set: out_of(st, &svc_arn, &v.id, false),
+    })
 }
 
-pub fn describe_task_sets(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let svc_arn = resolve_service(st, env, ctx, &input)?;
-    let include_tags = str_list(&input, "include").iter().any(|i| i == "TAGS");
-    let wanted = str_list(&input, "taskSets");
-    let state = &*st;
-    let svc = &state.services[&svc_arn];
+pub fn describe_task_sets(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DescribeTaskSetsRequest,
+) -> AwsResult<t::DescribeTaskSetsResponse> {
+    let svc_arn = resolve_service(st, env, ctx, &input.cluster, &input.service)?;
+    let include_tags = input.include.is_some_and(|i| i.contains(&t::TaskSetField::Tags));
+    let wanted = input.task_sets.unwrap_or_default();
+    let svc = &st.services[&svc_arn];
     let mut sets = Vec::new();
     let mut failures = Vec::new();
     if wanted.is_empty() {
         sets = svc
             .task_sets
             .iter()
-            .map(|t| task_set_json(state, svc, t, include_tags))
+            .map(|t| task_set_out(st, svc, t, include_tags))
             .collect();
     } else {
         for w in wanted {
             match svc.task_sets.iter().find(|t| matches(t, &w)) {
-                Some(t) => sets.push(task_set_json(state, svc, t, include_tags)),
-                None => failures.push(json!({"arn": w, "reason": "MISSING"})),
+                Some(t) => sets.push(task_set_out(st, svc, t, include_tags)),
+                None => failures.push(super::missing(w)),
             }
         }
     }
-    Ok(json!({"taskSets": sets, "failures": failures}))
+    Ok(t::DescribeTaskSetsResponse {
+        task_sets: Some(sets),
+        failures: Some(failures),
+    })
 }
 
-pub fn update_task_set(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_task_set(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UpdateTaskSetRequest,
+) -> AwsResult<t::UpdateTaskSetResponse> {
     let key = ctx.partition();
-    let svc_arn = resolve_service(st, env, ctx, &input)?;
-    let ident = opt_str(&input, "taskSet").unwrap_or_default().to_owned();
-    set_scale(st, env, &key, &svc_arn, &ident, scale_of(&input))?;
-    Ok(json!({"taskSet": json_of(st, &svc_arn, &ident, false)}))
+    let svc_arn = resolve_service(st, env, ctx, &input.cluster, &input.service)?;
+    set_scale(st, env, &key, &svc_arn, &input.task_set, scale_of(Some(&input.scale)))?;
+    Ok(t::UpdateTaskSetResponse {
+        task_set: out_of(st, &svc_arn, &input.task_set, false),
+    })
 }
 
-pub fn update_service_primary_task_set(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_service_primary_task_set(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UpdateServicePrimaryTaskSetRequest,
+) -> AwsResult<t::UpdateServicePrimaryTaskSetResponse> {
     let key = ctx.partition();
-    let svc_arn = resolve_service(st, env, ctx, &input)?;
-    let ident = opt_str(&input, "primaryTaskSet").unwrap_or_default().to_owned();
-    set_primary(st, env, &key, &svc_arn, &ident)?;
-    Ok(json!({"taskSet": json_of(st, &svc_arn, &ident, false)}))
+    let svc_arn = resolve_service(st, env, ctx, &input.cluster, &input.service)?;
+    set_primary(st, env, &key, &svc_arn, &input.primary_task_set)?;
+    Ok(t::UpdateServicePrimaryTaskSetResponse {
+        task_set: out_of(st, &svc_arn, &input.primary_task_set, false),
+    })
 }
 
-pub fn delete_task_set(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_task_set(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DeleteTaskSetRequest,
+) -> AwsResult<t::DeleteTaskSetResponse> {
     let key = ctx.partition();
-    let svc_arn = resolve_service(st, env, ctx, &input)?;
-    let ident = opt_str(&input, "taskSet").unwrap_or_default().to_owned();
-    let force = input.get("force").and_then(Value::as_bool).unwrap_or(false);
-    delete(st, env, &key, &svc_arn, &ident, force)?;
-    Ok(json!({"taskSet": json_of(st, &svc_arn, &ident, false)}))
+    let svc_arn = resolve_service(st, env, ctx, &input.cluster, &input.service)?;
+    let force = input.force.unwrap_or(false);
+    delete(st, env, &key, &svc_arn, &input.task_set, force)?;
+    Ok(t::DeleteTaskSetResponse {
+        task_set: out_of(st, &svc_arn, &input.task_set, false),
+    })
 }
 
 /// The service ARN for (cluster, service) names as CodeDeploy holds them, any controller.
