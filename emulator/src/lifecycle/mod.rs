@@ -36,7 +36,8 @@ pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
     }
 }
 
-/// How the services reach each other: every peers trait answered by this layer.
+/// How the services reach each other: every peers trait answered by this layer that takes the
+/// world (ECS's takes none: its handlers and machines get a `links::EcsView`, see `links::with_ecs`).
 pub static PORTS: Ports = Ports {
     elbv2: &links::Links,
     codedeploy: &deployment::Machine,
