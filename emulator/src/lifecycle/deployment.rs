@@ -533,7 +533,18 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         capacity_provider_strategy: a
             .capacity_provider_strategy
             .iter()
-            .map(|c| serde_json::from_value(c.clone()).unwrap_or_default())
+            .map(|c| {
+                let n = |k: &str| c.get(k).and_then(Value::as_i64).and_then(|n| i32::try_from(n).ok());
+                cutover_types::ecs::CapacityProviderStrategyItem {
+                    capacity_provider: c
+                        .get("capacityProvider")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .into(),
+                    base: n("base"),
+                    weight: n("weight"),
+                }
+            })
             .collect(),
         platform_version: a.platform_version.clone(),
         scale: 100.0,
