@@ -50,7 +50,7 @@ pub fn ecs_target_health_changed(world: &mut World, key: &PartitionKey, reg: &Re
 type EcsPeersOp<I, O> = fn(&mut ecs::State, &mut Env<'_>, &mut dyn ecs::links::Peers, &Ctx, I) -> AwsResult<O>;
 
 /// Calls an ECS operation that needs ELBv2 or EC2 with the view of the caller's region.
-pub fn call_ecs<I, O>(world: &mut World, ctx: &Ctx, input: Value, f: EcsPeersOp<I, O>) -> AwsResult<Value>
+fn call_ecs<I, O>(world: &mut World, ctx: &Ctx, input: Value, f: EcsPeersOp<I, O>) -> AwsResult<Value>
 where
     I: serde::de::DeserializeOwned,
     O: serde::Serialize,

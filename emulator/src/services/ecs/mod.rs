@@ -1,9 +1,12 @@
 //! Amazon ECS: clusters, task definitions, services (ECS, CODE_DEPLOY and EXTERNAL controllers),
 //! task sets and tasks, simulated on the clock.
 //!
-//! Handlers are over this region's [`State`] and the [`Env`](crate::env::Env); those that need
-//! ELBv2 or EC2 also take the [`links::Peers`] view the lifecycle layer builds, and so do the
-//! service scheduler (`services::fire`) and the task machine (`tasks::fire`).
+//! Handlers are typed over `cutover_types::ecs` and over this region's [`State`] and the
+//! [`Env`](crate::env::Env) (see `services::typed!`); those that need ELBv2 or EC2 also take the
+//! [`links::Peers`] view the lifecycle layer builds, and so do the service scheduler
+//! (`services::fire`) and the task machine (`tasks::fire`). The state holds the generated
+//! structures (load balancers, network and deployment configurations, container definitions…)
+//! and the statuses of `status.rs`, never a `serde_json::Value`.
 
 pub mod clusters;
 pub mod links;
