@@ -91,12 +91,11 @@ impl Region {
     }
 }
 
-/// What each service needs from the others, as the trait it declares (`ecs::links::Peers`,
-/// `elbv2::peers::Peers`, `services::identity::Identity`); the
-/// lifecycle layer implements them (`lifecycle::PORTS`). A service reaches another only through
-/// these, so no service names another.
+/// What each service needs from the others and reaches through the world, as the trait it
+/// declares (`elbv2::peers::Peers`, `services::identity::Identity`); the lifecycle layer
+/// implements them (`lifecycle::PORTS`). (ECS's and CodeDeploy's peers take no world: the
+/// lifecycle layer hands them views of the region instead.)
 pub struct Ports {
-    pub ecs: &'static dyn services::ecs::links::Peers,
     pub elbv2: &'static dyn services::elbv2::peers::Peers,
     pub identity: &'static dyn services::identity::Identity,
 }

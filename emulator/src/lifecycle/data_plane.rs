@@ -8,7 +8,6 @@
 
 use crate::services::ecs::tasks::Status;
 use crate::services::elbv2::{self, HealthCheck, TargetState};
-use crate::services::util::opt_str;
 use crate::world::{PartitionKey, World};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -213,14 +212,13 @@ impl Raw {
 }
 
 /// The container of a task definition that maps `port` (`portMappings[].containerPort`).
-fn container_for_port(containers: &[Value], port: i64) -> Option<String> {
+fn container_for_port(containers: &[cutover_types::ecs::ContainerDefinition], port: i64) -> Option<String> {
     containers
         .iter()
         .find(|c| {
-            c.get("portMappings").and_then(Value::as_array).is_some_and(|pm| {
-                pm.iter()
-                    .any(|m| m.get("containerPort").and_then(Value::as_i64) == Some(port))
-            })
+            c.port_mappings
+                .as_ref()
+                .is_some_and(|pm| pm.iter().any(|m| m.container_port.map(i64::from) == Some(port)))
         })
-        .and_then(|c| opt_str(c, "name").map(str::to_owned))
+        .and_then(|c| c.name.clone())
 }

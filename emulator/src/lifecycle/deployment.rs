@@ -89,9 +89,10 @@ fn step(world: &mut World, key: &PartitionKey, entry: Entry) {
     };
     world.record(entry);
     if !svc_arn.is_empty() {
+        let (r, mut env) = world.split(key);
         ecs::services::add_event(
-            world,
-            key,
+            &mut r.ecs,
+            &mut env,
             &svc_arn,
             format!("(service {svc_name}) CodeDeploy deployment {id}: {text}"),
         );
@@ -510,7 +511,11 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         .map(|t| t.id)
         .collect();
     for t in leftovers {
-        if task_sets::delete(world, key, &svc_arn, &t, true).is_ok() {
+        if super::links::with_ecs(world, key, |st, env, _| {
+            task_sets::delete(st, env, key, &svc_arn, &t, true)
+        })
+        .is_ok()
+        {
             note(
                 world,
                 key,
@@ -535,25 +540,33 @@ fn install(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
         task_definition: td_arn,
         external_id: Some(id.to_owned()),
         started_by: Some("CODE_DEPLOY".into()),
-        load_balancers: vec![json!({
-            "targetGroupArn": d.ecs.green_tg,
-            "containerName": a.container_name,
-            "containerPort": a.container_port,
-        })],
+        load_balancers: vec![cutover_types::ecs::LoadBalancer {
+            target_group_arn: Some(d.ecs.green_tg.clone()),
+            container_name: Some(a.container_name.clone()),
+            container_port: i32::try_from(a.container_port).ok(),
+            ..Default::default()
+        }],
         network_configuration: a
             .network_configuration
             .as_ref()
-            .and_then(|n| serde_json::to_value(n).ok()),
+            .and_then(|n| serde_json::to_value(n).ok())
+            .and_then(|n| serde_json::from_value(n).ok()),
         launch_type: None,
         capacity_provider_strategy: a
             .capacity_provider_strategy
             .iter()
-            .filter_map(|c| serde_json::to_value(c).ok())
+            .map(|c| cutover_types::ecs::CapacityProviderStrategyItem {
+                capacity_provider: c.capacity_provider.clone().unwrap_or_default(),
+                base: c.base.and_then(|n| i32::try_from(n).ok()),
+                weight: c.weight.and_then(|n| i32::try_from(n).ok()),
+            })
             .collect(),
         platform_version: a.platform_version.clone(),
         scale: 100.0,
     };
-    match task_sets::create(world, key, &svc_arn, spec) {
+    match super::links::with_ecs(world, key, |st, env, p| {
+        task_sets::create(st, env, p, key, &svc_arn, spec)
+    }) {
         Ok(v) => {
             let deadline = world.now.plus_secs(INSTALL_TIMEOUT_SECS);
             if let Some(dm) = dep(world, key, id) {
@@ -659,7 +672,9 @@ fn traffic_step(world: &mut World, key: &PartitionKey, id: &str) -> Outcome {
     );
     if g >= 100 {
         let green = d.ecs.green_task_set.clone().unwrap_or_default();
-        if let Err(e) = task_sets::set_primary(world, key, &d.ecs.service_arn, &green) {
+        if let Err(e) = super::links::with_ecs(world, key, |st, env, _| {
+            task_sets::set_primary(st, env, key, &d.ecs.service_arn, &green)
+        }) {
             return Outcome::Failed(
                 ErrorCode::EcsUpdateError,
                 format!("The ECS service cannot be updated due to an error: {}", e.message),
@@ -735,7 +750,9 @@ fn terminate_blue(world: &mut World, key: &PartitionKey, id: &str) {
         return;
     };
     if let Some(blue) = &d.ecs.blue_task_set {
-        match task_sets::delete(world, key, &d.ecs.service_arn, blue, true) {
+        match super::links::with_ecs(world, key, |st, env, _| {
+            task_sets::delete(st, env, key, &d.ecs.service_arn, blue, true)
+        }) {
             Ok(_) => step(
                 world,
                 key,
@@ -1223,7 +1240,8 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             match primary {
                 Some(TaskSetStatus::Primary) => {}
                 Some(_) => {
-                    task_sets::set_primary(world, key, &svc, b).map_err(|e| (ErrorCode::EcsUpdateError, e.message))?;
+                    super::links::with_ecs(world, key, |st, env, _| task_sets::set_primary(st, env, key, &svc, b))
+                        .map_err(|e| (ErrorCode::EcsUpdateError, e.message))?;
                     step(
                         world,
                         key,
@@ -1247,7 +1265,8 @@ fn run_rollback(world: &mut World, key: &PartitionKey, id: &str) {
             let exists = task_sets::view(&world.region_mut(key).ecs, &svc, g)
                 .is_some_and(|v| v.status != TaskSetStatus::Draining);
             if exists {
-                task_sets::delete(world, key, &svc, g, true).map_err(|e| (ErrorCode::EcsUpdateError, e.message))?;
+                super::links::with_ecs(world, key, |st, env, _| task_sets::delete(st, env, key, &svc, g, true))
+                    .map_err(|e| (ErrorCode::EcsUpdateError, e.message))?;
                 step(
                     world,
                     key,

@@ -8,7 +8,6 @@ use crate::protocol::AwsResult;
 use crate::services::codedeploy::groups::EcsPair;
 use crate::services::codedeploy::{self, err, DeploymentGroup};
 use crate::services::ecs::status::TaskSetStatus;
-use crate::services::util::opt_str;
 use crate::services::{ecs, elbv2, Ctx};
 use crate::world::{PartitionKey, Region, World};
 use cutover_types::codedeploy as t;
@@ -221,8 +220,7 @@ fn check_ecs(view: &GroupChecks<'_>, g: &DeploymentGroup, others: &[(String, Str
         .iter()
         .find(|t| t.status == TaskSetStatus::Primary)
         .and_then(|t| t.unit.load_balancers.first())
-        .and_then(|l| opt_str(l, "targetGroupArn"))
-        .map(str::to_owned);
+        .and_then(|l| l.target_group_arn.clone());
     if let Some(tg) = primary_tg {
         if !tg_arns.contains(&tg) {
             return Err(bad_pair(format!(

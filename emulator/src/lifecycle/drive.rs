@@ -13,8 +13,8 @@ pub fn fire(world: &mut World, partition: PartitionKey, signal: Signal) {
     match signal {
         Signal::Mark(message) => world.record(Entry::note("scheduler", message)),
         Signal::Deployment(s) => super::deployment::fire(world, key, s),
-        Signal::Service(s) => ecs::services::fire(world, key, s),
-        Signal::Task(s) => ecs::tasks::fire(world, key, s),
+        Signal::Service(s) => super::links::with_ecs(world, key, |st, env, p| ecs::services::fire(st, env, p, key, s)),
+        Signal::Task(s) => super::links::with_ecs(world, key, |st, env, p| ecs::tasks::fire(st, env, p, key, s)),
         Signal::LoadBalancer(s) => elbv2::fire_load_balancer(world, key, s),
         Signal::Target(s) => elbv2::fire_target(world, key, s),
         Signal::Function(s) => lambda::fire(world, key, s),

@@ -66,5 +66,7 @@ pub fn record_health_probe(
 
 /// A task's process exited or could not start: the task stops with `reason` and `code`.
 pub fn stop_task(world: &mut World, key: &PartitionKey, task_arn: &str, reason: &str, code: &str) -> bool {
-    ecs::tasks::stop(world, key, task_arn, reason, code)
+    super::links::with_ecs(world, key, |st, env, p| {
+        ecs::tasks::stop(st, env, p, key, task_arn, reason, code.into())
+    })
 }

@@ -1,44 +1,129 @@
 //! Where ECS, ELBv2 and EC2 meet: a task's addresses and its targets. ECS asks through
 //! `ecs::links::Peers` (register and deregister targets, read their health, take and give back
-//! ENI addresses, check subnets and security groups); ELBv2 asks through `elbv2::peers::Peers`
+//! ENI addresses, check subnets and security groups), answered by [`EcsView`] over the region's
+//! ELBv2 and EC2 states; the ECS operations and signals that need it run through [`with_ecs`]
+//! ([`ecs_handler`]). ELBv2 asks through `elbv2::peers::Peers`
 //! (subnets and security groups of a load balancer, and telling ECS that a target's health
 //! changed). This file answers both, so the whole cross-service contract is on one screen.
 
+use crate::env::Env;
 use crate::protocol::AwsResult;
 use crate::services::ecs::links::Registration;
-use crate::services::{ec2, ecs, elbv2};
+use crate::services::{ec2, ecs, elbv2, typed_input, typed_output, Ctx};
+use crate::sim::SimTime;
 use crate::timeline::TargetHealthState;
-use crate::world::{PartitionKey, World};
+use crate::world::{PartitionKey, Region, World, WorldOp};
+use serde_json::Value;
 
-/// The lifecycle layer's side of every service's peers trait.
+/// The lifecycle layer's side of the peers traits that still take the world (ELBv2's).
 pub struct Links;
 
-impl ecs::links::Peers for Links {
-    fn register_target(
-        &self,
-        world: &mut World,
-        key: &PartitionKey,
-        reg: &Registration,
-        task_definition_arn: &str,
-    ) -> AwsResult<()> {
-        elbv2::register_task_target(world, key, &reg.0, &reg.1, reg.2, task_definition_arn)
+/// What ECS sees of the other services: the ELBv2 and EC2 states of the call's region.
+pub struct EcsView<'a> {
+    pub key: &'a PartitionKey,
+    pub elbv2: &'a mut elbv2::State,
+    pub ec2: &'a mut ec2::State,
+}
+
+/// Runs `f` over the region's ECS state, the environment and the [`EcsView`] of the same region
+/// (disjoint borrows of the region's states).
+pub fn with_ecs<R>(
+    world: &mut World,
+    key: &PartitionKey,
+    f: impl FnOnce(&mut ecs::State, &mut Env<'_>, &mut EcsView<'_>) -> R,
+) -> R {
+    let (region, mut env) = world.split(key);
+    let Region { ecs, elbv2, ec2, .. } = region;
+    let mut view = EcsView { key, elbv2, ec2 };
+    f(ecs, &mut env, &mut view)
+}
+
+/// ELBv2 tells ECS that a target's health changed: the world-level entry point of
+/// `ecs::tasks::target_health_changed`.
+pub fn ecs_target_health_changed(world: &mut World, key: &PartitionKey, reg: &Registration, state: TargetHealthState) {
+    with_ecs(world, key, |st, env, peers| {
+        ecs::tasks::target_health_changed(st, env, peers, key, reg, state)
+    })
+}
+
+/// An ECS operation that needs the peers view.
+type EcsPeersOp<I, O> = fn(&mut ecs::State, &mut Env<'_>, &mut dyn ecs::links::Peers, &Ctx, I) -> AwsResult<O>;
+
+/// Calls an ECS operation that needs ELBv2 or EC2 with the view of the caller's region.
+fn call_ecs<I, O>(world: &mut World, ctx: &Ctx, input: Value, f: EcsPeersOp<I, O>) -> AwsResult<Value>
+where
+    I: serde::de::DeserializeOwned,
+    O: serde::Serialize,
+{
+    let input = typed_input(ctx.service, &input)?;
+    let key = ctx.partition();
+    let out = with_ecs(world, &key, |st, env, peers| f(st, env, peers, ctx, input))?;
+    typed_output(ctx, out)
+}
+
+/// The ECS operations answered here: those that reach ELBv2 or EC2 (see `ecs::handler`).
+pub fn ecs_handler(operation: &str) -> Option<WorldOp> {
+    macro_rules! ecs_op {
+        ($f:path) => {{
+            fn op(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+                call_ecs(world, ctx, input, $f)
+            }
+            op as WorldOp
+        }};
+    }
+    Some(match operation {
+        "CreateService" => ecs_op!(ecs::services::create_service),
+        "UpdateService" => ecs_op!(ecs::services::update_service),
+        "DeleteService" => ecs_op!(ecs::services::delete_service),
+        "CreateTaskSet" => ecs_op!(ecs::task_sets::create_task_set),
+        "RunTask" => ecs_op!(ecs::tasks::run_task),
+        "StopTask" => ecs_op!(ecs::tasks::stop_task),
+        _ => return None,
+    })
+}
+
+/// Runs a world-level ELBv2 function over a scratch world that holds this region's ELBv2 state,
+/// then passes what it wrote on the timeline and queued on the scheduler on to `env`, in order.
+/// A shim until ELBv2's task-target functions take `&mut elbv2::State` and an `Env` (the ELBv2
+/// conversion); then [`EcsView`] calls them directly.
+fn elbv2_shim<R>(view: &mut EcsView<'_>, env: &mut Env<'_>, f: impl FnOnce(&mut World) -> R) -> R {
+    let mut scratch = super::new_world(env.now);
+    scratch.faults = env.faults.clone();
+    std::mem::swap(&mut scratch.region_mut(view.key).elbv2, view.elbv2);
+    let out = f(&mut scratch);
+    std::mem::swap(&mut scratch.region_mut(view.key).elbv2, view.elbv2);
+    for e in scratch.timeline_since(0) {
+        env.record(e.entry.clone());
+    }
+    while let Some(s) = scratch.scheduler.pop_due(SimTime::MAX) {
+        env.schedule(s.at, &s.partition, s.signal);
+    }
+    out
+}
+
+impl ecs::links::Peers for EcsView<'_> {
+    fn register_target(&mut self, env: &mut Env<'_>, reg: &Registration, task_definition_arn: &str) -> AwsResult<()> {
+        let key = self.key.clone();
+        elbv2_shim(self, env, |w| {
+            elbv2::register_task_target(w, &key, &reg.0, &reg.1, reg.2, task_definition_arn)
+        })
     }
 
-    fn deregister_target(&self, world: &mut World, key: &PartitionKey, reg: &Registration) {
+    fn deregister_target(&mut self, env: &mut Env<'_>, reg: &Registration) {
+        let key = self.key.clone();
         // A target group deleted in the meantime has nothing left to deregister.
-        let _ = elbv2::deregister_task_target(world, key, &reg.0, &reg.1, reg.2);
+        let _ = elbv2_shim(self, env, |w| {
+            elbv2::deregister_task_target(w, &key, &reg.0, &reg.1, reg.2)
+        });
     }
 
-    fn target_state(&self, world: &World, key: &PartitionKey, reg: &Registration) -> Option<TargetHealthState> {
-        let st = &world.region(key)?.elbv2;
-        let (state, _) = elbv2::target_health(st, &reg.0, &reg.1, reg.2)?;
+    fn target_state(&self, reg: &Registration) -> Option<TargetHealthState> {
+        let (state, _) = elbv2::target_health(self.elbv2, &reg.0, &reg.1, reg.2)?;
         Some(state.health_state())
     }
 
-    fn deregistration_delay(&self, world: &World, key: &PartitionKey, target_group_arn: &str) -> f64 {
-        let Some(st) = world.region(key).map(|r| &r.elbv2) else {
-            return 0.0;
-        };
+    fn deregistration_delay(&self, target_group_arn: &str) -> f64 {
+        let st = &*self.elbv2;
         if !elbv2::target_group_has_listener(st, target_group_arn) {
             return 0.0;
         }
@@ -49,38 +134,28 @@ impl ecs::links::Peers for Links {
             .unwrap_or(300.0)
     }
 
-    fn target_group_behind_load_balancer(
-        &self,
-        world: &World,
-        key: &PartitionKey,
-        target_group_arn: &str,
-    ) -> Option<bool> {
-        let st = &world.region(key)?.elbv2;
+    fn target_group_behind_load_balancer(&self, target_group_arn: &str) -> Option<bool> {
+        let st = &*self.elbv2;
         st.target_groups.get(target_group_arn)?;
         Some(elbv2::target_group_has_listener(st, target_group_arn))
     }
 
-    fn allocate_ip(&self, world: &mut World, key: &PartitionKey, subnet_id: &str) -> Option<(String, String)> {
-        let st = &mut world.region_mut(key).ec2;
-        let az = ec2::subnet(st, subnet_id)?.availability_zone.clone();
-        let ip = ec2::allocate_private_ip(st, subnet_id)?;
+    fn allocate_ip(&mut self, subnet_id: &str) -> Option<(String, String)> {
+        let az = ec2::subnet(self.ec2, subnet_id)?.availability_zone.clone();
+        let ip = ec2::allocate_private_ip(self.ec2, subnet_id)?;
         Some((ip, az))
     }
 
-    fn release_ip(&self, world: &mut World, key: &PartitionKey, subnet_id: &str, ip: &str) {
-        ec2::release_private_ip(&mut world.region_mut(key).ec2, subnet_id, ip);
+    fn release_ip(&mut self, subnet_id: &str, ip: &str) {
+        ec2::release_private_ip(self.ec2, subnet_id, ip);
     }
 
-    fn subnet_exists(&self, world: &World, key: &PartitionKey, subnet_id: &str) -> bool {
-        world
-            .region(key)
-            .is_some_and(|r| ec2::subnet(&r.ec2, subnet_id).is_some())
+    fn subnet_exists(&self, subnet_id: &str) -> bool {
+        ec2::subnet(self.ec2, subnet_id).is_some()
     }
 
-    fn security_group_exists(&self, world: &World, key: &PartitionKey, group_id: &str) -> bool {
-        world
-            .region(key)
-            .is_some_and(|r| ec2::security_group(&r.ec2, group_id).is_some())
+    fn security_group_exists(&self, group_id: &str) -> bool {
+        ec2::security_group(self.ec2, group_id).is_some()
     }
 }
 
@@ -106,6 +181,6 @@ impl elbv2::peers::Peers for Links {
         state: TargetHealthState,
     ) {
         let reg = (target.0.to_owned(), target.1.to_owned(), target.2);
-        ecs::tasks::target_health_changed(world, key, &reg, state);
+        ecs_target_health_changed(world, key, &reg, state);
     }
 }

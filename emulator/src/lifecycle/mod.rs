@@ -48,13 +48,14 @@ pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
         (Service::CodeDeploy, "UpdateDeploymentGroup") => {
             crate::world_typed!(deployment_group::update_deployment_group)
         }
+        (Service::Ecs, op) => return links::ecs_handler(op),
         _ => return None,
     })
 }
 
-/// How the services reach each other: every peers trait answered by this layer.
+/// How the services reach each other: every peers trait answered by this layer that takes the
+/// world (ECS's takes none: its handlers and machines get a `links::EcsView`, see `links::with_ecs`).
 pub static PORTS: Ports = Ports {
-    ecs: &links::Links,
     elbv2: &links::Links,
     identity: &identity::Roles,
 };

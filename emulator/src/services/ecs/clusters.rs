@@ -3,12 +3,13 @@
 
 use super::status::{ClusterStatus, ServiceStatus};
 use super::{arn, invalid_parameter, name_from_arn, tags, State};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{obj, opt_str, paginate, str_list};
+use crate::services::util::paginate;
 use crate::services::Ctx;
 use crate::sim::SimTime;
-use crate::world::World;
-use serde_json::{json, Value};
+use cutover_types::ecs as t;
+use t::ClusterField;
 
 pub const KNOWN_CAPACITY_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
 
@@ -18,11 +19,11 @@ pub struct Cluster {
     pub arn: String,
     /// ACTIVE, or INACTIVE once deleted.
     pub status: ClusterStatus,
-    pub settings: Vec<Value>,
-    pub configuration: Option<Value>,
+    pub settings: Vec<t::ClusterSetting>,
+    pub configuration: Option<t::ClusterConfiguration>,
     pub capacity_providers: Vec<String>,
-    pub default_capacity_provider_strategy: Vec<Value>,
-    pub service_connect_defaults: Option<Value>,
+    pub default_capacity_provider_strategy: Vec<t::CapacityProviderStrategyItem>,
+    pub service_connect_defaults: Option<t::ClusterServiceConnectDefaults>,
     pub created: SimTime,
 }
 
@@ -44,7 +45,10 @@ fn new_cluster(ctx: &Ctx, name: &str, now: SimTime) -> Cluster {
         name: name.to_owned(),
         arn: arn(&ctx.region, &ctx.account, &format!("cluster/{name}")),
         status: ClusterStatus::Active,
-        settings: vec![json!({"name": "containerInsights", "value": "disabled"})],
+        settings: vec![t::ClusterSetting {
+            name: Some(t::ClusterSettingName::ContainerInsights),
+            value: Some("disabled".into()),
+        }],
         configuration: None,
         capacity_providers: Vec::new(),
         default_capacity_provider_strategy: Vec::new(),
@@ -87,10 +91,9 @@ fn check_capacity_providers(list: &[String]) -> AwsResult<()> {
     Ok(())
 }
 
-fn check_strategy(strategy: &[Value], providers: &[String]) -> AwsResult<()> {
+fn check_strategy(strategy: &[t::CapacityProviderStrategyItem], providers: &[String]) -> AwsResult<()> {
     for item in strategy {
-        let cp = item.get("capacityProvider").and_then(Value::as_str).unwrap_or("");
-        if !providers.iter().any(|p| p == cp) {
+        if !providers.contains(&item.capacity_provider) {
             return Err(invalid_parameter(
                 "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.",
                 ));
@@ -99,59 +102,57 @@ fn check_strategy(strategy: &[Value], providers: &[String]) -> AwsResult<()> {
     Ok(())
 }
 
+fn stat(name: &str, value: impl ToString) -> t::KeyValuePair {
+    t::KeyValuePair {
+        name: Some(name.into()),
+        value: Some(value.to_string()),
+    }
+}
+
 /// The cluster as DescribeClusters returns it; `include` names the optional parts.
-pub fn cluster_json(state: &State, c: &Cluster, counts: ClusterCounts, include: &[String]) -> Value {
-    let has = |k: &str| include.iter().any(|i| i == k);
-    let mut v = obj([
-        ("clusterArn", json!(c.arn)),
-        ("clusterName", json!(c.name)),
-        ("status", json!(c.status)),
-        ("registeredContainerInstancesCount", json!(0)),
-        ("runningTasksCount", json!(counts.running_tasks)),
-        ("pendingTasksCount", json!(counts.pending_tasks)),
-        ("activeServicesCount", json!(counts.active_services)),
-        ("statistics", json!([])),
-        ("tags", json!([])),
-        ("capacityProviders", json!(c.capacity_providers)),
-        (
-            "defaultCapacityProviderStrategy",
-            json!(c.default_capacity_provider_strategy),
-        ),
-    ]);
-    let m = v.as_object_mut().expect("obj builds an object");
-    if has("SETTINGS") {
-        m.insert("settings".into(), json!(c.settings));
+pub fn cluster_out(state: &State, c: &Cluster, counts: ClusterCounts, include: &[ClusterField]) -> t::Cluster {
+    let has = |k: ClusterField| include.contains(&k);
+    let count = |n: i64| Some(n as i32);
+    let mut out = t::Cluster {
+        cluster_arn: Some(c.arn.clone()),
+        cluster_name: Some(c.name.clone()),
+        status: Some(c.status.to_string()),
+        registered_container_instances_count: Some(0),
+        running_tasks_count: count(counts.running_tasks),
+        pending_tasks_count: count(counts.pending_tasks),
+        active_services_count: count(counts.active_services),
+        statistics: Some(Vec::new()),
+        tags: Some(Vec::new()),
+        capacity_providers: Some(c.capacity_providers.clone()),
+        default_capacity_provider_strategy: Some(c.default_capacity_provider_strategy.clone()),
+        service_connect_defaults: c.service_connect_defaults.clone(),
+        ..Default::default()
+    };
+    if has(ClusterField::Settings) {
+        out.settings = Some(c.settings.clone());
     }
-    if has("CONFIGURATIONS") {
-        if let Some(conf) = &c.configuration {
-            m.insert("configuration".into(), conf.clone());
-        }
+    if has(ClusterField::Configurations) {
+        out.configuration = c.configuration.clone();
     }
-    if has("TAGS") {
-        m.insert("tags".into(), tags::tags_json(state, &c.arn));
+    if has(ClusterField::Tags) {
+        out.tags = Some(tags::tags_of(state, &c.arn));
     }
-    if has("STATISTICS") {
-        m.insert(
-            "statistics".into(),
-            json!([
-                {"name": "runningFargateTasksCount", "value": counts.running_tasks.to_string()},
-                {"name": "pendingFargateTasksCount", "value": counts.pending_tasks.to_string()},
-                {"name": "activeFargateServiceCount", "value": counts.active_services.to_string()},
-                {"name": "runningEC2TasksCount", "value": "0"},
-                {"name": "pendingEC2TasksCount", "value": "0"},
-                {"name": "activeEC2ServiceCount", "value": "0"},
-                {"name": "drainingFargateServiceCount", "value": "0"},
-                {"name": "drainingEC2ServiceCount", "value": "0"},
-            ]),
-        );
+    if has(ClusterField::Statistics) {
+        out.statistics = Some(vec![
+            stat("runningFargateTasksCount", counts.running_tasks),
+            stat("pendingFargateTasksCount", counts.pending_tasks),
+            stat("activeFargateServiceCount", counts.active_services),
+            stat("runningEC2TasksCount", 0),
+            stat("pendingEC2TasksCount", 0),
+            stat("activeEC2ServiceCount", 0),
+            stat("drainingFargateServiceCount", 0),
+            stat("drainingEC2ServiceCount", 0),
+        ]);
     }
-    if has("ATTACHMENTS") {
-        m.insert("attachments".into(), json!([]));
+    if has(ClusterField::Attachments) {
+        out.attachments = Some(Vec::new());
     }
-    if let Some(scd) = &c.service_connect_defaults {
-        m.insert("serviceConnectDefaults".into(), scd.clone());
-    }
-    v
+    out
 }
 
 /// Counts for a cluster; the services and tasks families fill this in.
@@ -179,105 +180,124 @@ pub fn counts(state: &State, cluster_arn: &str) -> ClusterCounts {
     c
 }
 
-fn describe_one(state: &State, c: &Cluster, include: &[String]) -> Value {
-    cluster_json(state, c, counts(state, &c.arn), include)
+fn describe_one(state: &State, c: &Cluster, include: &[ClusterField]) -> t::Cluster {
+    cluster_out(state, c, counts(state, &c.arn), include)
 }
 
-pub fn create_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let now = world.now;
-    let name = opt_str(&input, "clusterName").unwrap_or("default").to_owned();
+const CREATED: [ClusterField; 3] = [ClusterField::Settings, ClusterField::Configurations, ClusterField::Tags];
+const UPDATED: [ClusterField; 2] = [ClusterField::Settings, ClusterField::Configurations];
+
+fn connect_defaults(r: t::ClusterServiceConnectDefaultsRequest) -> t::ClusterServiceConnectDefaults {
+    t::ClusterServiceConnectDefaults {
+        namespace: Some(r.namespace),
+    }
+}
+
+pub fn create_cluster(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateClusterRequest,
+) -> AwsResult<t::CreateClusterResponse> {
+    let now = env.now;
+    let name = input.cluster_name.clone().unwrap_or_else(|| "default".into());
     if name.is_empty() || name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(invalid_parameter(
             "Cluster name can only contain letters, numbers, hyphens and underscores, and be up to 255 characters long.",
         ));
     }
-    let providers = str_list(&input, "capacityProviders");
+    let providers = input.capacity_providers.unwrap_or_default();
     check_capacity_providers(&providers)?;
-    let strategy = input
-        .get("defaultCapacityProviderStrategy")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let strategy = input.default_capacity_provider_strategy.unwrap_or_default();
     check_strategy(&strategy, &providers)?;
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
     // Creating a cluster that already exists (ACTIVE) returns it unchanged, as ECS does.
-    if let Some(existing) = state.clusters.get(&name).filter(|c| c.status == ClusterStatus::Active) {
-        return Ok(
-            json!({"cluster": describe_one(state, existing, &["SETTINGS".into(), "CONFIGURATIONS".into(), "TAGS".into()])}),
-        );
+    if let Some(existing) = st.clusters.get(&name).filter(|c| c.status == ClusterStatus::Active) {
+        return Ok(t::CreateClusterResponse {
+            cluster: Some(describe_one(st, existing, &CREATED)),
+        });
     }
     let mut c = new_cluster(ctx, &name, now);
-    if let Some(settings) = input.get("settings").and_then(Value::as_array) {
-        c.settings = settings.clone();
+    if let Some(settings) = input.settings {
+        c.settings = settings;
     }
-    c.configuration = input.get("configuration").cloned();
+    c.configuration = input.configuration;
     c.capacity_providers = providers;
     c.default_capacity_provider_strategy = strategy;
-    c.service_connect_defaults = input.get("serviceConnectDefaults").cloned();
+    c.service_connect_defaults = input.service_connect_defaults.map(connect_defaults);
     let arn = c.arn.clone();
-    state.tags.remove(&arn);
-    tags::add_tags(state, &arn, input.get("tags"))?;
-    state.clusters.insert(name.clone(), c);
-    let out = describe_one(
-        state,
-        &state.clusters[&name],
-        &["SETTINGS".into(), "CONFIGURATIONS".into(), "TAGS".into()],
-    );
-    world.record(crate::timeline::Entry::resource(
+    st.tags.remove(&arn);
+    tags::add_tags(st, &arn, input.tags.as_deref())?;
+    st.clusters.insert(name.clone(), c);
+    let out = describe_one(st, &st.clusters[&name], &CREATED);
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("cluster {name} created"),
-        Value::Null,
+        serde_json::Value::Null,
     ));
-    Ok(json!({"cluster": out}))
+    Ok(t::CreateClusterResponse { cluster: Some(out) })
 }
 
-pub fn describe_clusters(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let include = str_list(&input, "include");
-    let mut wanted = str_list(&input, "clusters");
+pub fn describe_clusters(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DescribeClustersRequest,
+) -> AwsResult<t::DescribeClustersResponse> {
+    let include = input.include.unwrap_or_default();
+    let mut wanted = input.clusters.unwrap_or_default();
     if wanted.is_empty() {
         wanted.push("default".into());
     }
     if wanted.len() > 100 {
         return Err(invalid_parameter("Cluster names must be 100 or fewer."));
     }
-    let state = &world.region_mut(&ctx.partition()).ecs;
     let mut clusters = Vec::new();
     let mut failures = Vec::new();
     for w in &wanted {
-        match state.clusters.get(name_from_arn(w)) {
-            Some(c) => clusters.push(describe_one(state, c, &include)),
+        match st.clusters.get(name_from_arn(w)) {
+            Some(c) => clusters.push(describe_one(st, c, &include)),
             None => {
                 let a = if w.starts_with("arn:") {
                     w.clone()
                 } else {
                     arn(&ctx.region, &ctx.account, &format!("cluster/{w}"))
                 };
-                failures.push(json!({"arn": a, "reason": "MISSING"}));
+                failures.push(super::missing(a));
             }
         }
     }
-    Ok(json!({"clusters": clusters, "failures": failures}))
+    Ok(t::DescribeClustersResponse {
+        clusters: Some(clusters),
+        failures: Some(failures),
+    })
 }
 
-pub fn list_clusters(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let state = &world.region_mut(&ctx.partition()).ecs;
-    let arns: Vec<String> = state
+pub fn list_clusters(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListClustersRequest,
+) -> AwsResult<t::ListClustersResponse> {
+    let arns: Vec<String> = st
         .clusters
         .values()
         .filter(|c| c.status == ClusterStatus::Active)
         .map(|c| c.arn.clone())
         .collect();
-    let max = input.get("maxResults").and_then(Value::as_i64).unwrap_or(100);
+    let max = input.max_results.unwrap_or(100);
     if !(1..=100).contains(&max) {
         return Err(invalid_parameter("maxResults must be between 1 and 100."));
     }
     let (page, next) = paginate(
         &arns,
-        opt_str(&input, "nextToken"),
+        input.next_token.as_deref(),
         max as usize,
         "InvalidParameterException",
     )?;
-    Ok(obj([("clusterArns", json!(page)), ("nextToken", json!(next))]))
+    Ok(t::ListClustersResponse {
+        cluster_arns: Some(page),
+        next_token: next,
+    })
 }
 
 fn active_mut<'a>(state: &'a mut State, name_or_arn: &str) -> AwsResult<&'a mut Cluster> {
@@ -288,49 +308,60 @@ fn active_mut<'a>(state: &'a mut State, name_or_arn: &str) -> AwsResult<&'a mut 
         .ok_or_else(cluster_not_found)
 }
 
-pub fn update_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = opt_str(&input, "cluster").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
-    let c = active_mut(state, &name)?;
-    if let Some(s) = input.get("settings").and_then(Value::as_array) {
+pub fn update_cluster(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::UpdateClusterRequest,
+) -> AwsResult<t::UpdateClusterResponse> {
+    let c = active_mut(st, &input.cluster)?;
+    if let Some(s) = &input.settings {
         merge_settings(&mut c.settings, s);
     }
-    if let Some(conf) = input.get("configuration") {
-        c.configuration = Some(conf.clone());
+    if let Some(conf) = input.configuration {
+        c.configuration = Some(conf);
     }
-    if let Some(scd) = input.get("serviceConnectDefaults") {
-        c.service_connect_defaults = Some(scd.clone());
+    if let Some(scd) = input.service_connect_defaults {
+        c.service_connect_defaults = Some(connect_defaults(scd));
     }
     let c = c.clone();
-    Ok(json!({"cluster": describe_one(state, &c, &["SETTINGS".into(), "CONFIGURATIONS".into()])}))
+    Ok(t::UpdateClusterResponse {
+        cluster: Some(describe_one(st, &c, &UPDATED)),
+    })
 }
 
-fn merge_settings(current: &mut Vec<Value>, updates: &[Value]) {
+fn merge_settings(current: &mut Vec<t::ClusterSetting>, updates: &[t::ClusterSetting]) {
     for u in updates {
-        let name = u.get("name").cloned();
-        match current.iter_mut().find(|s| s.get("name") == name.as_ref()) {
+        match current.iter_mut().find(|s| s.name == u.name) {
             Some(s) => *s = u.clone(),
             None => current.push(u.clone()),
         }
     }
 }
 
-pub fn update_cluster_settings(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = opt_str(&input, "cluster").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
-    let c = active_mut(state, &name)?;
-    if let Some(s) = input.get("settings").and_then(Value::as_array) {
-        merge_settings(&mut c.settings, s);
-    }
+pub fn update_cluster_settings(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::UpdateClusterSettingsRequest,
+) -> AwsResult<t::UpdateClusterSettingsResponse> {
+    let c = active_mut(st, &input.cluster)?;
+    merge_settings(&mut c.settings, &input.settings);
     let c = c.clone();
-    Ok(json!({"cluster": describe_one(state, &c, &["SETTINGS".into()])}))
+    Ok(t::UpdateClusterSettingsResponse {
+        cluster: Some(describe_one(st, &c, &[ClusterField::Settings])),
+    })
 }
 
-pub fn delete_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = opt_str(&input, "cluster").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
-    let arn = active_mut(state, &name)?.arn.clone();
-    let n = counts(state, &arn);
+pub fn delete_cluster(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteClusterRequest,
+) -> AwsResult<t::DeleteClusterResponse> {
+    let name = input.cluster;
+    let arn = active_mut(st, &name)?.arn.clone();
+    let n = counts(st, &arn);
     if n.active_services > 0 {
         return Err(AwsError::new(
             "ClusterContainsServicesException",
@@ -343,48 +374,52 @@ pub fn delete_cluster(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             "The Cluster cannot be deleted while Tasks are active.",
         ));
     }
-    let c = active_mut(state, &name)?;
+    let c = active_mut(st, &name)?;
     c.status = ClusterStatus::Inactive;
     let c = c.clone();
-    let out = describe_one(state, &c, &["SETTINGS".into(), "CONFIGURATIONS".into()]);
-    world.record(crate::timeline::Entry::resource(
+    let out = describe_one(st, &c, &UPDATED);
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("cluster {} deleted", c.name),
-        Value::Null,
+        serde_json::Value::Null,
     ));
-    Ok(json!({"cluster": out}))
+    Ok(t::DeleteClusterResponse { cluster: Some(out) })
 }
 
-pub fn put_cluster_capacity_providers(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = opt_str(&input, "cluster").unwrap_or_default().to_owned();
-    let providers = str_list(&input, "capacityProviders");
+pub fn put_cluster_capacity_providers(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::PutClusterCapacityProvidersRequest,
+) -> AwsResult<t::PutClusterCapacityProvidersResponse> {
+    let providers = input.capacity_providers;
     check_capacity_providers(&providers)?;
-    let strategy = input
-        .get("defaultCapacityProviderStrategy")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let strategy = input.default_capacity_provider_strategy;
     check_strategy(&strategy, &providers)?;
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
-    let c = active_mut(state, &name)?;
+    let c = active_mut(st, &input.cluster)?;
     c.capacity_providers = providers;
     c.default_capacity_provider_strategy = strategy;
     let c = c.clone();
-    Ok(json!({"cluster": describe_one(state, &c, &["SETTINGS".into(), "CONFIGURATIONS".into()])}))
+    Ok(t::PutClusterCapacityProvidersResponse {
+        cluster: Some(describe_one(st, &c, &UPDATED)),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dispatch::testing::call;
     use crate::model::Service;
+    use serde_json::json;
 
     #[test]
     fn cluster_lifecycle() {
         let mut w = crate::lifecycle::new_world(SimTime(0));
         let ctx = Ctx::internal(Service::Ecs, "000000000000", "us-east-1");
-        let c = create_cluster(
+        let c = call(
             &mut w,
             &ctx,
+            "CreateCluster",
             json!({"clusterName": "my_first_ecs_cluster", "tags": [{"key": "k", "value": "v"}]}),
         )
         .unwrap();
@@ -393,28 +428,46 @@ mod tests {
             "arn:aws:ecs:us-east-1:000000000000:cluster/my_first_ecs_cluster"
         );
         assert_eq!(c["cluster"]["status"], "ACTIVE");
-        let d = describe_clusters(
+        let d = call(
             &mut w,
             &ctx,
+            "DescribeClusters",
             json!({"clusters": ["my_first_ecs_cluster", "nope"], "include": ["TAGS"]}),
         )
         .unwrap();
         assert_eq!(d["clusters"][0]["tags"], json!([{"key": "k", "value": "v"}]));
         assert_eq!(d["failures"][0]["reason"], "MISSING");
-        let e = create_cluster(&mut w, &ctx, json!({"capacityProviders": ["NOPE"]})).unwrap_err();
+        let e = call(&mut w, &ctx, "CreateCluster", json!({"capacityProviders": ["NOPE"]})).unwrap_err();
         assert_eq!(e.code, "InvalidParameterException");
-        put_cluster_capacity_providers(&mut w, &ctx, json!({"cluster": "my_first_ecs_cluster", "capacityProviders": ["FARGATE", "FARGATE_SPOT"], "defaultCapacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]})).unwrap();
-        delete_cluster(&mut w, &ctx, json!({"cluster": "my_first_ecs_cluster"})).unwrap();
-        let d = describe_clusters(&mut w, &ctx, json!({"clusters": ["my_first_ecs_cluster"]})).unwrap();
+        call(&mut w, &ctx, "PutClusterCapacityProviders", json!({"cluster": "my_first_ecs_cluster", "capacityProviders": ["FARGATE", "FARGATE_SPOT"], "defaultCapacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]})).unwrap();
+        call(
+            &mut w,
+            &ctx,
+            "DeleteCluster",
+            json!({"cluster": "my_first_ecs_cluster"}),
+        )
+        .unwrap();
+        let d = call(
+            &mut w,
+            &ctx,
+            "DescribeClusters",
+            json!({"clusters": ["my_first_ecs_cluster"]}),
+        )
+        .unwrap();
         assert_eq!(d["clusters"][0]["status"], "INACTIVE");
         assert_eq!(
-            list_clusters(&mut w, &ctx, json!({})).unwrap()["clusterArns"],
+            call(&mut w, &ctx, "ListClusters", json!({})).unwrap()["clusterArns"],
             json!([])
         );
         assert_eq!(
-            update_cluster(&mut w, &ctx, json!({"cluster": "my_first_ecs_cluster"}))
-                .unwrap_err()
-                .code,
+            call(
+                &mut w,
+                &ctx,
+                "UpdateCluster",
+                json!({"cluster": "my_first_ecs_cluster"})
+            )
+            .unwrap_err()
+            .code,
             "ClusterNotFoundException"
         );
         // The default cluster appears on first use.

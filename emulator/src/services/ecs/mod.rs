@@ -1,5 +1,12 @@
 //! Amazon ECS: clusters, task definitions, services (ECS, CODE_DEPLOY and EXTERNAL controllers),
 //! task sets and tasks, simulated on the clock.
+//!
+//! Handlers are typed over `cutover_types::ecs` and over this region's [`State`] and the
+//! [`Env`](crate::env::Env) (see `services::typed!`); those that need ELBv2 or EC2 also take the
+//! [`links::Peers`] view the lifecycle layer builds, and so do the service scheduler
+//! (`services::fire`) and the task machine (`tasks::fire`). The state holds the generated
+//! structures (load balancers, network and deployment configurations, container definitions…)
+//! and the statuses of `status.rs`, never a `serde_json::Value`.
 
 pub mod clusters;
 pub mod links;
@@ -12,8 +19,8 @@ pub mod tasks;
 #[cfg(test)]
 mod tests;
 
+use super::Op;
 use crate::protocol::AwsError;
-use crate::world::WorldOp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use clusters::Cluster;
@@ -40,45 +47,52 @@ pub struct State {
     pub tags: BTreeMap<String, Vec<(String, String)>>,
 }
 
-pub fn handler(op: &str) -> Option<WorldOp> {
-    Some(match op {
-        "CreateCluster" => clusters::create_cluster,
-        "DescribeClusters" => clusters::describe_clusters,
-        "ListClusters" => clusters::list_clusters,
-        "UpdateCluster" => clusters::update_cluster,
-        "UpdateClusterSettings" => clusters::update_cluster_settings,
-        "DeleteCluster" => clusters::delete_cluster,
-        "PutClusterCapacityProviders" => clusters::put_cluster_capacity_providers,
-        "RegisterTaskDefinition" => task_definitions::register_task_definition,
-        "DescribeTaskDefinition" => task_definitions::describe_task_definition,
-        "ListTaskDefinitions" => task_definitions::list_task_definitions,
-        "ListTaskDefinitionFamilies" => task_definitions::list_task_definition_families,
-        "DeregisterTaskDefinition" => task_definitions::deregister_task_definition,
-        "DeleteTaskDefinitions" => task_definitions::delete_task_definitions,
-        "CreateService" => services::create_service,
-        "DescribeServices" => services::describe_services,
-        "ListServices" => services::list_services,
-        "UpdateService" => services::update_service,
-        "DeleteService" => services::delete_service,
-        "CreateTaskSet" => task_sets::create_task_set,
-        "DescribeTaskSets" => task_sets::describe_task_sets,
-        "UpdateTaskSet" => task_sets::update_task_set,
-        "UpdateServicePrimaryTaskSet" => task_sets::update_service_primary_task_set,
-        "DeleteTaskSet" => task_sets::delete_task_set,
-        "RunTask" => tasks::run_task,
-        "StopTask" => tasks::stop_task,
-        "DescribeTasks" => tasks::describe_tasks,
-        "ListTasks" => tasks::list_tasks,
-        "TagResource" => tags::tag_resource,
-        "UntagResource" => tags::untag_resource,
-        "ListTagsForResource" => tags::list_tags_for_resource,
+/// The operations over this region's ECS state alone. Those that reach ELBv2 or EC2 through
+/// [`links::Peers`] (CreateService, UpdateService, DeleteService, CreateTaskSet, RunTask,
+/// StopTask) are answered by `lifecycle::handler`, which builds the peers view.
+pub fn handler(op: &str) -> Option<Op<State>> {
+    let f: Op<State> = match op {
+        "CreateCluster" => typed!(clusters::create_cluster),
+        "DescribeClusters" => typed!(clusters::describe_clusters),
+        "ListClusters" => typed!(clusters::list_clusters),
+        "UpdateCluster" => typed!(clusters::update_cluster),
+        "UpdateClusterSettings" => typed!(clusters::update_cluster_settings),
+        "DeleteCluster" => typed!(clusters::delete_cluster),
+        "PutClusterCapacityProviders" => typed!(clusters::put_cluster_capacity_providers),
+        "RegisterTaskDefinition" => typed!(task_definitions::register_task_definition),
+        "DescribeTaskDefinition" => typed!(task_definitions::describe_task_definition),
+        "ListTaskDefinitions" => typed!(task_definitions::list_task_definitions),
+        "ListTaskDefinitionFamilies" => typed!(task_definitions::list_task_definition_families),
+        "DeregisterTaskDefinition" => typed!(task_definitions::deregister_task_definition),
+        "DeleteTaskDefinitions" => typed!(task_definitions::delete_task_definitions),
+        "DescribeServices" => typed!(services::describe_services),
+        "ListServices" => typed!(services::list_services),
+        "DescribeTaskSets" => typed!(task_sets::describe_task_sets),
+        "UpdateTaskSet" => typed!(task_sets::update_task_set),
+        "UpdateServicePrimaryTaskSet" => typed!(task_sets::update_service_primary_task_set),
+        "DeleteTaskSet" => typed!(task_sets::delete_task_set),
+        "DescribeTasks" => typed!(tasks::describe_tasks),
+        "ListTasks" => typed!(tasks::list_tasks),
+        "TagResource" => typed!(tags::tag_resource),
+        "UntagResource" => typed!(tags::untag_resource),
+        "ListTagsForResource" => typed!(tags::list_tags_for_resource),
         _ => return None,
-    })
+    };
+    Some(f)
 }
 
 /// `ClientException` (400): the caller asked for something ECS will not do.
 pub fn client_error(message: impl Into<String>) -> AwsError {
     AwsError::new("ClientException", message)
+}
+
+/// A `failures` item for a resource a describe call names that does not exist.
+pub fn missing(arn: String) -> cutover_types::ecs::Failure {
+    cutover_types::ecs::Failure {
+        arn: Some(arn),
+        reason: Some("MISSING".into()),
+        detail: None,
+    }
 }
 
 /// `InvalidParameterException` (400).
@@ -99,12 +113,8 @@ pub fn resource_exists_elsewhere(state: &State, arn: &str) -> bool {
 }
 
 /// `platformFamily` as ECS reports it: `Linux` for Fargate, absent otherwise.
-pub fn platform_family(launch_type: &str) -> serde_json::Value {
-    if launch_type == "FARGATE" {
-        serde_json::json!("Linux")
-    } else {
-        serde_json::Value::Null
-    }
+pub fn platform_family(launch_type: &cutover_types::ecs::LaunchType) -> Option<String> {
+    (*launch_type == cutover_types::ecs::LaunchType::Fargate).then(|| "Linux".into())
 }
 
 pub fn arn(region: &str, account: &str, resource: &str) -> String {

@@ -6,19 +6,20 @@
 //! sets of a CODE_DEPLOY or EXTERNAL one. [`reconcile`] is the one place that starts and stops
 //! tasks; it runs as a scheduled event whenever something about the service changes.
 
-use super::links;
+use super::links::Peers;
 use super::status::{DeploymentStatus, ServiceStatus, TaskSetStatus};
 use super::tasks::{self, Owner, Status, Task, TaskSpec};
 use super::{arn, clusters, invalid_parameter, name_from_arn, tags, task_definitions, State};
+use crate::env::{Env, Ids};
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
+use crate::services::util::paginate;
 use crate::services::Ctx;
 pub use crate::sim::signal::ServiceSignal as ServiceEvent;
+use crate::sim::PartitionKey;
 use crate::sim::{Signal, SimTime};
-use crate::world::{PartitionKey, World};
-use cutover_types::ecs::{DeploymentControllerType, DeploymentRolloutState, SchedulingStrategy, StabilityStatus};
-use serde_json::{json, Value};
+use cutover_types::ecs as t;
 use std::collections::VecDeque;
+use t::{DeploymentControllerType, DeploymentRolloutState, LaunchType, SchedulingStrategy, StabilityStatus};
 
 pub const MAX_EVENTS: usize = 100;
 pub const MAX_TASK_SETS: usize = 5;
@@ -31,13 +32,12 @@ pub struct Unit {
     /// `ecs-svc/<19 digits>`.
     pub id: String,
     pub task_definition: String,
-    pub launch_type: String,
+    pub launch_type: LaunchType,
     pub platform_version: Option<String>,
-    pub capacity_provider_strategy: Vec<Value>,
-    pub network_configuration: Option<Value>,
-    /// `[{targetGroupArn, containerName, containerPort}]` as the API carries them.
-    pub load_balancers: Vec<Value>,
-    pub service_registries: Vec<Value>,
+    pub capacity_provider_strategy: Vec<t::CapacityProviderStrategyItem>,
+    pub network_configuration: Option<t::NetworkConfiguration>,
+    pub load_balancers: Vec<t::LoadBalancer>,
+    pub service_registries: Vec<t::ServiceRegistry>,
     pub created_at: SimTime,
     pub updated_at: SimTime,
 }
@@ -48,9 +48,9 @@ impl Unit {
             .iter()
             .filter_map(|lb| {
                 Some((
-                    lb.get("targetGroupArn")?.as_str()?.to_owned(),
-                    lb.get("containerName")?.as_str()?.to_owned(),
-                    lb.get("containerPort")?.as_i64()?,
+                    lb.target_group_arn.clone()?,
+                    lb.container_name.clone()?,
+                    i64::from(lb.container_port?),
                 ))
             })
             .collect()
@@ -91,19 +91,19 @@ pub struct Service {
     pub controller: DeploymentControllerType,
     pub task_definition: Option<String>,
     pub desired_count: i64,
-    pub launch_type: Option<String>,
-    pub capacity_provider_strategy: Vec<Value>,
+    pub launch_type: Option<LaunchType>,
+    pub capacity_provider_strategy: Vec<t::CapacityProviderStrategyItem>,
     pub platform_version: Option<String>,
-    pub load_balancers: Vec<Value>,
-    pub network_configuration: Option<Value>,
-    pub service_registries: Vec<Value>,
-    pub deployment_configuration: Value,
+    pub load_balancers: Vec<t::LoadBalancer>,
+    pub network_configuration: Option<t::NetworkConfiguration>,
+    pub service_registries: Vec<t::ServiceRegistry>,
+    pub deployment_configuration: t::DeploymentConfiguration,
     pub health_check_grace_period: Option<i64>,
     pub scheduling_strategy: SchedulingStrategy,
     pub role_arn: Option<String>,
-    pub placement_constraints: Value,
-    pub placement_strategy: Value,
-    pub propagate_tags: Option<String>,
+    pub placement_constraints: Vec<t::PlacementConstraint>,
+    pub placement_strategy: Vec<t::PlacementStrategy>,
+    pub propagate_tags: Option<t::PropagateTags>,
     pub enable_ecs_managed_tags: bool,
     pub enable_execute_command: bool,
     pub created_at: SimTime,
@@ -141,37 +141,37 @@ fn not_active() -> AwsError {
 }
 
 /// `ecs-svc/` and 19 digits: the id of a deployment or task set.
-pub fn unit_id(world: &mut World) -> String {
+pub fn unit_id(ids: &mut Ids) -> String {
     let mut s = String::from("ecs-svc/");
-    s.push(char::from(b'1' + world.ids.below(9) as u8));
+    s.push(char::from(b'1' + ids.below(9) as u8));
     for _ in 0..18 {
-        s.push(char::from(b'0' + world.ids.below(10) as u8));
+        s.push(char::from(b'0' + ids.below(10) as u8));
     }
     s
 }
 
 /// Adds a service event (newest first), as ECS writes them.
-pub fn add_event(world: &mut World, key: &PartitionKey, service_arn: &str, message: String) {
-    add_event_of(world, key, service_arn, message, None);
+pub fn add_event(st: &mut State, env: &mut Env<'_>, service_arn: &str, message: String) {
+    add_event_of(st, env, service_arn, message, None);
 }
 
 /// As [`add_event`]; `steady_task_set` names the task set whose reaching STEADY_STATE it tells.
 fn add_event_of(
-    world: &mut World,
-    key: &PartitionKey,
+    st: &mut State,
+    env: &mut Env<'_>,
     service_arn: &str,
     message: String,
     steady_task_set: Option<String>,
 ) {
-    let now = world.now;
-    let id = world.ids.uuid();
-    let Some(svc) = world.region_mut(key).ecs.services.get_mut(service_arn) else {
+    let now = env.now;
+    let id = env.ids.uuid();
+    let Some(svc) = st.services.get_mut(service_arn) else {
         return;
     };
     svc.events.push_front((id, now, message.clone()));
     svc.events.truncate(MAX_EVENTS);
     let service_name = svc.name.clone();
-    world.record(crate::timeline::Entry::ServiceEvent {
+    env.record(crate::timeline::Entry::ServiceEvent {
         service: service_arn.to_owned(),
         service_name,
         text: message,
@@ -180,16 +180,16 @@ fn add_event_of(
 }
 
 /// Schedules a reconcile of the service now (coalesced: one pending at a time).
-pub fn poke(world: &mut World, key: &PartitionKey, service_arn: &str) {
-    let now = world.now;
-    let Some(svc) = world.region_mut(key).ecs.services.get_mut(service_arn) else {
+pub fn poke(st: &mut State, env: &mut Env<'_>, key: &PartitionKey, service_arn: &str) {
+    let now = env.now;
+    let Some(svc) = st.services.get_mut(service_arn) else {
         return;
     };
     if svc.reconcile_pending {
         return;
     }
     svc.reconcile_pending = true;
-    world.schedule(
+    env.schedule(
         now,
         key,
         Signal::Service(ServiceEvent::Reconcile {
@@ -199,22 +199,19 @@ pub fn poke(world: &mut World, key: &PartitionKey, service_arn: &str) {
 }
 
 /// A task of a service changed state: tell the service (and write the events ECS writes).
-pub fn task_changed(world: &mut World, key: &PartitionKey, task: &Task) {
+pub fn task_changed(st: &mut State, env: &mut Env<'_>, key: &PartitionKey, task: &Task) {
     let Owner::Service { service_arn, .. } = &task.owner else {
         return;
     };
     let service_arn = service_arn.clone();
-    let short = world
-        .region(key)
-        .and_then(|r| r.ecs.services.get(&service_arn))
-        .map(Service::short);
+    let short = st.services.get(&service_arn).map(Service::short);
     if let Some(short) = short {
         match task.status {
             Status::Activating => {
                 for (tg, _, _) in &task.registrations {
                     add_event(
-                        world,
-                        key,
+                        st,
+                        env,
                         &service_arn,
                         format!("{short} registered 1 targets in (target-group {tg})"),
                     );
@@ -222,15 +219,15 @@ pub fn task_changed(world: &mut World, key: &PartitionKey, task: &Task) {
             }
             Status::Deactivating if !task.registrations.is_empty() => {
                 add_event(
-                    world,
-                    key,
+                    st,
+                    env,
                     &service_arn,
                     format!("{short} has begun draining connections on 1 tasks."),
                 );
                 for (tg, _, _) in &task.registrations {
                     add_event(
-                        world,
-                        key,
+                        st,
+                        env,
                         &service_arn,
                         format!("{short} deregistered 1 targets in (target-group {tg})"),
                     );
@@ -239,7 +236,7 @@ pub fn task_changed(world: &mut World, key: &PartitionKey, task: &Task) {
             _ => {}
         }
     }
-    poke(world, key, &service_arn);
+    poke(st, env, key, &service_arn);
 }
 
 /// Counts of one unit's tasks: (pending, running, healthy running, live = not stopping).
@@ -261,25 +258,22 @@ fn unit_counts(state: &State, unit_id: &str) -> (i64, i64, i64, i64) {
     c
 }
 
-fn task_healthy(world: &World, key: &PartitionKey, t: &Task) -> bool {
+fn task_healthy(peers: &dyn Peers, t: &Task) -> bool {
     t.status == Status::Running
         && t.desired_running
         && t.registrations
             .iter()
-            .all(|r| links::target_state(world, key, r) == Some(crate::timeline::TargetHealthState::Healthy))
+            .all(|r| peers.target_state(r) == Some(crate::timeline::TargetHealthState::Healthy))
 }
 
-fn healthy_count(world: &World, key: &PartitionKey, unit_id: &str) -> i64 {
-    let Some(state) = world.region(key).map(|r| &r.ecs) else {
-        return 0;
-    };
+fn healthy_count(state: &State, peers: &dyn Peers, unit_id: &str) -> i64 {
     state
         .unit_tasks
         .get(unit_id)
         .into_iter()
         .flatten()
         .filter_map(|a| state.tasks.get(a))
-        .filter(|t| task_healthy(world, key, t))
+        .filter(|t| task_healthy(peers, t))
         .count() as i64
 }
 
@@ -303,7 +297,15 @@ pub fn computed_desired(desired: i64, scale: f64) -> i64 {
     ((desired as f64) * scale / 100.0 - 1e-9).ceil().max(0.0) as i64
 }
 
-fn start_unit_tasks(world: &mut World, key: &PartitionKey, svc: &Service, unit: &Unit, n: i64) -> Vec<String> {
+/// The scheduler's means: this region's ECS state, the environment, the peers and the partition.
+struct Sched<'a, 'e> {
+    st: &'a mut State,
+    env: &'a mut Env<'e>,
+    peers: &'a mut dyn Peers,
+    key: &'a PartitionKey,
+}
+
+fn start_unit_tasks(s: &mut Sched<'_, '_>, svc: &Service, unit: &Unit, n: i64) -> Vec<String> {
     let mut started = Vec::new();
     for _ in 0..n {
         let spec = TaskSpec {
@@ -320,27 +322,20 @@ fn start_unit_tasks(world: &mut World, key: &PartitionKey, svc: &Service, unit: 
             awsvpc: unit
                 .network_configuration
                 .as_ref()
-                .and_then(|n| n.get("awsvpcConfiguration"))
-                .cloned(),
+                .and_then(|n| n.awsvpc_configuration.clone()),
             load_balancers: unit.lb_triples(),
             health_check_grace_secs: svc.health_check_grace_period.unwrap_or(0) as f64,
             tags: Vec::new(),
         };
-        match tasks::start(world, key, spec) {
+        match tasks::start(s.st, s.env, s.peers, s.key, spec) {
             Ok(arn) => {
-                world
-                    .region_mut(key)
-                    .ecs
-                    .unit_tasks
-                    .entry(unit.id.clone())
-                    .or_default()
-                    .insert(arn.clone());
+                s.st.unit_tasks.entry(unit.id.clone()).or_default().insert(arn.clone());
                 started.push(arn);
             }
             Err(e) => {
                 add_event(
-                    world,
-                    key,
+                    s.st,
+                    s.env,
                     &svc.arn,
                     format!("{} was unable to place a task. Reason: {}.", svc.short(), e.message),
                 );
@@ -351,22 +346,30 @@ fn start_unit_tasks(world: &mut World, key: &PartitionKey, svc: &Service, unit: 
     started
 }
 
-fn stop_tasks(world: &mut World, key: &PartitionKey, svc: &Service, arns: &[String]) {
+fn stop_tasks(s: &mut Sched<'_, '_>, svc: &Service, arns: &[String]) {
     let mut stopped = Vec::new();
     for a in arns {
         let reason = format!(
             "Scaling activity initiated by (deployment {})",
             svc.units().first().map(|u| u.id.as_str()).unwrap_or("")
         );
-        if tasks::stop(world, key, a, &reason, "ServiceSchedulerInitiated") {
+        if tasks::stop(
+            s.st,
+            s.env,
+            s.peers,
+            s.key,
+            a,
+            &reason,
+            t::TaskStopCode::ServiceSchedulerInitiated,
+        ) {
             stopped.push(a.rsplit('/').next().unwrap_or("").to_owned());
         }
     }
     if !stopped.is_empty() {
         let list: Vec<String> = stopped.iter().map(|t| format!("(task {t})")).collect();
         add_event(
-            world,
-            key,
+            s.st,
+            s.env,
             &svc.arn,
             format!(
                 "{} has stopped {} running tasks: {}.",
@@ -380,8 +383,8 @@ fn stop_tasks(world: &mut World, key: &PartitionKey, svc: &Service, arns: &[Stri
 
 /// The service scheduler: brings every unit to its target count within the deployment
 /// configuration's limits, then updates stability, rollout state and the steady-state event.
-pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
-    let Some(svc) = world.region_mut(key).ecs.services.get_mut(service_arn) else {
+pub fn reconcile(st: &mut State, env: &mut Env<'_>, peers: &mut dyn Peers, key: &PartitionKey, service_arn: &str) {
+    let Some(svc) = st.services.get_mut(service_arn) else {
         return;
     };
     svc.reconcile_pending = false;
@@ -419,8 +422,9 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
             })
             .collect()
     };
-    let pct = |k: &str, d: i64| svc.deployment_configuration.get(k).and_then(Value::as_i64).unwrap_or(d);
-    let (max_pct, min_pct) = (pct("maximumPercent", 200), pct("minimumHealthyPercent", 100));
+    let dc = &svc.deployment_configuration;
+    let max_pct = dc.maximum_percent.map_or(200, i64::from);
+    let min_pct = dc.minimum_healthy_percent.map_or(100, i64::from);
     let rolling = svc.controller == DeploymentControllerType::Ecs && !draining;
     let max_total = if rolling {
         (svc.desired_count * max_pct / 100).max(svc.desired_count.min(1))
@@ -435,45 +439,39 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
 
     let mut started_all = Vec::new();
     let mut to_stop = Vec::new();
-    let state = &world.region_mut(key).ecs;
-    let mut total_live: i64 = targets.iter().map(|(u, _, _)| unit_counts(state, &u.id).3).sum();
-    let healthy_total: i64 = targets.iter().map(|(u, _, _)| healthy_count(world, key, &u.id)).sum();
+    let mut total_live: i64 = targets.iter().map(|(u, _, _)| unit_counts(st, &u.id).3).sum();
+    let healthy_total: i64 = targets.iter().map(|(u, _, _)| healthy_count(st, peers, &u.id)).sum();
     let mut can_stop_healthy = (healthy_total - min_healthy).max(0);
     let mut plan_start: Vec<(Unit, i64)> = Vec::new();
-    {
-        // The service was read from this region above, so it exists.
-        let Some(state) = world.region(key).map(|r| &r.ecs) else {
-            return;
-        };
-        for (unit, target, _) in &targets {
-            let live = live_tasks(state, &unit.id);
-            let n_live = live.len() as i64;
-            if n_live < *target {
-                let room = (max_total - total_live).max(0);
-                let n = (*target - n_live).min(room);
-                if n > 0 {
-                    plan_start.push((unit.clone(), n));
-                    total_live += n;
-                }
-            } else if n_live > *target {
-                let excess = (n_live - target) as usize;
-                // Least advanced first; a task that is not yet healthy never counts toward the
-                // minimum healthy percent, so it can always go.
-                for (_, a) in live.into_iter().take(excess) {
-                    let is_healthy = state.tasks.get(&a).is_some_and(|t| task_healthy(world, key, t));
-                    if is_healthy && rolling {
-                        if can_stop_healthy == 0 {
-                            continue;
-                        }
-                        can_stop_healthy -= 1;
+    for (unit, target, _) in &targets {
+        let live = live_tasks(st, &unit.id);
+        let n_live = live.len() as i64;
+        if n_live < *target {
+            let room = (max_total - total_live).max(0);
+            let n = (*target - n_live).min(room);
+            if n > 0 {
+                plan_start.push((unit.clone(), n));
+                total_live += n;
+            }
+        } else if n_live > *target {
+            let excess = (n_live - target) as usize;
+            // Least advanced first; a task that is not yet healthy never counts toward the
+            // minimum healthy percent, so it can always go.
+            for (_, a) in live.into_iter().take(excess) {
+                let is_healthy = st.tasks.get(&a).is_some_and(|t| task_healthy(peers, t));
+                if is_healthy && rolling {
+                    if can_stop_healthy == 0 {
+                        continue;
                     }
-                    to_stop.push(a);
+                    can_stop_healthy -= 1;
                 }
+                to_stop.push(a);
             }
         }
     }
+    let mut s = Sched { st, env, peers, key };
     for (unit, n) in plan_start {
-        let started = start_unit_tasks(world, key, &svc, &unit, n);
+        let started = start_unit_tasks(&mut s, &svc, &unit, n);
         started_all.extend(started);
     }
     if !started_all.is_empty() {
@@ -482,8 +480,8 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
             .map(|a| format!("(task {})", a.rsplit('/').next().unwrap_or("")))
             .collect();
         add_event(
-            world,
-            key,
+            s.st,
+            s.env,
             &svc.arn,
             format!(
                 "{} has started {} tasks: {}.",
@@ -493,19 +491,17 @@ pub fn reconcile(world: &mut World, key: &PartitionKey, service_arn: &str) {
             ),
         );
     }
-    stop_tasks(world, key, &svc, &to_stop);
-    update_stability(world, key, service_arn, &targets);
+    stop_tasks(&mut s, &svc, &to_stop);
+    update_stability(&mut s, service_arn, &targets);
 }
 
-fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, targets: &[(Unit, i64, bool)]) {
-    let now = world.now;
+fn update_stability(s: &mut Sched<'_, '_>, service_arn: &str, targets: &[(Unit, i64, bool)]) {
+    let now = s.env.now;
     let mut steady_units = Vec::new();
     for (unit, target, _) in targets {
-        let Some(state) = world.region(key).map(|r| &r.ecs) else {
-            return;
-        };
+        let state = &*s.st;
         let (pending, running, _, live) = unit_counts(state, &unit.id);
-        let healthy = healthy_count(world, key, &unit.id);
+        let healthy = healthy_count(state, s.peers, &unit.id);
         let all_stopped = state
             .unit_tasks
             .get(&unit.id)
@@ -516,7 +512,7 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
         let steady = pending == 0 && running == *target && live == *target && healthy == *target;
         steady_units.push((unit.id.clone(), steady, all_stopped && *target == 0));
     }
-    let Some(svc) = world.region_mut(key).ecs.services.get_mut(service_arn) else {
+    let Some(svc) = s.st.services.get_mut(service_arn) else {
         return;
     };
     let mut messages = Vec::new();
@@ -572,28 +568,29 @@ fn update_stability(world: &mut World, key: &PartitionKey, service_arn: &str, ta
     svc.steady = steady_now;
     let arn = svc.arn.clone();
     for (m, id) in messages {
-        add_event_of(world, key, &arn, m, Some(id));
+        add_event_of(s.st, s.env, &arn, m, Some(id));
     }
     if became_steady {
-        add_event(world, key, &arn, format!("{short} has reached a steady state."));
+        add_event(s.st, s.env, &arn, format!("{short} has reached a steady state."));
     }
     if drained {
         let at = now.plus_secs(INACTIVE_RETENTION_SECS);
-        world.schedule(at, key, Signal::Service(ServiceEvent::Forget { service_arn: arn }));
+        s.env
+            .schedule(at, s.key, Signal::Service(ServiceEvent::Forget { service_arn: arn }));
     }
 }
 
-pub fn fire(world: &mut World, key: &PartitionKey, event: ServiceEvent) {
+/// Fires a service event (`lifecycle::drive`).
+pub fn fire(st: &mut State, env: &mut Env<'_>, peers: &mut dyn Peers, key: &PartitionKey, event: ServiceEvent) {
     match event {
-        ServiceEvent::Reconcile { service_arn } => reconcile(world, key, &service_arn),
+        ServiceEvent::Reconcile { service_arn } => reconcile(st, env, peers, key, &service_arn),
         ServiceEvent::Forget { service_arn } => {
-            let state = &mut world.region_mut(key).ecs;
-            if state
+            if st
                 .services
                 .get(&service_arn)
                 .is_some_and(|s| s.status == ServiceStatus::Inactive)
             {
-                state.services.remove(&service_arn);
+                st.services.remove(&service_arn);
             }
         }
     }
@@ -607,156 +604,154 @@ pub fn service_counts(state: &State, svc: &Service) -> (i64, i64) {
         .fold((0, 0), |(p, r), c| (p + c.0, r + c.1))
 }
 
-fn unit_json(state: &State, u: &Unit) -> serde_json::Map<String, Value> {
+/// The members a deployment and a task set share, from their unit.
+struct UnitOut {
+    id: Option<String>,
+    task_definition: Option<String>,
+    pending_count: Option<i32>,
+    running_count: Option<i32>,
+    created_at: Option<f64>,
+    updated_at: Option<f64>,
+    launch_type: Option<LaunchType>,
+    platform_version: Option<String>,
+    platform_family: Option<String>,
+    network_configuration: Option<t::NetworkConfiguration>,
+}
+
+fn unit_out(state: &State, u: &Unit) -> UnitOut {
     let (pending, running, _, _) = unit_counts(state, &u.id);
-    let v = obj([
-        ("id", json!(u.id)),
-        ("taskDefinition", json!(u.task_definition)),
-        ("pendingCount", json!(pending)),
-        ("runningCount", json!(running)),
-        ("createdAt", json!(u.created_at.as_secs_f64())),
-        ("updatedAt", json!(u.updated_at.as_secs_f64())),
-        ("launchType", json!(u.launch_type)),
-        ("platformVersion", opt_json(&u.platform_version)),
-        ("platformFamily", super::platform_family(&u.launch_type)),
-        (
-            "networkConfiguration",
-            u.network_configuration.clone().unwrap_or(Value::Null),
-        ),
-    ]);
-    match v {
-        Value::Object(m) => m,
-        _ => serde_json::Map::new(),
+    UnitOut {
+        id: Some(u.id.clone()),
+        task_definition: Some(u.task_definition.clone()),
+        pending_count: Some(pending as i32),
+        running_count: Some(running as i32),
+        created_at: Some(u.created_at.as_secs_f64()),
+        updated_at: Some(u.updated_at.as_secs_f64()),
+        launch_type: Some(u.launch_type.clone()),
+        platform_version: u.platform_version.clone(),
+        platform_family: super::platform_family(&u.launch_type),
+        network_configuration: u.network_configuration.clone(),
     }
 }
 
-pub fn task_set_json(state: &State, svc: &Service, ts: &TaskSet, include_tags: bool) -> Value {
-    let mut m = unit_json(state, &ts.unit);
-    m.insert("taskSetArn".into(), json!(ts.arn));
-    m.insert("serviceArn".into(), json!(svc.arn));
-    m.insert("clusterArn".into(), json!(svc.cluster_arn));
-    m.insert("status".into(), json!(ts.status));
-    m.insert(
-        "computedDesiredCount".into(),
-        json!(computed_desired(svc.desired_count, ts.scale)),
-    );
-    m.insert("loadBalancers".into(), json!(ts.unit.load_balancers));
-    m.insert("serviceRegistries".into(), json!(ts.unit.service_registries));
-    m.insert("scale".into(), json!({"value": ts.scale, "unit": "PERCENT"}));
-    m.insert("stabilityStatus".into(), json!(ts.stability_status));
-    m.insert("stabilityStatusAt".into(), json!(ts.stability_status_at.as_secs_f64()));
-    if let Some(s) = &ts.started_by {
-        m.insert("startedBy".into(), json!(s));
+pub fn task_set_out(state: &State, svc: &Service, ts: &TaskSet, include_tags: bool) -> t::TaskSet {
+    let u = unit_out(state, &ts.unit);
+    t::TaskSet {
+        id: u.id,
+        task_definition: u.task_definition,
+        pending_count: u.pending_count,
+        running_count: u.running_count,
+        created_at: u.created_at,
+        updated_at: u.updated_at,
+        launch_type: u.launch_type,
+        platform_version: u.platform_version,
+        platform_family: u.platform_family,
+        network_configuration: u.network_configuration,
+        task_set_arn: Some(ts.arn.clone()),
+        service_arn: Some(svc.arn.clone()),
+        cluster_arn: Some(svc.cluster_arn.clone()),
+        status: Some(ts.status.to_string()),
+        computed_desired_count: Some(computed_desired(svc.desired_count, ts.scale) as i32),
+        load_balancers: Some(ts.unit.load_balancers.clone()),
+        service_registries: Some(ts.unit.service_registries.clone()),
+        scale: Some(t::Scale {
+            value: Some(ts.scale),
+            unit: Some(t::ScaleUnit::Percent),
+        }),
+        stability_status: Some(ts.stability_status.clone()),
+        stability_status_at: Some(ts.stability_status_at.as_secs_f64()),
+        started_by: ts.started_by.clone(),
+        external_id: ts.external_id.clone(),
+        capacity_provider_strategy: (!ts.unit.capacity_provider_strategy.is_empty())
+            .then(|| ts.unit.capacity_provider_strategy.clone()),
+        tags: include_tags.then(|| tags::tags_of(state, &ts.arn)),
+        ..Default::default()
     }
-    if let Some(s) = &ts.external_id {
-        m.insert("externalId".into(), json!(s));
-    }
-    if !ts.unit.capacity_provider_strategy.is_empty() {
-        m.insert(
-            "capacityProviderStrategy".into(),
-            json!(ts.unit.capacity_provider_strategy),
-        );
-    }
-    if include_tags {
-        m.insert("tags".into(), tags::tags_json(state, &ts.arn));
-    }
-    Value::Object(m)
 }
 
-pub fn service_json(state: &State, svc: &Service, include_tags: bool) -> Value {
+pub fn service_out(state: &State, svc: &Service, include_tags: bool) -> t::Service {
     let (pending, running) = service_counts(state, svc);
-    let deployments: Vec<Value> = svc
+    let deployments: Vec<t::Deployment> = svc
         .deployments
         .iter()
         .map(|d| {
-            let mut m = unit_json(state, &d.unit);
-            m.insert("status".into(), json!(d.status));
-            m.insert(
-                "desiredCount".into(),
-                json!(if d.status == DeploymentStatus::Primary {
-                    svc.desired_count
+            let u = unit_out(state, &d.unit);
+            t::Deployment {
+                id: u.id,
+                task_definition: u.task_definition,
+                pending_count: u.pending_count,
+                running_count: u.running_count,
+                created_at: u.created_at,
+                updated_at: u.updated_at,
+                launch_type: u.launch_type,
+                platform_version: u.platform_version,
+                platform_family: u.platform_family,
+                network_configuration: u.network_configuration,
+                status: Some(d.status.to_string()),
+                desired_count: Some(if d.status == DeploymentStatus::Primary {
+                    svc.desired_count as i32
                 } else {
                     0
                 }),
-            );
-            m.insert("failedTasks".into(), json!(d.failed_tasks));
-            m.insert("rolloutState".into(), json!(d.rollout_state));
-            m.insert("rolloutStateReason".into(), json!(d.rollout_state_reason));
-            Value::Object(m)
+                failed_tasks: Some(d.failed_tasks as i32),
+                rollout_state: Some(d.rollout_state.clone()),
+                rollout_state_reason: Some(d.rollout_state_reason.clone()),
+                ..Default::default()
+            }
         })
         .collect();
-    let events: Vec<Value> = svc
+    let events: Vec<t::ServiceEvent> = svc
         .events
         .iter()
-        .map(|(id, t, m)| json!({"id": id, "createdAt": t.as_secs_f64(), "message": m}))
+        .map(|(id, at, m)| t::ServiceEvent {
+            id: Some(id.clone()),
+            created_at: Some(at.as_secs_f64()),
+            message: Some(m.clone()),
+        })
         .collect();
-    let mut v = obj([
-        ("serviceArn", json!(svc.arn)),
-        ("serviceName", json!(svc.name)),
-        ("clusterArn", json!(svc.cluster_arn)),
-        ("loadBalancers", json!(svc.load_balancers)),
-        ("serviceRegistries", json!(svc.service_registries)),
-        ("status", json!(svc.status)),
-        ("desiredCount", json!(svc.desired_count)),
-        ("runningCount", json!(running)),
-        ("pendingCount", json!(pending)),
-        ("launchType", opt_json(&svc.launch_type)),
-        (
-            "capacityProviderStrategy",
-            if svc.capacity_provider_strategy.is_empty() {
-                Value::Null
-            } else {
-                json!(svc.capacity_provider_strategy)
-            },
-        ),
-        ("platformVersion", opt_json(&svc.platform_version)),
-        (
-            "platformFamily",
-            if svc.launch_type.as_deref() == Some("FARGATE") {
-                json!("Linux")
-            } else {
-                Value::Null
-            },
-        ),
-        ("taskDefinition", opt_json(&svc.task_definition)),
-        ("deploymentConfiguration", svc.deployment_configuration.clone()),
-        ("deployments", json!(deployments)),
-        ("roleArn", opt_json(&svc.role_arn)),
-        ("events", json!(events)),
-        ("createdAt", json!(svc.created_at.as_secs_f64())),
-        ("placementConstraints", svc.placement_constraints.clone()),
-        ("placementStrategy", svc.placement_strategy.clone()),
-        (
-            "networkConfiguration",
-            svc.network_configuration.clone().unwrap_or(Value::Null),
-        ),
-        (
-            "healthCheckGracePeriodSeconds",
-            svc.health_check_grace_period.map(|g| json!(g)).unwrap_or(Value::Null),
-        ),
-        ("schedulingStrategy", json!(svc.scheduling_strategy)),
-        ("deploymentController", json!({"type": svc.controller})),
-        ("createdBy", json!(svc.created_by)),
-        ("enableECSManagedTags", json!(svc.enable_ecs_managed_tags)),
-        (
-            "propagateTags",
-            json!(svc.propagate_tags.clone().unwrap_or_else(|| "NONE".into())),
-        ),
-        ("enableExecuteCommand", json!(svc.enable_execute_command)),
-        ("availabilityZoneRebalancing", json!("DISABLED")),
-    ]);
-    if svc.controller != DeploymentControllerType::Ecs {
-        v["taskSets"] = Value::Array(
+    t::Service {
+        service_arn: Some(svc.arn.clone()),
+        service_name: Some(svc.name.clone()),
+        cluster_arn: Some(svc.cluster_arn.clone()),
+        load_balancers: Some(svc.load_balancers.clone()),
+        service_registries: Some(svc.service_registries.clone()),
+        status: Some(svc.status.to_string()),
+        desired_count: Some(svc.desired_count as i32),
+        running_count: Some(running as i32),
+        pending_count: Some(pending as i32),
+        launch_type: svc.launch_type.clone(),
+        capacity_provider_strategy: (!svc.capacity_provider_strategy.is_empty())
+            .then(|| svc.capacity_provider_strategy.clone()),
+        platform_version: svc.platform_version.clone(),
+        platform_family: svc.launch_type.as_ref().and_then(super::platform_family),
+        task_definition: svc.task_definition.clone(),
+        deployment_configuration: Some(svc.deployment_configuration.clone()),
+        deployments: Some(deployments),
+        role_arn: svc.role_arn.clone(),
+        events: Some(events),
+        created_at: Some(svc.created_at.as_secs_f64()),
+        placement_constraints: Some(svc.placement_constraints.clone()),
+        placement_strategy: Some(svc.placement_strategy.clone()),
+        network_configuration: svc.network_configuration.clone(),
+        health_check_grace_period_seconds: svc.health_check_grace_period.map(|g| g as i32),
+        scheduling_strategy: Some(svc.scheduling_strategy.clone()),
+        deployment_controller: Some(t::DeploymentController {
+            r#type: svc.controller.clone(),
+        }),
+        created_by: Some(svc.created_by.clone()),
+        enable_ecs_managed_tags: Some(svc.enable_ecs_managed_tags),
+        propagate_tags: Some(svc.propagate_tags.clone().unwrap_or(t::PropagateTags::None)),
+        enable_execute_command: Some(svc.enable_execute_command),
+        availability_zone_rebalancing: Some(t::AvailabilityZoneRebalancing::Disabled),
+        task_sets: (svc.controller != DeploymentControllerType::Ecs).then(|| {
             svc.task_sets
                 .iter()
-                .map(|t| task_set_json(state, svc, t, false))
-                .collect(),
-        );
+                .map(|ts| task_set_out(state, svc, ts, false))
+                .collect()
+        }),
+        tags: include_tags.then(|| tags::tags_of(state, &svc.arn)),
+        ..Default::default()
     }
-    if include_tags {
-        v["tags"] = tags::tags_json(state, &svc.arn);
-    }
-    v
 }
 
 /// Finds a service of a cluster by name or ARN (any status).
@@ -771,17 +766,20 @@ pub fn find<'a>(state: &'a State, cluster_arn: &str, ident: &str) -> Option<&'a 
 }
 
 /// The ARN of the ACTIVE cluster a call names (`default`, created on first use, when none).
-pub fn cluster_arn(world: &mut World, ctx: &Ctx, cluster: Option<&str>) -> AwsResult<String> {
-    let now = world.now;
-    let key = ctx.partition();
-    clusters::resolve_active(&mut world.region_mut(&key).ecs, ctx, cluster, now).map(|c| c.arn.clone())
+pub fn cluster_arn(st: &mut State, env: &Env<'_>, ctx: &Ctx, cluster: Option<&str>) -> AwsResult<String> {
+    clusters::resolve_active(st, ctx, cluster, env.now).map(|c| c.arn.clone())
 }
 
 /// Resolves the ACTIVE service a call names, returning its ARN.
-pub fn active_service_arn(world: &mut World, ctx: &Ctx, cluster: Option<&str>, service: &str) -> AwsResult<String> {
-    let c = cluster_arn(world, ctx, cluster)?;
-    let state = &world.region_mut(&ctx.partition()).ecs;
-    let svc = find(state, &c, service).ok_or_else(service_not_found)?;
+pub fn active_service_arn(
+    st: &mut State,
+    env: &Env<'_>,
+    ctx: &Ctx,
+    cluster: Option<&str>,
+    service: &str,
+) -> AwsResult<String> {
+    let c = cluster_arn(st, env, ctx, cluster)?;
+    let svc = find(st, &c, service).ok_or_else(service_not_found)?;
     if svc.status != ServiceStatus::Active {
         return Err(not_active());
     }
@@ -790,17 +788,13 @@ pub fn active_service_arn(world: &mut World, ctx: &Ctx, cluster: Option<&str>, s
 
 /// Checks a service's (or task set's) load balancers against the task definition and ELBv2.
 pub fn check_load_balancers(
-    world: &World,
-    key: &PartitionKey,
-    lbs: &[Value],
+    peers: &dyn Peers,
+    lbs: &[t::LoadBalancer],
     td: &task_definitions::TaskDefinition,
 ) -> AwsResult<()> {
     for lb in lbs {
-        let tg = lb.get("targetGroupArn").and_then(Value::as_str);
-        let name = lb.get("containerName").and_then(Value::as_str);
-        let port = lb.get("containerPort").and_then(Value::as_i64);
-        let (Some(tg), Some(name), Some(port)) = (tg, name, port) else {
-            if lb.get("loadBalancerName").is_some() {
+        let (Some(tg), Some(name), Some(port)) = (&lb.target_group_arn, &lb.container_name, lb.container_port) else {
+            if lb.load_balancer_name.is_some() {
                 return Err(invalid_parameter(
                     "Classic Load Balancers are not supported by cutover; use a target group.",
                 ));
@@ -814,12 +808,12 @@ pub fn check_load_balancers(
                 "The container {name} does not exist in the task definition."
             )));
         }
-        if !td.container_has_port(name, port) {
+        if !td.container_has_port(name, i64::from(port)) {
             return Err(invalid_parameter(format!(
                 "The container {name} did not have a container port {port} defined."
             )));
         }
-        match links::target_group_behind_load_balancer(world, key, tg) {
+        match peers.target_group_behind_load_balancer(tg) {
             None => return Err(invalid_parameter(format!("Unable to find target group: {tg}"))),
             Some(false) => {
                 return Err(invalid_parameter(format!(
@@ -832,46 +826,43 @@ pub fn check_load_balancers(
     Ok(())
 }
 
-fn launch_type_of(input: &Value) -> (Option<String>, Vec<Value>) {
-    let cps = input
-        .get("capacityProviderStrategy")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let lt = opt_str(input, "launchType")
-        .map(str::to_owned)
-        .or_else(|| cps.is_empty().then(|| "EC2".to_owned()));
-    (lt, cps)
-}
-
-fn default_deployment_configuration(controller: &DeploymentControllerType, given: Option<&Value>) -> Value {
-    let mut m = given.and_then(Value::as_object).cloned().unwrap_or_default();
-    m.entry("maximumPercent").or_insert(json!(200));
-    m.entry("minimumHealthyPercent").or_insert(json!(100));
+fn default_deployment_configuration(
+    controller: &DeploymentControllerType,
+    given: Option<t::DeploymentConfiguration>,
+) -> t::DeploymentConfiguration {
+    let mut c = given.unwrap_or_default();
+    c.maximum_percent.get_or_insert(200);
+    c.minimum_healthy_percent.get_or_insert(100);
     if *controller == DeploymentControllerType::Ecs {
-        m.entry("deploymentCircuitBreaker")
-            .or_insert(json!({"enable": false, "rollback": false}));
+        c.deployment_circuit_breaker.get_or_insert(t::DeploymentCircuitBreaker {
+            enable: false,
+            rollback: false,
+        });
     }
-    Value::Object(m)
+    c
 }
 
-pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn create_service(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    ctx: &Ctx,
+    input: t::CreateServiceRequest,
+) -> AwsResult<t::CreateServiceResponse> {
     let key = ctx.partition();
-    let now = world.now;
-    let name = opt_str(&input, "serviceName").unwrap_or_default().to_owned();
+    let now = env.now;
+    let name = input.service_name.clone();
     if name.is_empty() || name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(invalid_parameter(
             "Service name can only contain letters, numbers, hyphens and underscores, and be up to 255 characters long.",
         ));
     }
-    let cluster_arn = cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let controller = DeploymentControllerType::from(
-        input
-            .pointer("/deploymentController/type")
-            .and_then(Value::as_str)
-            .unwrap_or("ECS"),
-    );
-    let scheduling = SchedulingStrategy::from(opt_str(&input, "schedulingStrategy").unwrap_or("REPLICA"));
+    let cluster_arn = cluster_arn(st, env, ctx, input.cluster.as_deref())?;
+    let controller = input
+        .deployment_controller
+        .as_ref()
+        .map_or(DeploymentControllerType::Ecs, |c| c.r#type.clone());
+    let scheduling = input.scheduling_strategy.clone().unwrap_or(SchedulingStrategy::Replica);
     if scheduling == SchedulingStrategy::Daemon {
         if controller != DeploymentControllerType::Ecs {
             return Err(invalid_parameter(format!(
@@ -882,91 +873,78 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             "The DAEMON scheduling strategy requires container instances, which cutover does not emulate; use REPLICA.",
         ));
     }
-    let desired = input.get("desiredCount").and_then(Value::as_i64).unwrap_or(0);
+    let desired = i64::from(input.desired_count.unwrap_or(0));
     if desired < 0 {
         return Err(invalid_parameter("desiredCount must be 0 or more."));
     }
-    let lbs = input
-        .get("loadBalancers")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let lbs = input.load_balancers.clone().unwrap_or_default();
     if controller == DeploymentControllerType::CodeDeploy {
         if lbs.is_empty() {
             return Err(invalid_parameter(
                 "A load balancer (targetGroupArn, containerName and containerPort) is required for a service with the CODE_DEPLOY deployment controller.",
             ));
         }
-        if input.pointer("/deploymentConfiguration/alarms").is_some() {
+        if input
+            .deployment_configuration
+            .as_ref()
+            .is_some_and(|d| d.alarms.is_some())
+        {
             return Err(invalid_parameter(
                 "Alarm based rollback feature is only supported with ECS deployment controller.",
             ));
         }
     }
-    if input.get("healthCheckGracePeriodSeconds").is_some() && lbs.is_empty() {
+    if input.health_check_grace_period_seconds.is_some() && lbs.is_empty() {
         return Err(invalid_parameter(
             "Health check grace period is only valid for services configured to use load balancers",
         ));
     }
-    {
-        let state = &world.region_mut(&key).ecs;
-        if let Some(existing) = find(state, &cluster_arn, &name) {
-            match existing.status {
-                ServiceStatus::Draining => {
-                    return Err(invalid_parameter("Unable to Start a service that is still Draining."))
-                }
-                ServiceStatus::Active => return Err(invalid_parameter("Creation of service was not idempotent.")),
-                _ => {}
+    if let Some(existing) = find(st, &cluster_arn, &name) {
+        match existing.status {
+            ServiceStatus::Draining => {
+                return Err(invalid_parameter("Unable to Start a service that is still Draining."))
             }
+            ServiceStatus::Active => return Err(invalid_parameter("Creation of service was not idempotent.")),
+            _ => {}
         }
     }
-    let td_ident = opt_str(&input, "taskDefinition").map(str::to_owned);
-    if td_ident.is_none() && controller != DeploymentControllerType::External {
+    if input.task_definition.is_none() && controller != DeploymentControllerType::External {
         return Err(invalid_parameter("TaskDefinition must be specified."));
     }
-    let (launch_type, cps) = launch_type_of(&input);
-    let effective_lt = launch_type.clone().unwrap_or_else(|| "FARGATE".into());
+    let cps = input.capacity_provider_strategy.clone().unwrap_or_default();
+    let launch_type = input
+        .launch_type
+        .clone()
+        .or_else(|| cps.is_empty().then_some(LaunchType::Ec2));
+    let effective_lt = launch_type.clone().unwrap_or(LaunchType::Fargate);
     let mut td_arn = None;
     let mut network = None;
-    if let Some(ident) = &td_ident {
-        let state = &world.region_mut(&key).ecs;
-        let td = task_definitions::find(state, ident)
+    if let Some(ident) = &input.task_definition {
+        let td = task_definitions::find(st, ident)
             .filter(|t| t.status == super::task_definitions::TaskDefinitionStatus::Active)
             .ok_or_else(|| super::client_error("TaskDefinition not found."))?
             .clone();
-        if effective_lt == "FARGATE"
-            && !td.body["compatibilities"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|c| c == "FARGATE"))
-        {
+        if effective_lt == LaunchType::Fargate && !td.fargate_compatible() {
             return Err(invalid_parameter(
                 "Task definition does not support launch_type FARGATE.",
             ));
         }
-        if effective_lt == "EC2" {
+        if effective_lt == LaunchType::Ec2 {
             return Err(invalid_parameter("No Container Instances were found in your cluster."));
         }
-        check_load_balancers(world, &key, &lbs, &td)?;
-        let vpc = tasks::check_network(
-            world,
-            &key,
-            input.get("networkConfiguration"),
-            td.network_mode() == "awsvpc",
-        )?;
-        network = vpc.map(|v| {
-            let mut v = v;
-            if v.get("assignPublicIp").is_none() {
-                v["assignPublicIp"] = json!("DISABLED");
+        check_load_balancers(peers, &lbs, &td)?;
+        let vpc = tasks::check_network(peers, input.network_configuration.as_ref(), td.awsvpc())?;
+        network = vpc.map(|mut v| {
+            v.assign_public_ip.get_or_insert(t::AssignPublicIp::Disabled);
+            v.security_groups.get_or_insert_with(Vec::new);
+            t::NetworkConfiguration {
+                awsvpc_configuration: Some(v),
             }
-            if v.get("securityGroups").is_none() {
-                v["securityGroups"] = json!([]);
-            }
-            json!({"awsvpcConfiguration": v})
         });
         td_arn = Some(td.arn.clone());
     }
-    let platform_version =
-        (effective_lt == "FARGATE").then(|| opt_str(&input, "platformVersion").unwrap_or("LATEST").to_owned());
+    let platform_version = (effective_lt == LaunchType::Fargate)
+        .then(|| input.platform_version.clone().unwrap_or_else(|| "LATEST".into()));
     let svc_arn = arn(
         &key.region,
         &key.account,
@@ -985,29 +963,19 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         platform_version: platform_version.clone(),
         load_balancers: lbs.clone(),
         network_configuration: network.clone(),
-        service_registries: input
-            .get("serviceRegistries")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        deployment_configuration: default_deployment_configuration(&controller, input.get("deploymentConfiguration")),
+        service_registries: input.service_registries.clone().unwrap_or_default(),
+        deployment_configuration: default_deployment_configuration(&controller, input.deployment_configuration.clone()),
         health_check_grace_period: input
-            .get("healthCheckGracePeriodSeconds")
-            .and_then(Value::as_i64)
+            .health_check_grace_period_seconds
+            .map(i64::from)
             .or(if lbs.is_empty() { None } else { Some(0) }),
         scheduling_strategy: scheduling,
-        role_arn: opt_str(&input, "role").map(str::to_owned),
-        placement_constraints: input.get("placementConstraints").cloned().unwrap_or(json!([])),
-        placement_strategy: input.get("placementStrategy").cloned().unwrap_or(json!([])),
-        propagate_tags: opt_str(&input, "propagateTags").map(str::to_owned),
-        enable_ecs_managed_tags: input
-            .get("enableECSManagedTags")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        enable_execute_command: input
-            .get("enableExecuteCommand")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        role_arn: input.role.clone(),
+        placement_constraints: input.placement_constraints.clone().unwrap_or_default(),
+        placement_strategy: input.placement_strategy.clone().unwrap_or_default(),
+        propagate_tags: input.propagate_tags.clone(),
+        enable_ecs_managed_tags: input.enable_ecs_managed_tags.unwrap_or(false),
+        enable_execute_command: input.enable_execute_command.unwrap_or(false),
         created_at: now,
         created_by: ctx.caller.arn.clone(),
         deployments: Vec::new(),
@@ -1018,7 +986,7 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     };
     if let Some(td) = &td_arn {
         let unit = Unit {
-            id: unit_id(world),
+            id: unit_id(env.ids),
             task_definition: td.clone(),
             launch_type: effective_lt.clone(),
             platform_version: platform_version.clone(),
@@ -1056,20 +1024,19 @@ pub fn create_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             d.rollout_state_reason = format!("ECS deployment {} in progress.", d.unit.id);
         }
     }
-    let state = &mut world.region_mut(&key).ecs;
-    state
-        .services
+    st.services
         .retain(|_, s| !(s.cluster_arn == cluster_arn && s.name == name && s.status == ServiceStatus::Inactive));
-    tags::add_tags(state, &svc_arn, input.get("tags"))?;
-    state.services.insert(svc_arn.clone(), svc);
-    world.record(crate::timeline::Entry::resource(
+    tags::add_tags(st, &svc_arn, input.tags.as_deref())?;
+    st.services.insert(svc_arn.clone(), svc);
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("service {name} created with the {controller} deployment controller"),
-        json!({"service": svc_arn}),
+        serde_json::json!({"service": svc_arn}),
     ));
-    poke(world, &key, &svc_arn);
-    let state = &world.region_mut(&key).ecs;
-    Ok(json!({"service": service_json(state, &state.services[&svc_arn], false)}))
+    poke(st, env, &key, &svc_arn);
+    Ok(t::CreateServiceResponse {
+        service: Some(service_out(st, &st.services[&svc_arn], false)),
+    })
 }
 
 pub fn task_set_arn(key: &PartitionKey, cluster_arn: &str, service: &str, unit_id: &str) -> String {
@@ -1080,72 +1047,89 @@ pub fn task_set_arn(key: &PartitionKey, cluster_arn: &str, service: &str, unit_i
     )
 }
 
-pub fn describe_services(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn describe_services(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DescribeServicesRequest,
+) -> AwsResult<t::DescribeServicesResponse> {
     let key = ctx.partition();
-    let names = str_list(&input, "services");
-    if names.len() > 10 {
+    if input.services.len() > 10 {
         return Err(invalid_parameter("services can have at most 10 items."));
     }
-    let include_tags = str_list(&input, "include").iter().any(|i| i == "TAGS");
-    let c = cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let state = &world.region_mut(&key).ecs;
+    let include_tags = input.include.is_some_and(|i| i.contains(&t::ServiceField::Tags));
+    let c = cluster_arn(st, env, ctx, input.cluster.as_deref())?;
     let mut services = Vec::new();
     let mut failures = Vec::new();
-    for n in names {
-        match find(state, &c, &n) {
-            Some(s) => services.push(service_json(state, s, include_tags)),
+    for n in input.services {
+        match find(st, &c, &n) {
+            Some(s) => services.push(service_out(st, s, include_tags)),
             None => {
                 let a = if n.starts_with("arn:") {
                     n.clone()
                 } else {
                     arn(&key.region, &key.account, &format!("service/{}/{n}", name_from_arn(&c)))
                 };
-                failures.push(json!({"arn": a, "reason": "MISSING"}));
+                failures.push(super::missing(a));
             }
         }
     }
-    Ok(json!({"services": services, "failures": failures}))
+    Ok(t::DescribeServicesResponse {
+        services: Some(services),
+        failures: Some(failures),
+    })
 }
 
-pub fn list_services(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let key = ctx.partition();
-    let c = cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let lt = opt_str(&input, "launchType");
-    let strategy = opt_str(&input, "schedulingStrategy");
-    let max = input.get("maxResults").and_then(Value::as_i64).unwrap_or(10);
+pub fn list_services(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::ListServicesRequest,
+) -> AwsResult<t::ListServicesResponse> {
+    let c = cluster_arn(st, env, ctx, input.cluster.as_deref())?;
+    let max = input.max_results.unwrap_or(10);
     if !(1..=100).contains(&max) {
         return Err(invalid_parameter("maxResults must be between 1 and 100."));
     }
-    let state = &world.region_mut(&key).ecs;
-    let mut list: Vec<&Service> = state
+    let mut list: Vec<&Service> = st
         .services
         .values()
         .filter(|s| s.cluster_arn == c && s.status != ServiceStatus::Inactive)
-        .filter(|s| lt.is_none_or(|l| s.launch_type.as_deref() == Some(l)))
-        .filter(|s| strategy.is_none_or(|st| s.scheduling_strategy.as_str() == st))
+        .filter(|s| input.launch_type.is_none() || s.launch_type == input.launch_type)
+        .filter(|s| {
+            input
+                .scheduling_strategy
+                .as_ref()
+                .is_none_or(|st| s.scheduling_strategy == *st)
+        })
         .collect();
     list.sort_by_key(|s| s.created_at);
     let arns: Vec<String> = list.iter().map(|s| s.arn.clone()).collect();
     let (page, next) = paginate(
         &arns,
-        opt_str(&input, "nextToken"),
+        input.next_token.as_deref(),
         max as usize,
         "InvalidParameterException",
     )?;
-    Ok(obj([("serviceArns", json!(page)), ("nextToken", json!(next))]))
+    Ok(t::ListServicesResponse {
+        service_arns: Some(page),
+        next_token: next,
+    })
 }
 
-pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_service(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    ctx: &Ctx,
+    input: t::UpdateServiceRequest,
+) -> AwsResult<t::UpdateServiceResponse> {
     let key = ctx.partition();
-    let now = world.now;
-    let svc_arn = active_service_arn(
-        world,
-        ctx,
-        opt_str(&input, "cluster"),
-        opt_str(&input, "service").unwrap_or_default(),
-    )?;
-    let svc = world.region_mut(&key).ecs.services[&svc_arn].clone();
+    let now = env.now;
+    let svc_arn = active_service_arn(st, env, ctx, input.cluster.as_deref(), &input.service)?;
+    let svc = st.services[&svc_arn].clone();
     let controller = svc.controller.clone();
+    let force_new = input.force_new_deployment == Some(true);
     if controller != DeploymentControllerType::Ecs {
         let refuse = |what: &str| {
             invalid_parameter(format!(
@@ -1159,40 +1143,38 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
                 invalid_parameter(format!("Unable to update {what} on services with a {controller} deployment controller. Use the task set APIs instead."))
             }
         };
-        if let Some(td) = opt_str(&input, "taskDefinition") {
-            let same =
-                task_definitions::find(&world.region_mut(&key).ecs, td).map(|t| t.arn.clone()) == svc.task_definition;
+        if let Some(td) = &input.task_definition {
+            let same = task_definitions::find(st, td).map(|t| t.arn.clone()) == svc.task_definition;
             if !same {
                 return Err(refuse("task definition"));
             }
         }
-        if input.get("loadBalancers").is_some() {
+        if input.load_balancers.is_some() {
             return Err(refuse("load balancers"));
         }
-        if input.get("networkConfiguration").is_some() {
+        if input.network_configuration.is_some() {
             return Err(refuse("network parameters"));
         }
-        if input.get("platformVersion").is_some() {
+        if input.platform_version.is_some() {
             return Err(refuse("platform version"));
         }
-        if input.get("capacityProviderStrategy").is_some() {
+        if input.capacity_provider_strategy.is_some() {
             return Err(refuse("capacity provider strategy"));
         }
-        if input.get("forceNewDeployment").and_then(Value::as_bool) == Some(true) {
+        if force_new {
             return Err(refuse("the deployment (forceNewDeployment)"));
         }
     }
-    if let Some(dc) = input.pointer("/deploymentController/type").and_then(Value::as_str) {
-        if DeploymentControllerType::from(dc) != controller {
+    if let Some(dc) = &input.deployment_controller {
+        if dc.r#type != controller {
             return Err(invalid_parameter(format!(
-                "Updating the deployment controller from {controller} to {dc} is not supported by cutover; delete and recreate the service."
+                "Updating the deployment controller from {controller} to {} is not supported by cutover; delete and recreate the service.",
+                dc.r#type
             )));
         }
     }
-    if let Some(d) = input.get("desiredCount").and_then(Value::as_i64) {
-        if d < 0 {
-            return Err(invalid_parameter("desiredCount must be 0 or more."));
-        }
+    if input.desired_count.is_some_and(|d| d < 0) {
+        return Err(invalid_parameter("desiredCount must be 0 or more."));
     }
     // ECS controller: a change of task definition, network, platform or load balancers starts a deployment.
     let mut new_unit: Option<Unit> = None;
@@ -1203,17 +1185,13 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             .find(|d| d.status == DeploymentStatus::Primary)
             .map(|d| d.unit.clone());
         let mut unit = base.clone();
-        let mut changed = input.get("forceNewDeployment").and_then(Value::as_bool) == Some(true);
-        let td_ident = opt_str(&input, "taskDefinition").map(str::to_owned);
-        let td = {
-            let state = &world.region_mut(&key).ecs;
-            let ident = td_ident
-                .clone()
-                .or_else(|| svc.task_definition.clone())
-                .unwrap_or_default();
-            task_definitions::find(state, &ident).cloned()
-        };
-        let Some(td) = td else {
+        let mut changed = force_new;
+        let ident = input
+            .task_definition
+            .clone()
+            .or_else(|| svc.task_definition.clone())
+            .unwrap_or_default();
+        let Some(td) = task_definitions::find(st, &ident).cloned() else {
             return Err(super::client_error("TaskDefinition not found."));
         };
         if let Some(u) = unit.as_mut() {
@@ -1221,61 +1199,55 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
                 u.task_definition = td.arn.clone();
                 changed = true;
             }
-            if let Some(lbs) = input.get("loadBalancers").and_then(Value::as_array) {
-                check_load_balancers(world, &key, lbs, &td)?;
+            if let Some(lbs) = &input.load_balancers {
+                check_load_balancers(peers, lbs, &td)?;
                 u.load_balancers = lbs.clone();
                 changed = true;
             }
-            if input.get("networkConfiguration").is_some() {
-                let vpc = tasks::check_network(
-                    world,
-                    &key,
-                    input.get("networkConfiguration"),
-                    td.network_mode() == "awsvpc",
-                )?;
-                u.network_configuration = vpc.map(|v| json!({"awsvpcConfiguration": v}));
+            if input.network_configuration.is_some() {
+                let vpc = tasks::check_network(peers, input.network_configuration.as_ref(), td.awsvpc())?;
+                u.network_configuration = vpc.map(|v| t::NetworkConfiguration {
+                    awsvpc_configuration: Some(v),
+                });
                 changed = true;
             }
-            if let Some(p) = opt_str(&input, "platformVersion") {
-                u.platform_version = Some(p.to_owned());
+            if let Some(p) = &input.platform_version {
+                u.platform_version = Some(p.clone());
                 changed = true;
             }
         }
         if changed {
             if let Some(mut u) = unit {
-                u.id = unit_id(world);
+                u.id = unit_id(env.ids);
                 u.created_at = now;
                 u.updated_at = now;
                 new_unit = Some(u);
             }
         }
     }
-    let state = &mut world.region_mut(&key).ecs;
-    let s = state.services.get_mut(&svc_arn).ok_or_else(service_not_found)?;
-    if let Some(d) = input.get("desiredCount").and_then(Value::as_i64) {
-        s.desired_count = d;
+    let s = st.services.get_mut(&svc_arn).ok_or_else(service_not_found)?;
+    if let Some(d) = input.desired_count {
+        s.desired_count = i64::from(d);
     }
-    if let Some(dc) = input.get("deploymentConfiguration") {
+    if let Some(dc) = input.deployment_configuration {
         s.deployment_configuration = default_deployment_configuration(&controller, Some(dc));
     }
-    if let Some(g) = input.get("healthCheckGracePeriodSeconds").and_then(Value::as_i64) {
-        s.health_check_grace_period = Some(g);
+    if let Some(g) = input.health_check_grace_period_seconds {
+        s.health_check_grace_period = Some(i64::from(g));
     }
-    for (k, slot) in [
-        ("placementConstraints", &mut s.placement_constraints),
-        ("placementStrategy", &mut s.placement_strategy),
-    ] {
-        if let Some(v) = input.get(k) {
-            *slot = v.clone();
-        }
+    if let Some(v) = input.placement_constraints {
+        s.placement_constraints = v;
     }
-    if let Some(p) = opt_str(&input, "propagateTags") {
-        s.propagate_tags = Some(p.to_owned());
+    if let Some(v) = input.placement_strategy {
+        s.placement_strategy = v;
     }
-    if let Some(b) = input.get("enableECSManagedTags").and_then(Value::as_bool) {
+    if let Some(p) = input.propagate_tags {
+        s.propagate_tags = Some(p);
+    }
+    if let Some(b) = input.enable_ecs_managed_tags {
         s.enable_ecs_managed_tags = b;
     }
-    if let Some(b) = input.get("enableExecuteCommand").and_then(Value::as_bool) {
+    if let Some(b) = input.enable_execute_command {
         s.enable_execute_command = b;
     }
     if let Some(u) = new_unit {
@@ -1299,41 +1271,47 @@ pub fn update_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         );
         s.steady = false;
     }
-    s.steady = s.steady && input.get("desiredCount").is_none();
-    poke(world, &key, &svc_arn);
-    let state = &world.region_mut(&key).ecs;
-    Ok(json!({"service": service_json(state, &state.services[&svc_arn], false)}))
+    s.steady = s.steady && input.desired_count.is_none();
+    poke(st, env, &key, &svc_arn);
+    Ok(t::UpdateServiceResponse {
+        service: Some(service_out(st, &st.services[&svc_arn], false)),
+    })
 }
 
-pub fn delete_service(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_service(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    ctx: &Ctx,
+    input: t::DeleteServiceRequest,
+) -> AwsResult<t::DeleteServiceResponse> {
     let key = ctx.partition();
-    let c = cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let ident = opt_str(&input, "service").unwrap_or_default();
-    let force = input.get("force").and_then(Value::as_bool).unwrap_or(false);
-    let state = &mut world.region_mut(&key).ecs;
-    let svc = find(state, &c, ident).ok_or_else(service_not_found)?;
+    let c = cluster_arn(st, env, ctx, input.cluster.as_deref())?;
+    let force = input.force.unwrap_or(false);
+    let svc = find(st, &c, &input.service).ok_or_else(service_not_found)?;
     if svc.status != ServiceStatus::Active {
         return Err(AwsError::new("ServiceNotActiveException", "Service was not ACTIVE."));
     }
     let arn = svc.arn.clone();
-    let (pending, running) = service_counts(state, svc);
+    let (pending, running) = service_counts(st, svc);
     if svc.desired_count > 0 && !force && svc.scheduling_strategy == SchedulingStrategy::Replica {
         return Err(invalid_parameter(
             "The service cannot be stopped while it is scaled above 0.",
         ));
     }
-    let s = state.services.get_mut(&arn).ok_or_else(service_not_found)?;
+    let s = st.services.get_mut(&arn).ok_or_else(service_not_found)?;
     s.desired_count = 0;
     s.status = ServiceStatus::Draining;
     s.steady = false;
     let name = s.name.clone();
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("service {name} deleted ({} tasks to stop)", pending + running),
-        json!({"service": arn}),
+        serde_json::json!({"service": arn}),
     ));
     // Reconcile now so that a service with no tasks becomes INACTIVE at once.
-    reconcile(world, &key, &arn);
-    let state = &world.region_mut(&key).ecs;
-    Ok(json!({"service": service_json(state, &state.services[&arn], false)}))
+    reconcile(st, env, peers, &key, &arn);
+    Ok(t::DeleteServiceResponse {
+        service: Some(service_out(st, &st.services[&arn], false)),
+    })
 }

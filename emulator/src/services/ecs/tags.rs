@@ -3,33 +3,38 @@
 
 use super::status::ClusterStatus;
 use super::{invalid_parameter, State};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_str, str_list};
 use crate::services::Ctx;
-use crate::world::World;
-use serde_json::{json, Value};
+use cutover_types::ecs as t;
 
 pub const MAX_TAGS: usize = 50;
 
-/// The tags of `arn` as the API returns them (`[{key, value}]`).
-pub fn tags_json(state: &State, arn: &str) -> Value {
-    let list: Vec<Value> = state
+/// The tags of `arn` as the API returns them.
+pub fn tags_of(state: &State, arn: &str) -> Vec<t::Tag> {
+    state
         .tags
         .get(arn)
-        .map(|t| t.iter().map(|(k, v)| json!({"key": k, "value": v})).collect())
-        .unwrap_or_default();
-    Value::Array(list)
+        .map(|tags| {
+            tags.iter()
+                .map(|(k, v)| t::Tag {
+                    key: Some(k.clone()),
+                    value: Some(v.clone()),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
-/// Adds (or overwrites) tags given as `[{key, value}]`, with ECS's limits.
-pub fn add_tags(state: &mut State, arn: &str, tags: Option<&Value>) -> AwsResult<()> {
-    let Some(items) = tags.and_then(Value::as_array) else {
+/// Adds (or overwrites) tags, with ECS's limits (`None`: the call had no `tags` member).
+pub fn add_tags(state: &mut State, arn: &str, items: Option<&[t::Tag]>) -> AwsResult<()> {
+    let Some(items) = items else {
         return Ok(());
     };
     let mut current = state.tags.get(arn).cloned().unwrap_or_default();
-    for t in items {
-        let key = t.get("key").and_then(Value::as_str).unwrap_or("");
-        let value = t.get("value").and_then(Value::as_str).unwrap_or("");
+    for tag in items {
+        let key = tag.key.as_deref().unwrap_or("");
+        let value = tag.value.as_deref().unwrap_or("");
         if key.is_empty() || key.chars().count() > 128 {
             return Err(invalid_parameter("Tag keys must be between 1 and 128 characters."));
         }
@@ -85,28 +90,38 @@ fn require_resource(state: &State, arn: &str) -> AwsResult<()> {
     }
 }
 
-pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "resourceArn").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
-    require_resource(state, &arn)?;
-    add_tags(state, &arn, input.get("tags"))?;
-    Ok(json!({}))
+pub fn tag_resource(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::TagResourceRequest,
+) -> AwsResult<t::TagResourceResponse> {
+    require_resource(st, &input.resource_arn)?;
+    add_tags(st, &input.resource_arn, Some(&input.tags))?;
+    Ok(t::TagResourceResponse {})
 }
 
-pub fn untag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "resourceArn").unwrap_or_default().to_owned();
-    let keys = str_list(&input, "tagKeys");
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
-    require_resource(state, &arn)?;
-    if let Some(t) = state.tags.get_mut(&arn) {
-        t.retain(|(k, _)| !keys.contains(k));
+pub fn untag_resource(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::UntagResourceRequest,
+) -> AwsResult<t::UntagResourceResponse> {
+    require_resource(st, &input.resource_arn)?;
+    if let Some(tags) = st.tags.get_mut(&input.resource_arn) {
+        tags.retain(|(k, _)| !input.tag_keys.contains(k));
     }
-    Ok(json!({}))
+    Ok(t::UntagResourceResponse {})
 }
 
-pub fn list_tags_for_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "resourceArn").unwrap_or_default().to_owned();
-    let state = &world.region_mut(&ctx.partition()).ecs;
-    require_resource(state, &arn)?;
-    Ok(json!({"tags": tags_json(state, &arn)}))
+pub fn list_tags_for_resource(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListTagsForResourceRequest,
+) -> AwsResult<t::ListTagsForResourceResponse> {
+    require_resource(st, &input.resource_arn)?;
+    Ok(t::ListTagsForResourceResponse {
+        tags: Some(tags_of(st, &input.resource_arn)),
+    })
 }

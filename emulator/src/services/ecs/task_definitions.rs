@@ -2,14 +2,14 @@
 //! ListTaskDefinitions, ListTaskDefinitionFamilies, DeregisterTaskDefinition, DeleteTaskDefinitions.
 
 use super::{arn, client_error, invalid_parameter, tags, State};
+use crate::env::Env;
 use crate::protocol::AwsResult;
-use crate::services::util::{obj, opt_str, paginate, str_list};
+use crate::services::util::paginate;
 use crate::services::Ctx;
 use crate::sim::SimTime;
-use crate::world::World;
-use cutover_types::ecs::TaskDefinitionFamilyStatus;
+use cutover_types::ecs as t;
 pub use cutover_types::ecs::TaskDefinitionStatus;
-use serde_json::{json, Map, Value};
+use t::{Compatibility, NetworkMode, TaskDefinitionFamilyStatus};
 
 #[derive(Debug, Clone)]
 pub struct TaskDefinition {
@@ -19,58 +19,51 @@ pub struct TaskDefinition {
     /// ACTIVE, INACTIVE or DELETE_IN_PROGRESS.
     pub status: TaskDefinitionStatus,
     /// The definition as DescribeTaskDefinition returns it (status and times are overlaid).
-    pub body: Value,
+    pub body: t::TaskDefinition,
     pub registered_at: SimTime,
     pub deregistered_at: Option<SimTime>,
     pub delete_requested_at: Option<SimTime>,
 }
 
 impl TaskDefinition {
-    pub fn network_mode(&self) -> &str {
-        self.body.get("networkMode").and_then(Value::as_str).unwrap_or("bridge")
+    /// Whether the definition's network mode is `awsvpc`.
+    pub fn awsvpc(&self) -> bool {
+        self.body.network_mode == Some(NetworkMode::Awsvpc)
     }
 
-    pub fn containers(&self) -> &[Value] {
+    /// Whether Fargate can run it.
+    pub fn fargate_compatible(&self) -> bool {
         self.body
-            .get("containerDefinitions")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+            .compatibilities
+            .as_ref()
+            .is_some_and(|c| c.contains(&Compatibility::Fargate))
     }
 
-    pub fn container(&self, name: &str) -> Option<&Value> {
-        self.containers()
-            .iter()
-            .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
+    pub fn containers(&self) -> &[t::ContainerDefinition] {
+        self.body.container_definitions.as_deref().unwrap_or(&[])
+    }
+
+    pub fn container(&self, name: &str) -> Option<&t::ContainerDefinition> {
+        self.containers().iter().find(|c| c.name.as_deref() == Some(name))
     }
 
     /// Whether container `name` maps `port` (as a containerPort).
     pub fn container_has_port(&self, name: &str, port: i64) -> bool {
         self.container(name)
-            .and_then(|c| c.get("portMappings"))
-            .and_then(Value::as_array)
-            .is_some_and(|pms| {
-                pms.iter()
-                    .any(|pm| pm.get("containerPort").and_then(Value::as_i64) == Some(port))
-            })
+            .and_then(|c| c.port_mappings.as_ref())
+            .is_some_and(|pms| pms.iter().any(|pm| pm.container_port.map(i64::from) == Some(port)))
     }
 
-    /// The first image of the definition's essential containers (for the data plane's stand-in).
+    /// `family:revision`.
     pub fn family_revision(&self) -> String {
         format!("{}:{}", self.family, self.revision)
     }
 
-    pub fn to_json(&self) -> Value {
+    pub fn to_out(&self) -> t::TaskDefinition {
         let mut v = self.body.clone();
-        if let Some(m) = v.as_object_mut() {
-            m.insert("status".into(), json!(self.status));
-            if let Some(t) = self.deregistered_at {
-                m.insert("deregisteredAt".into(), json!(t.as_secs_f64()));
-            }
-            if let Some(t) = self.delete_requested_at {
-                m.insert("deleteRequestedAt".into(), json!(t.as_secs_f64()));
-            }
-        }
+        v.status = Some(self.status.clone());
+        v.deregistered_at = self.deregistered_at.map(|t| t.as_secs_f64());
+        v.delete_requested_at = self.delete_requested_at.map(|t| t.as_secs_f64());
         v
     }
 }
@@ -146,9 +139,13 @@ fn valid_family(f: &str) -> bool {
 }
 
 /// Normalises one container definition as ECS returns it, checking what ECS checks.
-fn container(c: &Value, network_mode: &str, task_memory: Option<i64>, fargate: bool) -> AwsResult<Value> {
-    let mut m: Map<String, Value> = c.as_object().cloned().unwrap_or_default();
-    let name = m.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
+fn container(
+    mut c: t::ContainerDefinition,
+    network_mode: Option<&NetworkMode>,
+    task_memory: Option<i64>,
+    fargate: bool,
+) -> AwsResult<t::ContainerDefinition> {
+    let name = c.name.clone().unwrap_or_default();
     if name.is_empty() {
         return Err(client_error("Container.name should not be null or empty."));
     }
@@ -157,88 +154,80 @@ fn container(c: &Value, network_mode: &str, task_memory: Option<i64>, fargate: b
             "Container.name contains invalid characters. Up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores are allowed: '{name}'"
         )));
     }
-    if m.get("image").and_then(Value::as_str).is_none_or(str::is_empty) {
+    if c.image.as_deref().is_none_or(str::is_empty) {
         return Err(client_error("Container.image should not be null or empty."));
     }
-    let has_mem = m.get("memory").is_some() || m.get("memoryReservation").is_some();
+    let has_mem = c.memory.is_some() || c.memory_reservation.is_some();
     if task_memory.is_none() && !has_mem && !fargate {
         return Err(client_error(format!(
             "Invalid setting for container '{name}'. At least one of 'memory' or 'memoryReservation' must be specified."
         )));
     }
-    if let (Some(hard), Some(soft)) = (
-        m.get("memory").and_then(Value::as_i64),
-        m.get("memoryReservation").and_then(Value::as_i64),
-    ) {
+    if let (Some(hard), Some(soft)) = (c.memory, c.memory_reservation) {
         if soft > hard {
             return Err(client_error(format!(
                 "Invalid setting for container '{name}'. The 'memoryReservation' must be less than or equal to 'memory'."
             )));
         }
     }
+    let same_ports = matches!(network_mode, Some(NetworkMode::Awsvpc | NetworkMode::Host));
     let mut mappings = Vec::new();
-    for pm in m
-        .get("portMappings")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-    {
-        let mut pm: Map<String, Value> = pm.as_object().cloned().unwrap_or_default();
-        let cp = pm.get("containerPort").and_then(Value::as_i64);
-        if let Some(cp) = cp {
+    for mut pm in c.port_mappings.take().unwrap_or_default() {
+        if let Some(cp) = pm.container_port {
             if !(1..=65535).contains(&cp) {
                 return Err(client_error(format!(
                     "Invalid container port {cp}: ports must be between 1 and 65535."
                 )));
             }
         }
-        let hp = pm.get("hostPort").and_then(Value::as_i64);
-        match (network_mode, cp, hp) {
-            ("awsvpc" | "host", Some(cp), Some(hp)) if hp != cp => {
+        match (pm.container_port, pm.host_port) {
+            (Some(cp), Some(hp)) if same_ports && hp != cp => {
+                let mode = network_mode.map(NetworkMode::as_str).unwrap_or_default();
                 return Err(client_error(format!(
-                    "When networkMode={network_mode}, the host ports and container ports in port mappings must match."
+                    "When networkMode={mode}, the host ports and container ports in port mappings must match."
                 )));
             }
-            ("awsvpc" | "host", Some(cp), None) => {
-                pm.insert("hostPort".into(), json!(cp));
-            }
+            (Some(cp), None) if same_ports => pm.host_port = Some(cp),
             _ => {}
         }
-        pm.entry("protocol").or_insert(json!("tcp"));
-        mappings.push(Value::Object(pm));
+        pm.protocol.get_or_insert(t::TransportProtocol::Tcp);
+        mappings.push(pm);
     }
-    m.insert("portMappings".into(), Value::Array(mappings));
-    m.entry("cpu").or_insert(json!(0));
-    m.entry("essential").or_insert(json!(true));
-    for list in ["environment", "mountPoints", "volumesFrom"] {
-        m.entry(list).or_insert(json!([]));
-    }
-    Ok(Value::Object(m))
+    c.port_mappings = Some(mappings);
+    c.cpu.get_or_insert(0);
+    c.essential.get_or_insert(true);
+    c.environment.get_or_insert_with(Vec::new);
+    c.mount_points.get_or_insert_with(Vec::new);
+    c.volumes_from.get_or_insert_with(Vec::new);
+    Ok(c)
 }
 
-pub fn register_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let now = world.now;
-    let family = opt_str(&input, "family").unwrap_or_default().to_owned();
+pub fn register_task_definition(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::RegisterTaskDefinitionRequest,
+) -> AwsResult<t::RegisterTaskDefinitionResponse> {
+    let now = env.now;
+    let family = input.family.clone();
     if !valid_family(&family) {
         return Err(client_error(
             "Family contains invalid characters. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.",
         ));
     }
-    let requires = str_list(&input, "requiresCompatibilities");
-    let fargate = requires.iter().any(|r| r == "FARGATE");
-    let network_mode = opt_str(&input, "networkMode")
-        .unwrap_or(if fargate { "" } else { "bridge" })
-        .to_owned();
-    if fargate && network_mode != "awsvpc" {
+    let requires = input.requires_compatibilities.clone().unwrap_or_default();
+    let fargate = requires.contains(&Compatibility::Fargate);
+    let network_mode = input.network_mode.clone().or((!fargate).then_some(NetworkMode::Bridge));
+    if fargate && network_mode != Some(NetworkMode::Awsvpc) {
         return Err(client_error(
             "Fargate only supports network mode \u{2018}awsvpc\u{2019}.",
         ));
     }
-    let cpu = match opt_str(&input, "cpu") {
+    let cpu = match &input.cpu {
         Some(t) => Some(parse_cpu(t).ok_or_else(|| client_error(format!("Invalid 'cpu' setting for task: {t}")))?),
         None => None,
     };
-    let memory = match opt_str(&input, "memory") {
+    let memory = match &input.memory {
         Some(t) => {
             Some(parse_memory(t).ok_or_else(|| client_error(format!("Invalid 'memory' setting for task: {t}")))?)
         }
@@ -261,119 +250,80 @@ pub fn register_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> A
             )));
         }
     }
-    let defs = input
-        .get("containerDefinitions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if defs.is_empty() {
+    if input.container_definitions.is_empty() {
         return Err(client_error("Container list cannot be empty."));
     }
-    let mut containers = Vec::with_capacity(defs.len());
-    for c in &defs {
-        let c = container(c, &network_mode, memory, fargate)?;
-        let name = c.get("name").cloned();
-        if containers.iter().any(|o: &Value| o.get("name") == name.as_ref()) {
+    let mut containers: Vec<t::ContainerDefinition> = Vec::with_capacity(input.container_definitions.len());
+    for c in input.container_definitions {
+        let c = container(c, network_mode.as_ref(), memory, fargate)?;
+        if containers.iter().any(|o| o.name == c.name) {
             return Err(client_error(format!(
                 "Duplicate container name: {}",
-                name.and_then(|n| n.as_str().map(str::to_owned)).unwrap_or_default()
+                c.name.unwrap_or_default()
             )));
         }
         containers.push(c);
     }
-    if !containers
-        .iter()
-        .any(|c| c.get("essential").and_then(Value::as_bool) == Some(true))
-    {
+    if !containers.iter().any(|c| c.essential == Some(true)) {
         return Err(client_error(
             "A task definition must have at least one essential container.",
         ));
     }
-    if let Some(awslogs) = containers.iter().find(|c| {
-        c.get("logConfiguration")
-            .and_then(|l| l.get("logDriver"))
-            .and_then(Value::as_str)
-            == Some("awslogs")
-    }) {
-        if fargate && input.get("executionRoleArn").is_none() {
-            let _ = awslogs;
-            return Err(client_error(
-                "Fargate requires task definition to have execution role ARN to support log driver awslogs.",
-            ));
-        }
+    let awslogs = containers.iter().any(|c| {
+        c.log_configuration
+            .as_ref()
+            .is_some_and(|l| l.log_driver == t::LogDriver::Awslogs)
+    });
+    if awslogs && fargate && input.execution_role_arn.is_none() {
+        return Err(client_error(
+            "Fargate requires task definition to have execution role ARN to support log driver awslogs.",
+        ));
     }
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
-    let revision = state.task_definitions.get(&family).map_or(0, Vec::len) as i64 + 1;
+    let revision = st.task_definitions.get(&family).map_or(0, Vec::len) as i64 + 1;
     let td_arn = arn(
         &ctx.region,
         &ctx.account,
         &format!("task-definition/{family}:{revision}"),
     );
-    let mut compat = vec!["EC2"];
-    if network_mode == "awsvpc" {
-        compat.push("FARGATE");
+    let awsvpc = network_mode == Some(NetworkMode::Awsvpc);
+    let mut compat = vec![Compatibility::Ec2];
+    if awsvpc {
+        compat.push(Compatibility::Fargate);
     }
-    let mut requires_attributes = vec![json!({"name": "com.amazonaws.ecs.capability.docker-remote-api.1.18"})];
-    if network_mode == "awsvpc" {
-        requires_attributes.push(json!({"name": "ecs.capability.task-eni"}));
+    let attribute = |name: &str| t::Attribute {
+        name: name.into(),
+        ..Default::default()
+    };
+    let mut requires_attributes = vec![attribute("com.amazonaws.ecs.capability.docker-remote-api.1.18")];
+    if awsvpc {
+        requires_attributes.push(attribute("ecs.capability.task-eni"));
     }
-    let body = obj([
-        ("taskDefinitionArn", json!(td_arn)),
-        ("containerDefinitions", json!(containers)),
-        ("family", json!(family)),
-        ("taskRoleArn", input.get("taskRoleArn").cloned().unwrap_or(Value::Null)),
-        (
-            "executionRoleArn",
-            input.get("executionRoleArn").cloned().unwrap_or(Value::Null),
-        ),
-        (
-            "networkMode",
-            if network_mode.is_empty() {
-                Value::Null
-            } else {
-                json!(network_mode)
-            },
-        ),
-        ("revision", json!(revision)),
-        ("volumes", input.get("volumes").cloned().unwrap_or(json!([]))),
-        ("requiresAttributes", json!(requires_attributes)),
-        (
-            "placementConstraints",
-            input.get("placementConstraints").cloned().unwrap_or(json!([])),
-        ),
-        ("compatibilities", json!(compat)),
-        (
-            "runtimePlatform",
-            input.get("runtimePlatform").cloned().unwrap_or(Value::Null),
-        ),
-        (
-            "requiresCompatibilities",
-            if requires.is_empty() {
-                Value::Null
-            } else {
-                json!(requires)
-            },
-        ),
-        ("cpu", cpu.map(|c| json!(c.to_string())).unwrap_or(Value::Null)),
-        ("memory", memory.map(|m| json!(m.to_string())).unwrap_or(Value::Null)),
-        ("pidMode", input.get("pidMode").cloned().unwrap_or(Value::Null)),
-        ("ipcMode", input.get("ipcMode").cloned().unwrap_or(Value::Null)),
-        (
-            "proxyConfiguration",
-            input.get("proxyConfiguration").cloned().unwrap_or(Value::Null),
-        ),
-        (
-            "ephemeralStorage",
-            input.get("ephemeralStorage").cloned().unwrap_or(Value::Null),
-        ),
-        (
-            "enableFaultInjection",
-            input.get("enableFaultInjection").cloned().unwrap_or(Value::Null),
-        ),
-        ("registeredAt", json!(now.as_secs_f64())),
-        ("registeredBy", json!(ctx.caller.arn)),
-    ]);
-    tags::add_tags(state, &td_arn, input.get("tags"))?;
+    let body = t::TaskDefinition {
+        task_definition_arn: Some(td_arn.clone()),
+        container_definitions: Some(containers),
+        family: Some(family.clone()),
+        task_role_arn: input.task_role_arn,
+        execution_role_arn: input.execution_role_arn,
+        network_mode,
+        revision: Some(revision as i32),
+        volumes: Some(input.volumes.unwrap_or_default()),
+        requires_attributes: Some(requires_attributes),
+        placement_constraints: Some(input.placement_constraints.unwrap_or_default()),
+        compatibilities: Some(compat),
+        runtime_platform: input.runtime_platform,
+        requires_compatibilities: (!requires.is_empty()).then_some(requires),
+        cpu: cpu.map(|c| c.to_string()),
+        memory: memory.map(|m| m.to_string()),
+        pid_mode: input.pid_mode,
+        ipc_mode: input.ipc_mode,
+        proxy_configuration: input.proxy_configuration,
+        ephemeral_storage: input.ephemeral_storage,
+        enable_fault_injection: input.enable_fault_injection,
+        registered_at: Some(now.as_secs_f64()),
+        registered_by: Some(ctx.caller.arn.clone()),
+        ..Default::default()
+    };
+    tags::add_tags(st, &td_arn, input.tags.as_deref())?;
     let td = TaskDefinition {
         family: family.clone(),
         revision,
@@ -384,39 +334,48 @@ pub fn register_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> A
         deregistered_at: None,
         delete_requested_at: None,
     };
-    let out = td.to_json();
-    state.task_definitions.entry(family.clone()).or_default().push(td);
-    let tags_out = tags::tags_json(state, &td_arn);
-    world.record(crate::timeline::Entry::resource(
+    let out = td.to_out();
+    st.task_definitions.entry(family.clone()).or_default().push(td);
+    let tags_out = tags::tags_of(st, &td_arn);
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("task definition {family}:{revision} registered"),
-        Value::Null,
+        serde_json::Value::Null,
     ));
-    Ok(json!({"taskDefinition": out, "tags": tags_out}))
+    Ok(t::RegisterTaskDefinitionResponse {
+        task_definition: Some(out),
+        tags: Some(tags_out),
+    })
 }
 
-pub fn describe_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let ident = opt_str(&input, "taskDefinition").unwrap_or_default();
-    let include = str_list(&input, "include");
-    let state = &world.region_mut(&ctx.partition()).ecs;
-    let td = resolve(state, ident)?;
-    let mut out = json!({"taskDefinition": td.to_json()});
-    if include.iter().any(|i| i == "TAGS") {
-        out["tags"] = tags::tags_json(state, &td.arn);
-    }
-    Ok(out)
+pub fn describe_task_definition(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeTaskDefinitionRequest,
+) -> AwsResult<t::DescribeTaskDefinitionResponse> {
+    let td = resolve(st, &input.task_definition)?;
+    let with_tags = input.include.is_some_and(|i| i.contains(&t::TaskDefinitionField::Tags));
+    Ok(t::DescribeTaskDefinitionResponse {
+        task_definition: Some(td.to_out()),
+        tags: with_tags.then(|| tags::tags_of(st, &td.arn)),
+    })
 }
 
-pub fn list_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let family = opt_str(&input, "familyPrefix");
-    let status = TaskDefinitionStatus::from(opt_str(&input, "status").unwrap_or("ACTIVE"));
-    let desc = opt_str(&input, "sort") == Some("DESC");
-    let max = input.get("maxResults").and_then(Value::as_i64).unwrap_or(100);
+pub fn list_task_definitions(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListTaskDefinitionsRequest,
+) -> AwsResult<t::ListTaskDefinitionsResponse> {
+    let family = input.family_prefix.as_deref();
+    let status = input.status.unwrap_or(TaskDefinitionStatus::Active);
+    let desc = input.sort == Some(t::SortOrder::Desc);
+    let max = input.max_results.unwrap_or(100);
     if !(1..=100).contains(&max) {
         return Err(invalid_parameter("maxResults must be between 1 and 100."));
     }
-    let state = &world.region_mut(&ctx.partition()).ecs;
-    let mut arns: Vec<String> = state
+    let mut arns: Vec<String> = st
         .task_definitions
         .iter()
         .filter(|(f, _)| family.is_none_or(|want| *f == want))
@@ -429,22 +388,29 @@ pub fn list_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
     }
     let (page, next) = paginate(
         &arns,
-        opt_str(&input, "nextToken"),
+        input.next_token.as_deref(),
         max as usize,
         "InvalidParameterException",
     )?;
-    Ok(obj([("taskDefinitionArns", json!(page)), ("nextToken", json!(next))]))
+    Ok(t::ListTaskDefinitionsResponse {
+        task_definition_arns: Some(page),
+        next_token: next,
+    })
 }
 
-pub fn list_task_definition_families(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let prefix = opt_str(&input, "familyPrefix").unwrap_or("");
-    let status = TaskDefinitionFamilyStatus::from(opt_str(&input, "status").unwrap_or("ACTIVE"));
-    let max = input.get("maxResults").and_then(Value::as_i64).unwrap_or(100);
+pub fn list_task_definition_families(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListTaskDefinitionFamiliesRequest,
+) -> AwsResult<t::ListTaskDefinitionFamiliesResponse> {
+    let prefix = input.family_prefix.as_deref().unwrap_or("");
+    let status = input.status.unwrap_or(TaskDefinitionFamilyStatus::Active);
+    let max = input.max_results.unwrap_or(100);
     if !(1..=100).contains(&max) {
         return Err(invalid_parameter("maxResults must be between 1 and 100."));
     }
-    let state = &world.region_mut(&ctx.partition()).ecs;
-    let families: Vec<String> = state
+    let families: Vec<String> = st
         .task_definitions
         .iter()
         .filter(|(f, _)| f.starts_with(prefix))
@@ -462,11 +428,14 @@ pub fn list_task_definition_families(world: &mut World, ctx: &Ctx, input: Value)
         .collect();
     let (page, next) = paginate(
         &families,
-        opt_str(&input, "nextToken"),
+        input.next_token.as_deref(),
         max as usize,
         "InvalidParameterException",
     )?;
-    Ok(obj([("families", json!(page)), ("nextToken", json!(next))]))
+    Ok(t::ListTaskDefinitionFamiliesResponse {
+        families: Some(page),
+        next_token: next,
+    })
 }
 
 fn revision_mut<'a>(state: &'a mut State, ident: &str) -> Option<&'a mut TaskDefinition> {
@@ -478,64 +447,83 @@ fn revision_mut<'a>(state: &'a mut State, ident: &str) -> Option<&'a mut TaskDef
         .find(|t| t.arn == arn)
 }
 
-pub fn deregister_task_definition(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let now = world.now;
-    let ident = opt_str(&input, "taskDefinition").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
+pub fn deregister_task_definition(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeregisterTaskDefinitionRequest,
+) -> AwsResult<t::DeregisterTaskDefinitionResponse> {
+    let now = env.now;
+    let ident = input.task_definition;
     if !ident.contains(':') {
         return Err(client_error(
             "Revision must be specified for task definition deregistration.",
         ));
     }
-    let td =
-        revision_mut(state, &ident).ok_or_else(|| client_error("The specified task definition does not exist."))?;
+    let td = revision_mut(st, &ident).ok_or_else(|| client_error("The specified task definition does not exist."))?;
     if td.status == TaskDefinitionStatus::Active {
         td.status = TaskDefinitionStatus::Inactive;
         td.deregistered_at = Some(now);
     }
-    let out = td.to_json();
+    let out = td.to_out();
     let name = td.family_revision();
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("task definition {name} deregistered"),
-        Value::Null,
+        serde_json::Value::Null,
     ));
-    Ok(json!({"taskDefinition": out}))
+    Ok(t::DeregisterTaskDefinitionResponse {
+        task_definition: Some(out),
+    })
 }
 
-pub fn delete_task_definitions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let now = world.now;
-    let idents = str_list(&input, "taskDefinitions");
+pub fn delete_task_definitions(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteTaskDefinitionsRequest,
+) -> AwsResult<t::DeleteTaskDefinitionsResponse> {
+    let now = env.now;
+    let idents = input.task_definitions;
     if idents.is_empty() || idents.len() > 10 {
         return Err(invalid_parameter(
             "taskDefinitions must contain between 1 and 10 task definitions.",
         ));
     }
-    let state = &mut world.region_mut(&ctx.partition()).ecs;
     let mut deleted = Vec::new();
     let mut failures = Vec::new();
+    let failure = |arn: String, reason: &str| t::Failure {
+        arn: Some(arn),
+        reason: Some(reason.into()),
+        detail: None,
+    };
     for ident in idents {
-        match revision_mut(state, &ident) {
-            None => failures.push(json!({"arn": ident, "reason": "The specified task definition does not exist."})),
-            Some(td) if td.status == TaskDefinitionStatus::Active => failures.push(json!({
-                "arn": td.arn,
-                "reason": "The specified task definition is still in ACTIVE status. Please deregister the target and try again."
-            })),
+        match revision_mut(st, &ident) {
+            None => failures.push(failure(ident, "The specified task definition does not exist.")),
+            Some(td) if td.status == TaskDefinitionStatus::Active => failures.push(failure(
+                td.arn.clone(),
+                "The specified task definition is still in ACTIVE status. Please deregister the target and try again.",
+            )),
             Some(td) => {
                 td.status = TaskDefinitionStatus::DeleteInProgress;
                 td.delete_requested_at = Some(now);
-                deleted.push(td.to_json());
+                deleted.push(td.to_out());
             }
         }
     }
-    Ok(json!({"taskDefinitions": deleted, "failures": failures}))
+    Ok(t::DeleteTaskDefinitionsResponse {
+        task_definitions: Some(deleted),
+        failures: Some(failures),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dispatch::testing::call;
     use crate::model::Service;
-    use crate::sim::SimTime;
+    use crate::world::World;
+    use serde_json::{json, Value};
 
     fn setup() -> (World, Ctx) {
         (
@@ -557,7 +545,7 @@ mod tests {
     #[test]
     fn registers_revisions_with_defaults() {
         let (mut w, ctx) = setup();
-        let out = register_task_definition(&mut w, &ctx, lab_def()).unwrap();
+        let out = call(&mut w, &ctx, "RegisterTaskDefinition", lab_def()).unwrap();
         let td = &out["taskDefinition"];
         assert_eq!(
             td["taskDefinitionArn"],
@@ -571,13 +559,31 @@ mod tests {
         );
         assert_eq!(td["containerDefinitions"][0]["essential"], true);
         assert_eq!(td["compatibilities"], json!(["EC2", "FARGATE"]));
-        let out = register_task_definition(&mut w, &ctx, lab_def()).unwrap();
+        let out = call(&mut w, &ctx, "RegisterTaskDefinition", lab_def()).unwrap();
         assert_eq!(out["taskDefinition"]["revision"], 2);
-        let d = describe_task_definition(&mut w, &ctx, json!({"taskDefinition": "threads-task-def"})).unwrap();
+        let d = call(
+            &mut w,
+            &ctx,
+            "DescribeTaskDefinition",
+            json!({"taskDefinition": "threads-task-def"}),
+        )
+        .unwrap();
         assert_eq!(d["taskDefinition"]["revision"], 2);
-        let d = describe_task_definition(&mut w, &ctx, json!({"taskDefinition": "threads-task-def:1"})).unwrap();
+        let d = call(
+            &mut w,
+            &ctx,
+            "DescribeTaskDefinition",
+            json!({"taskDefinition": "threads-task-def:1"}),
+        )
+        .unwrap();
         assert_eq!(d["taskDefinition"]["revision"], 1);
-        let e = describe_task_definition(&mut w, &ctx, json!({"taskDefinition": "nope:1"})).unwrap_err();
+        let e = call(
+            &mut w,
+            &ctx,
+            "DescribeTaskDefinition",
+            json!({"taskDefinition": "nope:1"}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("ClientException", "Unable to describe task definition.")
@@ -589,20 +595,20 @@ mod tests {
         let (mut w, ctx) = setup();
         let mut d = lab_def();
         d["networkMode"] = json!("bridge");
-        assert!(register_task_definition(&mut w, &ctx, d)
+        assert!(call(&mut w, &ctx, "RegisterTaskDefinition", d)
             .unwrap_err()
             .message
             .contains("awsvpc"));
         let mut d = lab_def();
         d["memory"] = json!("4096");
         assert_eq!(
-            register_task_definition(&mut w, &ctx, d).unwrap_err().message,
+            call(&mut w, &ctx, "RegisterTaskDefinition", d).unwrap_err().message,
             "No Fargate configuration exists for given values: 256 CPU, 4096 memory."
         );
         let mut d = lab_def();
         d["cpu"] = json!("1 vCPU");
         d["memory"] = json!("2 GB");
-        let out = register_task_definition(&mut w, &ctx, d).unwrap();
+        let out = call(&mut w, &ctx, "RegisterTaskDefinition", d).unwrap();
         assert_eq!(
             (
                 out["taskDefinition"]["cpu"].clone(),
@@ -612,13 +618,13 @@ mod tests {
         );
         let mut d = lab_def();
         d["containerDefinitions"][0]["portMappings"][0]["hostPort"] = json!(80);
-        assert!(register_task_definition(&mut w, &ctx, d)
+        assert!(call(&mut w, &ctx, "RegisterTaskDefinition", d)
             .unwrap_err()
             .message
             .contains("must match"));
         let mut d = lab_def();
         d["containerDefinitions"][0]["essential"] = json!(false);
-        assert!(register_task_definition(&mut w, &ctx, d)
+        assert!(call(&mut w, &ctx, "RegisterTaskDefinition", d)
             .unwrap_err()
             .message
             .contains("essential"));
@@ -627,18 +633,31 @@ mod tests {
     #[test]
     fn deregister_list_and_delete() {
         let (mut w, ctx) = setup();
-        register_task_definition(&mut w, &ctx, lab_def()).unwrap();
-        register_task_definition(&mut w, &ctx, lab_def()).unwrap();
-        deregister_task_definition(&mut w, &ctx, json!({"taskDefinition": "threads-task-def:1"})).unwrap();
-        let l = list_task_definitions(&mut w, &ctx, json!({})).unwrap();
-        assert_eq!(l["taskDefinitionArns"].as_array().unwrap().len(), 1);
-        let l = list_task_definitions(&mut w, &ctx, json!({"status": "INACTIVE"})).unwrap();
-        assert!(l["taskDefinitionArns"][0].as_str().unwrap().ends_with(":1"));
-        let f = list_task_definition_families(&mut w, &ctx, json!({"familyPrefix": "threads"})).unwrap();
-        assert_eq!(f["families"], json!(["threads-task-def"]));
-        let d = delete_task_definitions(
+        call(&mut w, &ctx, "RegisterTaskDefinition", lab_def()).unwrap();
+        call(&mut w, &ctx, "RegisterTaskDefinition", lab_def()).unwrap();
+        call(
             &mut w,
             &ctx,
+            "DeregisterTaskDefinition",
+            json!({"taskDefinition": "threads-task-def:1"}),
+        )
+        .unwrap();
+        let l = call(&mut w, &ctx, "ListTaskDefinitions", json!({})).unwrap();
+        assert_eq!(l["taskDefinitionArns"].as_array().unwrap().len(), 1);
+        let l = call(&mut w, &ctx, "ListTaskDefinitions", json!({"status": "INACTIVE"})).unwrap();
+        assert!(l["taskDefinitionArns"][0].as_str().unwrap().ends_with(":1"));
+        let f = call(
+            &mut w,
+            &ctx,
+            "ListTaskDefinitionFamilies",
+            json!({"familyPrefix": "threads"}),
+        )
+        .unwrap();
+        assert_eq!(f["families"], json!(["threads-task-def"]));
+        let d = call(
+            &mut w,
+            &ctx,
+            "DeleteTaskDefinitions",
             json!({"taskDefinitions": ["threads-task-def:1", "threads-task-def:2"]}),
         )
         .unwrap();

@@ -3,15 +3,16 @@
 //! CodeDeploy deployment machine (`lifecycle/deployment.rs`) uses the same operations on CODE_DEPLOY
 //! services through the typed functions here.
 
-use super::services::{self, computed_desired, poke, service_not_found, task_set_json, TaskSet, Unit};
+use super::links::Peers;
+use super::services::{self, computed_desired, poke, service_not_found, task_set_out, TaskSet, Unit};
 use super::status::{ServiceStatus, TaskSetStatus};
 use super::{invalid_parameter, name_from_arn, tags, task_definitions, tasks, State};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_str, str_list};
 use crate::services::Ctx;
-use crate::world::{PartitionKey, World};
-use cutover_types::ecs::{DeploymentControllerType, StabilityStatus};
-use serde_json::{json, Value};
+use crate::sim::PartitionKey;
+use cutover_types::ecs as t;
+use t::{DeploymentControllerType, LaunchType, StabilityStatus};
 
 /// What a new task set is to run.
 #[derive(Debug, Clone, Default)]
@@ -19,11 +20,11 @@ pub struct TaskSetSpec {
     pub task_definition: String,
     pub external_id: Option<String>,
     pub started_by: Option<String>,
-    pub load_balancers: Vec<Value>,
-    /// `{"awsvpcConfiguration": ...}`; the service's when `None`.
-    pub network_configuration: Option<Value>,
-    pub launch_type: Option<String>,
-    pub capacity_provider_strategy: Vec<Value>,
+    pub load_balancers: Vec<t::LoadBalancer>,
+    /// The service's when `None`.
+    pub network_configuration: Option<t::NetworkConfiguration>,
+    pub launch_type: Option<LaunchType>,
+    pub capacity_provider_strategy: Vec<t::CapacityProviderStrategyItem>,
     pub platform_version: Option<String>,
     pub scale: f64,
 }
@@ -43,17 +44,8 @@ pub struct TaskSetView {
 }
 
 /// The service a task set call names, for changing it.
-fn service_mut<'a>(
-    world: &'a mut World,
-    key: &PartitionKey,
-    service_arn: &str,
-) -> AwsResult<&'a mut services::Service> {
-    world
-        .region_mut(key)
-        .ecs
-        .services
-        .get_mut(service_arn)
-        .ok_or_else(service_not_found)
+fn service_mut<'a>(st: &'a mut State, service_arn: &str) -> AwsResult<&'a mut services::Service> {
+    st.services.get_mut(service_arn).ok_or_else(service_not_found)
 }
 
 fn external_only(controller: &DeploymentControllerType) -> AwsResult<()> {
@@ -77,7 +69,7 @@ fn matches(ts: &TaskSet, ident: &str) -> bool {
 pub fn view(state: &State, service_arn: &str, ident: &str) -> Option<TaskSetView> {
     let svc = state.services.get(service_arn)?;
     let ts = svc.task_sets.iter().find(|t| matches(t, ident))?;
-    let v = task_set_json(state, svc, ts, false);
+    let v = task_set_out(state, svc, ts, false);
     Some(TaskSetView {
         id: ts.unit.id.clone(),
         arn: ts.arn.clone(),
@@ -87,11 +79,11 @@ pub fn view(state: &State, service_arn: &str, ident: &str) -> Option<TaskSetView
             .unit
             .load_balancers
             .iter()
-            .filter_map(|l| l.get("targetGroupArn").and_then(Value::as_str).map(str::to_owned))
+            .filter_map(|l| l.target_group_arn.clone())
             .collect(),
         computed_desired_count: computed_desired(svc.desired_count, ts.scale),
-        running_count: v["runningCount"].as_i64().unwrap_or(0),
-        pending_count: v["pendingCount"].as_i64().unwrap_or(0),
+        running_count: v.running_count.map_or(0, i64::from),
+        pending_count: v.pending_count.map_or(0, i64::from),
         steady: ts.stability_status == StabilityStatus::SteadyState,
     })
 }
@@ -108,15 +100,16 @@ pub fn views(state: &State, service_arn: &str) -> Vec<TaskSetView> {
 }
 
 /// Creates a task set (status ACTIVE) on a service; the deployment machine's and the API's common path.
-pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: TaskSetSpec) -> AwsResult<TaskSetView> {
-    let now = world.now;
-    let svc = world
-        .region_mut(key)
-        .ecs
-        .services
-        .get(service_arn)
-        .cloned()
-        .ok_or_else(service_not_found)?;
+pub fn create(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &dyn Peers,
+    key: &PartitionKey,
+    service_arn: &str,
+    spec: TaskSetSpec,
+) -> AwsResult<TaskSetView> {
+    let now = env.now;
+    let svc = st.services.get(service_arn).cloned().ok_or_else(service_not_found)?;
     if svc.status != ServiceStatus::Active {
         return Err(AwsError::new("ServiceNotActiveException", "Service was not ACTIVE."));
     }
@@ -134,24 +127,25 @@ pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: Ta
     if !(0.0..=100.0).contains(&spec.scale) {
         return Err(invalid_parameter("scale value must be between 0 and 100."));
     }
-    let td = task_definitions::find(&world.region_mut(key).ecs, &spec.task_definition)
+    let td = task_definitions::find(st, &spec.task_definition)
         .filter(|t| t.status == super::task_definitions::TaskDefinitionStatus::Active)
         .cloned()
         .ok_or_else(|| super::client_error("TaskDefinition not found."))?;
-    services::check_load_balancers(world, key, &spec.load_balancers, &td)?;
+    services::check_load_balancers(peers, &spec.load_balancers, &td)?;
     let network = match &spec.network_configuration {
-        Some(n) => tasks::check_network(world, key, Some(n), td.network_mode() == "awsvpc")?
-            .map(|v| json!({"awsvpcConfiguration": v})),
+        Some(n) => tasks::check_network(peers, Some(n), td.awsvpc())?.map(|v| t::NetworkConfiguration {
+            awsvpc_configuration: Some(v),
+        }),
         None => svc.network_configuration.clone(),
     };
-    let id = services::unit_id(world);
+    let id = services::unit_id(env.ids);
     let unit = Unit {
         id: id.clone(),
         task_definition: td.arn.clone(),
         launch_type: spec
             .launch_type
             .or(svc.launch_type.clone())
-            .unwrap_or_else(|| "FARGATE".into()),
+            .unwrap_or(LaunchType::Fargate),
         platform_version: spec.platform_version.or(svc.platform_version.clone()),
         capacity_provider_strategy: spec.capacity_provider_strategy,
         network_configuration: network,
@@ -171,27 +165,34 @@ pub fn create(world: &mut World, key: &PartitionKey, service_arn: &str, spec: Ta
         stability_status: StabilityStatus::Stabilizing,
         stability_status_at: now,
     };
-    let s = service_mut(world, key, service_arn)?;
+    let s = service_mut(st, service_arn)?;
     s.task_sets.push(ts);
     s.steady = false;
-    world.record(crate::timeline::Entry::TaskSet {
+    env.record(crate::timeline::Entry::TaskSet {
         service: service_arn.to_string(),
         service_name: svc.name.clone(),
         task_set: id.to_string(),
         change: crate::timeline::TaskSetChange::Created,
         task_definition: Some(td.family_revision()),
     });
-    poke(world, key, service_arn);
-    view(&world.region_mut(key).ecs, service_arn, &id).ok_or_else(task_set_not_found)
+    poke(st, env, key, service_arn);
+    view(st, service_arn, &id).ok_or_else(task_set_not_found)
 }
 
 /// Changes a task set's scale (percent of the service's desired count).
-pub fn set_scale(world: &mut World, key: &PartitionKey, service_arn: &str, ident: &str, scale: f64) -> AwsResult<()> {
+pub fn set_scale(
+    st: &mut State,
+    env: &mut Env<'_>,
+    key: &PartitionKey,
+    service_arn: &str,
+    ident: &str,
+    scale: f64,
+) -> AwsResult<()> {
     if !(0.0..=100.0).contains(&scale) {
         return Err(invalid_parameter("scale value must be between 0 and 100."));
     }
-    let now = world.now;
-    let s = service_mut(world, key, service_arn)?;
+    let now = env.now;
+    let s = service_mut(st, service_arn)?;
     let ts = s
         .task_sets
         .iter_mut()
@@ -200,15 +201,21 @@ pub fn set_scale(world: &mut World, key: &PartitionKey, service_arn: &str, ident
     ts.scale = scale;
     ts.unit.updated_at = now;
     s.steady = false;
-    poke(world, key, service_arn);
+    poke(st, env, key, service_arn);
     Ok(())
 }
 
 /// Makes a task set PRIMARY (the previous PRIMARY becomes ACTIVE); the service's task definition,
 /// load balancers and network configuration follow the new PRIMARY.
-pub fn set_primary(world: &mut World, key: &PartitionKey, service_arn: &str, ident: &str) -> AwsResult<()> {
-    let now = world.now;
-    let s = service_mut(world, key, service_arn)?;
+pub fn set_primary(
+    st: &mut State,
+    env: &mut Env<'_>,
+    key: &PartitionKey,
+    service_arn: &str,
+    ident: &str,
+) -> AwsResult<()> {
+    let now = env.now;
+    let s = service_mut(st, service_arn)?;
     let idx = s
         .task_sets
         .iter()
@@ -235,27 +242,28 @@ pub fn set_primary(world: &mut World, key: &PartitionKey, service_arn: &str, ide
     let id = ts.unit.id.clone();
     let name = s.name.clone();
     s.task_sets.insert(0, ts);
-    world.record(crate::timeline::Entry::TaskSet {
+    env.record(crate::timeline::Entry::TaskSet {
         service: service_arn.to_string(),
         service_name: name.to_string(),
         task_set: id.to_string(),
         change: crate::timeline::TaskSetChange::Primary,
         task_definition: None,
     });
-    poke(world, key, service_arn);
+    poke(st, env, key, service_arn);
     Ok(())
 }
 
 /// Deletes a task set: it turns DRAINING, its tasks stop and its targets deregister, then it is gone.
 pub fn delete(
-    world: &mut World,
+    st: &mut State,
+    env: &mut Env<'_>,
     key: &PartitionKey,
     service_arn: &str,
     ident: &str,
     force: bool,
 ) -> AwsResult<TaskSetView> {
-    let now = world.now;
-    let s = service_mut(world, key, service_arn)?;
+    let now = env.now;
+    let s = service_mut(st, service_arn)?;
     let desired = s.desired_count;
     let others = s.task_sets.len() > 1;
     let ts = s
@@ -277,124 +285,137 @@ pub fn delete(
     ts.unit.updated_at = now;
     let id = ts.unit.id.clone();
     let name = s.name.clone();
-    world.record(crate::timeline::Entry::TaskSet {
+    env.record(crate::timeline::Entry::TaskSet {
         service: service_arn.to_string(),
         service_name: name.to_string(),
         task_set: id.to_string(),
         change: crate::timeline::TaskSetChange::Deleted,
         task_definition: None,
     });
-    let out = view(&world.region_mut(key).ecs, service_arn, &id).ok_or_else(task_set_not_found)?;
-    poke(world, key, service_arn);
+    let out = view(st, service_arn, &id).ok_or_else(task_set_not_found)?;
+    poke(st, env, key, service_arn);
     Ok(out)
 }
 
-fn resolve_service(world: &mut World, ctx: &Ctx, input: &Value) -> AwsResult<String> {
-    let svc_arn = services::active_service_arn(
-        world,
-        ctx,
-        opt_str(input, "cluster"),
-        opt_str(input, "service").unwrap_or_default(),
-    )?;
-    let controller = world.region_mut(&ctx.partition()).ecs.services[&svc_arn]
-        .controller
-        .clone();
+fn resolve_service(st: &mut State, env: &Env<'_>, ctx: &Ctx, cluster: &str, service: &str) -> AwsResult<String> {
+    let svc_arn = services::active_service_arn(st, env, ctx, Some(cluster), service)?;
+    let controller = st.services[&svc_arn].controller.clone();
     external_only(&controller)?;
     Ok(svc_arn)
 }
 
-fn json_of(world: &mut World, key: &PartitionKey, service_arn: &str, ident: &str, include_tags: bool) -> Value {
-    let state = &world.region_mut(key).ecs;
-    let Some(svc) = state.services.get(service_arn) else {
-        return Value::Null;
-    };
+fn out_of(state: &State, service_arn: &str, ident: &str, include_tags: bool) -> Option<t::TaskSet> {
+    let svc = state.services.get(service_arn)?;
     svc.task_sets
         .iter()
         .find(|t| matches(t, ident))
-        .map(|t| task_set_json(state, svc, t, include_tags))
-        .unwrap_or(Value::Null)
+        .map(|t| task_set_out(state, svc, t, include_tags))
 }
 
-fn scale_of(input: &Value) -> f64 {
-    input.pointer("/scale/value").and_then(Value::as_f64).unwrap_or(100.0)
+fn scale_of(scale: Option<&t::Scale>) -> f64 {
+    scale.and_then(|s| s.value).unwrap_or(100.0)
 }
 
-pub fn create_task_set(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn create_task_set(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    ctx: &Ctx,
+    input: t::CreateTaskSetRequest,
+) -> AwsResult<t::CreateTaskSetResponse> {
     let key = ctx.partition();
-    let svc_arn = resolve_service(world, ctx, &input)?;
+    let svc_arn = resolve_service(st, env, ctx, &input.cluster, &input.service)?;
     let spec = TaskSetSpec {
-        task_definition: opt_str(&input, "taskDefinition").unwrap_or_default().to_owned(),
-        external_id: opt_str(&input, "externalId").map(str::to_owned),
+        task_definition: input.task_definition,
+        external_id: input.external_id,
         started_by: None,
-        load_balancers: input
-            .get("loadBalancers")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        network_configuration: input.get("networkConfiguration").cloned(),
-        launch_type: opt_str(&input, "launchType").map(str::to_owned),
-        capacity_provider_strategy: input
-            .get("capacityProviderStrategy")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        platform_version: opt_str(&input, "platformVersion").map(str::to_owned),
-        scale: scale_of(&input),
+        load_balancers: input.load_balancers.unwrap_or_default(),
+        network_configuration: input.network_configuration,
+        launch_type: input.launch_type,
+        capacity_provider_strategy: input.capacity_provider_strategy.unwrap_or_default(),
+        platform_version: input.platform_version,
+        scale: scale_of(input.scale.as_ref()),
     };
-    let v = create(world, &key, &svc_arn, spec)?;
-    tags::add_tags(&mut world.region_mut(&key).ecs, &v.arn, input.get("tags"))?;
-    Ok(json!({"taskSet": json_of(world, &key, &svc_arn, &v.id, false)}))
+    let v = create(st, env, peers, &key, &svc_arn, spec)?;
+    tags::add_tags(st, &v.arn, input.tags.as_deref())?;
+    Ok(t::CreateTaskSetResponse {
+        task_set: out_of(st, &svc_arn, &v.id, false),
+    })
 }
 
-pub fn describe_task_sets(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let key = ctx.partition();
-    let svc_arn = resolve_service(world, ctx, &input)?;
-    let include_tags = str_list(&input, "include").iter().any(|i| i == "TAGS");
-    let wanted = str_list(&input, "taskSets");
-    let state = &world.region_mut(&key).ecs;
-    let svc = &state.services[&svc_arn];
+pub fn describe_task_sets(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DescribeTaskSetsRequest,
+) -> AwsResult<t::DescribeTaskSetsResponse> {
+    let svc_arn = resolve_service(st, env, ctx, &input.cluster, &input.service)?;
+    let include_tags = input.include.is_some_and(|i| i.contains(&t::TaskSetField::Tags));
+    let wanted = input.task_sets.unwrap_or_default();
+    let svc = &st.services[&svc_arn];
     let mut sets = Vec::new();
     let mut failures = Vec::new();
     if wanted.is_empty() {
         sets = svc
             .task_sets
             .iter()
-            .map(|t| task_set_json(state, svc, t, include_tags))
+            .map(|t| task_set_out(st, svc, t, include_tags))
             .collect();
     } else {
         for w in wanted {
             match svc.task_sets.iter().find(|t| matches(t, &w)) {
-                Some(t) => sets.push(task_set_json(state, svc, t, include_tags)),
-                None => failures.push(json!({"arn": w, "reason": "MISSING"})),
+                Some(t) => sets.push(task_set_out(st, svc, t, include_tags)),
+                None => failures.push(super::missing(w)),
             }
         }
     }
-    Ok(json!({"taskSets": sets, "failures": failures}))
+    Ok(t::DescribeTaskSetsResponse {
+        task_sets: Some(sets),
+        failures: Some(failures),
+    })
 }
 
-pub fn update_task_set(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_task_set(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UpdateTaskSetRequest,
+) -> AwsResult<t::UpdateTaskSetResponse> {
     let key = ctx.partition();
-    let svc_arn = resolve_service(world, ctx, &input)?;
-    let ident = opt_str(&input, "taskSet").unwrap_or_default().to_owned();
-    set_scale(world, &key, &svc_arn, &ident, scale_of(&input))?;
-    Ok(json!({"taskSet": json_of(world, &key, &svc_arn, &ident, false)}))
+    let svc_arn = resolve_service(st, env, ctx, &input.cluster, &input.service)?;
+    set_scale(st, env, &key, &svc_arn, &input.task_set, scale_of(Some(&input.scale)))?;
+    Ok(t::UpdateTaskSetResponse {
+        task_set: out_of(st, &svc_arn, &input.task_set, false),
+    })
 }
 
-pub fn update_service_primary_task_set(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_service_primary_task_set(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UpdateServicePrimaryTaskSetRequest,
+) -> AwsResult<t::UpdateServicePrimaryTaskSetResponse> {
     let key = ctx.partition();
-    let svc_arn = resolve_service(world, ctx, &input)?;
-    let ident = opt_str(&input, "primaryTaskSet").unwrap_or_default().to_owned();
-    set_primary(world, &key, &svc_arn, &ident)?;
-    Ok(json!({"taskSet": json_of(world, &key, &svc_arn, &ident, false)}))
+    let svc_arn = resolve_service(st, env, ctx, &input.cluster, &input.service)?;
+    set_primary(st, env, &key, &svc_arn, &input.primary_task_set)?;
+    Ok(t::UpdateServicePrimaryTaskSetResponse {
+        task_set: out_of(st, &svc_arn, &input.primary_task_set, false),
+    })
 }
 
-pub fn delete_task_set(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_task_set(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DeleteTaskSetRequest,
+) -> AwsResult<t::DeleteTaskSetResponse> {
     let key = ctx.partition();
-    let svc_arn = resolve_service(world, ctx, &input)?;
-    let ident = opt_str(&input, "taskSet").unwrap_or_default().to_owned();
-    let force = input.get("force").and_then(Value::as_bool).unwrap_or(false);
-    delete(world, &key, &svc_arn, &ident, force)?;
-    Ok(json!({"taskSet": json_of(world, &key, &svc_arn, &ident, false)}))
+    let svc_arn = resolve_service(st, env, ctx, &input.cluster, &input.service)?;
+    let force = input.force.unwrap_or(false);
+    delete(st, env, &key, &svc_arn, &input.task_set, force)?;
+    Ok(t::DeleteTaskSetResponse {
+        task_set: out_of(st, &svc_arn, &input.task_set, false),
+    })
 }
 
 /// The service ARN for (cluster, service) names as CodeDeploy holds them, any controller.

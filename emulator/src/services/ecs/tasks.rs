@@ -5,18 +5,19 @@
 //! DEPROVISIONING → STOPPED. Each move is one scheduled event per task, so a clock advance that
 //! fires nothing touches no task.
 
-use super::links::{self, Registration};
+use super::links::{Peers, Registration};
 use super::status::ServiceStatus;
 use super::{arn, client_error, clusters, invalid_parameter, name_from_arn, task_definitions, State};
+use crate::env::Env;
 use crate::protocol::AwsResult;
-use crate::services::util::{obj, opt_json, opt_str, paginate, str_list};
+use crate::services::util::paginate;
 use crate::services::Ctx;
 pub use crate::sim::signal::TaskSignal as TaskEvent;
+use crate::sim::PartitionKey;
 use crate::sim::{Signal, SimTime};
 use crate::timeline::TargetHealthState;
-use crate::world::{PartitionKey, World};
-use cutover_types::ecs::DesiredStatus;
-use serde_json::{json, Value};
+use cutover_types::ecs as t;
+use t::{DesiredStatus, LaunchType, TaskStopCode};
 
 /// Seconds each step of the lifecycle takes (Fargate-like; chosen, not measured on AWS).
 pub mod timing {
@@ -89,7 +90,7 @@ pub struct Task {
     pub group: String,
     pub started_by: Option<String>,
     pub owner: Owner,
-    pub launch_type: String,
+    pub launch_type: LaunchType,
     pub platform_version: Option<String>,
     pub cpu: Option<String>,
     pub memory: Option<String>,
@@ -106,7 +107,7 @@ pub struct Task {
     pub stopping_at: Option<SimTime>,
     pub stopped_at: Option<SimTime>,
     pub stopped_reason: Option<String>,
-    pub stop_code: Option<String>,
+    pub stop_code: Option<TaskStopCode>,
     pub health_check_grace_secs: f64,
     pub tags: Vec<(String, String)>,
     /// Bumped on every transition; a scheduled step for an older generation is stale.
@@ -121,26 +122,21 @@ pub struct TaskSpec {
     pub group: String,
     pub started_by: Option<String>,
     pub owner: Owner,
-    pub launch_type: String,
+    pub launch_type: LaunchType,
     pub platform_version: Option<String>,
-    /// `awsvpcConfiguration` (subnets, securityGroups, assignPublicIp).
-    pub awsvpc: Option<Value>,
+    pub awsvpc: Option<t::AwsVpcConfiguration>,
     /// (target group ARN, container name, container port).
     pub load_balancers: Vec<(String, String, i64)>,
     pub health_check_grace_secs: f64,
     pub tags: Vec<(String, String)>,
 }
 
-fn ecs_event(e: TaskEvent) -> Signal {
-    Signal::Task(e)
-}
-
-fn schedule_step(world: &mut World, key: &PartitionKey, task: &Task, after: f64) {
-    let at = world.now.plus_secs(after);
-    world.schedule(
+fn schedule_step(env: &mut Env<'_>, key: &PartitionKey, task: &Task, after: f64) {
+    let at = env.after_secs(after);
+    env.schedule(
         at,
         key,
-        ecs_event(TaskEvent::Step {
+        Signal::Task(TaskEvent::Step {
             task_arn: task.arn.clone(),
             generation: task.generation,
         }),
@@ -152,34 +148,33 @@ fn short_id(arn: &str) -> &str {
 }
 
 /// Creates a task in PROVISIONING and schedules its lifecycle. Returns its ARN.
-pub fn start(world: &mut World, key: &PartitionKey, spec: TaskSpec) -> AwsResult<String> {
-    let now = world.now;
-    let id = world.ids.hex(32);
+pub fn start(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    key: &PartitionKey,
+    spec: TaskSpec,
+) -> AwsResult<String> {
+    let now = env.now;
+    let id = env.ids.hex(32);
     let cluster_name = name_from_arn(&spec.cluster_arn).to_owned();
     let task_arn = arn(&key.region, &key.account, &format!("task/{cluster_name}/{id}"));
     let (containers, cpu, memory) = {
-        let state = &world.region_mut(key).ecs;
-        let td = task_definitions::resolve(state, &spec.task_definition_arn)?;
+        let td = task_definitions::resolve(st, &spec.task_definition_arn)?;
         let containers = td
             .containers()
             .iter()
-            .map(|c| {
-                let name = c.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
-                let image = c.get("image").and_then(Value::as_str).unwrap_or("").to_owned();
-                (name, image)
-            })
+            .map(|c| (c.name.clone().unwrap_or_default(), c.image.clone().unwrap_or_default()))
             .collect::<Vec<_>>();
-        let cpu = td.body.get("cpu").and_then(Value::as_str).map(str::to_owned);
-        let memory = td.body.get("memory").and_then(Value::as_str).map(str::to_owned);
-        (containers, cpu, memory)
+        (containers, td.body.cpu.clone(), td.body.memory.clone())
     };
     let mut availability_zone = format!("{}a", key.region);
     let mut eni = None;
     if let Some(vpc) = &spec.awsvpc {
-        let subnets = str_list(vpc, "subnets");
+        let subnets = &vpc.subnets;
         if !subnets.is_empty() {
-            let subnet = subnets[world.ids.below(subnets.len() as u64) as usize].clone();
-            let Some((ip, az)) = links::allocate_ip(world, key, &subnet) else {
+            let subnet = subnets[env.ids.below(subnets.len() as u64) as usize].clone();
+            let Some((ip, az)) = peers.allocate_ip(&subnet) else {
                 return Err(invalid_parameter(format!(
                     "No free IP addresses are available in subnet {subnet}."
                 )));
@@ -187,14 +182,14 @@ pub fn start(world: &mut World, key: &PartitionKey, spec: TaskSpec) -> AwsResult
             availability_zone = az;
             let mac = format!(
                 "0a:{}:{}:{}:{}:{}",
-                world.ids.hex(2),
-                world.ids.hex(2),
-                world.ids.hex(2),
-                world.ids.hex(2),
-                world.ids.hex(2)
+                env.ids.hex(2),
+                env.ids.hex(2),
+                env.ids.hex(2),
+                env.ids.hex(2),
+                env.ids.hex(2)
             );
             eni = Some(Eni {
-                attachment_id: world.ids.uuid(),
+                attachment_id: env.ids.uuid(),
                 subnet_id: subnet,
                 ip,
                 mac,
@@ -236,19 +231,26 @@ pub fn start(world: &mut World, key: &PartitionKey, spec: TaskSpec) -> AwsResult
         tags: spec.tags,
         generation: 0,
     };
-    schedule_step(world, key, &task, timing::PROVISIONING);
-    let state = &mut world.region_mut(key).ecs;
+    schedule_step(env, key, &task, timing::PROVISIONING);
     for reg in &task.registrations {
-        state.targets.insert(reg.clone(), task_arn.clone());
+        st.targets.insert(reg.clone(), task_arn.clone());
     }
-    state.tasks.insert(task_arn.clone(), task);
+    st.tasks.insert(task_arn.clone(), task);
     Ok(task_arn)
 }
 
 /// Asks a task to stop. Returns false when it was already stopping.
-pub fn stop(world: &mut World, key: &PartitionKey, task_arn: &str, reason: &str, code: &str) -> bool {
-    let now = world.now;
-    let Some(task) = world.region_mut(key).ecs.tasks.get_mut(task_arn) else {
+pub fn stop(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    key: &PartitionKey,
+    task_arn: &str,
+    reason: &str,
+    code: TaskStopCode,
+) -> bool {
+    let now = env.now;
+    let Some(task) = st.tasks.get_mut(task_arn) else {
         return false;
     };
     if !task.desired_running {
@@ -256,22 +258,21 @@ pub fn stop(world: &mut World, key: &PartitionKey, task_arn: &str, reason: &str,
     }
     task.desired_running = false;
     task.stopped_reason = Some(reason.to_owned());
-    task.stop_code = Some(code.to_owned());
+    task.stop_code = Some(code);
     task.stopping_at = Some(now);
     task.generation += 1;
-    let task = task.clone();
     match task.status {
-        Status::Provisioning | Status::Pending => enter(world, key, task_arn, Status::Stopping),
-        Status::Activating | Status::Running => enter(world, key, task_arn, Status::Deactivating),
+        Status::Provisioning | Status::Pending => enter(st, env, peers, key, task_arn, Status::Stopping),
+        Status::Activating | Status::Running => enter(st, env, peers, key, task_arn, Status::Deactivating),
         _ => {}
     }
     true
 }
 
 /// Moves a task into `status` and schedules what comes after it.
-fn enter(world: &mut World, key: &PartitionKey, task_arn: &str, status: Status) {
-    let now = world.now;
-    let Some(task) = world.region_mut(key).ecs.tasks.get_mut(task_arn) else {
+fn enter(st: &mut State, env: &mut Env<'_>, peers: &mut dyn Peers, key: &PartitionKey, task_arn: &str, status: Status) {
+    let now = env.now;
+    let Some(task) = st.tasks.get_mut(task_arn) else {
         return;
     };
     task.status = status;
@@ -289,7 +290,7 @@ fn enter(world: &mut World, key: &PartitionKey, task_arn: &str, status: Status) 
         Status::Pending => Some(timing::PENDING),
         Status::Activating => {
             for reg in &task.registrations {
-                let _ = links::register_target(world, key, reg, &task.task_definition_arn);
+                let _ = peers.register_target(env, reg, &task.task_definition_arn);
             }
             Some(timing::ACTIVATING)
         }
@@ -297,8 +298,8 @@ fn enter(world: &mut World, key: &PartitionKey, task_arn: &str, status: Status) 
         Status::Deactivating => {
             let mut drain: f64 = 0.0;
             for reg in &task.registrations {
-                links::deregister_target(world, key, reg);
-                drain = drain.max(links::deregistration_delay(world, key, &reg.0));
+                peers.deregister_target(env, reg);
+                drain = drain.max(peers.deregistration_delay(&reg.0));
             }
             Some(drain)
         }
@@ -306,19 +307,18 @@ fn enter(world: &mut World, key: &PartitionKey, task_arn: &str, status: Status) 
         Status::Deprovisioning => Some(timing::DEPROVISIONING),
         Status::Stopped => {
             if let Some(eni) = &task.eni {
-                links::release_ip(world, key, &eni.subnet_id, &eni.ip);
+                peers.release_ip(&eni.subnet_id, &eni.ip);
             }
-            let state = &mut world.region_mut(key).ecs;
             for reg in &task.registrations {
-                if state.targets.get(reg).map(String::as_str) == Some(task_arn) {
-                    state.targets.remove(reg);
+                if st.targets.get(reg).map(String::as_str) == Some(task_arn) {
+                    st.targets.remove(reg);
                 }
             }
             let at = now.plus_secs(timing::FORGET_AFTER);
-            world.schedule(
+            env.schedule(
                 at,
                 key,
-                ecs_event(TaskEvent::Forget {
+                Signal::Task(TaskEvent::Forget {
                     task_arn: task_arn.to_owned(),
                 }),
             );
@@ -326,19 +326,19 @@ fn enter(world: &mut World, key: &PartitionKey, task_arn: &str, status: Status) 
         }
     };
     if let Some(after) = after {
-        schedule_step(world, key, &task, after);
+        schedule_step(env, key, &task, after);
     }
-    super::services::task_changed(world, key, &task);
+    super::services::task_changed(st, env, key, &task);
 }
 
-/// Fires a task event.
-pub fn fire(world: &mut World, key: &PartitionKey, event: TaskEvent) {
+/// Fires a task event (`lifecycle::drive`).
+pub fn fire(st: &mut State, env: &mut Env<'_>, peers: &mut dyn Peers, key: &PartitionKey, event: TaskEvent) {
     match event {
         TaskEvent::Forget { task_arn } => {
-            world.region_mut(key).ecs.tasks.remove(&task_arn);
+            st.tasks.remove(&task_arn);
         }
         TaskEvent::Step { task_arn, generation } => {
-            let Some(task) = world.region_mut(key).ecs.tasks.get(&task_arn) else {
+            let Some(task) = st.tasks.get(&task_arn) else {
                 return;
             };
             if task.generation != generation {
@@ -353,19 +353,26 @@ pub fn fire(world: &mut World, key: &PartitionKey, event: TaskEvent) {
                 (Status::Deprovisioning, _) => Status::Stopped,
                 _ => return,
             };
-            enter(world, key, &task_arn, next);
+            enter(st, env, peers, key, &task_arn, next);
         }
     }
 }
 
 /// ELBv2 reports a target's new health state: ECS stops a RUNNING service task whose target
 /// turned unhealthy (after the health check grace period) and lets its service replace it.
-pub fn target_health_changed(world: &mut World, key: &PartitionKey, reg: &Registration, state: TargetHealthState) {
-    let now = world.now;
-    let Some(task_arn) = world.region_mut(key).ecs.targets.get(reg).cloned() else {
+pub fn target_health_changed(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    key: &PartitionKey,
+    reg: &Registration,
+    state: TargetHealthState,
+) {
+    let now = env.now;
+    let Some(task_arn) = st.targets.get(reg).cloned() else {
         return;
     };
-    let Some(task) = world.region_mut(key).ecs.tasks.get(&task_arn).cloned() else {
+    let Some(task) = st.tasks.get(&task_arn).cloned() else {
         return;
     };
     if state == TargetHealthState::Unhealthy && task.status == Status::Running && task.desired_running {
@@ -374,141 +381,154 @@ pub fn target_health_changed(world: &mut World, key: &PartitionKey, reg: &Regist
             .is_none_or(|s| now >= s.plus_secs(task.health_check_grace_secs));
         if grace_over && matches!(task.owner, Owner::Service { .. }) {
             let reason = format!("Task failed ELB health checks in (target-group {})", reg.0);
-            stop(world, key, &task_arn, &reason, "ServiceSchedulerInitiated");
+            stop(
+                st,
+                env,
+                peers,
+                key,
+                &task_arn,
+                &reason,
+                TaskStopCode::ServiceSchedulerInitiated,
+            );
             return;
         }
     }
-    super::services::task_changed(world, key, &task);
+    super::services::task_changed(st, env, key, &task);
 }
 
-pub fn to_json(t: &Task, include_tags: bool) -> Value {
-    let ts = |t: Option<SimTime>| t.map(|t| json!(t.as_secs_f64())).unwrap_or(Value::Null);
-    let last = t.status.name();
-    let containers: Vec<Value> = t
+fn secs(at: Option<SimTime>) -> Option<f64> {
+    at.map(|t| t.as_secs_f64())
+}
+
+/// A task as DescribeTasks returns it.
+pub fn to_out(task: &Task, include_tags: bool) -> t::Task {
+    let c_status = match task.status {
+        Status::Provisioning | Status::Pending | Status::Activating => DesiredStatus::Pending,
+        Status::Running | Status::Deactivating => DesiredStatus::Running,
+        _ => DesiredStatus::Stopped,
+    };
+    let containers: Vec<t::Container> = task
         .containers
         .iter()
-        .map(|(name, image)| {
-            let c_status = match t.status {
-                Status::Provisioning | Status::Pending | Status::Activating => DesiredStatus::Pending,
-                Status::Running | Status::Deactivating => DesiredStatus::Running,
-                _ => DesiredStatus::Stopped,
-            };
-            obj([
-                (
-                    "containerArn",
-                    json!(format!("{}/{}", t.arn.replace(":task/", ":container/"), name)),
-                ),
-                ("taskArn", json!(t.arn)),
-                ("name", json!(name)),
-                ("image", json!(image)),
-                ("lastStatus", json!(c_status)),
-                (
-                    "exitCode",
-                    if c_status == DesiredStatus::Stopped && t.started_at.is_some() {
-                        json!(0)
-                    } else {
-                        Value::Null
-                    },
-                ),
-                (
-                    "networkInterfaces",
-                    t.eni
-                        .as_ref()
-                        .map(|e| json!([{"attachmentId": e.attachment_id, "privateIpv4Address": e.ip}]))
-                        .unwrap_or(json!([])),
-                ),
-                ("healthStatus", json!("UNKNOWN")),
-            ])
+        .map(|(name, image)| t::Container {
+            container_arn: Some(format!("{}/{}", task.arn.replace(":task/", ":container/"), name)),
+            task_arn: Some(task.arn.clone()),
+            name: Some(name.clone()),
+            image: Some(image.clone()),
+            last_status: Some(c_status.to_string()),
+            exit_code: (c_status == DesiredStatus::Stopped && task.started_at.is_some()).then_some(0),
+            network_interfaces: Some(
+                task.eni
+                    .iter()
+                    .map(|e| t::NetworkInterface {
+                        attachment_id: Some(e.attachment_id.clone()),
+                        private_ipv4_address: Some(e.ip.clone()),
+                        ipv6_address: None,
+                    })
+                    .collect(),
+            ),
+            health_status: Some(t::HealthStatus::UnknownValue),
+            ..Default::default()
         })
         .collect();
-    let attachments: Vec<Value> = t
+    let attachments: Vec<t::Attachment> = task
         .eni
-        .as_ref()
+        .iter()
         .map(|e| {
-            let status = match t.status {
+            let status = match task.status {
                 Status::Provisioning => "PRECREATED",
                 Status::Pending | Status::Activating | Status::Running | Status::Deactivating => "ATTACHED",
-                Status::Stopping | Status::Deprovisioning => "DELETED",
-                Status::Stopped => "DELETED",
+                Status::Stopping | Status::Deprovisioning | Status::Stopped => "DELETED",
             };
-            vec![json!({
-                "id": e.attachment_id,
-                "type": "ElasticNetworkInterface",
-                "status": status,
-                "details": [
-                    {"name": "subnetId", "value": e.subnet_id},
-                    {"name": "networkInterfaceId", "value": format!("eni-{}", &e.attachment_id.replace('-', "")[..17])},
-                    {"name": "macAddress", "value": e.mac},
-                    {"name": "privateIPv4Address", "value": e.ip},
-                ]
-            })]
+            let detail = |name: &str, value: String| t::KeyValuePair {
+                name: Some(name.into()),
+                value: Some(value),
+            };
+            t::Attachment {
+                id: Some(e.attachment_id.clone()),
+                r#type: Some("ElasticNetworkInterface".into()),
+                status: Some(status.into()),
+                details: Some(vec![
+                    detail("subnetId", e.subnet_id.clone()),
+                    detail(
+                        "networkInterfaceId",
+                        format!("eni-{}", &e.attachment_id.replace('-', "")[..17]),
+                    ),
+                    detail("macAddress", e.mac.clone()),
+                    detail("privateIPv4Address", e.ip.clone()),
+                ]),
+            }
         })
-        .unwrap_or_default();
-    let mut v = obj([
-        ("taskArn", json!(t.arn)),
-        ("clusterArn", json!(t.cluster_arn)),
-        ("taskDefinitionArn", json!(t.task_definition_arn)),
-        ("group", json!(t.group)),
-        ("startedBy", opt_json(&t.started_by)),
-        ("lastStatus", json!(last)),
-        (
-            "desiredStatus",
-            json!(if t.desired_running { "RUNNING" } else { "STOPPED" }),
-        ),
-        ("launchType", json!(t.launch_type)),
-        ("platformVersion", opt_json(&t.platform_version)),
-        ("platformFamily", super::platform_family(&t.launch_type)),
-        ("cpu", opt_json(&t.cpu)),
-        ("memory", opt_json(&t.memory)),
-        ("availabilityZone", json!(t.availability_zone)),
-        ("containers", json!(containers)),
-        ("attachments", json!(attachments)),
-        (
-            "connectivity",
-            json!(if t.status >= Status::Pending {
-                "CONNECTED"
+        .collect();
+    t::Task {
+        task_arn: Some(task.arn.clone()),
+        cluster_arn: Some(task.cluster_arn.clone()),
+        task_definition_arn: Some(task.task_definition_arn.clone()),
+        group: Some(task.group.clone()),
+        started_by: task.started_by.clone(),
+        last_status: Some(task.status.name().into()),
+        desired_status: Some(
+            if task.desired_running {
+                DesiredStatus::Running
             } else {
-                "DISCONNECTED"
-            }),
+                DesiredStatus::Stopped
+            }
+            .to_string(),
         ),
-        ("connectivityAt", ts(t.pull_started_at)),
-        ("createdAt", ts(Some(t.created_at))),
-        ("pullStartedAt", ts(t.pull_started_at)),
-        ("pullStoppedAt", ts(t.pull_stopped_at)),
-        ("startedAt", ts(t.started_at)),
-        ("stoppingAt", ts(t.stopping_at)),
-        ("stoppedAt", ts(t.stopped_at)),
-        (
-            "executionStoppedAt",
-            if t.status >= Status::Stopping {
-                ts(t.stopping_at)
-            } else {
-                Value::Null
-            },
-        ),
-        ("stoppedReason", opt_json(&t.stopped_reason)),
-        ("stopCode", opt_json(&t.stop_code)),
-        ("healthStatus", json!("UNKNOWN")),
-        ("version", json!(t.generation as i64 + 1)),
-        (
-            "overrides",
-            json!({"containerOverrides": [], "inferenceAcceleratorOverrides": []}),
-        ),
-    ]);
-    if include_tags {
-        v["tags"] = Value::Array(t.tags.iter().map(|(k, v)| json!({"key": k, "value": v})).collect());
+        launch_type: Some(task.launch_type.clone()),
+        platform_version: task.platform_version.clone(),
+        platform_family: super::platform_family(&task.launch_type),
+        cpu: task.cpu.clone(),
+        memory: task.memory.clone(),
+        availability_zone: Some(task.availability_zone.clone()),
+        containers: Some(containers),
+        attachments: Some(attachments),
+        connectivity: Some(if task.status >= Status::Pending {
+            t::Connectivity::Connected
+        } else {
+            t::Connectivity::Disconnected
+        }),
+        connectivity_at: secs(task.pull_started_at),
+        created_at: secs(Some(task.created_at)),
+        pull_started_at: secs(task.pull_started_at),
+        pull_stopped_at: secs(task.pull_stopped_at),
+        started_at: secs(task.started_at),
+        stopping_at: secs(task.stopping_at),
+        stopped_at: secs(task.stopped_at),
+        execution_stopped_at: if task.status >= Status::Stopping {
+            secs(task.stopping_at)
+        } else {
+            None
+        },
+        stopped_reason: task.stopped_reason.clone(),
+        stop_code: task.stop_code.clone(),
+        health_status: Some(t::HealthStatus::UnknownValue),
+        version: Some(task.generation as i64 + 1),
+        overrides: Some(t::TaskOverride {
+            container_overrides: Some(Vec::new()),
+            inference_accelerator_overrides: Some(Vec::new()),
+            ..Default::default()
+        }),
+        tags: include_tags.then(|| {
+            task.tags
+                .iter()
+                .map(|(k, v)| t::Tag {
+                    key: Some(k.clone()),
+                    value: Some(v.clone()),
+                })
+                .collect()
+        }),
+        ..Default::default()
     }
-    v
 }
 
 /// Validates an awsvpc network configuration against the EC2 state.
 pub fn check_network(
-    world: &World,
-    key: &PartitionKey,
-    network: Option<&Value>,
+    peers: &dyn Peers,
+    network: Option<&t::NetworkConfiguration>,
     needs_awsvpc: bool,
-) -> AwsResult<Option<Value>> {
-    let vpc = network.and_then(|n| n.get("awsvpcConfiguration")).cloned();
+) -> AwsResult<Option<t::AwsVpcConfiguration>> {
+    let vpc = network.and_then(|n| n.awsvpc_configuration.clone());
     match &vpc {
         None if needs_awsvpc => {
             return Err(invalid_parameter(
@@ -517,22 +537,21 @@ pub fn check_network(
         }
         None => return Ok(None),
         Some(v) => {
-            let subnets = str_list(v, "subnets");
-            if subnets.is_empty() {
+            if v.subnets.is_empty() {
                 return Err(invalid_parameter("subnets can not be empty."));
             }
-            if subnets.len() > 16 {
+            if v.subnets.len() > 16 {
                 return Err(invalid_parameter("subnets can have at most 16 items."));
             }
-            for s in &subnets {
-                if !links::subnet_exists(world, key, s) {
+            for s in &v.subnets {
+                if !peers.subnet_exists(s) {
                     return Err(invalid_parameter(format!(
                         "Error retrieving subnet information for [{s}]: The subnet ID '{s}' does not exist (ECS Error)"
                     )));
                 }
             }
-            for g in str_list(v, "securityGroups") {
-                if !links::security_group_exists(world, key, &g) {
+            for g in v.security_groups.iter().flatten() {
+                if !peers.security_group_exists(g) {
                     return Err(invalid_parameter(format!("Error retrieving security group information for [{g}]: The security group '{g}' does not exist (ECS Error)")));
                 }
             }
@@ -546,78 +565,66 @@ pub fn check_network(
     Ok(vpc)
 }
 
-pub fn run_task(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn run_task(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    ctx: &Ctx,
+    input: t::RunTaskRequest,
+) -> AwsResult<t::RunTaskResponse> {
     let key = ctx.partition();
-    let now = world.now;
-    let count = input.get("count").and_then(Value::as_i64).unwrap_or(1);
+    let now = env.now;
+    let count = input.count.unwrap_or(1);
     if !(1..=10).contains(&count) {
         return Err(invalid_parameter("count must be between 1 and 10."));
     }
-    let td_ident = opt_str(&input, "taskDefinition").unwrap_or_default().to_owned();
-    let cluster_arn = clusters::resolve_active(&mut world.region_mut(&key).ecs, ctx, opt_str(&input, "cluster"), now)?
+    let td_ident = input.task_definition.clone();
+    let cluster_arn = clusters::resolve_active(st, ctx, input.cluster.as_deref(), now)?
         .arn
         .clone();
     let (td_arn, family, needs_awsvpc, fargate_ok) = {
-        let state = &world.region_mut(&key).ecs;
-        let td = task_definitions::resolve(state, &td_ident)?;
+        let td = task_definitions::resolve(st, &td_ident)?;
         if td.status != task_definitions::TaskDefinitionStatus::Active && !td_ident.contains(':') {
             return Err(client_error("TaskDefinition is inactive"));
         }
-        let fargate_ok = td
-            .body
-            .get("compatibilities")
-            .and_then(Value::as_array)
-            .is_some_and(|a| a.iter().any(|c| c == "FARGATE"));
-        (
-            td.arn.clone(),
-            td.family.clone(),
-            td.network_mode() == "awsvpc",
-            fargate_ok,
-        )
+        (td.arn.clone(), td.family.clone(), td.awsvpc(), td.fargate_compatible())
     };
-    let launch_type = opt_str(&input, "launchType")
-        .unwrap_or(if input.get("capacityProviderStrategy").is_some() {
-            "FARGATE"
+    let launch_type = input
+        .launch_type
+        .clone()
+        .unwrap_or(if input.capacity_provider_strategy.is_some() {
+            LaunchType::Fargate
         } else {
-            "EC2"
-        })
-        .to_owned();
-    if launch_type == "FARGATE" && !fargate_ok {
+            LaunchType::Ec2
+        });
+    if launch_type == LaunchType::Fargate && !fargate_ok {
         return Err(invalid_parameter(
             "Task definition does not support launch_type FARGATE.",
         ));
     }
-    if launch_type == "EC2" {
+    if launch_type == LaunchType::Ec2 {
         return Err(invalid_parameter("No Container Instances were found in your cluster."));
     }
-    let awsvpc = check_network(world, &key, input.get("networkConfiguration"), needs_awsvpc)?;
+    let awsvpc = check_network(peers, input.network_configuration.as_ref(), needs_awsvpc)?;
     let tags: Vec<(String, String)> = input
-        .get("tags")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|t| {
-                    (
-                        t["key"].as_str().unwrap_or("").to_owned(),
-                        t["value"].as_str().unwrap_or("").to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+        .tags
+        .iter()
+        .flatten()
+        .map(|t| (t.key.clone().unwrap_or_default(), t.value.clone().unwrap_or_default()))
+        .collect();
     let mut arns = Vec::new();
     for _ in 0..count {
         let spec = TaskSpec {
             cluster_arn: cluster_arn.clone(),
             task_definition_arn: td_arn.clone(),
-            group: opt_str(&input, "group")
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("family:{family}")),
-            started_by: opt_str(&input, "startedBy").map(str::to_owned),
+            group: input.group.clone().unwrap_or_else(|| format!("family:{family}")),
+            started_by: input.started_by.clone(),
             owner: Owner::Standalone,
             launch_type: launch_type.clone(),
             platform_version: Some(
-                opt_str(&input, "platformVersion")
+                input
+                    .platform_version
+                    .as_deref()
                     .unwrap_or("1.4.0")
                     .replace("LATEST", "1.4.0"),
             ),
@@ -626,20 +633,22 @@ pub fn run_task(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> 
             health_check_grace_secs: 0.0,
             tags: tags.clone(),
         };
-        arns.push(start(world, &key, spec)?);
+        arns.push(start(st, env, peers, &key, spec)?);
     }
-    let state = &world.region_mut(&key).ecs;
-    let tasks: Vec<Value> = arns
+    let tasks: Vec<t::Task> = arns
         .iter()
-        .filter_map(|a| state.tasks.get(a))
-        .map(|t| to_json(t, false))
+        .filter_map(|a| st.tasks.get(a))
+        .map(|t| to_out(t, false))
         .collect();
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "ecs",
         format!("RunTask started {} task(s) of {td_arn}", arns.len()),
-        Value::Null,
+        serde_json::Value::Null,
     ));
-    Ok(json!({"tasks": tasks, "failures": []}))
+    Ok(t::RunTaskResponse {
+        tasks: Some(tasks),
+        failures: Some(Vec::new()),
+    })
 }
 
 fn find_task<'a>(state: &'a State, cluster_arn: &str, ident: &str) -> Option<&'a Task> {
@@ -653,39 +662,42 @@ fn find_task<'a>(state: &'a State, cluster_arn: &str, ident: &str) -> Option<&'a
     }
 }
 
-pub fn stop_task(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn stop_task(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &mut dyn Peers,
+    ctx: &Ctx,
+    input: t::StopTaskRequest,
+) -> AwsResult<t::StopTaskResponse> {
     let key = ctx.partition();
-    let cluster_arn = super::services::cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let ident = opt_str(&input, "task").unwrap_or_default();
-    let reason = opt_str(&input, "reason").unwrap_or("Task stopped by user").to_owned();
-    let arn = find_task(&world.region_mut(&key).ecs, &cluster_arn, ident)
+    let cluster_arn = super::services::cluster_arn(st, env, ctx, input.cluster.as_deref())?;
+    let reason = input.reason.unwrap_or_else(|| "Task stopped by user".into());
+    let arn = find_task(st, &cluster_arn, &input.task)
         .map(|t| t.arn.clone())
         .ok_or_else(|| invalid_parameter("The referenced task was not found."))?;
-    stop(world, &key, &arn, &reason, "UserInitiated");
-    let t = world
-        .region_mut(&key)
-        .ecs
-        .tasks
-        .get(&arn)
-        .map(|t| to_json(t, false))
-        .unwrap_or(Value::Null);
-    Ok(json!({"task": t}))
+    stop(st, env, peers, &key, &arn, &reason, TaskStopCode::UserInitiated);
+    Ok(t::StopTaskResponse {
+        task: st.tasks.get(&arn).map(|t| to_out(t, false)),
+    })
 }
 
-pub fn describe_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn describe_tasks(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DescribeTasksRequest,
+) -> AwsResult<t::DescribeTasksResponse> {
     let key = ctx.partition();
-    let idents = str_list(&input, "tasks");
-    if idents.len() > 100 {
+    if input.tasks.len() > 100 {
         return Err(invalid_parameter("Tasks cannot be longer than 100."));
     }
-    let include_tags = str_list(&input, "include").iter().any(|i| i == "TAGS");
-    let cluster_arn = super::services::cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let state = &world.region_mut(&key).ecs;
+    let include_tags = input.include.is_some_and(|i| i.contains(&t::TaskField::Tags));
+    let cluster_arn = super::services::cluster_arn(st, env, ctx, input.cluster.as_deref())?;
     let mut tasks = Vec::new();
     let mut failures = Vec::new();
-    for i in idents {
-        match find_task(state, &cluster_arn, &i) {
-            Some(t) => tasks.push(to_json(t, include_tags)),
+    for i in input.tasks {
+        match find_task(st, &cluster_arn, &i) {
+            Some(t) => tasks.push(to_out(t, include_tags)),
             None => {
                 let a = if i.starts_with("arn:") {
                     i.clone()
@@ -696,36 +708,42 @@ pub fn describe_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
                         &format!("task/{}/{i}", name_from_arn(&cluster_arn)),
                     )
                 };
-                failures.push(json!({"arn": a, "reason": "MISSING"}));
+                failures.push(super::missing(a));
             }
         }
     }
-    Ok(json!({"tasks": tasks, "failures": failures}))
+    Ok(t::DescribeTasksResponse {
+        tasks: Some(tasks),
+        failures: Some(failures),
+    })
 }
 
-pub fn list_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let key = ctx.partition();
-    let cluster_arn = super::services::cluster_arn(world, ctx, opt_str(&input, "cluster"))?;
-    let desired = DesiredStatus::from(opt_str(&input, "desiredStatus").unwrap_or("RUNNING"));
-    let family = opt_str(&input, "family");
-    let service = opt_str(&input, "serviceName").map(|s| name_from_arn(s).to_owned());
-    let started_by = opt_str(&input, "startedBy");
-    let launch_type = opt_str(&input, "launchType");
-    let max = input.get("maxResults").and_then(Value::as_i64).unwrap_or(100);
+pub fn list_tasks(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::ListTasksRequest,
+) -> AwsResult<t::ListTasksResponse> {
+    let cluster_arn = super::services::cluster_arn(st, env, ctx, input.cluster.as_deref())?;
+    let desired = input.desired_status.clone().unwrap_or(DesiredStatus::Running);
+    let family = input.family.as_deref();
+    let service = input.service_name.as_deref().map(|s| name_from_arn(s).to_owned());
+    let started_by = input.started_by.as_deref();
+    let launch_type = input.launch_type.as_ref();
+    let max = input.max_results.unwrap_or(100);
     if !(1..=100).contains(&max) {
         return Err(invalid_parameter("maxResults must be between 1 and 100."));
     }
-    let state = &world.region_mut(&key).ecs;
     if let Some(s) = &service {
-        let exists = state
+        let exists = st
             .services
             .values()
             .any(|sv| sv.cluster_arn == cluster_arn && &sv.name == s && sv.status != ServiceStatus::Inactive);
         if !exists {
-            return Err(AwsErrorExt::service_not_found());
+            return Err(super::services::service_not_found());
         }
     }
-    let mut arns: Vec<(SimTime, String)> = state
+    let mut arns: Vec<(SimTime, String)> = st
         .tasks
         .values()
         .filter(|t| t.cluster_arn == cluster_arn)
@@ -733,25 +751,19 @@ pub fn list_tasks(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value
         .filter(|t| family.is_none_or(|f| t.task_definition_arn.contains(&format!("task-definition/{f}:"))))
         .filter(|t| service.as_ref().is_none_or(|s| t.group == format!("service:{s}")))
         .filter(|t| started_by.is_none_or(|s| t.started_by.as_deref() == Some(s)))
-        .filter(|t| launch_type.is_none_or(|l| t.launch_type == l))
+        .filter(|t| launch_type.is_none_or(|l| t.launch_type == *l))
         .map(|t| (t.created_at, t.arn.clone()))
         .collect();
     arns.sort();
     let arns: Vec<String> = arns.into_iter().map(|(_, a)| a).collect();
     let (page, next) = paginate(
         &arns,
-        opt_str(&input, "nextToken"),
+        input.next_token.as_deref(),
         max as usize,
         "InvalidParameterException",
     )?;
-    Ok(obj([("taskArns", json!(page)), ("nextToken", json!(next))]))
-}
-
-/// Errors shared with the services family.
-pub struct AwsErrorExt;
-
-impl AwsErrorExt {
-    pub fn service_not_found() -> crate::protocol::AwsError {
-        crate::protocol::AwsError::new("ServiceNotFoundException", "Service not found.")
-    }
+    Ok(t::ListTasksResponse {
+        task_arns: Some(page),
+        next_token: next,
+    })
 }

@@ -516,7 +516,7 @@ mod invariants {
             .values()
             .filter(|s| s.status.as_str() == "ACTIVE" && s.controller.as_str() == "ECS")
         {
-            let max_pct = svc.deployment_configuration["maximumPercent"].as_i64().unwrap_or(200);
+            let max_pct = svc.deployment_configuration.maximum_percent.map_or(200, i64::from);
             let cap = (svc.desired_count * max_pct / 100).max(svc.desired_count.min(1));
             let running = ecs
                 .tasks
