@@ -30,8 +30,11 @@ use crate::world::{Ports, World, WorldOp};
 /// The operations that span services, answered here over the whole world rather than by one
 /// service over its own state (`dispatch::handler` asks here first).
 pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
-    let _ = (service, operation);
-    None
+    match (service, operation) {
+        (Service::Sts, "AssumeRole") => Some(crate::world_typed!(identity::assume_role)),
+        (Service::Lambda, "CreateFunction") => Some(identity::create_function),
+        _ => None,
+    }
 }
 
 /// How the services reach each other: every peers trait answered by this layer.

@@ -3,9 +3,9 @@
 //! DeleteFunction). They reach the processes outside the state lock, so they live here with the
 //! runtime; `dispatch::operation` finds them before the service's synchronous handlers.
 
+use crate::lifecycle::edges;
 use crate::protocol::AwsResult;
 use crate::services::lambda::functions::{self, qualifier, split_qualifier};
-use crate::services::lambda::invoke::resolve;
 use crate::services::lambda::{self as svc, conflict, user_err};
 use crate::services::util::opt_str;
 use crate::services::Ctx;
@@ -76,7 +76,7 @@ pub fn invoke(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<
         };
         let key = ctx.partition();
         let target = em.with_world(|w| {
-            let t = resolve(w, &key, &ctx.region, &name, q.as_deref())?;
+            let t = edges::invoke_target(w, &key, &ctx.region, &name, q.as_deref())?;
             if t.config.state == functions::FunctionState::Pending {
                 return Err(conflict(
                     "The operation cannot be performed at this time. The function is currently in the following state: Pending",
@@ -124,7 +124,7 @@ pub fn update_function_code(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFut
     Box::pin(async move {
         let name = function_name(&input);
         let dry = input.get("DryRun").and_then(Value::as_bool).unwrap_or(false);
-        let out = em.with_world(|w| functions::update_function_code(w, &ctx, input))?;
+        let out = em.with_world(|w| edges::update_function_code(w, &ctx, input))?;
         if !dry {
             em.lambda.retire(&ctx.partition(), &name);
         }
@@ -135,7 +135,7 @@ pub fn update_function_code(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFut
 pub fn update_function_configuration(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<Value>> {
     Box::pin(async move {
         let name = function_name(&input);
-        let out = em.with_world(|w| functions::update_function_configuration(w, &ctx, input))?;
+        let out = em.with_world(|w| edges::update_function_configuration(w, &ctx, input))?;
         em.lambda.retire(&ctx.partition(), &name);
         Ok(out)
     })
@@ -145,7 +145,7 @@ pub fn delete_function(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<A
     Box::pin(async move {
         let name = function_name(&input);
         let whole = input.get("Qualifier").is_none_or(Value::is_null);
-        let out = em.with_world(|w| functions::delete_function(w, &ctx, input))?;
+        let out = em.with_world(|w| edges::delete_function(w, &ctx, input))?;
         if whole {
             em.lambda.remove(&ctx.partition(), &name);
         } else {

@@ -3,13 +3,13 @@
 
 use super::documents::{self, DocKind};
 use super::{
-    merge_tags, no_such_role, page, read_tags, state, tags_value, validation, with_meta, Role,
+    merge_tags, no_such_role, page, read_tags, tags_value, validation, with_meta, Role, State,
     INLINE_ROLE_POLICIES_MAX, TRUST_POLICY_MAX,
 };
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::util::{obj, opt_i64, opt_str, req_str, str_list};
 use crate::services::Ctx;
-use crate::world::World;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -87,7 +87,7 @@ fn check_max_session(v: i64) -> AwsResult<()> {
 }
 
 /// Validates a trust policy: size, document rules, and that `"AWS"` principals name something real.
-fn check_trust_policy(world: &World, account: &str, doc: &str) -> AwsResult<()> {
+fn check_trust_policy(st: &State, account: &str, doc: &str) -> AwsResult<()> {
     if documents::size(doc) > TRUST_POLICY_MAX {
         return Err(AwsError::new(
             "LimitExceeded",
@@ -101,7 +101,7 @@ fn check_trust_policy(world: &World, account: &str, doc: &str) -> AwsResult<()> 
             true
         } else if let Some((acct, name)) = super::parse_role_arn(&p) {
             // A role of this account must exist (IAM resolves it to its id on save).
-            acct != account || world.account(account).is_some_and(|a| a.iam.role(&name).is_some())
+            acct != account || st.role(&name).is_some()
         } else {
             p.starts_with("arn:aws:iam::") || p.starts_with("arn:aws:sts::")
         };
@@ -129,15 +129,14 @@ fn protected(role: &Role) -> AwsResult<()> {
 }
 
 /// Looks a role up for reading.
-pub(crate) fn find<'w>(world: &'w mut World, ctx: &Ctx, name: &str) -> AwsResult<&'w mut Role> {
-    state(world, &ctx.account)
-        .role_mut(name)
-        .ok_or_else(|| no_such_role(name))
+pub(crate) fn find<'s>(st: &'s mut State, name: &str) -> AwsResult<&'s mut Role> {
+    st.role_mut(name).ok_or_else(|| no_such_role(name))
 }
 
 #[allow(clippy::too_many_arguments)]
 fn insert_role(
-    world: &mut World,
+    st: &mut State,
+    env: &mut Env<'_>,
     ctx: &Ctx,
     name: &str,
     path: &str,
@@ -147,13 +146,13 @@ fn insert_role(
     tags: Vec<(String, String)>,
     boundary: Option<String>,
 ) -> AwsResult<Role> {
-    if state(world, &ctx.account).role(name).is_some() {
+    if st.role(name).is_some() {
         return Err(AwsError::new(
             "EntityAlreadyExists",
             format!("Role with name {name} already exists."),
         ));
     }
-    let id = format!("AROA{}", world.ids.upper_alnum(17));
+    let id = format!("AROA{}", env.ids.upper_alnum(17));
     let role = Role {
         name: name.to_owned(),
         id,
@@ -164,15 +163,13 @@ fn insert_role(
         max_session_duration: max_session,
         permissions_boundary: boundary,
         tags,
-        create_date: world.now.as_secs_f64(),
+        create_date: env.now_secs(),
         last_used: None,
         inline_policies: BTreeMap::new(),
         attached: Vec::new(),
     };
-    state(world, &ctx.account)
-        .roles
-        .insert(name.to_lowercase(), role.clone());
-    world.record(crate::timeline::Entry::resource(
+    st.roles.insert(name.to_lowercase(), role.clone());
+    env.record(crate::timeline::Entry::resource(
         "iam",
         format!("role {} created", role.arn),
         Value::Null,
@@ -180,7 +177,7 @@ fn insert_role(
     Ok(role)
 }
 
-pub fn create_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn create_role(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     check_role_name(name)?;
     let path = opt_str(&input, "Path").unwrap_or("/");
@@ -191,11 +188,22 @@ pub fn create_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
     let tags = read_tags(&input)?;
     let boundary = opt_str(&input, "PermissionsBoundary").map(str::to_owned);
     if let Some(b) = &boundary {
-        super::policies::require_policy(world, ctx, b)?;
+        super::policies::require_policy(st, b)?;
     }
-    check_trust_policy(world, &ctx.account, trust)?;
+    check_trust_policy(st, &ctx.account, trust)?;
     let description = opt_str(&input, "Description").map(str::to_owned);
-    let role = insert_role(world, ctx, name, path, trust, description, max_session, tags, boundary)?;
+    let role = insert_role(
+        st,
+        env,
+        ctx,
+        name,
+        path,
+        trust,
+        description,
+        max_session,
+        tags,
+        boundary,
+    )?;
     let mut v = role_value(&role, false);
     if let Some(o) = v.as_object_mut() {
         // CreateRole answers without MaxSessionDuration, with the tags it was given.
@@ -213,15 +221,14 @@ pub fn create_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
     Ok(json!({ "Role": v }))
 }
 
-pub fn get_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn get_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     Ok(json!({ "Role": role_value(role, true) }))
 }
 
-pub fn list_roles(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_roles(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let prefix = opt_str(&input, "PathPrefix").unwrap_or("/");
-    let st = state(world, &ctx.account);
     // Roles are kept by lower-cased name, so this is name order.
     let values: Vec<Value> = st
         .roles
@@ -233,13 +240,13 @@ pub fn list_roles(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value
     Ok(with_meta(json!({ "Roles": items }), meta))
 }
 
-pub fn update_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let max = opt_i64(&input, "MaxSessionDuration");
     if let Some(m) = max {
         check_max_session(m)?;
     }
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     protected(role)?;
     if let Some(d) = opt_str(&input, "Description") {
         role.description = Some(d.to_owned());
@@ -250,27 +257,27 @@ pub fn update_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
     Ok(json!({}))
 }
 
-pub fn update_role_description(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_role_description(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let description = req_str(&input, "Description", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     protected(role)?;
     role.description = Some(description.to_owned());
     Ok(json!({ "Role": role_value(role, true) }))
 }
 
-pub fn update_assume_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_assume_role_policy(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let doc = req_str(&input, "PolicyDocument", "ValidationError")?;
-    protected(find(world, ctx, name)?)?;
-    check_trust_policy(world, &ctx.account, doc)?;
-    find(world, ctx, name)?.assume_role_policy = doc.to_owned();
+    protected(find(st, name)?)?;
+    check_trust_policy(st, &ctx.account, doc)?;
+    find(st, name)?.assume_role_policy = doc.to_owned();
     Ok(json!({}))
 }
 
-pub fn delete_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_role(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     protected(role)?;
     if !role.attached.is_empty() {
         return Err(AwsError::new(
@@ -285,8 +292,8 @@ pub fn delete_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
         ));
     }
     let arn = role.arn.clone();
-    state(world, &ctx.account).roles.remove(&name.to_lowercase());
-    world.record(crate::timeline::Entry::resource(
+    st.roles.remove(&name.to_lowercase());
+    env.record(crate::timeline::Entry::resource(
         "iam",
         format!("role {arn} deleted"),
         Value::Null,
@@ -294,43 +301,48 @@ pub fn delete_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
     Ok(json!({}))
 }
 
-pub fn tag_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn tag_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let tags = read_tags(&input)?;
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     merge_tags(&mut role.tags, tags)?;
     Ok(json!({}))
 }
 
-pub fn untag_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn untag_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let keys = str_list(&input, "TagKeys");
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     role.tags
         .retain(|(k, _)| !keys.iter().any(|d| d.eq_ignore_ascii_case(k)));
     Ok(json!({}))
 }
 
-pub fn list_role_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_role_tags(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     let tags = role.tags.clone();
     let (items, meta) = page(&tags, &input)?;
     Ok(with_meta(json!({ "Tags": tags_value(&items) }), meta))
 }
 
-pub fn put_role_permissions_boundary(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn put_role_permissions_boundary(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let arn = req_str(&input, "PermissionsBoundary", "ValidationError")?;
-    protected(find(world, ctx, name)?)?;
-    super::policies::require_policy(world, ctx, arn)?;
-    find(world, ctx, name)?.permissions_boundary = Some(arn.to_owned());
+    protected(find(st, name)?)?;
+    super::policies::require_policy(st, arn)?;
+    find(st, name)?.permissions_boundary = Some(arn.to_owned());
     Ok(json!({}))
 }
 
-pub fn delete_role_permissions_boundary(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_role_permissions_boundary(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: Value,
+) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     protected(role)?;
     if role.permissions_boundary.take().is_none() {
         return Err(AwsError::new(
@@ -391,7 +403,7 @@ fn service_linked_name(service: &str) -> (String, String) {
     (format!("AWSServiceRoleFor{label}"), String::new())
 }
 
-pub fn create_service_linked_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn create_service_linked_role(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let service = req_str(&input, "AWSServiceName", "ValidationError")?;
     if !service.ends_with(".amazonaws.com") || service.starts_with('.') {
         return Err(AwsError::new(
@@ -404,7 +416,7 @@ pub fn create_service_linked_role(world: &mut World, ctx: &Ctx, input: Value) ->
         Some(s) if !s.is_empty() => format!("{base}_{s}"),
         _ => base,
     };
-    if state(world, &ctx.account).role(&name).is_some() {
+    if st.role(&name).is_some() {
         return Err(AwsError::new(
             "InvalidInput",
             format!("Service role name {name} has been taken in this account, please try a different suffix."),
@@ -419,17 +431,17 @@ pub fn create_service_linked_role(world: &mut World, ctx: &Ctx, input: Value) ->
     let description = opt_str(&input, "Description")
         .map(str::to_owned)
         .or_else(|| (!default_description.is_empty()).then_some(default_description));
-    let role = insert_role(world, ctx, &name, &path, &trust, description, 3600, Vec::new(), None)?;
+    let role = insert_role(st, env, ctx, &name, &path, &trust, description, 3600, Vec::new(), None)?;
     Ok(json!({ "Role": role_value(&role, false) }))
 }
 
 // ---- inline role policies ----
 
-pub fn put_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn put_role_policy(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
     let doc = req_str(&input, "PolicyDocument", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     protected(role)?;
     documents::validate(doc, DocKind::Inline)?;
     let others: usize = role
@@ -458,10 +470,10 @@ fn no_such_role_policy(policy_name: &str) -> AwsError {
     )
 }
 
-pub fn get_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn get_role_policy(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     let doc = role
         .inline_policies
         .get(policy_name)
@@ -473,18 +485,18 @@ pub fn get_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
     }))
 }
 
-pub fn list_role_policies(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_role_policies(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     let names: Vec<String> = role.inline_policies.keys().cloned().collect();
     let (items, meta) = page(&names, &input)?;
     Ok(with_meta(json!({ "PolicyNames": items }), meta))
 }
 
-pub fn delete_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_role_policy(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name = req_str(&input, "RoleName", "ValidationError")?;
     let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+    let role = find(st, name)?;
     protected(role)?;
     role.inline_policies
         .remove(policy_name)
@@ -496,9 +508,11 @@ pub fn delete_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
 mod tests {
     use super::super::test_support::*;
     use super::*;
+    use crate::world::World;
 
     fn create(w: &mut World, name: &str) -> Value {
-        create_role(
+        direct(
+            "CreateRole",
             w,
             &ctx(),
             json!({"RoleName": name, "AssumeRolePolicyDocument": LAMBDA_TRUST}),
@@ -526,7 +540,8 @@ mod tests {
     fn create_get_list_delete() {
         let mut w = world();
         let c = ctx();
-        let out = create_role(
+        let out = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "app", "Path": "/svc/", "AssumeRolePolicyDocument": LAMBDA_TRUST,
@@ -546,12 +561,13 @@ mod tests {
         assert_eq!(decode(r["AssumeRolePolicyDocument"].as_str().unwrap()), LAMBDA_TRUST);
         assert_eq!(r["Tags"], json!([{"Key": "team", "Value": "a"}]));
 
-        let got = get_role(&mut w, &c, json!({"RoleName": "app"})).unwrap();
+        let got = direct("GetRole", &mut w, &c, json!({"RoleName": "app"})).unwrap();
         assert_eq!(got["Role"]["MaxSessionDuration"], 3600);
         assert_eq!(got["Role"]["Description"], "d");
         assert_eq!(got["Role"]["RoleLastUsed"], json!({}));
 
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "APP", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
@@ -564,7 +580,7 @@ mod tests {
 
         create(&mut w, "b");
         create(&mut w, "a");
-        let all = list_roles(&mut w, &c, json!({})).unwrap();
+        let all = direct("ListRoles", &mut w, &c, json!({})).unwrap();
         let names: Vec<&str> = all["Roles"]
             .as_array()
             .unwrap()
@@ -574,23 +590,25 @@ mod tests {
         assert_eq!(names, ["a", "app", "b"]);
         assert_eq!(all["IsTruncated"], false);
         assert!(all["Roles"][0].get("Tags").is_none());
-        let svc = list_roles(&mut w, &c, json!({"PathPrefix": "/svc/"})).unwrap();
+        let svc = direct("ListRoles", &mut w, &c, json!({"PathPrefix": "/svc/"})).unwrap();
         assert_eq!(svc["Roles"].as_array().unwrap().len(), 1);
-        let p1 = list_roles(&mut w, &c, json!({"MaxItems": 2})).unwrap();
+        let p1 = direct("ListRoles", &mut w, &c, json!({"MaxItems": 2})).unwrap();
         assert_eq!(p1["IsTruncated"], true);
         assert_eq!(p1["Roles"].as_array().unwrap().len(), 2);
-        let p2 = list_roles(&mut w, &c, json!({"MaxItems": 2, "Marker": p1["Marker"]})).unwrap();
+        let p2 = direct("ListRoles", &mut w, &c, json!({"MaxItems": 2, "Marker": p1["Marker"]})).unwrap();
         assert_eq!(p2["Roles"][0]["RoleName"], "b");
         assert_eq!(p2["IsTruncated"], false);
 
-        delete_role(&mut w, &c, json!({"RoleName": "app"})).unwrap();
-        let e = get_role(&mut w, &c, json!({"RoleName": "app"})).unwrap_err();
+        direct("DeleteRole", &mut w, &c, json!({"RoleName": "app"})).unwrap();
+        let e = direct("GetRole", &mut w, &c, json!({"RoleName": "app"})).unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("NoSuchEntity", "The role with name app cannot be found.")
         );
         assert_eq!(
-            delete_role(&mut w, &c, json!({"RoleName": "app"})).unwrap_err().code,
+            direct("DeleteRole", &mut w, &c, json!({"RoleName": "app"}))
+                .unwrap_err()
+                .code,
             "NoSuchEntity"
         );
     }
@@ -599,19 +617,27 @@ mod tests {
     fn create_validates_its_input() {
         let mut w = world();
         let c = ctx();
-        let e = create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": "{"})).unwrap_err();
+        let e = direct(
+            "CreateRole",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": "{"}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("MalformedPolicyDocument", "Syntax errors in policy.")
         );
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "AssumeRolePolicyDocument": S3_READ}),
         )
         .unwrap_err();
         assert_eq!(e.message, "Has prohibited field Resource");
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "AssumeRolePolicyDocument": LAMBDA_TRUST, "MaxSessionDuration": 60}),
@@ -619,14 +645,16 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code, "ValidationError");
         assert!(e.message.contains("greater than or equal to 3600"), "{}", e.message);
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "Path": "svc", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
         )
         .unwrap_err();
         assert_eq!(e.code, "ValidationError");
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "bad name", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
@@ -634,7 +662,8 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code, "ValidationError");
         let missing_role = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/nope"},"Action":"sts:AssumeRole"}]}"#;
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "AssumeRolePolicyDocument": missing_role}),
@@ -648,12 +677,18 @@ mod tests {
             r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole"}}]}}"#,
             "x".repeat(2100)
         );
-        let e = create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": big})).unwrap_err();
+        let e = direct(
+            "CreateRole",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": big}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: 2048")
         );
-        assert!(state(&mut w, ACCT).roles.is_empty());
+        assert!(w.account_mut(ACCT).iam.roles.is_empty());
     }
 
     #[test]
@@ -661,13 +696,14 @@ mod tests {
         let mut w = world();
         let c = ctx();
         create(&mut w, "r");
-        update_role(
+        direct(
+            "UpdateRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "Description": "new", "MaxSessionDuration": 7200}),
         )
         .unwrap();
-        let r = get_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        let r = direct("GetRole", &mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(
             (
                 r["Role"]["Description"].clone(),
@@ -676,25 +712,50 @@ mod tests {
             (json!("new"), json!(7200))
         );
         assert_eq!(
-            update_role(&mut w, &c, json!({"RoleName": "r", "MaxSessionDuration": 50000}))
-                .unwrap_err()
-                .code,
+            direct(
+                "UpdateRole",
+                &mut w,
+                &c,
+                json!({"RoleName": "r", "MaxSessionDuration": 50000})
+            )
+            .unwrap_err()
+            .code,
             "ValidationError"
         );
         assert_eq!(
-            update_role(&mut w, &c, json!({"RoleName": "x"})).unwrap_err().code,
+            direct("UpdateRole", &mut w, &c, json!({"RoleName": "x"}))
+                .unwrap_err()
+                .code,
             "NoSuchEntity"
         );
-        let out = update_role_description(&mut w, &c, json!({"RoleName": "r", "Description": "d2"})).unwrap();
+        let out = direct(
+            "UpdateRoleDescription",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "Description": "d2"}),
+        )
+        .unwrap();
         assert_eq!(out["Role"]["Description"], "d2");
 
-        update_assume_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyDocument": ACCOUNT_TRUST})).unwrap();
-        let r = get_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        direct(
+            "UpdateAssumeRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyDocument": ACCOUNT_TRUST}),
+        )
+        .unwrap();
+        let r = direct("GetRole", &mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(
             decode(r["Role"]["AssumeRolePolicyDocument"].as_str().unwrap()),
             ACCOUNT_TRUST
         );
-        let e = update_assume_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyDocument": S3_READ})).unwrap_err();
+        let e = direct(
+            "UpdateAssumeRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyDocument": S3_READ}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "MalformedPolicyDocument");
     }
 
@@ -703,27 +764,30 @@ mod tests {
         let mut w = world();
         let c = ctx();
         create(&mut w, "r");
-        tag_role(
+        direct(
+            "TagRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]}),
         )
         .unwrap();
-        tag_role(
+        direct(
+            "TagRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "Tags": [{"Key": "A", "Value": "3"}]}),
         )
         .unwrap();
-        let t = list_role_tags(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        let t = direct("ListRoleTags", &mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(
             t["Tags"],
             json!([{"Key": "A", "Value": "3"}, {"Key": "b", "Value": "2"}])
         );
-        untag_role(&mut w, &c, json!({"RoleName": "r", "TagKeys": ["b"]})).unwrap();
-        let t = list_role_tags(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        direct("UntagRole", &mut w, &c, json!({"RoleName": "r", "TagKeys": ["b"]})).unwrap();
+        let t = direct("ListRoleTags", &mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(t["Tags"].as_array().unwrap().len(), 1);
-        let e = tag_role(
+        let e = direct(
+            "TagRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "Tags": [{"Key": "x", "Value": "1"}, {"Key": "X", "Value": "2"}]}),
@@ -732,13 +796,13 @@ mod tests {
         assert_eq!(e.code, "InvalidInput");
         let many: Vec<Value> = (0..50).map(|i| json!({"Key": format!("k{i}"), "Value": "v"})).collect();
         assert_eq!(
-            tag_role(&mut w, &c, json!({"RoleName": "r", "Tags": many}))
+            direct("TagRole", &mut w, &c, json!({"RoleName": "r", "Tags": many}))
                 .unwrap_err()
                 .code,
             "LimitExceeded"
         );
         assert_eq!(
-            list_role_tags(&mut w, &c, json!({"RoleName": "nope"}))
+            direct("ListRoleTags", &mut w, &c, json!({"RoleName": "nope"}))
                 .unwrap_err()
                 .code,
             "NoSuchEntity"
@@ -749,7 +813,13 @@ mod tests {
     fn service_linked_roles() {
         let mut w = world();
         let c = ctx();
-        let out = create_service_linked_role(&mut w, &c, json!({"AWSServiceName": "ecs.amazonaws.com"})).unwrap();
+        let out = direct(
+            "CreateServiceLinkedRole",
+            &mut w,
+            &c,
+            json!({"AWSServiceName": "ecs.amazonaws.com"}),
+        )
+        .unwrap();
         let r = &out["Role"];
         assert_eq!(r["RoleName"], "AWSServiceRoleForECS");
         assert_eq!(r["Path"], "/aws-service-role/ecs.amazonaws.com/");
@@ -758,18 +828,31 @@ mod tests {
             format!("arn:aws:iam::{ACCT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS")
         );
         assert_eq!(
-            super::super::role_trusts(&w, ACCT, "AWSServiceRoleForECS", "ecs.amazonaws.com", "sts:AssumeRole"),
+            super::super::role_trusts(
+                |a| w.account(a).map(|x| &x.iam),
+                ACCT,
+                "AWSServiceRoleForECS",
+                "ecs.amazonaws.com",
+                "sts:AssumeRole"
+            ),
             Ok(())
         );
-        let e = create_service_linked_role(&mut w, &c, json!({"AWSServiceName": "ecs.amazonaws.com"})).unwrap_err();
+        let e = direct(
+            "CreateServiceLinkedRole",
+            &mut w,
+            &c,
+            json!({"AWSServiceName": "ecs.amazonaws.com"}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "InvalidInput");
         assert_eq!(
             e.message,
             "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix."
         );
-        let e = delete_role(&mut w, &c, json!({"RoleName": "AWSServiceRoleForECS"})).unwrap_err();
+        let e = direct("DeleteRole", &mut w, &c, json!({"RoleName": "AWSServiceRoleForECS"})).unwrap_err();
         assert_eq!(e.code, "UnmodifiableEntity");
-        let elb = create_service_linked_role(
+        let elb = direct(
+            "CreateServiceLinkedRole",
             &mut w,
             &c,
             json!({"AWSServiceName": "elasticloadbalancing.amazonaws.com"}),
@@ -783,38 +866,48 @@ mod tests {
         let mut w = world();
         let c = ctx();
         create(&mut w, "r");
-        put_role_policy(
+        direct(
+            "PutRolePolicy",
             &mut w,
             &c,
             json!({"RoleName": "r", "PolicyName": "s3", "PolicyDocument": S3_READ}),
         )
         .unwrap();
-        put_role_policy(
+        direct(
+            "PutRolePolicy",
             &mut w,
             &c,
             json!({"RoleName": "r", "PolicyName": "a", "PolicyDocument": S3_READ}),
         )
         .unwrap();
-        let got = get_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap();
+        let got = direct(
+            "GetRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "s3"}),
+        )
+        .unwrap();
         assert_eq!(got["RoleName"], "r");
         assert_eq!(decode(got["PolicyDocument"].as_str().unwrap()), S3_READ);
-        let l = list_role_policies(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        let l = direct("ListRolePolicies", &mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(l["PolicyNames"], json!(["a", "s3"]));
 
-        let e = delete_role(&mut w, &c, json!({"RoleName": "r"})).unwrap_err();
+        let e = direct("DeleteRole", &mut w, &c, json!({"RoleName": "r"})).unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("DeleteConflict", "Cannot delete entity, must delete policies first.")
         );
 
-        let e = put_role_policy(
+        let e = direct(
+            "PutRolePolicy",
             &mut w,
             &c,
             json!({"RoleName": "r", "PolicyName": "t", "PolicyDocument": LAMBDA_TRUST}),
         )
         .unwrap_err();
         assert_eq!(e.message, "Policy document should not specify a principal.");
-        let e = put_role_policy(
+        let e = direct(
+            "PutRolePolicy",
             &mut w,
             &c,
             json!({"RoleName": "nope", "PolicyName": "t", "PolicyDocument": S3_READ}),
@@ -825,7 +918,8 @@ mod tests {
             r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Allow","Action":"s3:*","Resource":"*"}}]}}"#,
             "x".repeat(10_200)
         );
-        let e = put_role_policy(
+        let e = direct(
+            "PutRolePolicy",
             &mut w,
             &c,
             json!({"RoleName": "r", "PolicyName": "big", "PolicyDocument": big}),
@@ -839,20 +933,43 @@ mod tests {
             )
         );
 
-        delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap();
-        let e = get_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap_err();
+        direct(
+            "DeleteRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "s3"}),
+        )
+        .unwrap();
+        let e = direct(
+            "GetRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "s3"}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("NoSuchEntity", "The role policy with name s3 cannot be found.")
         );
         assert_eq!(
-            delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"}))
-                .unwrap_err()
-                .code,
+            direct(
+                "DeleteRolePolicy",
+                &mut w,
+                &c,
+                json!({"RoleName": "r", "PolicyName": "s3"})
+            )
+            .unwrap_err()
+            .code,
             "NoSuchEntity"
         );
-        delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "a"})).unwrap();
-        delete_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        direct(
+            "DeleteRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "a"}),
+        )
+        .unwrap();
+        direct("DeleteRole", &mut w, &c, json!({"RoleName": "r"})).unwrap();
     }
 
     #[test]

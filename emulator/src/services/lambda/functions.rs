@@ -4,12 +4,14 @@
 //! Pending → Active / InProgress → Successful settling on the clock.
 
 use super::{conflict, invalid, not_found, user_err, Event, Function, State};
+use crate::env::Env;
 use crate::protocol::timestamp::iso8601;
 use crate::protocol::{AwsError, AwsResult};
+use crate::services::identity::RoleTrust;
 use crate::services::util::{obj, opt_bool, opt_i64, opt_str, paginate};
 use crate::services::Ctx;
+use crate::sim::PartitionKey;
 use crate::sim::Signal;
-use crate::world::{PartitionKey, World};
 use base64::Engine as _;
 pub use cutover_types::lambda::{LastUpdateStatus, State as FunctionState};
 use serde_json::{json, Value};
@@ -316,10 +318,10 @@ fn runtime_version_hash(runtime: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Checks
 
-fn check_role(world: &World, ctx: &Ctx, role: &str) -> AwsResult<()> {
-    crate::services::identity::identity(world)
-        .role_trusts(world, &ctx.account, role, "lambda.amazonaws.com", "sts:AssumeRole")
-        .map_err(|_| invalid("The role defined for the function cannot be assumed by Lambda."))
+/// The execution role's check: `trust` is whether it lets `lambda.amazonaws.com` assume it, as
+/// the lifecycle layer found (`lifecycle::identity::lambda_role`).
+fn check_role(trust: RoleTrust) -> AwsResult<()> {
+    trust.map_err(|_| invalid("The role defined for the function cannot be assumed by Lambda."))
 }
 
 fn check_runtime(runtime: &str) -> AwsResult<()> {
@@ -503,9 +505,9 @@ pub fn check_zip(zip: &[u8]) -> AwsResult<u64> {
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
-fn schedule_settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str) {
-    let at = world.now.plus_secs(SETTLE_SECS);
-    world.schedule(
+fn schedule_settle(env: &mut Env<'_>, key: &PartitionKey, name: &str, revision: &str) {
+    let at = env.after_secs(SETTLE_SECS);
+    env.schedule(
         at,
         key,
         Signal::Function(Event::Settle {
@@ -517,9 +519,8 @@ fn schedule_settle(world: &mut World, key: &PartitionKey, name: &str, revision: 
 
 /// Fired [`SETTLE_SECS`] after a create or update: the function becomes Active, the update
 /// Successful, unless another change came since.
-pub fn settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str) {
-    let state = &mut world.region_mut(key).lambda;
-    let Some(r) = state.records.get_mut(name) else { return };
+pub fn settle(st: &mut State, env: &mut Env<'_>, name: &str, revision: &str) {
+    let Some(r) = st.records.get_mut(name) else { return };
     if r.latest.revision_id != revision {
         return;
     }
@@ -528,19 +529,26 @@ pub fn settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str)
     r.latest.last_update_status = Some(LastUpdateStatus::Successful);
     let arn = r.arn.clone();
     if was == FunctionState::Pending {
-        world.record(crate::timeline::Entry::note(
+        env.record(crate::timeline::Entry::note(
             "lambda",
             format!("function {arn} is Active"),
         ));
     } else {
-        world.record(crate::timeline::Entry::note(
+        env.record(crate::timeline::Entry::note(
             "lambda",
             format!("update of {arn} Successful"),
         ));
     }
 }
 
-pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+/// CreateFunction, with `role_trust`: whether the input's `Role` lets Lambda assume it.
+pub fn create_function(
+    st: &mut State,
+    env: &mut Env<'_>,
+    role_trust: RoleTrust,
+    ctx: &Ctx,
+    input: Value,
+) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
     check_function_name(name_in)?;
     let (name, q) = split_qualifier(name_in);
@@ -567,16 +575,16 @@ pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
     check_memory(memory)?;
     let timeout = opt_i64(&input, "Timeout").unwrap_or(3);
     check_timeout(timeout)?;
-    let env = environment(&input)?;
-    check_role(world, ctx, &role)?;
+    let variables = environment(&input)?;
+    check_role(role_trust)?;
     let code = code_from(&code, opt_str(&code, "ZipFile"))?;
     let key = ctx.partition();
-    if world.region_mut(&key).lambda.records.contains_key(name) {
+    if st.records.contains_key(name) {
         return Err(conflict(format!("Function already exist: {name}")));
     }
     let arn = function_arn(ctx, name);
-    let revision = world.ids.uuid();
-    let now = world.now.as_secs_f64();
+    let revision = env.ids.uuid();
+    let now = env.now_secs();
     let latest = Config {
         version: "$LATEST".into(),
         runtime: Some(runtime),
@@ -585,7 +593,7 @@ pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
         description: opt_str(&input, "Description").unwrap_or_default().to_owned(),
         timeout,
         memory,
-        environment: env,
+        environment: variables,
         architectures: input
             .get("Architectures")
             .and_then(Value::as_array)
@@ -630,20 +638,19 @@ pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
     let publish = opt_bool(&input, "Publish").unwrap_or(false);
     let mut out_config = record.latest.clone();
     if publish {
-        out_config = super::versions::publish(world, &mut record, "");
+        out_config = super::versions::publish(env, &mut record, "");
     }
     let out = configuration(&record, &out_config, &ctx.region);
-    let state = &mut world.region_mut(&key).lambda;
-    state.functions.insert(
+    st.functions.insert(
         name.to_owned(),
         Function {
             name: name.to_owned(),
             arn: arn.clone(),
         },
     );
-    state.records.insert(name.to_owned(), record);
-    schedule_settle(world, &key, name, &revision);
-    world.record(crate::timeline::Entry::note(
+    st.records.insert(name.to_owned(), record);
+    schedule_settle(env, &key, name, &revision);
+    env.record(crate::timeline::Entry::note(
         "lambda",
         format!("created function {arn} (Pending)"),
     ));
@@ -660,10 +667,9 @@ fn code_location(ctx: &Ctx, r: &Record, c: &Config) -> Value {
     })
 }
 
-pub fn get_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn get_function(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, q) = record(state, ctx, name_in)?;
+    let (r, q) = record(st, ctx, name_in)?;
     let q = qualifier(&input, q)?;
     let c = r.config(q).ok_or_else(|| not_found_fn(ctx, &r.name, q))?;
     let mut out = json!({
@@ -676,19 +682,18 @@ pub fn get_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Val
     Ok(out)
 }
 
-pub fn get_function_configuration(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn get_function_configuration(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, q) = record(state, ctx, name_in)?;
+    let (r, q) = record(st, ctx, name_in)?;
     let q = qualifier(&input, q)?;
     let c = r.config(q).ok_or_else(|| not_found_fn(ctx, &r.name, q))?;
     Ok(configuration(r, c, &ctx.region))
 }
 
-pub fn list_functions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_functions(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let all = opt_str(&input, "FunctionVersion") == Some("ALL");
     let max = opt_i64(&input, "MaxItems").unwrap_or(50).clamp(1, 50) as usize;
-    let state = &world.region_mut(&ctx.partition()).lambda;
+    let state = &*st;
     let mut items = Vec::new();
     for r in state.records.values() {
         items.push(configuration(r, &r.latest, &ctx.region));
@@ -723,16 +728,15 @@ fn check_not_in_progress(r: &Record) -> AwsResult<()> {
 }
 
 /// The change half of UpdateFunctionCode (the runtime's instances are stopped by the caller).
-pub fn update_function_code(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_function_code(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
     let code = code_from(&input, opt_str(&input, "ZipFile"))?;
     let dry_run = opt_bool(&input, "DryRun").unwrap_or(false);
     let key = ctx.partition();
-    let revision = world.ids.uuid();
-    let now = world.now.as_secs_f64();
+    let revision = env.ids.uuid();
+    let now = env.now_secs();
     let mut r = {
-        let state = &mut world.region_mut(&key).lambda;
-        let r = record_mut(state, ctx, &name_in)?;
+        let r = record_mut(st, ctx, &name_in)?;
         check_revision(&input, &r.latest.revision_id)?;
         check_not_in_progress(r)?;
         if dry_run {
@@ -750,26 +754,33 @@ pub fn update_function_code(world: &mut World, ctx: &Ctx, input: Value) -> AwsRe
     }
     let mut out_config = r.latest.clone();
     if opt_bool(&input, "Publish").unwrap_or(false) {
-        out_config = super::versions::publish(world, &mut r, "");
+        out_config = super::versions::publish(env, &mut r, "");
     }
     let out = configuration(&r, &out_config, &ctx.region);
     let arn = r.arn.clone();
     let name = r.name.clone();
-    world.region_mut(&key).lambda.records.insert(name.clone(), r);
-    schedule_settle(world, &key, &name, &revision);
-    world.record(crate::timeline::Entry::note(
+    st.records.insert(name.clone(), r);
+    schedule_settle(env, &key, &name, &revision);
+    env.record(crate::timeline::Entry::note(
         "lambda",
         format!("updated the code of {arn}"),
     ));
     Ok(out)
 }
 
-pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+/// The change half of UpdateFunctionConfiguration, with `role_trust`: whether the input's `Role`
+/// lets Lambda assume it (`Ok` when the input names none).
+pub fn update_function_configuration(
+    st: &mut State,
+    env: &mut Env<'_>,
+    role_trust: RoleTrust,
+    ctx: &Ctx,
+    input: Value,
+) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
     let key = ctx.partition();
     let mut r = {
-        let state = &mut world.region_mut(&key).lambda;
-        let r = record_mut(state, ctx, &name_in)?;
+        let r = record_mut(st, ctx, &name_in)?;
         check_revision(&input, &r.latest.revision_id)?;
         check_not_in_progress(r)?;
         r.clone()
@@ -814,20 +825,20 @@ pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value)
         c.ephemeral_storage = s;
     }
     if let Some(role) = opt_str(&input, "Role") {
-        check_role(world, ctx, role)?;
+        check_role(role_trust)?;
         r.latest.role = role.to_owned();
     }
-    let revision = world.ids.uuid();
+    let revision = env.ids.uuid();
     r.latest.revision_id = revision.clone();
-    r.latest.last_modified = world.now.as_secs_f64();
+    r.latest.last_modified = env.now_secs();
     if r.latest.state == FunctionState::Active {
         r.latest.last_update_status = Some(LastUpdateStatus::InProgress);
     }
     let out = configuration(&r, &r.latest, &ctx.region);
     let (name, arn) = (r.name.clone(), r.arn.clone());
-    world.region_mut(&key).lambda.records.insert(name.clone(), r);
-    schedule_settle(world, &key, &name, &revision);
-    world.record(crate::timeline::Entry::note(
+    st.records.insert(name.clone(), r);
+    schedule_settle(env, &key, &name, &revision);
+    env.record(crate::timeline::Entry::note(
         "lambda",
         format!("updated the configuration of {arn}"),
     ));
@@ -835,20 +846,18 @@ pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value)
 }
 
 /// The change half of DeleteFunction: the whole function, or one published version.
-pub fn delete_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_function(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-    let key = ctx.partition();
-    let state = &mut world.region_mut(&key).lambda;
     let (name, q) = {
-        let (r, q) = record(state, ctx, &name_in)?;
+        let (r, q) = record(st, ctx, &name_in)?;
         (r.name.clone(), qualifier(&input, q)?.map(str::to_owned))
     };
     match q.as_deref() {
         None => {
-            state.records.remove(&name);
-            state.functions.remove(&name);
+            st.records.remove(&name);
+            st.functions.remove(&name);
             let arn = function_arn(ctx, &name);
-            world.record(crate::timeline::Entry::note(
+            env.record(crate::timeline::Entry::note(
                 "lambda",
                 format!("deleted function {arn}"),
             ));
@@ -859,7 +868,7 @@ pub fn delete_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             ));
         }
         Some(v) => {
-            let r = record_mut(state, ctx, &name)?;
+            let r = record_mut(st, ctx, &name)?;
             let n: u64 = v.parse().map_err(|_| {
                 invalid("Deletion of aliases is not supported. Use the DeleteAlias API to delete aliases.")
             })?;

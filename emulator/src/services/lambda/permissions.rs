@@ -2,11 +2,12 @@
 //! UntagResource, ListTags).
 
 use super::functions::{not_found_fn, qualifier, record, record_mut, split_qualifier, Record};
+use super::State;
 use super::{conflict, invalid, not_found, user_err};
+use crate::env::Env;
 use crate::protocol::AwsResult;
 use crate::services::util::{opt_str, str_list};
 use crate::services::Ctx;
-use crate::world::World;
 use serde_json::{json, Map, Value};
 
 /// Largest resource policy Lambda keeps for one function or qualifier, in bytes.
@@ -23,7 +24,7 @@ fn policy_document(statements: &[Value]) -> Value {
     json!({"Version": "2012-10-17", "Id": "default", "Statement": statements})
 }
 
-pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn add_permission(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
     let sid = opt_str(&input, "StatementId").unwrap_or_default().to_owned();
     let action = opt_str(&input, "Action").unwrap_or_default().to_owned();
@@ -31,8 +32,7 @@ pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     if action.is_empty() {
         return Err(invalid("Action is required."));
     }
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    let r = record_mut(state, ctx, &name_in)?;
+    let r = record_mut(st, ctx, &name_in)?;
     let q = qualifier(&input, split_qualifier(&name_in).1)?.map(str::to_owned);
     check_qualifier(ctx, r, q.as_deref())?;
     let resource = match &q {
@@ -99,11 +99,10 @@ pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     Ok(json!({"Statement": statement.to_string()}))
 }
 
-pub fn remove_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn remove_permission(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
     let sid = opt_str(&input, "StatementId").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    let r = record_mut(state, ctx, &name_in)?;
+    let r = record_mut(st, ctx, &name_in)?;
     let q = qualifier(&input, split_qualifier(&name_in).1)?.map(str::to_owned);
     check_qualifier(ctx, r, q.as_deref())?;
     let key = q.unwrap_or_default();
@@ -120,10 +119,9 @@ pub fn remove_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResul
     Ok(json!({}))
 }
 
-pub fn get_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn get_policy(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, q) = record(state, ctx, name_in)?;
+    let (r, q) = record(st, ctx, name_in)?;
     let q = qualifier(&input, q)?;
     check_qualifier(ctx, r, q)?;
     let statements = r
@@ -136,7 +134,7 @@ pub fn get_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value
 }
 
 /// The function a tagging `Resource` ARN names (tags belong to the unqualified function).
-fn tagged<'a>(world: &'a mut World, ctx: &Ctx, resource: &str) -> AwsResult<&'a mut Record> {
+fn tagged<'a>(st: &'a mut State, ctx: &Ctx, resource: &str) -> AwsResult<&'a mut Record> {
     let (name, q) = split_qualifier(resource);
     if !resource.starts_with("arn:") || resource.split(':').nth(5) != Some("function") {
         return Err(invalid(format!("Invalid resource ARN: {resource}")));
@@ -146,13 +144,12 @@ fn tagged<'a>(world: &'a mut World, ctx: &Ctx, resource: &str) -> AwsResult<&'a 
             "Tags are not supported on a function version or alias; tag the unqualified function ARN.",
         ));
     }
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    state.records.get_mut(name).ok_or_else(|| not_found_fn(ctx, name, None))
+    st.records.get_mut(name).ok_or_else(|| not_found_fn(ctx, name, None))
 }
 
-pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn tag_resource(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let resource = opt_str(&input, "Resource").unwrap_or_default().to_owned();
-    let r = tagged(world, ctx, &resource)?;
+    let r = tagged(st, ctx, &resource)?;
     let mut tags = r.tags.clone();
     if let Some(m) = input.get("Tags").and_then(Value::as_object) {
         for (k, v) in m {
@@ -166,18 +163,18 @@ pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Val
     Ok(json!({}))
 }
 
-pub fn untag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn untag_resource(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let resource = opt_str(&input, "Resource").unwrap_or_default().to_owned();
     let keys = str_list(&input, "TagKeys");
-    let r = tagged(world, ctx, &resource)?;
+    let r = tagged(st, ctx, &resource)?;
     for k in keys {
         r.tags.remove(&k);
     }
     Ok(json!({}))
 }
 
-pub fn list_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_tags(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let resource = opt_str(&input, "Resource").unwrap_or_default().to_owned();
-    let r = tagged(world, ctx, &resource)?;
+    let r = tagged(st, ctx, &resource)?;
     Ok(json!({"Tags": r.tags}))
 }

@@ -2,17 +2,18 @@
 //! UpdateAlias, DeleteAlias, ListAliases).
 
 use super::functions::{configuration, not_found_fn, qualifier, record, record_mut, Alias, Config, Record};
+use super::State;
 use super::{conflict, invalid, not_found, user_err};
+use crate::env::Env;
 use crate::protocol::AwsResult;
 use crate::services::util::{obj, opt_i64, opt_str, paginate};
 use crate::services::Ctx;
-use crate::world::World;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// Publishes `$LATEST` as a new version, unless the newest version already has the same code and
 /// configuration (then that version is returned, as Lambda does).
-pub fn publish(world: &mut World, r: &mut Record, description: &str) -> Config {
+pub fn publish(env: &mut Env<'_>, r: &mut Record, description: &str) -> Config {
     if let Some(last) = r.versions.values().next_back() {
         if same(last, &r.latest) && (description.is_empty() || description == last.description) {
             return last.clone();
@@ -23,7 +24,7 @@ pub fn publish(world: &mut World, r: &mut Record, description: &str) -> Config {
     if !description.is_empty() {
         c.description = description.to_owned();
     }
-    c.revision_id = world.ids.uuid();
+    c.revision_id = env.ids.uuid();
     c.state = if r.latest.state == super::functions::FunctionState::Pending {
         super::functions::FunctionState::Pending
     } else {
@@ -46,10 +47,9 @@ fn same(a: &Config, b: &Config) -> bool {
         && a.ephemeral_storage == b.ephemeral_storage
 }
 
-pub fn publish_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn publish_version(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-    let key = ctx.partition();
-    let mut r = record_mut(&mut world.region_mut(&key).lambda, ctx, &name_in)?.clone();
+    let mut r = record_mut(st, ctx, &name_in)?.clone();
     if let Some(sha) = opt_str(&input, "CodeSha256") {
         if sha != r.latest.code.sha256 {
             return Err(invalid(format!(
@@ -72,17 +72,16 @@ pub fn publish_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             r.arn
         )));
     }
-    let c = publish(world, &mut r, opt_str(&input, "Description").unwrap_or(""));
+    let c = publish(env, &mut r, opt_str(&input, "Description").unwrap_or(""));
     let out = configuration(&r, &c, &ctx.region);
-    world.region_mut(&key).lambda.records.insert(r.name.clone(), r);
+    st.records.insert(r.name.clone(), r);
     Ok(out)
 }
 
-pub fn list_versions_by_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_versions_by_function(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
     let max = opt_i64(&input, "MaxItems").unwrap_or(50).clamp(1, 50) as usize;
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, _) = record(state, ctx, name_in)?;
+    let (r, _) = record(st, ctx, name_in)?;
     let mut items = vec![configuration(r, &r.latest, &ctx.region)];
     items.extend(r.versions.values().map(|c| configuration(r, c, &ctx.region)));
     let (page, next) = paginate(&items, opt_str(&input, "Marker"), max, "InvalidParameterValueException")?;
@@ -137,13 +136,12 @@ fn weights(ctx: &Ctx, r: &Record, input: &Value, primary: &str) -> AwsResult<Opt
     Ok(Some(out))
 }
 
-pub fn create_alias(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn create_alias(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
     let alias = opt_str(&input, "Name").unwrap_or_default().to_owned();
     let version = opt_str(&input, "FunctionVersion").unwrap_or_default().to_owned();
-    let revision = world.ids.uuid();
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    let r = record_mut(state, ctx, &name_in)?;
+    let revision = env.ids.uuid();
+    let r = record_mut(st, ctx, &name_in)?;
     if r.aliases.contains_key(&alias) {
         return Err(conflict(format!("Alias already exists: {}:{alias}", r.arn)));
     }
@@ -165,21 +163,19 @@ fn alias_not_found(r: &Record, alias: &str) -> crate::protocol::AwsError {
     not_found(format!("Alias not found: {}:{alias}", r.arn))
 }
 
-pub fn get_alias(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn get_alias(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
     let alias = opt_str(&input, "Name").unwrap_or_default();
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, _) = record(state, ctx, name_in)?;
+    let (r, _) = record(st, ctx, name_in)?;
     let a = r.aliases.get(alias).ok_or_else(|| alias_not_found(r, alias))?;
     Ok(alias_json(r, a))
 }
 
-pub fn update_alias(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn update_alias(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
     let alias = opt_str(&input, "Name").unwrap_or_default().to_owned();
-    let revision = world.ids.uuid();
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    let r = record_mut(state, ctx, &name_in)?;
+    let revision = env.ids.uuid();
+    let r = record_mut(st, ctx, &name_in)?;
     let mut a = r
         .aliases
         .get(&alias)
@@ -209,23 +205,21 @@ pub fn update_alias(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Val
     Ok(out)
 }
 
-pub fn delete_alias(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn delete_alias(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
     let alias = opt_str(&input, "Name").unwrap_or_default();
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    let r = record_mut(state, ctx, &name_in)?;
+    let r = record_mut(st, ctx, &name_in)?;
     // Deleting an alias that does not exist succeeds, as Lambda's does.
     r.aliases.remove(alias);
     r.policies.remove(alias);
     Ok(json!({}))
 }
 
-pub fn list_aliases(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub fn list_aliases(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
     let max = opt_i64(&input, "MaxItems").unwrap_or(50).clamp(1, 50) as usize;
     let version = opt_str(&input, "FunctionVersion");
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, q) = record(state, ctx, name_in)?;
+    let (r, q) = record(st, ctx, name_in)?;
     let _ = qualifier(&json!({}), q)?;
     let items: Vec<Value> = r
         .aliases
