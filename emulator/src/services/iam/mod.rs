@@ -16,7 +16,8 @@ pub mod roles;
 
 use crate::protocol::{AwsError, AwsResult};
 use crate::services::Op;
-use serde_json::{json, Value};
+use cutover_types::iam as t;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Default quota of managed policies attached to one role.
@@ -126,24 +127,27 @@ pub(crate) fn validation(message: impl Into<String>) -> AwsError {
     AwsError::new("ValidationError", message)
 }
 
-/// Tags in the canonical form.
-pub(crate) fn tags_value(tags: &[(String, String)]) -> Value {
-    Value::Array(tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+/// Tags as outputs carry them.
+pub(crate) fn tags_out(tags: &[(String, String)]) -> Vec<t::Tag> {
+    tags.iter()
+        .map(|(k, v)| t::Tag {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect()
 }
 
 /// Reads a `Tags` member; duplicate keys (case-insensitive) are InvalidInput as IAM says.
-pub(crate) fn read_tags(input: &Value) -> AwsResult<Vec<(String, String)>> {
+pub(crate) fn read_tags(tags: Option<Vec<t::Tag>>) -> AwsResult<Vec<(String, String)>> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for t in input.get("Tags").and_then(Value::as_array).into_iter().flatten() {
-        let key = t.get("Key").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let value = t.get("Value").and_then(Value::as_str).unwrap_or_default().to_owned();
-        if out.iter().any(|(k, _)| k.eq_ignore_ascii_case(&key)) {
+    for t in tags.into_iter().flatten() {
+        if out.iter().any(|(k, _)| k.eq_ignore_ascii_case(&t.key)) {
             return Err(AwsError::new(
                 "InvalidInput",
                 "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
             ));
         }
-        out.push((key, value));
+        out.push((t.key, t.value));
     }
     if out.len() > MAX_TAGS {
         return Err(AwsError::new(
@@ -173,31 +177,27 @@ pub(crate) fn merge_tags(existing: &mut Vec<(String, String)>, new: Vec<(String,
     Ok(())
 }
 
-/// One page of an IAM list: `MaxItems` (default 100) and `Marker`, answering with the items and
-/// `IsTruncated` / `Marker` members.
-pub(crate) fn page<T: Clone>(items: &[T], input: &Value) -> AwsResult<(Vec<T>, Value)> {
-    let max = input.get("MaxItems").and_then(Value::as_i64).unwrap_or(100);
+/// Where a page of an IAM list ends: its outputs' `IsTruncated` and `Marker` members.
+pub(crate) struct Page {
+    pub is_truncated: bool,
+    pub marker: Option<String>,
+}
+
+/// One page of an IAM list: `MaxItems` (default 100) items from `Marker`.
+pub(crate) fn page<T: Clone>(items: &[T], max_items: Option<i32>, marker: Option<&str>) -> AwsResult<(Vec<T>, Page)> {
+    let max = max_items.map_or(100, i64::from);
     if !(1..=1000).contains(&max) {
         return Err(validation(format!(
             "1 validation error detected: Value '{max}' at 'maxItems' failed to satisfy constraint: Member must have value {}",
             if max < 1 { "greater than or equal to 1" } else { "less than or equal to 1000" }
         )));
     }
-    let marker = input.get("Marker").and_then(Value::as_str);
     let (items, next) = super::util::paginate(items, marker, max as usize, "InvalidInput")?;
-    let meta = match next {
-        Some(m) => json!({"IsTruncated": true, "Marker": m}),
-        None => json!({"IsTruncated": false}),
+    let page = Page {
+        is_truncated: next.is_some(),
+        marker: next,
     };
-    Ok((items, meta))
-}
-
-/// Adds the pagination members to a list output.
-pub(crate) fn with_meta(mut out: Value, meta: Value) -> Value {
-    if let (Some(o), Value::Object(m)) = (out.as_object_mut(), meta) {
-        o.extend(m);
-    }
-    out
+    Ok((items, page))
 }
 
 /// Whether the role (a name in `account`, or a role ARN in any account) trusts `principal` for
@@ -282,39 +282,39 @@ pub use crate::services::identity::parse_role_arn;
 
 pub fn handler(op: &str) -> Option<Op<State>> {
     Some(match op {
-        "CreateRole" => roles::create_role,
-        "GetRole" => roles::get_role,
-        "ListRoles" => roles::list_roles,
-        "UpdateRole" => roles::update_role,
-        "UpdateRoleDescription" => roles::update_role_description,
-        "UpdateAssumeRolePolicy" => roles::update_assume_role_policy,
-        "DeleteRole" => roles::delete_role,
-        "TagRole" => roles::tag_role,
-        "UntagRole" => roles::untag_role,
-        "ListRoleTags" => roles::list_role_tags,
-        "CreateServiceLinkedRole" => roles::create_service_linked_role,
-        "PutRolePermissionsBoundary" => roles::put_role_permissions_boundary,
-        "DeleteRolePermissionsBoundary" => roles::delete_role_permissions_boundary,
-        "PutRolePolicy" => roles::put_role_policy,
-        "GetRolePolicy" => roles::get_role_policy,
-        "ListRolePolicies" => roles::list_role_policies,
-        "DeleteRolePolicy" => roles::delete_role_policy,
-        "CreatePolicy" => policies::create_policy,
-        "GetPolicy" => policies::get_policy,
-        "ListPolicies" => policies::list_policies,
-        "DeletePolicy" => policies::delete_policy,
-        "CreatePolicyVersion" => policies::create_policy_version,
-        "GetPolicyVersion" => policies::get_policy_version,
-        "ListPolicyVersions" => policies::list_policy_versions,
-        "DeletePolicyVersion" => policies::delete_policy_version,
-        "SetDefaultPolicyVersion" => policies::set_default_policy_version,
-        "TagPolicy" => policies::tag_policy,
-        "UntagPolicy" => policies::untag_policy,
-        "ListPolicyTags" => policies::list_policy_tags,
-        "AttachRolePolicy" => policies::attach_role_policy,
-        "DetachRolePolicy" => policies::detach_role_policy,
-        "ListAttachedRolePolicies" => policies::list_attached_role_policies,
-        "ListEntitiesForPolicy" => policies::list_entities_for_policy,
+        "CreateRole" => typed!(roles::create_role),
+        "GetRole" => typed!(roles::get_role),
+        "ListRoles" => typed!(roles::list_roles),
+        "UpdateRole" => typed!(roles::update_role),
+        "UpdateRoleDescription" => typed!(roles::update_role_description),
+        "UpdateAssumeRolePolicy" => typed!(roles::update_assume_role_policy),
+        "DeleteRole" => typed!(roles::delete_role),
+        "TagRole" => typed!(roles::tag_role),
+        "UntagRole" => typed!(roles::untag_role),
+        "ListRoleTags" => typed!(roles::list_role_tags),
+        "CreateServiceLinkedRole" => typed!(roles::create_service_linked_role),
+        "PutRolePermissionsBoundary" => typed!(roles::put_role_permissions_boundary),
+        "DeleteRolePermissionsBoundary" => typed!(roles::delete_role_permissions_boundary),
+        "PutRolePolicy" => typed!(roles::put_role_policy),
+        "GetRolePolicy" => typed!(roles::get_role_policy),
+        "ListRolePolicies" => typed!(roles::list_role_policies),
+        "DeleteRolePolicy" => typed!(roles::delete_role_policy),
+        "CreatePolicy" => typed!(policies::create_policy),
+        "GetPolicy" => typed!(policies::get_policy),
+        "ListPolicies" => typed!(policies::list_policies),
+        "DeletePolicy" => typed!(policies::delete_policy),
+        "CreatePolicyVersion" => typed!(policies::create_policy_version),
+        "GetPolicyVersion" => typed!(policies::get_policy_version),
+        "ListPolicyVersions" => typed!(policies::list_policy_versions),
+        "DeletePolicyVersion" => typed!(policies::delete_policy_version),
+        "SetDefaultPolicyVersion" => typed!(policies::set_default_policy_version),
+        "TagPolicy" => typed!(policies::tag_policy),
+        "UntagPolicy" => typed!(policies::untag_policy),
+        "ListPolicyTags" => typed!(policies::list_policy_tags),
+        "AttachRolePolicy" => typed!(policies::attach_role_policy),
+        "DetachRolePolicy" => typed!(policies::detach_role_policy),
+        "ListAttachedRolePolicies" => typed!(policies::list_attached_role_policies),
+        "ListEntitiesForPolicy" => typed!(policies::list_entities_for_policy),
         _ => return None,
     })
 }
@@ -355,6 +355,7 @@ mod tests {
     use super::test_support::*;
     use super::*;
     use crate::world::World;
+    use serde_json::json;
 
     /// [`role_trusts`] over the world's accounts.
     fn trusts(w: &World, account: &str, role: &str, principal: &str, action: &str) -> Result<(), String> {

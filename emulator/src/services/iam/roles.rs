@@ -1,52 +1,52 @@
 //! Roles: create/get/list/update/delete, trust policy, tags, permissions boundary, service-linked
-//! roles, and inline role policies.
+//! roles, and inline role policies. Typed over `cutover_types::iam`; policy documents stay the
+//! strings they were given.
 
 use super::documents::{self, DocKind};
 use super::{
-    merge_tags, no_such_role, page, read_tags, tags_value, validation, with_meta, Role, State,
-    INLINE_ROLE_POLICIES_MAX, TRUST_POLICY_MAX,
+    merge_tags, no_such_role, page, read_tags, tags_out, validation, Role, State, INLINE_ROLE_POLICIES_MAX,
+    TRUST_POLICY_MAX,
 };
 use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{obj, opt_i64, opt_str, req_str, str_list};
 use crate::services::Ctx;
-use serde_json::{json, Value};
+use cutover_types::iam as t;
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// How a role appears in outputs. `full` adds what GetRole has and ListRoles leaves out.
-pub(crate) fn role_value(r: &Role, full: bool) -> Value {
-    let mut v = obj([
-        ("Path", json!(r.path)),
-        ("RoleName", json!(r.name)),
-        ("RoleId", json!(r.id)),
-        ("Arn", json!(r.arn)),
-        ("CreateDate", json!(r.create_date)),
-        (
-            "AssumeRolePolicyDocument",
-            json!(documents::url_encode(&r.assume_role_policy)),
-        ),
-        ("Description", r.description.as_ref().map_or(Value::Null, |d| json!(d))),
-        ("MaxSessionDuration", json!(r.max_session_duration)),
-    ]);
+pub(crate) fn role_out(r: &Role, full: bool) -> t::Role {
+    let mut out = t::Role {
+        path: r.path.clone(),
+        role_name: r.name.clone(),
+        role_id: r.id.clone(),
+        arn: r.arn.clone(),
+        create_date: r.create_date,
+        assume_role_policy_document: Some(documents::url_encode(&r.assume_role_policy)),
+        description: r.description.clone(),
+        max_session_duration: Some(r.max_session_duration as i32),
+        ..Default::default()
+    };
     if full {
-        if let Some(o) = v.as_object_mut() {
-            if let Some(b) = &r.permissions_boundary {
-                o.insert(
-                    "PermissionsBoundary".into(),
-                    json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": b}),
-                );
-            }
-            if !r.tags.is_empty() {
-                o.insert("Tags".into(), tags_value(&r.tags));
-            }
-            let last_used = match &r.last_used {
-                Some((t, region)) => json!({"LastUsedDate": t, "Region": region}),
-                None => json!({}),
-            };
-            o.insert("RoleLastUsed".into(), last_used);
-        }
+        out.permissions_boundary = boundary_out(r);
+        out.tags = (!r.tags.is_empty()).then(|| tags_out(&r.tags));
+        out.role_last_used = Some(match &r.last_used {
+            Some((at, region)) => t::RoleLastUsed {
+                last_used_date: Some(*at),
+                region: Some(region.clone()),
+            },
+            None => t::RoleLastUsed::default(),
+        });
     }
-    v
+    out
+}
+
+/// The role's permissions boundary as outputs show it (IAM answers the type `Policy`).
+fn boundary_out(r: &Role) -> Option<t::AttachedPermissionsBoundary> {
+    r.permissions_boundary.as_ref().map(|b| t::AttachedPermissionsBoundary {
+        permissions_boundary_type: Some(t::PermissionsBoundaryAttachmentType::from("Policy")),
+        permissions_boundary_arn: Some(b.clone()),
+    })
 }
 
 fn check_role_name(name: &str) -> AwsResult<()> {
@@ -133,19 +133,19 @@ pub(crate) fn find<'s>(st: &'s mut State, name: &str) -> AwsResult<&'s mut Role>
     st.role_mut(name).ok_or_else(|| no_such_role(name))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn insert_role(
-    st: &mut State,
-    env: &mut Env<'_>,
-    ctx: &Ctx,
-    name: &str,
-    path: &str,
-    trust: &str,
+/// What a new role is made of.
+struct NewRole {
+    name: String,
+    path: String,
+    trust: String,
     description: Option<String>,
     max_session: i64,
     tags: Vec<(String, String)>,
     boundary: Option<String>,
-) -> AwsResult<Role> {
+}
+
+fn insert_role(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, new: NewRole) -> AwsResult<Role> {
+    let name = &new.name;
     if st.role(name).is_some() {
         return Err(AwsError::new(
             "EntityAlreadyExists",
@@ -154,15 +154,15 @@ fn insert_role(
     }
     let id = format!("AROA{}", env.ids.upper_alnum(17));
     let role = Role {
-        name: name.to_owned(),
+        name: name.clone(),
         id,
-        arn: format!("arn:aws:iam::{}:role{}{}", ctx.account, path, name),
-        path: path.to_owned(),
-        assume_role_policy: trust.to_owned(),
-        description,
-        max_session_duration: max_session,
-        permissions_boundary: boundary,
-        tags,
+        arn: format!("arn:aws:iam::{}:role{}{}", ctx.account, new.path, name),
+        path: new.path,
+        assume_role_policy: new.trust,
+        description: new.description,
+        max_session_duration: new.max_session,
+        permissions_boundary: new.boundary,
+        tags: new.tags,
         create_date: env.now_secs(),
         last_used: None,
         inline_policies: BTreeMap::new(),
@@ -172,111 +172,132 @@ fn insert_role(
     env.record(crate::timeline::Entry::resource(
         "iam",
         format!("role {} created", role.arn),
-        Value::Null,
+        serde_json::Value::Null,
     ));
     Ok(role)
 }
 
-pub fn create_role(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    check_role_name(name)?;
-    let path = opt_str(&input, "Path").unwrap_or("/");
-    check_path(path, "path")?;
-    let trust = req_str(&input, "AssumeRolePolicyDocument", "ValidationError")?;
-    let max_session = opt_i64(&input, "MaxSessionDuration").unwrap_or(3600);
+pub fn create_role(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateRoleRequest,
+) -> AwsResult<t::CreateRoleResponse> {
+    let name = input.role_name;
+    check_role_name(&name)?;
+    let path = input.path.unwrap_or_else(|| "/".into());
+    check_path(&path, "path")?;
+    let trust = input.assume_role_policy_document;
+    let max_session = input.max_session_duration.map_or(3600, i64::from);
     check_max_session(max_session)?;
-    let tags = read_tags(&input)?;
-    let boundary = opt_str(&input, "PermissionsBoundary").map(str::to_owned);
+    let tags = read_tags(input.tags)?;
+    let boundary = input.permissions_boundary;
     if let Some(b) = &boundary {
         super::policies::require_policy(st, b)?;
     }
-    check_trust_policy(st, &ctx.account, trust)?;
-    let description = opt_str(&input, "Description").map(str::to_owned);
-    let role = insert_role(
-        st,
-        env,
-        ctx,
+    check_trust_policy(st, &ctx.account, &trust)?;
+    let new = NewRole {
         name,
         path,
         trust,
-        description,
+        description: input.description,
         max_session,
         tags,
         boundary,
-    )?;
-    let mut v = role_value(&role, false);
-    if let Some(o) = v.as_object_mut() {
-        // CreateRole answers without MaxSessionDuration, with the tags it was given.
-        o.remove("MaxSessionDuration");
-        if !role.tags.is_empty() {
-            o.insert("Tags".into(), tags_value(&role.tags));
-        }
-        if let Some(b) = &role.permissions_boundary {
-            o.insert(
-                "PermissionsBoundary".into(),
-                json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": b}),
-            );
-        }
-    }
-    Ok(json!({ "Role": v }))
+    };
+    let role = insert_role(st, env, ctx, new)?;
+    // CreateRole answers without MaxSessionDuration, with the tags and boundary it was given.
+    let mut out = role_out(&role, false);
+    out.max_session_duration = None;
+    out.tags = (!role.tags.is_empty()).then(|| tags_out(&role.tags));
+    out.permissions_boundary = boundary_out(&role);
+    Ok(t::CreateRoleResponse { role: out })
 }
 
-pub fn get_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(st, name)?;
-    Ok(json!({ "Role": role_value(role, true) }))
+pub fn get_role(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::GetRoleRequest,
+) -> AwsResult<t::GetRoleResponse> {
+    let role = find(st, &input.role_name)?;
+    Ok(t::GetRoleResponse {
+        role: role_out(role, true),
+    })
 }
 
-pub fn list_roles(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let prefix = opt_str(&input, "PathPrefix").unwrap_or("/");
+pub fn list_roles(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListRolesRequest,
+) -> AwsResult<t::ListRolesResponse> {
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
     // Roles are kept by lower-cased name, so this is name order.
-    let values: Vec<Value> = st
+    let roles: Vec<t::Role> = st
         .roles
         .values()
         .filter(|r| r.path.starts_with(prefix))
-        .map(|r| role_value(r, false))
+        .map(|r| role_out(r, false))
         .collect();
-    let (items, meta) = page(&values, &input)?;
-    Ok(with_meta(json!({ "Roles": items }), meta))
+    let (roles, p) = page(&roles, input.max_items, input.marker.as_deref())?;
+    Ok(t::ListRolesResponse {
+        roles,
+        is_truncated: Some(p.is_truncated),
+        marker: p.marker,
+    })
 }
 
-pub fn update_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let max = opt_i64(&input, "MaxSessionDuration");
+pub fn update_role(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::UpdateRoleRequest,
+) -> AwsResult<t::UpdateRoleResponse> {
+    let max = input.max_session_duration.map(i64::from);
     if let Some(m) = max {
         check_max_session(m)?;
     }
-    let role = find(st, name)?;
+    let role = find(st, &input.role_name)?;
     protected(role)?;
-    if let Some(d) = opt_str(&input, "Description") {
-        role.description = Some(d.to_owned());
+    if let Some(d) = input.description {
+        role.description = Some(d);
     }
     if let Some(m) = max {
         role.max_session_duration = m;
     }
-    Ok(json!({}))
+    Ok(t::UpdateRoleResponse {})
 }
 
-pub fn update_role_description(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let description = req_str(&input, "Description", "ValidationError")?;
-    let role = find(st, name)?;
+pub fn update_role_description(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::UpdateRoleDescriptionRequest,
+) -> AwsResult<t::UpdateRoleDescriptionResponse> {
+    let role = find(st, &input.role_name)?;
     protected(role)?;
-    role.description = Some(description.to_owned());
-    Ok(json!({ "Role": role_value(role, true) }))
+    role.description = Some(input.description);
+    Ok(t::UpdateRoleDescriptionResponse {
+        role: Some(role_out(role, true)),
+    })
 }
 
-pub fn update_assume_role_policy(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let doc = req_str(&input, "PolicyDocument", "ValidationError")?;
+pub fn update_assume_role_policy(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UpdateAssumeRolePolicyRequest,
+) -> AwsResult<()> {
+    let name = &input.role_name;
     protected(find(st, name)?)?;
-    check_trust_policy(st, &ctx.account, doc)?;
-    find(st, name)?.assume_role_policy = doc.to_owned();
-    Ok(json!({}))
+    check_trust_policy(st, &ctx.account, &input.policy_document)?;
+    find(st, name)?.assume_role_policy = input.policy_document;
+    Ok(())
 }
 
-pub fn delete_role(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
+pub fn delete_role(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: t::DeleteRoleRequest) -> AwsResult<()> {
+    let name = &input.role_name;
     let role = find(st, name)?;
     protected(role)?;
     if !role.attached.is_empty() {
@@ -296,52 +317,60 @@ pub fn delete_role(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: Value) 
     env.record(crate::timeline::Entry::resource(
         "iam",
         format!("role {arn} deleted"),
-        Value::Null,
+        serde_json::Value::Null,
     ));
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn tag_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let tags = read_tags(&input)?;
-    let role = find(st, name)?;
+pub fn tag_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: t::TagRoleRequest) -> AwsResult<()> {
+    let tags = read_tags(Some(input.tags))?;
+    let role = find(st, &input.role_name)?;
     merge_tags(&mut role.tags, tags)?;
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn untag_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let keys = str_list(&input, "TagKeys");
-    let role = find(st, name)?;
+pub fn untag_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: t::UntagRoleRequest) -> AwsResult<()> {
+    let role = find(st, &input.role_name)?;
     role.tags
-        .retain(|(k, _)| !keys.iter().any(|d| d.eq_ignore_ascii_case(k)));
-    Ok(json!({}))
+        .retain(|(k, _)| !input.tag_keys.iter().any(|d| d.eq_ignore_ascii_case(k)));
+    Ok(())
 }
 
-pub fn list_role_tags(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(st, name)?;
-    let tags = role.tags.clone();
-    let (items, meta) = page(&tags, &input)?;
-    Ok(with_meta(json!({ "Tags": tags_value(&items) }), meta))
+pub fn list_role_tags(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListRoleTagsRequest,
+) -> AwsResult<t::ListRoleTagsResponse> {
+    let role = find(st, &input.role_name)?;
+    let (items, p) = page(&role.tags, input.max_items, input.marker.as_deref())?;
+    Ok(t::ListRoleTagsResponse {
+        tags: tags_out(&items),
+        is_truncated: Some(p.is_truncated),
+        marker: p.marker,
+    })
 }
 
-pub fn put_role_permissions_boundary(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let arn = req_str(&input, "PermissionsBoundary", "ValidationError")?;
+pub fn put_role_permissions_boundary(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::PutRolePermissionsBoundaryRequest,
+) -> AwsResult<()> {
+    let name = &input.role_name;
     protected(find(st, name)?)?;
-    super::policies::require_policy(st, arn)?;
-    find(st, name)?.permissions_boundary = Some(arn.to_owned());
-    Ok(json!({}))
+    super::policies::require_policy(st, &input.permissions_boundary)?;
+    find(st, name)?.permissions_boundary = Some(input.permissions_boundary);
+    Ok(())
 }
 
 pub fn delete_role_permissions_boundary(
     st: &mut State,
     _env: &mut Env<'_>,
     _ctx: &Ctx,
-    input: Value,
-) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
+    input: t::DeleteRolePermissionsBoundaryRequest,
+) -> AwsResult<()> {
+    let name = &input.role_name;
     let role = find(st, name)?;
     protected(role)?;
     if role.permissions_boundary.take().is_none() {
@@ -350,7 +379,7 @@ pub fn delete_role_permissions_boundary(
             format!("The role with name {name} does not have a permissions boundary."),
         ));
     }
-    Ok(json!({}))
+    Ok(())
 }
 
 /// The service-linked role a service gets: (role name, description). Unknown services get
@@ -403,8 +432,13 @@ fn service_linked_name(service: &str) -> (String, String) {
     (format!("AWSServiceRoleFor{label}"), String::new())
 }
 
-pub fn create_service_linked_role(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let service = req_str(&input, "AWSServiceName", "ValidationError")?;
+pub fn create_service_linked_role(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateServiceLinkedRoleRequest,
+) -> AwsResult<t::CreateServiceLinkedRoleResponse> {
+    let service = input.aws_service_name.as_str();
     if !service.ends_with(".amazonaws.com") || service.starts_with('.') {
         return Err(AwsError::new(
             "InvalidInput",
@@ -412,7 +446,7 @@ pub fn create_service_linked_role(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, 
         ));
     }
     let (base, default_description) = service_linked_name(service);
-    let name = match opt_str(&input, "CustomSuffix") {
+    let name = match input.custom_suffix.as_deref() {
         Some(s) if !s.is_empty() => format!("{base}_{s}"),
         _ => base,
     };
@@ -428,20 +462,35 @@ pub fn create_service_linked_role(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, 
         "Statement": [{"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}]
     })
     .to_string();
-    let description = opt_str(&input, "Description")
-        .map(str::to_owned)
+    let description = input
+        .description
         .or_else(|| (!default_description.is_empty()).then_some(default_description));
-    let role = insert_role(st, env, ctx, &name, &path, &trust, description, 3600, Vec::new(), None)?;
-    Ok(json!({ "Role": role_value(&role, false) }))
+    let new = NewRole {
+        name,
+        path,
+        trust,
+        description,
+        max_session: 3600,
+        tags: Vec::new(),
+        boundary: None,
+    };
+    let role = insert_role(st, env, ctx, new)?;
+    Ok(t::CreateServiceLinkedRoleResponse {
+        role: Some(role_out(&role, false)),
+    })
 }
 
 // ---- inline role policies ----
 
-pub fn put_role_policy(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
-    let doc = req_str(&input, "PolicyDocument", "ValidationError")?;
-    let role = find(st, name)?;
+pub fn put_role_policy(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::PutRolePolicyRequest,
+) -> AwsResult<()> {
+    let policy_name = input.policy_name.as_str();
+    let doc = input.policy_document.as_str();
+    let role = find(st, &input.role_name)?;
     protected(role)?;
     documents::validate(doc, DocKind::Inline)?;
     let others: usize = role
@@ -460,7 +509,7 @@ pub fn put_role_policy(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Va
         ));
     }
     role.inline_policies.insert(policy_name.to_owned(), doc.to_owned());
-    Ok(json!({}))
+    Ok(())
 }
 
 fn no_such_role_policy(policy_name: &str) -> AwsError {
@@ -470,45 +519,59 @@ fn no_such_role_policy(policy_name: &str) -> AwsError {
     )
 }
 
-pub fn get_role_policy(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
-    let role = find(st, name)?;
+pub fn get_role_policy(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::GetRolePolicyRequest,
+) -> AwsResult<t::GetRolePolicyResponse> {
+    let role = find(st, &input.role_name)?;
     let doc = role
         .inline_policies
-        .get(policy_name)
-        .ok_or_else(|| no_such_role_policy(policy_name))?;
-    Ok(json!({
-        "RoleName": role.name,
-        "PolicyName": policy_name,
-        "PolicyDocument": documents::url_encode(doc),
-    }))
+        .get(&input.policy_name)
+        .ok_or_else(|| no_such_role_policy(&input.policy_name))?;
+    Ok(t::GetRolePolicyResponse {
+        role_name: role.name.clone(),
+        policy_document: documents::url_encode(doc),
+        policy_name: input.policy_name,
+    })
 }
 
-pub fn list_role_policies(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(st, name)?;
+pub fn list_role_policies(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListRolePoliciesRequest,
+) -> AwsResult<t::ListRolePoliciesResponse> {
+    let role = find(st, &input.role_name)?;
     let names: Vec<String> = role.inline_policies.keys().cloned().collect();
-    let (items, meta) = page(&names, &input)?;
-    Ok(with_meta(json!({ "PolicyNames": items }), meta))
+    let (policy_names, p) = page(&names, input.max_items, input.marker.as_deref())?;
+    Ok(t::ListRolePoliciesResponse {
+        policy_names,
+        is_truncated: Some(p.is_truncated),
+        marker: p.marker,
+    })
 }
 
-pub fn delete_role_policy(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
-    let role = find(st, name)?;
+pub fn delete_role_policy(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteRolePolicyRequest,
+) -> AwsResult<()> {
+    let role = find(st, &input.role_name)?;
     protected(role)?;
     role.inline_policies
-        .remove(policy_name)
-        .ok_or_else(|| no_such_role_policy(policy_name))?;
-    Ok(json!({}))
+        .remove(&input.policy_name)
+        .ok_or_else(|| no_such_role_policy(&input.policy_name))?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
-    use super::*;
     use crate::world::World;
+    use serde_json::{json, Value};
 
     fn create(w: &mut World, name: &str) -> Value {
         direct(
