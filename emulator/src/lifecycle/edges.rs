@@ -4,7 +4,7 @@
 
 use crate::protocol::AwsResult;
 use crate::services::lambda::{Invocation, Target};
-use crate::services::{ecs, elbv2, lambda, logs, Ctx};
+use crate::services::{call_typed, ecs, elbv2, lambda, logs, Ctx};
 use crate::world::{PartitionKey, World};
 use serde_json::Value;
 
@@ -63,7 +63,13 @@ pub fn invoke_target(
 /// The change half of Lambda's UpdateFunctionCode (the runtime stops the instances).
 pub fn update_function_code(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let (r, mut env) = world.split(&ctx.partition());
-    lambda::functions::update_function_code(&mut r.lambda, &mut env, ctx, input)
+    call_typed(
+        &mut r.lambda,
+        &mut env,
+        ctx,
+        input,
+        lambda::functions::update_function_code,
+    )
 }
 
 /// The change half of Lambda's UpdateFunctionConfiguration, which also asks IAM about the role.
@@ -74,7 +80,7 @@ pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value)
 /// The change half of Lambda's DeleteFunction (the runtime stops or forgets the instances).
 pub fn delete_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
     let (r, mut env) = world.split(&ctx.partition());
-    lambda::functions::delete_function(&mut r.lambda, &mut env, ctx, input)
+    call_typed(&mut r.lambda, &mut env, ctx, input, lambda::functions::delete_function)
 }
 
 /// An Event invocation failed (`error`: its error type): retried on the simulated clock as AWS

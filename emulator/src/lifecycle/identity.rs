@@ -5,9 +5,9 @@
 
 use crate::protocol::AwsResult;
 use crate::services::identity::{parse_role_arn, Identity, RoleFacts, RoleTrust, WorldRoles};
-use crate::services::util::opt_str;
-use crate::services::{iam, lambda, sts, Ctx};
+use crate::services::{iam, lambda, sts, typed_input, typed_output, Ctx};
 use crate::world::{Account, World};
+use cutover_types::lambda as lt;
 use cutover_types::sts::{AssumeRoleRequest, AssumeRoleResponse};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -79,8 +79,12 @@ fn lambda_role(world: &World, ctx: &Ctx, role: Option<&str>) -> RoleTrust {
 }
 
 /// Lambda's CreateFunction: Lambda's state, told whether IAM lets Lambda assume the role.
-pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let trust = lambda_role(world, ctx, Some(opt_str(&input, "Role").unwrap_or_default()));
+pub fn create_function(
+    world: &mut World,
+    ctx: &Ctx,
+    input: lt::CreateFunctionRequest,
+) -> AwsResult<lt::FunctionConfiguration> {
+    let trust = lambda_role(world, ctx, Some(&input.role));
     let (region, mut env) = world.split(&ctx.partition());
     lambda::functions::create_function(&mut region.lambda, &mut env, trust, ctx, input)
 }
@@ -88,9 +92,11 @@ pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
 /// The change half of Lambda's UpdateFunctionConfiguration (the runtime stops the instances), as
 /// [`create_function`].
 pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let trust = lambda_role(world, ctx, opt_str(&input, "Role"));
+    let input: lt::UpdateFunctionConfigurationRequest = typed_input(ctx.service, &input)?;
+    let trust = lambda_role(world, ctx, input.role.as_deref());
     let (region, mut env) = world.split(&ctx.partition());
-    lambda::functions::update_function_configuration(&mut region.lambda, &mut env, trust, ctx, input)
+    let out = lambda::functions::update_function_configuration(&mut region.lambda, &mut env, trust, ctx, input)?;
+    typed_output(ctx, out)
 }
 
 /// Credentials of a function instance's execution role: an STS session of the role named after

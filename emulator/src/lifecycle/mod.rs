@@ -32,7 +32,7 @@ use crate::world::{Ports, World, WorldOp};
 pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
     match (service, operation) {
         (Service::Sts, "AssumeRole") => Some(crate::world_typed!(identity::assume_role)),
-        (Service::Lambda, "CreateFunction") => Some(identity::create_function),
+        (Service::Lambda, "CreateFunction") => Some(crate::world_typed!(identity::create_function)),
         _ => None,
     }
 }

@@ -38,7 +38,7 @@ pub fn invoke(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<
         let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
         functions::check_function_name(&name_in)?;
         let (name, q_name) = split_qualifier(&name_in);
-        let q = qualifier(&input, q_name)?.map(str::to_owned);
+        let q = qualifier(opt_str(&input, "Qualifier"), q_name)?.map(str::to_owned);
         let name = name.to_owned();
         let kind = opt_str(&input, "InvocationType")
             .unwrap_or("RequestResponse")
