@@ -2,7 +2,7 @@
 //! emulator, `World::sts`): the credentials it issues, so later calls signed with them resolve to
 //! the identity they were issued for (`dispatch::resolve_caller`). The handlers are typed over the
 //! generated `cutover_types::sts` structures (see `services::typed!`). AssumeRole also needs IAM's
-//! roles: it takes them as a [`Identity`] view, and the lifecycle layer registers it
+//! roles: it takes them as an [`Identity`] view, and the lifecycle layer registers it
 //! (`lifecycle::identity::assume_role`).
 
 use super::identity::{parse_role_arn, policy_size, Identity, POLICY_SYNTAX};
