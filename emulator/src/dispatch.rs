@@ -34,10 +34,12 @@ pub use crate::runtime::lambda::invoke::{AsyncHandler, BoxFuture};
 
 /// A synchronous operation, with what it runs over: the whole world (the lifecycle layer's
 /// operations that span services, and services not yet over their own state) or one service's
-/// state in the caller's account (IAM) or account and region (the others).
+/// state: STS's (one for the emulator), or the caller's account's (IAM) or account and region's
+/// (the others).
 #[derive(Clone, Copy)]
 pub enum Handler {
     World(WorldOp),
+    Sts(Op<services::sts::State>),
     Ec2(Op<services::ec2::State>),
     Elbv2(Op<services::elbv2::State>),
     Ecs(Op<services::ecs::State>),
@@ -54,6 +56,10 @@ impl Handler {
         let key = ctx.partition();
         match self {
             Handler::World(f) => f(world, ctx, input),
+            Handler::Sts(f) => {
+                let (sts, _, mut env) = world.split_sts();
+                f(sts, &mut env, ctx, input)
+            }
             Handler::Iam(f) => {
                 let (account, mut env) = world.split_account(&ctx.account);
                 f(&mut account.iam, &mut env, ctx, input)
@@ -97,12 +103,12 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         return Some(Handler::World(f));
     }
     match service {
-        Service::Sts => services::sts::handler(operation).map(Handler::World),
-        Service::Iam => services::iam::handler(operation).map(Handler::World),
+        Service::Sts => services::sts::handler(operation).map(Handler::Sts),
+        Service::Iam => services::iam::handler(operation).map(Handler::Iam),
         Service::Ec2 => services::ec2::handler(operation).map(Handler::Ec2),
         Service::Elbv2 => services::elbv2::handler(operation).map(Handler::World),
         Service::Ecs => services::ecs::handler(operation).map(Handler::Ecs),
-        Service::Lambda => services::lambda::handler(operation).map(Handler::World),
+        Service::Lambda => services::lambda::handler(operation).map(Handler::Lambda),
         Service::CloudWatch => services::cloudwatch::handler(operation).map(Handler::CloudWatch),
         Service::Logs => services::logs::handler(operation).map(Handler::Logs),
         Service::CodeDeploy => services::codedeploy::handler(operation).map(Handler::CodeDeploy),
@@ -168,7 +174,7 @@ pub async fn call_any(
 /// 12-digit key names the account, anything else is the root of the default account.
 pub fn resolve_caller(world: &World, access_key: Option<&str>) -> (String, Caller) {
     let key = access_key.unwrap_or("").to_owned();
-    if let Some(c) = world.issued_credentials.get(&key) {
+    if let Some(c) = world.sts.issued.get(&key) {
         return (
             c.account.clone(),
             Caller {

@@ -86,13 +86,13 @@ impl Emulator {
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut w = self.lock();
         let before = w.scheduler.next_due();
-        let queued = w.lambda_queued;
+        let queued = lifecycle::edges::invocations_queued(&w);
         lifecycle::run_until(&mut w, self.clock.now());
         let r = f(&mut w);
         if w.scheduler.next_due() != before {
             self.wake.notify_one();
         }
-        if w.lambda_queued != queued {
+        if lifecycle::edges::invocations_queued(&w) != queued {
             self.lambda.wake.notify_one();
         }
         r
@@ -101,13 +101,13 @@ impl Emulator {
     /// Moves simulated time forward `secs`, firing every event due in between in time order.
     pub fn advance(&self, secs: f64) -> SimTime {
         let mut w = self.lock();
-        let queued = w.lambda_queued;
+        let queued = lifecycle::edges::invocations_queued(&w);
         lifecycle::run_until(&mut w, self.clock.now());
         let target = self.clock.advance_ms((secs * 1000.0).round() as i64);
         lifecycle::run_until(&mut w, target);
         // Events fired on the way may have queued Event invocations (CodeDeploy hooks): hand them
         // to the Lambda runtime now, as `with_world` does after a request.
-        let invoked = w.lambda_queued != queued;
+        let invoked = lifecycle::edges::invocations_queued(&w) != queued;
         drop(w);
         self.wake.notify_one();
         if invoked {

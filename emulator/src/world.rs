@@ -92,12 +92,11 @@ impl Region {
 }
 
 /// What each service needs from the others and reaches through the world, as the trait it
-/// declares (`elbv2::peers::Peers`, `services::identity::Identity`); the lifecycle layer
-/// implements them (`lifecycle::PORTS`). (ECS's and CodeDeploy's peers take no world: the
-/// lifecycle layer hands them views of the region instead.)
+/// declares (`elbv2::peers::Peers`); the lifecycle layer
+/// implements them (`lifecycle::PORTS`). (ECS's, CodeDeploy's and STS's peers take no world: the
+/// lifecycle layer hands them views instead.)
 pub struct Ports {
     pub elbv2: &'static dyn services::elbv2::peers::Peers,
-    pub identity: &'static dyn services::identity::Identity,
 }
 
 pub struct World {
@@ -110,11 +109,9 @@ pub struct World {
     pub now: SimTime,
     pub ids: Ids,
     pub faults: Faults,
-    /// Credentials issued by STS (and to Lambda functions): access key id to identity.
-    pub issued_credentials: BTreeMap<String, services::sts::IssuedCredentials>,
-    /// Counts Lambda Event invocations queued (`lambda::invoke_async`), so the emulator can wake
-    /// the runtime that drains them.
-    pub lambda_queued: u64,
+    /// STS's state (global, not per account): the credentials it issued, and those handed to
+    /// Lambda functions.
+    pub sts: services::sts::State,
     timeline: Timeline,
 }
 
@@ -138,8 +135,7 @@ impl World {
             now,
             ids: Ids::new(0x0063_7574_6f76_6572),
             faults: Faults::default(),
-            issued_credentials: BTreeMap::new(),
-            lambda_queued: 0,
+            sts: services::sts::State::default(),
             timeline: Timeline::default(),
         }
     }
@@ -231,6 +227,19 @@ impl World {
             &mut self.timeline,
         );
         (acct, env)
+    }
+
+    /// STS's state, every account beside it (the IAM roles STS assumes) and the [`Env`]: what
+    /// STS's handlers are called with, and the lifecycle layer's identity operations.
+    pub fn split_sts(&mut self) -> (&mut services::sts::State, &mut BTreeMap<String, Account>, Env<'_>) {
+        let env = Env::new(
+            self.now,
+            &mut self.ids,
+            &self.faults,
+            &mut self.scheduler,
+            &mut self.timeline,
+        );
+        (&mut self.sts, &mut self.accounts, env)
     }
 
     /// Queues `signal` to fire at `at` (never earlier than now); `lifecycle::drive` fires it.

@@ -7,7 +7,7 @@ use cutover::protocol::AwsError;
 use cutover::runtime::lambda::invoke;
 use cutover::server::{self, ServerHandle};
 use cutover::services::lambda::{self, functions};
-use cutover::services::{iam, Ctx};
+use cutover::services::Ctx;
 use cutover::sim::ClockMode;
 use cutover::Emulator;
 use serde_json::{json, Value};
@@ -18,12 +18,21 @@ use std::time::{Duration, Instant};
 mod lambda_support;
 use lambda_support::{ctx, zip_of, ACCT, B64, LAMBDA_TRUST, ROLE};
 
+/// The synchronous handler of `op` called directly (no model validation).
+fn direct(op: &str, w: &mut cutover::world::World, c: &Ctx, input: Value) -> Result<Value, AwsError> {
+    match cutover::dispatch::handler(c.service, op) {
+        Some(h) => h.call(w, c, input),
+        None => panic!("no handler for {op}"),
+    }
+}
+
 async fn setup() -> (ServerHandle, Arc<Emulator>) {
     let h = server::start("127.0.0.1:0", ClockMode::Manual).await.unwrap();
     let em = h.emulator.clone();
     em.with_world(|w| {
         let c = Ctx::internal(Service::Iam, ACCT, "us-east-1");
-        iam::roles::create_role(
+        direct(
+            "CreateRole",
             w,
             &c,
             json!({"RoleName": "fn-role", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
@@ -48,7 +57,7 @@ fn create(
     if let (Some(o), Value::Object(e)) = (input.as_object_mut(), extra) {
         o.extend(e);
     }
-    em.with_world(|w| functions::create_function(w, &ctx(), input))
+    em.with_world(|w| direct("CreateFunction", w, &ctx(), input))
 }
 
 /// Creates a function and lets it become Active.
@@ -432,7 +441,7 @@ async fn code_updates_stop_old_instances_and_versions_run_their_code() {
         &[("app.py", "def handler(e, c):\n    return 'v1'\n")],
         json!({}),
     );
-    em.with_world(|w| cutover::services::lambda::versions::publish_version(w, &ctx(), json!({"FunctionName": "ver"})))
+    em.with_world(|w| direct("PublishVersion", w, &ctx(), json!({"FunctionName": "ver"})))
         .unwrap();
     assert_eq!(invoke_json(&em, "ver", json!({})).await.1, json!("v1"));
     invoke::update_function_code(
@@ -587,7 +596,7 @@ async fn create_refuses_bad_code_runtimes_and_roles() {
     assert_eq!(abs.code, "InvalidParameterValueException");
     let garbage = em
         .with_world(|w| {
-            functions::create_function(
+            direct("CreateFunction", 
                 w,
                 &ctx(),
                 json!({"FunctionName": "g", "Runtime": "python3.12", "Handler": "a.b", "Role": ROLE, "Code": {"ZipFile": B64.encode(b"not a zip")}}),
@@ -612,7 +621,7 @@ async fn create_refuses_bad_code_runtimes_and_roles() {
     em.with_world(|w| {
         let c = Ctx::internal(Service::Iam, ACCT, "us-east-1");
         let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        iam::roles::create_role(w, &c, json!({"RoleName": "ec2-role", "AssumeRolePolicyDocument": trust})).unwrap();
+        direct("CreateRole", w, &c, json!({"RoleName": "ec2-role", "AssumeRolePolicyDocument": trust})).unwrap();
     });
     for role in [
         "arn:aws:iam::000000000000:role/ec2-role",
@@ -635,7 +644,7 @@ async fn create_refuses_bad_code_runtimes_and_roles() {
     }
     let s3 = em
         .with_world(|w| {
-            functions::create_function(
+            direct("CreateFunction", 
                 w,
                 &ctx(),
                 json!({"FunctionName": "s3", "Runtime": "python3.12", "Handler": "a.b", "Role": ROLE, "Code": {"S3Bucket": "b", "S3Key": "k"}}),

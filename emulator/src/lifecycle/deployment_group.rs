@@ -44,8 +44,8 @@ fn role_trust(world: &World, account: &str, role: &str) -> Result<(), String> {
     if !role.starts_with("arn:") {
         return Ok(());
     }
-    crate::services::identity::identity(world).role_trusts(
-        world,
+    super::identity::trusts(
+        &world.accounts,
         account,
         role,
         "codedeploy.amazonaws.com",

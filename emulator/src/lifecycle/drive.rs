@@ -17,7 +17,10 @@ pub fn fire(world: &mut World, partition: PartitionKey, signal: Signal) {
         Signal::Task(s) => super::links::with_ecs(world, key, |st, env, p| ecs::tasks::fire(st, env, p, key, s)),
         Signal::LoadBalancer(s) => elbv2::fire_load_balancer(world, key, s),
         Signal::Target(s) => elbv2::fire_target(world, key, s),
-        Signal::Function(s) => lambda::fire(world, key, s),
+        Signal::Function(s) => {
+            let (region, mut env) = world.split(key);
+            lambda::fire(&mut region.lambda, &mut env, s)
+        }
     }
 }
 
@@ -38,11 +41,11 @@ pub fn run_until(world: &mut World, until: SimTime) -> usize {
 /// Like [`run_until`], but stops right after a signal that queued a Lambda Event invocation (a
 /// CodeDeploy hook), returning that signal's time; `None` when it reached `until`.
 pub fn run_until_invocation(world: &mut World, until: SimTime) -> Option<SimTime> {
-    let queued = world.lambda_queued;
+    let queued = super::edges::invocations_queued(world);
     while let Some(s) = world.scheduler.pop_due(until) {
         world.now = world.now.max(s.at);
         fire(world, s.partition, s.signal);
-        if world.lambda_queued != queued {
+        if super::edges::invocations_queued(world) != queued {
             return Some(world.now);
         }
     }

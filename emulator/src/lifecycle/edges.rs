@@ -4,8 +4,9 @@
 
 use crate::protocol::AwsResult;
 use crate::services::lambda::{Invocation, Target};
-use crate::services::{ecs, elbv2, lambda, logs};
+use crate::services::{call_typed, ecs, elbv2, lambda, logs, Ctx};
 use crate::world::{PartitionKey, World};
+use serde_json::Value;
 
 /// Event invocations queued in every partition and not yet taken by the Lambda runtime.
 pub fn queued_invocations(world: &World) -> usize {
@@ -15,6 +16,16 @@ pub fn queued_invocations(world: &World) -> usize {
         .flat_map(|a| a.regions.values())
         .map(|r| r.lambda.pending.len())
         .sum()
+}
+
+/// Event invocations ever queued in every partition (first attempts and retries): when it moves,
+/// the emulator wakes the Lambda runtime.
+pub fn invocations_queued(world: &World) -> u64 {
+    world
+        .accounts
+        .values()
+        .flat_map(|a| a.regions.values())
+        .fold(0, |n, r| n.wrapping_add(r.lambda.queued))
 }
 
 /// Takes every queued Event invocation, oldest first in each partition.
@@ -32,18 +43,58 @@ pub fn take_queued_invocations(world: &mut World) -> Vec<(PartitionKey, Invocati
 
 /// What an Event invocation runs: the function version its ARN names.
 pub fn invocation_target(world: &mut World, key: &PartitionKey, function_arn: &str) -> AwsResult<Target> {
-    lambda::invoke::target_for_event(world, key, function_arn)
+    let (region, mut env) = world.split(key);
+    lambda::invoke::target_for_event(&region.lambda, &mut env, key, function_arn)
+}
+
+/// What an Invoke runs: the function version `name` and the qualifier `q` name (as the caller in
+/// `region` sees them).
+pub fn invoke_target(
+    world: &mut World,
+    key: &PartitionKey,
+    region: &str,
+    name: &str,
+    q: Option<&str>,
+) -> AwsResult<Target> {
+    let (r, mut env) = world.split(key);
+    lambda::invoke::resolve(&r.lambda, &mut env, key, region, name, q)
+}
+
+/// The change half of Lambda's UpdateFunctionCode (the runtime stops the instances).
+pub fn update_function_code(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let (r, mut env) = world.split(&ctx.partition());
+    call_typed(
+        &mut r.lambda,
+        &mut env,
+        ctx,
+        input,
+        lambda::functions::update_function_code,
+    )
+}
+
+/// The change half of Lambda's UpdateFunctionConfiguration, which also asks IAM about the role.
+pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    super::identity::update_function_configuration(world, ctx, input)
+}
+
+/// The change half of Lambda's DeleteFunction (the runtime stops or forgets the instances).
+pub fn delete_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+    let (r, mut env) = world.split(&ctx.partition());
+    call_typed(&mut r.lambda, &mut env, ctx, input, lambda::functions::delete_function)
 }
 
 /// An Event invocation failed (`error`: its error type): retried on the simulated clock as AWS
 /// retries, or discarded; whether a retry was scheduled.
 pub fn invocation_failed(world: &mut World, key: &PartitionKey, inv: &Invocation, error: &str) -> bool {
-    lambda::retry_or_discard(world, key, inv, error)
+    let (r, mut env) = world.split(key);
+    lambda::retry_or_discard(&mut r.lambda, &mut env, key, inv, error)
 }
 
 /// Credentials of a function instance's execution role: (role ARN, (key, secret, token)).
 pub fn instance_credentials(world: &mut World, target: &Target) -> (String, (String, String, String)) {
-    lambda::invoke::credentials_for(world, target)
+    let role = target.config.role.clone();
+    let creds = super::identity::function_credentials(world, &target.key.account, &role, &target.name);
+    (role, creds)
 }
 
 /// Appends a function's output to its CloudWatch Logs stream.

@@ -48,6 +48,8 @@ pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
         (Service::CodeDeploy, "UpdateDeploymentGroup") => {
             crate::world_typed!(deployment_group::update_deployment_group)
         }
+        (Service::Sts, "AssumeRole") => crate::world_typed!(identity::assume_role),
+        (Service::Lambda, "CreateFunction") => crate::world_typed!(identity::create_function),
         (Service::Ecs, op) => return links::ecs_handler(op),
         _ => return None,
     })
@@ -55,10 +57,7 @@ pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
 
 /// How the services reach each other: every peers trait answered by this layer that takes the
 /// world (ECS's takes none: its handlers and machines get a `links::EcsView`, see `links::with_ecs`).
-pub static PORTS: Ports = Ports {
-    elbv2: &links::Links,
-    identity: &identity::Roles,
-};
+pub static PORTS: Ports = Ports { elbv2: &links::Links };
 
 /// An empty world wired to this layer: what the emulator, scenarios and tests start from.
 pub fn new_world(now: SimTime) -> World {

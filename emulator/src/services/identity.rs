@@ -1,10 +1,9 @@
-//! What services need from IAM and STS — whether a role exists and whom it trusts, temporary
-//! credentials for a role session — as one trait, [`Identity`], that the lifecycle layer
-//! implements (`lifecycle::identity`) and the world carries (`World::ports`). STS, Lambda and
-//! CodeDeploy ask through it, so none of them names IAM or STS. (Not a service: a port.)
-
-use crate::world::{PartitionKey, World};
-use serde_json::Value;
+//! What services need from IAM and STS — whether a role exists and whom it trusts, that it was
+//! used — as one trait, [`Identity`], whose methods take no world: the lifecycle layer implements
+//! it on a view of the accounts' IAM states (`lifecycle::identity`) and hands it to the operations
+//! that need it (STS's AssumeRole). Lambda gets the facts about its execution role as a value the
+//! lifecycle layer works out ([`RoleTrust`]), and so does CodeDeploy about its service role.
+//! (Not a service: a port.)
 
 /// A role as the services that assume it need to know it.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,36 +14,21 @@ pub struct RoleFacts {
     pub max_session_duration: i64,
 }
 
-pub trait Identity: Sync {
+/// IAM's roles as the services that assume them see them, across accounts.
+pub trait Identity {
     /// The role `name` of `account`.
-    fn role(&self, world: &World, account: &str, name: &str) -> Option<RoleFacts>;
+    fn role(&self, account: &str, name: &str) -> Option<RoleFacts>;
     /// Whether the role (an ARN, or a name in `account`) exists and its trust policy lets
     /// `principal` perform `action`; the error says why not, in plain words.
-    fn role_trusts(
-        &self,
-        world: &World,
-        account: &str,
-        role: &str,
-        principal: &str,
-        action: &str,
-    ) -> Result<(), String>;
-    /// Records that the role was just assumed (IAM's `RoleLastUsed`).
-    fn role_used(&self, world: &mut World, key: &PartitionKey, name: &str);
-    /// Issues and records temporary credentials for `arn` (`AccessKeyId`, `SecretAccessKey`,
-    /// `SessionToken`, `Expiration`).
-    fn issue_credentials(
-        &self,
-        world: &mut World,
-        account: &str,
-        arn: &str,
-        user_id: &str,
-        duration_secs: i64,
-    ) -> Value;
+    fn role_trusts(&self, account: &str, role: &str, principal: &str, action: &str) -> Result<(), String>;
+    /// Records that the role `name` of `account` was assumed at `at` (epoch seconds) in `region`
+    /// (IAM's `RoleLastUsed`).
+    fn role_used(&mut self, account: &str, region: &str, name: &str, at: f64);
 }
 
-pub fn identity(world: &World) -> &'static dyn Identity {
-    world.ports.identity
-}
+/// Whether a role named in a request trusts the service that is to assume it, as [`Identity::role_trusts`]
+/// answers (the error says why not): the fact Lambda checks an execution role against.
+pub type RoleTrust = Result<(), String>;
 
 /// `arn:aws:iam::<acct>:role/<path><name>` → (account, name).
 pub fn parse_role_arn(arn: &str) -> Option<(String, String)> {

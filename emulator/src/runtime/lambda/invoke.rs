@@ -3,14 +3,15 @@
 //! DeleteFunction). They reach the processes outside the state lock, so they live here with the
 //! runtime; `dispatch::operation` finds them before the service's synchronous handlers.
 
+use crate::lifecycle::edges;
 use crate::protocol::AwsResult;
 use crate::services::lambda::functions::{self, qualifier, split_qualifier};
-use crate::services::lambda::invoke::resolve;
 use crate::services::lambda::{self as svc, conflict, user_err};
 use crate::services::util::opt_str;
-use crate::services::Ctx;
+use crate::services::{typed_input, typed_output, Ctx};
 use crate::Emulator;
 use base64::Engine as _;
+use cutover_types::lambda as t;
 use serde_json::{json, Value};
 use std::future::Future;
 use std::pin::Pin;
@@ -35,15 +36,17 @@ pub fn handler(op: &str) -> Option<AsyncHandler> {
 
 pub fn invoke(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<Value>> {
     Box::pin(async move {
-        let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-        functions::check_function_name(&name_in)?;
-        let (name, q_name) = split_qualifier(&name_in);
-        let q = qualifier(&input, q_name)?.map(str::to_owned);
+        let input: t::InvocationRequest = typed_input(ctx.service, &input)?;
+        let name_in = input.function_name.as_str();
+        functions::check_function_name(name_in)?;
+        let (name, q_name) = split_qualifier(name_in);
+        let q = qualifier(input.qualifier.as_deref(), q_name)?.map(str::to_owned);
         let name = name.to_owned();
-        let kind = opt_str(&input, "InvocationType")
-            .unwrap_or("RequestResponse")
-            .to_owned();
-        let payload = match opt_str(&input, "Payload") {
+        let kind = input
+            .invocation_type
+            .clone()
+            .unwrap_or(t::InvocationType::RequestResponse);
+        let payload = match input.payload.as_deref() {
             Some(b) => B64.decode(b).map_err(|_| {
                 user_err(
                     "InvalidRequestContentException",
@@ -52,7 +55,7 @@ pub fn invoke(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<
             })?,
             None => b"{}".to_vec(),
         };
-        let limit = if kind == "Event" {
+        let limit = if kind == t::InvocationType::Event {
             svc::invoke::MAX_ASYNC_PAYLOAD
         } else {
             svc::invoke::MAX_SYNC_PAYLOAD
@@ -76,7 +79,7 @@ pub fn invoke(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<
         };
         let key = ctx.partition();
         let target = em.with_world(|w| {
-            let t = resolve(w, &key, &ctx.region, &name, q.as_deref())?;
+            let t = edges::invoke_target(w, &key, &ctx.region, &name, q.as_deref())?;
             if t.config.state == functions::FunctionState::Pending {
                 return Err(conflict(
                     "The operation cannot be performed at this time. The function is currently in the following state: Pending",
@@ -84,30 +87,32 @@ pub fn invoke(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<
             }
             Ok(t)
         })?;
-        match kind.as_str() {
-            "DryRun" => Ok(json!({"StatusCode": 204})),
-            "Event" => {
+        let status = |code| t::InvocationResponse {
+            status_code: Some(code),
+            ..Default::default()
+        };
+        match kind {
+            t::InvocationType::DryRun => typed_output(&ctx, status(204)),
+            t::InvocationType::Event => {
                 let function = target.invoked_arn.clone();
                 em.with_world(|w| svc::invoke_async(w, &key, &function, event))
                     .map_err(svc::not_found)?;
                 super::Runtime::ensure_started(&em);
-                Ok(json!({"StatusCode": 202}))
+                typed_output(&ctx, status(202))
             }
             _ => {
                 let version = target.config.version.clone();
                 let o = super::invoke(&em, target, payload, ctx.request_id.clone(), true).await?;
-                let mut out = json!({
-                    "StatusCode": 200,
-                    "Payload": B64.encode(&o.payload),
-                    "ExecutedVersion": version,
-                });
-                if let Some(fe) = &o.function_error {
-                    out["FunctionError"] = json!(fe);
-                }
-                if opt_str(&input, "LogType") == Some("Tail") {
-                    out["LogResult"] = json!(o.log_result());
-                }
-                Ok(out)
+                let tail = input.log_type == Some(t::LogType::Tail);
+                let out = t::InvocationResponse {
+                    status_code: Some(200),
+                    payload: Some(B64.encode(&o.payload)),
+                    executed_version: Some(version),
+                    function_error: o.function_error.clone(),
+                    log_result: tail.then(|| o.log_result()),
+                    ..Default::default()
+                };
+                typed_output(&ctx, out)
             }
         }
     })
@@ -124,7 +129,7 @@ pub fn update_function_code(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFut
     Box::pin(async move {
         let name = function_name(&input);
         let dry = input.get("DryRun").and_then(Value::as_bool).unwrap_or(false);
-        let out = em.with_world(|w| functions::update_function_code(w, &ctx, input))?;
+        let out = em.with_world(|w| edges::update_function_code(w, &ctx, input))?;
         if !dry {
             em.lambda.retire(&ctx.partition(), &name);
         }
@@ -135,7 +140,7 @@ pub fn update_function_code(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFut
 pub fn update_function_configuration(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<Value>> {
     Box::pin(async move {
         let name = function_name(&input);
-        let out = em.with_world(|w| functions::update_function_configuration(w, &ctx, input))?;
+        let out = em.with_world(|w| edges::update_function_configuration(w, &ctx, input))?;
         em.lambda.retire(&ctx.partition(), &name);
         Ok(out)
     })
@@ -145,7 +150,7 @@ pub fn delete_function(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<A
     Box::pin(async move {
         let name = function_name(&input);
         let whole = input.get("Qualifier").is_none_or(Value::is_null);
-        let out = em.with_world(|w| functions::delete_function(w, &ctx, input))?;
+        let out = em.with_world(|w| edges::delete_function(w, &ctx, input))?;
         if whole {
             em.lambda.remove(&ctx.partition(), &name);
         } else {

@@ -694,7 +694,7 @@ pub async fn invoke(
     if let Some(init) = init_ms {
         lines.push(format!(
             "INIT_START Runtime Version: {}.cutover",
-            c.runtime.as_deref().unwrap_or("unknown")
+            c.runtime.as_ref().map_or("unknown", |r| r.as_str())
         ));
         let _ = init;
     }
@@ -883,7 +883,7 @@ async fn start_instance(em: &Arc<Emulator>, target: &Target) -> Result<Instance,
         .dir()
         .map_err(|e| format!("cutover could not create its Lambda directory: {e}"))?;
     let c = &target.config;
-    let runtime = c.runtime.clone().unwrap_or_default();
+    let runtime = c.runtime.as_ref().map(|r| r.as_str().to_owned()).unwrap_or_default();
     let code_dir = {
         let sub = format!(
             "{}-{}-{}-{}",

@@ -4,6 +4,10 @@
 //! Files: `roles.rs` (roles, tags, inline role policies, service-linked roles), `policies.rs`
 //! (managed policies, versions, attachments), `managed.rs` (the AWS managed policies table),
 //! `documents.rs` (policy document validation and trust evaluation).
+//!
+//! The handlers are over one account's [`State`] (`dispatch::Handler::Iam`). Other services see
+//! roles through the lifecycle layer's view (`lifecycle::identity`), which calls [`role_trusts`]
+//! with the accounts' states.
 
 pub mod documents;
 pub mod managed;
@@ -11,9 +15,9 @@ pub mod policies;
 pub mod roles;
 
 use crate::protocol::{AwsError, AwsResult};
-use crate::world::World;
-use crate::world::WorldOp;
-use serde_json::{json, Value};
+use crate::services::Op;
+use cutover_types::iam as t;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Default quota of managed policies attached to one role.
@@ -123,28 +127,27 @@ pub(crate) fn validation(message: impl Into<String>) -> AwsError {
     AwsError::new("ValidationError", message)
 }
 
-pub(crate) fn state<'w>(world: &'w mut World, account: &str) -> &'w mut State {
-    &mut world.account_mut(account).iam
-}
-
-/// Tags in the canonical form.
-pub(crate) fn tags_value(tags: &[(String, String)]) -> Value {
-    Value::Array(tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+/// Tags as outputs carry them.
+pub(crate) fn tags_out(tags: &[(String, String)]) -> Vec<t::Tag> {
+    tags.iter()
+        .map(|(k, v)| t::Tag {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect()
 }
 
 /// Reads a `Tags` member; duplicate keys (case-insensitive) are InvalidInput as IAM says.
-pub(crate) fn read_tags(input: &Value) -> AwsResult<Vec<(String, String)>> {
+pub(crate) fn read_tags(tags: Option<Vec<t::Tag>>) -> AwsResult<Vec<(String, String)>> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for t in input.get("Tags").and_then(Value::as_array).into_iter().flatten() {
-        let key = t.get("Key").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let value = t.get("Value").and_then(Value::as_str).unwrap_or_default().to_owned();
-        if out.iter().any(|(k, _)| k.eq_ignore_ascii_case(&key)) {
+    for t in tags.into_iter().flatten() {
+        if out.iter().any(|(k, _)| k.eq_ignore_ascii_case(&t.key)) {
             return Err(AwsError::new(
                 "InvalidInput",
                 "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
             ));
         }
-        out.push((key, value));
+        out.push((t.key, t.value));
     }
     if out.len() > MAX_TAGS {
         return Err(AwsError::new(
@@ -174,40 +177,37 @@ pub(crate) fn merge_tags(existing: &mut Vec<(String, String)>, new: Vec<(String,
     Ok(())
 }
 
-/// One page of an IAM list: `MaxItems` (default 100) and `Marker`, answering with the items and
-/// `IsTruncated` / `Marker` members.
-pub(crate) fn page<T: Clone>(items: &[T], input: &Value) -> AwsResult<(Vec<T>, Value)> {
-    let max = input.get("MaxItems").and_then(Value::as_i64).unwrap_or(100);
+/// Where a page of an IAM list ends: its outputs' `IsTruncated` and `Marker` members.
+pub(crate) struct Page {
+    pub is_truncated: bool,
+    pub marker: Option<String>,
+}
+
+/// One page of an IAM list: `MaxItems` (default 100) items from `Marker`.
+pub(crate) fn page<T: Clone>(items: &[T], max_items: Option<i32>, marker: Option<&str>) -> AwsResult<(Vec<T>, Page)> {
+    let max = max_items.map_or(100, i64::from);
     if !(1..=1000).contains(&max) {
         return Err(validation(format!(
             "1 validation error detected: Value '{max}' at 'maxItems' failed to satisfy constraint: Member must have value {}",
             if max < 1 { "greater than or equal to 1" } else { "less than or equal to 1000" }
         )));
     }
-    let marker = input.get("Marker").and_then(Value::as_str);
     let (items, next) = super::util::paginate(items, marker, max as usize, "InvalidInput")?;
-    let meta = match next {
-        Some(m) => json!({"IsTruncated": true, "Marker": m}),
-        None => json!({"IsTruncated": false}),
+    let page = Page {
+        is_truncated: next.is_some(),
+        marker: next,
     };
-    Ok((items, meta))
-}
-
-/// Adds the pagination members to a list output.
-pub(crate) fn with_meta(mut out: Value, meta: Value) -> Value {
-    if let (Some(o), Value::Object(m)) = (out.as_object_mut(), meta) {
-        o.extend(m);
-    }
-    out
+    Ok((items, page))
 }
 
 /// Whether the role (a name in `account`, or a role ARN in any account) trusts `principal` for
 /// `action`. `principal` is a service (`lambda.amazonaws.com`), an ARN (`arn:aws:iam::…:root`,
 /// `arn:aws:sts::…:assumed-role/R/s`, a role or user ARN) or an account id. Used by STS
-/// (AssumeRole) and by services that assume roles (Lambda checks `lambda.amazonaws.com`).
+/// (AssumeRole) and by services that assume roles (Lambda checks `lambda.amazonaws.com`), over
+/// `iam`, the IAM state of an account (the lifecycle layer's view of every account).
 /// The error says why not, in plain words; callers wrap it in their own AWS error.
-pub fn role_trusts(
-    world: &World,
+pub fn role_trusts<'a>(
+    iam: impl Fn(&str) -> Option<&'a State>,
     account: &str,
     role_arn_or_name: &str,
     principal: &str,
@@ -220,16 +220,15 @@ pub fn role_trusts(
         }
         None => (account.to_owned(), role_arn_or_name.to_owned()),
     };
-    let role = world
-        .account(&role_account)
-        .and_then(|a| a.iam.role(&role_name))
+    let role = iam(&role_account)
+        .and_then(|st| st.role(&role_name))
         .ok_or_else(|| format!("role {role_name} does not exist in account {role_account}"))?;
     let doc: Value = serde_json::from_str(&role.assume_role_policy)
         .map_err(|_| format!("the trust policy of role {role_name} is not valid JSON"))?;
     let mut who = principal_of(principal);
     // A session of a role with a path is also that role's full ARN (the session ARN has no path).
     if let (documents::Principal::Aws(ids), Some((acct, session_role))) = (&mut who, session_role(principal)) {
-        if let Some(r) = world.account(&acct).and_then(|a| a.iam.role(&session_role)) {
+        if let Some(r) = iam(&acct).and_then(|st| st.role(&session_role)) {
             ids.push(r.arn.clone());
         }
     }
@@ -281,41 +280,41 @@ pub fn principal_of(principal: &str) -> documents::Principal {
 
 pub use crate::services::identity::parse_role_arn;
 
-pub fn handler(op: &str) -> Option<WorldOp> {
+pub fn handler(op: &str) -> Option<Op<State>> {
     Some(match op {
-        "CreateRole" => roles::create_role,
-        "GetRole" => roles::get_role,
-        "ListRoles" => roles::list_roles,
-        "UpdateRole" => roles::update_role,
-        "UpdateRoleDescription" => roles::update_role_description,
-        "UpdateAssumeRolePolicy" => roles::update_assume_role_policy,
-        "DeleteRole" => roles::delete_role,
-        "TagRole" => roles::tag_role,
-        "UntagRole" => roles::untag_role,
-        "ListRoleTags" => roles::list_role_tags,
-        "CreateServiceLinkedRole" => roles::create_service_linked_role,
-        "PutRolePermissionsBoundary" => roles::put_role_permissions_boundary,
-        "DeleteRolePermissionsBoundary" => roles::delete_role_permissions_boundary,
-        "PutRolePolicy" => roles::put_role_policy,
-        "GetRolePolicy" => roles::get_role_policy,
-        "ListRolePolicies" => roles::list_role_policies,
-        "DeleteRolePolicy" => roles::delete_role_policy,
-        "CreatePolicy" => policies::create_policy,
-        "GetPolicy" => policies::get_policy,
-        "ListPolicies" => policies::list_policies,
-        "DeletePolicy" => policies::delete_policy,
-        "CreatePolicyVersion" => policies::create_policy_version,
-        "GetPolicyVersion" => policies::get_policy_version,
-        "ListPolicyVersions" => policies::list_policy_versions,
-        "DeletePolicyVersion" => policies::delete_policy_version,
-        "SetDefaultPolicyVersion" => policies::set_default_policy_version,
-        "TagPolicy" => policies::tag_policy,
-        "UntagPolicy" => policies::untag_policy,
-        "ListPolicyTags" => policies::list_policy_tags,
-        "AttachRolePolicy" => policies::attach_role_policy,
-        "DetachRolePolicy" => policies::detach_role_policy,
-        "ListAttachedRolePolicies" => policies::list_attached_role_policies,
-        "ListEntitiesForPolicy" => policies::list_entities_for_policy,
+        "CreateRole" => typed!(roles::create_role),
+        "GetRole" => typed!(roles::get_role),
+        "ListRoles" => typed!(roles::list_roles),
+        "UpdateRole" => typed!(roles::update_role),
+        "UpdateRoleDescription" => typed!(roles::update_role_description),
+        "UpdateAssumeRolePolicy" => typed!(roles::update_assume_role_policy),
+        "DeleteRole" => typed!(roles::delete_role),
+        "TagRole" => typed!(roles::tag_role),
+        "UntagRole" => typed!(roles::untag_role),
+        "ListRoleTags" => typed!(roles::list_role_tags),
+        "CreateServiceLinkedRole" => typed!(roles::create_service_linked_role),
+        "PutRolePermissionsBoundary" => typed!(roles::put_role_permissions_boundary),
+        "DeleteRolePermissionsBoundary" => typed!(roles::delete_role_permissions_boundary),
+        "PutRolePolicy" => typed!(roles::put_role_policy),
+        "GetRolePolicy" => typed!(roles::get_role_policy),
+        "ListRolePolicies" => typed!(roles::list_role_policies),
+        "DeleteRolePolicy" => typed!(roles::delete_role_policy),
+        "CreatePolicy" => typed!(policies::create_policy),
+        "GetPolicy" => typed!(policies::get_policy),
+        "ListPolicies" => typed!(policies::list_policies),
+        "DeletePolicy" => typed!(policies::delete_policy),
+        "CreatePolicyVersion" => typed!(policies::create_policy_version),
+        "GetPolicyVersion" => typed!(policies::get_policy_version),
+        "ListPolicyVersions" => typed!(policies::list_policy_versions),
+        "DeletePolicyVersion" => typed!(policies::delete_policy_version),
+        "SetDefaultPolicyVersion" => typed!(policies::set_default_policy_version),
+        "TagPolicy" => typed!(policies::tag_policy),
+        "UntagPolicy" => typed!(policies::untag_policy),
+        "ListPolicyTags" => typed!(policies::list_policy_tags),
+        "AttachRolePolicy" => typed!(policies::attach_role_policy),
+        "DetachRolePolicy" => typed!(policies::detach_role_policy),
+        "ListAttachedRolePolicies" => typed!(policies::list_attached_role_policies),
+        "ListEntitiesForPolicy" => typed!(policies::list_entities_for_policy),
         _ => return None,
     })
 }
@@ -323,9 +322,16 @@ pub fn handler(op: &str) -> Option<WorldOp> {
 #[cfg(test)]
 pub(crate) mod test_support {
     use crate::model::Service;
+    use crate::protocol::AwsResult;
     use crate::services::Ctx;
     use crate::sim::SimTime;
     use crate::world::World;
+    use serde_json::Value;
+
+    /// The handler of `op` called directly (no model validation), through the table.
+    pub fn direct(op: &str, w: &mut World, c: &Ctx, input: Value) -> AwsResult<Value> {
+        crate::dispatch::testing::call(w, c, op, input)
+    }
 
     pub const ACCT: &str = "123456789012";
     pub const T0: i64 = 1_700_000_000_000;
@@ -348,43 +354,47 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::*;
     use super::*;
+    use crate::world::World;
+    use serde_json::json;
+
+    /// [`role_trusts`] over the world's accounts.
+    fn trusts(w: &World, account: &str, role: &str, principal: &str, action: &str) -> Result<(), String> {
+        role_trusts(|a| w.account(a).map(|x| &x.iam), account, role, principal, action)
+    }
 
     #[test]
     fn role_trusts_checks_the_trust_policy() {
         let mut w = world();
         let c = ctx();
-        roles::create_role(
+        direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "fn", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
         )
         .unwrap();
-        roles::create_role(
+        direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "admin", "AssumeRolePolicyDocument": ACCOUNT_TRUST}),
         )
         .unwrap();
-        assert_eq!(
-            role_trusts(&w, ACCT, "fn", "lambda.amazonaws.com", "sts:AssumeRole"),
-            Ok(())
-        );
+        assert_eq!(trusts(&w, ACCT, "fn", "lambda.amazonaws.com", "sts:AssumeRole"), Ok(()));
         let arn = format!("arn:aws:iam::{ACCT}:role/fn");
         assert_eq!(
-            role_trusts(&w, "999999999999", &arn, "lambda.amazonaws.com", "sts:AssumeRole"),
+            trusts(&w, "999999999999", &arn, "lambda.amazonaws.com", "sts:AssumeRole"),
             Ok(())
         );
-        assert!(role_trusts(&w, ACCT, "fn", "ecs-tasks.amazonaws.com", "sts:AssumeRole").is_err());
-        assert!(role_trusts(&w, ACCT, "fn", &format!("arn:aws:iam::{ACCT}:root"), "sts:AssumeRole").is_err());
-        assert!(
-            role_trusts(&w, ACCT, "missing", "lambda.amazonaws.com", "sts:AssumeRole")
-                .unwrap_err()
-                .contains("does not exist")
-        );
+        assert!(trusts(&w, ACCT, "fn", "ecs-tasks.amazonaws.com", "sts:AssumeRole").is_err());
+        assert!(trusts(&w, ACCT, "fn", &format!("arn:aws:iam::{ACCT}:root"), "sts:AssumeRole").is_err());
+        assert!(trusts(&w, ACCT, "missing", "lambda.amazonaws.com", "sts:AssumeRole")
+            .unwrap_err()
+            .contains("does not exist"));
         // The account root is trusted, and with it every principal of the account.
-        assert_eq!(role_trusts(&w, ACCT, "admin", ACCT, "sts:AssumeRole"), Ok(()));
+        assert_eq!(trusts(&w, ACCT, "admin", ACCT, "sts:AssumeRole"), Ok(()));
         assert_eq!(
-            role_trusts(
+            trusts(
                 &w,
                 ACCT,
                 "admin",
@@ -394,12 +404,13 @@ mod tests {
             Ok(())
         );
         let session = format!("arn:aws:sts::{ACCT}:assumed-role/fn/s1");
-        assert_eq!(role_trusts(&w, ACCT, "admin", &session, "sts:AssumeRole"), Ok(()));
-        assert!(role_trusts(&w, ACCT, "admin", "arn:aws:iam::999999999999:root", "sts:AssumeRole").is_err());
-        assert!(role_trusts(&w, ACCT, "admin", ACCT, "sts:TagSession").is_err());
+        assert_eq!(trusts(&w, ACCT, "admin", &session, "sts:AssumeRole"), Ok(()));
+        assert!(trusts(&w, ACCT, "admin", "arn:aws:iam::999999999999:root", "sts:AssumeRole").is_err());
+        assert!(trusts(&w, ACCT, "admin", ACCT, "sts:TagSession").is_err());
 
         // A trust policy naming a role (with its path) trusts that role's sessions.
-        roles::create_role(
+        direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "ci", "Path": "/build/", "AssumeRolePolicyDocument": ACCOUNT_TRUST}),
@@ -408,16 +419,17 @@ mod tests {
         let by_role = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCT}:role/build/ci"}},"Action":"sts:AssumeRole"}}]}}"#
         );
-        roles::create_role(
+        direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "target", "AssumeRolePolicyDocument": by_role}),
         )
         .unwrap();
         let ci_session = format!("arn:aws:sts::{ACCT}:assumed-role/ci/s1");
-        assert_eq!(role_trusts(&w, ACCT, "target", &ci_session, "sts:AssumeRole"), Ok(()));
-        assert!(role_trusts(&w, ACCT, "target", &session, "sts:AssumeRole").is_err());
-        assert!(role_trusts(&w, ACCT, "target", ACCT, "sts:AssumeRole").is_err());
+        assert_eq!(trusts(&w, ACCT, "target", &ci_session, "sts:AssumeRole"), Ok(()));
+        assert!(trusts(&w, ACCT, "target", &session, "sts:AssumeRole").is_err());
+        assert!(trusts(&w, ACCT, "target", ACCT, "sts:AssumeRole").is_err());
     }
 
     #[test]

@@ -1,52 +1,52 @@
 //! Roles: create/get/list/update/delete, trust policy, tags, permissions boundary, service-linked
-//! roles, and inline role policies.
+//! roles, and inline role policies. Typed over `cutover_types::iam`; policy documents stay the
+//! strings they were given.
 
 use super::documents::{self, DocKind};
 use super::{
-    merge_tags, no_such_role, page, read_tags, state, tags_value, validation, with_meta, Role,
-    INLINE_ROLE_POLICIES_MAX, TRUST_POLICY_MAX,
+    merge_tags, no_such_role, page, read_tags, tags_out, validation, Role, State, INLINE_ROLE_POLICIES_MAX,
+    TRUST_POLICY_MAX,
 };
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{obj, opt_i64, opt_str, req_str, str_list};
 use crate::services::Ctx;
-use crate::world::World;
-use serde_json::{json, Value};
+use cutover_types::iam as t;
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// How a role appears in outputs. `full` adds what GetRole has and ListRoles leaves out.
-pub(crate) fn role_value(r: &Role, full: bool) -> Value {
-    let mut v = obj([
-        ("Path", json!(r.path)),
-        ("RoleName", json!(r.name)),
-        ("RoleId", json!(r.id)),
-        ("Arn", json!(r.arn)),
-        ("CreateDate", json!(r.create_date)),
-        (
-            "AssumeRolePolicyDocument",
-            json!(documents::url_encode(&r.assume_role_policy)),
-        ),
-        ("Description", r.description.as_ref().map_or(Value::Null, |d| json!(d))),
-        ("MaxSessionDuration", json!(r.max_session_duration)),
-    ]);
+pub(crate) fn role_out(r: &Role, full: bool) -> t::Role {
+    let mut out = t::Role {
+        path: r.path.clone(),
+        role_name: r.name.clone(),
+        role_id: r.id.clone(),
+        arn: r.arn.clone(),
+        create_date: r.create_date,
+        assume_role_policy_document: Some(documents::url_encode(&r.assume_role_policy)),
+        description: r.description.clone(),
+        max_session_duration: Some(r.max_session_duration as i32),
+        ..Default::default()
+    };
     if full {
-        if let Some(o) = v.as_object_mut() {
-            if let Some(b) = &r.permissions_boundary {
-                o.insert(
-                    "PermissionsBoundary".into(),
-                    json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": b}),
-                );
-            }
-            if !r.tags.is_empty() {
-                o.insert("Tags".into(), tags_value(&r.tags));
-            }
-            let last_used = match &r.last_used {
-                Some((t, region)) => json!({"LastUsedDate": t, "Region": region}),
-                None => json!({}),
-            };
-            o.insert("RoleLastUsed".into(), last_used);
-        }
+        out.permissions_boundary = boundary_out(r);
+        out.tags = (!r.tags.is_empty()).then(|| tags_out(&r.tags));
+        out.role_last_used = Some(match &r.last_used {
+            Some((at, region)) => t::RoleLastUsed {
+                last_used_date: Some(*at),
+                region: Some(region.clone()),
+            },
+            None => t::RoleLastUsed::default(),
+        });
     }
-    v
+    out
+}
+
+/// The role's permissions boundary as outputs show it (IAM answers the type `Policy`).
+fn boundary_out(r: &Role) -> Option<t::AttachedPermissionsBoundary> {
+    r.permissions_boundary.as_ref().map(|b| t::AttachedPermissionsBoundary {
+        permissions_boundary_type: Some(t::PermissionsBoundaryAttachmentType::from("Policy")),
+        permissions_boundary_arn: Some(b.clone()),
+    })
 }
 
 fn check_role_name(name: &str) -> AwsResult<()> {
@@ -87,7 +87,7 @@ fn check_max_session(v: i64) -> AwsResult<()> {
 }
 
 /// Validates a trust policy: size, document rules, and that `"AWS"` principals name something real.
-fn check_trust_policy(world: &World, account: &str, doc: &str) -> AwsResult<()> {
+fn check_trust_policy(st: &State, account: &str, doc: &str) -> AwsResult<()> {
     if documents::size(doc) > TRUST_POLICY_MAX {
         return Err(AwsError::new(
             "LimitExceeded",
@@ -101,7 +101,7 @@ fn check_trust_policy(world: &World, account: &str, doc: &str) -> AwsResult<()> 
             true
         } else if let Some((acct, name)) = super::parse_role_arn(&p) {
             // A role of this account must exist (IAM resolves it to its id on save).
-            acct != account || world.account(account).is_some_and(|a| a.iam.role(&name).is_some())
+            acct != account || st.role(&name).is_some()
         } else {
             p.starts_with("arn:aws:iam::") || p.starts_with("arn:aws:sts::")
         };
@@ -129,148 +129,176 @@ fn protected(role: &Role) -> AwsResult<()> {
 }
 
 /// Looks a role up for reading.
-pub(crate) fn find<'w>(world: &'w mut World, ctx: &Ctx, name: &str) -> AwsResult<&'w mut Role> {
-    state(world, &ctx.account)
-        .role_mut(name)
-        .ok_or_else(|| no_such_role(name))
+pub(crate) fn find<'s>(st: &'s mut State, name: &str) -> AwsResult<&'s mut Role> {
+    st.role_mut(name).ok_or_else(|| no_such_role(name))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn insert_role(
-    world: &mut World,
-    ctx: &Ctx,
-    name: &str,
-    path: &str,
-    trust: &str,
+/// What a new role is made of.
+struct NewRole {
+    name: String,
+    path: String,
+    trust: String,
     description: Option<String>,
     max_session: i64,
     tags: Vec<(String, String)>,
     boundary: Option<String>,
-) -> AwsResult<Role> {
-    if state(world, &ctx.account).role(name).is_some() {
+}
+
+fn insert_role(st: &mut State, env: &mut Env<'_>, ctx: &Ctx, new: NewRole) -> AwsResult<Role> {
+    let name = &new.name;
+    if st.role(name).is_some() {
         return Err(AwsError::new(
             "EntityAlreadyExists",
             format!("Role with name {name} already exists."),
         ));
     }
-    let id = format!("AROA{}", world.ids.upper_alnum(17));
+    let id = format!("AROA{}", env.ids.upper_alnum(17));
     let role = Role {
-        name: name.to_owned(),
+        name: name.clone(),
         id,
-        arn: format!("arn:aws:iam::{}:role{}{}", ctx.account, path, name),
-        path: path.to_owned(),
-        assume_role_policy: trust.to_owned(),
-        description,
-        max_session_duration: max_session,
-        permissions_boundary: boundary,
-        tags,
-        create_date: world.now.as_secs_f64(),
+        arn: format!("arn:aws:iam::{}:role{}{}", ctx.account, new.path, name),
+        path: new.path,
+        assume_role_policy: new.trust,
+        description: new.description,
+        max_session_duration: new.max_session,
+        permissions_boundary: new.boundary,
+        tags: new.tags,
+        create_date: env.now_secs(),
         last_used: None,
         inline_policies: BTreeMap::new(),
         attached: Vec::new(),
     };
-    state(world, &ctx.account)
-        .roles
-        .insert(name.to_lowercase(), role.clone());
-    world.record(crate::timeline::Entry::resource(
+    st.roles.insert(name.to_lowercase(), role.clone());
+    env.record(crate::timeline::Entry::resource(
         "iam",
         format!("role {} created", role.arn),
-        Value::Null,
+        serde_json::Value::Null,
     ));
     Ok(role)
 }
 
-pub fn create_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    check_role_name(name)?;
-    let path = opt_str(&input, "Path").unwrap_or("/");
-    check_path(path, "path")?;
-    let trust = req_str(&input, "AssumeRolePolicyDocument", "ValidationError")?;
-    let max_session = opt_i64(&input, "MaxSessionDuration").unwrap_or(3600);
+pub fn create_role(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateRoleRequest,
+) -> AwsResult<t::CreateRoleResponse> {
+    let name = input.role_name;
+    check_role_name(&name)?;
+    let path = input.path.unwrap_or_else(|| "/".into());
+    check_path(&path, "path")?;
+    let trust = input.assume_role_policy_document;
+    let max_session = input.max_session_duration.map_or(3600, i64::from);
     check_max_session(max_session)?;
-    let tags = read_tags(&input)?;
-    let boundary = opt_str(&input, "PermissionsBoundary").map(str::to_owned);
+    let tags = read_tags(input.tags)?;
+    let boundary = input.permissions_boundary;
     if let Some(b) = &boundary {
-        super::policies::require_policy(world, ctx, b)?;
+        super::policies::require_policy(st, b)?;
     }
-    check_trust_policy(world, &ctx.account, trust)?;
-    let description = opt_str(&input, "Description").map(str::to_owned);
-    let role = insert_role(world, ctx, name, path, trust, description, max_session, tags, boundary)?;
-    let mut v = role_value(&role, false);
-    if let Some(o) = v.as_object_mut() {
-        // CreateRole answers without MaxSessionDuration, with the tags it was given.
-        o.remove("MaxSessionDuration");
-        if !role.tags.is_empty() {
-            o.insert("Tags".into(), tags_value(&role.tags));
-        }
-        if let Some(b) = &role.permissions_boundary {
-            o.insert(
-                "PermissionsBoundary".into(),
-                json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": b}),
-            );
-        }
-    }
-    Ok(json!({ "Role": v }))
+    check_trust_policy(st, &ctx.account, &trust)?;
+    let new = NewRole {
+        name,
+        path,
+        trust,
+        description: input.description,
+        max_session,
+        tags,
+        boundary,
+    };
+    let role = insert_role(st, env, ctx, new)?;
+    // CreateRole answers without MaxSessionDuration, with the tags and boundary it was given.
+    let mut out = role_out(&role, false);
+    out.max_session_duration = None;
+    out.tags = (!role.tags.is_empty()).then(|| tags_out(&role.tags));
+    out.permissions_boundary = boundary_out(&role);
+    Ok(t::CreateRoleResponse { role: out })
 }
 
-pub fn get_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
-    Ok(json!({ "Role": role_value(role, true) }))
+pub fn get_role(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::GetRoleRequest,
+) -> AwsResult<t::GetRoleResponse> {
+    let role = find(st, &input.role_name)?;
+    Ok(t::GetRoleResponse {
+        role: role_out(role, true),
+    })
 }
 
-pub fn list_roles(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let prefix = opt_str(&input, "PathPrefix").unwrap_or("/");
-    let st = state(world, &ctx.account);
+pub fn list_roles(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListRolesRequest,
+) -> AwsResult<t::ListRolesResponse> {
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
     // Roles are kept by lower-cased name, so this is name order.
-    let values: Vec<Value> = st
+    let roles: Vec<t::Role> = st
         .roles
         .values()
         .filter(|r| r.path.starts_with(prefix))
-        .map(|r| role_value(r, false))
+        .map(|r| role_out(r, false))
         .collect();
-    let (items, meta) = page(&values, &input)?;
-    Ok(with_meta(json!({ "Roles": items }), meta))
+    let (roles, p) = page(&roles, input.max_items, input.marker.as_deref())?;
+    Ok(t::ListRolesResponse {
+        roles,
+        is_truncated: Some(p.is_truncated),
+        marker: p.marker,
+    })
 }
 
-pub fn update_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let max = opt_i64(&input, "MaxSessionDuration");
+pub fn update_role(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::UpdateRoleRequest,
+) -> AwsResult<t::UpdateRoleResponse> {
+    let max = input.max_session_duration.map(i64::from);
     if let Some(m) = max {
         check_max_session(m)?;
     }
-    let role = find(world, ctx, name)?;
+    let role = find(st, &input.role_name)?;
     protected(role)?;
-    if let Some(d) = opt_str(&input, "Description") {
-        role.description = Some(d.to_owned());
+    if let Some(d) = input.description {
+        role.description = Some(d);
     }
     if let Some(m) = max {
         role.max_session_duration = m;
     }
-    Ok(json!({}))
+    Ok(t::UpdateRoleResponse {})
 }
 
-pub fn update_role_description(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let description = req_str(&input, "Description", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+pub fn update_role_description(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::UpdateRoleDescriptionRequest,
+) -> AwsResult<t::UpdateRoleDescriptionResponse> {
+    let role = find(st, &input.role_name)?;
     protected(role)?;
-    role.description = Some(description.to_owned());
-    Ok(json!({ "Role": role_value(role, true) }))
+    role.description = Some(input.description);
+    Ok(t::UpdateRoleDescriptionResponse {
+        role: Some(role_out(role, true)),
+    })
 }
 
-pub fn update_assume_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let doc = req_str(&input, "PolicyDocument", "ValidationError")?;
-    protected(find(world, ctx, name)?)?;
-    check_trust_policy(world, &ctx.account, doc)?;
-    find(world, ctx, name)?.assume_role_policy = doc.to_owned();
-    Ok(json!({}))
+pub fn update_assume_role_policy(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UpdateAssumeRolePolicyRequest,
+) -> AwsResult<()> {
+    let name = &input.role_name;
+    protected(find(st, name)?)?;
+    check_trust_policy(st, &ctx.account, &input.policy_document)?;
+    find(st, name)?.assume_role_policy = input.policy_document;
+    Ok(())
 }
 
-pub fn delete_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+pub fn delete_role(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: t::DeleteRoleRequest) -> AwsResult<()> {
+    let name = &input.role_name;
+    let role = find(st, name)?;
     protected(role)?;
     if !role.attached.is_empty() {
         return Err(AwsError::new(
@@ -285,52 +313,65 @@ pub fn delete_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Valu
         ));
     }
     let arn = role.arn.clone();
-    state(world, &ctx.account).roles.remove(&name.to_lowercase());
-    world.record(crate::timeline::Entry::resource(
+    st.roles.remove(&name.to_lowercase());
+    env.record(crate::timeline::Entry::resource(
         "iam",
         format!("role {arn} deleted"),
-        Value::Null,
+        serde_json::Value::Null,
     ));
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn tag_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let tags = read_tags(&input)?;
-    let role = find(world, ctx, name)?;
+pub fn tag_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: t::TagRoleRequest) -> AwsResult<()> {
+    let tags = read_tags(Some(input.tags))?;
+    let role = find(st, &input.role_name)?;
     merge_tags(&mut role.tags, tags)?;
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn untag_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let keys = str_list(&input, "TagKeys");
-    let role = find(world, ctx, name)?;
+pub fn untag_role(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: t::UntagRoleRequest) -> AwsResult<()> {
+    let role = find(st, &input.role_name)?;
     role.tags
-        .retain(|(k, _)| !keys.iter().any(|d| d.eq_ignore_ascii_case(k)));
-    Ok(json!({}))
+        .retain(|(k, _)| !input.tag_keys.iter().any(|d| d.eq_ignore_ascii_case(k)));
+    Ok(())
 }
 
-pub fn list_role_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
-    let tags = role.tags.clone();
-    let (items, meta) = page(&tags, &input)?;
-    Ok(with_meta(json!({ "Tags": tags_value(&items) }), meta))
+pub fn list_role_tags(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListRoleTagsRequest,
+) -> AwsResult<t::ListRoleTagsResponse> {
+    let role = find(st, &input.role_name)?;
+    let (items, p) = page(&role.tags, input.max_items, input.marker.as_deref())?;
+    Ok(t::ListRoleTagsResponse {
+        tags: tags_out(&items),
+        is_truncated: Some(p.is_truncated),
+        marker: p.marker,
+    })
 }
 
-pub fn put_role_permissions_boundary(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let arn = req_str(&input, "PermissionsBoundary", "ValidationError")?;
-    protected(find(world, ctx, name)?)?;
-    super::policies::require_policy(world, ctx, arn)?;
-    find(world, ctx, name)?.permissions_boundary = Some(arn.to_owned());
-    Ok(json!({}))
+pub fn put_role_permissions_boundary(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::PutRolePermissionsBoundaryRequest,
+) -> AwsResult<()> {
+    let name = &input.role_name;
+    protected(find(st, name)?)?;
+    super::policies::require_policy(st, &input.permissions_boundary)?;
+    find(st, name)?.permissions_boundary = Some(input.permissions_boundary);
+    Ok(())
 }
 
-pub fn delete_role_permissions_boundary(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+pub fn delete_role_permissions_boundary(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteRolePermissionsBoundaryRequest,
+) -> AwsResult<()> {
+    let name = &input.role_name;
+    let role = find(st, name)?;
     protected(role)?;
     if role.permissions_boundary.take().is_none() {
         return Err(AwsError::new(
@@ -338,7 +379,7 @@ pub fn delete_role_permissions_boundary(world: &mut World, ctx: &Ctx, input: Val
             format!("The role with name {name} does not have a permissions boundary."),
         ));
     }
-    Ok(json!({}))
+    Ok(())
 }
 
 /// The service-linked role a service gets: (role name, description). Unknown services get
@@ -391,8 +432,13 @@ fn service_linked_name(service: &str) -> (String, String) {
     (format!("AWSServiceRoleFor{label}"), String::new())
 }
 
-pub fn create_service_linked_role(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let service = req_str(&input, "AWSServiceName", "ValidationError")?;
+pub fn create_service_linked_role(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateServiceLinkedRoleRequest,
+) -> AwsResult<t::CreateServiceLinkedRoleResponse> {
+    let service = input.aws_service_name.as_str();
     if !service.ends_with(".amazonaws.com") || service.starts_with('.') {
         return Err(AwsError::new(
             "InvalidInput",
@@ -400,11 +446,11 @@ pub fn create_service_linked_role(world: &mut World, ctx: &Ctx, input: Value) ->
         ));
     }
     let (base, default_description) = service_linked_name(service);
-    let name = match opt_str(&input, "CustomSuffix") {
+    let name = match input.custom_suffix.as_deref() {
         Some(s) if !s.is_empty() => format!("{base}_{s}"),
         _ => base,
     };
-    if state(world, &ctx.account).role(&name).is_some() {
+    if st.role(&name).is_some() {
         return Err(AwsError::new(
             "InvalidInput",
             format!("Service role name {name} has been taken in this account, please try a different suffix."),
@@ -416,20 +462,35 @@ pub fn create_service_linked_role(world: &mut World, ctx: &Ctx, input: Value) ->
         "Statement": [{"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}]
     })
     .to_string();
-    let description = opt_str(&input, "Description")
-        .map(str::to_owned)
+    let description = input
+        .description
         .or_else(|| (!default_description.is_empty()).then_some(default_description));
-    let role = insert_role(world, ctx, &name, &path, &trust, description, 3600, Vec::new(), None)?;
-    Ok(json!({ "Role": role_value(&role, false) }))
+    let new = NewRole {
+        name,
+        path,
+        trust,
+        description,
+        max_session: 3600,
+        tags: Vec::new(),
+        boundary: None,
+    };
+    let role = insert_role(st, env, ctx, new)?;
+    Ok(t::CreateServiceLinkedRoleResponse {
+        role: Some(role_out(&role, false)),
+    })
 }
 
 // ---- inline role policies ----
 
-pub fn put_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
-    let doc = req_str(&input, "PolicyDocument", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+pub fn put_role_policy(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::PutRolePolicyRequest,
+) -> AwsResult<()> {
+    let policy_name = input.policy_name.as_str();
+    let doc = input.policy_document.as_str();
+    let role = find(st, &input.role_name)?;
     protected(role)?;
     documents::validate(doc, DocKind::Inline)?;
     let others: usize = role
@@ -448,7 +509,7 @@ pub fn put_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
         ));
     }
     role.inline_policies.insert(policy_name.to_owned(), doc.to_owned());
-    Ok(json!({}))
+    Ok(())
 }
 
 fn no_such_role_policy(policy_name: &str) -> AwsError {
@@ -458,47 +519,63 @@ fn no_such_role_policy(policy_name: &str) -> AwsError {
     )
 }
 
-pub fn get_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+pub fn get_role_policy(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::GetRolePolicyRequest,
+) -> AwsResult<t::GetRolePolicyResponse> {
+    let role = find(st, &input.role_name)?;
     let doc = role
         .inline_policies
-        .get(policy_name)
-        .ok_or_else(|| no_such_role_policy(policy_name))?;
-    Ok(json!({
-        "RoleName": role.name,
-        "PolicyName": policy_name,
-        "PolicyDocument": documents::url_encode(doc),
-    }))
+        .get(&input.policy_name)
+        .ok_or_else(|| no_such_role_policy(&input.policy_name))?;
+    Ok(t::GetRolePolicyResponse {
+        role_name: role.name.clone(),
+        policy_document: documents::url_encode(doc),
+        policy_name: input.policy_name,
+    })
 }
 
-pub fn list_role_policies(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+pub fn list_role_policies(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ListRolePoliciesRequest,
+) -> AwsResult<t::ListRolePoliciesResponse> {
+    let role = find(st, &input.role_name)?;
     let names: Vec<String> = role.inline_policies.keys().cloned().collect();
-    let (items, meta) = page(&names, &input)?;
-    Ok(with_meta(json!({ "PolicyNames": items }), meta))
+    let (policy_names, p) = page(&names, input.max_items, input.marker.as_deref())?;
+    Ok(t::ListRolePoliciesResponse {
+        policy_names,
+        is_truncated: Some(p.is_truncated),
+        marker: p.marker,
+    })
 }
 
-pub fn delete_role_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name = req_str(&input, "RoleName", "ValidationError")?;
-    let policy_name = req_str(&input, "PolicyName", "ValidationError")?;
-    let role = find(world, ctx, name)?;
+pub fn delete_role_policy(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteRolePolicyRequest,
+) -> AwsResult<()> {
+    let role = find(st, &input.role_name)?;
     protected(role)?;
     role.inline_policies
-        .remove(policy_name)
-        .ok_or_else(|| no_such_role_policy(policy_name))?;
-    Ok(json!({}))
+        .remove(&input.policy_name)
+        .ok_or_else(|| no_such_role_policy(&input.policy_name))?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
-    use super::*;
+    use crate::world::World;
+    use serde_json::{json, Value};
 
     fn create(w: &mut World, name: &str) -> Value {
-        create_role(
+        direct(
+            "CreateRole",
             w,
             &ctx(),
             json!({"RoleName": name, "AssumeRolePolicyDocument": LAMBDA_TRUST}),
@@ -526,7 +603,8 @@ mod tests {
     fn create_get_list_delete() {
         let mut w = world();
         let c = ctx();
-        let out = create_role(
+        let out = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "app", "Path": "/svc/", "AssumeRolePolicyDocument": LAMBDA_TRUST,
@@ -546,12 +624,13 @@ mod tests {
         assert_eq!(decode(r["AssumeRolePolicyDocument"].as_str().unwrap()), LAMBDA_TRUST);
         assert_eq!(r["Tags"], json!([{"Key": "team", "Value": "a"}]));
 
-        let got = get_role(&mut w, &c, json!({"RoleName": "app"})).unwrap();
+        let got = direct("GetRole", &mut w, &c, json!({"RoleName": "app"})).unwrap();
         assert_eq!(got["Role"]["MaxSessionDuration"], 3600);
         assert_eq!(got["Role"]["Description"], "d");
         assert_eq!(got["Role"]["RoleLastUsed"], json!({}));
 
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "APP", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
@@ -564,7 +643,7 @@ mod tests {
 
         create(&mut w, "b");
         create(&mut w, "a");
-        let all = list_roles(&mut w, &c, json!({})).unwrap();
+        let all = direct("ListRoles", &mut w, &c, json!({})).unwrap();
         let names: Vec<&str> = all["Roles"]
             .as_array()
             .unwrap()
@@ -574,23 +653,25 @@ mod tests {
         assert_eq!(names, ["a", "app", "b"]);
         assert_eq!(all["IsTruncated"], false);
         assert!(all["Roles"][0].get("Tags").is_none());
-        let svc = list_roles(&mut w, &c, json!({"PathPrefix": "/svc/"})).unwrap();
+        let svc = direct("ListRoles", &mut w, &c, json!({"PathPrefix": "/svc/"})).unwrap();
         assert_eq!(svc["Roles"].as_array().unwrap().len(), 1);
-        let p1 = list_roles(&mut w, &c, json!({"MaxItems": 2})).unwrap();
+        let p1 = direct("ListRoles", &mut w, &c, json!({"MaxItems": 2})).unwrap();
         assert_eq!(p1["IsTruncated"], true);
         assert_eq!(p1["Roles"].as_array().unwrap().len(), 2);
-        let p2 = list_roles(&mut w, &c, json!({"MaxItems": 2, "Marker": p1["Marker"]})).unwrap();
+        let p2 = direct("ListRoles", &mut w, &c, json!({"MaxItems": 2, "Marker": p1["Marker"]})).unwrap();
         assert_eq!(p2["Roles"][0]["RoleName"], "b");
         assert_eq!(p2["IsTruncated"], false);
 
-        delete_role(&mut w, &c, json!({"RoleName": "app"})).unwrap();
-        let e = get_role(&mut w, &c, json!({"RoleName": "app"})).unwrap_err();
+        direct("DeleteRole", &mut w, &c, json!({"RoleName": "app"})).unwrap();
+        let e = direct("GetRole", &mut w, &c, json!({"RoleName": "app"})).unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("NoSuchEntity", "The role with name app cannot be found.")
         );
         assert_eq!(
-            delete_role(&mut w, &c, json!({"RoleName": "app"})).unwrap_err().code,
+            direct("DeleteRole", &mut w, &c, json!({"RoleName": "app"}))
+                .unwrap_err()
+                .code,
             "NoSuchEntity"
         );
     }
@@ -599,19 +680,27 @@ mod tests {
     fn create_validates_its_input() {
         let mut w = world();
         let c = ctx();
-        let e = create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": "{"})).unwrap_err();
+        let e = direct(
+            "CreateRole",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": "{"}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("MalformedPolicyDocument", "Syntax errors in policy.")
         );
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "AssumeRolePolicyDocument": S3_READ}),
         )
         .unwrap_err();
         assert_eq!(e.message, "Has prohibited field Resource");
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "AssumeRolePolicyDocument": LAMBDA_TRUST, "MaxSessionDuration": 60}),
@@ -619,14 +708,16 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code, "ValidationError");
         assert!(e.message.contains("greater than or equal to 3600"), "{}", e.message);
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "Path": "svc", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
         )
         .unwrap_err();
         assert_eq!(e.code, "ValidationError");
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "bad name", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
@@ -634,7 +725,8 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code, "ValidationError");
         let missing_role = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/nope"},"Action":"sts:AssumeRole"}]}"#;
-        let e = create_role(
+        let e = direct(
+            "CreateRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "AssumeRolePolicyDocument": missing_role}),
@@ -648,12 +740,18 @@ mod tests {
             r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole"}}]}}"#,
             "x".repeat(2100)
         );
-        let e = create_role(&mut w, &c, json!({"RoleName": "r", "AssumeRolePolicyDocument": big})).unwrap_err();
+        let e = direct(
+            "CreateRole",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": big}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: 2048")
         );
-        assert!(state(&mut w, ACCT).roles.is_empty());
+        assert!(w.account_mut(ACCT).iam.roles.is_empty());
     }
 
     #[test]
@@ -661,13 +759,14 @@ mod tests {
         let mut w = world();
         let c = ctx();
         create(&mut w, "r");
-        update_role(
+        direct(
+            "UpdateRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "Description": "new", "MaxSessionDuration": 7200}),
         )
         .unwrap();
-        let r = get_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        let r = direct("GetRole", &mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(
             (
                 r["Role"]["Description"].clone(),
@@ -676,25 +775,50 @@ mod tests {
             (json!("new"), json!(7200))
         );
         assert_eq!(
-            update_role(&mut w, &c, json!({"RoleName": "r", "MaxSessionDuration": 50000}))
-                .unwrap_err()
-                .code,
+            direct(
+                "UpdateRole",
+                &mut w,
+                &c,
+                json!({"RoleName": "r", "MaxSessionDuration": 50000})
+            )
+            .unwrap_err()
+            .code,
             "ValidationError"
         );
         assert_eq!(
-            update_role(&mut w, &c, json!({"RoleName": "x"})).unwrap_err().code,
+            direct("UpdateRole", &mut w, &c, json!({"RoleName": "x"}))
+                .unwrap_err()
+                .code,
             "NoSuchEntity"
         );
-        let out = update_role_description(&mut w, &c, json!({"RoleName": "r", "Description": "d2"})).unwrap();
+        let out = direct(
+            "UpdateRoleDescription",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "Description": "d2"}),
+        )
+        .unwrap();
         assert_eq!(out["Role"]["Description"], "d2");
 
-        update_assume_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyDocument": ACCOUNT_TRUST})).unwrap();
-        let r = get_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        direct(
+            "UpdateAssumeRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyDocument": ACCOUNT_TRUST}),
+        )
+        .unwrap();
+        let r = direct("GetRole", &mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(
             decode(r["Role"]["AssumeRolePolicyDocument"].as_str().unwrap()),
             ACCOUNT_TRUST
         );
-        let e = update_assume_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyDocument": S3_READ})).unwrap_err();
+        let e = direct(
+            "UpdateAssumeRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyDocument": S3_READ}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "MalformedPolicyDocument");
     }
 
@@ -703,27 +827,30 @@ mod tests {
         let mut w = world();
         let c = ctx();
         create(&mut w, "r");
-        tag_role(
+        direct(
+            "TagRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]}),
         )
         .unwrap();
-        tag_role(
+        direct(
+            "TagRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "Tags": [{"Key": "A", "Value": "3"}]}),
         )
         .unwrap();
-        let t = list_role_tags(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        let t = direct("ListRoleTags", &mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(
             t["Tags"],
             json!([{"Key": "A", "Value": "3"}, {"Key": "b", "Value": "2"}])
         );
-        untag_role(&mut w, &c, json!({"RoleName": "r", "TagKeys": ["b"]})).unwrap();
-        let t = list_role_tags(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        direct("UntagRole", &mut w, &c, json!({"RoleName": "r", "TagKeys": ["b"]})).unwrap();
+        let t = direct("ListRoleTags", &mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(t["Tags"].as_array().unwrap().len(), 1);
-        let e = tag_role(
+        let e = direct(
+            "TagRole",
             &mut w,
             &c,
             json!({"RoleName": "r", "Tags": [{"Key": "x", "Value": "1"}, {"Key": "X", "Value": "2"}]}),
@@ -732,13 +859,13 @@ mod tests {
         assert_eq!(e.code, "InvalidInput");
         let many: Vec<Value> = (0..50).map(|i| json!({"Key": format!("k{i}"), "Value": "v"})).collect();
         assert_eq!(
-            tag_role(&mut w, &c, json!({"RoleName": "r", "Tags": many}))
+            direct("TagRole", &mut w, &c, json!({"RoleName": "r", "Tags": many}))
                 .unwrap_err()
                 .code,
             "LimitExceeded"
         );
         assert_eq!(
-            list_role_tags(&mut w, &c, json!({"RoleName": "nope"}))
+            direct("ListRoleTags", &mut w, &c, json!({"RoleName": "nope"}))
                 .unwrap_err()
                 .code,
             "NoSuchEntity"
@@ -749,7 +876,13 @@ mod tests {
     fn service_linked_roles() {
         let mut w = world();
         let c = ctx();
-        let out = create_service_linked_role(&mut w, &c, json!({"AWSServiceName": "ecs.amazonaws.com"})).unwrap();
+        let out = direct(
+            "CreateServiceLinkedRole",
+            &mut w,
+            &c,
+            json!({"AWSServiceName": "ecs.amazonaws.com"}),
+        )
+        .unwrap();
         let r = &out["Role"];
         assert_eq!(r["RoleName"], "AWSServiceRoleForECS");
         assert_eq!(r["Path"], "/aws-service-role/ecs.amazonaws.com/");
@@ -758,18 +891,31 @@ mod tests {
             format!("arn:aws:iam::{ACCT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS")
         );
         assert_eq!(
-            super::super::role_trusts(&w, ACCT, "AWSServiceRoleForECS", "ecs.amazonaws.com", "sts:AssumeRole"),
+            super::super::role_trusts(
+                |a| w.account(a).map(|x| &x.iam),
+                ACCT,
+                "AWSServiceRoleForECS",
+                "ecs.amazonaws.com",
+                "sts:AssumeRole"
+            ),
             Ok(())
         );
-        let e = create_service_linked_role(&mut w, &c, json!({"AWSServiceName": "ecs.amazonaws.com"})).unwrap_err();
+        let e = direct(
+            "CreateServiceLinkedRole",
+            &mut w,
+            &c,
+            json!({"AWSServiceName": "ecs.amazonaws.com"}),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "InvalidInput");
         assert_eq!(
             e.message,
             "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix."
         );
-        let e = delete_role(&mut w, &c, json!({"RoleName": "AWSServiceRoleForECS"})).unwrap_err();
+        let e = direct("DeleteRole", &mut w, &c, json!({"RoleName": "AWSServiceRoleForECS"})).unwrap_err();
         assert_eq!(e.code, "UnmodifiableEntity");
-        let elb = create_service_linked_role(
+        let elb = direct(
+            "CreateServiceLinkedRole",
             &mut w,
             &c,
             json!({"AWSServiceName": "elasticloadbalancing.amazonaws.com"}),
@@ -783,38 +929,48 @@ mod tests {
         let mut w = world();
         let c = ctx();
         create(&mut w, "r");
-        put_role_policy(
+        direct(
+            "PutRolePolicy",
             &mut w,
             &c,
             json!({"RoleName": "r", "PolicyName": "s3", "PolicyDocument": S3_READ}),
         )
         .unwrap();
-        put_role_policy(
+        direct(
+            "PutRolePolicy",
             &mut w,
             &c,
             json!({"RoleName": "r", "PolicyName": "a", "PolicyDocument": S3_READ}),
         )
         .unwrap();
-        let got = get_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap();
+        let got = direct(
+            "GetRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "s3"}),
+        )
+        .unwrap();
         assert_eq!(got["RoleName"], "r");
         assert_eq!(decode(got["PolicyDocument"].as_str().unwrap()), S3_READ);
-        let l = list_role_policies(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        let l = direct("ListRolePolicies", &mut w, &c, json!({"RoleName": "r"})).unwrap();
         assert_eq!(l["PolicyNames"], json!(["a", "s3"]));
 
-        let e = delete_role(&mut w, &c, json!({"RoleName": "r"})).unwrap_err();
+        let e = direct("DeleteRole", &mut w, &c, json!({"RoleName": "r"})).unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("DeleteConflict", "Cannot delete entity, must delete policies first.")
         );
 
-        let e = put_role_policy(
+        let e = direct(
+            "PutRolePolicy",
             &mut w,
             &c,
             json!({"RoleName": "r", "PolicyName": "t", "PolicyDocument": LAMBDA_TRUST}),
         )
         .unwrap_err();
         assert_eq!(e.message, "Policy document should not specify a principal.");
-        let e = put_role_policy(
+        let e = direct(
+            "PutRolePolicy",
             &mut w,
             &c,
             json!({"RoleName": "nope", "PolicyName": "t", "PolicyDocument": S3_READ}),
@@ -825,7 +981,8 @@ mod tests {
             r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Allow","Action":"s3:*","Resource":"*"}}]}}"#,
             "x".repeat(10_200)
         );
-        let e = put_role_policy(
+        let e = direct(
+            "PutRolePolicy",
             &mut w,
             &c,
             json!({"RoleName": "r", "PolicyName": "big", "PolicyDocument": big}),
@@ -839,20 +996,43 @@ mod tests {
             )
         );
 
-        delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap();
-        let e = get_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"})).unwrap_err();
+        direct(
+            "DeleteRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "s3"}),
+        )
+        .unwrap();
+        let e = direct(
+            "GetRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "s3"}),
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("NoSuchEntity", "The role policy with name s3 cannot be found.")
         );
         assert_eq!(
-            delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "s3"}))
-                .unwrap_err()
-                .code,
+            direct(
+                "DeleteRolePolicy",
+                &mut w,
+                &c,
+                json!({"RoleName": "r", "PolicyName": "s3"})
+            )
+            .unwrap_err()
+            .code,
             "NoSuchEntity"
         );
-        delete_role_policy(&mut w, &c, json!({"RoleName": "r", "PolicyName": "a"})).unwrap();
-        delete_role(&mut w, &c, json!({"RoleName": "r"})).unwrap();
+        direct(
+            "DeleteRolePolicy",
+            &mut w,
+            &c,
+            json!({"RoleName": "r", "PolicyName": "a"}),
+        )
+        .unwrap();
+        direct("DeleteRole", &mut w, &c, json!({"RoleName": "r"})).unwrap();
     }
 
     #[test]

@@ -1,18 +1,22 @@
 //! Functions: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
 //! UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction; the checks Lambda makes on
 //! them (role trust, runtime, handler, memory, timeout, environment, code package) and the
-//! Pending → Active / InProgress → Successful settling on the clock.
+//! Pending → Active / InProgress → Successful settling on the clock. Typed over
+//! `cutover_types::lambda`.
 
 use super::{conflict, invalid, not_found, user_err, Event, Function, State};
+use crate::env::Env;
 use crate::protocol::timestamp::iso8601;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{obj, opt_bool, opt_i64, opt_str, paginate};
+use crate::services::identity::RoleTrust;
+use crate::services::util::paginate;
 use crate::services::Ctx;
+use crate::sim::PartitionKey;
 use crate::sim::Signal;
-use crate::world::{PartitionKey, World};
 use base64::Engine as _;
+use cutover_types::lambda as t;
 pub use cutover_types::lambda::{LastUpdateStatus, State as FunctionState};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -110,16 +114,16 @@ pub struct Code {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub version: String,
-    pub runtime: Option<String>,
+    pub runtime: Option<t::Runtime>,
     pub handler: Option<String>,
     pub role: String,
     pub description: String,
     pub timeout: i64,
     pub memory: i64,
     pub environment: Option<BTreeMap<String, String>>,
-    pub architectures: Vec<String>,
+    pub architectures: Vec<t::Architecture>,
     pub ephemeral_storage: i64,
-    pub tracing_mode: String,
+    pub tracing_mode: t::TracingMode,
     pub code: Arc<Code>,
     pub last_modified: f64,
     pub revision_id: String,
@@ -241,9 +245,9 @@ pub fn record_mut<'a>(state: &'a mut State, ctx: &Ctx, function_name: &str) -> A
     state.records.get_mut(name).ok_or_else(|| not_found_fn(ctx, name, None))
 }
 
-/// The qualifier from the `Qualifier` member or the name; both given and different is an error.
-pub fn qualifier<'a>(input: &'a Value, from_name: Option<&'a str>) -> AwsResult<Option<&'a str>> {
-    let member = opt_str(input, "Qualifier");
+/// The qualifier from the `Qualifier` member (`member`) or the name; both given and different is
+/// an error.
+pub fn qualifier<'a>(member: Option<&'a str>, from_name: Option<&'a str>) -> AwsResult<Option<&'a str>> {
     match (member, from_name) {
         (Some(a), Some(b)) if a != b => Err(invalid(
             "The derived qualifier from the function name does not match the specified qualifier.",
@@ -256,56 +260,65 @@ pub fn qualifier<'a>(input: &'a Value, from_name: Option<&'a str>) -> AwsResult<
 // ---------------------------------------------------------------------------------------------
 // Output
 
-pub fn configuration(r: &Record, c: &Config, region: &str) -> Value {
+pub fn configuration(r: &Record, c: &Config, region: &str) -> t::FunctionConfiguration {
     let arn = if c.version == "$LATEST" {
         r.arn.clone()
     } else {
         format!("{}:{}", r.arn, c.version)
     };
-    let env = c.environment.as_ref().map(|vars| json!({"Variables": vars}));
-    let (state_reason, state_code) = match c.state {
-        FunctionState::Pending => (json!("The function is being created."), json!("Creating")),
-        _ => (Value::Null, Value::Null),
-    };
-    let (update_reason, update_code) = match c.last_update_status {
-        Some(LastUpdateStatus::InProgress) => (json!("The function is being created."), json!("Creating")),
-        _ => (Value::Null, Value::Null),
-    };
-    let runtime_version = c.runtime.as_ref().map(
-        |rt| json!({"RuntimeVersionArn": format!("arn:aws:lambda:{region}::runtime:{}", runtime_version_hash(rt))}),
-    );
-    obj([
-        ("FunctionName", json!(r.name)),
-        ("FunctionArn", json!(arn)),
-        ("Runtime", json!(c.runtime)),
-        ("Role", json!(c.role)),
-        ("Handler", json!(c.handler)),
-        ("CodeSize", json!(c.code.zip.len())),
-        ("Description", json!(c.description)),
-        ("Timeout", json!(c.timeout)),
-        ("MemorySize", json!(c.memory)),
-        ("LastModified", json!(lambda_time(c.last_modified))),
-        ("CodeSha256", json!(c.code.sha256)),
-        ("Version", json!(c.version)),
-        ("Environment", env.unwrap_or(Value::Null)),
-        ("TracingConfig", json!({"Mode": c.tracing_mode})),
-        ("RevisionId", json!(c.revision_id)),
-        ("State", json!(c.state)),
-        ("StateReason", state_reason),
-        ("StateReasonCode", state_code),
-        ("LastUpdateStatus", json!(c.last_update_status)),
-        ("LastUpdateStatusReason", update_reason),
-        ("LastUpdateStatusReasonCode", update_code),
-        ("PackageType", json!("Zip")),
-        ("Architectures", json!(c.architectures)),
-        ("EphemeralStorage", json!({"Size": c.ephemeral_storage})),
-        ("SnapStart", json!({"ApplyOn": "None", "OptimizationStatus": "Off"})),
-        ("RuntimeVersionConfig", runtime_version.unwrap_or(Value::Null)),
-        (
-            "LoggingConfig",
-            json!({"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", r.name)}),
-        ),
-    ])
+    let creating = || "The function is being created.".to_owned();
+    let pending = c.state == FunctionState::Pending;
+    let updating = c.last_update_status == Some(LastUpdateStatus::InProgress);
+    t::FunctionConfiguration {
+        function_name: Some(r.name.clone()),
+        function_arn: Some(arn),
+        runtime: c.runtime.clone(),
+        role: Some(c.role.clone()),
+        handler: c.handler.clone(),
+        code_size: Some(c.code.zip.len() as i64),
+        description: Some(c.description.clone()),
+        timeout: Some(c.timeout as i32),
+        memory_size: Some(c.memory as i32),
+        last_modified: Some(lambda_time(c.last_modified)),
+        code_sha256: Some(c.code.sha256.clone()),
+        version: Some(c.version.clone()),
+        environment: c.environment.as_ref().map(|vars| t::EnvironmentResponse {
+            variables: Some(vars.clone()),
+            error: None,
+        }),
+        tracing_config: Some(t::TracingConfigResponse {
+            mode: Some(c.tracing_mode.clone()),
+        }),
+        revision_id: Some(c.revision_id.clone()),
+        state: Some(c.state.clone()),
+        state_reason: pending.then(creating),
+        state_reason_code: pending.then_some(t::StateReasonCode::Creating),
+        last_update_status: c.last_update_status.clone(),
+        last_update_status_reason: updating.then(creating),
+        last_update_status_reason_code: updating.then(|| t::LastUpdateStatusReasonCode::from("Creating")),
+        package_type: Some(t::PackageType::Zip),
+        architectures: Some(c.architectures.clone()),
+        ephemeral_storage: Some(t::EphemeralStorage {
+            size: c.ephemeral_storage as i32,
+        }),
+        snap_start: Some(t::SnapStartResponse {
+            apply_on: Some(t::SnapStartApplyOn::None),
+            optimization_status: Some(t::SnapStartOptimizationStatus::Off),
+        }),
+        runtime_version_config: c.runtime.as_ref().map(|rt| t::RuntimeVersionConfig {
+            runtime_version_arn: Some(format!(
+                "arn:aws:lambda:{region}::runtime:{}",
+                runtime_version_hash(rt.as_str())
+            )),
+            error: None,
+        }),
+        logging_config: Some(t::LoggingConfig {
+            log_format: Some(t::LogFormat::Text),
+            log_group: Some(format!("/aws/lambda/{}", r.name)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 fn runtime_version_hash(runtime: &str) -> String {
@@ -316,10 +329,10 @@ fn runtime_version_hash(runtime: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Checks
 
-fn check_role(world: &World, ctx: &Ctx, role: &str) -> AwsResult<()> {
-    crate::services::identity::identity(world)
-        .role_trusts(world, &ctx.account, role, "lambda.amazonaws.com", "sts:AssumeRole")
-        .map_err(|_| invalid("The role defined for the function cannot be assumed by Lambda."))
+/// The execution role's check: `trust` is whether it lets `lambda.amazonaws.com` assume it, as
+/// the lifecycle layer found (`lifecycle::identity::lambda_role`).
+fn check_role(trust: RoleTrust) -> AwsResult<()> {
+    trust.map_err(|_| invalid("The role defined for the function cannot be assumed by Lambda."))
 }
 
 fn check_runtime(runtime: &str) -> AwsResult<()> {
@@ -379,16 +392,11 @@ fn check_handler(runtime: &str, handler: &str) -> AwsResult<()> {
     Ok(())
 }
 
-fn environment(input: &Value) -> AwsResult<Option<BTreeMap<String, String>>> {
-    let Some(env) = input.get("Environment") else {
+fn environment(env: Option<t::Environment>) -> AwsResult<Option<BTreeMap<String, String>>> {
+    let Some(env) = env else {
         return Ok(None);
     };
-    let mut vars = BTreeMap::new();
-    if let Some(m) = env.get("Variables").and_then(Value::as_object) {
-        for (k, v) in m {
-            vars.insert(k.clone(), v.as_str().unwrap_or_default().to_owned());
-        }
-    }
+    let vars = env.variables.unwrap_or_default();
     let reserved: Vec<&str> = vars
         .keys()
         .map(String::as_str)
@@ -409,20 +417,29 @@ fn environment(input: &Value) -> AwsResult<Option<BTreeMap<String, String>>> {
     Ok(Some(vars))
 }
 
+/// Where a request's code comes from: only zip files in the request are emulated.
+struct CodeSource<'a> {
+    /// A container image (`ImageUri`, or `PackageType` Image).
+    image: bool,
+    /// An S3 location (`S3Bucket`, `S3Key`, `S3ObjectVersion`).
+    s3: bool,
+    /// The `ZipFile` member, base64.
+    zip: Option<&'a str>,
+}
+
 /// Only zip files in the request: S3 locations and container images are refused.
-fn code_from(input: &Value, zip_member: Option<&str>) -> AwsResult<Arc<Code>> {
-    let has = |k: &str| input.get(k).is_some();
-    if has("ImageUri") || opt_str(input, "PackageType") == Some("Image") {
+fn code_from(src: CodeSource<'_>) -> AwsResult<Arc<Code>> {
+    if src.image {
         return Err(invalid(
             "cutover does not emulate container image functions (PackageType Image / ImageUri); upload a .zip file as ZipFile.",
         ));
     }
-    if has("S3Bucket") || has("S3Key") || has("S3ObjectVersion") {
+    if src.s3 {
         return Err(invalid(
             "cutover does not emulate code from S3 (S3Bucket/S3Key); upload the .zip file itself as ZipFile.",
         ));
     }
-    let Some(b64) = zip_member else {
+    let Some(b64) = src.zip else {
         return Err(invalid("Please provide a source for function code."));
     };
     let zip = B64
@@ -503,9 +520,9 @@ pub fn check_zip(zip: &[u8]) -> AwsResult<u64> {
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
-fn schedule_settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str) {
-    let at = world.now.plus_secs(SETTLE_SECS);
-    world.schedule(
+fn schedule_settle(env: &mut Env<'_>, key: &PartitionKey, name: &str, revision: &str) {
+    let at = env.after_secs(SETTLE_SECS);
+    env.schedule(
         at,
         key,
         Signal::Function(Event::Settle {
@@ -517,9 +534,8 @@ fn schedule_settle(world: &mut World, key: &PartitionKey, name: &str, revision: 
 
 /// Fired [`SETTLE_SECS`] after a create or update: the function becomes Active, the update
 /// Successful, unless another change came since.
-pub fn settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str) {
-    let state = &mut world.region_mut(key).lambda;
-    let Some(r) = state.records.get_mut(name) else { return };
+pub fn settle(st: &mut State, env: &mut Env<'_>, name: &str, revision: &str) {
+    let Some(r) = st.records.get_mut(name) else { return };
     if r.latest.revision_id != revision {
         return;
     }
@@ -528,20 +544,27 @@ pub fn settle(world: &mut World, key: &PartitionKey, name: &str, revision: &str)
     r.latest.last_update_status = Some(LastUpdateStatus::Successful);
     let arn = r.arn.clone();
     if was == FunctionState::Pending {
-        world.record(crate::timeline::Entry::note(
+        env.record(crate::timeline::Entry::note(
             "lambda",
             format!("function {arn} is Active"),
         ));
     } else {
-        world.record(crate::timeline::Entry::note(
+        env.record(crate::timeline::Entry::note(
             "lambda",
             format!("update of {arn} Successful"),
         ));
     }
 }
 
-pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
+/// CreateFunction, with `role_trust`: whether the input's `Role` lets Lambda assume it.
+pub fn create_function(
+    st: &mut State,
+    env: &mut Env<'_>,
+    role_trust: RoleTrust,
+    ctx: &Ctx,
+    input: t::CreateFunctionRequest,
+) -> AwsResult<t::FunctionConfiguration> {
+    let name_in = input.function_name.as_str();
     check_function_name(name_in)?;
     let (name, q) = split_qualifier(name_in);
     if q.is_some() || name.is_empty() {
@@ -549,74 +572,65 @@ pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             "Function name {name_in} is not valid: a function is created without a qualifier."
         )));
     }
-    let role = opt_str(&input, "Role").unwrap_or_default().to_owned();
-    let runtime = opt_str(&input, "Runtime").map(str::to_owned);
-    let handler = opt_str(&input, "Handler").map(str::to_owned);
-    let code = input.get("Code").cloned().unwrap_or_else(|| json!({}));
-    if opt_str(&input, "PackageType") == Some("Image") {
-        code_from(&json!({"PackageType": "Image"}), None)?;
+    let image = input.package_type == Some(t::PackageType::Image);
+    if image {
+        code_from(CodeSource {
+            image,
+            s3: false,
+            zip: None,
+        })?;
     }
-    let (Some(runtime), Some(handler)) = (runtime, handler) else {
+    let (Some(runtime), Some(handler)) = (input.runtime.clone(), input.handler.clone()) else {
         return Err(invalid(
             "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
         ));
     };
-    check_runtime(&runtime)?;
-    check_handler(&runtime, &handler)?;
-    let memory = opt_i64(&input, "MemorySize").unwrap_or(128);
+    check_runtime(runtime.as_str())?;
+    check_handler(runtime.as_str(), &handler)?;
+    let memory = input.memory_size.map_or(128, i64::from);
     check_memory(memory)?;
-    let timeout = opt_i64(&input, "Timeout").unwrap_or(3);
+    let timeout = input.timeout.map_or(3, i64::from);
     check_timeout(timeout)?;
-    let env = environment(&input)?;
-    check_role(world, ctx, &role)?;
-    let code = code_from(&code, opt_str(&code, "ZipFile"))?;
+    let variables = environment(input.environment.clone())?;
+    check_role(role_trust)?;
+    let c = &input.code;
+    let code = code_from(CodeSource {
+        image: c.image_uri.is_some(),
+        s3: c.s3_bucket.is_some() || c.s3_key.is_some() || c.s3_object_version.is_some(),
+        zip: c.zip_file.as_deref(),
+    })?;
     let key = ctx.partition();
-    if world.region_mut(&key).lambda.records.contains_key(name) {
+    if st.records.contains_key(name) {
         return Err(conflict(format!("Function already exist: {name}")));
     }
     let arn = function_arn(ctx, name);
-    let revision = world.ids.uuid();
-    let now = world.now.as_secs_f64();
+    let revision = env.ids.uuid();
+    let now = env.now_secs();
     let latest = Config {
         version: "$LATEST".into(),
         runtime: Some(runtime),
         handler: Some(handler),
-        role,
-        description: opt_str(&input, "Description").unwrap_or_default().to_owned(),
+        role: input.role.clone(),
+        description: input.description.clone().unwrap_or_default(),
         timeout,
         memory,
-        environment: env,
+        environment: variables,
         architectures: input
-            .get("Architectures")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-            .unwrap_or_else(|| vec!["x86_64".to_owned()]),
-        ephemeral_storage: input
-            .get("EphemeralStorage")
-            .and_then(|e| e.get("Size"))
-            .and_then(Value::as_i64)
-            .unwrap_or(512),
+            .architectures
+            .clone()
+            .unwrap_or_else(|| vec![t::Architecture::X86_64]),
+        ephemeral_storage: input.ephemeral_storage.as_ref().map_or(512, |e| i64::from(e.size)),
         tracing_mode: input
-            .get("TracingConfig")
-            .and_then(|t| t.get("Mode"))
-            .and_then(Value::as_str)
-            .unwrap_or("PassThrough")
-            .to_owned(),
+            .tracing_config
+            .as_ref()
+            .and_then(|t| t.mode.clone())
+            .unwrap_or(t::TracingMode::PassThrough),
         code,
         last_modified: now,
         revision_id: revision.clone(),
         state: FunctionState::Pending,
         last_update_status: None,
     };
-    let tags = input
-        .get("Tags")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
     let mut record = Record {
         name: name.to_owned(),
         arn: arn.clone(),
@@ -625,72 +639,79 @@ pub fn create_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
         next_version: 1,
         aliases: BTreeMap::new(),
         policies: BTreeMap::new(),
-        tags,
+        tags: input.tags.clone().unwrap_or_default(),
     };
-    let publish = opt_bool(&input, "Publish").unwrap_or(false);
     let mut out_config = record.latest.clone();
-    if publish {
-        out_config = super::versions::publish(world, &mut record, "");
+    if input.publish.unwrap_or(false) {
+        out_config = super::versions::publish(env, &mut record, "");
     }
     let out = configuration(&record, &out_config, &ctx.region);
-    let state = &mut world.region_mut(&key).lambda;
-    state.functions.insert(
+    st.functions.insert(
         name.to_owned(),
         Function {
             name: name.to_owned(),
             arn: arn.clone(),
         },
     );
-    state.records.insert(name.to_owned(), record);
-    schedule_settle(world, &key, name, &revision);
-    world.record(crate::timeline::Entry::note(
+    st.records.insert(name.to_owned(), record);
+    schedule_settle(env, &key, name, &revision);
+    env.record(crate::timeline::Entry::note(
         "lambda",
         format!("created function {arn} (Pending)"),
     ));
     Ok(out)
 }
 
-fn code_location(ctx: &Ctx, r: &Record, c: &Config) -> Value {
-    json!({
-        "RepositoryType": "S3",
-        "Location": format!(
+fn code_location(ctx: &Ctx, r: &Record, c: &Config) -> t::FunctionCodeLocation {
+    t::FunctionCodeLocation {
+        repository_type: Some("S3".into()),
+        location: Some(format!(
             "https://awslambda-{}-tasks.s3.{}.amazonaws.com/snapshots/{}/{}-cutover?versionId={}",
             ctx.region, ctx.region, ctx.account, r.name, c.revision_id
-        ),
+        )),
+        ..Default::default()
+    }
+}
+
+pub fn get_function(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::GetFunctionRequest,
+) -> AwsResult<t::GetFunctionResponse> {
+    let (r, q) = record(st, ctx, &input.function_name)?;
+    let q = qualifier(input.qualifier.as_deref(), q)?;
+    let c = r.config(q).ok_or_else(|| not_found_fn(ctx, &r.name, q))?;
+    Ok(t::GetFunctionResponse {
+        configuration: Some(configuration(r, c, &ctx.region)),
+        code: Some(code_location(ctx, r, c)),
+        tags: (!r.tags.is_empty()).then(|| r.tags.clone()),
+        ..Default::default()
     })
 }
 
-pub fn get_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, q) = record(state, ctx, name_in)?;
-    let q = qualifier(&input, q)?;
-    let c = r.config(q).ok_or_else(|| not_found_fn(ctx, &r.name, q))?;
-    let mut out = json!({
-        "Configuration": configuration(r, c, &ctx.region),
-        "Code": code_location(ctx, r, c),
-    });
-    if !r.tags.is_empty() {
-        out["Tags"] = json!(r.tags);
-    }
-    Ok(out)
-}
-
-pub fn get_function_configuration(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, q) = record(state, ctx, name_in)?;
-    let q = qualifier(&input, q)?;
+pub fn get_function_configuration(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::GetFunctionConfigurationRequest,
+) -> AwsResult<t::FunctionConfiguration> {
+    let (r, q) = record(st, ctx, &input.function_name)?;
+    let q = qualifier(input.qualifier.as_deref(), q)?;
     let c = r.config(q).ok_or_else(|| not_found_fn(ctx, &r.name, q))?;
     Ok(configuration(r, c, &ctx.region))
 }
 
-pub fn list_functions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let all = opt_str(&input, "FunctionVersion") == Some("ALL");
-    let max = opt_i64(&input, "MaxItems").unwrap_or(50).clamp(1, 50) as usize;
-    let state = &world.region_mut(&ctx.partition()).lambda;
+pub fn list_functions(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::ListFunctionsRequest,
+) -> AwsResult<t::ListFunctionsResponse> {
+    let all = input.function_version == Some(t::FunctionVersion::All);
+    let max = input.max_items.map_or(50, i64::from).clamp(1, 50) as usize;
     let mut items = Vec::new();
-    for r in state.records.values() {
+    for r in st.records.values() {
         items.push(configuration(r, &r.latest, &ctx.region));
         if all {
             for c in r.versions.values() {
@@ -698,12 +719,15 @@ pub fn list_functions(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             }
         }
     }
-    let (page, next) = paginate(&items, opt_str(&input, "Marker"), max, "InvalidParameterValueException")?;
-    Ok(obj([("Functions", json!(page)), ("NextMarker", json!(next))]))
+    let (page, next) = paginate(&items, input.marker.as_deref(), max, "InvalidParameterValueException")?;
+    Ok(t::ListFunctionsResponse {
+        functions: Some(page),
+        next_marker: next,
+    })
 }
 
-fn check_revision(input: &Value, current: &str) -> AwsResult<()> {
-    match opt_str(input, "RevisionId") {
+fn check_revision(given: Option<&str>, current: &str) -> AwsResult<()> {
+    match given {
         Some(r) if r != current => Err(user_err(
             "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
@@ -723,17 +747,24 @@ fn check_not_in_progress(r: &Record) -> AwsResult<()> {
 }
 
 /// The change half of UpdateFunctionCode (the runtime's instances are stopped by the caller).
-pub fn update_function_code(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-    let code = code_from(&input, opt_str(&input, "ZipFile"))?;
-    let dry_run = opt_bool(&input, "DryRun").unwrap_or(false);
+pub fn update_function_code(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UpdateFunctionCodeRequest,
+) -> AwsResult<t::FunctionConfiguration> {
+    let code = code_from(CodeSource {
+        image: input.image_uri.is_some(),
+        s3: input.s3_bucket.is_some() || input.s3_key.is_some() || input.s3_object_version.is_some(),
+        zip: input.zip_file.as_deref(),
+    })?;
+    let dry_run = input.dry_run.unwrap_or(false);
     let key = ctx.partition();
-    let revision = world.ids.uuid();
-    let now = world.now.as_secs_f64();
+    let revision = env.ids.uuid();
+    let now = env.now_secs();
     let mut r = {
-        let state = &mut world.region_mut(&key).lambda;
-        let r = record_mut(state, ctx, &name_in)?;
-        check_revision(&input, &r.latest.revision_id)?;
+        let r = record_mut(st, ctx, &input.function_name)?;
+        check_revision(input.revision_id.as_deref(), &r.latest.revision_id)?;
         check_not_in_progress(r)?;
         if dry_run {
             let mut c = r.latest.clone();
@@ -749,85 +780,83 @@ pub fn update_function_code(world: &mut World, ctx: &Ctx, input: Value) -> AwsRe
         r.latest.last_update_status = Some(LastUpdateStatus::InProgress);
     }
     let mut out_config = r.latest.clone();
-    if opt_bool(&input, "Publish").unwrap_or(false) {
-        out_config = super::versions::publish(world, &mut r, "");
+    if input.publish.unwrap_or(false) {
+        out_config = super::versions::publish(env, &mut r, "");
     }
     let out = configuration(&r, &out_config, &ctx.region);
     let arn = r.arn.clone();
     let name = r.name.clone();
-    world.region_mut(&key).lambda.records.insert(name.clone(), r);
-    schedule_settle(world, &key, &name, &revision);
-    world.record(crate::timeline::Entry::note(
+    st.records.insert(name.clone(), r);
+    schedule_settle(env, &key, &name, &revision);
+    env.record(crate::timeline::Entry::note(
         "lambda",
         format!("updated the code of {arn}"),
     ));
     Ok(out)
 }
 
-pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
+/// The change half of UpdateFunctionConfiguration, with `role_trust`: whether the input's `Role`
+/// lets Lambda assume it (`Ok` when the input names none).
+pub fn update_function_configuration(
+    st: &mut State,
+    env: &mut Env<'_>,
+    role_trust: RoleTrust,
+    ctx: &Ctx,
+    input: t::UpdateFunctionConfigurationRequest,
+) -> AwsResult<t::FunctionConfiguration> {
     let key = ctx.partition();
     let mut r = {
-        let state = &mut world.region_mut(&key).lambda;
-        let r = record_mut(state, ctx, &name_in)?;
-        check_revision(&input, &r.latest.revision_id)?;
+        let r = record_mut(st, ctx, &input.function_name)?;
+        check_revision(input.revision_id.as_deref(), &r.latest.revision_id)?;
         check_not_in_progress(r)?;
         r.clone()
     };
     let c = &mut r.latest;
-    if let Some(rt) = opt_str(&input, "Runtime") {
-        check_runtime(rt)?;
-        c.runtime = Some(rt.to_owned());
+    if let Some(rt) = input.runtime {
+        check_runtime(rt.as_str())?;
+        c.runtime = Some(rt);
     }
-    if let Some(h) = opt_str(&input, "Handler") {
-        c.handler = Some(h.to_owned());
+    if let Some(h) = input.handler {
+        c.handler = Some(h);
     }
-    if let (Some(rt), Some(h)) = (c.runtime.as_deref(), c.handler.as_deref()) {
-        check_handler(rt, h)?;
+    if let (Some(rt), Some(h)) = (c.runtime.as_ref(), c.handler.as_deref()) {
+        check_handler(rt.as_str(), h)?;
     }
-    if let Some(m) = opt_i64(&input, "MemorySize") {
+    if let Some(m) = input.memory_size.map(i64::from) {
         check_memory(m)?;
         c.memory = m;
     }
-    if let Some(t) = opt_i64(&input, "Timeout") {
+    if let Some(t) = input.timeout.map(i64::from) {
         check_timeout(t)?;
         c.timeout = t;
     }
-    if input.get("Environment").is_some() {
-        c.environment = environment(&input)?;
+    if input.environment.is_some() {
+        c.environment = environment(input.environment)?;
     }
-    if let Some(d) = opt_str(&input, "Description") {
-        c.description = d.to_owned();
+    if let Some(d) = input.description {
+        c.description = d;
     }
-    if let Some(m) = input
-        .get("TracingConfig")
-        .and_then(|t| t.get("Mode"))
-        .and_then(Value::as_str)
-    {
-        c.tracing_mode = m.to_owned();
+    if let Some(m) = input.tracing_config.and_then(|t| t.mode) {
+        c.tracing_mode = m;
     }
-    if let Some(s) = input
-        .get("EphemeralStorage")
-        .and_then(|e| e.get("Size"))
-        .and_then(Value::as_i64)
-    {
-        c.ephemeral_storage = s;
+    if let Some(s) = input.ephemeral_storage {
+        c.ephemeral_storage = i64::from(s.size);
     }
-    if let Some(role) = opt_str(&input, "Role") {
-        check_role(world, ctx, role)?;
-        r.latest.role = role.to_owned();
+    if let Some(role) = input.role {
+        check_role(role_trust)?;
+        r.latest.role = role;
     }
-    let revision = world.ids.uuid();
+    let revision = env.ids.uuid();
     r.latest.revision_id = revision.clone();
-    r.latest.last_modified = world.now.as_secs_f64();
+    r.latest.last_modified = env.now_secs();
     if r.latest.state == FunctionState::Active {
         r.latest.last_update_status = Some(LastUpdateStatus::InProgress);
     }
     let out = configuration(&r, &r.latest, &ctx.region);
     let (name, arn) = (r.name.clone(), r.arn.clone());
-    world.region_mut(&key).lambda.records.insert(name.clone(), r);
-    schedule_settle(world, &key, &name, &revision);
-    world.record(crate::timeline::Entry::note(
+    st.records.insert(name.clone(), r);
+    schedule_settle(env, &key, &name, &revision);
+    env.record(crate::timeline::Entry::note(
         "lambda",
         format!("updated the configuration of {arn}"),
     ));
@@ -835,20 +864,25 @@ pub fn update_function_configuration(world: &mut World, ctx: &Ctx, input: Value)
 }
 
 /// The change half of DeleteFunction: the whole function, or one published version.
-pub fn delete_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-    let key = ctx.partition();
-    let state = &mut world.region_mut(&key).lambda;
+pub fn delete_function(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DeleteFunctionRequest,
+) -> AwsResult<t::DeleteFunctionResponse> {
     let (name, q) = {
-        let (r, q) = record(state, ctx, &name_in)?;
-        (r.name.clone(), qualifier(&input, q)?.map(str::to_owned))
+        let (r, q) = record(st, ctx, &input.function_name)?;
+        (
+            r.name.clone(),
+            qualifier(input.qualifier.as_deref(), q)?.map(str::to_owned),
+        )
     };
     match q.as_deref() {
         None => {
-            state.records.remove(&name);
-            state.functions.remove(&name);
+            st.records.remove(&name);
+            st.functions.remove(&name);
             let arn = function_arn(ctx, &name);
-            world.record(crate::timeline::Entry::note(
+            env.record(crate::timeline::Entry::note(
                 "lambda",
                 format!("deleted function {arn}"),
             ));
@@ -859,7 +893,7 @@ pub fn delete_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             ));
         }
         Some(v) => {
-            let r = record_mut(state, ctx, &name)?;
+            let r = record_mut(st, ctx, &name)?;
             let n: u64 = v.parse().map_err(|_| {
                 invalid("Deletion of aliases is not supported. Use the DeleteAlias API to delete aliases.")
             })?;
@@ -881,5 +915,5 @@ pub fn delete_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             r.policies.remove(v);
         }
     }
-    Ok(json!({"StatusCode": 204}))
+    Ok(t::DeleteFunctionResponse { status_code: Some(204) })
 }

@@ -5,18 +5,26 @@
 //! Files: `functions.rs` (create/get/list/update/delete, validation, code packages), `versions.rs`
 //! (versions and aliases), `permissions.rs` (resource policies and tags), `invoke.rs` (Invoke).
 //!
+//! The handlers are over Lambda's own [`State`] (one per account and region). CreateFunction and
+//! UpdateFunctionConfiguration also need to know whether IAM lets Lambda assume the execution
+//! role: the lifecycle layer works that out and passes it in (`lifecycle::identity`), and
+//! registers CreateFunction; the runtime's asynchronous operations reach the rest through
+//! `lifecycle::edges`.
+//!
 //! Other services see the registry (`State::functions`, [`find`]) and queue hook invocations with
-//! [`invoke_async`]; the runtime drains `State::pending` outside the state lock.
+//! [`queue_event`] ([`invoke_async`] for the world-level caller, CodeDeploy's deployment machine);
+//! the runtime drains `State::pending` outside the state lock.
 
 pub mod functions;
 pub mod invoke;
 pub mod permissions;
 pub mod versions;
 
+use crate::env::Env;
 use crate::protocol::AwsError;
-use crate::sim::Signal;
-use crate::world::WorldOp;
-use crate::world::{PartitionKey, World};
+use crate::services::Op;
+use crate::sim::{PartitionKey, Signal};
+use crate::world::World;
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -66,17 +74,17 @@ pub fn retry_delay_secs(n: u32) -> f64 {
 }
 
 /// The retries allowed for Event invocations of `function_arn`.
-pub fn max_retries(_world: &World, _key: &PartitionKey, _function_arn: &str) -> u32 {
+pub fn max_retries(_st: &State, _function_arn: &str) -> u32 {
     DEFAULT_MAX_RETRIES
 }
 
 /// Schedules the next attempt of a failed Event invocation, or records that it is discarded.
 /// Returns whether a retry was scheduled.
-pub fn retry_or_discard(world: &mut World, key: &PartitionKey, inv: &Invocation, error: &str) -> bool {
-    let max = max_retries(world, key, &inv.function_arn);
+pub fn retry_or_discard(st: &mut State, env: &mut Env<'_>, key: &PartitionKey, inv: &Invocation, error: &str) -> bool {
+    let max = max_retries(st, &inv.function_arn);
     let attempt = inv.retries + 1;
     if inv.retries >= max {
-        world.record(crate::timeline::Entry::InvocationDiscarded {
+        env.record(crate::timeline::Entry::InvocationDiscarded {
             request_id: inv.id.clone(),
             function_arn: inv.function_arn.clone(),
             attempts: attempt,
@@ -89,8 +97,8 @@ pub fn retry_or_discard(world: &mut World, key: &PartitionKey, inv: &Invocation,
         ..inv.clone()
     };
     let delay = retry_delay_secs(next.retries);
-    let at = world.now.plus_secs(delay);
-    world.record(crate::timeline::Entry::InvocationRetryScheduled {
+    let at = env.after_secs(delay);
+    env.record(crate::timeline::Entry::InvocationRetryScheduled {
         request_id: inv.id.clone(),
         function_arn: inv.function_arn.clone(),
         attempts: attempt,
@@ -98,12 +106,8 @@ pub fn retry_or_discard(world: &mut World, key: &PartitionKey, inv: &Invocation,
         retry_in_seconds: delay,
     });
     let invocation_id = next.id.clone();
-    world
-        .region_mut(key)
-        .lambda
-        .retrying
-        .insert(invocation_id.clone(), next);
-    world.schedule(at, key, Signal::Function(Event::Retry { invocation_id }));
+    st.retrying.insert(invocation_id.clone(), next);
+    env.schedule(at, key, Signal::Function(Event::Retry { invocation_id }));
     true
 }
 
@@ -118,6 +122,9 @@ pub struct State {
     /// Everything else about each function (configuration, code, versions, aliases, policy,
     /// tags), by name. Kept beside `functions`, which other services read.
     pub records: BTreeMap<String, Record>,
+    /// Event invocations ever queued here (first attempts and retries), so the emulator can tell
+    /// that some were and wake the runtime that drains them (`lifecycle::edges::invocations_queued`).
+    pub queued: u64,
 }
 
 /// The function a name, partial ARN or ARN (optionally qualified) refers to.
@@ -133,74 +140,80 @@ pub fn find<'a>(state: &'a State, name_or_arn: &str) -> Option<&'a Function> {
 /// Queues an asynchronous (`Event`) invocation, as CodeDeploy does for lifecycle hooks. Fails
 /// when the function does not exist, so that a hook that cannot be invoked fails its event.
 /// A qualified ARN or `name:qualifier` keeps its qualifier (the runtime runs that version).
-pub fn invoke_async(world: &mut World, key: &PartitionKey, function: &str, payload: Value) -> Result<String, String> {
-    let id = world.ids.uuid();
-    let state = &mut world.region_mut(key).lambda;
-    let f = find(state, function).ok_or_else(|| format!("Function not found: {function}"))?;
+pub fn queue_event(st: &mut State, env: &mut Env<'_>, function: &str, payload: Value) -> Result<String, String> {
+    let id = env.ids.uuid();
+    let f = find(st, function).ok_or_else(|| format!("Function not found: {function}"))?;
     let qualifier = functions::split_qualifier(function).1;
     let arn = match qualifier {
         Some(q) => format!("{}:{q}", f.arn),
         None => f.arn.clone(),
     };
-    state.pending.push_back(Invocation {
+    st.pending.push_back(Invocation {
         id: id.clone(),
         function_arn: arn.clone(),
         payload,
         retries: 0,
     });
-    world.lambda_queued = world.lambda_queued.wrapping_add(1);
-    world.record(crate::timeline::Entry::InvocationQueued {
+    st.queued = st.queued.wrapping_add(1);
+    env.record(crate::timeline::Entry::InvocationQueued {
         request_id: id.clone(),
         function_arn: arn.to_string(),
     });
     Ok(id)
 }
 
+/// [`queue_event`] in the partition `key` of the world: the entry of CodeDeploy's deployment
+/// machine (`lifecycle::deployment`), which is still world-level.
+pub fn invoke_async(world: &mut World, key: &PartitionKey, function: &str, payload: Value) -> Result<String, String> {
+    let (region, mut env) = world.split(key);
+    queue_event(&mut region.lambda, &mut env, function, payload)
+}
+
 /// What Lambda schedules on the clock: functions becoming Active, updates completing, retries.
 pub use crate::sim::signal::FunctionSignal as Event;
 
-pub fn fire(world: &mut World, key: &PartitionKey, event: Event) {
+pub fn fire(st: &mut State, env: &mut Env<'_>, event: Event) {
     match event {
-        Event::Settle { name, revision } => functions::settle(world, key, &name, &revision),
-        Event::Retry { invocation_id } => requeue(world, key, &invocation_id),
+        Event::Settle { name, revision } => functions::settle(st, env, &name, &revision),
+        Event::Retry { invocation_id } => requeue(st, env, &invocation_id),
     }
 }
 
 /// Queues a failed Event invocation again for its next attempt.
-fn requeue(world: &mut World, key: &PartitionKey, invocation_id: &str) {
-    let state = &mut world.region_mut(key).lambda;
-    let Some(inv) = state.retrying.remove(invocation_id) else {
+fn requeue(st: &mut State, env: &mut Env<'_>, invocation_id: &str) {
+    let Some(inv) = st.retrying.remove(invocation_id) else {
         return;
     };
     let (id, arn, attempt) = (inv.id.clone(), inv.function_arn.clone(), inv.retries + 1);
-    state.pending.push_back(inv);
-    world.lambda_queued = world.lambda_queued.wrapping_add(1);
-    world.record(crate::timeline::Entry::InvocationRequeued {
+    st.pending.push_back(inv);
+    st.queued = st.queued.wrapping_add(1);
+    env.record(crate::timeline::Entry::InvocationRequeued {
         request_id: id,
         function_arn: arn,
         attempt,
     });
 }
 
-pub fn handler(op: &str) -> Option<WorldOp> {
+/// Lambda's own synchronous operations (CreateFunction, which also asks IAM, is the lifecycle
+/// layer's; Invoke and the calls that stop instances are the runtime's).
+pub fn handler(op: &str) -> Option<Op<State>> {
     Some(match op {
-        "CreateFunction" => functions::create_function,
-        "GetFunction" => functions::get_function,
-        "GetFunctionConfiguration" => functions::get_function_configuration,
-        "ListFunctions" => functions::list_functions,
-        "PublishVersion" => versions::publish_version,
-        "ListVersionsByFunction" => versions::list_versions_by_function,
-        "CreateAlias" => versions::create_alias,
-        "GetAlias" => versions::get_alias,
-        "UpdateAlias" => versions::update_alias,
-        "DeleteAlias" => versions::delete_alias,
-        "ListAliases" => versions::list_aliases,
-        "AddPermission" => permissions::add_permission,
-        "RemovePermission" => permissions::remove_permission,
-        "GetPolicy" => permissions::get_policy,
-        "TagResource" => permissions::tag_resource,
-        "UntagResource" => permissions::untag_resource,
-        "ListTags" => permissions::list_tags,
+        "GetFunction" => typed!(functions::get_function),
+        "GetFunctionConfiguration" => typed!(functions::get_function_configuration),
+        "ListFunctions" => typed!(functions::list_functions),
+        "PublishVersion" => typed!(versions::publish_version),
+        "ListVersionsByFunction" => typed!(versions::list_versions_by_function),
+        "CreateAlias" => typed!(versions::create_alias),
+        "GetAlias" => typed!(versions::get_alias),
+        "UpdateAlias" => typed!(versions::update_alias),
+        "DeleteAlias" => typed!(versions::delete_alias),
+        "ListAliases" => typed!(versions::list_aliases),
+        "AddPermission" => typed!(permissions::add_permission),
+        "RemovePermission" => typed!(permissions::remove_permission),
+        "GetPolicy" => typed!(permissions::get_policy),
+        "TagResource" => typed!(permissions::tag_resource),
+        "UntagResource" => typed!(permissions::untag_resource),
+        "ListTags" => typed!(permissions::list_tags),
         _ => return None,
     })
 }

@@ -1,12 +1,14 @@
 //! Resource-based policies (AddPermission, RemovePermission, GetPolicy) and tags (TagResource,
-//! UntagResource, ListTags).
+//! UntagResource, ListTags). Typed over `cutover_types::lambda`; the policy statements are kept as
+//! the documents they are.
 
 use super::functions::{not_found_fn, qualifier, record, record_mut, split_qualifier, Record};
+use super::State;
 use super::{conflict, invalid, not_found, user_err};
+use crate::env::Env;
 use crate::protocol::AwsResult;
-use crate::services::util::{opt_str, str_list};
 use crate::services::Ctx;
-use crate::world::World;
+use cutover_types::lambda as t;
 use serde_json::{json, Map, Value};
 
 /// Largest resource policy Lambda keeps for one function or qualifier, in bytes.
@@ -23,17 +25,21 @@ fn policy_document(statements: &[Value]) -> Value {
     json!({"Version": "2012-10-17", "Id": "default", "Statement": statements})
 }
 
-pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-    let sid = opt_str(&input, "StatementId").unwrap_or_default().to_owned();
-    let action = opt_str(&input, "Action").unwrap_or_default().to_owned();
-    let principal = opt_str(&input, "Principal").unwrap_or_default().to_owned();
+pub fn add_permission(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::AddPermissionRequest,
+) -> AwsResult<t::AddPermissionResponse> {
+    let name_in = input.function_name.as_str();
+    let sid = input.statement_id.as_str();
+    let action = input.action.as_str();
+    let principal = input.principal.as_str();
     if action.is_empty() {
         return Err(invalid("Action is required."));
     }
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    let r = record_mut(state, ctx, &name_in)?;
-    let q = qualifier(&input, split_qualifier(&name_in).1)?.map(str::to_owned);
+    let r = record_mut(st, ctx, name_in)?;
+    let q = qualifier(input.qualifier.as_deref(), split_qualifier(name_in).1)?.map(str::to_owned);
     check_qualifier(ctx, r, q.as_deref())?;
     let resource = match &q {
         Some(q) => format!("{}:{q}", r.arn),
@@ -55,13 +61,13 @@ pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     statement.insert("Action".into(), json!(action));
     statement.insert("Resource".into(), json!(resource));
     let mut condition = Map::new();
-    if let Some(acct) = opt_str(&input, "SourceAccount") {
+    if let Some(acct) = &input.source_account {
         condition.insert("StringEquals".into(), json!({"AWS:SourceAccount": acct}));
     }
-    if let Some(arn) = opt_str(&input, "SourceArn") {
+    if let Some(arn) = &input.source_arn {
         condition.insert("ArnLike".into(), json!({"AWS:SourceArn": arn}));
     }
-    if let Some(org) = opt_str(&input, "PrincipalOrgID") {
+    if let Some(org) = &input.principal_org_id {
         if let Some(m) = condition
             .entry("StringEquals")
             .or_insert_with(|| json!({}))
@@ -70,8 +76,11 @@ pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
             m.insert("aws:PrincipalOrgID".into(), json!(org));
         }
     }
-    if let Some(t) = opt_str(&input, "FunctionUrlAuthType") {
-        condition.insert("StringEquals".into(), json!({"lambda:FunctionUrlAuthType": t}));
+    if let Some(auth) = &input.function_url_auth_type {
+        condition.insert(
+            "StringEquals".into(),
+            json!({"lambda:FunctionUrlAuthType": auth.as_str()}),
+        );
     }
     if !condition.is_empty() {
         statement.insert("Condition".into(), Value::Object(condition));
@@ -81,7 +90,7 @@ pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
     let statements = r.policies.entry(key.clone()).or_default();
     if statements
         .iter()
-        .any(|s| s.get("Sid").and_then(Value::as_str) == Some(sid.as_str()))
+        .any(|s| s.get("Sid").and_then(Value::as_str) == Some(sid))
     {
         return Err(conflict(format!(
             "The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."
@@ -96,35 +105,44 @@ pub fn add_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<V
         ));
     }
     *statements = candidate;
-    Ok(json!({"Statement": statement.to_string()}))
+    Ok(t::AddPermissionResponse {
+        statement: Some(statement.to_string()),
+    })
 }
 
-pub fn remove_permission(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-    let sid = opt_str(&input, "StatementId").unwrap_or_default().to_owned();
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    let r = record_mut(state, ctx, &name_in)?;
-    let q = qualifier(&input, split_qualifier(&name_in).1)?.map(str::to_owned);
+pub fn remove_permission(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::RemovePermissionRequest,
+) -> AwsResult<()> {
+    let name_in = input.function_name.as_str();
+    let sid = input.statement_id.as_str();
+    let r = record_mut(st, ctx, name_in)?;
+    let q = qualifier(input.qualifier.as_deref(), split_qualifier(name_in).1)?.map(str::to_owned);
     check_qualifier(ctx, r, q.as_deref())?;
     let key = q.unwrap_or_default();
     let missing = || not_found(format!("Statement {sid} is not found in resource policy."));
     let statements = r.policies.get_mut(&key).ok_or_else(missing)?;
     let before = statements.len();
-    statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(sid.as_str()));
+    statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(sid));
     if statements.len() == before {
         return Err(missing());
     }
     if statements.is_empty() {
         r.policies.remove(&key);
     }
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn get_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, q) = record(state, ctx, name_in)?;
-    let q = qualifier(&input, q)?;
+pub fn get_policy(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::GetPolicyRequest,
+) -> AwsResult<t::GetPolicyResponse> {
+    let (r, q) = record(st, ctx, &input.function_name)?;
+    let q = qualifier(input.qualifier.as_deref(), q)?;
     check_qualifier(ctx, r, q)?;
     let statements = r
         .policies
@@ -132,11 +150,14 @@ pub fn get_policy(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value
         .filter(|s| !s.is_empty())
         .ok_or_else(|| not_found("The resource you requested does not exist."))?;
     let revision = r.config(q).map(|c| c.revision_id.clone()).unwrap_or_default();
-    Ok(json!({"Policy": policy_document(statements).to_string(), "RevisionId": revision}))
+    Ok(t::GetPolicyResponse {
+        policy: Some(policy_document(statements).to_string()),
+        revision_id: Some(revision),
+    })
 }
 
 /// The function a tagging `Resource` ARN names (tags belong to the unqualified function).
-fn tagged<'a>(world: &'a mut World, ctx: &Ctx, resource: &str) -> AwsResult<&'a mut Record> {
+fn tagged<'a>(st: &'a mut State, ctx: &Ctx, resource: &str) -> AwsResult<&'a mut Record> {
     let (name, q) = split_qualifier(resource);
     if !resource.starts_with("arn:") || resource.split(':').nth(5) != Some("function") {
         return Err(invalid(format!("Invalid resource ARN: {resource}")));
@@ -146,38 +167,36 @@ fn tagged<'a>(world: &'a mut World, ctx: &Ctx, resource: &str) -> AwsResult<&'a 
             "Tags are not supported on a function version or alias; tag the unqualified function ARN.",
         ));
     }
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    state.records.get_mut(name).ok_or_else(|| not_found_fn(ctx, name, None))
+    st.records.get_mut(name).ok_or_else(|| not_found_fn(ctx, name, None))
 }
 
-pub fn tag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let resource = opt_str(&input, "Resource").unwrap_or_default().to_owned();
-    let r = tagged(world, ctx, &resource)?;
+pub fn tag_resource(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: t::TagResourceRequest) -> AwsResult<()> {
+    let r = tagged(st, ctx, &input.resource)?;
     let mut tags = r.tags.clone();
-    if let Some(m) = input.get("Tags").and_then(Value::as_object) {
-        for (k, v) in m {
-            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_owned());
-        }
-    }
+    tags.extend(input.tags);
     if tags.len() > 50 {
         return Err(invalid("Number of tags exceeds resource tag limit."));
     }
     r.tags = tags;
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn untag_resource(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let resource = opt_str(&input, "Resource").unwrap_or_default().to_owned();
-    let keys = str_list(&input, "TagKeys");
-    let r = tagged(world, ctx, &resource)?;
-    for k in keys {
-        r.tags.remove(&k);
+pub fn untag_resource(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: t::UntagResourceRequest) -> AwsResult<()> {
+    let r = tagged(st, ctx, &input.resource)?;
+    for k in &input.tag_keys {
+        r.tags.remove(k);
     }
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn list_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let resource = opt_str(&input, "Resource").unwrap_or_default().to_owned();
-    let r = tagged(world, ctx, &resource)?;
-    Ok(json!({"Tags": r.tags}))
+pub fn list_tags(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::ListTagsRequest,
+) -> AwsResult<t::ListTagsResponse> {
+    let r = tagged(st, ctx, &input.resource)?;
+    Ok(t::ListTagsResponse {
+        tags: Some(r.tags.clone()),
+    })
 }

@@ -1,8 +1,9 @@
 //! Unit tests of the Lambda API (no processes run here; see tests/lambda_runtime.rs).
 
 use super::functions::{self, SETTLE_SECS};
-use super::{permissions, versions};
+use crate::lifecycle::edges;
 use crate::model::Service;
+use crate::protocol::AwsResult;
 use crate::services::{iam, Ctx};
 use crate::sim::SimTime;
 use crate::world::{PartitionKey, World};
@@ -26,6 +27,17 @@ fn zip_b64() -> String {
     base64::engine::general_purpose::STANDARD.encode(buf.into_inner())
 }
 
+/// The handler of `op` called directly (no model validation): through the table, or the
+/// lifecycle layer's synchronous half of the runtime's operations.
+fn direct(op: &str, w: &mut World, c: &Ctx, input: Value) -> AwsResult<Value> {
+    match op {
+        "UpdateFunctionCode" => edges::update_function_code(w, c, input),
+        "UpdateFunctionConfiguration" => edges::update_function_configuration(w, c, input),
+        "DeleteFunction" => edges::delete_function(w, c, input),
+        _ => crate::dispatch::testing::call(w, c, op, input),
+    }
+}
+
 fn ctx() -> Ctx {
     Ctx::internal(Service::Lambda, ACCT, "us-east-1")
 }
@@ -33,7 +45,8 @@ fn ctx() -> Ctx {
 fn world() -> World {
     let mut w = crate::lifecycle::new_world(SimTime(1_700_000_000_000));
     let c = Ctx::internal(Service::Iam, ACCT, "us-east-1");
-    iam::roles::create_role(
+    iam::test_support::direct(
+        "CreateRole",
         &mut w,
         &c,
         json!({"RoleName": "fn", "AssumeRolePolicyDocument": iam::test_support::LAMBDA_TRUST}),
@@ -48,7 +61,7 @@ fn create(w: &mut World, name: &str, extra: Value) -> crate::protocol::AwsResult
     if let (Some(o), Value::Object(e)) = (input.as_object_mut(), extra) {
         o.extend(e);
     }
-    functions::create_function(w, &ctx(), input)
+    direct("CreateFunction", w, &ctx(), input)
 }
 
 fn settle(w: &mut World) {
@@ -69,7 +82,7 @@ fn create_get_list_delete() {
     assert!(out["LastModified"].as_str().unwrap().ends_with("+0000"));
     assert!(out.get("LastUpdateStatus").is_none());
     settle(&mut w);
-    let got = functions::get_function(&mut w, &ctx(), json!({"FunctionName": ARN})).unwrap();
+    let got = direct("GetFunction", &mut w, &ctx(), json!({"FunctionName": ARN})).unwrap();
     assert_eq!(got["Configuration"]["State"], "Active");
     assert_eq!(got["Configuration"]["LastUpdateStatus"], "Successful");
     assert_eq!(got["Tags"], json!({"team": "a"}));
@@ -80,14 +93,20 @@ fn create_get_list_delete() {
     for n in ["g", "h"] {
         create(&mut w, n, json!({})).unwrap();
     }
-    let p1 = functions::list_functions(&mut w, &ctx(), json!({"MaxItems": 2})).unwrap();
+    let p1 = direct("ListFunctions", &mut w, &ctx(), json!({"MaxItems": 2})).unwrap();
     assert_eq!(p1["Functions"].as_array().unwrap().len(), 2);
     let marker = p1["NextMarker"].as_str().unwrap().to_owned();
-    let p2 = functions::list_functions(&mut w, &ctx(), json!({"MaxItems": 2, "Marker": marker})).unwrap();
+    let p2 = direct(
+        "ListFunctions",
+        &mut w,
+        &ctx(),
+        json!({"MaxItems": 2, "Marker": marker}),
+    )
+    .unwrap();
     assert_eq!(p2["Functions"].as_array().unwrap().len(), 1);
     assert!(p2.get("NextMarker").is_none());
-    functions::delete_function(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
-    let e = functions::get_function_configuration(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap_err();
+    direct("DeleteFunction", &mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    let e = direct("GetFunctionConfiguration", &mut w, &ctx(), json!({"FunctionName": "f"})).unwrap_err();
     assert_eq!(e.code, "ResourceNotFoundException");
     assert_eq!(e.message, format!("Function not found: {ARN}"));
     let key = PartitionKey::new(ACCT, "us-east-1");
@@ -116,7 +135,8 @@ fn validation_as_lambda_does() {
     assert_eq!(e.code, "InvalidParameterValueException");
     let e = create(&mut w, "f", json!({"Runtime": "python2.7"})).unwrap_err();
     assert!(e.message.contains("(python3.13)"), "{}", e.message);
-    let e = functions::create_function(
+    let e = direct(
+        "CreateFunction",
         &mut w,
         &ctx(),
         json!({"FunctionName": "i", "Role": ROLE, "PackageType": "Image", "Code": {"ImageUri": "x"}}),
@@ -130,18 +150,29 @@ fn updates_settle_on_the_clock_and_conflict_meanwhile() {
     let mut w = world();
     create(&mut w, "f", json!({})).unwrap();
     settle(&mut w);
-    let out =
-        functions::update_function_configuration(&mut w, &ctx(), json!({"FunctionName": "f", "Timeout": 10})).unwrap();
+    let out = direct(
+        "UpdateFunctionConfiguration",
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "Timeout": 10}),
+    )
+    .unwrap();
     assert_eq!(out["LastUpdateStatus"], "InProgress");
     assert_eq!(out["Timeout"], 10);
-    let e = functions::update_function_code(&mut w, &ctx(), json!({"FunctionName": "f", "ZipFile": zip_b64()}))
-        .unwrap_err();
+    let e = direct(
+        "UpdateFunctionCode",
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "ZipFile": zip_b64()}),
+    )
+    .unwrap_err();
     assert_eq!(e.code, "ResourceConflictException");
     assert!(e.message.contains("An update is in progress for resource: "));
     settle(&mut w);
-    let c = functions::get_function_configuration(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    let c = direct("GetFunctionConfiguration", &mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
     assert_eq!(c["LastUpdateStatus"], "Successful");
-    let e = functions::update_function_code(
+    let e = direct(
+        "UpdateFunctionCode",
         &mut w,
         &ctx(),
         json!({"FunctionName": "f", "ZipFile": zip_b64(), "RevisionId": "stale"}),
@@ -155,15 +186,21 @@ fn versions_and_aliases() {
     let mut w = world();
     create(&mut w, "f", json!({})).unwrap();
     settle(&mut w);
-    let v1 = versions::publish_version(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    let v1 = direct("PublishVersion", &mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
     assert_eq!(v1["Version"], "1");
     assert_eq!(v1["FunctionArn"], format!("{ARN}:1"));
     // Nothing changed: the same version again.
-    let again = versions::publish_version(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    let again = direct("PublishVersion", &mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
     assert_eq!(again["Version"], "1");
-    let e = versions::publish_version(&mut w, &ctx(), json!({"FunctionName": "f", "CodeSha256": "x"})).unwrap_err();
+    let e = direct(
+        "PublishVersion",
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "CodeSha256": "x"}),
+    )
+    .unwrap_err();
     assert_eq!(e.code, "InvalidParameterValueException");
-    let list = versions::list_versions_by_function(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    let list = direct("ListVersionsByFunction", &mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
     let vs: Vec<&str> = list["Versions"]
         .as_array()
         .unwrap()
@@ -171,74 +208,125 @@ fn versions_and_aliases() {
         .map(|v| v["Version"].as_str().unwrap())
         .collect();
     assert_eq!(vs, ["$LATEST", "1"]);
-    let a = versions::create_alias(
+    let a = direct(
+        "CreateAlias",
         &mut w,
         &ctx(),
         json!({"FunctionName": "f", "Name": "live", "FunctionVersion": "1"}),
     )
     .unwrap();
     assert_eq!(a["AliasArn"], format!("{ARN}:live"));
-    let e = versions::create_alias(
+    let e = direct(
+        "CreateAlias",
         &mut w,
         &ctx(),
         json!({"FunctionName": "f", "Name": "live", "FunctionVersion": "1"}),
     )
     .unwrap_err();
     assert_eq!(e.code, "ResourceConflictException");
-    let e = versions::create_alias(
+    let e = direct(
+        "CreateAlias",
         &mut w,
         &ctx(),
         json!({"FunctionName": "f", "Name": "next", "FunctionVersion": "9"}),
     )
     .unwrap_err();
     assert_eq!(e.message, format!("Function not found: {ARN}:9"));
-    let u = versions::update_alias(
+    let u = direct("UpdateAlias", 
         &mut w,
         &ctx(),
         json!({"FunctionName": "f", "Name": "live", "FunctionVersion": "$LATEST", "RoutingConfig": {"AdditionalVersionWeights": {"1": 0.5}}}),
     )
     .unwrap();
     assert_eq!(u["RoutingConfig"]["AdditionalVersionWeights"]["1"], 0.5);
-    let got = functions::get_function_configuration(&mut w, &ctx(), json!({"FunctionName": "f:live"})).unwrap();
+    let got = direct(
+        "GetFunctionConfiguration",
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f:live"}),
+    )
+    .unwrap();
     assert_eq!(got["Version"], "$LATEST");
-    let l = versions::list_aliases(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    let l = direct("ListAliases", &mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
     assert_eq!(l["Aliases"].as_array().unwrap().len(), 1);
-    let e = functions::delete_function(&mut w, &ctx(), json!({"FunctionName": "f", "Qualifier": "1"})).unwrap_err();
+    let e = direct(
+        "DeleteFunction",
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "Qualifier": "1"}),
+    )
+    .unwrap_err();
     assert_eq!(e.code, "ResourceConflictException");
-    versions::delete_alias(&mut w, &ctx(), json!({"FunctionName": "f", "Name": "live"})).unwrap();
-    let e = versions::get_alias(&mut w, &ctx(), json!({"FunctionName": "f", "Name": "live"})).unwrap_err();
+    direct(
+        "DeleteAlias",
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "Name": "live"}),
+    )
+    .unwrap();
+    let e = direct("GetAlias", &mut w, &ctx(), json!({"FunctionName": "f", "Name": "live"})).unwrap_err();
     assert_eq!(e.message, format!("Alias not found: {ARN}:live"));
-    functions::delete_function(&mut w, &ctx(), json!({"FunctionName": "f", "Qualifier": "1"})).unwrap();
+    direct(
+        "DeleteFunction",
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "Qualifier": "1"}),
+    )
+    .unwrap();
 }
 
 #[test]
 fn permissions_and_tags() {
     let mut w = world();
     create(&mut w, "f", json!({})).unwrap();
-    let e = permissions::get_policy(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap_err();
+    let e = direct("GetPolicy", &mut w, &ctx(), json!({"FunctionName": "f"})).unwrap_err();
     assert_eq!(e.code, "ResourceNotFoundException");
     let add = json!({"FunctionName": "f", "StatementId": "cd", "Action": "lambda:InvokeFunction",
                      "Principal": "codedeploy.amazonaws.com", "SourceAccount": ACCT});
-    let out = permissions::add_permission(&mut w, &ctx(), add.clone()).unwrap();
+    let out = direct("AddPermission", &mut w, &ctx(), add.clone()).unwrap();
     let st: Value = serde_json::from_str(out["Statement"].as_str().unwrap()).unwrap();
     assert_eq!(st["Principal"], json!({"Service": "codedeploy.amazonaws.com"}));
     assert_eq!(st["Resource"], ARN);
     assert_eq!(st["Condition"]["StringEquals"]["AWS:SourceAccount"], ACCT);
-    let e = permissions::add_permission(&mut w, &ctx(), add).unwrap_err();
+    let e = direct("AddPermission", &mut w, &ctx(), add).unwrap_err();
     assert_eq!(e.code, "ResourceConflictException");
-    let p = permissions::get_policy(&mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
+    let p = direct("GetPolicy", &mut w, &ctx(), json!({"FunctionName": "f"})).unwrap();
     let doc: Value = serde_json::from_str(p["Policy"].as_str().unwrap()).unwrap();
     assert_eq!(doc["Statement"].as_array().unwrap().len(), 1);
-    permissions::remove_permission(&mut w, &ctx(), json!({"FunctionName": "f", "StatementId": "cd"})).unwrap();
-    let e =
-        permissions::remove_permission(&mut w, &ctx(), json!({"FunctionName": "f", "StatementId": "cd"})).unwrap_err();
+    direct(
+        "RemovePermission",
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "StatementId": "cd"}),
+    )
+    .unwrap();
+    let e = direct(
+        "RemovePermission",
+        &mut w,
+        &ctx(),
+        json!({"FunctionName": "f", "StatementId": "cd"}),
+    )
+    .unwrap_err();
     assert_eq!(e.message, "Statement cd is not found in resource policy.");
 
-    permissions::tag_resource(&mut w, &ctx(), json!({"Resource": ARN, "Tags": {"a": "1", "b": "2"}})).unwrap();
-    permissions::untag_resource(&mut w, &ctx(), json!({"Resource": ARN, "TagKeys": ["a"]})).unwrap();
-    let t = permissions::list_tags(&mut w, &ctx(), json!({"Resource": ARN})).unwrap();
+    direct(
+        "TagResource",
+        &mut w,
+        &ctx(),
+        json!({"Resource": ARN, "Tags": {"a": "1", "b": "2"}}),
+    )
+    .unwrap();
+    direct(
+        "UntagResource",
+        &mut w,
+        &ctx(),
+        json!({"Resource": ARN, "TagKeys": ["a"]}),
+    )
+    .unwrap();
+    let t = direct("ListTags", &mut w, &ctx(), json!({"Resource": ARN})).unwrap();
     assert_eq!(t, json!({"Tags": {"b": "2"}}));
-    let e = permissions::list_tags(
+    let e = direct(
+        "ListTags",
         &mut w,
         &ctx(),
         json!({"Resource": "arn:aws:lambda:us-east-1:123456789012:function:nope"}),
@@ -263,7 +351,7 @@ fn invoke_async_keeps_the_qualifier_and_counts() {
     create(&mut w, "f", json!({})).unwrap();
     let key = PartitionKey::new(ACCT, "us-east-1");
     super::invoke_async(&mut w, &key, "f:live", json!({})).unwrap();
-    assert_eq!(w.lambda_queued, 1);
+    assert_eq!(edges::invocations_queued(&w), 1);
     assert_eq!(w.region_mut(&key).lambda.pending[0].function_arn, format!("{ARN}:live"));
     assert!(super::invoke_async(&mut w, &key, "nope", json!({})).is_err());
 }

@@ -1,18 +1,19 @@
 //! Versions (PublishVersion, ListVersionsByFunction) and aliases (CreateAlias, GetAlias,
-//! UpdateAlias, DeleteAlias, ListAliases).
+//! UpdateAlias, DeleteAlias, ListAliases). Typed over `cutover_types::lambda`.
 
-use super::functions::{configuration, not_found_fn, qualifier, record, record_mut, Alias, Config, Record};
+use super::functions::{configuration, not_found_fn, record, record_mut, Alias, Config, Record};
+use super::State;
 use super::{conflict, invalid, not_found, user_err};
+use crate::env::Env;
 use crate::protocol::AwsResult;
-use crate::services::util::{obj, opt_i64, opt_str, paginate};
+use crate::services::util::paginate;
 use crate::services::Ctx;
-use crate::world::World;
-use serde_json::{json, Value};
+use cutover_types::lambda as t;
 use std::collections::BTreeMap;
 
 /// Publishes `$LATEST` as a new version, unless the newest version already has the same code and
 /// configuration (then that version is returned, as Lambda does).
-pub fn publish(world: &mut World, r: &mut Record, description: &str) -> Config {
+pub fn publish(env: &mut Env<'_>, r: &mut Record, description: &str) -> Config {
     if let Some(last) = r.versions.values().next_back() {
         if same(last, &r.latest) && (description.is_empty() || description == last.description) {
             return last.clone();
@@ -23,7 +24,7 @@ pub fn publish(world: &mut World, r: &mut Record, description: &str) -> Config {
     if !description.is_empty() {
         c.description = description.to_owned();
     }
-    c.revision_id = world.ids.uuid();
+    c.revision_id = env.ids.uuid();
     c.state = if r.latest.state == super::functions::FunctionState::Pending {
         super::functions::FunctionState::Pending
     } else {
@@ -46,20 +47,23 @@ fn same(a: &Config, b: &Config) -> bool {
         && a.ephemeral_storage == b.ephemeral_storage
 }
 
-pub fn publish_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-    let key = ctx.partition();
-    let mut r = record_mut(&mut world.region_mut(&key).lambda, ctx, &name_in)?.clone();
-    if let Some(sha) = opt_str(&input, "CodeSha256") {
-        if sha != r.latest.code.sha256 {
+pub fn publish_version(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::PublishVersionRequest,
+) -> AwsResult<t::FunctionConfiguration> {
+    let mut r = record_mut(st, ctx, &input.function_name)?.clone();
+    if let Some(sha) = &input.code_sha256 {
+        if *sha != r.latest.code.sha256 {
             return Err(invalid(format!(
                 "CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST ({}). Please try again.",
                 r.latest.code.sha256
             )));
         }
     }
-    if let Some(rev) = opt_str(&input, "RevisionId") {
-        if rev != r.latest.revision_id {
+    if let Some(rev) = &input.revision_id {
+        if *rev != r.latest.revision_id {
             return Err(user_err(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
@@ -72,33 +76,40 @@ pub fn publish_version(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             r.arn
         )));
     }
-    let c = publish(world, &mut r, opt_str(&input, "Description").unwrap_or(""));
+    let c = publish(env, &mut r, input.description.as_deref().unwrap_or(""));
     let out = configuration(&r, &c, &ctx.region);
-    world.region_mut(&key).lambda.records.insert(r.name.clone(), r);
+    st.records.insert(r.name.clone(), r);
     Ok(out)
 }
 
-pub fn list_versions_by_function(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
-    let max = opt_i64(&input, "MaxItems").unwrap_or(50).clamp(1, 50) as usize;
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, _) = record(state, ctx, name_in)?;
+pub fn list_versions_by_function(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::ListVersionsByFunctionRequest,
+) -> AwsResult<t::ListVersionsByFunctionResponse> {
+    let max = input.max_items.map_or(50, i64::from).clamp(1, 50) as usize;
+    let (r, _) = record(st, ctx, &input.function_name)?;
     let mut items = vec![configuration(r, &r.latest, &ctx.region)];
     items.extend(r.versions.values().map(|c| configuration(r, c, &ctx.region)));
-    let (page, next) = paginate(&items, opt_str(&input, "Marker"), max, "InvalidParameterValueException")?;
-    Ok(obj([("Versions", json!(page)), ("NextMarker", json!(next))]))
+    let (page, next) = paginate(&items, input.marker.as_deref(), max, "InvalidParameterValueException")?;
+    Ok(t::ListVersionsByFunctionResponse {
+        versions: Some(page),
+        next_marker: next,
+    })
 }
 
-fn alias_json(r: &Record, a: &Alias) -> Value {
-    let routing = (!a.weights.is_empty()).then(|| json!({"AdditionalVersionWeights": a.weights}));
-    obj([
-        ("AliasArn", json!(format!("{}:{}", r.arn, a.name))),
-        ("Name", json!(a.name)),
-        ("FunctionVersion", json!(a.function_version)),
-        ("Description", json!(a.description)),
-        ("RevisionId", json!(a.revision_id)),
-        ("RoutingConfig", routing.unwrap_or(Value::Null)),
-    ])
+fn alias_out(r: &Record, a: &Alias) -> t::AliasConfiguration {
+    t::AliasConfiguration {
+        alias_arn: Some(format!("{}:{}", r.arn, a.name)),
+        name: Some(a.name.clone()),
+        function_version: Some(a.function_version.clone()),
+        description: Some(a.description.clone()),
+        revision_id: Some(a.revision_id.clone()),
+        routing_config: (!a.weights.is_empty()).then(|| t::AliasRoutingConfiguration {
+            additional_version_weights: Some(a.weights.clone()),
+        }),
+    }
 }
 
 fn check_version(ctx: &Ctx, r: &Record, version: &str) -> AwsResult<()> {
@@ -113,12 +124,17 @@ fn check_version(ctx: &Ctx, r: &Record, version: &str) -> AwsResult<()> {
     }
 }
 
-fn weights(ctx: &Ctx, r: &Record, input: &Value, primary: &str) -> AwsResult<Option<BTreeMap<String, f64>>> {
-    let Some(rc) = input.get("RoutingConfig") else {
+fn weights(
+    ctx: &Ctx,
+    r: &Record,
+    routing: Option<&t::AliasRoutingConfiguration>,
+    primary: &str,
+) -> AwsResult<Option<BTreeMap<String, f64>>> {
+    let Some(rc) = routing else {
         return Ok(None);
     };
     let mut out = BTreeMap::new();
-    if let Some(m) = rc.get("AdditionalVersionWeights").and_then(Value::as_object) {
+    if let Some(m) = &rc.additional_version_weights {
         if m.len() > 1 {
             return Err(invalid(
                 "Number of items in AdditionalVersionWeights cannot be greater than 1",
@@ -131,32 +147,35 @@ fn weights(ctx: &Ctx, r: &Record, input: &Value, primary: &str) -> AwsResult<Opt
                     "Invalid function version {v}. Function version {v} is already included in routing configuration."
                 )));
             }
-            out.insert(v.clone(), w.as_f64().unwrap_or(0.0));
+            out.insert(v.clone(), *w);
         }
     }
     Ok(Some(out))
 }
 
-pub fn create_alias(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-    let alias = opt_str(&input, "Name").unwrap_or_default().to_owned();
-    let version = opt_str(&input, "FunctionVersion").unwrap_or_default().to_owned();
-    let revision = world.ids.uuid();
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    let r = record_mut(state, ctx, &name_in)?;
+pub fn create_alias(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateAliasRequest,
+) -> AwsResult<t::AliasConfiguration> {
+    let alias = input.name;
+    let version = input.function_version;
+    let revision = env.ids.uuid();
+    let r = record_mut(st, ctx, &input.function_name)?;
     if r.aliases.contains_key(&alias) {
         return Err(conflict(format!("Alias already exists: {}:{alias}", r.arn)));
     }
     check_version(ctx, r, &version)?;
-    let weights = weights(ctx, r, &input, &version)?.unwrap_or_default();
+    let weights = weights(ctx, r, input.routing_config.as_ref(), &version)?.unwrap_or_default();
     let a = Alias {
         name: alias.clone(),
         function_version: version,
-        description: opt_str(&input, "Description").unwrap_or_default().to_owned(),
+        description: input.description.unwrap_or_default(),
         weights,
         revision_id: revision,
     };
-    let out = alias_json(r, &a);
+    let out = alias_out(r, &a);
     r.aliases.insert(alias, a);
     Ok(out)
 }
@@ -165,74 +184,84 @@ fn alias_not_found(r: &Record, alias: &str) -> crate::protocol::AwsError {
     not_found(format!("Alias not found: {}:{alias}", r.arn))
 }
 
-pub fn get_alias(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
-    let alias = opt_str(&input, "Name").unwrap_or_default();
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, _) = record(state, ctx, name_in)?;
-    let a = r.aliases.get(alias).ok_or_else(|| alias_not_found(r, alias))?;
-    Ok(alias_json(r, a))
+pub fn get_alias(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::GetAliasRequest,
+) -> AwsResult<t::AliasConfiguration> {
+    let (r, _) = record(st, ctx, &input.function_name)?;
+    let a = r
+        .aliases
+        .get(&input.name)
+        .ok_or_else(|| alias_not_found(r, &input.name))?;
+    Ok(alias_out(r, a))
 }
 
-pub fn update_alias(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-    let alias = opt_str(&input, "Name").unwrap_or_default().to_owned();
-    let revision = world.ids.uuid();
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    let r = record_mut(state, ctx, &name_in)?;
+pub fn update_alias(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::UpdateAliasRequest,
+) -> AwsResult<t::AliasConfiguration> {
+    let alias = input.name;
+    let revision = env.ids.uuid();
+    let r = record_mut(st, ctx, &input.function_name)?;
     let mut a = r
         .aliases
         .get(&alias)
         .cloned()
         .ok_or_else(|| alias_not_found(r, &alias))?;
-    if let Some(rev) = opt_str(&input, "RevisionId") {
-        if rev != a.revision_id {
+    if let Some(rev) = &input.revision_id {
+        if *rev != a.revision_id {
             return Err(user_err(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
             ));
         }
     }
-    if let Some(v) = opt_str(&input, "FunctionVersion") {
-        check_version(ctx, r, v)?;
-        a.function_version = v.to_owned();
+    if let Some(v) = input.function_version {
+        check_version(ctx, r, &v)?;
+        a.function_version = v;
     }
-    if let Some(d) = opt_str(&input, "Description") {
-        a.description = d.to_owned();
+    if let Some(d) = input.description {
+        a.description = d;
     }
-    if let Some(w) = weights(ctx, r, &input, &a.function_version)? {
+    if let Some(w) = weights(ctx, r, input.routing_config.as_ref(), &a.function_version)? {
         a.weights = w;
     }
     a.revision_id = revision;
-    let out = alias_json(r, &a);
+    let out = alias_out(r, &a);
     r.aliases.insert(alias, a);
     Ok(out)
 }
 
-pub fn delete_alias(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default().to_owned();
-    let alias = opt_str(&input, "Name").unwrap_or_default();
-    let state = &mut world.region_mut(&ctx.partition()).lambda;
-    let r = record_mut(state, ctx, &name_in)?;
+pub fn delete_alias(st: &mut State, _env: &mut Env<'_>, ctx: &Ctx, input: t::DeleteAliasRequest) -> AwsResult<()> {
+    let r = record_mut(st, ctx, &input.function_name)?;
     // Deleting an alias that does not exist succeeds, as Lambda's does.
-    r.aliases.remove(alias);
-    r.policies.remove(alias);
-    Ok(json!({}))
+    r.aliases.remove(&input.name);
+    r.policies.remove(&input.name);
+    Ok(())
 }
 
-pub fn list_aliases(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let name_in = opt_str(&input, "FunctionName").unwrap_or_default();
-    let max = opt_i64(&input, "MaxItems").unwrap_or(50).clamp(1, 50) as usize;
-    let version = opt_str(&input, "FunctionVersion");
-    let state = &world.region_mut(&ctx.partition()).lambda;
-    let (r, q) = record(state, ctx, name_in)?;
-    let _ = qualifier(&json!({}), q)?;
-    let items: Vec<Value> = r
+pub fn list_aliases(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::ListAliasesRequest,
+) -> AwsResult<t::ListAliasesResponse> {
+    let max = input.max_items.map_or(50, i64::from).clamp(1, 50) as usize;
+    let version = input.function_version.as_deref();
+    let (r, _) = record(st, ctx, &input.function_name)?;
+    let items: Vec<t::AliasConfiguration> = r
         .aliases
         .values()
         .filter(|a| version.is_none_or(|v| a.function_version == v))
-        .map(|a| alias_json(r, a))
+        .map(|a| alias_out(r, a))
         .collect();
-    let (page, next) = paginate(&items, opt_str(&input, "Marker"), max, "InvalidParameterValueException")?;
-    Ok(obj([("Aliases", json!(page)), ("NextMarker", json!(next))]))
+    let (page, next) = paginate(&items, input.marker.as_deref(), max, "InvalidParameterValueException")?;
+    Ok(t::ListAliasesResponse {
+        aliases: Some(page),
+        next_marker: next,
+    })
 }

@@ -1,18 +1,20 @@
-//! STS: GetCallerIdentity, AssumeRole, GetSessionToken. Credentials it issues are recorded in
-//! `world.issued_credentials`, so later calls signed with them resolve to the identity they were
-//! issued for (`dispatch::resolve_caller`). The handlers are typed: they take and return the
-//! generated `cutover_types::sts` structures (see `services::typed!`).
+//! STS: GetCallerIdentity, AssumeRole, GetSessionToken, over its own [`State`] (one for the whole
+//! emulator, `World::sts`): the credentials it issues, so later calls signed with them resolve to
+//! the identity they were issued for (`dispatch::resolve_caller`). The handlers are typed over the
+//! generated `cutover_types::sts` structures (see `services::typed!`). AssumeRole also needs IAM's
+//! roles: it takes them as an [`Identity`] view, and the lifecycle layer registers it
+//! (`lifecycle::identity::assume_role`).
 
-use super::identity::{identity, parse_role_arn, policy_size, POLICY_SYNTAX};
-use super::Ctx;
+use super::identity::{parse_role_arn, policy_size, Identity, POLICY_SYNTAX};
+use super::{Ctx, Op};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::world::WorldOp;
-use crate::world::{PartitionKey, World};
 use cutover_types::sts::{
     AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, Credentials, GetCallerIdentityRequest,
     GetCallerIdentityResponse, GetSessionTokenRequest, GetSessionTokenResponse,
 };
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// Credentials handed out by STS or to a Lambda function: they map back to this identity.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,14 +33,20 @@ impl IssuedCredentials {
     }
 }
 
+/// STS's state: every credential issued, by access key id.
+#[derive(Debug, Default)]
+pub struct State {
+    pub issued: BTreeMap<String, IssuedCredentials>,
+}
+
 /// Sessions of roles assumed by a role session (role chaining) last at most an hour.
 pub const ROLE_CHAINING_MAX: i64 = 3600;
 
-pub fn handler(op: &str) -> Option<WorldOp> {
+/// STS's own operations (AssumeRole, which also reads IAM, is the lifecycle layer's).
+pub fn handler(op: &str) -> Option<Op<State>> {
     match op {
-        "GetCallerIdentity" => Some(crate::world_typed!(get_caller_identity)),
-        "AssumeRole" => Some(crate::world_typed!(assume_role)),
-        "GetSessionToken" => Some(crate::world_typed!(get_session_token)),
+        "GetCallerIdentity" => Some(typed!(get_caller_identity)),
+        "GetSessionToken" => Some(typed!(get_session_token)),
         _ => None,
     }
 }
@@ -52,7 +60,8 @@ fn access_denied(message: impl Into<String>) -> AwsError {
 }
 
 pub fn get_caller_identity(
-    _world: &mut World,
+    _st: &mut State,
+    _env: &mut Env<'_>,
     ctx: &Ctx,
     _input: GetCallerIdentityRequest,
 ) -> AwsResult<GetCallerIdentityResponse> {
@@ -66,13 +75,20 @@ pub fn get_caller_identity(
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Issues a new set of temporary credentials for an identity and records them.
-pub fn issue(world: &mut World, account: &str, arn: &str, user_id: &str, duration_secs: i64) -> Credentials {
-    let access_key = format!("ASIA{}", world.ids.upper_alnum(16));
-    let secret = world.ids.from_alphabet(SECRET_ALPHABET, 40);
-    let token = format!("IQoJb3JpZ2luX2VjE{}", world.ids.from_alphabet(SECRET_ALPHABET, 340));
+pub fn issue(
+    st: &mut State,
+    env: &mut Env<'_>,
+    account: &str,
+    arn: &str,
+    user_id: &str,
+    duration_secs: i64,
+) -> Credentials {
+    let access_key = format!("ASIA{}", env.ids.upper_alnum(16));
+    let secret = env.ids.from_alphabet(SECRET_ALPHABET, 40);
+    let token = format!("IQoJb3JpZ2luX2VjE{}", env.ids.from_alphabet(SECRET_ALPHABET, 340));
     // Whole seconds, as STS answers.
-    let expiration = world.now.as_secs_f64().floor() + duration_secs as f64;
-    world.issued_credentials.insert(
+    let expiration = env.now_secs().floor() + duration_secs as f64;
+    st.issued.insert(
         access_key.clone(),
         IssuedCredentials {
             account: account.to_owned(),
@@ -89,17 +105,6 @@ pub fn issue(world: &mut World, account: &str, arn: &str, user_id: &str, duratio
         session_token: token,
         expiration,
     }
-}
-
-/// [`issue`], as the `Credentials` output value (for Lambda's function credentials).
-pub fn issue_credentials(world: &mut World, account: &str, arn: &str, user_id: &str, duration_secs: i64) -> Value {
-    let c = issue(world, account, arn, user_id, duration_secs);
-    json!({
-        "AccessKeyId": c.access_key_id,
-        "SecretAccessKey": c.secret_access_key,
-        "SessionToken": c.session_token,
-        "Expiration": c.expiration,
-    })
 }
 
 fn check_pattern(value: &str, member: &str, min: usize, max: usize, extra: &str, pattern: &str) -> AwsResult<()> {
@@ -139,7 +144,14 @@ fn check_duration(value: i64, min: i64, max: i64) -> AwsResult<()> {
     Ok(())
 }
 
-pub fn assume_role(world: &mut World, ctx: &Ctx, input: AssumeRoleRequest) -> AwsResult<AssumeRoleResponse> {
+/// AssumeRole, with IAM's roles of every account as `roles`.
+pub fn assume_role(
+    st: &mut State,
+    env: &mut Env<'_>,
+    roles: &mut dyn Identity,
+    ctx: &Ctx,
+    input: AssumeRoleRequest,
+) -> AwsResult<AssumeRoleResponse> {
     let role_arn = input.role_arn.as_str();
     let session = input.role_session_name.as_str();
     check_pattern(session, "roleSessionName", 2, 64, "+=,.@-", "[\\w+=,.@-]*")?;
@@ -160,15 +172,13 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: AssumeRoleRequest) -> Aw
         ))
     };
     let (role_account, role_name) = parse_role_arn(role_arn).ok_or_else(denied)?;
-    let role = identity(world)
-        .role(world, &role_account, &role_name)
-        .ok_or_else(denied)?;
+    let role = roles.role(&role_account, &role_name).ok_or_else(denied)?;
     if role.arn != role_arn {
         // The ARN must name the role with its path.
         return Err(denied());
     }
-    identity(world)
-        .role_trusts(world, &role_account, role_arn, &ctx.caller.arn, "sts:AssumeRole")
+    roles
+        .role_trusts(&role_account, role_arn, &ctx.caller.arn, "sts:AssumeRole")
         .map_err(|_| denied())?;
     let chained = ctx.caller.arn.contains(":assumed-role/");
     if chained && duration > ROLE_CHAINING_MAX {
@@ -206,9 +216,9 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: AssumeRoleRequest) -> Aw
     }
     let assumed_arn = format!("arn:aws:sts::{role_account}:assumed-role/{}/{session}", role.name);
     let assumed_id = format!("{}:{session}", role.id);
-    let credentials = issue(world, &role_account, &assumed_arn, &assumed_id, duration);
-    identity(world).role_used(world, &PartitionKey::new(&role_account, &ctx.region), &role_name);
-    world.record(crate::timeline::Entry::resource(
+    let credentials = issue(st, env, &role_account, &assumed_arn, &assumed_id, duration);
+    roles.role_used(&role_account, &ctx.region, &role_name, env.now_secs());
+    env.record(crate::timeline::Entry::resource(
         "sts",
         format!("{} assumed {} as session {session}", ctx.caller.arn, role.arn),
         json!({"accessKeyId": credentials.access_key_id}),
@@ -225,7 +235,8 @@ pub fn assume_role(world: &mut World, ctx: &Ctx, input: AssumeRoleRequest) -> Aw
 }
 
 pub fn get_session_token(
-    world: &mut World,
+    st: &mut State,
+    env: &mut Env<'_>,
     ctx: &Ctx,
     input: GetSessionTokenRequest,
 ) -> AwsResult<GetSessionTokenResponse> {
@@ -242,7 +253,7 @@ pub fn get_session_token(
         // Sessions of the account root last at most an hour.
         duration = duration.min(3600);
     }
-    let credentials = issue(world, &ctx.account, &ctx.caller.arn, &ctx.caller.user_id, duration);
+    let credentials = issue(st, env, &ctx.account, &ctx.caller.arn, &ctx.caller.user_id, duration);
     Ok(GetSessionTokenResponse {
         credentials: Some(credentials),
     })
@@ -253,8 +264,9 @@ mod tests {
     use super::*;
     use crate::dispatch::resolve_caller;
     use crate::model::Service;
-    use crate::services::iam::roles;
+    use crate::services::iam::test_support::direct;
     use crate::sim::SimTime;
+    use crate::world::World;
 
     const ACCT: &str = "123456789012";
     const T0: i64 = 1_700_000_000_000;
@@ -277,13 +289,14 @@ mod tests {
     fn setup() -> (World, Ctx) {
         let mut w = crate::lifecycle::new_world(SimTime(T0));
         let iam_ctx = Ctx::internal(Service::Iam, ACCT, "us-east-1");
-        roles::create_role(
+        direct("CreateRole", 
             &mut w,
             &iam_ctx,
             json!({"RoleName": "deployer", "Path": "/ci/", "AssumeRolePolicyDocument": ACCOUNT_TRUST, "MaxSessionDuration": 7200}),
         )
         .unwrap();
-        roles::create_role(
+        direct(
+            "CreateRole",
             &mut w,
             &iam_ctx,
             json!({"RoleName": "fn", "AssumeRolePolicyDocument": LAMBDA_TRUST}),
@@ -339,7 +352,8 @@ mod tests {
             json!({"UserId": format!("{role_id}:build-1"), "Account": ACCT, "Arn": session_arn})
         );
 
-        let got = roles::get_role(
+        let got = direct(
+            "GetRole",
             &mut w,
             &Ctx::internal(Service::Iam, ACCT, "us-east-1"),
             json!({"RoleName": "deployer"}),
@@ -440,7 +454,7 @@ mod tests {
         )
         .unwrap();
         assert!(out["PackedPolicySize"].as_u64().is_some());
-        assert!(w.issued_credentials.len() >= 2);
+        assert!(w.sts.issued.len() >= 2);
     }
 
     #[test]
@@ -464,7 +478,7 @@ mod tests {
             get_session_token(&mut w, &sc, json!({})).unwrap_err().code,
             "AccessDenied"
         );
-        assert!(w.issued_credentials.values().all(|c| !c.is_expired(T0 as f64 / 1000.0)));
+        assert!(w.sts.issued.values().all(|c| !c.is_expired(T0 as f64 / 1000.0)));
     }
 
     #[test]
@@ -485,9 +499,10 @@ mod tests {
 
     #[test]
     fn only_the_three_operations_are_registered() {
-        assert!(handler("AssumeRole").is_some());
-        assert!(handler("GetCallerIdentity").is_some());
-        assert!(handler("GetSessionToken").is_some());
-        assert!(handler("AssumeRoleWithWebIdentity").is_none());
+        let registered = |op| crate::dispatch::handler(Service::Sts, op).is_some();
+        assert!(registered("AssumeRole"));
+        assert!(registered("GetCallerIdentity"));
+        assert!(registered("GetSessionToken"));
+        assert!(!registered("AssumeRoleWithWebIdentity"));
     }
 }
