@@ -92,12 +92,11 @@ impl Region {
 }
 
 /// What each service needs from the others, as the trait it declares (`ecs::links::Peers`,
-/// `elbv2::peers::Peers`, `codedeploy::peers::Peers`, `services::identity::Identity`); the
+/// `codedeploy::peers::Peers`, `services::identity::Identity`); the
 /// lifecycle layer implements them (`lifecycle::PORTS`). A service reaches another only through
 /// these, so no service names another.
 pub struct Ports {
     pub ecs: &'static dyn services::ecs::links::Peers,
-    pub elbv2: &'static dyn services::elbv2::peers::Peers,
     pub codedeploy: &'static dyn services::codedeploy::peers::Peers,
     pub identity: &'static dyn services::identity::Identity,
 }

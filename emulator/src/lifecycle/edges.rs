@@ -61,7 +61,13 @@ pub fn record_health_probe(
     port: i64,
     pass: bool,
 ) {
-    elbv2::record_health_probe(world, key, target_group_arn, id, port, pass)
+    if let Some(r) = world
+        .accounts
+        .get_mut(&key.account)
+        .and_then(|a| a.regions.get_mut(&key.region))
+    {
+        elbv2::record_health_probe(&mut r.elbv2, target_group_arn, id, port, pass)
+    }
 }
 
 /// A task's process exited or could not start: the task stops with `reason` and `code`.

@@ -1,14 +1,17 @@
 //! Where ECS, ELBv2 and EC2 meet: a task's addresses and its targets. ECS asks through
 //! `ecs::links::Peers` (register and deregister targets, read their health, take and give back
 //! ENI addresses, check subnets and security groups); ELBv2 asks through `elbv2::peers::Peers`
-//! (subnets and security groups of a load balancer, and telling ECS that a target's health
-//! changed). This file answers both, so the whole cross-service contract is on one screen.
+//! (subnets and security groups of a load balancer, answered by [`Elbv2Peers`], a view of the
+//! region's EC2 state, for [`create_load_balancer`]). A target's health changing comes back from
+//! ELBv2's health check as a value that `drive` hands to ECS. This file answers both, so the whole
+//! cross-service contract is on one screen.
 
 use crate::protocol::AwsResult;
 use crate::services::ecs::links::Registration;
-use crate::services::{ec2, ecs, elbv2};
+use crate::services::{ec2, ecs, elbv2, Ctx};
 use crate::timeline::TargetHealthState;
-use crate::world::{PartitionKey, World};
+use crate::world::{PartitionKey, Region, World};
+use cutover_types::elbv2 as elbv2_types;
 
 /// The lifecycle layer's side of every service's peers trait.
 pub struct Links;
@@ -21,12 +24,14 @@ impl ecs::links::Peers for Links {
         reg: &Registration,
         task_definition_arn: &str,
     ) -> AwsResult<()> {
-        elbv2::register_task_target(world, key, &reg.0, &reg.1, reg.2, task_definition_arn)
+        let (r, mut env) = world.split(key);
+        elbv2::register_task_target(&mut r.elbv2, &mut env, key, &reg.0, &reg.1, reg.2, task_definition_arn)
     }
 
     fn deregister_target(&self, world: &mut World, key: &PartitionKey, reg: &Registration) {
         // A target group deleted in the meantime has nothing left to deregister.
-        let _ = elbv2::deregister_task_target(world, key, &reg.0, &reg.1, reg.2);
+        let (r, mut env) = world.split(key);
+        let _ = elbv2::deregister_task_target(&mut r.elbv2, &mut env, key, &reg.0, &reg.1, reg.2);
     }
 
     fn target_state(&self, world: &World, key: &PartitionKey, reg: &Registration) -> Option<TargetHealthState> {
@@ -84,9 +89,14 @@ impl ecs::links::Peers for Links {
     }
 }
 
-impl elbv2::peers::Peers for Links {
-    fn subnet(&self, world: &World, key: &PartitionKey, subnet_id: &str) -> Option<elbv2::peers::SubnetFacts> {
-        let s = ec2::subnet(&world.region(key)?.ec2, subnet_id)?;
+/// What ELBv2 sees of the other services in one region: EC2's subnets and security groups.
+pub struct Elbv2Peers<'a> {
+    pub ec2: &'a ec2::State,
+}
+
+impl elbv2::peers::Peers for Elbv2Peers<'_> {
+    fn subnet(&self, subnet_id: &str) -> Option<elbv2::peers::SubnetFacts> {
+        let s = ec2::subnet(self.ec2, subnet_id)?;
         Some(elbv2::peers::SubnetFacts {
             id: s.id.clone(),
             vpc_id: s.vpc_id.clone(),
@@ -94,18 +104,18 @@ impl elbv2::peers::Peers for Links {
         })
     }
 
-    fn security_group_vpc(&self, world: &World, key: &PartitionKey, group_id: &str) -> Option<String> {
-        ec2::security_group(&world.region(key)?.ec2, group_id).map(|g| g.vpc_id.clone())
+    fn security_group_vpc(&self, group_id: &str) -> Option<String> {
+        ec2::security_group(self.ec2, group_id).map(|g| g.vpc_id.clone())
     }
+}
 
-    fn target_health_changed(
-        &self,
-        world: &mut World,
-        key: &PartitionKey,
-        target: (&str, &str, i64),
-        state: TargetHealthState,
-    ) {
-        let reg = (target.0.to_owned(), target.1.to_owned(), target.2);
-        ecs::tasks::target_health_changed(world, key, &reg, state);
-    }
+/// ELBv2's CreateLoadBalancer, over ELBv2's state with a view of EC2's in the same region.
+pub fn create_load_balancer(
+    world: &mut World,
+    ctx: &Ctx,
+    input: elbv2_types::CreateLoadBalancerInput,
+) -> AwsResult<elbv2_types::CreateLoadBalancerOutput> {
+    let (region, mut env) = world.split(&ctx.partition());
+    let Region { elbv2, ec2, .. } = region;
+    elbv2::create_load_balancer(elbv2, &mut env, &Elbv2Peers { ec2 }, ctx, input)
 }

@@ -30,14 +30,15 @@ use crate::world::{Ports, World, WorldOp};
 /// The operations that span services, answered here over the whole world rather than by one
 /// service over its own state (`dispatch::handler` asks here first).
 pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
-    let _ = (service, operation);
-    None
+    match (service, operation) {
+        (Service::Elbv2, "CreateLoadBalancer") => Some(crate::world_typed!(links::create_load_balancer)),
+        _ => None,
+    }
 }
 
 /// How the services reach each other: every peers trait answered by this layer.
 pub static PORTS: Ports = Ports {
     ecs: &links::Links,
-    elbv2: &links::Links,
     codedeploy: &deployment::Machine,
     identity: &identity::Roles,
 };
