@@ -13,7 +13,7 @@ use crate::timeline::TargetHealthState;
 use crate::world::{PartitionKey, Region, World};
 use cutover_types::elbv2 as elbv2_types;
 
-/// The lifecycle layer's side of every service's peers trait.
+/// The lifecycle layer's side of ECS's peers trait.
 pub struct Links;
 
 impl ecs::links::Peers for Links {

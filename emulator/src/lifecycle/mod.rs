@@ -9,7 +9,8 @@
 //! Nothing below it (`sim/`, `world.rs`, `protocol/`, `model/`) names it.
 //!
 //! The ECS service scheduler and task lifecycle and the ELBv2 health-check chain still live in
-//! their services (reaching others only through the peers traits); they are to move here next
+//! their services (ECS reaches others through its peers trait; ELBv2's health check returns a
+//! target's health change, which `drive` hands to ECS); they are to move here next
 //! (see `docs/architecture.md`).
 
 pub mod data_plane;
@@ -36,7 +37,8 @@ pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
     }
 }
 
-/// How the services reach each other: every peers trait answered by this layer.
+/// How the services reach each other: the peers traits this layer answers through the world
+/// (ELBv2's is answered by a view, `links::Elbv2Peers`).
 pub static PORTS: Ports = Ports {
     ecs: &links::Links,
     codedeploy: &deployment::Machine,
