@@ -7,6 +7,9 @@
 //! Described resources come out in creation order (the default resources first); tags on a resource
 //! in the order their keys were first set; `DescribeTags` sorted by resource id, then key order.
 //!
+//! Zones, regions, VPCs, subnets and tags are typed handlers (`cutover_types::ec2`) over the
+//! region's [`State`]; the security groups' handlers still read the canonical value (`Ec2Op`).
+//!
 //! Other services use the typed lookups: [`subnet`], [`security_group`], [`vpc`],
 //! [`default_vpc_id`], [`allocate_private_ip`] and [`release_private_ip`].
 
@@ -24,7 +27,8 @@ mod tests;
 use super::{err, Ctx, Op};
 use crate::env::{Env, Ids};
 use crate::protocol::{AwsError, AwsResult};
-use serde_json::{json, Value};
+use cutover_types::ec2 as t;
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -268,16 +272,24 @@ pub fn release_private_ip(st: &mut State, subnet_id: &str, ip: &str) -> bool {
 
 // ---- handler plumbing -------------------------------------------------------------------------
 
-/// A handler over the region's EC2 state and the world's id generator (EC2's handlers do not
-/// yet use the generated types; they read the canonical value).
+/// A handler that still reads the canonical value (the security groups'), over the region's EC2
+/// state and the world's id generator.
 type Ec2Op = fn(&mut State, &mut Ids, &Value) -> AwsResult<Value>;
 
 macro_rules! operations {
-    ($($name:literal => $f:path),* $(,)?) => {
+    (
+        typed { $($tname:literal => $tf:path),* $(,)? }
+        value { $($name:literal => $f:path),* $(,)? }
+    ) => {
         /// The operations this module implements.
-        pub const OPERATIONS: &[&str] = &[$($name),*];
+        pub const OPERATIONS: &[&str] = &[$($tname,)* $($name),*];
 
         pub fn handler(op: &str) -> Option<Op<State>> {
+            $(
+                if op == $tname {
+                    return Some(typed!($tf));
+                }
+            )*
             $(
                 if op == $name {
                     fn h(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
@@ -293,28 +305,32 @@ macro_rules! operations {
 }
 
 operations! {
-    "DescribeAvailabilityZones" => zones::describe_availability_zones,
-    "DescribeRegions" => zones::describe_regions,
-    "DescribeVpcs" => vpcs::describe_vpcs,
-    "CreateVpc" => vpcs::create_vpc,
-    "DeleteVpc" => vpcs::delete_vpc,
-    "ModifyVpcAttribute" => vpcs::modify_vpc_attribute,
-    "DescribeVpcAttribute" => vpcs::describe_vpc_attribute,
-    "DescribeSubnets" => subnets::describe_subnets,
-    "CreateSubnet" => subnets::create_subnet,
-    "DeleteSubnet" => subnets::delete_subnet,
-    "ModifySubnetAttribute" => subnets::modify_subnet_attribute,
-    "DescribeSecurityGroups" => security_groups::describe_security_groups,
-    "CreateSecurityGroup" => security_groups::create_security_group,
-    "DeleteSecurityGroup" => security_groups::delete_security_group,
-    "AuthorizeSecurityGroupIngress" => security_groups::authorize_ingress,
-    "AuthorizeSecurityGroupEgress" => security_groups::authorize_egress,
-    "RevokeSecurityGroupIngress" => security_groups::revoke_ingress,
-    "RevokeSecurityGroupEgress" => security_groups::revoke_egress,
-    "DescribeSecurityGroupRules" => security_groups::describe_security_group_rules,
-    "CreateTags" => tags::create_tags,
-    "DeleteTags" => tags::delete_tags,
-    "DescribeTags" => tags::describe_tags,
+    typed {
+        "DescribeAvailabilityZones" => zones::describe_availability_zones,
+        "DescribeRegions" => zones::describe_regions,
+        "DescribeVpcs" => vpcs::describe_vpcs,
+        "CreateVpc" => vpcs::create_vpc,
+        "DeleteVpc" => vpcs::delete_vpc,
+        "ModifyVpcAttribute" => vpcs::modify_vpc_attribute,
+        "DescribeVpcAttribute" => vpcs::describe_vpc_attribute,
+        "DescribeSubnets" => subnets::describe_subnets,
+        "CreateSubnet" => subnets::create_subnet,
+        "DeleteSubnet" => subnets::delete_subnet,
+        "ModifySubnetAttribute" => subnets::modify_subnet_attribute,
+        "CreateTags" => tags::create_tags,
+        "DeleteTags" => tags::delete_tags,
+        "DescribeTags" => tags::describe_tags,
+    }
+    value {
+        "DescribeSecurityGroups" => security_groups::describe_security_groups,
+        "CreateSecurityGroup" => security_groups::create_security_group,
+        "DeleteSecurityGroup" => security_groups::delete_security_group,
+        "AuthorizeSecurityGroupIngress" => security_groups::authorize_ingress,
+        "AuthorizeSecurityGroupEgress" => security_groups::authorize_egress,
+        "RevokeSecurityGroupIngress" => security_groups::revoke_ingress,
+        "RevokeSecurityGroupEgress" => security_groups::revoke_egress,
+        "DescribeSecurityGroupRules" => security_groups::describe_security_group_rules,
+    }
 }
 
 // ---- shared helpers ---------------------------------------------------------------------------
@@ -372,24 +388,39 @@ pub(crate) fn find_vpc<'a>(st: &'a State, id: &str) -> AwsResult<&'a Vpc> {
     st.vpc(id).ok_or_else(|| vpc_not_found(id))
 }
 
-/// Tags as the `TagList` output shape; `Null` (so the member is left out) when there are none.
-pub(crate) fn tag_list(st: &State, id: &str) -> Value {
+/// Tags as the `TagList` output shape; `None` (so the member is left out) when there are none.
+pub(crate) fn tags_out(st: &State, id: &str) -> Option<Vec<t::Tag>> {
     let tags = st.tags_of(id);
-    if tags.is_empty() {
-        return Value::Null;
-    }
-    Value::Array(tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+    (!tags.is_empty()).then(|| {
+        tags.iter()
+            .map(|(k, v)| t::Tag {
+                key: Some(k.clone()),
+                value: Some(v.clone()),
+            })
+            .collect()
+    })
+}
+
+/// [`tags_out`] as a canonical value (`Null` when there are none), for the security groups.
+pub(crate) fn tag_list(st: &State, id: &str) -> Value {
+    tags_out(st, id)
+        .and_then(|t| serde_json::to_value(t).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// Pages `items` by `MaxResults` / `NextToken`, when `MaxResults` is given.
-pub(crate) fn page(items: Vec<Value>, input: &Value, min: i64, max: i64) -> AwsResult<(Vec<Value>, Value)> {
-    let token = input.get("NextToken").and_then(Value::as_str);
-    let Some(limit) = input.get("MaxResults").and_then(Value::as_i64) else {
+pub(crate) fn page_of<T: Clone>(
+    items: Vec<T>,
+    max_results: Option<i64>,
+    token: Option<&str>,
+    min: i64,
+    max: i64,
+) -> AwsResult<(Vec<T>, Option<String>)> {
+    let Some(limit) = max_results else {
         if token.is_some_and(|t| !t.is_empty()) {
-            let (items, next) = super::util::paginate(&items, token, usize::MAX, "InvalidParameterValue")?;
-            return Ok((items, next.map_or(Value::Null, Value::String)));
+            return super::util::paginate(&items, token, usize::MAX, "InvalidParameterValue");
         }
-        return Ok((items, Value::Null));
+        return Ok((items, None));
     };
     if limit < min || limit > max {
         return Err(invalid(format!(
@@ -397,6 +428,21 @@ pub(crate) fn page(items: Vec<Value>, input: &Value, min: i64, max: i64) -> AwsR
         )));
     }
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let (items, next) = super::util::paginate(&items, token, limit, "InvalidParameterValue")?;
+    super::util::paginate(&items, token, limit, "InvalidParameterValue")
+}
+
+/// [`page_of`] on the canonical input and items (the security groups'); the next token as a value.
+pub(crate) fn page(items: Vec<Value>, input: &Value, min: i64, max: i64) -> AwsResult<(Vec<Value>, Value)> {
+    let token = input.get("NextToken").and_then(Value::as_str);
+    let max_results = input.get("MaxResults").and_then(Value::as_i64);
+    let (items, next) = page_of(items, max_results, token, min, max)?;
     Ok((items, next.map_or(Value::Null, Value::String)))
+}
+
+/// A required string member given empty: `MissingParameter` (naming it as the wire does).
+pub(crate) fn non_empty<'a>(value: &'a str, wire_name: &str) -> AwsResult<&'a str> {
+    if value.is_empty() {
+        return Err(missing(wire_name));
+    }
+    Ok(value)
 }

@@ -533,7 +533,7 @@ pub fn describe_security_groups(st: &mut State, _ids: &mut Ids, input: &Value) -
     for name in &names {
         selected.push(find_group_by_name(st, name)?.id.clone());
     }
-    let filters = filters::parse(input, GROUP_FILTERS, true)?;
+    let filters = filters::parse_value(input, GROUP_FILTERS, true)?;
     let groups: Vec<Value> = st
         .security_groups
         .iter()
@@ -574,7 +574,7 @@ pub fn create_security_group(st: &mut State, ids: &mut Ids, input: &Value) -> Aw
             format!("The security group '{name}' already exists for VPC '{vpc_id}'"),
         ));
     }
-    let new_tags = tags::from_specifications(input, "security-group")?;
+    let new_tags = tags::from_specifications_value(input, "security-group")?;
     let group = SecurityGroup {
         id: format!("sg-{}", ids.hex(17)),
         name: name.to_owned(),
@@ -748,7 +748,7 @@ pub fn describe_security_group_rules(st: &mut State, _ids: &mut Ids, input: &Val
             format!("The security group rule ID '{bad}' does not exist"),
         ));
     }
-    let filters = filters::parse(input, &["group-id", "security-group-rule-id"], true)?;
+    let filters = filters::parse_value(input, &["group-id", "security-group-rule-id"], true)?;
     let mut out = Vec::new();
     for g in &st.security_groups {
         for (egress, r) in g
