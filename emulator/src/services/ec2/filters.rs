@@ -5,7 +5,6 @@
 use super::invalid;
 use crate::protocol::AwsResult;
 use cutover_types::ec2 as t;
-use serde_json::Value;
 
 #[derive(Debug, Clone)]
 pub struct Filter {
@@ -26,14 +25,6 @@ pub fn parse(input: Option<&[t::Filter]>, known: &[&str], tagged: bool) -> AwsRe
         out.push(Filter { name, values });
     }
     Ok(out)
-}
-
-/// [`parse`] for the handlers that still read the canonical value (security groups).
-pub fn parse_value(input: &Value, known: &[&str], tagged: bool) -> AwsResult<Vec<Filter>> {
-    let filters: Option<Vec<t::Filter>> = input
-        .get("Filters")
-        .and_then(|f| serde_json::from_value(f.clone()).ok());
-    parse(filters.as_deref(), known, tagged)
 }
 
 /// Whether a resource passes every filter. `field(name)` gives the resource's values for a

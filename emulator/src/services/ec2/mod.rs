@@ -7,8 +7,7 @@
 //! Described resources come out in creation order (the default resources first); tags on a resource
 //! in the order their keys were first set; `DescribeTags` sorted by resource id, then key order.
 //!
-//! Zones, regions, VPCs, subnets and tags are typed handlers (`cutover_types::ec2`) over the
-//! region's [`State`]; the security groups' handlers still read the canonical value (`Ec2Op`).
+//! Every handler is typed (`cutover_types::ec2`) and over the region's [`State`].
 //!
 //! Other services use the typed lookups: [`subnet`], [`security_group`], [`vpc`],
 //! [`default_vpc_id`], [`allocate_private_ip`] and [`release_private_ip`].
@@ -24,11 +23,10 @@ mod zones;
 #[cfg(test)]
 mod tests;
 
-use super::{err, Ctx, Op};
-use crate::env::{Env, Ids};
+use super::{err, Op};
+use crate::env::Ids;
 use crate::protocol::{AwsError, AwsResult};
 use cutover_types::ec2 as t;
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -272,31 +270,15 @@ pub fn release_private_ip(st: &mut State, subnet_id: &str, ip: &str) -> bool {
 
 // ---- handler plumbing -------------------------------------------------------------------------
 
-/// A handler that still reads the canonical value (the security groups'), over the region's EC2
-/// state and the world's id generator.
-type Ec2Op = fn(&mut State, &mut Ids, &Value) -> AwsResult<Value>;
-
 macro_rules! operations {
-    (
-        typed { $($tname:literal => $tf:path),* $(,)? }
-        value { $($name:literal => $f:path),* $(,)? }
-    ) => {
+    ($($name:literal => $f:path),* $(,)?) => {
         /// The operations this module implements.
-        pub const OPERATIONS: &[&str] = &[$($tname,)* $($name),*];
+        pub const OPERATIONS: &[&str] = &[$($name),*];
 
         pub fn handler(op: &str) -> Option<Op<State>> {
             $(
-                if op == $tname {
-                    return Some(typed!($tf));
-                }
-            )*
-            $(
                 if op == $name {
-                    fn h(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-                        const F: Ec2Op = $f;
-                        F(st, env.ids, &input)
-                    }
-                    return Some(h);
+                    return Some(typed!($f));
                 }
             )*
             None
@@ -305,32 +287,28 @@ macro_rules! operations {
 }
 
 operations! {
-    typed {
-        "DescribeAvailabilityZones" => zones::describe_availability_zones,
-        "DescribeRegions" => zones::describe_regions,
-        "DescribeVpcs" => vpcs::describe_vpcs,
-        "CreateVpc" => vpcs::create_vpc,
-        "DeleteVpc" => vpcs::delete_vpc,
-        "ModifyVpcAttribute" => vpcs::modify_vpc_attribute,
-        "DescribeVpcAttribute" => vpcs::describe_vpc_attribute,
-        "DescribeSubnets" => subnets::describe_subnets,
-        "CreateSubnet" => subnets::create_subnet,
-        "DeleteSubnet" => subnets::delete_subnet,
-        "ModifySubnetAttribute" => subnets::modify_subnet_attribute,
-        "CreateTags" => tags::create_tags,
-        "DeleteTags" => tags::delete_tags,
-        "DescribeTags" => tags::describe_tags,
-    }
-    value {
-        "DescribeSecurityGroups" => security_groups::describe_security_groups,
-        "CreateSecurityGroup" => security_groups::create_security_group,
-        "DeleteSecurityGroup" => security_groups::delete_security_group,
-        "AuthorizeSecurityGroupIngress" => security_groups::authorize_ingress,
-        "AuthorizeSecurityGroupEgress" => security_groups::authorize_egress,
-        "RevokeSecurityGroupIngress" => security_groups::revoke_ingress,
-        "RevokeSecurityGroupEgress" => security_groups::revoke_egress,
-        "DescribeSecurityGroupRules" => security_groups::describe_security_group_rules,
-    }
+    "DescribeAvailabilityZones" => zones::describe_availability_zones,
+    "DescribeRegions" => zones::describe_regions,
+    "DescribeVpcs" => vpcs::describe_vpcs,
+    "CreateVpc" => vpcs::create_vpc,
+    "DeleteVpc" => vpcs::delete_vpc,
+    "ModifyVpcAttribute" => vpcs::modify_vpc_attribute,
+    "DescribeVpcAttribute" => vpcs::describe_vpc_attribute,
+    "DescribeSubnets" => subnets::describe_subnets,
+    "CreateSubnet" => subnets::create_subnet,
+    "DeleteSubnet" => subnets::delete_subnet,
+    "ModifySubnetAttribute" => subnets::modify_subnet_attribute,
+    "DescribeSecurityGroups" => security_groups::describe_security_groups,
+    "CreateSecurityGroup" => security_groups::create_security_group,
+    "DeleteSecurityGroup" => security_groups::delete_security_group,
+    "AuthorizeSecurityGroupIngress" => security_groups::authorize_ingress,
+    "AuthorizeSecurityGroupEgress" => security_groups::authorize_egress,
+    "RevokeSecurityGroupIngress" => security_groups::revoke_ingress,
+    "RevokeSecurityGroupEgress" => security_groups::revoke_egress,
+    "DescribeSecurityGroupRules" => security_groups::describe_security_group_rules,
+    "CreateTags" => tags::create_tags,
+    "DeleteTags" => tags::delete_tags,
+    "DescribeTags" => tags::describe_tags,
 }
 
 // ---- shared helpers ---------------------------------------------------------------------------
@@ -345,14 +323,6 @@ pub(crate) fn missing(param: &str) -> AwsError {
 
 pub(crate) fn invalid(message: impl Into<String>) -> AwsError {
     err("InvalidParameterValue", message)
-}
-
-/// A required string member, `MissingParameter` (naming it as the wire does) when absent or empty.
-pub(crate) fn req<'a>(input: &'a Value, member: &str, wire_name: &str) -> AwsResult<&'a str> {
-    match input.get(member).and_then(Value::as_str) {
-        Some(s) if !s.is_empty() => Ok(s),
-        _ => Err(missing(wire_name)),
-    }
 }
 
 /// Whether `id` is `prefix` followed by 8 or 17 lower-case hex digits.
@@ -401,15 +371,8 @@ pub(crate) fn tags_out(st: &State, id: &str) -> Option<Vec<t::Tag>> {
     })
 }
 
-/// [`tags_out`] as a canonical value (`Null` when there are none), for the security groups.
-pub(crate) fn tag_list(st: &State, id: &str) -> Value {
-    tags_out(st, id)
-        .and_then(|t| serde_json::to_value(t).ok())
-        .unwrap_or(Value::Null)
-}
-
 /// Pages `items` by `MaxResults` / `NextToken`, when `MaxResults` is given.
-pub(crate) fn page_of<T: Clone>(
+pub(crate) fn page<T: Clone>(
     items: Vec<T>,
     max_results: Option<i64>,
     token: Option<&str>,
@@ -429,14 +392,6 @@ pub(crate) fn page_of<T: Clone>(
     }
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     super::util::paginate(&items, token, limit, "InvalidParameterValue")
-}
-
-/// [`page_of`] on the canonical input and items (the security groups'); the next token as a value.
-pub(crate) fn page(items: Vec<Value>, input: &Value, min: i64, max: i64) -> AwsResult<(Vec<Value>, Value)> {
-    let token = input.get("NextToken").and_then(Value::as_str);
-    let max_results = input.get("MaxResults").and_then(Value::as_i64);
-    let (items, next) = page_of(items, max_results, token, min, max)?;
-    Ok((items, next.map_or(Value::Null, Value::String)))
 }
 
 /// A required string member given empty: `MissingParameter` (naming it as the wire does).

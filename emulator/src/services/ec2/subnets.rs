@@ -103,7 +103,7 @@ pub fn describe_subnets(
         })
         .map(|sn| subnet_value(st, sn))
         .collect();
-    let (page, next) = super::page_of(
+    let (page, next) = super::page(
         subnets,
         input.max_results.map(i64::from),
         input.next_token.as_deref(),

@@ -7,7 +7,6 @@ use crate::env::Env;
 use crate::protocol::AwsResult;
 use crate::services::Ctx;
 use cutover_types::ec2 as t;
-use serde_json::Value;
 
 /// The resource type of an id this module can tag, if the resource exists.
 fn resource_type(st: &State, id: &str) -> AwsResult<&'static str> {
@@ -98,14 +97,6 @@ pub fn from_specifications(
     Ok(out)
 }
 
-/// [`from_specifications`] on the canonical input (the security groups').
-pub fn from_specifications_value(input: &Value, resource_type: &str) -> AwsResult<Vec<(String, String)>> {
-    let specs: Option<Vec<t::TagSpecification>> = input
-        .get("TagSpecifications")
-        .and_then(|v| serde_json::from_value(v.clone()).ok());
-    from_specifications(specs.as_deref(), resource_type)
-}
-
 pub fn create_tags(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: t::CreateTagsRequest) -> AwsResult<()> {
     let resources = &input.resources;
     if resources.is_empty() {
@@ -192,7 +183,7 @@ pub fn describe_tags(
             }
         }
     }
-    let (page, next) = super::page_of(
+    let (page, next) = super::page(
         out,
         input.max_results.map(i64::from),
         input.next_token.as_deref(),

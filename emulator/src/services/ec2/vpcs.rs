@@ -132,7 +132,7 @@ pub fn describe_vpcs(
         })
         .map(|v| vpc_value(st, v, t::VpcState::Available))
         .collect();
-    let (page, next) = super::page_of(
+    let (page, next) = super::page(
         vpcs,
         input.max_results.map(i64::from),
         input.next_token.as_deref(),
