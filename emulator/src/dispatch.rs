@@ -106,7 +106,7 @@ pub fn handler(service: Service, operation: &str) -> Option<Handler> {
         Service::Sts => services::sts::handler(operation).map(Handler::Sts),
         Service::Iam => services::iam::handler(operation).map(Handler::Iam),
         Service::Ec2 => services::ec2::handler(operation).map(Handler::Ec2),
-        Service::Elbv2 => services::elbv2::handler(operation).map(Handler::World),
+        Service::Elbv2 => services::elbv2::handler(operation).map(Handler::Elbv2),
         Service::Ecs => services::ecs::handler(operation).map(Handler::Ecs),
         Service::Lambda => services::lambda::handler(operation).map(Handler::Lambda),
         Service::CloudWatch => services::cloudwatch::handler(operation).map(Handler::CloudWatch),

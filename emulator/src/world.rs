@@ -91,18 +91,8 @@ impl Region {
     }
 }
 
-/// What each service needs from the others and reaches through the world, as the trait it
-/// declares (`elbv2::peers::Peers`); the lifecycle layer
-/// implements them (`lifecycle::PORTS`). (ECS's, CodeDeploy's and STS's peers take no world: the
-/// lifecycle layer hands them views instead.)
-pub struct Ports {
-    pub elbv2: &'static dyn services::elbv2::peers::Peers,
-}
-
 pub struct World {
     pub accounts: BTreeMap<String, Account>,
-    /// The services' view of each other (see [`Ports`]).
-    pub ports: &'static Ports,
     pub scheduler: Scheduler,
     /// The simulated time of the call or event being handled. Never goes backwards, except on
     /// `POST /_emulator/reset`, which starts a new world where the clock is put back.
@@ -125,12 +115,10 @@ impl std::fmt::Debug for World {
 }
 
 impl World {
-    /// An empty world whose services reach each other through `ports` (`lifecycle::new_world`
-    /// passes the lifecycle layer's).
-    pub fn new(now: SimTime, ports: &'static Ports) -> World {
+    /// An empty world (`lifecycle::new_world` is where the emulator, scenarios and tests get one).
+    pub fn new(now: SimTime) -> World {
         World {
             accounts: BTreeMap::new(),
-            ports,
             scheduler: Scheduler::default(),
             now,
             ids: Ids::new(0x0063_7574_6f76_6572),
@@ -144,7 +132,7 @@ impl World {
     pub fn reset(&mut self) {
         let now = self.now;
         let timeline = self.timeline.restarted();
-        *self = World::new(now, self.ports);
+        *self = World::new(now);
         self.timeline = timeline;
         self.record(Entry::note("emulator", "reset: every resource dropped"));
     }

@@ -563,8 +563,10 @@ async fn traffic_shift_under_load_loses_no_request() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         em.with_world(|w| {
+            let (r, mut env) = w.split(&key);
             cutover::services::elbv2::set_forward_weights(
-                w,
+                &mut r.elbv2,
+                &mut env,
                 &key,
                 &lab.prod,
                 &[(lab.blue.clone(), *b), (lab.green.clone(), *g)],

@@ -2,6 +2,9 @@
 //! never names another service, the lifecycle layer or a runtime; nothing in `sim/`, `protocol/`
 //! or `model/` names `services/`, `lifecycle/` or `runtime/`; the scheduler names no service; the
 //! runtimes never walk the world's accounts and regions.
+//! The modules' references (`crate::…` and `super::…` paths) make a graph with no circle that
+//! holds two services, or a service and the lifecycle layer; a service names neither `World`
+//! nor `world.rs` (it gets its own state and an `Env`).
 //! Test code (`tests.rs` files and everything after a file's `#[cfg(test)]`) is left out: tests
 //! may build whatever world they need.
 
@@ -225,6 +228,213 @@ fn the_runtimes_never_read_the_services_maps() {
         .collect();
     let all = offences(&rust_files(&src().join("runtime")), &banned);
     assert!(all.is_empty(), "a runtime reads service state:\n{}", all.join("\n"));
+}
+
+/// The unit a source file belongs to: a service's directory (`services/ecs`), a file beside the
+/// services (`services/mod`, `services/util`), or a top-level module (`world`, `lifecycle`, `sim`).
+fn unit_of_file(rel: &Path) -> String {
+    let parts: Vec<String> = rel
+        .with_extension("")
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    match parts.as_slice() {
+        [top, svc, ..] if top == "services" && SERVICES.contains(&svc.as_str()) => format!("services/{svc}"),
+        [top, file] if top == "services" => format!("services/{file}"),
+        [top, ..] => top.clone(),
+        [] => String::new(),
+    }
+}
+
+/// The units a path after `crate::` names: its first segment and, under `services`, the service
+/// or file; a `{…}` list names each of its items (`services::{ecs, elbv2}`).
+fn units_of_path(path: &str) -> Vec<String> {
+    fn first(p: &str) -> &str {
+        let end = p.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(p.len());
+        &p[..end]
+    }
+    fn list(p: &str) -> Vec<&str> {
+        let body = &p[1..p.find('}').unwrap_or(p.len())];
+        body.split(',')
+            .map(|x| first(x.trim()))
+            .filter(|x| !x.is_empty())
+            .collect()
+    }
+    fn service_unit(name: &str) -> String {
+        if SERVICES.contains(&name) || name == "util" || name == "identity" {
+            format!("services/{name}")
+        } else {
+            "services/mod".to_owned()
+        }
+    }
+    let path = path.trim_start();
+    if path.starts_with('{') {
+        return list(path).into_iter().flat_map(units_of_path).collect();
+    }
+    let top = first(path);
+    if top.is_empty() {
+        return Vec::new();
+    }
+    if top != "services" {
+        return vec![top.to_owned()];
+    }
+    match path[top.len()..].strip_prefix("::") {
+        Some(rest) if rest.starts_with('{') => list(rest).into_iter().map(service_unit).collect(),
+        Some(rest) => vec![service_unit(first(rest))],
+        None => vec!["services/mod".to_owned()],
+    }
+}
+
+/// Each unit and the units its non-test code names.
+fn unit_graph() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut graph: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for f in rust_files(&src()) {
+        let rel = f.strip_prefix(src()).expect("under src").to_path_buf();
+        let unit = unit_of_file(&rel);
+        let in_service_dir = unit.starts_with("services/") && rel.components().count() == 3;
+        let is_service_root = in_service_dir && rel.file_name().is_some_and(|n| n == "mod.rs");
+        let out = graph.entry(unit.clone()).or_default();
+        let code: String = code_lines(&f).into_iter().map(|(_, l)| l + "\n").collect();
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("crate::") {
+            out.extend(units_of_path(&rest[at + 7..]));
+            rest = &rest[at + 7..];
+        }
+        // `services::…` after `use crate::services;` (or from inside `services/`).
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("services::") {
+            let before = rest[..at].chars().next_back();
+            if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                out.extend(units_of_path(&rest[at..]));
+            }
+            rest = &rest[at + 10..];
+        }
+        // `super::` from a service's mod.rs, or `super::super::` from a file inside it, is the
+        // services root.
+        if (is_service_root && code.contains("super::")) || (in_service_dir && code.contains("super::super::")) {
+            out.insert("services/mod".to_owned());
+        }
+        out.remove(&unit);
+    }
+    graph
+}
+
+/// The strongly connected components of more than one unit (Tarjan's algorithm).
+fn circles(graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>) -> Vec<Vec<String>> {
+    struct Walk<'g> {
+        graph: &'g std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        index: std::collections::HashMap<&'g str, usize>,
+        low: std::collections::HashMap<&'g str, usize>,
+        stack: Vec<&'g str>,
+        on_stack: std::collections::HashSet<&'g str>,
+        out: Vec<Vec<String>>,
+    }
+    fn visit<'g>(w: &mut Walk<'g>, v: &'g str) {
+        let n = w.index.len();
+        w.index.insert(v, n);
+        w.low.insert(v, n);
+        w.stack.push(v);
+        w.on_stack.insert(v);
+        let graph = w.graph;
+        for u in graph.get(v).into_iter().flatten() {
+            let u = u.as_str();
+            if !graph.contains_key(u) {
+                continue;
+            }
+            if !w.index.contains_key(u) {
+                visit(w, u);
+                let l = w.low[u].min(w.low[v]);
+                w.low.insert(v, l);
+            } else if w.on_stack.contains(u) {
+                let l = w.index[u].min(w.low[v]);
+                w.low.insert(v, l);
+            }
+        }
+        if w.low[v] == w.index[v] {
+            let mut comp = Vec::new();
+            while let Some(x) = w.stack.pop() {
+                w.on_stack.remove(x);
+                comp.push(x.to_owned());
+                if x == v {
+                    break;
+                }
+            }
+            if comp.len() > 1 {
+                comp.sort();
+                w.out.push(comp);
+            }
+        }
+    }
+    let mut w = Walk {
+        graph,
+        index: Default::default(),
+        low: Default::default(),
+        stack: Vec::new(),
+        on_stack: Default::default(),
+        out: Vec::new(),
+    };
+    for v in graph.keys() {
+        if !w.index.contains_key(v.as_str()) {
+            visit(&mut w, v);
+        }
+    }
+    w.out
+}
+
+/// A circle is wrong when it holds two services, or a service and the lifecycle layer.
+fn wrong(circle: &[String]) -> bool {
+    let services = circle
+        .iter()
+        .filter(|u| SERVICES.iter().any(|s| **u == format!("services/{s}")))
+        .count();
+    services >= 2 || (services >= 1 && circle.iter().any(|u| u == "lifecycle"))
+}
+
+#[test]
+fn no_circle_holds_two_services_or_a_service_and_the_lifecycle() {
+    let graph = unit_graph();
+    assert!(
+        graph.contains_key("services/ecs") && graph.contains_key("world"),
+        "{graph:?}"
+    );
+    let bad: Vec<String> = circles(&graph)
+        .into_iter()
+        .filter(|c| wrong(c))
+        .map(|c| c.join(" -> "))
+        .collect();
+    assert!(bad.is_empty(), "import circles across services:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn the_circle_check_sees_a_circle() {
+    let mut g: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    let edge = |g: &mut std::collections::BTreeMap<String, std::collections::BTreeSet<String>>, a: &str, b: &str| {
+        g.entry(a.to_owned()).or_default().insert(b.to_owned());
+        g.entry(b.to_owned()).or_default();
+    };
+    edge(&mut g, "services/ecs", "world");
+    edge(&mut g, "world", "services/ecs");
+    edge(&mut g, "world", "services/elbv2");
+    edge(&mut g, "services/elbv2", "env");
+    assert!(
+        circles(&g).iter().all(|c| !wrong(c)),
+        "one service and world.rs is not yet wrong"
+    );
+    edge(&mut g, "services/elbv2", "world");
+    assert!(
+        circles(&g).iter().any(|c| wrong(c)),
+        "ecs -> world -> elbv2 -> world is"
+    );
+    assert_eq!(units_of_path("services::ecs::links::Peers"), ["services/ecs"]);
+    assert_eq!(units_of_path("services::Ctx"), ["services/mod"]);
+    assert_eq!(
+        units_of_path("services::{ecs, elbv2::peers,\n  Ctx}"),
+        ["services/ecs", "services/elbv2", "services/mod"]
+    );
+    assert_eq!(units_of_path("world::{Env, World}"), ["world"]);
+    assert_eq!(units_of_path("{env::Env, world}"), ["env", "world"]);
+    assert_eq!(unit_of_file(Path::new("services/ecs/tasks.rs")), "services/ecs");
+    assert_eq!(unit_of_file(Path::new("services/util.rs")), "services/util");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use cutover::protocol::AwsError;
 use cutover::runtime::lambda::invoke;
 use cutover::runtime::lambda::{Runtime, MAX_EVENT_BYTES};
 use cutover::server::{self, ServerHandle};
-use cutover::services::lambda::{self, functions};
+use cutover::services::lambda::functions;
 use cutover::services::Ctx;
 use cutover::sim::ClockMode;
 use cutover::world::PartitionKey;
@@ -399,7 +399,7 @@ async fn failed_event_invocations_are_retried_twice_on_the_simulated_clock() {
     let code = "import os\ndef handler(event, context):\n    print('attempt ran')\n    os._exit(1)\n";
     create_active(&em, "flaky", code, json!({}));
     let id = em
-        .with_world(|w| lambda::invoke_async(w, &key(), "flaky", json!({"hook": "x"})))
+        .with_world(|w| cutover::lifecycle::edges::invoke_async(w, &key(), "flaky", json!({"hook": "x"})))
         .unwrap();
     settle_events(&em).await;
     assert_eq!(starts(&em, "flaky", &id), 1);
@@ -438,7 +438,7 @@ async fn a_successful_event_invocation_is_not_retried() {
     let (_h, em) = setup().await;
     create_active(&em, "fine", "def handler(event, context):\n    return 1\n", json!({}));
     let id = em
-        .with_world(|w| lambda::invoke_async(w, &key(), "fine", json!({})))
+        .with_world(|w| cutover::lifecycle::edges::invoke_async(w, &key(), "fine", json!({})))
         .unwrap();
     settle_events(&em).await;
     em.advance(600.0);

@@ -6,7 +6,7 @@ use cutover::model::Service;
 use cutover::protocol::AwsError;
 use cutover::runtime::lambda::invoke;
 use cutover::server::{self, ServerHandle};
-use cutover::services::lambda::{self, functions};
+use cutover::services::lambda::functions;
 use cutover::services::Ctx;
 use cutover::sim::ClockMode;
 use cutover::Emulator;
@@ -364,7 +364,7 @@ async fn event_invocations_are_drained_and_run() {
     let code = "import json\ndef handler(event, context):\n    print('event ran', json.dumps(event))\n";
     create_active(&em, "ev", "python3.11", "app.handler", &[("app.py", code)], json!({}));
     let key = cutover::world::PartitionKey::new(ACCT, "us-east-1");
-    em.with_world(|w| lambda::invoke_async(w, &key, "ev", json!({"hook": "AfterInstall"})))
+    em.with_world(|w| cutover::lifecycle::edges::invoke_async(w, &key, "ev", json!({"hook": "AfterInstall"})))
         .unwrap();
     let logs = wait_for_log(&em, "ev", "event ran {\"hook\": \"AfterInstall\"}", 15).await;
     assert!(logs.contains("event ran {\"hook\": \"AfterInstall\"}"), "{logs}");
@@ -400,7 +400,7 @@ async fn event_invocation_with_a_missing_interpreter_logs_an_error() {
         json!({}),
     );
     let key = cutover::world::PartitionKey::new(ACCT, "us-east-1");
-    em.with_world(|w| lambda::invoke_async(w, &key, "nopy", json!({})))
+    em.with_world(|w| cutover::lifecycle::edges::invoke_async(w, &key, "nopy", json!({})))
         .unwrap();
     let logs = wait_for_log(&em, "nopy", "could not start", 10).await;
     assert!(logs.contains("cutover could not start /nonexistent/python3"), "{logs}");

@@ -72,6 +72,11 @@ pub struct Raw {
     pub tasks: Vec<RawTask>,
 }
 
+/// ELBv2's typed actions or conditions in their wire form, which the router compiles.
+fn wire<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
+    items.iter().filter_map(|x| serde_json::to_value(x).ok()).collect()
+}
+
 fn faulted(world: &World, td: &str) -> bool {
     let f = &world.faults.unhealthy_task_definitions;
     let short = td.rsplit_once("task-definition/").map(|(_, s)| s).unwrap_or(td);
@@ -98,14 +103,17 @@ impl Raw {
                     let Ok(port) = u16::try_from(l.port) else {
                         continue;
                     };
-                    let mut rules: Vec<(String, i64, Vec<Value>, Vec<Value>)> = st
+                    let mut typed_rules: Vec<&elbv2::Rule> = st
                         .rules
                         .values()
-                        .filter(|r| r.listener_arn == l.arn)
-                        .filter_map(|r| Some((r.arn.clone(), r.priority?, r.conditions.clone(), r.actions.clone())))
+                        .filter(|r| r.listener_arn == l.arn && r.priority.is_some())
                         .collect();
-                    rules.sort_by_key(|r| r.1);
-                    for actions in rules.iter().map(|r| &r.3).chain(std::iter::once(&l.default_actions)) {
+                    typed_rules.sort_by_key(|r| r.priority);
+                    for actions in typed_rules
+                        .iter()
+                        .map(|r| &r.actions)
+                        .chain(std::iter::once(&l.default_actions))
+                    {
                         for a in actions {
                             for (tg, _) in elbv2::forward_tuples(a) {
                                 if !used_groups.contains(&tg) {
@@ -127,8 +135,11 @@ impl Raw {
                             .get("idle_timeout.timeout_seconds")
                             .and_then(|v| v.parse().ok())
                             .unwrap_or(60),
-                        default_actions: l.default_actions.clone(),
-                        rules,
+                        default_actions: wire(&l.default_actions),
+                        rules: typed_rules
+                            .iter()
+                            .filter_map(|r| Some((r.arn.clone(), r.priority?, wire(&r.conditions), wire(&r.actions))))
+                            .collect(),
                     });
                 }
                 for tg_arn in used_groups {

@@ -43,7 +43,7 @@ use crate::services::codedeploy::record::*;
 use crate::services::codedeploy::{self, State};
 use crate::services::ecs::status::TaskSetStatus;
 use crate::services::ecs::{self, task_sets};
-use crate::services::{cloudwatch, elbv2, lambda, Ctx};
+use crate::services::{cloudwatch, elbv2, Ctx};
 use crate::sim::signal::DeploymentSignal;
 use crate::sim::{Signal, SimTime};
 use crate::timeline::{DeploymentStatus, Entry, HookStatus, LifecycleStatus, TaskSetRole, TaskSetState};
@@ -454,7 +454,7 @@ fn start_hook(world: &mut World, key: &PartitionKey, id: &str, event: LifecycleE
     };
     let exec_id = codedeploy::hooks::new_execution_id(&mut world.ids, id, event.as_str());
     let payload = json!({"DeploymentId": id, "LifecycleEventHookExecutionId": exec_id});
-    match lambda::invoke_async(world, key, &function, payload) {
+    match super::edges::invoke_async(world, key, &function, payload) {
         Ok(_) => {
             if let Some(d) = dep(world, key, id) {
                 d.hooks.push(HookExecution {

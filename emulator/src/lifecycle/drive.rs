@@ -15,8 +15,18 @@ pub fn fire(world: &mut World, partition: PartitionKey, signal: Signal) {
         Signal::Deployment(s) => super::deployment::fire(world, key, s),
         Signal::Service(s) => super::links::with_ecs(world, key, |st, env, p| ecs::services::fire(st, env, p, key, s)),
         Signal::Task(s) => super::links::with_ecs(world, key, |st, env, p| ecs::tasks::fire(st, env, p, key, s)),
-        Signal::LoadBalancer(s) => elbv2::fire_load_balancer(world, key, s),
-        Signal::Target(s) => elbv2::fire_target(world, key, s),
+        Signal::LoadBalancer(s) => {
+            let (r, mut env) = world.split(key);
+            elbv2::fire_load_balancer(&mut r.elbv2, &mut env, s)
+        }
+        Signal::Target(s) => {
+            let (r, mut env) = world.split(key);
+            // A health change reaches ECS after the check's own timeline entry.
+            if let Some(c) = elbv2::fire_target(&mut r.elbv2, &mut env, key, s) {
+                let reg = (c.target_group_arn, c.id, c.port);
+                super::links::ecs_target_health_changed(world, key, &reg, c.state);
+            }
+        }
         Signal::Function(s) => {
             let (region, mut env) = world.split(key);
             lambda::fire(&mut region.lambda, &mut env, s)

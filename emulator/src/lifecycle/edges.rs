@@ -42,6 +42,14 @@ pub fn take_queued_invocations(world: &mut World) -> Vec<(PartitionKey, Invocati
 }
 
 /// What an Event invocation runs: the function version its ARN names.
+/// Queues an Event invocation of `function` (a name, ARN or qualified name) with `payload` in the
+/// partition `key`: Lambda's `queue_event` over the region's state. The id of the invocation, or
+/// why the function cannot be invoked.
+pub fn invoke_async(world: &mut World, key: &PartitionKey, function: &str, payload: Value) -> Result<String, String> {
+    let (region, mut env) = world.split(key);
+    lambda::queue_event(&mut region.lambda, &mut env, function, payload)
+}
+
 pub fn invocation_target(world: &mut World, key: &PartitionKey, function_arn: &str) -> AwsResult<Target> {
     let (region, mut env) = world.split(key);
     lambda::invoke::target_for_event(&region.lambda, &mut env, key, function_arn)
@@ -112,7 +120,13 @@ pub fn record_health_probe(
     port: i64,
     pass: bool,
 ) {
-    elbv2::record_health_probe(world, key, target_group_arn, id, port, pass)
+    if let Some(r) = world
+        .accounts
+        .get_mut(&key.account)
+        .and_then(|a| a.regions.get_mut(&key.region))
+    {
+        elbv2::record_health_probe(&mut r.elbv2, target_group_arn, id, port, pass)
+    }
 }
 
 /// A task's process exited or could not start: the task stops with `reason` and `code`.

@@ -2,21 +2,20 @@
 //! `ecs::links::Peers` (register and deregister targets, read their health, take and give back
 //! ENI addresses, check subnets and security groups), answered by [`EcsView`] over the region's
 //! ELBv2 and EC2 states; the ECS operations and signals that need it run through [`with_ecs`]
-//! ([`ecs_handler`]). ELBv2 asks through `elbv2::peers::Peers`
-//! (subnets and security groups of a load balancer, and telling ECS that a target's health
-//! changed). This file answers both, so the whole cross-service contract is on one screen.
+//! ([`ecs_handler`]). ELBv2 asks through `elbv2::peers::Peers` (subnets and security groups of a
+//! load balancer, answered by [`Elbv2Peers`], a view of the region's EC2 state, for
+//! [`create_load_balancer`]). A target's health changing comes back from ELBv2's health check as
+//! a value that `drive` hands to ECS ([`ecs_target_health_changed`]). This file answers both, so
+//! the whole cross-service contract is on one screen.
 
 use crate::env::Env;
 use crate::protocol::AwsResult;
 use crate::services::ecs::links::Registration;
 use crate::services::{ec2, ecs, elbv2, typed_input, typed_output, Ctx};
-use crate::sim::SimTime;
 use crate::timeline::TargetHealthState;
 use crate::world::{PartitionKey, Region, World, WorldOp};
+use cutover_types::elbv2 as elbv2_types;
 use serde_json::Value;
-
-/// The lifecycle layer's side of the peers traits that still take the world (ELBv2's).
-pub struct Links;
 
 /// What ECS sees of the other services: the ELBv2 and EC2 states of the call's region.
 pub struct EcsView<'a> {
@@ -82,39 +81,14 @@ pub fn ecs_handler(operation: &str) -> Option<WorldOp> {
     })
 }
 
-/// Runs a world-level ELBv2 function over a scratch world that holds this region's ELBv2 state,
-/// then passes what it wrote on the timeline and queued on the scheduler on to `env`, in order.
-/// A shim until ELBv2's task-target functions take `&mut elbv2::State` and an `Env` (the ELBv2
-/// conversion); then [`EcsView`] calls them directly.
-fn elbv2_shim<R>(view: &mut EcsView<'_>, env: &mut Env<'_>, f: impl FnOnce(&mut World) -> R) -> R {
-    let mut scratch = super::new_world(env.now);
-    scratch.faults = env.faults.clone();
-    std::mem::swap(&mut scratch.region_mut(view.key).elbv2, view.elbv2);
-    let out = f(&mut scratch);
-    std::mem::swap(&mut scratch.region_mut(view.key).elbv2, view.elbv2);
-    for e in scratch.timeline_since(0) {
-        env.record(e.entry.clone());
-    }
-    while let Some(s) = scratch.scheduler.pop_due(SimTime::MAX) {
-        env.schedule(s.at, &s.partition, s.signal);
-    }
-    out
-}
-
 impl ecs::links::Peers for EcsView<'_> {
     fn register_target(&mut self, env: &mut Env<'_>, reg: &Registration, task_definition_arn: &str) -> AwsResult<()> {
-        let key = self.key.clone();
-        elbv2_shim(self, env, |w| {
-            elbv2::register_task_target(w, &key, &reg.0, &reg.1, reg.2, task_definition_arn)
-        })
+        elbv2::register_task_target(self.elbv2, env, self.key, &reg.0, &reg.1, reg.2, task_definition_arn)
     }
 
     fn deregister_target(&mut self, env: &mut Env<'_>, reg: &Registration) {
-        let key = self.key.clone();
         // A target group deleted in the meantime has nothing left to deregister.
-        let _ = elbv2_shim(self, env, |w| {
-            elbv2::deregister_task_target(w, &key, &reg.0, &reg.1, reg.2)
-        });
+        let _ = elbv2::deregister_task_target(self.elbv2, env, self.key, &reg.0, &reg.1, reg.2);
     }
 
     fn target_state(&self, reg: &Registration) -> Option<TargetHealthState> {
@@ -159,9 +133,14 @@ impl ecs::links::Peers for EcsView<'_> {
     }
 }
 
-impl elbv2::peers::Peers for Links {
-    fn subnet(&self, world: &World, key: &PartitionKey, subnet_id: &str) -> Option<elbv2::peers::SubnetFacts> {
-        let s = ec2::subnet(&world.region(key)?.ec2, subnet_id)?;
+/// What ELBv2 sees of the other services in one region: EC2's subnets and security groups.
+pub struct Elbv2Peers<'a> {
+    pub ec2: &'a ec2::State,
+}
+
+impl elbv2::peers::Peers for Elbv2Peers<'_> {
+    fn subnet(&self, subnet_id: &str) -> Option<elbv2::peers::SubnetFacts> {
+        let s = ec2::subnet(self.ec2, subnet_id)?;
         Some(elbv2::peers::SubnetFacts {
             id: s.id.clone(),
             vpc_id: s.vpc_id.clone(),
@@ -169,18 +148,18 @@ impl elbv2::peers::Peers for Links {
         })
     }
 
-    fn security_group_vpc(&self, world: &World, key: &PartitionKey, group_id: &str) -> Option<String> {
-        ec2::security_group(&world.region(key)?.ec2, group_id).map(|g| g.vpc_id.clone())
+    fn security_group_vpc(&self, group_id: &str) -> Option<String> {
+        ec2::security_group(self.ec2, group_id).map(|g| g.vpc_id.clone())
     }
+}
 
-    fn target_health_changed(
-        &self,
-        world: &mut World,
-        key: &PartitionKey,
-        target: (&str, &str, i64),
-        state: TargetHealthState,
-    ) {
-        let reg = (target.0.to_owned(), target.1.to_owned(), target.2);
-        ecs_target_health_changed(world, key, &reg, state);
-    }
+/// ELBv2's CreateLoadBalancer, over ELBv2's state with a view of EC2's in the same region.
+pub fn create_load_balancer(
+    world: &mut World,
+    ctx: &Ctx,
+    input: elbv2_types::CreateLoadBalancerInput,
+) -> AwsResult<elbv2_types::CreateLoadBalancerOutput> {
+    let (region, mut env) = world.split(&ctx.partition());
+    let Region { elbv2, ec2, .. } = region;
+    elbv2::create_load_balancer(elbv2, &mut env, &Elbv2Peers { ec2 }, ctx, input)
 }

@@ -9,7 +9,8 @@
 //! Nothing below it (`sim/`, `world.rs`, `protocol/`, `model/`) names it.
 //!
 //! The ECS service scheduler and task lifecycle and the ELBv2 health-check chain still live in
-//! their services (reaching others only through the peers traits); they are to move here next
+//! their services (ECS reaches others through its peers trait; ELBv2's health check returns a
+//! target's health change, which `drive` hands to ECS); they are to move here next
 //! (see `docs/architecture.md`).
 
 pub mod data_plane;
@@ -25,7 +26,7 @@ pub use drive::{fire, run_until, run_until_invocation};
 
 use crate::model::Service;
 use crate::sim::SimTime;
-use crate::world::{Ports, World, WorldOp};
+use crate::world::{World, WorldOp};
 
 /// The operations that span services, answered here over the whole world rather than by one
 /// service over its own state (`dispatch::handler` asks here first). Each does its service's part
@@ -50,16 +51,13 @@ pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
         }
         (Service::Sts, "AssumeRole") => crate::world_typed!(identity::assume_role),
         (Service::Lambda, "CreateFunction") => crate::world_typed!(identity::create_function),
+        (Service::Elbv2, "CreateLoadBalancer") => crate::world_typed!(links::create_load_balancer),
         (Service::Ecs, op) => return links::ecs_handler(op),
         _ => return None,
     })
 }
 
-/// How the services reach each other: every peers trait answered by this layer that takes the
-/// world (ECS's takes none: its handlers and machines get a `links::EcsView`, see `links::with_ecs`).
-pub static PORTS: Ports = Ports { elbv2: &links::Links };
-
 /// An empty world wired to this layer: what the emulator, scenarios and tests start from.
 pub fn new_world(now: SimTime) -> World {
-    World::new(now, &PORTS)
+    World::new(now)
 }

@@ -73,7 +73,8 @@ pub fn set_weights(
         (blue_tg.to_owned(), 100 - green_percent),
     ];
     for r in refs {
-        elbv2::set_forward_weights(world, key, r, &weights)
+        let (region, mut env) = world.split(key);
+        elbv2::set_forward_weights(&mut region.elbv2, &mut env, key, r, &weights)
             .map_err(|e| format!("The ELB could not be updated due to the following error: {}", e.message))?;
     }
     Ok(())

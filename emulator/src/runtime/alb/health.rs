@@ -114,8 +114,7 @@ pub async fn run(rt: Arc<Runtime>) {
                 let matcher = hc
                     .matcher
                     .as_ref()
-                    .and_then(|m| m.get("HttpCode"))
-                    .and_then(|v| v.as_str())
+                    .and_then(|m| m.http_code.as_deref())
                     .unwrap_or("200");
                 let addr = match view.backends.get(&(t.id.clone(), hc_port)) {
                     Some(Backend::Tcp(addr)) => *addr,

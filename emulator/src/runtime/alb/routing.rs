@@ -182,7 +182,10 @@ fn compile_action(actions: &[Value]) -> Act {
     };
     match opt_str(a, "Type").unwrap_or("") {
         "forward" => {
-            let groups = crate::services::elbv2::forward_tuples(a)
+            let typed = serde_json::from_value::<cutover_types::elbv2::Action>(a.clone()).ok();
+            let groups = typed
+                .map(|a| crate::services::elbv2::forward_tuples(&a))
+                .unwrap_or_default()
                 .into_iter()
                 .map(|(g, w)| (g, u32::try_from(w).unwrap_or(0)))
                 .collect();

@@ -95,7 +95,7 @@ pub fn invoke(em: Arc<Emulator>, ctx: Ctx, input: Value) -> BoxFuture<AwsResult<
             t::InvocationType::DryRun => typed_output(&ctx, status(204)),
             t::InvocationType::Event => {
                 let function = target.invoked_arn.clone();
-                em.with_world(|w| svc::invoke_async(w, &key, &function, event))
+                em.with_world(|w| edges::invoke_async(w, &key, &function, event))
                     .map_err(svc::not_found)?;
                 super::Runtime::ensure_started(&em);
                 typed_output(&ctx, status(202))

@@ -29,7 +29,7 @@
 //!   `FunctionSignal::Retry` on the simulated clock, 60 s then 120 s later, at most
 //!   `lambda::DEFAULT_MAX_RETRIES` (2) times, with the same request id; each attempt and the
 //!   final discard are timeline entries.
-//! * Event invocations: `lambda.pending` (filled by `services::lambda::invoke_async`) is drained by
+//! * Event invocations: `lambda.pending` (filled by `lifecycle::edges::invoke_async`) is drained by
 //!   a task woken through [`Runtime::wake`]; each runs outside the state lock.
 //! * Time: processes run in wall time. The function timeout, the 10 s init limit and the deadline
 //!   handed to the runtime are wall-clock, whatever the simulation clock does; log events and

@@ -2,7 +2,7 @@
 //!
 //! How a hook's answer reaches its deployment, hop by hop:
 //! 1. the deployment machine (`lifecycle/deployment.rs`, `start_hook`) queues an Event invocation
-//!    of the hook's function (`lambda::invoke_async`) with `{"DeploymentId",
+//!    of the hook's function (`lifecycle::edges::invoke_async`) with `{"DeploymentId",
 //!    "LifecycleEventHookExecutionId"}` and schedules a `HookTimeout` signal an hour later;
 //! 2. the Lambda runtime (`runtime/lambda`) takes the invocation and runs the function as a real
 //!    process, with credentials of its execution role;

@@ -4,7 +4,7 @@
 
 use super::invalid;
 use crate::protocol::AwsResult;
-use serde_json::Value;
+use cutover_types::ec2 as t;
 
 #[derive(Debug, Clone)]
 pub struct Filter {
@@ -13,19 +13,15 @@ pub struct Filter {
 }
 
 /// Reads `Filters`, refusing names outside `known` (tag filters are always known when `tagged`).
-pub fn parse(input: &Value, known: &[&str], tagged: bool) -> AwsResult<Vec<Filter>> {
+pub fn parse(input: Option<&[t::Filter]>, known: &[&str], tagged: bool) -> AwsResult<Vec<Filter>> {
     let mut out = Vec::new();
-    for f in input.get("Filters").and_then(Value::as_array).into_iter().flatten() {
-        let name = f.get("Name").and_then(Value::as_str).unwrap_or_default().to_owned();
+    for f in input.unwrap_or_default() {
+        let name = f.name.clone().unwrap_or_default();
         let is_tag = name.starts_with("tag:") || name == "tag-key" || name == "tag-value";
         if !(known.contains(&name.as_str()) || (tagged && is_tag)) {
             return Err(invalid(format!("The filter '{name}' is invalid")));
         }
-        let values = f
-            .get("Values")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default();
+        let values = f.values.clone().unwrap_or_default();
         out.push(Filter { name, values });
     }
     Ok(out)

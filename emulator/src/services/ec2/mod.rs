@@ -7,6 +7,8 @@
 //! Described resources come out in creation order (the default resources first); tags on a resource
 //! in the order their keys were first set; `DescribeTags` sorted by resource id, then key order.
 //!
+//! Every handler is typed (`cutover_types::ec2`) and over the region's [`State`].
+//!
 //! Other services use the typed lookups: [`subnet`], [`security_group`], [`vpc`],
 //! [`default_vpc_id`], [`allocate_private_ip`] and [`release_private_ip`].
 
@@ -21,10 +23,10 @@ mod zones;
 #[cfg(test)]
 mod tests;
 
-use super::{err, Ctx, Op};
-use crate::env::{Env, Ids};
+use super::{err, Op};
+use crate::env::Ids;
 use crate::protocol::{AwsError, AwsResult};
-use serde_json::{json, Value};
+use cutover_types::ec2 as t;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -268,10 +270,6 @@ pub fn release_private_ip(st: &mut State, subnet_id: &str, ip: &str) -> bool {
 
 // ---- handler plumbing -------------------------------------------------------------------------
 
-/// A handler over the region's EC2 state and the world's id generator (EC2's handlers do not
-/// yet use the generated types; they read the canonical value).
-type Ec2Op = fn(&mut State, &mut Ids, &Value) -> AwsResult<Value>;
-
 macro_rules! operations {
     ($($name:literal => $f:path),* $(,)?) => {
         /// The operations this module implements.
@@ -280,11 +278,7 @@ macro_rules! operations {
         pub fn handler(op: &str) -> Option<Op<State>> {
             $(
                 if op == $name {
-                    fn h(st: &mut State, env: &mut Env<'_>, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-                        const F: Ec2Op = $f;
-                        F(st, env.ids, &input)
-                    }
-                    return Some(h);
+                    return Some(typed!($f));
                 }
             )*
             None
@@ -331,14 +325,6 @@ pub(crate) fn invalid(message: impl Into<String>) -> AwsError {
     err("InvalidParameterValue", message)
 }
 
-/// A required string member, `MissingParameter` (naming it as the wire does) when absent or empty.
-pub(crate) fn req<'a>(input: &'a Value, member: &str, wire_name: &str) -> AwsResult<&'a str> {
-    match input.get(member).and_then(Value::as_str) {
-        Some(s) if !s.is_empty() => Ok(s),
-        _ => Err(missing(wire_name)),
-    }
-}
-
 /// Whether `id` is `prefix` followed by 8 or 17 lower-case hex digits.
 pub(crate) fn well_formed(id: &str, prefix: &str) -> bool {
     id.strip_prefix(prefix).is_some_and(|rest| {
@@ -372,24 +358,32 @@ pub(crate) fn find_vpc<'a>(st: &'a State, id: &str) -> AwsResult<&'a Vpc> {
     st.vpc(id).ok_or_else(|| vpc_not_found(id))
 }
 
-/// Tags as the `TagList` output shape; `Null` (so the member is left out) when there are none.
-pub(crate) fn tag_list(st: &State, id: &str) -> Value {
+/// Tags as the `TagList` output shape; `None` (so the member is left out) when there are none.
+pub(crate) fn tags_out(st: &State, id: &str) -> Option<Vec<t::Tag>> {
     let tags = st.tags_of(id);
-    if tags.is_empty() {
-        return Value::Null;
-    }
-    Value::Array(tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+    (!tags.is_empty()).then(|| {
+        tags.iter()
+            .map(|(k, v)| t::Tag {
+                key: Some(k.clone()),
+                value: Some(v.clone()),
+            })
+            .collect()
+    })
 }
 
 /// Pages `items` by `MaxResults` / `NextToken`, when `MaxResults` is given.
-pub(crate) fn page(items: Vec<Value>, input: &Value, min: i64, max: i64) -> AwsResult<(Vec<Value>, Value)> {
-    let token = input.get("NextToken").and_then(Value::as_str);
-    let Some(limit) = input.get("MaxResults").and_then(Value::as_i64) else {
+pub(crate) fn page<T: Clone>(
+    items: Vec<T>,
+    max_results: Option<i64>,
+    token: Option<&str>,
+    min: i64,
+    max: i64,
+) -> AwsResult<(Vec<T>, Option<String>)> {
+    let Some(limit) = max_results else {
         if token.is_some_and(|t| !t.is_empty()) {
-            let (items, next) = super::util::paginate(&items, token, usize::MAX, "InvalidParameterValue")?;
-            return Ok((items, next.map_or(Value::Null, Value::String)));
+            return super::util::paginate(&items, token, usize::MAX, "InvalidParameterValue");
         }
-        return Ok((items, Value::Null));
+        return Ok((items, None));
     };
     if limit < min || limit > max {
         return Err(invalid(format!(
@@ -397,6 +391,13 @@ pub(crate) fn page(items: Vec<Value>, input: &Value, min: i64, max: i64) -> AwsR
         )));
     }
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let (items, next) = super::util::paginate(&items, token, limit, "InvalidParameterValue")?;
-    Ok((items, next.map_or(Value::Null, Value::String)))
+    super::util::paginate(&items, token, limit, "InvalidParameterValue")
+}
+
+/// A required string member given empty: `MissingParameter` (naming it as the wire does).
+pub(crate) fn non_empty<'a>(value: &'a str, wire_name: &str) -> AwsResult<&'a str> {
+    if value.is_empty() {
+        return Err(missing(wire_name));
+    }
+    Ok(value)
 }

@@ -5,11 +5,11 @@
 //! them by protocol and port range, in the order the ranges first appear.
 
 use super::filters::{self, s};
-use super::{err, find_vpc, group_not_found, invalid, missing, tag_list, tags, well_formed, Cidr, State};
-use crate::env::Ids;
+use super::{err, find_vpc, group_not_found, invalid, missing, non_empty, tags, tags_out, well_formed, Cidr, State};
+use crate::env::{Env, Ids};
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{obj, str_list};
-use serde_json::{json, Value};
+use crate::services::Ctx;
+use cutover_types::ec2 as t;
 
 /// Where a rule's traffic comes from (ingress) or goes to (egress).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,91 +166,109 @@ fn referenced_group(st: &State, vpc_id: &str, id: Option<&str>, name: Option<&st
         .ok_or_else(|| group_not_found(name))
 }
 
-fn opt_string(v: &Value, key: &str) -> Option<String> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+/// A string member, `None` when absent or empty.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
+
+/// What Authorize/Revoke Ingress/Egress say about the rules and the group they are about.
+struct RuleRequest<'a> {
+    group_id: Option<&'a str>,
+    group_name: Option<&'a str>,
+    ip_permissions: &'a [t::IpPermission],
+    /// The old top-level members (`CidrIp`, `SourceSecurityGroupName`, ...).
+    ip_protocol: Option<&'a str>,
+    from_port: Option<i64>,
+    to_port: Option<i64>,
+    cidr_ip: Option<&'a str>,
+    source_security_group_name: Option<&'a str>,
+    source_security_group_owner_id: Option<&'a str>,
+    security_group_rule_ids: &'a [String],
+}
+
+/// A [`RuleRequest`] from the members every one of the four requests has.
+macro_rules! rule_request {
+    ($input:expr, $group_id:expr, $group_name:expr, $rule_ids:expr) => {
+        RuleRequest {
+            group_id: $group_id,
+            group_name: $group_name,
+            ip_permissions: $input.ip_permissions.as_deref().unwrap_or_default(),
+            ip_protocol: given(&$input.ip_protocol),
+            from_port: $input.from_port.map(i64::from),
+            to_port: $input.to_port.map(i64::from),
+            cidr_ip: given(&$input.cidr_ip),
+            source_security_group_name: given(&$input.source_security_group_name),
+            source_security_group_owner_id: given(&$input.source_security_group_owner_id),
+            security_group_rule_ids: $rule_ids,
+        }
+    };
 }
 
 /// The rules `IpPermissions` (and, when `flat`, the old top-level members) ask for.
-fn wanted_rules(st: &State, group: &SecurityGroup, input: &Value, flat: bool) -> AwsResult<Vec<Wanted>> {
+fn wanted_rules(st: &State, group: &SecurityGroup, input: &RuleRequest<'_>, flat: bool) -> AwsResult<Vec<Wanted>> {
     let mut out = Vec::new();
-    for p in input
-        .get("IpPermissions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let protocol = normalize_protocol(p.get("IpProtocol").and_then(Value::as_str).unwrap_or("-1"))?;
-        let (from, to) = ports(
-            &protocol,
-            p.get("FromPort").and_then(Value::as_i64),
-            p.get("ToPort").and_then(Value::as_i64),
-        )?;
-        let mut push = |peer: Peer, description: Option<String>| {
+    for p in input.ip_permissions {
+        let protocol = normalize_protocol(p.ip_protocol.as_deref().unwrap_or("-1"))?;
+        let (from, to) = ports(&protocol, p.from_port.map(i64::from), p.to_port.map(i64::from))?;
+        let mut push = |peer: Peer, description: Option<&str>| {
             out.push(Wanted {
                 protocol: protocol.clone(),
                 from,
                 to,
                 peer,
-                description,
+                description: description.map(str::to_owned),
             })
         };
-        for r in p.get("IpRanges").and_then(Value::as_array).into_iter().flatten() {
-            let c = opt_string(r, "CidrIp").ok_or_else(|| missing("cidrIp"))?;
-            push(Peer::Cidr4(cidr4(&c)?), opt_string(r, "Description"));
+        for r in p.ip_ranges.iter().flatten() {
+            let c = given(&r.cidr_ip).ok_or_else(|| missing("cidrIp"))?;
+            push(Peer::Cidr4(cidr4(c)?), given(&r.description));
         }
-        for r in p.get("Ipv6Ranges").and_then(Value::as_array).into_iter().flatten() {
-            let c = opt_string(r, "CidrIpv6").ok_or_else(|| missing("cidrIpv6"))?;
-            push(Peer::Cidr6(cidr6(&c)?), opt_string(r, "Description"));
+        for r in p.ipv6_ranges.iter().flatten() {
+            let c = given(&r.cidr_ipv6).ok_or_else(|| missing("cidrIpv6"))?;
+            push(Peer::Cidr6(cidr6(c)?), given(&r.description));
         }
-        for r in p
-            .get("UserIdGroupPairs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let id = opt_string(r, "GroupId");
-            let name = opt_string(r, "GroupName");
+        for r in p.user_id_group_pairs.iter().flatten() {
+            let id = given(&r.group_id);
+            let name = given(&r.group_name);
             if id.is_none() && name.is_none() {
                 return Err(missing("groupId"));
             }
-            let group_id = referenced_group(st, &group.vpc_id, id.as_deref(), name.as_deref())?;
-            let user_id = opt_string(r, "UserId").unwrap_or_else(|| st.account.clone());
-            push(Peer::Group { group_id, user_id }, opt_string(r, "Description"));
+            let group_id = referenced_group(st, &group.vpc_id, id, name)?;
+            let user_id = given(&r.user_id).map_or_else(|| st.account.clone(), str::to_owned);
+            push(Peer::Group { group_id, user_id }, given(&r.description));
         }
-        for r in p.get("PrefixListIds").and_then(Value::as_array).into_iter().flatten() {
-            let id = opt_string(r, "PrefixListId").ok_or_else(|| missing("prefixListId"))?;
+        for r in p.prefix_list_ids.iter().flatten() {
+            let id = given(&r.prefix_list_id).ok_or_else(|| missing("prefixListId"))?;
             if !id.starts_with("pl-") {
                 return Err(err("InvalidPrefixListId.Malformed", format!("Invalid id: \"{id}\"")));
             }
-            push(Peer::PrefixList(id), opt_string(r, "Description"));
+            push(Peer::PrefixList(id.to_owned()), given(&r.description));
         }
     }
     if flat {
-        let proto = opt_string(input, "IpProtocol");
-        let from = input.get("FromPort").and_then(Value::as_i64);
-        let to = input.get("ToPort").and_then(Value::as_i64);
-        if let Some(c) = opt_string(input, "CidrIp") {
-            let protocol = normalize_protocol(proto.as_deref().ok_or_else(|| missing("ipProtocol"))?)?;
+        let proto = input.ip_protocol;
+        let (from, to) = (input.from_port, input.to_port);
+        if let Some(c) = input.cidr_ip {
+            let protocol = normalize_protocol(proto.ok_or_else(|| missing("ipProtocol"))?)?;
             let (from, to) = ports(&protocol, from, to)?;
             out.push(Wanted {
                 protocol,
                 from,
                 to,
-                peer: Peer::Cidr4(cidr4(&c)?),
+                peer: Peer::Cidr4(cidr4(c)?),
                 description: None,
             });
         }
-        if let Some(name) = opt_string(input, "SourceSecurityGroupName") {
-            let group_id = referenced_group(st, &group.vpc_id, None, Some(&name))?;
-            let user_id = opt_string(input, "SourceSecurityGroupOwnerId").unwrap_or_else(|| st.account.clone());
+        if let Some(name) = input.source_security_group_name {
+            let group_id = referenced_group(st, &group.vpc_id, None, Some(name))?;
+            let user_id = input
+                .source_security_group_owner_id
+                .map_or_else(|| st.account.clone(), str::to_owned);
             let peer = Peer::Group { group_id, user_id };
             // Without a protocol, the old form grants full TCP, UDP and ICMP access.
             let specs = match proto {
                 Some(p) => {
-                    let protocol = normalize_protocol(&p)?;
+                    let protocol = normalize_protocol(p)?;
                     let (f, t) = ports(&protocol, from, to)?;
                     vec![(protocol, f, t)]
                 }
@@ -297,57 +315,59 @@ fn rule_text(w: &Wanted) -> String {
     format!("peer: {}, {proto}{ports}, ALLOW", peer_text(&w.peer))
 }
 
-fn rule_value(st: &State, g: &SecurityGroup, r: &Rule, egress: bool) -> Value {
-    let (v4, v6, pl, referenced) = match &r.peer {
-        Peer::Cidr4(c) => (json!(c), Value::Null, Value::Null, Value::Null),
-        Peer::Cidr6(c) => (Value::Null, json!(c), Value::Null, Value::Null),
-        Peer::PrefixList(p) => (Value::Null, Value::Null, json!(p), Value::Null),
-        Peer::Group { group_id, user_id } => (
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            json!({"GroupId": group_id, "UserId": user_id}),
-        ),
-    };
-    obj([
-        ("SecurityGroupRuleId", json!(r.id)),
-        ("GroupId", json!(g.id)),
-        ("GroupOwnerId", json!(st.account)),
-        ("IsEgress", json!(egress)),
-        ("IpProtocol", json!(r.protocol)),
-        ("FromPort", json!(r.from.unwrap_or(-1))),
-        ("ToPort", json!(r.to.unwrap_or(-1))),
-        ("CidrIpv4", v4),
-        ("CidrIpv6", v6),
-        ("PrefixListId", pl),
-        ("ReferencedGroupInfo", referenced),
-        ("Description", r.description.as_ref().map_or(Value::Null, |d| json!(d))),
-        ("Tags", json!([])),
-        ("SecurityGroupRuleArn", json!(st.arn("security-group-rule", &r.id))),
-    ])
+/// A port (or ICMP type/code) on the wire: `-1` when the protocol has none.
+fn port_out(p: Option<i64>) -> i32 {
+    p.map_or(-1, |p| i32::try_from(p).unwrap_or(-1))
 }
 
-fn revoked_value(g: &SecurityGroup, r: &Rule, egress: bool) -> Value {
-    let text = |p: &Peer, want: fn(&Peer) -> bool| {
-        if want(p) {
-            json!(peer_text(p))
-        } else {
-            Value::Null
-        }
+fn rule_value(st: &State, g: &SecurityGroup, r: &Rule, egress: bool) -> t::SecurityGroupRule {
+    let mut out = t::SecurityGroupRule {
+        security_group_rule_id: Some(r.id.clone()),
+        group_id: Some(g.id.clone()),
+        group_owner_id: Some(st.account.clone()),
+        is_egress: Some(egress),
+        ip_protocol: Some(r.protocol.clone()),
+        from_port: Some(port_out(r.from)),
+        to_port: Some(port_out(r.to)),
+        description: r.description.clone(),
+        tags: Some(Vec::new()),
+        security_group_rule_arn: Some(st.arn("security-group-rule", &r.id)),
+        ..Default::default()
     };
-    obj([
-        ("SecurityGroupRuleId", json!(r.id)),
-        ("GroupId", json!(g.id)),
-        ("IsEgress", json!(egress)),
-        ("IpProtocol", json!(r.protocol)),
-        ("FromPort", json!(r.from.unwrap_or(-1))),
-        ("ToPort", json!(r.to.unwrap_or(-1))),
-        ("CidrIpv4", text(&r.peer, |p| matches!(p, Peer::Cidr4(_)))),
-        ("CidrIpv6", text(&r.peer, |p| matches!(p, Peer::Cidr6(_)))),
-        ("PrefixListId", text(&r.peer, |p| matches!(p, Peer::PrefixList(_)))),
-        ("ReferencedGroupId", text(&r.peer, |p| matches!(p, Peer::Group { .. }))),
-        ("Description", r.description.as_ref().map_or(Value::Null, |d| json!(d))),
-    ])
+    match &r.peer {
+        Peer::Cidr4(c) => out.cidr_ipv4 = Some(c.clone()),
+        Peer::Cidr6(c) => out.cidr_ipv6 = Some(c.clone()),
+        Peer::PrefixList(p) => out.prefix_list_id = Some(p.clone()),
+        Peer::Group { group_id, user_id } => {
+            out.referenced_group_info = Some(t::ReferencedSecurityGroup {
+                group_id: Some(group_id.clone()),
+                user_id: Some(user_id.clone()),
+                ..Default::default()
+            })
+        }
+    }
+    out
+}
+
+fn revoked_value(g: &SecurityGroup, r: &Rule, egress: bool) -> t::RevokedSecurityGroupRule {
+    let mut out = t::RevokedSecurityGroupRule {
+        security_group_rule_id: Some(r.id.clone()),
+        group_id: Some(g.id.clone()),
+        is_egress: Some(egress),
+        ip_protocol: Some(r.protocol.clone()),
+        from_port: Some(port_out(r.from)),
+        to_port: Some(port_out(r.to)),
+        description: r.description.clone(),
+        ..Default::default()
+    };
+    let text = Some(peer_text(&r.peer).to_owned());
+    match &r.peer {
+        Peer::Cidr4(_) => out.cidr_ipv4 = text,
+        Peer::Cidr6(_) => out.cidr_ipv6 = text,
+        Peer::PrefixList(_) => out.prefix_list_id = text,
+        Peer::Group { .. } => out.referenced_group_id = text,
+    }
+    out
 }
 
 /// (protocol, from port, to port): what one `IpPermission` groups by.
@@ -356,48 +376,57 @@ type PortKey = (String, Option<i64>, Option<i64>);
 /// One `IpPermission` per (protocol, ports), holding every peer of those rules.
 fn permissions<'a>(
     rules: impl Iterator<Item = (&'a str, Option<i64>, Option<i64>, &'a Peer, Option<&'a str>)>,
-) -> Value {
-    let mut out: Vec<(PortKey, Value)> = Vec::new();
+) -> Vec<t::IpPermission> {
+    let mut out: Vec<(PortKey, t::IpPermission)> = Vec::new();
     for (protocol, from, to, peer, description) in rules {
         let key = (protocol.to_owned(), from, to);
         let idx = match out.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
-                let perm = obj([
-                    ("IpProtocol", json!(protocol)),
-                    ("FromPort", from.map_or(Value::Null, |f| json!(f))),
-                    ("ToPort", to.map_or(Value::Null, |t| json!(t))),
-                    ("IpRanges", json!([])),
-                    ("Ipv6Ranges", json!([])),
-                    ("PrefixListIds", json!([])),
-                    ("UserIdGroupPairs", json!([])),
-                ]);
+                let perm = t::IpPermission {
+                    ip_protocol: Some(protocol.to_owned()),
+                    from_port: from.map(|f| port_out(Some(f))),
+                    to_port: to.map(|t| port_out(Some(t))),
+                    ip_ranges: Some(Vec::new()),
+                    ipv6_ranges: Some(Vec::new()),
+                    prefix_list_ids: Some(Vec::new()),
+                    user_id_group_pairs: Some(Vec::new()),
+                };
                 out.push((key, perm));
                 out.len() - 1
             }
         };
-        let d = description.map_or(Value::Null, |d| json!(d));
-        let (list, entry) = match peer {
-            Peer::Cidr4(c) => ("IpRanges", obj([("CidrIp", json!(c)), ("Description", d)])),
-            Peer::Cidr6(c) => ("Ipv6Ranges", obj([("CidrIpv6", json!(c)), ("Description", d)])),
-            Peer::PrefixList(p) => ("PrefixListIds", obj([("PrefixListId", json!(p)), ("Description", d)])),
-            Peer::Group { group_id, user_id } => (
-                "UserIdGroupPairs",
-                obj([
-                    ("GroupId", json!(group_id)),
-                    ("UserId", json!(user_id)),
-                    ("Description", d),
-                ]),
-            ),
-        };
-        if let Some(arr) = out[idx].1.get_mut(list).and_then(Value::as_array_mut) {
-            arr.push(entry);
+        let description = description.map(str::to_owned);
+        let perm = &mut out[idx].1;
+        match peer {
+            Peer::Cidr4(c) => perm.ip_ranges.get_or_insert_with(Vec::new).push(t::IpRange {
+                cidr_ip: Some(c.clone()),
+                description,
+            }),
+            Peer::Cidr6(c) => perm.ipv6_ranges.get_or_insert_with(Vec::new).push(t::Ipv6Range {
+                cidr_ipv6: Some(c.clone()),
+                description,
+            }),
+            Peer::PrefixList(p) => perm.prefix_list_ids.get_or_insert_with(Vec::new).push(t::PrefixListId {
+                prefix_list_id: Some(p.clone()),
+                description,
+            }),
+            Peer::Group { group_id, user_id } => {
+                perm.user_id_group_pairs
+                    .get_or_insert_with(Vec::new)
+                    .push(t::UserIdGroupPair {
+                        group_id: Some(group_id.clone()),
+                        user_id: Some(user_id.clone()),
+                        description,
+                        ..Default::default()
+                    })
+            }
         }
     }
-    Value::Array(out.into_iter().map(|(_, v)| v).collect())
+    out.into_iter().map(|(_, v)| v).collect()
 }
 
-fn stored_permissions(rules: &[Rule]) -> Value {
+fn stored_permissions(rules: &[Rule]) -> Vec<t::IpPermission> {
     permissions(
         rules
             .iter()
@@ -405,18 +434,18 @@ fn stored_permissions(rules: &[Rule]) -> Value {
     )
 }
 
-fn group_value(st: &State, g: &SecurityGroup) -> Value {
-    obj([
-        ("GroupId", json!(g.id)),
-        ("IpPermissionsEgress", stored_permissions(&g.egress)),
-        ("Tags", tag_list(st, &g.id)),
-        ("VpcId", json!(g.vpc_id)),
-        ("SecurityGroupArn", json!(st.arn("security-group", &g.id))),
-        ("OwnerId", json!(st.account)),
-        ("GroupName", json!(g.name)),
-        ("Description", json!(g.description)),
-        ("IpPermissions", stored_permissions(&g.ingress)),
-    ])
+fn group_value(st: &State, g: &SecurityGroup) -> t::SecurityGroup {
+    t::SecurityGroup {
+        group_id: Some(g.id.clone()),
+        ip_permissions_egress: Some(stored_permissions(&g.egress)),
+        tags: tags_out(st, &g.id),
+        vpc_id: Some(g.vpc_id.clone()),
+        security_group_arn: Some(st.arn("security-group", &g.id)),
+        owner_id: Some(st.account.clone()),
+        group_name: Some(g.name.clone()),
+        description: Some(g.description.clone()),
+        ip_permissions: Some(stored_permissions(&g.ingress)),
+    }
 }
 
 // ---- lookups ----------------------------------------------------------------------------------
@@ -450,12 +479,17 @@ fn find_group_by_name<'a>(st: &'a State, name: &str) -> AwsResult<&'a SecurityGr
 }
 
 /// The group a call names by `GroupId`, or by `GroupName` in the default VPC.
-fn target_group(st: &State, input: &Value, name_allowed: bool) -> AwsResult<SecurityGroup> {
-    if let Some(id) = opt_string(input, "GroupId") {
-        return find_group_by_id(st, &id).cloned();
+fn target_group(
+    st: &State,
+    group_id: Option<&str>,
+    group_name: Option<&str>,
+    name_allowed: bool,
+) -> AwsResult<SecurityGroup> {
+    if let Some(id) = group_id {
+        return find_group_by_id(st, id).cloned();
     }
-    match opt_string(input, "GroupName") {
-        Some(name) if name_allowed => find_group_by_name(st, &name).cloned(),
+    match group_name {
+        Some(name) if name_allowed => find_group_by_name(st, name).cloned(),
         _ if name_allowed => Err(missing("groupName or groupId")),
         _ => Err(missing("groupId")),
     }
@@ -523,9 +557,14 @@ fn group_field(st: &State, g: &SecurityGroup, name: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn describe_security_groups(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let ids = str_list(input, "GroupIds");
-    let names = str_list(input, "GroupNames");
+pub fn describe_security_groups(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeSecurityGroupsRequest,
+) -> AwsResult<t::DescribeSecurityGroupsResult> {
+    let ids = input.group_ids.clone().unwrap_or_default();
+    let names = input.group_names.clone().unwrap_or_default();
     let mut selected: Vec<String> = Vec::new();
     for id in &ids {
         selected.push(find_group_by_id(st, id)?.id.clone());
@@ -533,21 +572,35 @@ pub fn describe_security_groups(st: &mut State, _ids: &mut Ids, input: &Value) -
     for name in &names {
         selected.push(find_group_by_name(st, name)?.id.clone());
     }
-    let filters = filters::parse(input, GROUP_FILTERS, true)?;
-    let groups: Vec<Value> = st
+    let filters = filters::parse(input.filters.as_deref(), GROUP_FILTERS, true)?;
+    let groups = st
         .security_groups
         .iter()
         .filter(|g| (ids.is_empty() && names.is_empty()) || selected.contains(&g.id))
         .filter(|g| filters::matches(&filters, st.tags_of(&g.id), |name| group_field(st, g, name)))
         .map(|g| group_value(st, g))
         .collect();
-    let (page, next) = super::page(groups, input, 5, 1000)?;
-    Ok(obj([("SecurityGroups", Value::Array(page)), ("NextToken", next)]))
+    let (page, next) = super::page(
+        groups,
+        input.max_results.map(i64::from),
+        input.next_token.as_deref(),
+        5,
+        1000,
+    )?;
+    Ok(t::DescribeSecurityGroupsResult {
+        security_groups: Some(page),
+        next_token: next,
+    })
 }
 
-pub fn create_security_group(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let name = super::req(input, "GroupName", "groupName")?;
-    let description = super::req(input, "Description", "GroupDescription")?;
+pub fn create_security_group(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::CreateSecurityGroupRequest,
+) -> AwsResult<t::CreateSecurityGroupResult> {
+    let name = non_empty(&input.group_name, "groupName")?;
+    let description = non_empty(&input.description, "GroupDescription")?;
     if name.len() > 255 {
         return Err(invalid(format!(
             "Value ({name}) for parameter GroupName is invalid. Group names may be at most 255 characters long."
@@ -563,8 +616,8 @@ pub fn create_security_group(st: &mut State, ids: &mut Ids, input: &Value) -> Aw
             "Value ({name}) for parameter GroupName is invalid. Group names may not be in the format sg-*."
         )));
     }
-    let vpc_id = match opt_string(input, "VpcId") {
-        Some(id) => find_vpc(st, &id)?.id.clone(),
+    let vpc_id = match given(&input.vpc_id) {
+        Some(id) => find_vpc(st, id)?.id.clone(),
         None if st.default_vpc_id.is_empty() => return Err(err("VPCIdNotSpecified", "No default VPC for this user")),
         None => st.default_vpc_id.clone(),
     };
@@ -574,27 +627,32 @@ pub fn create_security_group(st: &mut State, ids: &mut Ids, input: &Value) -> Aw
             format!("The security group '{name}' already exists for VPC '{vpc_id}'"),
         ));
     }
-    let new_tags = tags::from_specifications(input, "security-group")?;
+    let new_tags = tags::from_specifications(input.tag_specifications.as_deref(), "security-group")?;
     let group = SecurityGroup {
-        id: format!("sg-{}", ids.hex(17)),
+        id: format!("sg-{}", env.ids.hex(17)),
         name: name.to_owned(),
         description: description.to_owned(),
         vpc_id,
         ingress: Vec::new(),
-        egress: vec![all_traffic_egress(ids)],
+        egress: vec![all_traffic_egress(env.ids)],
     };
     let id = group.id.clone();
     st.security_groups.push(group);
     tags::set_tags(st, &id, &new_tags)?;
-    Ok(obj([
-        ("GroupId", json!(id)),
-        ("SecurityGroupArn", json!(st.arn("security-group", &id))),
-        ("Tags", tag_list(st, &id)),
-    ]))
+    Ok(t::CreateSecurityGroupResult {
+        security_group_arn: Some(st.arn("security-group", &id)),
+        tags: tags_out(st, &id),
+        group_id: Some(id),
+    })
 }
 
-pub fn delete_security_group(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let group = target_group(st, input, true)?;
+pub fn delete_security_group(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteSecurityGroupRequest,
+) -> AwsResult<t::DeleteSecurityGroupResult> {
+    let group = target_group(st, given(&input.group_id), given(&input.group_name), true)?;
     if group.name == "default" {
         return Err(err(
             "CannotDelete",
@@ -618,11 +676,19 @@ pub fn delete_security_group(st: &mut State, _ids: &mut Ids, input: &Value) -> A
     }
     st.security_groups.retain(|g| g.id != group.id);
     st.tags.remove(&group.id);
-    Ok(json!({ "Return": true, "GroupId": group.id }))
+    Ok(t::DeleteSecurityGroupResult {
+        r#return: Some(true),
+        group_id: Some(group.id),
+    })
 }
 
-fn authorize(st: &mut State, ids: &mut Ids, input: &Value, egress: bool) -> AwsResult<Value> {
-    let group = target_group(st, input, !egress)?;
+fn authorize(
+    st: &mut State,
+    ids: &mut Ids,
+    input: &RuleRequest<'_>,
+    egress: bool,
+) -> AwsResult<Vec<t::SecurityGroupRule>> {
+    let group = target_group(st, input.group_id, input.group_name, !egress)?;
     let wanted = wanted_rules(st, &group, input, !egress)?;
     if wanted.is_empty() {
         return Err(missing("ipPermissions"));
@@ -656,30 +722,54 @@ fn authorize(st: &mut State, ids: &mut Ids, input: &Value, egress: bool) -> AwsR
     } else {
         g.ingress.extend(new_rules.iter().cloned());
     }
-    let out: Vec<Value> = new_rules.iter().map(|r| rule_value(st, &group, r, egress)).collect();
-    Ok(json!({ "Return": true, "SecurityGroupRules": out }))
+    Ok(new_rules.iter().map(|r| rule_value(st, &group, r, egress)).collect())
 }
 
-pub fn authorize_ingress(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    authorize(st, ids, input, false)
+pub fn authorize_ingress(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::AuthorizeSecurityGroupIngressRequest,
+) -> AwsResult<t::AuthorizeSecurityGroupIngressResult> {
+    let request = rule_request!(input, given(&input.group_id), given(&input.group_name), &[]);
+    let rules = authorize(st, env.ids, &request, false)?;
+    Ok(t::AuthorizeSecurityGroupIngressResult {
+        r#return: Some(true),
+        security_group_rules: Some(rules),
+    })
 }
 
-pub fn authorize_egress(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    authorize(st, ids, input, true)
+pub fn authorize_egress(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::AuthorizeSecurityGroupEgressRequest,
+) -> AwsResult<t::AuthorizeSecurityGroupEgressResult> {
+    let group_id = Some(input.group_id.as_str()).filter(|s| !s.is_empty());
+    let request = rule_request!(input, group_id, None, &[]);
+    let rules = authorize(st, env.ids, &request, true)?;
+    Ok(t::AuthorizeSecurityGroupEgressResult {
+        r#return: Some(true),
+        security_group_rules: Some(rules),
+    })
 }
 
-fn revoke(st: &mut State, input: &Value, egress: bool) -> AwsResult<Value> {
-    let group = target_group(st, input, !egress)?;
+/// What a revoke did: the rules it removed, and the asked-for rules that did not exist (allowed
+/// in the default VPC).
+type Revoked = (Vec<t::RevokedSecurityGroupRule>, Option<Vec<t::IpPermission>>);
+
+fn revoke(st: &mut State, input: &RuleRequest<'_>, egress: bool) -> AwsResult<Revoked> {
+    let group = target_group(st, input.group_id, input.group_name, !egress)?;
     let rules = group.rules(egress);
     let mut doomed: Vec<String> = Vec::new();
-    for id in str_list(input, "SecurityGroupRuleIds") {
-        if !rules.iter().any(|r| r.id == id) {
+    for id in input.security_group_rule_ids {
+        if !rules.iter().any(|r| &r.id == id) {
             return Err(err(
                 "InvalidSecurityGroupRuleId.NotFound",
                 format!("The security group rule ID '{id}' does not exist"),
             ));
         }
-        doomed.push(id);
+        doomed.push(id.clone());
     }
     let wanted = wanted_rules(st, &group, input, !egress)?;
     if wanted.is_empty() && doomed.is_empty() {
@@ -699,7 +789,7 @@ fn revoke(st: &mut State, input: &Value, egress: bool) -> AwsResult<Value> {
             "The specified rule does not exist in this security group.",
         ));
     }
-    let revoked: Vec<Value> = rules
+    let revoked = rules
         .iter()
         .filter(|r| doomed.contains(&r.id))
         .map(|r| revoked_value(&group, r, egress))
@@ -711,32 +801,56 @@ fn revoke(st: &mut State, input: &Value, egress: bool) -> AwsResult<Value> {
             g.ingress.retain(|r| !doomed.contains(&r.id));
         }
     }
-    let unknown_value = if unknown.is_empty() {
-        Value::Null
-    } else {
+    let unknown = (!unknown.is_empty()).then(|| {
         permissions(
             unknown
                 .iter()
                 .map(|w| (w.protocol.as_str(), w.from, w.to, &w.peer, w.description.as_deref())),
         )
-    };
-    Ok(obj([
-        ("Return", json!(true)),
-        ("UnknownIpPermissions", unknown_value),
-        ("RevokedSecurityGroupRules", Value::Array(revoked)),
-    ]))
+    });
+    Ok((revoked, unknown))
 }
 
-pub fn revoke_ingress(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    revoke(st, input, false)
+pub fn revoke_ingress(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::RevokeSecurityGroupIngressRequest,
+) -> AwsResult<t::RevokeSecurityGroupIngressResult> {
+    let rule_ids = input.security_group_rule_ids.as_deref().unwrap_or_default();
+    let request = rule_request!(input, given(&input.group_id), given(&input.group_name), rule_ids);
+    let (revoked, unknown) = revoke(st, &request, false)?;
+    Ok(t::RevokeSecurityGroupIngressResult {
+        r#return: Some(true),
+        unknown_ip_permissions: unknown,
+        revoked_security_group_rules: Some(revoked),
+    })
 }
 
-pub fn revoke_egress(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    revoke(st, input, true)
+pub fn revoke_egress(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::RevokeSecurityGroupEgressRequest,
+) -> AwsResult<t::RevokeSecurityGroupEgressResult> {
+    let rule_ids = input.security_group_rule_ids.as_deref().unwrap_or_default();
+    let group_id = Some(input.group_id.as_str()).filter(|s| !s.is_empty());
+    let request = rule_request!(input, group_id, None, rule_ids);
+    let (revoked, unknown) = revoke(st, &request, true)?;
+    Ok(t::RevokeSecurityGroupEgressResult {
+        r#return: Some(true),
+        unknown_ip_permissions: unknown,
+        revoked_security_group_rules: Some(revoked),
+    })
 }
 
-pub fn describe_security_group_rules(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let ids = str_list(input, "SecurityGroupRuleIds");
+pub fn describe_security_group_rules(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeSecurityGroupRulesRequest,
+) -> AwsResult<t::DescribeSecurityGroupRulesResult> {
+    let ids = input.security_group_rule_ids.clone().unwrap_or_default();
     let all = || {
         st.security_groups
             .iter()
@@ -748,7 +862,7 @@ pub fn describe_security_group_rules(st: &mut State, _ids: &mut Ids, input: &Val
             format!("The security group rule ID '{bad}' does not exist"),
         ));
     }
-    let filters = filters::parse(input, &["group-id", "security-group-rule-id"], true)?;
+    let filters = filters::parse(input.filters.as_deref(), &["group-id", "security-group-rule-id"], true)?;
     let mut out = Vec::new();
     for g in &st.security_groups {
         for (egress, r) in g
@@ -770,6 +884,15 @@ pub fn describe_security_group_rules(st: &mut State, _ids: &mut Ids, input: &Val
             }
         }
     }
-    let (page, next) = super::page(out, input, 5, 1000)?;
-    Ok(obj([("SecurityGroupRules", Value::Array(page)), ("NextToken", next)]))
+    let (page, next) = super::page(
+        out,
+        input.max_results.map(i64::from),
+        input.next_token.as_deref(),
+        5,
+        1000,
+    )?;
+    Ok(t::DescribeSecurityGroupRulesResult {
+        security_group_rules: Some(page),
+        next_token: next,
+    })
 }

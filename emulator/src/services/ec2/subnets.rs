@@ -2,42 +2,42 @@
 
 use super::filters::{self, b, s};
 use super::vpcs::parse_block;
-use super::{err, find_vpc, invalid, missing, req, subnet_not_found, tag_list, tags, well_formed, State, Subnet};
-use crate::env::Ids;
+use super::{err, find_vpc, invalid, missing, non_empty, subnet_not_found, tags, tags_out, well_formed, State, Subnet};
+use crate::env::Env;
 use crate::protocol::AwsResult;
-use crate::services::util::{obj, str_list};
-use serde_json::{json, Value};
+use crate::services::Ctx;
+use cutover_types::ec2 as t;
 use std::collections::BTreeSet;
 
-fn subnet_value(st: &State, sn: &Subnet) -> Value {
-    obj([
-        ("AvailabilityZoneId", json!(sn.availability_zone_id)),
-        ("MapCustomerOwnedIpOnLaunch", json!(false)),
-        ("OwnerId", json!(st.account)),
-        ("AssignIpv6AddressOnCreation", json!(false)),
-        ("Ipv6CidrBlockAssociationSet", json!([])),
-        ("Tags", tag_list(st, &sn.id)),
-        ("SubnetArn", json!(st.arn("subnet", &sn.id))),
-        ("EnableDns64", json!(false)),
-        ("Ipv6Native", json!(false)),
-        (
-            "PrivateDnsNameOptionsOnLaunch",
-            json!({
-                "HostnameType": "ip-name",
-                "EnableResourceNameDnsARecord": false,
-                "EnableResourceNameDnsAAAARecord": false,
-            }),
-        ),
-        ("BlockPublicAccessStates", json!({"InternetGatewayBlockMode": "off"})),
-        ("SubnetId", json!(sn.id)),
-        ("State", json!("available")),
-        ("VpcId", json!(sn.vpc_id)),
-        ("CidrBlock", json!(sn.cidr_block())),
-        ("AvailableIpAddressCount", json!(sn.available_ip_address_count())),
-        ("AvailabilityZone", json!(sn.availability_zone)),
-        ("DefaultForAz", json!(sn.default_for_az)),
-        ("MapPublicIpOnLaunch", json!(sn.map_public_ip_on_launch)),
-    ])
+fn subnet_value(st: &State, sn: &Subnet) -> t::Subnet {
+    t::Subnet {
+        availability_zone_id: Some(sn.availability_zone_id.clone()),
+        map_customer_owned_ip_on_launch: Some(false),
+        owner_id: Some(st.account.clone()),
+        assign_ipv6_address_on_creation: Some(false),
+        ipv6_cidr_block_association_set: Some(Vec::new()),
+        tags: tags_out(st, &sn.id),
+        subnet_arn: Some(st.arn("subnet", &sn.id)),
+        enable_dns64: Some(false),
+        ipv6_native: Some(false),
+        private_dns_name_options_on_launch: Some(t::PrivateDnsNameOptionsOnLaunch {
+            hostname_type: Some(t::HostnameType::IpName),
+            enable_resource_name_dns_a_record: Some(false),
+            enable_resource_name_dns_aaaa_record: Some(false),
+        }),
+        block_public_access_states: Some(t::BlockPublicAccessStates {
+            internet_gateway_block_mode: Some(t::BlockPublicAccessMode::Off),
+        }),
+        subnet_id: Some(sn.id.clone()),
+        state: Some(t::SubnetState::Available),
+        vpc_id: Some(sn.vpc_id.clone()),
+        cidr_block: Some(sn.cidr_block()),
+        available_ip_address_count: Some(i32::try_from(sn.available_ip_address_count()).unwrap_or(i32::MAX)),
+        availability_zone: Some(sn.availability_zone.clone()),
+        default_for_az: Some(sn.default_for_az),
+        map_public_ip_on_launch: Some(sn.map_public_ip_on_launch),
+        ..Default::default()
+    }
 }
 
 /// The subnet `id`, checking its form first.
@@ -48,13 +48,18 @@ fn find_subnet<'a>(st: &'a State, id: &str) -> AwsResult<&'a Subnet> {
     super::subnet(st, id).ok_or_else(|| subnet_not_found(id))
 }
 
-pub fn describe_subnets(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let ids = str_list(input, "SubnetIds");
+pub fn describe_subnets(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeSubnetsRequest,
+) -> AwsResult<t::DescribeSubnetsResult> {
+    let ids = input.subnet_ids.clone().unwrap_or_default();
     for id in &ids {
         find_subnet(st, id)?;
     }
     let filters = filters::parse(
-        input,
+        input.filters.as_deref(),
         &[
             "subnet-id",
             "vpc-id",
@@ -76,7 +81,7 @@ pub fn describe_subnets(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsRes
         ],
         true,
     )?;
-    let subnets: Vec<Value> = st
+    let subnets = st
         .subnets
         .iter()
         .filter(|sn| ids.is_empty() || ids.contains(&sn.id))
@@ -98,14 +103,28 @@ pub fn describe_subnets(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsRes
         })
         .map(|sn| subnet_value(st, sn))
         .collect();
-    let (page, next) = super::page(subnets, input, 5, 1000)?;
-    Ok(obj([("Subnets", Value::Array(page)), ("NextToken", next)]))
+    let (page, next) = super::page(
+        subnets,
+        input.max_results.map(i64::from),
+        input.next_token.as_deref(),
+        5,
+        1000,
+    )?;
+    Ok(t::DescribeSubnetsResult {
+        subnets: Some(page),
+        next_token: next,
+    })
 }
 
-pub fn create_subnet(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let vpc_id = req(input, "VpcId", "vpcId")?;
+pub fn create_subnet(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::CreateSubnetRequest,
+) -> AwsResult<t::CreateSubnetResult> {
+    let vpc_id = non_empty(&input.vpc_id, "vpcId")?;
     let vpc = find_vpc(st, vpc_id)?.clone();
-    let Some(text) = input.get("CidrBlock").and_then(Value::as_str) else {
+    let Some(text) = input.cidr_block.as_deref() else {
         return Err(missing("cidrBlock"));
     };
     let cidr = parse_block(text, "InvalidSubnet.Range")?;
@@ -123,10 +142,7 @@ pub fn create_subnet(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<
         ));
     }
     let names = || st.zones.iter().map(|z| z.name.as_str()).collect::<Vec<_>>().join(", ");
-    let zone = match (
-        input.get("AvailabilityZone").and_then(Value::as_str),
-        input.get("AvailabilityZoneId").and_then(Value::as_str),
-    ) {
+    let zone = match (input.availability_zone.as_deref(), input.availability_zone_id.as_deref()) {
         (Some(_), Some(_)) => {
             return Err(err(
                 "InvalidParameterCombination",
@@ -148,9 +164,9 @@ pub fn create_subnet(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<
         (None, None) => st.zones.first().ok_or_else(|| invalid("The region has no availability zones"))?,
     }
     .clone();
-    let new_tags = tags::from_specifications(input, "subnet")?;
+    let new_tags = tags::from_specifications(input.tag_specifications.as_deref(), "subnet")?;
     let subnet = Subnet {
-        id: format!("subnet-{}", ids.hex(17)),
+        id: format!("subnet-{}", env.ids.hex(17)),
         vpc_id: vpc.id.clone(),
         cidr,
         availability_zone: zone.name,
@@ -162,14 +178,12 @@ pub fn create_subnet(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<
     let id = subnet.id.clone();
     st.subnets.push(subnet);
     tags::set_tags(st, &id, &new_tags)?;
-    let value = super::subnet(st, &id)
-        .map(|sn| subnet_value(st, sn))
-        .unwrap_or_default();
-    Ok(json!({ "Subnet": value }))
+    let subnet = super::subnet(st, &id).map(|sn| subnet_value(st, sn));
+    Ok(t::CreateSubnetResult { subnet })
 }
 
-pub fn delete_subnet(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let id = req(input, "SubnetId", "subnetId")?;
+pub fn delete_subnet(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: t::DeleteSubnetRequest) -> AwsResult<()> {
+    let id = non_empty(&input.subnet_id, "subnetId")?;
     let subnet = find_subnet(st, id)?;
     if !subnet.allocated.is_empty() {
         return Err(err(
@@ -179,19 +193,24 @@ pub fn delete_subnet(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult
     }
     st.subnets.retain(|sn| sn.id != id);
     st.tags.remove(id);
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn modify_subnet_attribute(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let id = req(input, "SubnetId", "subnetId")?.to_owned();
+pub fn modify_subnet_attribute(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ModifySubnetAttributeRequest,
+) -> AwsResult<()> {
+    let id = non_empty(&input.subnet_id, "subnetId")?.to_owned();
     find_subnet(st, &id)?;
-    let Some(value) = input.get("MapPublicIpOnLaunch") else {
+    let Some(value) = &input.map_public_ip_on_launch else {
         // Other attributes (IPv6, DNS64, customer-owned pools) are accepted and have no effect here.
-        return Ok(json!({}));
+        return Ok(());
     };
-    let value = value.get("Value").and_then(Value::as_bool).unwrap_or(false);
+    let value = value.value.unwrap_or(false);
     if let Some(sn) = st.subnet_mut(&id) {
         sn.map_public_ip_on_launch = value;
     }
-    Ok(json!({}))
+    Ok(())
 }

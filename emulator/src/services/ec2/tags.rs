@@ -3,9 +3,10 @@
 
 use super::filters::{self, s};
 use super::{err, group_not_found, invalid, missing, subnet_not_found, vpc_not_found, well_formed, State};
-use crate::env::Ids;
+use crate::env::Env;
 use crate::protocol::AwsResult;
-use serde_json::{json, Value};
+use crate::services::Ctx;
+use cutover_types::ec2 as t;
 
 /// The resource type of an id this module can tag, if the resource exists.
 fn resource_type(st: &State, id: &str) -> AwsResult<&'static str> {
@@ -24,11 +25,11 @@ fn resource_type(st: &State, id: &str) -> AwsResult<&'static str> {
     }
 }
 
-/// `[{Key, Value}]` from a `TagList` value, checking keys.
-fn parse_tags(list: Option<&Value>) -> AwsResult<Vec<(String, String)>> {
+/// `(key, value)` pairs of a `TagList`, checking keys.
+fn parse_tags(list: Option<&[t::Tag]>) -> AwsResult<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for t in list.and_then(Value::as_array).into_iter().flatten() {
-        let key = t.get("Key").and_then(Value::as_str).unwrap_or_default();
+    for tag in list.unwrap_or_default() {
+        let key = tag.key.as_deref().unwrap_or_default();
         if key.is_empty() {
             return Err(invalid("Tag keys must not be empty"));
         }
@@ -40,7 +41,7 @@ fn parse_tags(list: Option<&Value>) -> AwsResult<Vec<(String, String)>> {
         if key.to_ascii_lowercase().starts_with("aws:") {
             return Err(invalid("Tag keys starting with 'aws:' are reserved for internal use"));
         }
-        let value = t.get("Value").and_then(Value::as_str).unwrap_or_default();
+        let value = tag.value.as_deref().unwrap_or_default();
         if value.len() > 256 {
             return Err(invalid(format!(
                 "Tag value exceeds the maximum length of 256 characters: {value}"
@@ -73,21 +74,19 @@ pub fn set_tags(st: &mut State, id: &str, tags: &[(String, String)]) -> AwsResul
 }
 
 /// The tags `TagSpecifications` gives for `resource_type`, validated before the resource is made.
-pub fn from_specifications(input: &Value, resource_type: &str) -> AwsResult<Vec<(String, String)>> {
+pub fn from_specifications(
+    specs: Option<&[t::TagSpecification]>,
+    resource_type: &str,
+) -> AwsResult<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for spec in input
-        .get("TagSpecifications")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let rt = spec.get("ResourceType").and_then(Value::as_str).unwrap_or_default();
+    for spec in specs.unwrap_or_default() {
+        let rt = spec.resource_type.as_ref().map_or("", |r| r.as_str());
         if rt != resource_type {
             return Err(invalid(format!(
                 "'{rt}' is not a valid taggable resource type for this operation."
             )));
         }
-        out.extend(parse_tags(spec.get("Tags"))?);
+        out.extend(parse_tags(spec.tags.as_deref())?);
     }
     if out.len() > 50 {
         return Err(err(
@@ -98,19 +97,16 @@ pub fn from_specifications(input: &Value, resource_type: &str) -> AwsResult<Vec<
     Ok(out)
 }
 
-pub fn create_tags(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let resources = crate::services::util::str_list(input, "Resources");
+pub fn create_tags(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: t::CreateTagsRequest) -> AwsResult<()> {
+    let resources = &input.resources;
     if resources.is_empty() {
         return Err(missing("ResourceId"));
     }
-    if input.get("Tags").is_none() {
-        return Err(missing("Tag"));
-    }
-    let tags = parse_tags(input.get("Tags"))?;
-    for id in &resources {
+    let tags = parse_tags(Some(&input.tags))?;
+    for id in resources {
         resource_type(st, id)?;
     }
-    for id in &resources {
+    for id in resources {
         let before = st.tags.get(id).cloned();
         if let Err(e) = set_tags(st, id, &tags) {
             match before {
@@ -120,30 +116,24 @@ pub fn create_tags(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<V
             return Err(e);
         }
     }
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn delete_tags(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let resources = crate::services::util::str_list(input, "Resources");
+pub fn delete_tags(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: t::DeleteTagsRequest) -> AwsResult<()> {
+    let resources = &input.resources;
     if resources.is_empty() {
         return Err(missing("ResourceId"));
     }
-    for id in &resources {
+    for id in resources {
         resource_type(st, id)?;
     }
     // Without Tags every tag goes; a tag with a Value is only deleted when the value matches.
-    let wanted: Option<Vec<(String, Option<String>)>> = input.get("Tags").and_then(Value::as_array).map(|a| {
+    let wanted: Option<Vec<(String, Option<String>)>> = input.tags.as_ref().map(|a| {
         a.iter()
-            .filter_map(|t| {
-                let key = t.get("Key").and_then(Value::as_str)?;
-                Some((
-                    key.to_owned(),
-                    t.get("Value").and_then(Value::as_str).map(str::to_owned),
-                ))
-            })
+            .filter_map(|t| Some((t.key.clone()?, t.value.clone())))
             .collect()
     });
-    for id in &resources {
+    for id in resources {
         let Some(list) = st.tags.get_mut(id) else {
             continue;
         };
@@ -155,11 +145,20 @@ pub fn delete_tags(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<V
             st.tags.remove(id);
         }
     }
-    Ok(json!({}))
+    Ok(())
 }
 
-pub fn describe_tags(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let filters = filters::parse(input, &["resource-id", "resource-type", "key", "value"], true)?;
+pub fn describe_tags(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeTagsRequest,
+) -> AwsResult<t::DescribeTagsResult> {
+    let filters = filters::parse(
+        input.filters.as_deref(),
+        &["resource-id", "resource-type", "key", "value"],
+        true,
+    )?;
     let mut out = Vec::new();
     for (id, tags) in &st.tags {
         let Ok(rt) = resource_type(st, id) else {
@@ -175,13 +174,24 @@ pub fn describe_tags(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult
                 _ => vec![],
             });
             if pass {
-                out.push(json!({"ResourceId": id, "ResourceType": rt, "Key": k, "Value": v}));
+                out.push(t::TagDescription {
+                    resource_id: Some(id.clone()),
+                    resource_type: Some(rt.into()),
+                    key: Some(k.clone()),
+                    value: Some(v.clone()),
+                });
             }
         }
     }
-    let (page, next) = super::page(out, input, 5, 1000)?;
-    Ok(crate::services::util::obj([
-        ("Tags", Value::Array(page)),
-        ("NextToken", next),
-    ]))
+    let (page, next) = super::page(
+        out,
+        input.max_results.map(i64::from),
+        input.next_token.as_deref(),
+        5,
+        1000,
+    )?;
+    Ok(t::DescribeTagsResult {
+        tags: Some(page),
+        next_token: next,
+    })
 }

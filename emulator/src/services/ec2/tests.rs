@@ -1,8 +1,9 @@
 use super::*;
 use crate::model::{Kind, Model, Service, ShapeId};
+use crate::services::Ctx;
 use crate::sim::SimTime;
 use crate::world::World;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const ACCT: &str = "000000000000";
 
@@ -13,6 +14,12 @@ fn world() -> World {
 /// Calls `op` in us-east-1 and checks the output against the model's output shape.
 fn call(w: &mut World, op: &str, input: Value) -> AwsResult<Value> {
     call_in(w, "us-east-1", op, input)
+}
+
+/// A call validated against the model first, as the API makes it: a missing required member is
+/// the model's `MissingParameter` (the typed handler never sees such an input).
+fn validated(w: &mut World, op: &str, input: Value) -> AwsResult<Value> {
+    crate::dispatch::call(w, Service::Ec2, ACCT, "us-east-1", op, input)
 }
 
 fn call_in(w: &mut World, region: &str, op: &str, input: Value) -> AwsResult<Value> {
@@ -546,7 +553,7 @@ fn delete_vpc_refuses_while_dependencies_exist_and_takes_the_default_group_along
         code(call(&mut w, "DeleteVpc", json!({"VpcId": vpc}))),
         "InvalidVpcID.NotFound"
     );
-    assert_eq!(code(call(&mut w, "DeleteVpc", json!({}))), "MissingParameter");
+    assert_eq!(code(validated(&mut w, "DeleteVpc", json!({}))), "MissingParameter");
 }
 
 #[test]
@@ -897,11 +904,11 @@ fn create_security_group_defaults_to_the_default_vpc_and_refuses_duplicates() {
     assert_eq!(e.code, "InvalidParameterValue");
     assert!(e.message.contains("Group names may not be in the format sg-*"));
     assert_eq!(
-        code(call(&mut w, "CreateSecurityGroup", json!({"GroupName": "x"}))),
+        code(validated(&mut w, "CreateSecurityGroup", json!({"GroupName": "x"}))),
         "MissingParameter"
     );
     assert_eq!(
-        code(call(&mut w, "CreateSecurityGroup", json!({"Description": "x"}))),
+        code(validated(&mut w, "CreateSecurityGroup", json!({"Description": "x"}))),
         "MissingParameter"
     );
     assert_eq!(
@@ -1187,7 +1194,7 @@ fn authorize_and_revoke_egress() {
     assert_eq!(described["IpPermissionsEgress"][0]["FromPort"], 443);
     // Egress takes no group names.
     assert_eq!(
-        code(call(
+        code(validated(
             &mut w,
             "AuthorizeSecurityGroupEgress",
             json!({"GroupName": "app", "IpPermissions": []})

@@ -2,11 +2,11 @@
 
 use super::filters::{self, b, s};
 use super::security_groups::{self, SecurityGroup};
-use super::{err, find_vpc, invalid, missing, req, tag_list, tags, Cidr, State, Vpc};
-use crate::env::Ids;
+use super::{err, find_vpc, invalid, missing, non_empty, tags, tags_out, Cidr, State, Vpc};
+use crate::env::{Env, Ids};
 use crate::protocol::AwsResult;
-use crate::services::util::{obj, str_list};
-use serde_json::{json, Value};
+use crate::services::Ctx;
+use cutover_types::ec2 as t;
 
 /// Adds a VPC and its default security group; returns the VPC id.
 pub(super) fn insert_vpc(st: &mut State, ids: &mut Ids, cidr: Cidr, is_default: bool, tenancy: &str) -> String {
@@ -46,26 +46,29 @@ pub(super) fn insert_vpc(st: &mut State, ids: &mut Ids, cidr: Cidr, is_default: 
     id
 }
 
-fn vpc_value(st: &State, v: &Vpc, state: &str) -> Value {
-    obj([
-        ("OwnerId", json!(st.account)),
-        ("InstanceTenancy", json!(v.instance_tenancy)),
-        (
-            "CidrBlockAssociationSet",
-            json!([{
-                "AssociationId": v.cidr_association_id,
-                "CidrBlock": v.cidr.to_string(),
-                "CidrBlockState": {"State": "associated"},
-            }]),
-        ),
-        ("IsDefault", json!(v.is_default)),
-        ("BlockPublicAccessStates", json!({"InternetGatewayBlockMode": "off"})),
-        ("Tags", tag_list(st, &v.id)),
-        ("VpcId", json!(v.id)),
-        ("State", json!(state)),
-        ("CidrBlock", json!(v.cidr.to_string())),
-        ("DhcpOptionsId", json!(st.dhcp_options_id)),
-    ])
+fn vpc_value(st: &State, v: &Vpc, state: t::VpcState) -> t::Vpc {
+    t::Vpc {
+        owner_id: Some(st.account.clone()),
+        instance_tenancy: Some(v.instance_tenancy.as_str().into()),
+        cidr_block_association_set: Some(vec![t::VpcCidrBlockAssociation {
+            association_id: Some(v.cidr_association_id.clone()),
+            cidr_block: Some(v.cidr.to_string()),
+            cidr_block_state: Some(t::VpcCidrBlockState {
+                state: Some(t::VpcCidrBlockStateCode::Associated),
+                status_message: None,
+            }),
+        }]),
+        is_default: Some(v.is_default),
+        block_public_access_states: Some(t::BlockPublicAccessStates {
+            internet_gateway_block_mode: Some(t::BlockPublicAccessMode::Off),
+        }),
+        tags: tags_out(st, &v.id),
+        vpc_id: Some(v.id.clone()),
+        state: Some(state),
+        cidr_block: Some(v.cidr.to_string()),
+        dhcp_options_id: Some(st.dhcp_options_id.clone()),
+        ..Default::default()
+    }
 }
 
 /// Parses a VPC or subnet CIDR: `InvalidParameterValue` when malformed, `<range_code>` outside /16../28.
@@ -81,13 +84,18 @@ pub(super) fn parse_block(text: &str, range_code: &str) -> AwsResult<Cidr> {
     Ok(cidr)
 }
 
-pub fn describe_vpcs(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let ids = str_list(input, "VpcIds");
+pub fn describe_vpcs(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeVpcsRequest,
+) -> AwsResult<t::DescribeVpcsResult> {
+    let ids = input.vpc_ids.clone().unwrap_or_default();
     for id in &ids {
         find_vpc(st, id)?;
     }
     let filters = filters::parse(
-        input,
+        input.filters.as_deref(),
         &[
             "vpc-id",
             "isDefault",
@@ -104,7 +112,7 @@ pub fn describe_vpcs(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult
         ],
         true,
     )?;
-    let vpcs: Vec<Value> = st
+    let vpcs = st
         .vpcs
         .iter()
         .filter(|v| ids.is_empty() || ids.contains(&v.id))
@@ -122,39 +130,50 @@ pub fn describe_vpcs(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult
                 _ => vec![],
             })
         })
-        .map(|v| vpc_value(st, v, "available"))
+        .map(|v| vpc_value(st, v, t::VpcState::Available))
         .collect();
-    let (page, next) = super::page(vpcs, input, 5, 1000)?;
-    Ok(obj([("Vpcs", Value::Array(page)), ("NextToken", next)]))
+    let (page, next) = super::page(
+        vpcs,
+        input.max_results.map(i64::from),
+        input.next_token.as_deref(),
+        5,
+        1000,
+    )?;
+    Ok(t::DescribeVpcsResult {
+        vpcs: Some(page),
+        next_token: next,
+    })
 }
 
-pub fn create_vpc(st: &mut State, ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let text = match input.get("CidrBlock").and_then(Value::as_str) {
+pub fn create_vpc(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::CreateVpcRequest,
+) -> AwsResult<t::CreateVpcResult> {
+    let text = match input.cidr_block.as_deref() {
         Some(t) => t,
-        None if input.get("Ipv4IpamPoolId").is_some() => {
+        None if input.ipv4_ipam_pool_id.is_some() => {
             return Err(invalid("IPAM pools are not supported by cutover; give a CidrBlock"))
         }
         None => return Err(missing("cidrBlock")),
     };
     let cidr = parse_block(text, "InvalidVpc.Range")?;
-    let tenancy = input
-        .get("InstanceTenancy")
-        .and_then(Value::as_str)
-        .unwrap_or("default");
+    let tenancy = input.instance_tenancy.as_ref().map_or("default", |t| t.as_str());
     if !["default", "dedicated"].contains(&tenancy) {
         return Err(invalid(format!(
             "Value ({tenancy}) for parameter instanceTenancy is invalid."
         )));
     }
-    let new_tags = tags::from_specifications(input, "vpc")?;
-    let id = insert_vpc(st, ids, cidr, false, tenancy);
+    let new_tags = tags::from_specifications(input.tag_specifications.as_deref(), "vpc")?;
+    let id = insert_vpc(st, env.ids, cidr, false, tenancy);
     tags::set_tags(st, &id, &new_tags)?;
-    let vpc = st.vpc(&id).map(|v| vpc_value(st, v, "pending")).unwrap_or_default();
-    Ok(json!({ "Vpc": vpc }))
+    let vpc = st.vpc(&id).map(|v| vpc_value(st, v, t::VpcState::Pending));
+    Ok(t::CreateVpcResult { vpc })
 }
 
-pub fn delete_vpc(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let id = req(input, "VpcId", "vpcId")?;
+pub fn delete_vpc(st: &mut State, _env: &mut Env<'_>, _ctx: &Ctx, input: t::DeleteVpcRequest) -> AwsResult<()> {
+    let id = non_empty(&input.vpc_id, "vpcId")?;
     find_vpc(st, id)?;
     let has_subnets = st.subnets.iter().any(|s| s.vpc_id == id);
     let has_groups = st.security_groups.iter().any(|g| g.vpc_id == id && g.name != "default");
@@ -179,26 +198,36 @@ pub fn delete_vpc(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Va
     if st.default_vpc_id == id {
         st.default_vpc_id.clear();
     }
-    Ok(json!({}))
+    Ok(())
 }
 
-const ATTRIBUTES: [&str; 3] = [
-    "EnableDnsSupport",
-    "EnableDnsHostnames",
-    "EnableNetworkAddressUsageMetrics",
-];
+/// Which attribute ModifyVpcAttribute sets.
+#[derive(Clone, Copy)]
+enum VpcAttribute {
+    DnsSupport,
+    DnsHostnames,
+    NetworkAddressUsageMetrics,
+}
 
-pub fn modify_vpc_attribute(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let id = req(input, "VpcId", "vpcId")?.to_owned();
+pub fn modify_vpc_attribute(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ModifyVpcAttributeRequest,
+) -> AwsResult<()> {
+    let id = non_empty(&input.vpc_id, "vpcId")?.to_owned();
     find_vpc(st, &id)?;
-    let given: Vec<(&str, bool)> = ATTRIBUTES
-        .iter()
-        .filter_map(|a| {
-            input
-                .get(*a)
-                .map(|v| (*a, v.get("Value").and_then(Value::as_bool).unwrap_or(false)))
-        })
-        .collect();
+    let given: Vec<(VpcAttribute, bool)> = [
+        (VpcAttribute::DnsSupport, &input.enable_dns_support),
+        (VpcAttribute::DnsHostnames, &input.enable_dns_hostnames),
+        (
+            VpcAttribute::NetworkAddressUsageMetrics,
+            &input.enable_network_address_usage_metrics,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(a, v)| v.as_ref().map(|v| (a, v.value.unwrap_or(false))))
+    .collect();
     match given.as_slice() {
         [] => Err(missing("attribute")),
         [(attr, value)] => {
@@ -207,12 +236,12 @@ pub fn modify_vpc_attribute(st: &mut State, _ids: &mut Ids, input: &Value) -> Aw
                 .iter_mut()
                 .find(|v| v.id == id)
                 .ok_or_else(|| super::vpc_not_found(&id))?;
-            match *attr {
-                "EnableDnsSupport" => vpc.enable_dns_support = *value,
-                "EnableDnsHostnames" => vpc.enable_dns_hostnames = *value,
-                _ => vpc.enable_network_address_usage_metrics = *value,
+            match attr {
+                VpcAttribute::DnsSupport => vpc.enable_dns_support = *value,
+                VpcAttribute::DnsHostnames => vpc.enable_dns_hostnames = *value,
+                VpcAttribute::NetworkAddressUsageMetrics => vpc.enable_network_address_usage_metrics = *value,
             }
-            Ok(json!({}))
+            Ok(())
         }
         _ => Err(err(
             "InvalidParameterCombination",
@@ -221,24 +250,31 @@ pub fn modify_vpc_attribute(st: &mut State, _ids: &mut Ids, input: &Value) -> Aw
     }
 }
 
-pub fn describe_vpc_attribute(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let id = req(input, "VpcId", "vpcId")?;
-    let attr = req(input, "Attribute", "attribute")?;
+pub fn describe_vpc_attribute(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeVpcAttributeRequest,
+) -> AwsResult<t::DescribeVpcAttributeResult> {
+    let id = non_empty(&input.vpc_id, "vpcId")?;
+    non_empty(input.attribute.as_str(), "attribute")?;
     let vpc = find_vpc(st, id)?;
-    let (member, value) = match attr {
-        "enableDnsSupport" => ("EnableDnsSupport", vpc.enable_dns_support),
-        "enableDnsHostnames" => ("EnableDnsHostnames", vpc.enable_dns_hostnames),
-        "enableNetworkAddressUsageMetrics" => (
-            "EnableNetworkAddressUsageMetrics",
-            vpc.enable_network_address_usage_metrics,
-        ),
-        other => {
+    let on = |v: bool| Some(t::AttributeBooleanValue { value: Some(v) });
+    let mut out = t::DescribeVpcAttributeResult {
+        vpc_id: Some(id.to_owned()),
+        ..Default::default()
+    };
+    match &input.attribute {
+        t::VpcAttributeName::EnableDnsSupport => out.enable_dns_support = on(vpc.enable_dns_support),
+        t::VpcAttributeName::EnableDnsHostnames => out.enable_dns_hostnames = on(vpc.enable_dns_hostnames),
+        t::VpcAttributeName::EnableNetworkAddressUsageMetrics => {
+            out.enable_network_address_usage_metrics = on(vpc.enable_network_address_usage_metrics)
+        }
+        t::VpcAttributeName::Unknown(other) => {
             return Err(invalid(format!(
                 "Value ({other}) for parameter attribute is invalid. Unknown attribute."
             )))
         }
-    };
-    let mut out = json!({ "VpcId": id });
-    out[member] = json!({ "Value": value });
+    }
     Ok(out)
 }

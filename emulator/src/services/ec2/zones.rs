@@ -5,9 +5,10 @@
 
 use super::filters::{self, s};
 use super::{invalid, State};
-use crate::env::Ids;
+use crate::env::Env;
 use crate::protocol::AwsResult;
-use serde_json::{json, Value};
+use crate::services::Ctx;
+use cutover_types::ec2 as t;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Zone {
@@ -122,23 +123,29 @@ pub fn zones_for(region: &str) -> Vec<Zone> {
     }
 }
 
-fn zone_value(st: &State, z: &Zone) -> Value {
-    json!({
-        "OptInStatus": "opt-in-not-required",
-        "Messages": [],
-        "RegionName": st.region,
-        "ZoneName": z.name,
-        "ZoneId": z.id,
-        "GroupName": st.region,
-        "NetworkBorderGroup": st.region,
-        "ZoneType": "availability-zone",
-        "State": "available",
-    })
+fn zone_value(st: &State, z: &Zone) -> t::AvailabilityZone {
+    t::AvailabilityZone {
+        opt_in_status: Some(t::AvailabilityZoneOptInStatus::OptInNotRequired),
+        messages: Some(Vec::new()),
+        region_name: Some(st.region.clone()),
+        zone_name: Some(z.name.clone()),
+        zone_id: Some(z.id.clone()),
+        group_name: Some(st.region.clone()),
+        network_border_group: Some(st.region.clone()),
+        zone_type: Some("availability-zone".to_owned()),
+        state: Some(t::AvailabilityZoneState::Available),
+        ..Default::default()
+    }
 }
 
-pub fn describe_availability_zones(st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let names = crate::services::util::str_list(input, "ZoneNames");
-    let zone_ids = crate::services::util::str_list(input, "ZoneIds");
+pub fn describe_availability_zones(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeAvailabilityZonesRequest,
+) -> AwsResult<t::DescribeAvailabilityZonesResult> {
+    let names = input.zone_names.clone().unwrap_or_default();
+    let zone_ids = input.zone_ids.clone().unwrap_or_default();
     if let Some(bad) = names.iter().find(|n| !st.zones.iter().any(|z| &z.name == *n)) {
         return Err(invalid(format!("Invalid availability zone: [{bad}]")));
     }
@@ -146,7 +153,7 @@ pub fn describe_availability_zones(st: &mut State, _ids: &mut Ids, input: &Value
         return Err(invalid(format!("Invalid availability zone-id: [{bad}]")));
     }
     let filters = filters::parse(
-        input,
+        input.filters.as_deref(),
         &[
             "zone-name",
             "zone-id",
@@ -160,7 +167,7 @@ pub fn describe_availability_zones(st: &mut State, _ids: &mut Ids, input: &Value
         ],
         false,
     )?;
-    let zones: Vec<Value> = st
+    let zones = st
         .zones
         .iter()
         .filter(|z| names.is_empty() || names.contains(&z.name))
@@ -178,16 +185,27 @@ pub fn describe_availability_zones(st: &mut State, _ids: &mut Ids, input: &Value
         })
         .map(|z| zone_value(st, z))
         .collect();
-    Ok(json!({ "AvailabilityZones": zones }))
+    Ok(t::DescribeAvailabilityZonesResult {
+        availability_zones: Some(zones),
+    })
 }
 
-pub fn describe_regions(_st: &mut State, _ids: &mut Ids, input: &Value) -> AwsResult<Value> {
-    let names = crate::services::util::str_list(input, "RegionNames");
+pub fn describe_regions(
+    _st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeRegionsRequest,
+) -> AwsResult<t::DescribeRegionsResult> {
+    let names = input.region_names.clone().unwrap_or_default();
     if let Some(bad) = names.iter().find(|n| !REGIONS.contains(&n.as_str())) {
         return Err(invalid(format!("Invalid region: {bad}")));
     }
-    let filters = filters::parse(input, &["endpoint", "region-name", "opt-in-status"], false)?;
-    let regions: Vec<Value> = REGIONS
+    let filters = filters::parse(
+        input.filters.as_deref(),
+        &["endpoint", "region-name", "opt-in-status"],
+        false,
+    )?;
+    let regions = REGIONS
         .iter()
         .filter(|r| names.is_empty() || names.iter().any(|n| n == *r))
         .map(|r| (r, format!("ec2.{r}.amazonaws.com")))
@@ -199,7 +217,12 @@ pub fn describe_regions(_st: &mut State, _ids: &mut Ids, input: &Value) -> AwsRe
                 _ => vec![],
             })
         })
-        .map(|(r, endpoint)| json!({"RegionName": r, "Endpoint": endpoint, "OptInStatus": "opt-in-not-required"}))
+        .map(|(r, endpoint)| t::Region {
+            region_name: Some((*r).to_owned()),
+            endpoint: Some(endpoint),
+            opt_in_status: Some("opt-in-not-required".to_owned()),
+            geography: None,
+        })
         .collect();
-    Ok(json!({ "Regions": regions }))
+    Ok(t::DescribeRegionsResult { regions: Some(regions) })
 }

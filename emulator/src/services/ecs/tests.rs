@@ -490,16 +490,17 @@ mod invariants {
             .flat_map(|l| l.default_actions.iter())
             .chain(st.rules.values().flat_map(|r| r.actions.iter()));
         for a in actions {
-            if let Some(tg) = a.get("TargetGroupArn").and_then(Value::as_str) {
+            if let Some(tg) = &a.target_group_arn {
                 out.push(tg.to_owned());
             }
             for t in a
-                .pointer("/ForwardConfig/TargetGroups")
-                .and_then(Value::as_array)
+                .forward_config
+                .as_ref()
+                .and_then(|c| c.target_groups.as_ref())
                 .into_iter()
                 .flatten()
             {
-                if let Some(tg) = t.get("TargetGroupArn").and_then(Value::as_str) {
+                if let Some(tg) = &t.target_group_arn {
                     out.push(tg.to_owned());
                 }
             }

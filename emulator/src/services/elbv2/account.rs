@@ -1,11 +1,11 @@
 //! DescribeAccountLimits (AWS's default quotas) and DescribeSSLPolicies (a few real policies).
 
+use super::State;
 use super::{page, validation};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_str, str_list};
 use crate::services::Ctx;
-use crate::world::World;
-use serde_json::{json, Value};
+use cutover_types::elbv2 as t;
 
 /// AWS's default quotas per account and region.
 const LIMITS: &[(&str, &str)] = &[
@@ -35,9 +35,24 @@ const LIMITS: &[(&str, &str)] = &[
     ("targets-per-availability-zone-per-gateway-load-balancer", "300"),
 ];
 
-pub(super) fn describe_account_limits(_world: &mut World, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let items: Vec<Value> = LIMITS.iter().map(|(n, m)| json!({"Name": n, "Max": m})).collect();
-    page(items, &input, "Limits")
+pub(super) fn describe_account_limits(
+    _st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeAccountLimitsInput,
+) -> AwsResult<t::DescribeAccountLimitsOutput> {
+    let items = LIMITS
+        .iter()
+        .map(|(n, m)| t::Limit {
+            name: Some((*n).to_owned()),
+            max: Some((*m).to_owned()),
+        })
+        .collect();
+    let (limits, next) = page(items, input.marker.as_deref(), input.page_size)?;
+    Ok(t::DescribeAccountLimitsOutput {
+        limits: Some(limits),
+        next_marker: next,
+    })
 }
 
 const TLS12_ECDHE: &[&str] = &[
@@ -135,24 +150,32 @@ pub(super) fn ssl_policy_exists(name: &str) -> bool {
     policies().iter().any(|p| p.name == name)
 }
 
-fn policy_value(p: &Policy) -> Value {
-    let ciphers: Vec<Value> = p
+fn policy_value(p: &Policy) -> t::SslPolicy {
+    let ciphers = p
         .ciphers
         .iter()
         .enumerate()
-        .map(|(i, c)| json!({"Name": c, "Priority": i + 1}))
+        .map(|(i, c)| t::Cipher {
+            name: Some((*c).to_owned()),
+            priority: Some(i as i32 + 1),
+        })
         .collect();
-    json!({
-        "Name": p.name,
-        "SslProtocols": p.protocols,
-        "Ciphers": ciphers,
-        "SupportedLoadBalancerTypes": ["application", "network"],
-    })
+    t::SslPolicy {
+        name: Some(p.name.to_owned()),
+        ssl_protocols: Some(p.protocols.iter().map(|s| (*s).to_owned()).collect()),
+        ciphers: Some(ciphers),
+        supported_load_balancer_types: Some(vec!["application".to_owned(), "network".to_owned()]),
+    }
 }
 
-pub(super) fn describe_ssl_policies(_world: &mut World, _ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let names = str_list(&input, "Names");
-    if let Some(t) = opt_str(&input, "LoadBalancerType") {
+pub(super) fn describe_ssl_policies(
+    _st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeSSLPoliciesInput,
+) -> AwsResult<t::DescribeSSLPoliciesOutput> {
+    let names = input.names.clone().unwrap_or_default();
+    if let Some(t) = input.load_balancer_type.as_ref().map(|t| t.as_str()) {
         if t != "application" && t != "network" && t != "gateway" {
             return Err(validation(format!("Load balancer type '{t}' is not valid")));
         }
@@ -164,10 +187,14 @@ pub(super) fn describe_ssl_policies(_world: &mut World, _ctx: &Ctx, input: Value
             format!("SSL policy '{missing}' not found"),
         ));
     }
-    let items: Vec<Value> = all
+    let items = all
         .iter()
         .filter(|p| names.is_empty() || names.iter().any(|n| n == p.name))
         .map(policy_value)
         .collect();
-    page(items, &input, "SslPolicies")
+    let (policies, next) = page(items, input.marker.as_deref(), input.page_size)?;
+    Ok(t::DescribeSSLPoliciesOutput {
+        ssl_policies: Some(policies),
+        next_marker: next,
+    })
 }

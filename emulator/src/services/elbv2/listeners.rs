@@ -5,15 +5,36 @@ use super::{
     arn_prefix, forward_tuples, lb_not_found_one, listeners_not_found, page, parse_tags, range_error, rules_not_found,
     tg_not_found_one, validation, Listener, LoadBalancer, Rule, State,
 };
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_bool, opt_i64, opt_str, str_list};
 use crate::services::Ctx;
-use crate::world::{PartitionKey, World};
-use serde_json::{json, Value};
+use crate::sim::PartitionKey;
+use cutover_types::elbv2 as t;
+use t::ActionTypeEnum as Ty;
 
 const ALB_PROTOCOLS: &[&str] = &["HTTP", "HTTPS"];
 const NLB_PROTOCOLS: &[&str] = &["TCP", "TLS", "UDP", "TCP_UDP"];
 pub(super) const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-2016-08";
+
+/// An action of `ty` with nothing else set.
+fn bare_action(ty: Ty) -> t::Action {
+    t::Action {
+        authenticate_cognito_config: None,
+        authenticate_oidc_config: None,
+        fixed_response_config: None,
+        forward_config: None,
+        jwt_validation_config: None,
+        order: None,
+        redirect_config: None,
+        target_group_arn: None,
+        r#type: ty,
+    }
+}
+
+/// Whether an action ends the chain (forward, fixed-response, redirect).
+fn is_terminal(a: &t::Action) -> bool {
+    matches!(a.r#type, Ty::Forward | Ty::FixedResponse | Ty::Redirect)
+}
 
 /// Validates `actions` for a listener of `lb` speaking `protocol`, and returns them in the form AWS
 /// returns them: a forward to one target group carries both `TargetGroupArn` and a `ForwardConfig`
@@ -23,95 +44,88 @@ pub(super) fn canonical_actions(
     st: &State,
     lb: &LoadBalancer,
     protocol: &str,
-    actions: &[Value],
-) -> AwsResult<Vec<Value>> {
+    actions: &[t::Action],
+) -> AwsResult<Vec<t::Action>> {
     if actions.is_empty() {
         return Err(validation("At least one action must be specified"));
     }
-    if actions.len() > 1 && actions.iter().any(|a| a.get("Order").is_none()) {
+    if actions.len() > 1 && actions.iter().any(|a| a.order.is_none()) {
         return Err(validation(
             "An action order must be specified when there are multiple actions",
         ));
     }
     let mut out = Vec::new();
     for a in actions {
-        let ty = opt_str(a, "Type").ok_or_else(|| validation("An action type must be specified"))?;
-        if lb.lb_type == "network" && ty != "forward" {
+        let ty = a.r#type.as_str();
+        if lb.lb_type == "network" && a.r#type != Ty::Forward {
             return Err(AwsError::new(
                 "InvalidLoadBalancerAction",
                 format!("Action type '{ty}' is not supported for Network Load Balancers"),
             ));
         }
-        let mut v = serde_json::Map::new();
-        v.insert("Type".into(), json!(ty));
-        match ty {
-            "forward" => forward_action(st, lb, protocol, a, &mut v)?,
-            "fixed-response" => {
-                let c = a.get("FixedResponseConfig").ok_or_else(|| validation("A fixed response config must be specified for fixed-response actions"))?;
-                let code = opt_str(c, "StatusCode").unwrap_or("");
+        let mut v = bare_action(a.r#type.clone());
+        match &a.r#type {
+            Ty::Forward => forward_action(st, lb, protocol, a, &mut v)?,
+            Ty::FixedResponse => {
+                let c = a.fixed_response_config.as_ref().ok_or_else(|| validation("A fixed response config must be specified for fixed-response actions"))?;
+                let code = c.status_code.as_str();
                 let ok = code.len() == 3 && code.chars().all(|ch| ch.is_ascii_digit()) && matches!(code.as_bytes()[0], b'2' | b'4' | b'5');
                 if !ok {
                     return Err(validation(format!("Fixed response status code '{code}' must be 2XX, 4XX or 5XX")));
                 }
-                if let Some(t) = opt_str(c, "ContentType") {
+                if let Some(t) = c.content_type.as_deref() {
                     if !["text/plain", "text/css", "text/html", "application/javascript", "application/json"].contains(&t) {
                         return Err(validation(format!("Fixed response content type '{t}' is not valid")));
                     }
                 }
-                if opt_str(c, "MessageBody").is_some_and(|b| b.len() > 1024) {
+                if c.message_body.as_ref().is_some_and(|b| b.len() > 1024) {
                     return Err(validation("Fixed response message body cannot be longer than 1024 characters"));
                 }
-                v.insert("FixedResponseConfig".into(), c.clone());
+                v.fixed_response_config = Some(c.clone());
             }
-            "redirect" => {
-                let c = a.get("RedirectConfig").ok_or_else(|| validation("A redirect config must be specified for redirect actions"))?;
-                let code = opt_str(c, "StatusCode").unwrap_or("");
+            Ty::Redirect => {
+                let c = a.redirect_config.as_ref().ok_or_else(|| validation("A redirect config must be specified for redirect actions"))?;
+                let code = c.status_code.as_str();
                 if code != "HTTP_301" && code != "HTTP_302" {
                     return Err(validation(format!("Redirect status code '{code}' must be HTTP_301 or HTTP_302")));
                 }
-                let get = |k: &str, d: &str| opt_str(c, k).unwrap_or(d).to_owned();
-                v.insert(
-                    "RedirectConfig".into(),
-                    json!({
-                        "Protocol": get("Protocol", "#{protocol}"),
-                        "Port": get("Port", "#{port}"),
-                        "Host": get("Host", "#{host}"),
-                        "Path": get("Path", "/#{path}"),
-                        "Query": get("Query", "#{query}"),
-                        "StatusCode": code,
-                    }),
-                );
+                let get = |x: &Option<String>, d: &str| Some(x.as_deref().unwrap_or(d).to_owned());
+                v.redirect_config = Some(t::RedirectActionConfig {
+                    protocol: get(&c.protocol, "#{protocol}"),
+                    port: get(&c.port, "#{port}"),
+                    host: get(&c.host, "#{host}"),
+                    path: get(&c.path, "/#{path}"),
+                    query: get(&c.query, "#{query}"),
+                    status_code: c.status_code.clone(),
+                });
             }
-            "authenticate-oidc" | "authenticate-cognito" | "jwt-validation" => {
+            Ty::AuthenticateOidc | Ty::AuthenticateCognito | Ty::JwtValidation => {
                 if protocol != "HTTPS" {
                     return Err(AwsError::new(
                         "InvalidLoadBalancerAction",
                         format!("Action type '{ty}' is supported only on HTTPS listeners"),
                     ));
                 }
-                for k in ["AuthenticateOidcConfig", "AuthenticateCognitoConfig", "JwtValidationConfig"] {
-                    if let Some(c) = a.get(k) {
-                        v.insert(k.into(), c.clone());
-                    }
-                }
+                v.authenticate_oidc_config = a.authenticate_oidc_config.clone();
+                v.authenticate_cognito_config = a.authenticate_cognito_config.clone();
+                v.jwt_validation_config = a.jwt_validation_config.clone();
             }
-            other => {
+            Ty::Unknown(other) => {
                 return Err(validation(format!(
                     "1 validation error detected: Value '{other}' at 'actions.member.type' failed to satisfy constraint: Member must satisfy enum value set: [forward, authenticate-oidc, authenticate-cognito, redirect, fixed-response, jwt-validation]"
                 )))
             }
         }
-        if let Some(o) = opt_i64(a, "Order") {
-            if let Some(e) = range_error(o, "order", 1, 50000) {
+        if let Some(o) = a.order {
+            if let Some(e) = range_error(i64::from(o), "order", 1, 50000) {
                 return Err(e);
             }
-            v.insert("Order".into(), json!(o));
+            v.order = Some(o);
         }
-        out.push(Value::Object(v));
+        out.push(v);
     }
-    out.sort_by_key(|a| opt_i64(a, "Order").unwrap_or(0));
-    let terminal = |a: &Value| matches!(opt_str(a, "Type"), Some("forward" | "fixed-response" | "redirect"));
-    if out.iter().filter(|a| terminal(a)).count() != 1 || !out.last().is_some_and(terminal) {
+    out.sort_by_key(|a| a.order.unwrap_or(0));
+    if out.iter().filter(|a| is_terminal(a)).count() != 1 || !out.last().is_some_and(is_terminal) {
         return Err(AwsError::new(
             "InvalidLoadBalancerAction",
             "The last action must be exactly one of forward, redirect, or fixed-response",
@@ -120,20 +134,17 @@ pub(super) fn canonical_actions(
     Ok(out)
 }
 
-fn forward_action(
-    st: &State,
-    lb: &LoadBalancer,
-    protocol: &str,
-    a: &Value,
-    v: &mut serde_json::Map<String, Value>,
-) -> AwsResult<()> {
-    let single = opt_str(a, "TargetGroupArn");
-    let config = a.get("ForwardConfig");
+fn forward_action(st: &State, lb: &LoadBalancer, protocol: &str, a: &t::Action, v: &mut t::Action) -> AwsResult<()> {
+    let single = a.target_group_arn.as_deref();
+    let config = a.forward_config.as_ref();
     let mut tuples: Vec<(String, i64)> = Vec::new();
-    if let Some(groups) = config.and_then(|c| c.get("TargetGroups")).and_then(Value::as_array) {
+    if let Some(groups) = config.and_then(|c| c.target_groups.as_ref()) {
         for g in groups {
-            let arn = opt_str(g, "TargetGroupArn").ok_or_else(|| validation("A target group ARN must be specified"))?;
-            let w = opt_i64(g, "Weight").unwrap_or(1);
+            let arn = g
+                .target_group_arn
+                .as_deref()
+                .ok_or_else(|| validation("A target group ARN must be specified"))?;
+            let w = g.weight.map_or(1, i64::from);
             if !(0..=999).contains(&w) {
                 return Err(validation(format!(
                     "Target group weight '{w}' must be between 0 and 999"
@@ -173,33 +184,46 @@ fn forward_action(
     for (arn, _) in &tuples {
         check_target_group_for(st, lb, protocol, arn)?;
     }
-    let sticky = config.and_then(|c| c.get("TargetGroupStickinessConfig"));
-    let enabled = sticky.and_then(|s| opt_bool(s, "Enabled")).unwrap_or(false);
+    let sticky = config.and_then(|c| c.target_group_stickiness_config.as_ref());
+    let enabled = sticky.and_then(|s| s.enabled).unwrap_or(false);
     let stickiness = if enabled {
         let d = sticky
-            .and_then(|s| opt_i64(s, "DurationSeconds"))
+            .and_then(|s| s.duration_seconds)
             .ok_or_else(|| validation("A duration must be specified when target group stickiness is enabled"))?;
         if !(1..=604_800).contains(&d) {
             return Err(validation(format!(
                 "Target group stickiness duration '{d}' must be between 1 and 604800 seconds"
             )));
         }
-        json!({"Enabled": true, "DurationSeconds": d})
+        t::TargetGroupStickinessConfig {
+            enabled: Some(true),
+            duration_seconds: Some(d),
+        }
     } else {
-        json!({"Enabled": false})
+        t::TargetGroupStickinessConfig {
+            enabled: Some(false),
+            duration_seconds: None,
+        }
     };
     if tuples.len() == 1 {
-        v.insert("TargetGroupArn".into(), json!(tuples[0].0));
+        v.target_group_arn = Some(tuples[0].0.clone());
     }
-    let groups: Vec<Value> = tuples
-        .iter()
-        .map(|(arn, w)| json!({"TargetGroupArn": arn, "Weight": w}))
-        .collect();
-    v.insert(
-        "ForwardConfig".into(),
-        json!({"TargetGroups": groups, "TargetGroupStickinessConfig": stickiness}),
-    );
+    v.forward_config = Some(t::ForwardActionConfig {
+        target_groups: Some(weighted(&tuples)),
+        target_group_stickiness_config: Some(stickiness),
+    });
     Ok(())
+}
+
+/// `(target group, weight)` pairs as a forward action's target groups.
+fn weighted(weights: &[(String, i64)]) -> Vec<t::TargetGroupTuple> {
+    weights
+        .iter()
+        .map(|(arn, w)| t::TargetGroupTuple {
+            target_group_arn: Some(arn.clone()),
+            weight: Some(i32::try_from(*w).unwrap_or(i32::MAX)),
+        })
+        .collect()
 }
 
 /// A target group a listener of `lb` may forward to: it exists, its protocol and VPC fit the load
@@ -257,40 +281,39 @@ fn check_protocol(lb: &LoadBalancer, protocol: &str) -> AwsResult<()> {
     Ok(())
 }
 
-pub(super) fn listener_value(l: &Listener) -> Value {
-    let mut v = json!({
-        "ListenerArn": l.arn,
-        "LoadBalancerArn": l.load_balancer_arn,
-        "Port": l.port,
-        "Protocol": l.protocol,
-        "DefaultActions": l.default_actions,
-    });
-    if !l.certificates.is_empty() {
-        v["Certificates"] = json!(l.certificates);
+pub(super) fn listener_value(l: &Listener) -> t::Listener {
+    t::Listener {
+        listener_arn: Some(l.arn.clone()),
+        load_balancer_arn: Some(l.load_balancer_arn.clone()),
+        port: Some(l.port as i32),
+        protocol: Some(l.protocol.as_str().into()),
+        default_actions: Some(l.default_actions.clone()),
+        certificates: (!l.certificates.is_empty()).then(|| l.certificates.clone()),
+        ssl_policy: l.ssl_policy.clone(),
+        alpn_policy: l.alpn_policy.clone(),
+        mutual_authentication: None,
     }
-    if let Some(p) = &l.ssl_policy {
-        v["SslPolicy"] = json!(p);
-    }
-    if let Some(a) = &l.alpn_policy {
-        v["AlpnPolicy"] = a.clone();
-    }
-    v
 }
 
 /// Certificates and SSL policy for a secure protocol (HTTPS, TLS): exactly one certificate, a known policy.
 fn security_settings(
     protocol: &str,
-    certs: Option<&Value>,
+    certs: Option<&[t::Certificate]>,
     policy: Option<&str>,
-    old: Option<(&Vec<Value>, Option<&String>)>,
-) -> AwsResult<(Vec<Value>, Option<String>)> {
+    old: Option<(&Vec<t::Certificate>, Option<&String>)>,
+) -> AwsResult<(Vec<t::Certificate>, Option<String>)> {
     if protocol != "HTTPS" && protocol != "TLS" {
         return Ok((Vec::new(), None));
     }
-    let certs: Vec<Value> = match certs.and_then(Value::as_array) {
+    let certs: Vec<t::Certificate> = match certs {
         Some(c) => c
             .iter()
-            .filter_map(|c| opt_str(c, "CertificateArn").map(|a| json!({"CertificateArn": a})))
+            .filter_map(|c| {
+                c.certificate_arn.as_ref().map(|a| t::Certificate {
+                    certificate_arn: Some(a.clone()),
+                    is_default: None,
+                })
+            })
             .collect(),
         None => old.map(|(c, _)| c.clone()).unwrap_or_default(),
     };
@@ -318,33 +341,45 @@ fn security_settings(
     Ok((certs, Some(policy)))
 }
 
-pub(super) fn create_listener(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub(super) fn create_listener(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateListenerInput,
+) -> AwsResult<t::CreateListenerOutput> {
     let key = ctx.partition();
-    let lb_arn = opt_str(&input, "LoadBalancerArn").unwrap_or("");
-    let tags = parse_tags(&input)?;
-    let st = &world.region_mut(&key).elbv2;
+    let lb_arn = input.load_balancer_arn.as_str();
+    let tags = parse_tags(input.tags.as_deref())?;
     let lb = st.load_balancers.get(lb_arn).ok_or_else(|| lb_not_found_one(lb_arn))?;
-    let protocol = opt_str(&input, "Protocol").ok_or_else(|| validation("A listener protocol must be specified"))?;
+    let protocol = input
+        .protocol
+        .as_ref()
+        .map(|p| p.as_str())
+        .ok_or_else(|| validation("A listener protocol must be specified"))?;
     check_protocol(lb, protocol)?;
-    let port = opt_i64(&input, "Port").ok_or_else(|| validation("A listener port must be specified"))?;
+    let port = input
+        .port
+        .map(i64::from)
+        .ok_or_else(|| validation("A listener port must be specified"))?;
     if let Some(e) = range_error(port, "port", 1, 65535) {
         return Err(e);
     }
-    let (certificates, ssl_policy) =
-        security_settings(protocol, input.get("Certificates"), opt_str(&input, "SslPolicy"), None)?;
-    let actions = input
-        .get("DefaultActions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let default_actions = canonical_actions(st, lb, protocol, &actions)?;
+    let (certificates, ssl_policy) = security_settings(
+        protocol,
+        input.certificates.as_deref(),
+        input.ssl_policy.as_deref(),
+        None,
+    )?;
+    let default_actions = canonical_actions(st, lb, protocol, &input.default_actions)?;
     if let Some(existing) = st
         .listeners
         .values()
         .find(|l| l.load_balancer_arn == lb_arn && l.port == port)
     {
         if existing.protocol == protocol && existing.default_actions == default_actions {
-            return Ok(json!({"Listeners": [listener_value(existing)]}));
+            return Ok(t::CreateListenerOutput {
+                listeners: Some(vec![listener_value(existing)]),
+            });
         }
         return Err(AwsError::new(
             "DuplicateListener",
@@ -359,16 +394,15 @@ pub(super) fn create_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
     }
     let (kind, lb_path) = lb_path(lb);
     let alpn = if protocol == "TLS" {
-        input.get("AlpnPolicy").cloned()
+        input.alpn_policy.clone()
     } else {
         None
     };
-    let id = world.ids.hex(16);
-    let rule_id = world.ids.hex(16);
+    let id = env.ids.hex(16);
+    let rule_id = env.ids.hex(16);
     let prefix = arn_prefix(&key);
     let arn = format!("{prefix}listener/{kind}/{lb_path}/{id}");
     let default_rule_arn = format!("{prefix}listener-rule/{kind}/{lb_path}/{id}/{rule_id}");
-    let st = &mut world.region_mut(&key).elbv2;
     let seq = st.seq();
     let listener = Listener {
         arn: arn.clone(),
@@ -383,7 +417,9 @@ pub(super) fn create_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
         tags,
         seq,
     };
-    let out = json!({"Listeners": [listener_value(&listener)]});
+    let out = t::CreateListenerOutput {
+        listeners: Some(vec![listener_value(&listener)]),
+    };
     st.listeners.insert(arn.clone(), listener);
     let rule_seq = st.seq();
     st.rules.insert(
@@ -398,7 +434,7 @@ pub(super) fn create_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
             seq: rule_seq,
         },
     );
-    super::targets::start_idle_checks(world, &key);
+    super::targets::start_idle_checks(st, env, &key);
     Ok(out)
 }
 
@@ -413,18 +449,26 @@ fn lb_path(lb: &LoadBalancer) -> (&'static str, String) {
     (kind, tail)
 }
 
-pub(super) fn modify_listener(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub(super) fn modify_listener(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::ModifyListenerInput,
+) -> AwsResult<t::ModifyListenerOutput> {
     let key = ctx.partition();
-    let arn = opt_str(&input, "ListenerArn").unwrap_or("");
-    let st = &world.region_mut(&key).elbv2;
+    let arn = input.listener_arn.as_str();
     let l = st.listeners.get(arn).ok_or_else(listeners_not_found)?;
     let lb = st
         .load_balancers
         .get(&l.load_balancer_arn)
         .ok_or_else(|| lb_not_found_one(&l.load_balancer_arn))?;
-    let protocol = opt_str(&input, "Protocol").unwrap_or(&l.protocol).to_owned();
+    let protocol = input
+        .protocol
+        .as_ref()
+        .map_or(l.protocol.as_str(), |p| p.as_str())
+        .to_owned();
     check_protocol(lb, &protocol)?;
-    let port = opt_i64(&input, "Port").unwrap_or(l.port);
+    let port = input.port.map_or(l.port, i64::from);
     if let Some(e) = range_error(port, "port", 1, 65535) {
         return Err(e);
     }
@@ -444,11 +488,11 @@ pub(super) fn modify_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
     }
     let (certificates, ssl_policy) = security_settings(
         &protocol,
-        input.get("Certificates"),
-        opt_str(&input, "SslPolicy"),
+        input.certificates.as_deref(),
+        input.ssl_policy.as_deref(),
         Some((&l.certificates, l.ssl_policy.as_ref())),
     )?;
-    let default_actions = match input.get("DefaultActions").and_then(Value::as_array) {
+    let default_actions = match &input.default_actions {
         Some(a) => canonical_actions(st, lb, &protocol, a)?,
         None => {
             // Re-check the kept actions against a changed protocol.
@@ -461,11 +505,10 @@ pub(super) fn modify_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
         }
     };
     let alpn = if protocol == "TLS" {
-        input.get("AlpnPolicy").cloned().or_else(|| l.alpn_policy.clone())
+        input.alpn_policy.clone().or_else(|| l.alpn_policy.clone())
     } else {
         None
     };
-    let st = &mut world.region_mut(&key).elbv2;
     let l = st.listeners.get_mut(arn).ok_or_else(listeners_not_found)?;
     l.protocol = protocol;
     l.port = port;
@@ -473,15 +516,21 @@ pub(super) fn modify_listener(world: &mut World, ctx: &Ctx, input: Value) -> Aws
     l.ssl_policy = ssl_policy;
     l.default_actions = default_actions;
     l.alpn_policy = alpn;
-    let out = json!({"Listeners": [listener_value(l)]});
-    super::targets::start_idle_checks(world, &key);
+    let out = t::ModifyListenerOutput {
+        listeners: Some(vec![listener_value(l)]),
+    };
+    super::targets::start_idle_checks(st, env, &key);
     Ok(out)
 }
 
-pub(super) fn describe_listeners(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let st = &world.region_mut(&ctx.partition()).elbv2;
-    let arns = str_list(&input, "ListenerArns");
-    let lb = opt_str(&input, "LoadBalancerArn");
+pub(super) fn describe_listeners(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeListenersInput,
+) -> AwsResult<t::DescribeListenersOutput> {
+    let arns = input.listener_arns.clone().unwrap_or_default();
+    let lb = input.load_balancer_arn.as_deref();
     let mut all: Vec<&Listener> = st.listeners.values().collect();
     all.sort_by_key(|l| l.seq);
     let chosen: Vec<&Listener> = match (lb, arns.is_empty()) {
@@ -508,17 +557,29 @@ pub(super) fn describe_listeners(world: &mut World, ctx: &Ctx, input: Value) -> 
             ))
         }
     };
-    page(chosen.into_iter().map(listener_value).collect(), &input, "Listeners")
+    let (items, next) = page(
+        chosen.into_iter().map(listener_value).collect(),
+        input.marker.as_deref(),
+        input.page_size,
+    )?;
+    Ok(t::DescribeListenersOutput {
+        listeners: Some(items),
+        next_marker: next,
+    })
 }
 
-pub(super) fn delete_listener(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "ListenerArn").unwrap_or("");
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
+pub(super) fn delete_listener(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteListenerInput,
+) -> AwsResult<t::DeleteListenerOutput> {
+    let arn = input.listener_arn.as_str();
     if st.listeners.remove(arn).is_none() {
         return Err(listeners_not_found());
     }
     st.rules.retain(|_, r| r.listener_arn != arn);
-    Ok(json!({}))
+    Ok(t::DeleteListenerOutput {})
 }
 
 // ---- typed functions for CodeDeploy -----------------------------------------------------------
@@ -542,7 +603,7 @@ pub fn forwards_to_target_group(state: &State, listener_arn: &str, target_group_
         return Vec::new();
     };
     let mut out = Vec::new();
-    let includes = |actions: &[Value]| -> Option<Vec<(String, i64)>> {
+    let includes = |actions: &[t::Action]| -> Option<Vec<(String, i64)>> {
         actions
             .iter()
             .map(forward_tuples)
@@ -593,12 +654,12 @@ pub fn forward_weights(state: &State, listener_or_rule_arn: &str) -> Option<Vec<
 /// ARN) with a weighted forward to `weights`, keeping its stickiness settings and any other
 /// actions. What CodeDeploy's ModifyListener/ModifyRule calls amount to.
 pub fn set_forward_weights(
-    world: &mut World,
+    st: &mut State,
+    env: &mut Env<'_>,
     key: &PartitionKey,
     listener_or_rule_arn: &str,
     weights: &[(String, i64)],
 ) -> AwsResult<()> {
-    let st = &world.region_mut(key).elbv2;
     let (listener_arn, rule_arn) = if st.listeners.contains_key(listener_or_rule_arn) {
         (listener_or_rule_arn.to_owned(), None)
     } else if let Some(r) = st.rules.get(listener_or_rule_arn) {
@@ -620,23 +681,20 @@ pub fn set_forward_weights(
         Some(r) => st.rules.get(r).map(|r| r.actions.clone()).unwrap_or_default(),
         None => l.default_actions.clone(),
     };
-    let groups: Vec<Value> = weights
-        .iter()
-        .map(|(arn, w)| json!({"TargetGroupArn": arn, "Weight": w}))
-        .collect();
     let mut replaced = false;
-    let mut next: Vec<Value> = Vec::new();
+    let mut next: Vec<t::Action> = Vec::new();
     for a in &current {
-        if opt_str(a, "Type") == Some("forward") && !replaced {
+        if a.r#type == Ty::Forward && !replaced {
             replaced = true;
-            let mut fc = json!({"TargetGroups": groups});
-            if let Some(s) = a.pointer("/ForwardConfig/TargetGroupStickinessConfig") {
-                fc["TargetGroupStickinessConfig"] = s.clone();
-            }
-            let mut n = json!({"Type": "forward", "ForwardConfig": fc});
-            if let Some(o) = a.get("Order") {
-                n["Order"] = o.clone();
-            }
+            let mut n = bare_action(Ty::Forward);
+            n.forward_config = Some(t::ForwardActionConfig {
+                target_groups: Some(weighted(weights)),
+                target_group_stickiness_config: a
+                    .forward_config
+                    .as_ref()
+                    .and_then(|c| c.target_group_stickiness_config.clone()),
+            });
+            n.order = a.order;
             next.push(n);
         } else {
             next.push(a.clone());
@@ -649,7 +707,6 @@ pub fn set_forward_weights(
         ));
     }
     let canonical = canonical_actions(st, lb, &l.protocol, &next)?;
-    let st = &mut world.region_mut(key).elbv2;
     match rule_arn {
         Some(r) => {
             if let Some(rule) = st.rules.get_mut(&r) {
@@ -662,7 +719,7 @@ pub fn set_forward_weights(
             }
         }
     }
-    world.record(crate::timeline::Entry::TrafficWeights {
+    env.record(crate::timeline::Entry::TrafficWeights {
         arn: listener_or_rule_arn.to_owned(),
         weights: weights
             .iter()
@@ -672,6 +729,6 @@ pub fn set_forward_weights(
             })
             .collect(),
     });
-    super::targets::start_idle_checks(world, key);
+    super::targets::start_idle_checks(st, env, key);
     Ok(())
 }

@@ -1,16 +1,16 @@
 //! Load balancers: CreateLoadBalancer, DescribeLoadBalancers, DeleteLoadBalancer and attributes.
 
-use super::peers;
+use super::peers::Peers;
 use super::LoadBalancerStateEnum;
 use super::{
-    arn_prefix, attributes_value, is_bool_text, lb_not_found_one, lbs_not_found, page, parse_tags, range_error,
+    arn_prefix, attribute_pairs, is_bool_text, lb_not_found_one, lbs_not_found, page, parse_tags, range_error,
     validation, LoadBalancer, State, Zone, LB_PROVISIONING_SECS,
 };
+use crate::env::{Env, Ids};
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_str, str_list};
 use crate::services::Ctx;
-use crate::world::{Ids, PartitionKey, World};
-use serde_json::{json, Value};
+use cutover_types::elbv2 as t;
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// AWS's naming rule for load balancers (and, with another noun, target groups).
@@ -121,55 +121,70 @@ fn default_attributes(lb_type: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-pub(super) fn lb_value(lb: &LoadBalancer) -> Value {
-    let zones: Vec<Value> = lb
+pub(super) fn lb_value(lb: &LoadBalancer) -> t::LoadBalancer {
+    let zones = lb
         .zones
         .iter()
-        .map(|z| json!({"ZoneName": z.zone_name, "SubnetId": z.subnet_id, "LoadBalancerAddresses": []}))
+        .map(|z| t::AvailabilityZone {
+            zone_name: Some(z.zone_name.clone()),
+            subnet_id: Some(z.subnet_id.clone()),
+            load_balancer_addresses: Some(Vec::new()),
+            ..Default::default()
+        })
         .collect();
-    let mut v = json!({
-        "LoadBalancerArn": lb.arn,
-        "DNSName": lb.dns_name,
-        "CanonicalHostedZoneId": lb.canonical_hosted_zone_id,
-        "CreatedTime": lb.created,
-        "LoadBalancerName": lb.name,
-        "Scheme": lb.scheme,
-        "VpcId": lb.vpc_id,
-        "State": {"Code": lb.state},
-        "Type": lb.lb_type,
-        "AvailabilityZones": zones,
-        "IpAddressType": lb.ip_address_type,
-    });
-    if lb.lb_type == "application" || !lb.security_groups.is_empty() {
-        v["SecurityGroups"] = json!(lb.security_groups);
+    let security_groups =
+        (lb.lb_type == "application" || !lb.security_groups.is_empty()).then(|| lb.security_groups.clone());
+    t::LoadBalancer {
+        load_balancer_arn: Some(lb.arn.clone()),
+        dns_name: Some(lb.dns_name.clone()),
+        canonical_hosted_zone_id: Some(lb.canonical_hosted_zone_id.clone()),
+        created_time: Some(lb.created),
+        load_balancer_name: Some(lb.name.clone()),
+        scheme: Some(lb.scheme.as_str().into()),
+        vpc_id: Some(lb.vpc_id.clone()),
+        state: Some(t::LoadBalancerState {
+            code: Some(lb.state.clone()),
+            reason: None,
+        }),
+        r#type: Some(lb.lb_type.as_str().into()),
+        availability_zones: Some(zones),
+        ip_address_type: Some(lb.ip_address_type.as_str().into()),
+        security_groups,
+        ..Default::default()
     }
-    v
 }
 
-pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+/// CreateLoadBalancer: the subnets and security groups are EC2's, read through `peers`.
+pub fn create_load_balancer(
+    st: &mut State,
+    env: &mut Env<'_>,
+    peers: &dyn Peers,
+    ctx: &Ctx,
+    input: t::CreateLoadBalancerInput,
+) -> AwsResult<t::CreateLoadBalancerOutput> {
     let key = ctx.partition();
-    let name = opt_str(&input, "Name").ok_or_else(|| validation("A load balancer name must be specified"))?;
+    let name = input.name.as_str();
     check_name("Load balancer", name)?;
     if name.starts_with("internal-") {
         return Err(validation(format!(
             "Load balancer name '{name}' cannot begin with 'internal-'"
         )));
     }
-    let lb_type = opt_str(&input, "Type").unwrap_or("application");
+    let lb_type = input.r#type.as_ref().map_or("application", |t| t.as_str());
     if lb_type != "application" && lb_type != "network" {
         return Err(AwsError::new(
             "ValidationError",
             format!("Load balancer type '{lb_type}' is not supported by cutover (application and network are)"),
         ));
     }
-    let scheme = opt_str(&input, "Scheme").unwrap_or("internet-facing");
+    let scheme = input.scheme.as_ref().map_or("internet-facing", |s| s.as_str());
     if scheme != "internet-facing" && scheme != "internal" {
         return Err(AwsError::new(
             "InvalidScheme",
             format!("Scheme '{scheme}' is not valid"),
         ));
     }
-    let ip_type = opt_str(&input, "IpAddressType").unwrap_or("ipv4");
+    let ip_type = input.ip_address_type.as_ref().map_or("ipv4", |t| t.as_str());
     let allowed_ip: &[&str] = if lb_type == "network" {
         &["ipv4", "dualstack"]
     } else {
@@ -181,28 +196,25 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
         )));
     }
 
-    let subnets = str_list(&input, "Subnets");
+    let subnets = input.subnets.clone().unwrap_or_default();
     let mappings: Vec<String> = input
-        .get("SubnetMappings")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|m| opt_str(m, "SubnetId").map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    if !subnets.is_empty() && input.get("SubnetMappings").is_some() {
+        .subnet_mappings
+        .iter()
+        .flatten()
+        .filter_map(|m| m.subnet_id.clone())
+        .collect();
+    if !subnets.is_empty() && input.subnet_mappings.is_some() {
         return Err(validation("You can specify subnets or subnet mappings, but not both"));
     }
     let subnet_ids = if subnets.is_empty() { mappings } else { subnets };
-    let security_groups = str_list(&input, "SecurityGroups");
-    let tags = parse_tags(&input)?;
+    let security_groups = input.security_groups.clone().unwrap_or_default();
+    let tags = parse_tags(input.tags.as_deref())?;
 
-    world.region_mut(&key);
     let mut zones: Vec<Zone> = Vec::new();
     let mut vpc_id: Option<String> = None;
     for id in &subnet_ids {
-        let s = peers::subnet(world, &key, id)
+        let s = peers
+            .subnet(id)
             .ok_or_else(|| AwsError::new("SubnetNotFound", format!("The subnet ID '{id}' is not valid")))?;
         match &vpc_id {
             None => vpc_id = Some(s.vpc_id.clone()),
@@ -239,7 +251,8 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     zones.sort_by(|a, b| a.zone_name.cmp(&b.zone_name));
     let vpc_id = vpc_id.unwrap_or_default();
     for sg in &security_groups {
-        let g_vpc = peers::security_group_vpc(world, &key, sg)
+        let g_vpc = peers
+            .security_group_vpc(sg)
             .ok_or_else(|| AwsError::new("InvalidSecurityGroup", format!("Security group '{sg}' does not exist")))?;
         if g_vpc != vpc_id {
             return Err(AwsError::new(
@@ -250,8 +263,7 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     }
 
     // An identical request returns the existing load balancer; a different one with the same name fails.
-    let region = world.region_mut(&key);
-    if let Some(existing) = region.elbv2.load_balancers.values().find(|l| l.name == name) {
+    if let Some(existing) = st.load_balancers.values().find(|l| l.name == name) {
         let mut a: Vec<&String> = existing.security_groups.iter().collect();
         let mut b: Vec<&String> = security_groups.iter().collect();
         a.sort();
@@ -262,7 +274,9 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
             && existing.zones == zones
             && a == b;
         if same {
-            return Ok(json!({"LoadBalancers": [lb_value(existing)]}));
+            return Ok(t::CreateLoadBalancerOutput {
+                load_balancers: Some(vec![lb_value(existing)]),
+            });
         }
         return Err(AwsError::new(
             "DuplicateLoadBalancerName",
@@ -271,11 +285,9 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     }
 
     let kind = if lb_type == "network" { "net" } else { "app" };
-    let id = world.ids.hex(16);
+    let id = env.ids.hex(16);
     let arn = format!("{}loadbalancer/{kind}/{name}/{id}", arn_prefix(&key));
-    let dns = dns_name(&mut world.ids, name, lb_type, scheme, &key.region);
-    let now = world.now.as_secs_f64();
-    let st = &mut world.region_mut(&key).elbv2;
+    let dns = dns_name(env.ids, name, lb_type, scheme, &key.region);
     let seq = st.seq();
     let lb = LoadBalancer {
         arn: arn.clone(),
@@ -288,21 +300,23 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
         security_groups,
         dns_name: dns,
         canonical_hosted_zone_id: canonical_hosted_zone_id(lb_type, &key.region).to_owned(),
-        created: now,
+        created: env.now_secs(),
         state: LoadBalancerStateEnum::Provisioning,
         attributes: default_attributes(lb_type),
         tags,
         seq,
     };
-    let out = json!({"LoadBalancers": [lb_value(&lb)]});
+    let out = t::CreateLoadBalancerOutput {
+        load_balancers: Some(vec![lb_value(&lb)]),
+    };
     st.load_balancers.insert(arn.clone(), lb);
-    let at = world.now.plus_secs(LB_PROVISIONING_SECS);
-    world.schedule(
+    let at = env.after_secs(LB_PROVISIONING_SECS);
+    env.schedule(
         at,
         &key,
         crate::sim::Signal::LoadBalancer(crate::sim::signal::LoadBalancerSignal::Active { arn: arn.clone() }),
     );
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "elbv2",
         format!("load balancer {name} provisioning"),
         json!({"LoadBalancerArn": arn}),
@@ -310,8 +324,8 @@ pub(super) fn create_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     Ok(out)
 }
 
-pub(super) fn activate(world: &mut World, key: &PartitionKey, arn: &str) {
-    let Some(lb) = world.region_mut(key).elbv2.load_balancers.get_mut(arn) else {
+pub(super) fn activate(st: &mut State, env: &mut Env<'_>, arn: &str) {
+    let Some(lb) = st.load_balancers.get_mut(arn) else {
         return;
     };
     if lb.state != LoadBalancerStateEnum::Provisioning {
@@ -319,7 +333,7 @@ pub(super) fn activate(world: &mut World, key: &PartitionKey, arn: &str) {
     }
     lb.state = LoadBalancerStateEnum::Active;
     let name = lb.name.clone();
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "elbv2",
         format!("load balancer {name} active"),
         json!({"LoadBalancerArn": arn}),
@@ -332,10 +346,14 @@ fn sorted_lbs(st: &State) -> Vec<&LoadBalancer> {
     v
 }
 
-pub(super) fn describe_load_balancers(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let st = &world.region_mut(&ctx.partition()).elbv2;
-    let names = str_list(&input, "Names");
-    let arns = str_list(&input, "LoadBalancerArns");
+pub(super) fn describe_load_balancers(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeLoadBalancersInput,
+) -> AwsResult<t::DescribeLoadBalancersOutput> {
+    let names = input.names.unwrap_or_default();
+    let arns = input.load_balancer_arns.unwrap_or_default();
     if !names.is_empty() && !arns.is_empty() {
         return Err(validation(
             "Load balancer names and load balancer ARNs cannot be specified at the same time",
@@ -355,12 +373,24 @@ pub(super) fn describe_load_balancers(world: &mut World, ctx: &Ctx, input: Value
     } else {
         all
     };
-    page(chosen.into_iter().map(lb_value).collect(), &input, "LoadBalancers")
+    let (items, next) = page(
+        chosen.into_iter().map(lb_value).collect(),
+        input.marker.as_deref(),
+        input.page_size,
+    )?;
+    Ok(t::DescribeLoadBalancersOutput {
+        load_balancers: Some(items),
+        next_marker: next,
+    })
 }
 
-pub(super) fn delete_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "LoadBalancerArn").ok_or_else(|| validation("A load balancer ARN must be specified"))?;
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
+pub(super) fn delete_load_balancer(
+    st: &mut State,
+    env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteLoadBalancerInput,
+) -> AwsResult<t::DeleteLoadBalancerOutput> {
+    let arn = input.load_balancer_arn.as_str();
     let lb = st.load_balancers.get(arn).ok_or_else(|| lb_not_found_one(arn))?;
     if lb.attributes.get("deletion_protection.enabled").map(String::as_str) == Some("true") {
         return Err(AwsError::new(
@@ -378,29 +408,45 @@ pub(super) fn delete_load_balancer(world: &mut World, ctx: &Ctx, input: Value) -
     st.rules.retain(|_, r| !listeners.contains(&r.listener_arn));
     st.listeners.retain(|_, l| l.load_balancer_arn != arn);
     st.load_balancers.remove(arn);
-    world.record(crate::timeline::Entry::resource(
+    env.record(crate::timeline::Entry::resource(
         "elbv2",
         format!("load balancer {name} deleted"),
         json!({"LoadBalancerArn": arn}),
     ));
-    Ok(json!({}))
+    Ok(t::DeleteLoadBalancerOutput {})
 }
 
-pub(super) fn describe_load_balancer_attributes(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "LoadBalancerArn").unwrap_or("");
-    let st = &world.region_mut(&ctx.partition()).elbv2;
+fn attributes_value(attrs: &BTreeMap<String, String>) -> Vec<t::LoadBalancerAttribute> {
+    attribute_pairs(attrs)
+        .map(|(key, value)| t::LoadBalancerAttribute { key, value })
+        .collect()
+}
+
+pub(super) fn describe_load_balancer_attributes(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeLoadBalancerAttributesInput,
+) -> AwsResult<t::DescribeLoadBalancerAttributesOutput> {
+    let arn = input.load_balancer_arn.as_str();
     let lb = st.load_balancers.get(arn).ok_or_else(|| lb_not_found_one(arn))?;
-    Ok(json!({"Attributes": attributes_value(&lb.attributes)}))
+    Ok(t::DescribeLoadBalancerAttributesOutput {
+        attributes: Some(attributes_value(&lb.attributes)),
+    })
 }
 
-pub(super) fn modify_load_balancer_attributes(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "LoadBalancerArn").unwrap_or("");
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
+pub(super) fn modify_load_balancer_attributes(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ModifyLoadBalancerAttributesInput,
+) -> AwsResult<t::ModifyLoadBalancerAttributesOutput> {
+    let arn = input.load_balancer_arn.as_str();
     let lb = st.load_balancers.get_mut(arn).ok_or_else(|| lb_not_found_one(arn))?;
     let mut changes = Vec::new();
-    for a in input.get("Attributes").and_then(Value::as_array).into_iter().flatten() {
-        let k = opt_str(a, "Key").unwrap_or("");
-        let v = opt_str(a, "Value").unwrap_or("");
+    for a in &input.attributes {
+        let k = a.key.as_deref().unwrap_or("");
+        let v = a.value.as_deref().unwrap_or("");
         if !lb.attributes.contains_key(k) {
             return Err(validation(format!(
                 "Load balancer attribute key '{k}' is not recognized"
@@ -422,11 +468,8 @@ pub(super) fn modify_load_balancer_attributes(world: &mut World, ctx: &Ctx, inpu
             }
         }
         if k == "access_logs.s3.enabled" && v == "true" {
-            let bucket_given = input.get("Attributes").and_then(Value::as_array).is_some_and(|all| {
-                all.iter().any(|b| {
-                    opt_str(b, "Key") == Some("access_logs.s3.bucket")
-                        && opt_str(b, "Value").is_some_and(|x| !x.is_empty())
-                })
+            let bucket_given = input.attributes.iter().any(|b| {
+                b.key.as_deref() == Some("access_logs.s3.bucket") && b.value.as_deref().is_some_and(|x| !x.is_empty())
             });
             if !bucket_given && lb.attributes.get("access_logs.s3.bucket").is_none_or(String::is_empty) {
                 return Err(AwsError::new(
@@ -438,5 +481,7 @@ pub(super) fn modify_load_balancer_attributes(world: &mut World, ctx: &Ctx, inpu
         changes.push((k.to_owned(), v.to_owned()));
     }
     lb.attributes.extend(changes);
-    Ok(json!({"Attributes": attributes_value(&lb.attributes)}))
+    Ok(t::ModifyLoadBalancerAttributesOutput {
+        attributes: Some(attributes_value(&lb.attributes)),
+    })
 }

@@ -2,21 +2,26 @@
 //!
 //! One file per resource family: `load_balancers.rs`, `target_groups.rs`, `listeners.rs` (and the
 //! actions they share with rules), `rules.rs`, `targets.rs` (registration and the health state
-//! machine), `tags.rs`, `account.rs` (account limits, SSL policies).
+//! machine), `tags.rs`, `account.rs` (account limits, SSL policies). Every handler is typed
+//! (`cutover_types::elbv2`) and over this service's own [`State`]; CreateLoadBalancer, which needs
+//! EC2's subnets and security groups, takes a [`peers::Peers`] view and is registered by the
+//! lifecycle layer (`lifecycle::links`).
 //!
 //! Everything delayed runs on the simulation clock as a `LoadBalancerSignal` or `TargetSignal`:
 //! * a new load balancer is `provisioning` for [`LB_PROVISIONING_SECS`] then `active`;
 //! * each registered target of a target group that a listener or rule forwards to has its own chain
 //!   of health checks, one event per target per `HealthCheckIntervalSeconds` (no scan of all targets
 //!   on a tick). A check fails when the target was registered by ECS for a task definition listed in
-//!   `world.faults.unhealthy_task_definitions`, and passes otherwise, so healthy targets turn
-//!   unhealthy when a fault is injected later, and back when it is cleared;
+//!   `env.faults.unhealthy_task_definitions`, and passes otherwise, so healthy targets turn
+//!   unhealthy when a fault is injected later, and back when it is cleared. A change of a target's
+//!   health is returned ([`HealthChange`]) for the lifecycle layer to tell ECS;
 //! * a deregistered target drains for `deregistration_delay.timeout_seconds`, then is gone.
 //!
-//! Cross-service callers (ECS, CodeDeploy) use the typed functions re-exported here
-//! ([`register_task_target`], [`deregister_task_target`], [`target_group_has_listener`],
-//! [`load_balancer_for_target_group`], [`set_forward_weights`], [`forwards_to_target_group`],
-//! [`forward_weights`], [`target_health`]) rather than the handlers.
+//! Cross-service callers (the lifecycle layer, for ECS and CodeDeploy) use the typed functions
+//! re-exported here ([`register_task_target`], [`deregister_task_target`],
+//! [`target_group_has_listener`], [`load_balancer_for_target_group`], [`set_forward_weights`],
+//! [`forwards_to_target_group`], [`forward_weights`], [`target_health`], [`record_health_probe`])
+//! over this state rather than the handlers.
 
 mod account;
 mod listeners;
@@ -31,15 +36,18 @@ mod targets;
 mod tests;
 
 pub use listeners::{forward_weights, forwards_to_target_group, set_forward_weights, ForwardRef};
-pub use targets::{deregister_task_target, record_health_probe, register_task_target, target_health, TargetState};
+pub use load_balancers::create_load_balancer;
+pub use targets::{
+    deregister_task_target, record_health_probe, register_task_target, target_health, HealthChange, TargetState,
+};
 
-use super::util::{opt_i64, opt_str};
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
+use crate::services::Op;
 use crate::sim::signal::{LoadBalancerSignal, TargetSignal};
-use crate::world::WorldOp;
-use crate::world::{PartitionKey, World};
+use crate::sim::PartitionKey;
+use cutover_types::elbv2 as t;
 pub use cutover_types::elbv2::LoadBalancerStateEnum;
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// Seconds a new load balancer stays `provisioning` before it turns `active`. Real ALBs take a few
@@ -104,8 +112,8 @@ pub struct HealthCheck {
     pub timeout: i64,
     pub healthy_threshold: i64,
     pub unhealthy_threshold: i64,
-    /// `{"HttpCode": ..}` or `{"GrpcCode": ..}`.
-    pub matcher: Option<Value>,
+    /// `HttpCode` or `GrpcCode`.
+    pub matcher: Option<t::Matcher>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,10 +141,10 @@ pub struct Listener {
     pub port: i64,
     pub protocol: String,
     pub ssl_policy: Option<String>,
-    pub certificates: Vec<Value>,
-    pub alpn_policy: Option<Value>,
+    pub certificates: Vec<t::Certificate>,
+    pub alpn_policy: Option<Vec<String>>,
     /// Canonical actions (see `listeners::canonical_actions`).
-    pub default_actions: Vec<Value>,
+    pub default_actions: Vec<t::Action>,
     pub default_rule_arn: String,
     pub tags: Tags,
     pub seq: u64,
@@ -148,66 +156,77 @@ pub struct Rule {
     pub listener_arn: String,
     /// `None` for the listener's default rule (whose actions are the listener's default actions).
     pub priority: Option<i64>,
-    pub conditions: Vec<Value>,
-    pub actions: Vec<Value>,
+    /// Canonical conditions (see `rules::canonical_conditions`).
+    pub conditions: Vec<t::RuleCondition>,
+    pub actions: Vec<t::Action>,
     pub tags: Tags,
     pub seq: u64,
 }
 
-pub fn handler(op: &str) -> Option<WorldOp> {
-    Some(match op {
-        "CreateLoadBalancer" => load_balancers::create_load_balancer,
-        "DescribeLoadBalancers" => load_balancers::describe_load_balancers,
-        "DeleteLoadBalancer" => load_balancers::delete_load_balancer,
-        "DescribeLoadBalancerAttributes" => load_balancers::describe_load_balancer_attributes,
-        "ModifyLoadBalancerAttributes" => load_balancers::modify_load_balancer_attributes,
-        "CreateTargetGroup" => target_groups::create_target_group,
-        "ModifyTargetGroup" => target_groups::modify_target_group,
-        "DescribeTargetGroups" => target_groups::describe_target_groups,
-        "DeleteTargetGroup" => target_groups::delete_target_group,
-        "DescribeTargetGroupAttributes" => target_groups::describe_target_group_attributes,
-        "ModifyTargetGroupAttributes" => target_groups::modify_target_group_attributes,
-        "CreateListener" => listeners::create_listener,
-        "ModifyListener" => listeners::modify_listener,
-        "DescribeListeners" => listeners::describe_listeners,
-        "DeleteListener" => listeners::delete_listener,
-        "CreateRule" => rules::create_rule,
-        "ModifyRule" => rules::modify_rule,
-        "DescribeRules" => rules::describe_rules,
-        "DeleteRule" => rules::delete_rule,
-        "SetRulePriorities" => rules::set_rule_priorities,
-        "RegisterTargets" => targets::register_targets,
-        "DeregisterTargets" => targets::deregister_targets,
-        "DescribeTargetHealth" => targets::describe_target_health,
-        "AddTags" => tags::add_tags,
-        "RemoveTags" => tags::remove_tags,
-        "DescribeTags" => tags::describe_tags,
-        "DescribeAccountLimits" => account::describe_account_limits,
-        "DescribeSSLPolicies" => account::describe_ssl_policies,
+/// The handlers over this state; CreateLoadBalancer is the lifecycle layer's (it needs EC2).
+pub fn handler(op: &str) -> Option<Op<State>> {
+    let f: Op<State> = match op {
+        "DescribeLoadBalancers" => typed!(load_balancers::describe_load_balancers),
+        "DeleteLoadBalancer" => typed!(load_balancers::delete_load_balancer),
+        "DescribeLoadBalancerAttributes" => typed!(load_balancers::describe_load_balancer_attributes),
+        "ModifyLoadBalancerAttributes" => typed!(load_balancers::modify_load_balancer_attributes),
+        "CreateTargetGroup" => typed!(target_groups::create_target_group),
+        "ModifyTargetGroup" => typed!(target_groups::modify_target_group),
+        "DescribeTargetGroups" => typed!(target_groups::describe_target_groups),
+        "DeleteTargetGroup" => typed!(target_groups::delete_target_group),
+        "DescribeTargetGroupAttributes" => typed!(target_groups::describe_target_group_attributes),
+        "ModifyTargetGroupAttributes" => typed!(target_groups::modify_target_group_attributes),
+        "CreateListener" => typed!(listeners::create_listener),
+        "ModifyListener" => typed!(listeners::modify_listener),
+        "DescribeListeners" => typed!(listeners::describe_listeners),
+        "DeleteListener" => typed!(listeners::delete_listener),
+        "CreateRule" => typed!(rules::create_rule),
+        "ModifyRule" => typed!(rules::modify_rule),
+        "DescribeRules" => typed!(rules::describe_rules),
+        "DeleteRule" => typed!(rules::delete_rule),
+        "SetRulePriorities" => typed!(rules::set_rule_priorities),
+        "RegisterTargets" => typed!(targets::register_targets),
+        "DeregisterTargets" => typed!(targets::deregister_targets),
+        "DescribeTargetHealth" => typed!(targets::describe_target_health),
+        "AddTags" => typed!(tags::add_tags),
+        "RemoveTags" => typed!(tags::remove_tags),
+        "DescribeTags" => typed!(tags::describe_tags),
+        "DescribeAccountLimits" => typed!(account::describe_account_limits),
+        "DescribeSSLPolicies" => typed!(account::describe_ssl_policies),
         _ => return None,
-    })
+    };
+    Some(f)
 }
 
 /// Runs a load balancer's scheduled step.
-pub fn fire_load_balancer(world: &mut World, key: &PartitionKey, signal: LoadBalancerSignal) {
+pub fn fire_load_balancer(st: &mut State, env: &mut Env<'_>, signal: LoadBalancerSignal) {
     match signal {
-        LoadBalancerSignal::Active { arn } => load_balancers::activate(world, key, &arn),
+        LoadBalancerSignal::Active { arn } => load_balancers::activate(st, env, &arn),
     }
 }
 
-/// Runs a target's scheduled step.
-pub fn fire_target(world: &mut World, key: &PartitionKey, signal: TargetSignal) {
+/// Runs a target's scheduled step; a health check that changed the target's health returns the
+/// change, for the lifecycle layer to tell ECS (after the timeline entry of the change).
+pub fn fire_target(
+    st: &mut State,
+    env: &mut Env<'_>,
+    key: &PartitionKey,
+    signal: TargetSignal,
+) -> Option<HealthChange> {
     match signal {
         TargetSignal::HealthCheck {
             target_group_arn,
             target,
             epoch,
-        } => targets::health_check(world, key, &target_group_arn, &target, epoch),
+        } => targets::health_check(st, env, key, &target_group_arn, &target, epoch),
         TargetSignal::DeregistrationDone {
             target_group_arn,
             target,
             epoch,
-        } => targets::deregistration_done(world, key, &target_group_arn, &target, epoch),
+        } => {
+            targets::deregistration_done(st, env, &target_group_arn, &target, epoch);
+            None
+        }
     }
 }
 
@@ -258,27 +277,26 @@ pub fn load_balancers_of_target_group(state: &State, target_group_arn: &str) -> 
 
 // ---- shared helpers -------------------------------------------------------------------------
 
-pub(crate) fn forward_tuples(action: &Value) -> Vec<(String, i64)> {
-    if opt_str(action, "Type") != Some("forward") {
+/// The `(target group, weight)` pairs of a forward action (a weight left out is 1); nothing for
+/// other actions. The ALB router reads forward actions with it too.
+pub fn forward_tuples(action: &t::Action) -> Vec<(String, i64)> {
+    if action.r#type != t::ActionTypeEnum::Forward {
         return Vec::new();
     }
-    if let Some(groups) = action.pointer("/ForwardConfig/TargetGroups").and_then(Value::as_array) {
+    if let Some(groups) = action.forward_config.as_ref().and_then(|c| c.target_groups.as_ref()) {
         return groups
             .iter()
-            .filter_map(|g| {
-                Some((
-                    opt_str(g, "TargetGroupArn")?.to_owned(),
-                    opt_i64(g, "Weight").unwrap_or(1),
-                ))
-            })
+            .filter_map(|g| Some((g.target_group_arn.clone()?, g.weight.map_or(1, i64::from))))
             .collect();
     }
-    opt_str(action, "TargetGroupArn")
-        .map(|a| vec![(a.to_owned(), 1)])
+    action
+        .target_group_arn
+        .as_ref()
+        .map(|a| vec![(a.clone(), 1)])
         .unwrap_or_default()
 }
 
-fn actions_forward_to(actions: &[Value], tg: &str) -> bool {
+fn actions_forward_to(actions: &[t::Action], tg: &str) -> bool {
     actions
         .iter()
         .any(|a| forward_tuples(a).iter().any(|(arn, _)| arn == tg))
@@ -331,11 +349,11 @@ fn range_error(value: i64, member: &str, min: i64, max: i64) -> Option<AwsError>
     }
 }
 
-/// Reads `Tags` (`[{Key, Value}]`) of a create call: keys unique, at most 50.
-fn parse_tags(input: &Value) -> AwsResult<Tags> {
+/// Reads `Tags` of a create call: keys unique, at most 50.
+fn parse_tags(input: Option<&[t::Tag]>) -> AwsResult<Tags> {
     let mut tags: Tags = Vec::new();
-    for t in input.get("Tags").and_then(Value::as_array).into_iter().flatten() {
-        let k = opt_str(t, "Key").ok_or_else(|| validation("A tag key must be specified"))?;
+    for tag in input.unwrap_or_default() {
+        let k = tag.key.as_str();
         if k.is_empty() || k.len() > 128 {
             return Err(validation(format!(
                 "Tag key '{k}' must be between 1 and 128 characters long"
@@ -347,7 +365,7 @@ fn parse_tags(input: &Value) -> AwsResult<Tags> {
                 format!("Tag key was specified more than once: {k}"),
             ));
         }
-        tags.push((k.to_owned(), opt_str(t, "Value").unwrap_or("").to_owned()));
+        tags.push((k.to_owned(), tag.value.clone().unwrap_or_default()));
     }
     if tags.len() > 50 {
         return Err(AwsError::new(
@@ -358,13 +376,18 @@ fn parse_tags(input: &Value) -> AwsResult<Tags> {
     Ok(tags)
 }
 
-fn tags_value(tags: &Tags) -> Value {
-    Value::Array(tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+fn tags_value(tags: &Tags) -> Vec<t::Tag> {
+    tags.iter()
+        .map(|(k, v)| t::Tag {
+            key: k.clone(),
+            value: Some(v.clone()),
+        })
+        .collect()
 }
 
-/// One page of `items` for `Marker`/`PageSize` (1–400), as `{<list>: [...], NextMarker?}`.
-fn page(items: Vec<Value>, input: &Value, list: &str) -> AwsResult<Value> {
-    let size = match opt_i64(input, "PageSize") {
+/// One page of `items` for `Marker`/`PageSize` (1–400), and the next marker.
+fn page<T: Clone>(items: Vec<T>, marker: Option<&str>, page_size: Option<i32>) -> AwsResult<(Vec<T>, Option<String>)> {
+    let size = match page_size.map(i64::from) {
         Some(n) => {
             if let Some(e) = range_error(n, "pageSize", 1, 400) {
                 return Err(e);
@@ -373,18 +396,12 @@ fn page(items: Vec<Value>, input: &Value, list: &str) -> AwsResult<Value> {
         }
         None => 400,
     };
-    let (items, next) = super::util::paginate(&items, opt_str(input, "Marker"), size, "ValidationError")?;
-    let mut out = serde_json::Map::new();
-    out.insert(list.to_owned(), Value::Array(items));
-    if let Some(n) = next {
-        out.insert("NextMarker".into(), json!(n));
-    }
-    Ok(Value::Object(out))
+    super::util::paginate(&items, marker, size, "ValidationError")
 }
 
-/// Attribute list `[{Key, Value}]` from a map.
-fn attributes_value(attrs: &BTreeMap<String, String>) -> Value {
-    Value::Array(attrs.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+/// Attribute pairs `(Key, Value)` from a map, for either attribute list.
+fn attribute_pairs(attrs: &BTreeMap<String, String>) -> impl Iterator<Item = (Option<String>, Option<String>)> + '_ {
+    attrs.iter().map(|(k, v)| (Some(k.clone()), Some(v.clone())))
 }
 
 fn is_bool_text(v: &str) -> bool {

@@ -6,23 +6,25 @@ use super::{
     arn_prefix, lb_not_found_one, listeners_not_found, page, parse_tags, range_error, rules_not_found, validation,
     Rule, State,
 };
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_i64, opt_str, str_list};
 use crate::services::Ctx;
-use crate::world::World;
-use serde_json::{json, Value};
+use cutover_types::elbv2 as t;
 
 const FIELDS: &str = "[http-header, http-request-method, host-header, path-pattern, query-string, source-ip]";
 
-fn strings(v: Option<&Value>) -> Option<Vec<String>> {
-    v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+/// A condition of `field` with nothing else set.
+fn bare_condition(field: &str) -> t::RuleCondition {
+    t::RuleCondition {
+        field: Some(field.to_owned()),
+        ..Default::default()
+    }
 }
 
 /// Validates rule conditions and returns them as AWS returns them: `host-header` and `path-pattern`
 /// carry both the old `Values` and their `*Config`, whichever form was sent; the other fields only
 /// their `*Config`.
-pub(super) fn canonical_conditions(conditions: &[Value]) -> AwsResult<Vec<Value>> {
+pub(super) fn canonical_conditions(conditions: &[t::RuleCondition]) -> AwsResult<Vec<t::RuleCondition>> {
     if conditions.is_empty() {
         return Err(validation("A rule must have at least one condition"));
     }
@@ -30,7 +32,10 @@ pub(super) fn canonical_conditions(conditions: &[Value]) -> AwsResult<Vec<Value>
     let mut seen: Vec<String> = Vec::new();
     let mut total_values = 0;
     for c in conditions {
-        let field = opt_str(c, "Field").ok_or_else(|| validation("A condition field must be specified"))?;
+        let field = c
+            .field
+            .as_deref()
+            .ok_or_else(|| validation("A condition field must be specified"))?;
         let (config_key, repeatable) = match field {
             "path-pattern" => ("PathPatternConfig", false),
             "host-header" => ("HostHeaderConfig", false),
@@ -48,13 +53,24 @@ pub(super) fn canonical_conditions(conditions: &[Value]) -> AwsResult<Vec<Value>
             return Err(validation(format!("A rule can contain only one '{field}' condition")));
         }
         seen.push(field.to_owned());
-        let config = c.get(config_key);
-        let old_values = strings(c.get("Values"));
+        let old_values = c.values.clone();
         match field {
             "path-pattern" | "host-header" => {
-                let cfg_values = strings(config.and_then(|x| x.get("Values")));
-                let regex =
-                    strings(config.and_then(|x| x.get("RegexValues"))).or_else(|| strings(c.get("RegexValues")));
+                // The config's `Values` and `RegexValues`.
+                let (cfg_values, cfg_regex) = if field == "path-pattern" {
+                    let cfg = c.path_pattern_config.as_ref();
+                    (
+                        cfg.and_then(|x| x.values.clone()),
+                        cfg.and_then(|x| x.regex_values.clone()),
+                    )
+                } else {
+                    let cfg = c.host_header_config.as_ref();
+                    (
+                        cfg.and_then(|x| x.values.clone()),
+                        cfg.and_then(|x| x.regex_values.clone()),
+                    )
+                };
+                let regex = cfg_regex.or_else(|| c.regex_values.clone());
                 let values = match (old_values, cfg_values) {
                     (Some(_), Some(_)) => {
                         return Err(validation(format!(
@@ -85,13 +101,20 @@ pub(super) fn canonical_conditions(conditions: &[Value]) -> AwsResult<Vec<Value>
                     }
                 }
                 total_values += values.len();
-                let mut cfg = json!({"Values": values});
-                if let Some(r) = &regex {
-                    cfg["RegexValues"] = json!(r);
+                let mut cond = bare_condition(field);
+                if field == "path-pattern" {
+                    cond.path_pattern_config = Some(t::PathPatternConditionConfig {
+                        values: Some(values.clone()),
+                        regex_values: regex,
+                    });
+                } else {
+                    cond.host_header_config = Some(t::HostHeaderConditionConfig {
+                        values: Some(values.clone()),
+                        regex_values: regex,
+                    });
                 }
-                let mut cond = json!({"Field": field, config_key: cfg});
                 if !values.is_empty() {
-                    cond["Values"] = json!(values);
+                    cond.values = Some(values);
                 }
                 out.push(cond);
             }
@@ -101,51 +124,67 @@ pub(super) fn canonical_conditions(conditions: &[Value]) -> AwsResult<Vec<Value>
                         "Condition values for field '{field}' must be specified in '{config_key}'"
                     )));
                 }
-                let cfg = config.ok_or_else(|| {
-                    validation(format!("A '{config_key}' must be specified for a '{field}' condition"))
-                })?;
-                let values = cfg.get("Values").and_then(Value::as_array).cloned().unwrap_or_default();
-                if values.is_empty() {
-                    return Err(validation(format!(
-                        "A '{field}' condition must have at least one value"
-                    )));
-                }
-                total_values += values.len();
-                let cfg = match field {
+                let missing = || validation(format!("A '{config_key}' must be specified for a '{field}' condition"));
+                let empty = || validation(format!("A '{field}' condition must have at least one value"));
+                let mut cond = bare_condition(field);
+                match field {
                     "http-header" => {
-                        let name = opt_str(cfg, "HttpHeaderName").ok_or_else(|| {
+                        let cfg = c.http_header_config.as_ref().ok_or_else(missing)?;
+                        let values = cfg.values.clone().unwrap_or_default();
+                        if values.is_empty() {
+                            return Err(empty());
+                        }
+                        total_values += values.len();
+                        let name = cfg.http_header_name.clone().ok_or_else(|| {
                             validation("An HTTP header name must be specified for an 'http-header' condition")
                         })?;
-                        json!({"HttpHeaderName": name, "Values": values})
+                        cond.http_header_config = Some(t::HttpHeaderConditionConfig {
+                            http_header_name: Some(name),
+                            values: Some(values),
+                            regex_values: None,
+                        });
                     }
                     "http-request-method" => {
+                        let cfg = c.http_request_method_config.as_ref().ok_or_else(missing)?;
+                        let values = cfg.values.clone().unwrap_or_default();
+                        if values.is_empty() {
+                            return Err(empty());
+                        }
+                        total_values += values.len();
                         for m in &values {
-                            let m = m.as_str().unwrap_or("");
                             if m.is_empty() || !m.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_' || ch == '-') {
                                 return Err(validation(format!("HTTP request method '{m}' is not valid")));
                             }
                         }
-                        json!({"Values": values})
+                        cond.http_request_method_config =
+                            Some(t::HttpRequestMethodConditionConfig { values: Some(values) });
                     }
                     "query-string" => {
-                        for kv in &values {
-                            if opt_str(kv, "Value").is_none() {
-                                return Err(validation("A query string condition value must have a 'Value'"));
-                            }
+                        let cfg = c.query_string_config.as_ref().ok_or_else(missing)?;
+                        let values = cfg.values.clone().unwrap_or_default();
+                        if values.is_empty() {
+                            return Err(empty());
                         }
-                        json!({"Values": values})
+                        total_values += values.len();
+                        if values.iter().any(|kv| kv.value.is_none()) {
+                            return Err(validation("A query string condition value must have a 'Value'"));
+                        }
+                        cond.query_string_config = Some(t::QueryStringConditionConfig { values: Some(values) });
                     }
                     _ => {
-                        for ip in &values {
-                            let ip = ip.as_str().unwrap_or("");
-                            if !ip.contains('/') {
-                                return Err(validation(format!("Source IP '{ip}' must be in CIDR notation")));
-                            }
+                        let cfg = c.source_ip_config.as_ref().ok_or_else(missing)?;
+                        let values = cfg.values.clone().unwrap_or_default();
+                        if values.is_empty() {
+                            return Err(empty());
                         }
-                        json!({"Values": values})
+                        total_values += values.len();
+                        if let Some(ip) = values.iter().find(|ip| !ip.contains('/')) {
+                            return Err(validation(format!("Source IP '{ip}' must be in CIDR notation")));
+                        }
+                        cond.source_ip_config = Some(t::SourceIpConditionConfig { values: Some(values) });
                     }
-                };
-                out.push(json!({"Field": field, config_key: cfg}));
+                }
+                out.push(cond);
             }
         }
     }
@@ -166,7 +205,7 @@ fn priority_in_use(p: i64) -> AwsError {
     AwsError::new("PriorityInUse", format!("Priority '{p}' is currently in use"))
 }
 
-pub(super) fn rule_value(st: &State, r: &Rule) -> Value {
+pub(super) fn rule_value(st: &State, r: &Rule) -> t::Rule {
     let actions = match r.priority {
         Some(_) => r.actions.clone(),
         None => st
@@ -175,13 +214,18 @@ pub(super) fn rule_value(st: &State, r: &Rule) -> Value {
             .map(|l| l.default_actions.clone())
             .unwrap_or_default(),
     };
-    json!({
-        "RuleArn": r.arn,
-        "Priority": r.priority.map(|p| p.to_string()).unwrap_or_else(|| "default".to_owned()),
-        "Conditions": r.conditions,
-        "Actions": actions,
-        "IsDefault": r.priority.is_none(),
-    })
+    t::Rule {
+        rule_arn: Some(r.arn.clone()),
+        priority: Some(
+            r.priority
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "default".to_owned()),
+        ),
+        conditions: Some(r.conditions.clone()),
+        actions: Some(actions),
+        is_default: Some(r.priority.is_none()),
+        transforms: None,
+    }
 }
 
 /// Rules in the order DescribeRules lists them: by priority, the default rule last.
@@ -190,11 +234,15 @@ fn ordered(mut rules: Vec<&Rule>) -> Vec<&Rule> {
     rules
 }
 
-pub(super) fn create_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub(super) fn create_rule(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateRuleInput,
+) -> AwsResult<t::CreateRuleOutput> {
     let key = ctx.partition();
-    let listener_arn = opt_str(&input, "ListenerArn").unwrap_or("");
-    let tags = parse_tags(&input)?;
-    let st = &world.region_mut(&key).elbv2;
+    let listener_arn = input.listener_arn.as_str();
+    let tags = parse_tags(input.tags.as_deref())?;
     let l = st.listeners.get(listener_arn).ok_or_else(listeners_not_found)?;
     let lb = st
         .load_balancers
@@ -205,7 +253,7 @@ pub(super) fn create_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
             "Rules can be created only on listeners of Application Load Balancers",
         ));
     }
-    let priority = opt_i64(&input, "Priority").ok_or_else(|| validation("A rule priority must be specified"))?;
+    let priority = i64::from(input.priority);
     check_priority(priority)?;
     if st
         .rules
@@ -214,23 +262,8 @@ pub(super) fn create_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
     {
         return Err(priority_in_use(priority));
     }
-    let conditions = canonical_conditions(
-        input
-            .get("Conditions")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]),
-    )?;
-    let actions = canonical_actions(
-        st,
-        lb,
-        &l.protocol,
-        input
-            .get("Actions")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]),
-    )?;
+    let conditions = canonical_conditions(&input.conditions)?;
+    let actions = canonical_actions(st, lb, &l.protocol, &input.actions)?;
     if st
         .rules
         .values()
@@ -247,8 +280,7 @@ pub(super) fn create_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
         .split_once(":listener/")
         .map(|(_, t)| t.to_owned())
         .unwrap_or_default();
-    let arn = format!("{}listener-rule/{tail}/{}", arn_prefix(&key), world.ids.hex(16));
-    let st = &mut world.region_mut(&key).elbv2;
+    let arn = format!("{}listener-rule/{tail}/{}", arn_prefix(&key), env.ids.hex(16));
     let seq = st.seq();
     let rule = Rule {
         arn: arn.clone(),
@@ -259,23 +291,29 @@ pub(super) fn create_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
         tags,
         seq,
     };
-    let out = json!({"Rules": [rule_value(st, &rule)]});
+    let out = t::CreateRuleOutput {
+        rules: Some(vec![rule_value(st, &rule)]),
+    };
     st.rules.insert(arn, rule);
-    super::targets::start_idle_checks(world, &key);
+    super::targets::start_idle_checks(st, env, &key);
     Ok(out)
 }
 
-pub(super) fn modify_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub(super) fn modify_rule(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::ModifyRuleInput,
+) -> AwsResult<t::ModifyRuleOutput> {
     let key = ctx.partition();
-    let arn = opt_str(&input, "RuleArn").unwrap_or("");
-    let st = &world.region_mut(&key).elbv2;
+    let arn = input.rule_arn.as_str();
     let r = st.rules.get(arn).ok_or_else(rules_not_found)?;
     let l = st.listeners.get(&r.listener_arn).ok_or_else(listeners_not_found)?;
     let lb = st
         .load_balancers
         .get(&l.load_balancer_arn)
         .ok_or_else(|| lb_not_found_one(&l.load_balancer_arn))?;
-    let conditions = match input.get("Conditions").and_then(Value::as_array) {
+    let conditions = match &input.conditions {
         Some(_) if r.priority.is_none() => {
             return Err(AwsError::new(
                 "OperationNotPermitted",
@@ -285,13 +323,12 @@ pub(super) fn modify_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
         Some(c) => Some(canonical_conditions(c)?),
         None => None,
     };
-    let actions = match input.get("Actions").and_then(Value::as_array) {
+    let actions = match &input.actions {
         Some(a) => Some(canonical_actions(st, lb, &l.protocol, a)?),
         None => None,
     };
     let is_default = r.priority.is_none();
     let listener_arn = l.arn.clone();
-    let st = &mut world.region_mut(&key).elbv2;
     if is_default {
         if let (Some(a), Some(l)) = (actions, st.listeners.get_mut(&listener_arn)) {
             l.default_actions = a;
@@ -305,15 +342,21 @@ pub(super) fn modify_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
         }
     }
     let r = st.rules.get(arn).ok_or_else(rules_not_found)?;
-    let out = json!({"Rules": [rule_value(st, r)]});
-    super::targets::start_idle_checks(world, &key);
+    let out = t::ModifyRuleOutput {
+        rules: Some(vec![rule_value(st, r)]),
+    };
+    super::targets::start_idle_checks(st, env, &key);
     Ok(out)
 }
 
-pub(super) fn describe_rules(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let st = &world.region_mut(&ctx.partition()).elbv2;
-    let listener = opt_str(&input, "ListenerArn");
-    let arns = str_list(&input, "RuleArns");
+pub(super) fn describe_rules(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeRulesInput,
+) -> AwsResult<t::DescribeRulesOutput> {
+    let listener = input.listener_arn.as_deref();
+    let arns = input.rule_arns.clone().unwrap_or_default();
     let chosen: Vec<&Rule> = match (listener, arns.is_empty()) {
         (Some(_), false) => {
             return Err(validation(
@@ -334,12 +377,24 @@ pub(super) fn describe_rules(world: &mut World, ctx: &Ctx, input: Value) -> AwsR
         }
         (None, true) => return Err(validation("You must specify either listener ARN or rule ARNs")),
     };
-    page(chosen.into_iter().map(|r| rule_value(st, r)).collect(), &input, "Rules")
+    let (items, next) = page(
+        chosen.into_iter().map(|r| rule_value(st, r)).collect(),
+        input.marker.as_deref(),
+        input.page_size,
+    )?;
+    Ok(t::DescribeRulesOutput {
+        rules: Some(items),
+        next_marker: next,
+    })
 }
 
-pub(super) fn delete_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "RuleArn").unwrap_or("");
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
+pub(super) fn delete_rule(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteRuleInput,
+) -> AwsResult<t::DeleteRuleOutput> {
+    let arn = input.rule_arn.as_str();
     let r = st.rules.get(arn).ok_or_else(rules_not_found)?;
     if r.priority.is_none() {
         return Err(AwsError::new(
@@ -348,20 +403,25 @@ pub(super) fn delete_rule(world: &mut World, ctx: &Ctx, input: Value) -> AwsResu
         ));
     }
     st.rules.remove(arn);
-    Ok(json!({}))
+    Ok(t::DeleteRuleOutput {})
 }
 
-pub(super) fn set_rule_priorities(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
+pub(super) fn set_rule_priorities(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::SetRulePrioritiesInput,
+) -> AwsResult<t::SetRulePrioritiesOutput> {
     let mut pairs: Vec<(String, i64)> = Vec::new();
-    for p in input
-        .get("RulePriorities")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let arn = opt_str(p, "RuleArn").ok_or_else(|| validation("A rule ARN must be specified"))?;
-        let prio = opt_i64(p, "Priority").ok_or_else(|| validation("A rule priority must be specified"))?;
+    for p in &input.rule_priorities {
+        let arn = p
+            .rule_arn
+            .as_deref()
+            .ok_or_else(|| validation("A rule ARN must be specified"))?;
+        let prio = p
+            .priority
+            .map(i64::from)
+            .ok_or_else(|| validation("A rule priority must be specified"))?;
         check_priority(prio)?;
         let r = st.rules.get(arn).ok_or_else(rules_not_found)?;
         if r.priority.is_none() {
@@ -392,10 +452,10 @@ pub(super) fn set_rule_priorities(world: &mut World, ctx: &Ctx, input: Value) ->
             r.priority = Some(*prio);
         }
     }
-    let rules: Vec<Value> = pairs
+    let rules = pairs
         .iter()
         .filter_map(|(a, _)| st.rules.get(a))
         .map(|r| rule_value(st, r))
         .collect();
-    Ok(json!({"Rules": rules}))
+    Ok(t::SetRulePrioritiesOutput { rules: Some(rules) })
 }

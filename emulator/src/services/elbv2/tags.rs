@@ -4,11 +4,10 @@ use super::{
     lb_not_found_one, listeners_not_found, parse_tags, rules_not_found, tags_value, tg_not_found_one, validation,
     State, Tags,
 };
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::str_list;
 use crate::services::Ctx;
-use crate::world::World;
-use serde_json::{json, Value};
+use cutover_types::elbv2 as t;
 
 /// The tags of the resource an ARN names, or the NotFound error of its kind.
 fn tags_mut<'a>(st: &'a mut State, arn: &str) -> AwsResult<&'a mut Tags> {
@@ -34,8 +33,7 @@ fn tags_mut<'a>(st: &'a mut State, arn: &str) -> AwsResult<&'a mut Tags> {
     }
 }
 
-fn arns(input: &Value) -> AwsResult<Vec<String>> {
-    let arns = str_list(input, "ResourceArns");
+fn arns(arns: &[String]) -> AwsResult<&[String]> {
     if arns.is_empty() {
         return Err(validation("At least one resource ARN must be specified"));
     }
@@ -45,15 +43,19 @@ fn arns(input: &Value) -> AwsResult<Vec<String>> {
     Ok(arns)
 }
 
-pub(super) fn add_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let new = parse_tags(&input)?;
+pub(super) fn add_tags(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::AddTagsInput,
+) -> AwsResult<t::AddTagsOutput> {
+    let new = parse_tags(Some(&input.tags))?;
     if new.is_empty() {
         return Err(validation("At least one tag must be specified"));
     }
-    let arns = arns(&input)?;
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
+    let arns = arns(&input.resource_arns)?;
     // Check every resource first, so a failure changes nothing.
-    for arn in &arns {
+    for arn in arns {
         let tags = tags_mut(st, arn)?;
         let added = new.iter().filter(|(k, _)| !tags.iter().any(|(x, _)| x == k)).count();
         if tags.len() + added > 50 {
@@ -63,7 +65,7 @@ pub(super) fn add_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             ));
         }
     }
-    for arn in &arns {
+    for arn in arns {
         let tags = tags_mut(st, arn)?;
         for (k, v) in &new {
             match tags.iter_mut().find(|(x, _)| x == k) {
@@ -72,29 +74,42 @@ pub(super) fn add_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<
             }
         }
     }
-    Ok(json!({}))
+    Ok(t::AddTagsOutput {})
 }
 
-pub(super) fn remove_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let keys = str_list(&input, "TagKeys");
-    let arns = arns(&input)?;
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
-    for arn in &arns {
+pub(super) fn remove_tags(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::RemoveTagsInput,
+) -> AwsResult<t::RemoveTagsOutput> {
+    let keys = &input.tag_keys;
+    let arns = arns(&input.resource_arns)?;
+    for arn in arns {
         tags_mut(st, arn)?;
     }
-    for arn in &arns {
+    for arn in arns {
         tags_mut(st, arn)?.retain(|(k, _)| !keys.contains(k));
     }
-    Ok(json!({}))
+    Ok(t::RemoveTagsOutput {})
 }
 
-pub(super) fn describe_tags(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arns = arns(&input)?;
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
+pub(super) fn describe_tags(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeTagsInput,
+) -> AwsResult<t::DescribeTagsOutput> {
+    let arns = arns(&input.resource_arns)?;
     let mut out = Vec::new();
-    for arn in &arns {
+    for arn in arns {
         let tags = tags_mut(st, arn)?;
-        out.push(json!({"ResourceArn": arn, "Tags": tags_value(tags)}));
+        out.push(t::TagDescription {
+            resource_arn: Some(arn.clone()),
+            tags: Some(tags_value(tags)),
+        });
     }
-    Ok(json!({"TagDescriptions": out}))
+    Ok(t::DescribeTagsOutput {
+        tag_descriptions: Some(out),
+    })
 }

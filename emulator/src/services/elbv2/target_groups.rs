@@ -3,15 +3,14 @@
 
 use super::load_balancers::check_name;
 use super::{
-    arn_prefix, attributes_value, is_bool_text, lb_not_found_one, load_balancers_of_target_group, page, parse_tags,
+    arn_prefix, attribute_pairs, is_bool_text, lb_not_found_one, load_balancers_of_target_group, page, parse_tags,
     range_error, target_group_has_listener, tg_not_found_one, tgs_not_found, validation, HealthCheck, State,
     TargetGroup,
 };
+use crate::env::Env;
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_bool, opt_i64, opt_str, str_list};
 use crate::services::Ctx;
-use crate::world::World;
-use serde_json::{json, Value};
+use cutover_types::elbv2 as t;
 use std::collections::BTreeMap;
 
 const APP_PROTOCOLS: &[&str] = &["HTTP", "HTTPS"];
@@ -26,7 +25,7 @@ pub(super) fn is_app_protocol(p: &str) -> bool {
 /// protocol and target type (HTTP: `/`, 30 s, 5 s, 5, 2, `200`; TCP family: TCP checks, 30 s,
 /// 10 s (6 s for HTTP checks), 5, 2, `200-399` for HTTP checks; lambda: disabled, 35 s, 30 s, 5, 5).
 fn health_check_from(
-    input: &Value,
+    input: &t::CreateTargetGroupInput,
     target_type: &str,
     protocol: Option<&str>,
     version: Option<&str>,
@@ -34,7 +33,7 @@ fn health_check_from(
     let lambda = target_type == "lambda";
     let app = protocol.is_some_and(is_app_protocol);
     let geneve = protocol == Some("GENEVE");
-    let hc_protocol: Option<String> = match (opt_str(input, "HealthCheckProtocol"), protocol) {
+    let hc_protocol: Option<String> = match (input.health_check_protocol.as_ref().map(|p| p.as_str()), protocol) {
         (Some(p), _) => Some(p.to_owned()),
         (None, _) if lambda => None,
         (None, Some(p)) if app => Some(p.to_owned()),
@@ -53,20 +52,20 @@ fn health_check_from(
     }
     let http_check = lambda || matches!(hc_protocol.as_deref(), Some("HTTP" | "HTTPS"));
     let grpc = version == Some("GRPC");
-    let enabled = opt_bool(input, "HealthCheckEnabled").unwrap_or(!lambda);
+    let enabled = input.health_check_enabled.unwrap_or(!lambda);
     if !enabled && !lambda {
         return Err(validation(format!(
             "Health checks cannot be disabled for target groups with target type '{target_type}'"
         )));
     }
-    let interval = opt_i64(input, "HealthCheckIntervalSeconds").unwrap_or(if lambda {
+    let interval = input.health_check_interval_seconds.map(i64::from).unwrap_or(if lambda {
         35
     } else if geneve {
         10
     } else {
         30
     });
-    let timeout = opt_i64(input, "HealthCheckTimeoutSeconds").unwrap_or(if lambda {
+    let timeout = input.health_check_timeout_seconds.map(i64::from).unwrap_or(if lambda {
         30
     } else if app || geneve {
         5
@@ -75,18 +74,22 @@ fn health_check_from(
     } else {
         10
     });
-    let healthy = opt_i64(input, "HealthyThresholdCount").unwrap_or(5);
-    let unhealthy = opt_i64(input, "UnhealthyThresholdCount").unwrap_or(if lambda { 5 } else { 2 });
+    let healthy = input.healthy_threshold_count.map_or(5, i64::from);
+    let unhealthy = input
+        .unhealthy_threshold_count
+        .map_or(if lambda { 5 } else { 2 }, i64::from);
     let port = if lambda {
         None
     } else {
         Some(
-            opt_str(input, "HealthCheckPort")
+            input
+                .health_check_port
+                .as_deref()
                 .unwrap_or(if geneve { "80" } else { "traffic-port" })
                 .to_owned(),
         )
     };
-    let path = match opt_str(input, "HealthCheckPath") {
+    let path = match input.health_check_path.as_deref() {
         Some(p) if !http_check => {
             return Err(validation(format!(
                 "A health check path '{p}' cannot be specified for TCP health checks"
@@ -97,15 +100,21 @@ fn health_check_from(
         None if http_check => Some("/".to_owned()),
         None => None,
     };
-    let matcher = match input.get("Matcher") {
-        Some(m) if !http_check => {
-            let _ = m;
+    let http_code = |code: &str| t::Matcher {
+        http_code: Some(code.to_owned()),
+        grpc_code: None,
+    };
+    let matcher = match &input.matcher {
+        Some(_) if !http_check => {
             return Err(validation("A matcher cannot be specified for TCP health checks"));
         }
         Some(m) => Some(m.clone()),
-        None if http_check && grpc => Some(json!({"GrpcCode": "12"})),
-        None if http_check && (app || lambda) => Some(json!({"HttpCode": "200"})),
-        None if http_check => Some(json!({"HttpCode": "200-399"})),
+        None if http_check && grpc => Some(t::Matcher {
+            http_code: None,
+            grpc_code: Some("12".to_owned()),
+        }),
+        None if http_check && (app || lambda) => Some(http_code("200")),
+        None if http_check => Some(http_code("200-399")),
         None => None,
     };
     let hc = HealthCheck {
@@ -154,7 +163,7 @@ fn check_health(hc: &HealthCheck) -> AwsResult<()> {
             )));
         }
     }
-    if let Some(code) = hc.matcher.as_ref().and_then(|m| opt_str(m, "HttpCode")) {
+    if let Some(code) = hc.matcher.as_ref().and_then(|m| m.http_code.as_deref()) {
         let ok = code.split(',').all(|part| {
             let mut it = part.splitn(2, '-');
             let nums: Vec<Option<i64>> = it.by_ref().map(|n| n.trim().parse().ok()).collect();
@@ -232,60 +241,64 @@ fn default_attributes(target_type: &str, protocol: Option<&str>) -> BTreeMap<Str
 }
 
 /// The settings of a target group as DescribeTargetGroups shows them, without ARN and load balancers.
-fn settings_value(tg: &TargetGroup) -> Value {
+fn settings_value(tg: &TargetGroup) -> t::TargetGroup {
     let hc = &tg.health_check;
-    let mut v = serde_json::Map::new();
-    let mut put = |k: &str, x: Value| {
-        if !x.is_null() {
-            v.insert(k.to_owned(), x);
-        }
-    };
-    put("TargetGroupName", json!(tg.name));
-    put("Protocol", json!(tg.protocol));
-    put("Port", json!(tg.port));
-    put("VpcId", json!(tg.vpc_id));
-    put("HealthCheckProtocol", json!(hc.protocol));
-    put("HealthCheckPort", json!(hc.port));
-    put("HealthCheckEnabled", json!(hc.enabled));
-    put("HealthCheckIntervalSeconds", json!(hc.interval));
-    put("HealthCheckTimeoutSeconds", json!(hc.timeout));
-    put("HealthyThresholdCount", json!(hc.healthy_threshold));
-    put("UnhealthyThresholdCount", json!(hc.unhealthy_threshold));
-    put("HealthCheckPath", json!(hc.path));
-    put("Matcher", hc.matcher.clone().unwrap_or(Value::Null));
-    put("TargetType", json!(tg.target_type));
-    put("ProtocolVersion", json!(tg.protocol_version));
-    put("IpAddressType", json!(tg.ip_address_type));
-    Value::Object(v)
-}
-
-pub(super) fn tg_value(st: &State, tg: &TargetGroup) -> Value {
-    let mut v = settings_value(tg);
-    if let Value::Object(m) = &mut v {
-        let mut out = serde_json::Map::new();
-        out.insert("TargetGroupArn".into(), json!(tg.arn));
-        out.extend(std::mem::take(m));
-        out.insert(
-            "LoadBalancerArns".into(),
-            json!(load_balancers_of_target_group(st, &tg.arn)),
-        );
-        return Value::Object(out);
+    t::TargetGroup {
+        target_group_name: Some(tg.name.clone()),
+        protocol: tg.protocol.as_deref().map(Into::into),
+        port: tg.port.map(|p| p as i32),
+        vpc_id: tg.vpc_id.clone(),
+        health_check_protocol: hc.protocol.as_deref().map(Into::into),
+        health_check_port: hc.port.clone(),
+        health_check_enabled: Some(hc.enabled),
+        health_check_interval_seconds: Some(hc.interval as i32),
+        health_check_timeout_seconds: Some(hc.timeout as i32),
+        healthy_threshold_count: Some(hc.healthy_threshold as i32),
+        unhealthy_threshold_count: Some(hc.unhealthy_threshold as i32),
+        health_check_path: hc.path.clone(),
+        matcher: hc.matcher.clone(),
+        target_type: Some(tg.target_type.as_str().into()),
+        protocol_version: tg.protocol_version.clone(),
+        ip_address_type: tg.ip_address_type.as_deref().map(Into::into),
+        ..Default::default()
     }
-    v
 }
 
-pub(super) fn create_target_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub(super) fn tg_value(st: &State, tg: &TargetGroup) -> t::TargetGroup {
+    t::TargetGroup {
+        target_group_arn: Some(tg.arn.clone()),
+        load_balancer_arns: Some(load_balancers_of_target_group(st, &tg.arn)),
+        ..settings_value(tg)
+    }
+}
+
+fn attributes_value(attrs: &BTreeMap<String, String>) -> Vec<t::TargetGroupAttribute> {
+    attribute_pairs(attrs)
+        .map(|(key, value)| t::TargetGroupAttribute { key, value })
+        .collect()
+}
+
+pub(super) fn create_target_group(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::CreateTargetGroupInput,
+) -> AwsResult<t::CreateTargetGroupOutput> {
     let key = ctx.partition();
-    let name = opt_str(&input, "Name").ok_or_else(|| validation("A target group name must be specified"))?;
+    let name = input.name.as_str();
     check_name("Target group", name)?;
-    let target_type = opt_str(&input, "TargetType").unwrap_or("instance");
+    let target_type = input.target_type.as_ref().map_or("instance", |t| t.as_str());
     if !["instance", "ip", "lambda", "alb"].contains(&target_type) {
         return Err(validation(format!("Target type '{target_type}' is not valid")));
     }
     let lambda = target_type == "lambda";
-    let protocol = if lambda { None } else { opt_str(&input, "Protocol") };
-    let port = if lambda { None } else { opt_i64(&input, "Port") };
-    let vpc_id = if lambda { None } else { opt_str(&input, "VpcId") };
+    let protocol = if lambda {
+        None
+    } else {
+        input.protocol.as_ref().map(|p| p.as_str())
+    };
+    let port = if lambda { None } else { input.port.map(i64::from) };
+    let vpc_id = if lambda { None } else { input.vpc_id.as_deref() };
     if !lambda {
         let p = protocol.ok_or_else(|| validation("A protocol must be specified"))?;
         if !APP_PROTOCOLS.contains(&p) && !NET_PROTOCOLS.contains(&p) && p != "GENEVE" {
@@ -303,12 +316,12 @@ pub(super) fn create_target_group(world: &mut World, ctx: &Ctx, input: Value) ->
                 "Target groups with target type 'alb' must use the TCP protocol",
             ));
         }
-    } else if input.get("Protocol").is_some() || input.get("Port").is_some() || input.get("VpcId").is_some() {
+    } else if input.protocol.is_some() || input.port.is_some() || input.vpc_id.is_some() {
         return Err(validation(
             "A protocol, port or VPC ID cannot be specified for target groups with target type 'lambda'",
         ));
     }
-    let version = match opt_str(&input, "ProtocolVersion") {
+    let version = match input.protocol_version.as_deref() {
         Some(v) if !protocol.is_some_and(is_app_protocol) => {
             return Err(validation(format!(
                 "Protocol version '{v}' is only supported for HTTP and HTTPS target groups"
@@ -325,12 +338,11 @@ pub(super) fn create_target_group(world: &mut World, ctx: &Ctx, input: Value) ->
     let ip_type = if lambda {
         None
     } else {
-        Some(opt_str(&input, "IpAddressType").unwrap_or("ipv4").to_owned())
+        Some(input.ip_address_type.as_ref().map_or("ipv4", |t| t.as_str()).to_owned())
     };
-    let tags = parse_tags(&input)?;
+    let tags = parse_tags(input.tags.as_deref())?;
 
-    let id = world.ids.hex(16);
-    let st = &mut world.region_mut(&key).elbv2;
+    let id = env.ids.hex(16);
     let mut tg = TargetGroup {
         arn: format!("{}targetgroup/{name}/{id}", arn_prefix(&key)),
         name: name.to_owned(),
@@ -348,7 +360,9 @@ pub(super) fn create_target_group(world: &mut World, ctx: &Ctx, input: Value) ->
     };
     if let Some(existing) = st.target_groups.values().find(|t| t.name == name) {
         if settings_value(existing) == settings_value(&tg) {
-            return Ok(json!({"TargetGroups": [tg_value(st, existing)]}));
+            return Ok(t::CreateTargetGroupOutput {
+                target_groups: Some(vec![tg_value(st, existing)]),
+            });
         }
         return Err(AwsError::new(
             "DuplicateTargetGroupName",
@@ -356,18 +370,24 @@ pub(super) fn create_target_group(world: &mut World, ctx: &Ctx, input: Value) ->
         ));
     }
     tg.seq = st.seq();
-    let out = json!({"TargetGroups": [tg_value(st, &tg)]});
+    let out = t::CreateTargetGroupOutput {
+        target_groups: Some(vec![tg_value(st, &tg)]),
+    };
     st.target_groups.insert(tg.arn.clone(), tg);
     Ok(out)
 }
 
-pub(super) fn modify_target_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "TargetGroupArn").unwrap_or("");
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
+pub(super) fn modify_target_group(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::ModifyTargetGroupInput,
+) -> AwsResult<t::ModifyTargetGroupOutput> {
+    let arn = input.target_group_arn.as_str();
     let tg = st.target_groups.get(arn).ok_or_else(|| tg_not_found_one(arn))?;
     let mut hc = tg.health_check.clone();
     let lambda = tg.target_type == "lambda";
-    if let Some(p) = opt_str(&input, "HealthCheckProtocol") {
+    if let Some(p) = input.health_check_protocol.as_ref().map(|p| p.as_str()) {
         if tg.protocol.as_deref().is_some_and(is_app_protocol) && p == "TCP" {
             return Err(validation(format!(
                 "Health check protocol 'TCP' is not supported for target groups with the '{}' protocol",
@@ -376,13 +396,13 @@ pub(super) fn modify_target_group(world: &mut World, ctx: &Ctx, input: Value) ->
         }
         hc.protocol = Some(p.to_owned());
     }
-    if let Some(p) = opt_str(&input, "HealthCheckPort") {
-        hc.port = Some(p.to_owned());
+    if let Some(p) = &input.health_check_port {
+        hc.port = Some(p.clone());
     }
-    if let Some(p) = opt_str(&input, "HealthCheckPath") {
-        hc.path = Some(p.to_owned());
+    if let Some(p) = &input.health_check_path {
+        hc.path = Some(p.clone());
     }
-    if let Some(e) = opt_bool(&input, "HealthCheckEnabled") {
+    if let Some(e) = input.health_check_enabled {
         if !e && !lambda {
             return Err(validation(format!(
                 "Health checks cannot be disabled for target groups with target type '{}'",
@@ -391,19 +411,19 @@ pub(super) fn modify_target_group(world: &mut World, ctx: &Ctx, input: Value) ->
         }
         hc.enabled = e;
     }
-    if let Some(n) = opt_i64(&input, "HealthCheckIntervalSeconds") {
-        hc.interval = n;
+    if let Some(n) = input.health_check_interval_seconds {
+        hc.interval = i64::from(n);
     }
-    if let Some(n) = opt_i64(&input, "HealthCheckTimeoutSeconds") {
-        hc.timeout = n;
+    if let Some(n) = input.health_check_timeout_seconds {
+        hc.timeout = i64::from(n);
     }
-    if let Some(n) = opt_i64(&input, "HealthyThresholdCount") {
-        hc.healthy_threshold = n;
+    if let Some(n) = input.healthy_threshold_count {
+        hc.healthy_threshold = i64::from(n);
     }
-    if let Some(n) = opt_i64(&input, "UnhealthyThresholdCount") {
-        hc.unhealthy_threshold = n;
+    if let Some(n) = input.unhealthy_threshold_count {
+        hc.unhealthy_threshold = i64::from(n);
     }
-    if let Some(m) = input.get("Matcher") {
+    if let Some(m) = &input.matcher {
         hc.matcher = Some(m.clone());
     }
     check_health(&hc)?;
@@ -412,19 +432,25 @@ pub(super) fn modify_target_group(world: &mut World, ctx: &Ctx, input: Value) ->
         tg.health_check = hc;
     }
     let tg = st.target_groups.get(arn).ok_or_else(|| tg_not_found_one(arn))?;
-    let out = json!({"TargetGroups": [tg_value(st, tg)]});
+    let out = t::ModifyTargetGroupOutput {
+        target_groups: Some(vec![tg_value(st, tg)]),
+    };
     let now_enabled = tg.health_check.enabled;
     if !was_enabled && now_enabled {
-        super::targets::start_idle_checks(world, &ctx.partition());
+        super::targets::start_idle_checks(st, env, &ctx.partition());
     }
     Ok(out)
 }
 
-pub(super) fn describe_target_groups(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let st = &world.region_mut(&ctx.partition()).elbv2;
-    let names = str_list(&input, "Names");
-    let arns = str_list(&input, "TargetGroupArns");
-    let lb = opt_str(&input, "LoadBalancerArn");
+pub(super) fn describe_target_groups(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeTargetGroupsInput,
+) -> AwsResult<t::DescribeTargetGroupsOutput> {
+    let names = input.names.clone().unwrap_or_default();
+    let arns = input.target_group_arns.clone().unwrap_or_default();
+    let lb = input.load_balancer_arn.as_deref();
     if [!names.is_empty(), !arns.is_empty(), lb.is_some()]
         .iter()
         .filter(|b| **b)
@@ -457,16 +483,24 @@ pub(super) fn describe_target_groups(world: &mut World, ctx: &Ctx, input: Value)
     } else {
         all
     };
-    page(
+    let (items, next) = page(
         chosen.into_iter().map(|t| tg_value(st, t)).collect(),
-        &input,
-        "TargetGroups",
-    )
+        input.marker.as_deref(),
+        input.page_size,
+    )?;
+    Ok(t::DescribeTargetGroupsOutput {
+        target_groups: Some(items),
+        next_marker: next,
+    })
 }
 
-pub(super) fn delete_target_group(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "TargetGroupArn").ok_or_else(|| validation("A target group ARN must be specified"))?;
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
+pub(super) fn delete_target_group(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DeleteTargetGroupInput,
+) -> AwsResult<t::DeleteTargetGroupOutput> {
+    let arn = input.target_group_arn.as_str();
     if target_group_has_listener(st, arn) {
         return Err(AwsError::new(
             "ResourceInUse",
@@ -475,25 +509,35 @@ pub(super) fn delete_target_group(world: &mut World, ctx: &Ctx, input: Value) ->
     }
     // Deleting a target group that does not exist succeeds, as in AWS.
     st.target_groups.remove(arn);
-    Ok(json!({}))
+    Ok(t::DeleteTargetGroupOutput {})
 }
 
-pub(super) fn describe_target_group_attributes(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "TargetGroupArn").unwrap_or("");
-    let st = &world.region_mut(&ctx.partition()).elbv2;
+pub(super) fn describe_target_group_attributes(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeTargetGroupAttributesInput,
+) -> AwsResult<t::DescribeTargetGroupAttributesOutput> {
+    let arn = input.target_group_arn.as_str();
     let tg = st.target_groups.get(arn).ok_or_else(|| tg_not_found_one(arn))?;
-    Ok(json!({"Attributes": attributes_value(&tg.attributes)}))
+    Ok(t::DescribeTargetGroupAttributesOutput {
+        attributes: Some(attributes_value(&tg.attributes)),
+    })
 }
 
-pub(super) fn modify_target_group_attributes(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let arn = opt_str(&input, "TargetGroupArn").unwrap_or("");
-    let st = &mut world.region_mut(&ctx.partition()).elbv2;
+pub(super) fn modify_target_group_attributes(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::ModifyTargetGroupAttributesInput,
+) -> AwsResult<t::ModifyTargetGroupAttributesOutput> {
+    let arn = input.target_group_arn.as_str();
     let tg = st.target_groups.get_mut(arn).ok_or_else(|| tg_not_found_one(arn))?;
     let app = tg.protocol.as_deref().is_some_and(is_app_protocol);
     let mut changes = Vec::new();
-    for a in input.get("Attributes").and_then(Value::as_array).into_iter().flatten() {
-        let k = opt_str(a, "Key").unwrap_or("");
-        let v = opt_str(a, "Value").unwrap_or("");
+    for a in &input.attributes {
+        let k = a.key.as_deref().unwrap_or("");
+        let v = a.value.as_deref().unwrap_or("");
         if !tg.attributes.contains_key(k) {
             return Err(validation(format!(
                 "Target group attribute key '{k}' is not recognized"
@@ -541,5 +585,7 @@ pub(super) fn modify_target_group_attributes(world: &mut World, ctx: &Ctx, input
         changes.push((k.to_owned(), v.to_owned()));
     }
     tg.attributes.extend(changes);
-    Ok(json!({"Attributes": attributes_value(&tg.attributes)}))
+    Ok(t::ModifyTargetGroupAttributesOutput {
+        attributes: Some(attributes_value(&tg.attributes)),
+    })
 }

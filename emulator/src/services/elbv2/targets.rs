@@ -6,19 +6,21 @@
 //! (`Elb.RegistrationInProgress`, then `Elb.InitialHealthChecking` once a check ran) until
 //! `HealthyThresholdCount` consecutive checks pass (`healthy`) or `UnhealthyThresholdCount` fail
 //! (`unhealthy`, `Target.FailedHealthChecks`); the same thresholds move it between `healthy` and
-//! `unhealthy` later. A check fails when the target was registered for a task definition listed in
-//! `world.faults.unhealthy_task_definitions` (as `family:revision` or the full ARN). Targets of a
+//! `unhealthy` later (a change is returned as a [`HealthChange`], which the lifecycle layer passes
+//! on to ECS). A check fails when the target was registered for a task definition listed in
+//! `env.faults.unhealthy_task_definitions` (as `family:revision` or the full ARN). Targets of a
 //! group no listener or rule uses are `unused` (`Target.NotInUse`) and not checked: their chain stops
 //! at its next check and restarts when the group is used again. Deregistration puts a target in
 //! `draining` (`Target.DeregistrationInProgress`) for `deregistration_delay.timeout_seconds`, then it
 //! is gone; in a group nothing uses, or with a delay of 0, it is gone at once.
 
-use super::{target_group_has_listener, tg_not_found_one, validation, TargetGroup};
+use super::{target_group_has_listener, tg_not_found_one, validation, State, TargetGroup};
+use crate::env::{Env, Faults};
 use crate::protocol::{AwsError, AwsResult};
-use crate::services::util::{opt_i64, opt_str};
 use crate::services::Ctx;
-use crate::world::{Faults, PartitionKey, World};
-use serde_json::{json, Value};
+use crate::sim::PartitionKey;
+use crate::timeline::TargetHealthState;
+use cutover_types::elbv2 as t;
 use std::net::Ipv4Addr;
 
 /// The health state of a registered target as the simulation keeps it. DescribeTargetHealth shows
@@ -84,6 +86,16 @@ pub struct Target {
     pub probe: Option<bool>,
 }
 
+/// A registered target's health moved to `state` in a health check: what ECS is told (it replaces
+/// service tasks whose targets fail and tracks steady state).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthChange {
+    pub target_group_arn: String,
+    pub id: String,
+    pub port: i64,
+    pub state: TargetHealthState,
+}
+
 fn target_key(id: &str, port: i64) -> String {
     format!("{id}:{port}")
 }
@@ -101,8 +113,7 @@ fn faulted(faults: &Faults, task_definition: Option<&str>) -> bool {
 }
 
 /// Starts (or restarts) the check chain of one target: `initial`, first check one interval from now.
-fn start_chain(world: &mut World, key: &PartitionKey, tg_arn: &str, tkey: &str) {
-    let st = &mut world.region_mut(key).elbv2;
+fn start_chain(st: &mut State, env: &mut Env<'_>, key: &PartitionKey, tg_arn: &str, tkey: &str) {
     let epoch = st.seq();
     let Some(tg) = st.target_groups.get_mut(tg_arn) else {
         return;
@@ -117,8 +128,8 @@ fn start_chain(world: &mut World, key: &PartitionKey, tg_arn: &str, tkey: &str) 
     t.failures = 0;
     t.epoch = epoch;
     t.checking = true;
-    let at = world.now.plus_secs(interval as f64);
-    world.schedule(
+    let at = env.after_secs(interval as f64);
+    env.schedule(
         at,
         key,
         crate::sim::Signal::Target(crate::sim::signal::TargetSignal::HealthCheck {
@@ -131,8 +142,7 @@ fn start_chain(world: &mut World, key: &PartitionKey, tg_arn: &str, tkey: &str) 
 
 /// Starts check chains for the idle targets of every target group that is now in use (called after
 /// listeners and rules change; it walks target groups, not the clock).
-pub(super) fn start_idle_checks(world: &mut World, key: &PartitionKey) {
-    let st = &world.region_mut(key).elbv2;
+pub(super) fn start_idle_checks(st: &mut State, env: &mut Env<'_>, key: &PartitionKey) {
     let mut todo: Vec<(String, String)> = Vec::new();
     for tg in st.target_groups.values() {
         if !tg.health_check.enabled || !target_group_has_listener(st, &tg.arn) {
@@ -145,43 +155,35 @@ pub(super) fn start_idle_checks(world: &mut World, key: &PartitionKey) {
         }
     }
     for (tg, k) in todo {
-        start_chain(world, key, &tg, &k);
+        start_chain(st, env, key, &tg, &k);
     }
 }
 
-/// One health check of one target (a scheduler event).
-pub(super) fn health_check(world: &mut World, key: &PartitionKey, tg_arn: &str, tkey: &str, epoch: u64) {
-    let st = &world.region_mut(key).elbv2;
+/// One health check of one target (a scheduler event); the change of the target's health, if any.
+pub(super) fn health_check(
+    st: &mut State,
+    env: &mut Env<'_>,
+    key: &PartitionKey,
+    tg_arn: &str,
+    tkey: &str,
+    epoch: u64,
+) -> Option<HealthChange> {
     let in_use = target_group_has_listener(st, tg_arn);
-    let Some(tg) = st.target_groups.get(tg_arn) else {
-        return;
-    };
-    let Some(t) = tg.targets.get(tkey) else {
-        return;
-    };
-    if t.epoch != epoch || t.state == TargetState::Draining {
-        return;
-    }
-    let td = t.task_definition.clone();
-    let probe = t.probe;
-    // An injected fault fails the check; otherwise the data plane's latest real HTTP check decides
-    // (it sees the same fault through the stand-in), and with no data plane the check passes.
-    let pass = !faulted(&world.faults, td.as_deref()) && probe.unwrap_or(true);
-    let now = world.now;
-    let st = &mut world.region_mut(key).elbv2;
-    let Some(tg) = st.target_groups.get_mut(tg_arn) else {
-        return;
-    };
+    let tg = st.target_groups.get_mut(tg_arn)?;
     let hc = tg.health_check.clone();
     let tg_name = tg.name.clone();
-    let Some(t) = tg.targets.get_mut(tkey) else {
-        return;
-    };
+    let t = tg.targets.get_mut(tkey)?;
+    if t.epoch != epoch || t.state == TargetState::Draining {
+        return None;
+    }
+    // An injected fault fails the check; otherwise the data plane's latest real HTTP check decides
+    // (it sees the same fault through the stand-in), and with no data plane the check passes.
+    let pass = !faulted(env.faults, t.task_definition.as_deref()) && t.probe.unwrap_or(true);
     if !in_use || !hc.enabled {
         // Nothing routes here any more: stop checking; the chain restarts when the group is used.
         t.checking = false;
         t.state = TargetState::Initial;
-        return;
+        return None;
     }
     t.checked = true;
     if pass {
@@ -200,8 +202,9 @@ pub(super) fn health_check(world: &mut World, key: &PartitionKey, tg_arn: &str, 
     let after = t.state;
     let id = t.id.clone();
     let port = t.port;
-    world.schedule(
-        now.plus_secs(hc.interval as f64),
+    let at = env.after_secs(hc.interval as f64);
+    env.schedule(
+        at,
         key,
         crate::sim::Signal::Target(crate::sim::signal::TargetSignal::HealthCheck {
             target_group_arn: tg_arn.to_owned(),
@@ -209,22 +212,27 @@ pub(super) fn health_check(world: &mut World, key: &PartitionKey, tg_arn: &str, 
             epoch,
         }),
     );
-    if before != after {
-        let state = after.health_state();
-        world.record(crate::timeline::Entry::TargetHealth {
-            target_group_arn: tg_arn.to_owned(),
-            target_group_name: tg_name.to_string(),
-            target: tkey.to_owned(),
-            id: id.clone(),
-            state,
-        });
-        super::peers::target_health_changed(world, key, (tg_arn, &id, port), state);
+    if before == after {
+        return None;
     }
+    let state = after.health_state();
+    env.record(crate::timeline::Entry::TargetHealth {
+        target_group_arn: tg_arn.to_owned(),
+        target_group_name: tg_name,
+        target: tkey.to_owned(),
+        id: id.clone(),
+        state,
+    });
+    Some(HealthChange {
+        target_group_arn: tg_arn.to_owned(),
+        id,
+        port,
+        state,
+    })
 }
 
 /// The end of a target's deregistration delay (a scheduler event).
-pub(super) fn deregistration_done(world: &mut World, key: &PartitionKey, tg_arn: &str, tkey: &str, epoch: u64) {
-    let st = &mut world.region_mut(key).elbv2;
+pub(super) fn deregistration_done(st: &mut State, env: &mut Env<'_>, tg_arn: &str, tkey: &str, epoch: u64) {
     let Some(tg) = st.target_groups.get_mut(tg_arn) else {
         return;
     };
@@ -234,10 +242,9 @@ pub(super) fn deregistration_done(world: &mut World, key: &PartitionKey, tg_arn:
         .is_some_and(|t| t.epoch == epoch && t.state == TargetState::Draining);
     if current {
         tg.targets.remove(tkey);
-        let name = tg.name.clone();
-        world.record(crate::timeline::Entry::TargetDeregistered {
+        env.record(crate::timeline::Entry::TargetDeregistered {
             target_group_arn: tg_arn.to_owned(),
-            target_group_name: name.to_string(),
+            target_group_name: tg.name.clone(),
             target: tkey.to_string(),
         });
     }
@@ -246,16 +253,15 @@ pub(super) fn deregistration_done(world: &mut World, key: &PartitionKey, tg_arn:
 /// Registers one target (new, or again after draining); a target already registered is left as is
 /// apart from its task definition.
 fn register(
-    world: &mut World,
+    st: &mut State,
+    env: &mut Env<'_>,
     key: &PartitionKey,
     tg_arn: &str,
-    id: &str,
-    port: i64,
+    (id, port): (&str, i64),
     az: Option<String>,
     task_definition: Option<&str>,
 ) -> AwsResult<()> {
     let tkey = target_key(id, port);
-    let st = &mut world.region_mut(key).elbv2;
     let seq = st.seq();
     let in_use = target_group_has_listener(st, tg_arn);
     let tg = st
@@ -296,24 +302,30 @@ fn register(
         t.state = TargetState::Initial;
         t.epoch = seq;
     }
-    world.record(crate::timeline::Entry::TargetRegistered {
+    env.record(crate::timeline::Entry::TargetRegistered {
         target_group_arn: tg_arn.to_owned(),
-        target_group_name: name.to_string(),
+        target_group_name: name,
         target: tkey.to_string(),
         id: id.to_string(),
         port,
     });
     if in_use && enabled {
-        start_chain(world, key, tg_arn, &tkey);
+        start_chain(st, env, key, tg_arn, &tkey);
     }
     Ok(())
 }
 
 /// Deregisters one target: `draining` for the group's deregistration delay, then gone. A target
 /// that is not registered (or already draining) is left alone.
-fn deregister(world: &mut World, key: &PartitionKey, tg_arn: &str, id: &str, port: i64) -> AwsResult<()> {
+fn deregister(
+    st: &mut State,
+    env: &mut Env<'_>,
+    key: &PartitionKey,
+    tg_arn: &str,
+    id: &str,
+    port: i64,
+) -> AwsResult<()> {
     let tkey = target_key(id, port);
-    let st = &mut world.region_mut(key).elbv2;
     let epoch = st.seq();
     let in_use = target_group_has_listener(st, tg_arn);
     let tg = st
@@ -334,9 +346,9 @@ fn deregister(world: &mut World, key: &PartitionKey, tg_arn: &str, id: &str, por
     }
     if !in_use || delay == 0 {
         tg.targets.remove(&tkey);
-        world.record(crate::timeline::Entry::TargetDeregistered {
+        env.record(crate::timeline::Entry::TargetDeregistered {
             target_group_arn: tg_arn.to_owned(),
-            target_group_name: name.to_string(),
+            target_group_name: name,
             target: tkey.to_string(),
         });
         return Ok(());
@@ -344,8 +356,8 @@ fn deregister(world: &mut World, key: &PartitionKey, tg_arn: &str, id: &str, por
     t.state = TargetState::Draining;
     t.checking = false;
     t.epoch = epoch;
-    let at = world.now.plus_secs(delay as f64);
-    world.schedule(
+    let at = env.after_secs(delay as f64);
+    env.schedule(
         at,
         key,
         crate::sim::Signal::Target(crate::sim::signal::TargetSignal::DeregistrationDone {
@@ -354,9 +366,9 @@ fn deregister(world: &mut World, key: &PartitionKey, tg_arn: &str, id: &str, por
             epoch,
         }),
     );
-    world.record(crate::timeline::Entry::TargetDraining {
+    env.record(crate::timeline::Entry::TargetDraining {
         target_group_arn: tg_arn.to_owned(),
-        target_group_name: name.to_string(),
+        target_group_name: name,
         target: tkey.to_string(),
         delay_seconds: delay,
     });
@@ -400,51 +412,48 @@ fn reported(in_use: bool, tg: &TargetGroup, t: &Target) -> (TargetState, Option<
     }
 }
 
-fn description_value(tg: &TargetGroup, id: &str, port: Option<i64>, az: Option<&str>, health: Value) -> Value {
-    let mut target = json!({"Id": id});
-    if let Some(p) = port {
-        target["Port"] = json!(p);
-    }
-    if let Some(z) = az {
-        target["AvailabilityZone"] = json!(z);
-    }
-    let mut v = json!({"Target": target, "TargetHealth": health});
+fn description_value(
+    tg: &TargetGroup,
+    id: &str,
+    port: Option<i64>,
+    az: Option<&str>,
+    health: t::TargetHealth,
+) -> t::TargetHealthDescription {
     let hc_port = match tg.health_check.port.as_deref() {
         Some("traffic-port") => port.map(|p| p.to_string()),
         Some(p) => Some(p.to_owned()),
         None => None,
     };
-    if let Some(p) = hc_port {
-        v["HealthCheckPort"] = json!(p);
+    t::TargetHealthDescription {
+        target: Some(t::TargetDescription {
+            id: id.to_owned(),
+            port: port.map(|p| p as i32),
+            availability_zone: az.map(str::to_owned),
+            quic_server_id: None,
+        }),
+        target_health: Some(health),
+        health_check_port: hc_port,
+        ..Default::default()
     }
-    v
 }
 
-fn health_value(state: TargetState, reason: Option<&str>, description: Option<&str>) -> Value {
-    let mut h = json!({"State": state.as_str()});
-    if let Some(r) = reason {
-        h["Reason"] = json!(r);
+fn health_value(state: TargetState, reason: Option<&str>, description: Option<&str>) -> t::TargetHealth {
+    t::TargetHealth {
+        state: Some(state.as_str().into()),
+        reason: reason.map(Into::into),
+        description: description.map(str::to_owned),
     }
-    if let Some(d) = description {
-        h["Description"] = json!(d);
-    }
-    h
 }
 
 /// Reads `Targets` of a Register/Deregister call: `(id, port, availability zone)`.
-fn read_targets(tg: &TargetGroup, input: &Value) -> AwsResult<Vec<(String, i64, Option<String>)>> {
-    let list = input
-        .get("Targets")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+fn read_targets(tg: &TargetGroup, list: &[t::TargetDescription]) -> AwsResult<Vec<(String, i64, Option<String>)>> {
     if list.is_empty() {
         return Err(validation("At least one target must be specified"));
     }
     let mut out = Vec::new();
-    for t in &list {
-        let id = opt_str(t, "Id").ok_or_else(|| validation("A target ID must be specified"))?;
-        let port = match (opt_i64(t, "Port"), tg.port) {
+    for t in list {
+        let id = t.id.as_str();
+        let port = match (t.port.map(i64::from), tg.port) {
             (Some(p), _) => p,
             (None, Some(p)) => p,
             (None, None) => 0,
@@ -455,11 +464,10 @@ fn read_targets(tg: &TargetGroup, input: &Value) -> AwsResult<Vec<(String, i64, 
             )));
         }
         check_target_id(tg, id)?;
-        out.push((id.to_owned(), port, opt_str(t, "AvailabilityZone").map(str::to_owned)));
+        out.push((id.to_owned(), port, t.availability_zone.clone()));
     }
     Ok(out)
 }
-
 fn check_target_id(tg: &TargetGroup, id: &str) -> AwsResult<()> {
     let invalid = |m: String| AwsError::new("InvalidTarget", m);
     match tg.target_type.as_str() {
@@ -493,12 +501,16 @@ fn check_target_id(tg: &TargetGroup, id: &str) -> AwsResult<()> {
     Ok(())
 }
 
-pub(super) fn register_targets(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub(super) fn register_targets(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::RegisterTargetsInput,
+) -> AwsResult<t::RegisterTargetsOutput> {
     let key = ctx.partition();
-    let arn = opt_str(&input, "TargetGroupArn").unwrap_or("");
-    let st = &world.region_mut(&key).elbv2;
+    let arn = input.target_group_arn.as_str();
     let tg = st.target_groups.get(arn).ok_or_else(|| tg_not_found_one(arn))?;
-    let targets = read_targets(tg, &input)?;
+    let targets = read_targets(tg, &input.targets)?;
     if tg.target_type == "lambda" && (targets.len() > 1 || !tg.targets.is_empty()) {
         let same = targets.len() == 1 && tg.targets.values().all(|t| t.id == targets[0].0);
         if !same {
@@ -515,34 +527,42 @@ pub(super) fn register_targets(world: &mut World, ctx: &Ctx, input: Value) -> Aw
         ));
     }
     for (id, port, az) in targets {
-        register(world, &key, arn, &id, port, az, None)?;
+        register(st, env, &key, arn, (&id, port), az, None)?;
     }
-    Ok(json!({}))
+    Ok(t::RegisterTargetsOutput {})
 }
 
-pub(super) fn deregister_targets(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
+pub(super) fn deregister_targets(
+    st: &mut State,
+    env: &mut Env<'_>,
+    ctx: &Ctx,
+    input: t::DeregisterTargetsInput,
+) -> AwsResult<t::DeregisterTargetsOutput> {
     let key = ctx.partition();
-    let arn = opt_str(&input, "TargetGroupArn").unwrap_or("");
-    let st = &world.region_mut(&key).elbv2;
+    let arn = input.target_group_arn.as_str();
     let tg = st.target_groups.get(arn).ok_or_else(|| tg_not_found_one(arn))?;
-    let targets = read_targets(tg, &input)?;
+    let targets = read_targets(tg, &input.targets)?;
     for (id, port, _) in targets {
-        deregister(world, &key, arn, &id, port)?;
+        deregister(st, env, &key, arn, &id, port)?;
     }
-    Ok(json!({}))
+    Ok(t::DeregisterTargetsOutput {})
 }
 
-pub(super) fn describe_target_health(world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
-    let st = &world.region_mut(&ctx.partition()).elbv2;
-    let arn = opt_str(&input, "TargetGroupArn").unwrap_or("");
+pub(super) fn describe_target_health(
+    st: &mut State,
+    _env: &mut Env<'_>,
+    _ctx: &Ctx,
+    input: t::DescribeTargetHealthInput,
+) -> AwsResult<t::DescribeTargetHealthOutput> {
+    let arn = input.target_group_arn.as_str();
     let tg = st.target_groups.get(arn).ok_or_else(|| tg_not_found_one(arn))?;
     let in_use = target_group_has_listener(st, arn);
     let mut out = Vec::new();
-    match input.get("Targets").and_then(Value::as_array) {
+    match input.targets.as_deref() {
         Some(wanted) if !wanted.is_empty() => {
             for w in wanted {
-                let id = opt_str(w, "Id").ok_or_else(|| validation("A target ID must be specified"))?;
-                let port = opt_i64(w, "Port");
+                let id = w.id.as_str();
+                let port = w.port.map(i64::from);
                 let found = tg
                     .targets
                     .values()
@@ -570,7 +590,7 @@ pub(super) fn describe_target_health(world: &mut World, ctx: &Ctx, input: Value)
                         tg,
                         id,
                         port.or(tg.port),
-                        opt_str(w, "AvailabilityZone"),
+                        w.availability_zone.as_deref(),
                         health,
                     ));
                 }
@@ -591,22 +611,24 @@ pub(super) fn describe_target_health(world: &mut World, ctx: &Ctx, input: Value)
             }
         }
     }
-    Ok(json!({"TargetHealthDescriptions": out}))
+    Ok(t::DescribeTargetHealthOutput {
+        target_health_descriptions: Some(out),
+    })
 }
 
 // ---- typed functions for ECS -------------------------------------------------------------------
 
 /// Registers an ECS task's IP in an `ip` target group, remembering its task definition (whose
-/// listing in `world.faults.unhealthy_task_definitions` makes its health checks fail).
+/// listing in `env.faults.unhealthy_task_definitions` makes its health checks fail).
 pub fn register_task_target(
-    world: &mut World,
+    st: &mut State,
+    env: &mut Env<'_>,
     key: &PartitionKey,
     target_group_arn: &str,
     ip: &str,
     port: i64,
     task_definition_arn: &str,
 ) -> AwsResult<()> {
-    let st = &world.region_mut(key).elbv2;
     let tg = st
         .target_groups
         .get(target_group_arn)
@@ -626,28 +648,21 @@ pub fn register_task_target(
             "Port '{port}' of target '{ip}' must be between 1 and 65535"
         )));
     }
-    register(world, key, target_group_arn, ip, port, None, Some(task_definition_arn))
+    register(
+        st,
+        env,
+        key,
+        target_group_arn,
+        (ip, port),
+        None,
+        Some(task_definition_arn),
+    )
 }
 
 /// Records the outcome of a real HTTP health check of one target (the data plane runtime calls it);
 /// the next scheduled health-check event of the target uses it. Unknown targets are ignored.
-pub fn record_health_probe(
-    world: &mut World,
-    key: &PartitionKey,
-    target_group_arn: &str,
-    id: &str,
-    port: i64,
-    pass: bool,
-) {
-    let Some(st) = world
-        .accounts
-        .get_mut(&key.account)
-        .and_then(|a| a.regions.get_mut(&key.region))
-    else {
-        return;
-    };
+pub fn record_health_probe(st: &mut State, target_group_arn: &str, id: &str, port: i64, pass: bool) {
     if let Some(t) = st
-        .elbv2
         .target_groups
         .get_mut(target_group_arn)
         .and_then(|tg| tg.targets.get_mut(&target_key(id, port)))
@@ -658,19 +673,20 @@ pub fn record_health_probe(
 
 /// Deregisters an ECS task's IP: `draining` for the group's deregistration delay, then gone.
 pub fn deregister_task_target(
-    world: &mut World,
+    st: &mut State,
+    env: &mut Env<'_>,
     key: &PartitionKey,
     target_group_arn: &str,
     ip: &str,
     port: i64,
 ) -> AwsResult<()> {
-    deregister(world, key, target_group_arn, ip, port)
+    deregister(st, env, key, target_group_arn, ip, port)
 }
 
 /// The state DescribeTargetHealth would report for one target (`unused` when not registered), and
 /// its reason code.
 pub fn target_health(
-    state: &super::State,
+    state: &State,
     target_group_arn: &str,
     id: &str,
     port: i64,

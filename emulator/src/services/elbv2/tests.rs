@@ -173,6 +173,23 @@ fn advance(w: &mut World, secs: f64) {
     crate::lifecycle::run_until(w, until);
 }
 
+/// ECS's registration of a task's target, over the region's ELBv2 state.
+fn register_task(w: &mut World, k: &PartitionKey, tg: &str, ip: &str, port: i64, td: &str) -> AwsResult<()> {
+    let (r, mut env) = w.split(k);
+    register_task_target(&mut r.elbv2, &mut env, k, tg, ip, port, td)
+}
+
+fn deregister_task(w: &mut World, k: &PartitionKey, tg: &str, ip: &str, port: i64) -> AwsResult<()> {
+    let (r, mut env) = w.split(k);
+    deregister_task_target(&mut r.elbv2, &mut env, k, tg, ip, port)
+}
+
+/// CodeDeploy's traffic shift, over the region's ELBv2 state.
+fn set_weights(w: &mut World, k: &PartitionKey, arn: &str, weights: &[(String, i64)]) -> AwsResult<()> {
+    let (r, mut env) = w.split(k);
+    set_forward_weights(&mut r.elbv2, &mut env, k, arn, weights)
+}
+
 const TD1: &str = "arn:aws:ecs:us-east-1:000000000000:task-definition/threads:1";
 const TD2: &str = "arn:aws:ecs:us-east-1:000000000000:task-definition/threads:2";
 
@@ -379,7 +396,7 @@ fn load_balancer_attributes_and_deletion_protection() {
 fn deleting_a_load_balancer_deletes_its_listeners_and_rules() {
     let mut w = world();
     let l = lab(&mut w);
-    register_task_target(&mut w, &key(), &l.tg1, "10.0.1.10", 3000, TD1).unwrap();
+    register_task(&mut w, &key(), &l.tg1, "10.0.1.10", 3000, TD1).unwrap();
     ok(&mut w, "DeleteLoadBalancer", json!({"LoadBalancerArn": l.lb}));
     assert_eq!(
         fails(&mut w, "DescribeListeners", json!({"ListenerArns": [l.prod]})).code,
@@ -866,8 +883,8 @@ fn health_progresses_on_the_clock_in_the_lab_topology() {
     let mut w = world();
     let l = lab(&mut w);
     let k = key();
-    register_task_target(&mut w, &k, &l.tg1, "10.0.1.10", 3000, TD1).unwrap();
-    register_task_target(&mut w, &k, &l.tg2, "10.0.2.20", 3000, TD1).unwrap();
+    register_task(&mut w, &k, &l.tg1, "10.0.1.10", 3000, TD1).unwrap();
+    register_task(&mut w, &k, &l.tg2, "10.0.2.20", 3000, TD1).unwrap();
     assert_eq!(
         state_of(&mut w, &l.tg1, "10.0.1.10"),
         ("initial".into(), Some("Elb.RegistrationInProgress".into()))
@@ -959,7 +976,7 @@ fn checks_are_scheduled_per_target_not_scanned() {
     let l = lab(&mut w);
     let k = key();
     for i in 0..3 {
-        register_task_target(&mut w, &k, &l.tg1, &format!("10.0.1.{i}"), 3000, TD1).unwrap();
+        register_task(&mut w, &k, &l.tg1, &format!("10.0.1.{i}"), 3000, TD1).unwrap();
     }
     let pending = w.scheduler.len();
     // One check per target per interval: 3 targets over 60 s at 6 s = 30 checks.
@@ -974,7 +991,7 @@ fn injected_faults_make_healthy_targets_unhealthy_and_back() {
     let mut w = world();
     let l = lab(&mut w);
     let k = key();
-    register_task_target(&mut w, &k, &l.tg1, "10.0.1.10", 3000, TD2).unwrap();
+    register_task(&mut w, &k, &l.tg1, "10.0.1.10", 3000, TD2).unwrap();
     advance(&mut w, 12.0);
     assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.10").0, "healthy");
 
@@ -997,7 +1014,7 @@ fn injected_faults_make_healthy_targets_unhealthy_and_back() {
 
     // A new target of a faulty task definition (full ARN listed) never becomes healthy.
     w.faults.unhealthy_task_definitions.insert(TD1.into());
-    register_task_target(&mut w, &k, &l.tg2, "10.0.2.20", 3000, TD1).unwrap();
+    register_task(&mut w, &k, &l.tg2, "10.0.2.20", 3000, TD1).unwrap();
     advance(&mut w, 6.0);
     assert_eq!(
         state_of(&mut w, &l.tg2, "10.0.2.20"),
@@ -1017,9 +1034,9 @@ fn deregistered_targets_drain_then_disappear() {
     let mut w = world();
     let l = lab(&mut w);
     let k = key();
-    register_task_target(&mut w, &k, &l.tg1, "10.0.1.10", 3000, TD1).unwrap();
+    register_task(&mut w, &k, &l.tg1, "10.0.1.10", 3000, TD1).unwrap();
     advance(&mut w, 12.0);
-    deregister_task_target(&mut w, &k, &l.tg1, "10.0.1.10", 3000).unwrap();
+    deregister_task(&mut w, &k, &l.tg1, "10.0.1.10", 3000).unwrap();
     assert_eq!(
         state_of(&mut w, &l.tg1, "10.0.1.10"),
         ("draining".into(), Some("Target.DeregistrationInProgress".into()))
@@ -1058,9 +1075,9 @@ fn deregistered_targets_drain_then_disappear() {
         "ModifyTargetGroupAttributes",
         json!({"TargetGroupArn": l.tg1, "Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}]}),
     );
-    register_task_target(&mut w, &k, &l.tg1, "10.0.1.13", 3000, TD1).unwrap();
-    deregister_task_target(&mut w, &k, &l.tg1, "10.0.1.13", 3000).unwrap();
-    register_task_target(&mut w, &k, &l.tg1, "10.0.1.13", 3000, TD1).unwrap();
+    register_task(&mut w, &k, &l.tg1, "10.0.1.13", 3000, TD1).unwrap();
+    deregister_task(&mut w, &k, &l.tg1, "10.0.1.13", 3000).unwrap();
+    register_task(&mut w, &k, &l.tg1, "10.0.1.13", 3000, TD1).unwrap();
     assert_eq!(state_of(&mut w, &l.tg1, "10.0.1.13").0, "initial");
     advance(&mut w, 40.0);
     assert_eq!(
@@ -1077,8 +1094,8 @@ fn set_forward_weights_updates_rules_and_keeps_weight_zero_groups_checked() {
     let mut w = world();
     let l = lab(&mut w);
     let k = key();
-    register_task_target(&mut w, &k, &l.tg1, "10.0.1.10", 3000, TD1).unwrap();
-    register_task_target(&mut w, &k, &l.tg2, "10.0.2.20", 3000, TD2).unwrap();
+    register_task(&mut w, &k, &l.tg1, "10.0.1.10", 3000, TD1).unwrap();
+    register_task(&mut w, &k, &l.tg2, "10.0.2.20", 3000, TD2).unwrap();
     advance(&mut w, 12.0);
 
     let st = &w.region_mut(&k).elbv2;
@@ -1093,8 +1110,8 @@ fn set_forward_weights_updates_rules_and_keeps_weight_zero_groups_checked() {
     assert_eq!(load_balancer_for_target_group(st, &l.tg1), Some(l.lb.clone()));
     assert!(target_group_has_listener(st, &l.tg2));
 
-    set_forward_weights(&mut w, &k, &l.rule, &[(l.tg1.clone(), 90), (l.tg2.clone(), 10)]).unwrap();
-    set_forward_weights(&mut w, &k, &l.rule, &[(l.tg2.clone(), 100), (l.tg1.clone(), 0)]).unwrap();
+    set_weights(&mut w, &k, &l.rule, &[(l.tg1.clone(), 90), (l.tg2.clone(), 10)]).unwrap();
+    set_weights(&mut w, &k, &l.rule, &[(l.tg2.clone(), 100), (l.tg1.clone(), 0)]).unwrap();
     let d = ok(&mut w, "DescribeRules", json!({"RuleArns": [l.rule]}));
     assert_eq!(
         d["Rules"][0]["Actions"],
@@ -1115,26 +1132,24 @@ fn set_forward_weights_updates_rules_and_keeps_weight_zero_groups_checked() {
     );
 
     // The test listener's default action, by listener ARN.
-    set_forward_weights(&mut w, &k, &l.test, &[(l.tg1.clone(), 1)]).unwrap();
+    set_weights(&mut w, &k, &l.test, &[(l.tg1.clone(), 1)]).unwrap();
     let d = ok(&mut w, "DescribeListeners", json!({"ListenerArns": [l.test]}));
     assert_eq!(d["Listeners"][0]["DefaultActions"][0]["TargetGroupArn"], json!(l.tg1));
 
     // Errors: unknown target group, a listener with no forward action, unknown ARNs.
     let gone = l.tg1.replace("threads-tg", "gone");
     assert_eq!(
-        set_forward_weights(&mut w, &k, &l.rule, &[(gone, 1)]).unwrap_err().code,
+        set_weights(&mut w, &k, &l.rule, &[(gone, 1)]).unwrap_err().code,
         "TargetGroupNotFound"
     );
     assert_eq!(
-        set_forward_weights(&mut w, &k, &l.prod, &[(l.tg1.clone(), 1)])
+        set_weights(&mut w, &k, &l.prod, &[(l.tg1.clone(), 1)])
             .unwrap_err()
             .code,
         "InvalidLoadBalancerAction"
     );
     assert_eq!(
-        set_forward_weights(&mut w, &k, &format!("{}x", l.rule), &[])
-            .unwrap_err()
-            .code,
+        set_weights(&mut w, &k, &format!("{}x", l.rule), &[]).unwrap_err().code,
         "RuleNotFound"
     );
 }
@@ -1145,10 +1160,10 @@ fn weights_bring_a_spare_group_into_use() {
     let l = lab(&mut w);
     let k = key();
     let spare = create_lab_tg(&mut w, "spare");
-    register_task_target(&mut w, &k, &spare, "10.0.3.30", 3000, TD1).unwrap();
+    register_task(&mut w, &k, &spare, "10.0.3.30", 3000, TD1).unwrap();
     advance(&mut w, 30.0);
     assert_eq!(state_of(&mut w, &spare, "10.0.3.30").0, "unused");
-    set_forward_weights(&mut w, &k, &l.rule, &[(l.tg1.clone(), 100), (spare.clone(), 0)]).unwrap();
+    set_weights(&mut w, &k, &l.rule, &[(l.tg1.clone(), 100), (spare.clone(), 0)]).unwrap();
     advance(&mut w, 12.0);
     assert_eq!(state_of(&mut w, &spare, "10.0.3.30").0, "healthy");
     let d = ok(&mut w, "DescribeTargetGroups", json!({"TargetGroupArns": [spare]}));
@@ -1271,7 +1286,7 @@ fn every_handled_operation_is_in_the_model() {
         "DescribeAccountLimits",
         "DescribeSSLPolicies",
     ] {
-        assert!(super::handler(op).is_some(), "{op}");
+        assert!(crate::dispatch::handler(Service::Elbv2, op).is_some(), "{op}");
         assert!(model.operations.contains_key(op), "{op} not in the model");
     }
 }

@@ -12,7 +12,8 @@
 //! `lifecycle::edges`.
 //!
 //! Other services see the registry (`State::functions`, [`find`]) and queue hook invocations with
-//! [`queue_event`] ([`invoke_async`] for the world-level caller, CodeDeploy's deployment machine);
+//! [`queue_event`] (`lifecycle::edges::invoke_async` for the world-level callers: CodeDeploy's
+//! deployment machine and the runtime's Invoke);
 //! the runtime drains `State::pending` outside the state lock.
 
 pub mod functions;
@@ -24,7 +25,6 @@ use crate::env::Env;
 use crate::protocol::AwsError;
 use crate::services::Op;
 use crate::sim::{PartitionKey, Signal};
-use crate::world::World;
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -160,13 +160,6 @@ pub fn queue_event(st: &mut State, env: &mut Env<'_>, function: &str, payload: V
         function_arn: arn.to_string(),
     });
     Ok(id)
-}
-
-/// [`queue_event`] in the partition `key` of the world: the entry of CodeDeploy's deployment
-/// machine (`lifecycle::deployment`), which is still world-level.
-pub fn invoke_async(world: &mut World, key: &PartitionKey, function: &str, payload: Value) -> Result<String, String> {
-    let (region, mut env) = world.split(key);
-    queue_event(&mut region.lambda, &mut env, function, payload)
 }
 
 /// What Lambda schedules on the clock: functions becoming Active, updates completing, retries.

@@ -350,8 +350,8 @@ fn invoke_async_keeps_the_qualifier_and_counts() {
     let mut w = world();
     create(&mut w, "f", json!({})).unwrap();
     let key = PartitionKey::new(ACCT, "us-east-1");
-    super::invoke_async(&mut w, &key, "f:live", json!({})).unwrap();
+    crate::lifecycle::edges::invoke_async(&mut w, &key, "f:live", json!({})).unwrap();
     assert_eq!(edges::invocations_queued(&w), 1);
     assert_eq!(w.region_mut(&key).lambda.pending[0].function_arn, format!("{ARN}:live"));
-    assert!(super::invoke_async(&mut w, &key, "nope", json!({})).is_err());
+    assert!(crate::lifecycle::edges::invoke_async(&mut w, &key, "nope", json!({})).is_err());
 }
