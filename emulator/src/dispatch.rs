@@ -54,6 +54,13 @@ impl Handler {
     /// Runs the operation for the caller of `ctx` (its account and region).
     pub fn call(self, world: &mut World, ctx: &Ctx, input: Value) -> AwsResult<Value> {
         let key = ctx.partition();
+        // A regional service's handler over its state in the caller's region.
+        macro_rules! regional {
+            ($f:expr, $svc:ident) => {{
+                let (region, mut env) = world.split(&key);
+                $f(&mut region.$svc, &mut env, ctx, input)
+            }};
+        }
         match self {
             Handler::World(f) => f(world, ctx, input),
             Handler::Sts(f) => {
@@ -64,34 +71,13 @@ impl Handler {
                 let (account, mut env) = world.split_account(&ctx.account);
                 f(&mut account.iam, &mut env, ctx, input)
             }
-            Handler::Ec2(f) => {
-                let (r, mut env) = world.split(&key);
-                f(&mut r.ec2, &mut env, ctx, input)
-            }
-            Handler::Elbv2(f) => {
-                let (r, mut env) = world.split(&key);
-                f(&mut r.elbv2, &mut env, ctx, input)
-            }
-            Handler::Ecs(f) => {
-                let (r, mut env) = world.split(&key);
-                f(&mut r.ecs, &mut env, ctx, input)
-            }
-            Handler::Lambda(f) => {
-                let (r, mut env) = world.split(&key);
-                f(&mut r.lambda, &mut env, ctx, input)
-            }
-            Handler::CloudWatch(f) => {
-                let (r, mut env) = world.split(&key);
-                f(&mut r.cloudwatch, &mut env, ctx, input)
-            }
-            Handler::Logs(f) => {
-                let (r, mut env) = world.split(&key);
-                f(&mut r.logs, &mut env, ctx, input)
-            }
-            Handler::CodeDeploy(f) => {
-                let (r, mut env) = world.split(&key);
-                f(&mut r.codedeploy, &mut env, ctx, input)
-            }
+            Handler::Ec2(f) => regional!(f, ec2),
+            Handler::Elbv2(f) => regional!(f, elbv2),
+            Handler::Ecs(f) => regional!(f, ecs),
+            Handler::Lambda(f) => regional!(f, lambda),
+            Handler::CloudWatch(f) => regional!(f, cloudwatch),
+            Handler::Logs(f) => regional!(f, logs),
+            Handler::CodeDeploy(f) => regional!(f, codedeploy),
         }
     }
 }

@@ -18,9 +18,9 @@ use serde_json::Value;
 /// span services, and the handlers of services not yet over their own state.
 pub type WorldOp = fn(&mut World, &Ctx, Value) -> AwsResult<Value>;
 
-/// A typed handler over the whole world as a [`WorldOp`]: `cutover::world_typed!(assume_role)`,
-/// for `fn(&mut World, &Ctx, XRequest) -> AwsResult<XResponse>`. See [`call_typed`].
-#[macro_export]
+/// A typed handler over the whole world as a [`WorldOp`]: `world_typed!(identity::assume_role)`,
+/// for `fn(&mut World, &Ctx, XRequest) -> AwsResult<XResponse>` (the lifecycle layer's
+/// operations). See [`call_typed`].
 macro_rules! world_typed {
     ($f:path) => {{
         fn typed_handler(
@@ -33,6 +33,7 @@ macro_rules! world_typed {
         typed_handler as $crate::world::WorldOp
     }};
 }
+pub(crate) use world_typed;
 
 /// Runs a typed world-level handler on a canonical input value: what `world_typed!` wraps (the
 /// same adapter as `services::call_typed`, over the world).

@@ -53,6 +53,32 @@ fn role_trust(world: &World, account: &str, role: &str) -> Result<(), String> {
     )
 }
 
+/// Runs `f` over the region's CodeDeploy state, an `Env` and the [`GroupChecks`] of the same
+/// region, for the group `current` (or a new one) of `application` with the role `role_arn`.
+fn with_group_checks<R>(
+    world: &mut World,
+    key: &PartitionKey,
+    application: &str,
+    current: Option<&str>,
+    role_arn: Option<&str>,
+    f: impl FnOnce(&mut codedeploy::State, &mut crate::env::Env<'_>, &GroupChecks<'_>) -> R,
+) -> R {
+    let role = codedeploy::groups::role_to_check(&world.region_mut(key).codedeploy, application, current, role_arn);
+    let role_trust = role_trust(world, &key.account, &role);
+    let (region, mut env) = world.split(key);
+    let Region {
+        codedeploy, ecs, elbv2, ..
+    } = region;
+    let view = GroupChecks {
+        key,
+        ecs,
+        elbv2,
+        role,
+        role_trust,
+    };
+    f(codedeploy, &mut env, &view)
+}
+
 /// CreateDeploymentGroup: CodeDeploy's own function, over the checks of [`GroupChecks`].
 pub fn create_deployment_group(
     world: &mut World,
@@ -60,25 +86,10 @@ pub fn create_deployment_group(
     input: t::CreateDeploymentGroupInput,
 ) -> AwsResult<t::CreateDeploymentGroupOutput> {
     let key = ctx.partition();
-    let role = codedeploy::groups::role_to_check(
-        &world.region_mut(&key).codedeploy,
-        &input.application_name,
-        None,
-        Some(&input.service_role_arn),
-    );
-    let role_trust = role_trust(world, &key.account, &role);
-    let (region, mut env) = world.split(&key);
-    let Region {
-        codedeploy, ecs, elbv2, ..
-    } = region;
-    let view = GroupChecks {
-        key: &key,
-        ecs,
-        elbv2,
-        role,
-        role_trust,
-    };
-    codedeploy::groups::create_deployment_group(codedeploy, &mut env, &view, ctx, input)
+    let (app, role) = (input.application_name.clone(), input.service_role_arn.clone());
+    with_group_checks(world, &key, &app, None, Some(&role), |cd, env, view| {
+        codedeploy::groups::create_deployment_group(cd, env, view, ctx, input)
+    })
 }
 
 /// UpdateDeploymentGroup: CodeDeploy's own function, over the checks of [`GroupChecks`].
@@ -88,25 +99,12 @@ pub fn update_deployment_group(
     input: t::UpdateDeploymentGroupInput,
 ) -> AwsResult<t::UpdateDeploymentGroupOutput> {
     let key = ctx.partition();
-    let role = codedeploy::groups::role_to_check(
-        &world.region_mut(&key).codedeploy,
-        &input.application_name,
-        Some(&input.current_deployment_group_name),
-        input.service_role_arn.as_deref(),
-    );
-    let role_trust = role_trust(world, &key.account, &role);
-    let (region, mut env) = world.split(&key);
-    let Region {
-        codedeploy, ecs, elbv2, ..
-    } = region;
-    let view = GroupChecks {
-        key: &key,
-        ecs,
-        elbv2,
-        role,
-        role_trust,
-    };
-    codedeploy::groups::update_deployment_group(codedeploy, &mut env, &view, ctx, input)
+    let app = input.application_name.clone();
+    let current = input.current_deployment_group_name.clone();
+    let role = input.service_role_arn.clone();
+    with_group_checks(world, &key, &app, Some(&current), role.as_deref(), |cd, env, view| {
+        codedeploy::groups::update_deployment_group(cd, env, view, ctx, input)
+    })
 }
 
 fn tg_arn_by_name(st: &elbv2::State, name: &str) -> Option<String> {

@@ -26,7 +26,7 @@ pub use drive::{fire, run_until, run_until_invocation};
 
 use crate::model::Service;
 use crate::sim::SimTime;
-use crate::world::{World, WorldOp};
+use crate::world::{world_typed, World, WorldOp};
 
 /// The operations that span services, answered here over the whole world rather than by one
 /// service over its own state (`dispatch::handler` asks here first). Each does its service's part
@@ -34,24 +34,24 @@ use crate::world::{World, WorldOp};
 /// its group checks and deployment targets read ECS and ELBv2 (and IAM for the service role).
 pub fn handler(service: Service, operation: &str) -> Option<WorldOp> {
     Some(match (service, operation) {
-        (Service::CodeDeploy, "StopDeployment") => crate::world_typed!(deployment::stop_deployment),
-        (Service::CodeDeploy, "ContinueDeployment") => crate::world_typed!(deployment::continue_deployment),
+        (Service::CodeDeploy, "StopDeployment") => world_typed!(deployment::stop_deployment),
+        (Service::CodeDeploy, "ContinueDeployment") => world_typed!(deployment::continue_deployment),
         (Service::CodeDeploy, "PutLifecycleEventHookExecutionStatus") => {
-            crate::world_typed!(deployment::put_lifecycle_event_hook_execution_status)
+            world_typed!(deployment::put_lifecycle_event_hook_execution_status)
         }
-        (Service::CodeDeploy, "GetDeploymentTarget") => crate::world_typed!(deployment::get_deployment_target),
+        (Service::CodeDeploy, "GetDeploymentTarget") => world_typed!(deployment::get_deployment_target),
         (Service::CodeDeploy, "BatchGetDeploymentTargets") => {
-            crate::world_typed!(deployment::batch_get_deployment_targets)
+            world_typed!(deployment::batch_get_deployment_targets)
         }
         (Service::CodeDeploy, "CreateDeploymentGroup") => {
-            crate::world_typed!(deployment_group::create_deployment_group)
+            world_typed!(deployment_group::create_deployment_group)
         }
         (Service::CodeDeploy, "UpdateDeploymentGroup") => {
-            crate::world_typed!(deployment_group::update_deployment_group)
+            world_typed!(deployment_group::update_deployment_group)
         }
-        (Service::Sts, "AssumeRole") => crate::world_typed!(identity::assume_role),
-        (Service::Lambda, "CreateFunction") => crate::world_typed!(identity::create_function),
-        (Service::Elbv2, "CreateLoadBalancer") => crate::world_typed!(links::create_load_balancer),
+        (Service::Sts, "AssumeRole") => world_typed!(identity::assume_role),
+        (Service::Lambda, "CreateFunction") => world_typed!(identity::create_function),
+        (Service::Elbv2, "CreateLoadBalancer") => world_typed!(links::create_load_balancer),
         (Service::Ecs, op) => return links::ecs_handler(op),
         _ => return None,
     })

@@ -495,7 +495,9 @@ impl Runner<'_> {
             let sets = self.probe(&Probe::TaskSets).await?;
             let targets = self.probe(&Probe::Targets).await?;
             let steady = sets.as_array().is_some_and(|a| {
-                a.len() == 1 && a[0]["stabilityStatus"] == "STEADY_STATE" && a[0]["runningCount"] == 1
+                a.len() == 1
+                    && a[0]["stabilityStatus"] == cutover_types::ecs::StabilityStatus::SteadyState.as_str()
+                    && a[0]["runningCount"] == 1
             });
             if steady && targets[lab::BLUE_TG] == json!(["healthy"]) {
                 return Ok(());

@@ -221,7 +221,7 @@ fn history_alarm(a: &Alarm) -> Value {
     m.insert("alarmName".into(), json!(a.name));
     m.insert("alarmArn".into(), json!(a.arn));
     m.insert("actionsEnabled".into(), json!(a.actions_enabled));
-    m.insert("stateValue".into(), json!(a.state_value));
+    m.insert("stateValue".into(), json!(a.state_value.as_str()));
     m.insert("timestamp".into(), json!(iso8601(a.config_updated)));
     if let Ok(Value::Object(config)) = serde_json::to_value(&a.config) {
         for (k, v) in &config {
@@ -335,7 +335,7 @@ pub fn put_metric_alarm(cw: &mut State, env: &mut Env<'_>, ctx: &Ctx, input: Put
             let alarm = Alarm {
                 name: name.clone(),
                 arn: alarm_arn(&key, &name),
-                state_value: t::StateValue::InsufficientData.as_str().to_owned(),
+                state_value: t::StateValue::InsufficientData,
                 state_reason: INITIAL_REASON.into(),
                 state_reason_data: None,
                 state_updated: now,
@@ -374,7 +374,7 @@ fn metric_alarm(a: &Alarm) -> t::MetricAlarm {
         alarm_arn: Some(a.arn.clone()),
         alarm_configuration_updated_timestamp: Some(a.config_updated),
         actions_enabled: Some(a.actions_enabled),
-        state_value: Some(a.state()),
+        state_value: Some(a.state_value.clone()),
         state_reason: Some(a.state_reason.clone()),
         state_reason_data: a.state_reason_data.clone(),
         state_updated_timestamp: Some(a.state_updated),
@@ -418,7 +418,7 @@ pub fn describe_alarms(
             .values()
             .filter(|a| names.is_empty() || names.contains(&a.name))
             .filter(|a| prefix.is_none_or(|p| a.name.starts_with(p)))
-            .filter(|a| state_value.is_none_or(|s| a.state_value == s.as_str()))
+            .filter(|a| state_value.is_none_or(|s| a.state_value == *s))
             .filter(|a| action_prefix.is_none_or(|p| actions_of(a).any(|x| x.starts_with(p))))
             .map(metric_alarm)
             .collect(),
@@ -534,7 +534,8 @@ pub fn set_alarm_state(
     let Some(a) = cw.alarms.get_mut(name) else {
         return Err(err("ResourceNotFound", format!("Alarm {name} not found")));
     };
-    let old_value = std::mem::replace(&mut a.state_value, value.to_owned());
+    let old = std::mem::replace(&mut a.state_value, t::StateValue::from(value));
+    let old_value = old.as_str();
     let old_reason = std::mem::replace(&mut a.state_reason, reason.to_owned());
     let old_data = std::mem::replace(&mut a.state_reason_data, reason_data.map(str::to_owned));
     a.state_updated = now;
@@ -558,7 +559,7 @@ pub fn set_alarm_state(
         json!({"version": "1.0", "oldState": old_state, "newState": new_state}),
     );
     env.record(
-        match (AlarmStateValue::parse(&old_value), AlarmStateValue::parse(value)) {
+        match (AlarmStateValue::parse(old_value), AlarmStateValue::parse(value)) {
             (Some(from), Some(to)) => Entry::AlarmState {
                 alarm: name.into(),
                 from,

@@ -28,14 +28,12 @@ use std::collections::BTreeMap;
 /// Tags in the order they were added.
 pub type Tags = Vec<(String, String)>;
 
-/// A metric alarm.
-#[derive(Debug, Clone, Default)]
+/// A metric alarm (a new one, `Alarm::default()`, is `INSUFFICIENT_DATA`).
+#[derive(Debug, Clone)]
 pub struct Alarm {
     pub name: String,
     pub arn: String,
-    /// OK, ALARM or INSUFFICIENT_DATA (a `t::StateValue` string: kept a `String` while other
-    /// modules' tests build alarms from one; [`Alarm::state`] is the enum).
-    pub state_value: String,
+    pub state_value: t::StateValue,
     pub state_reason: String,
     /// JSON text, when the state change carried some.
     pub state_reason_data: Option<String>,
@@ -50,10 +48,21 @@ pub struct Alarm {
     pub tags: Tags,
 }
 
-impl Alarm {
-    /// The state as the model's enum.
-    pub fn state(&self) -> t::StateValue {
-        t::StateValue::from(self.state_value.as_str())
+impl Default for Alarm {
+    fn default() -> Alarm {
+        Alarm {
+            name: String::new(),
+            arn: String::new(),
+            state_value: t::StateValue::InsufficientData,
+            state_reason: String::new(),
+            state_reason_data: None,
+            state_updated: 0.0,
+            state_transitioned: 0.0,
+            config_updated: 0.0,
+            actions_enabled: false,
+            config: t::MetricAlarm::default(),
+            tags: Tags::new(),
+        }
     }
 }
 

@@ -339,7 +339,7 @@ fn set_alarm(w: &mut World, name: &str, state: &str) {
         cloudwatch::Alarm {
             name: name.to_owned(),
             arn: format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"),
-            state_value: state.to_owned(),
+            state_value: cutover_types::cloudwatch::StateValue::from(state),
             ..Default::default()
         },
     );
