@@ -29,7 +29,13 @@ pub fn botocore_sdist() -> PathBuf {
     if dir.join("tests/unit/protocols").is_dir() {
         return dir;
     }
+    // Test binaries run as separate processes (nextest), so the mutex above does not keep two of
+    // them from fetching at once: each downloads and unpacks into a directory of its own and
+    // renames the result into place, so the cache only ever holds complete files.
     std::fs::create_dir_all(&cache).expect("create the sdist cache dir");
+    let own = cache.join(format!("fetch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&own);
+    std::fs::create_dir_all(&own).expect("create this process's fetch dir");
     let tarball = cache.join(format!("botocore-{BOTOCORE_VERSION}.tar.gz"));
     if !tarball.is_file() {
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
@@ -37,20 +43,38 @@ pub fn botocore_sdist() -> PathBuf {
             .args(["-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:"])
             .arg(format!("botocore=={BOTOCORE_VERSION}"))
             .arg("-d")
-            .arg(&cache)
+            .arg(&own)
             .status()
             .expect("run pip to download the botocore sdist");
         assert!(st.success(), "pip download botocore=={BOTOCORE_VERSION} failed");
+        let fetched = own.join(format!("botocore-{BOTOCORE_VERSION}.tar.gz"));
+        if std::fs::rename(&fetched, &tarball).is_err() {
+            assert!(
+                tarball.is_file(),
+                "the downloaded sdist is neither at {} nor at {}",
+                fetched.display(),
+                tarball.display()
+            );
+        }
     }
     let st = Command::new("tar")
         .arg("xzf")
         .arg(&tarball)
         .arg("-C")
-        .arg(&cache)
+        .arg(&own)
         .arg(format!("botocore-{BOTOCORE_VERSION}/tests/unit/protocols"))
         .status()
         .expect("run tar");
     assert!(st.success(), "unpacking the botocore sdist failed");
+    // A rename onto a directory another process put there first fails; its copy is as good.
+    if std::fs::rename(own.join(format!("botocore-{BOTOCORE_VERSION}")), &dir).is_err() {
+        assert!(
+            dir.join("tests/unit/protocols").is_dir(),
+            "no unpacked sdist at {}",
+            dir.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&own);
     dir
 }
 
