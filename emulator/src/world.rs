@@ -175,31 +175,18 @@ impl World {
     /// What every handler and simulation step may use besides its own service's state: the
     /// time, ids, faults, scheduler and timeline.
     pub fn env(&mut self) -> Env<'_> {
-        Env::new(
-            self.now,
-            &mut self.ids,
-            &self.faults,
-            &mut self.scheduler,
-            &mut self.timeline,
-        )
+        self.split_sts().2
     }
 
     /// A region's state (created on first use, as [`World::region_mut`]) and the [`Env`] beside
     /// it: what a handler over one regional service's state is called with.
     pub fn split(&mut self, key: &PartitionKey) -> (&mut Region, Env<'_>) {
         self.region_mut(key);
-        let region = self
-            .accounts
+        let (_, accounts, env) = self.split_sts();
+        let region = accounts
             .get_mut(&key.account)
             .and_then(|a| a.regions.get_mut(&key.region))
             .expect("region created above");
-        let env = Env::new(
-            self.now,
-            &mut self.ids,
-            &self.faults,
-            &mut self.scheduler,
-            &mut self.timeline,
-        );
         (region, env)
     }
 
@@ -207,28 +194,24 @@ impl World {
     /// are called with.
     pub fn split_account(&mut self, account: &str) -> (&mut Account, Env<'_>) {
         self.account_mut(account);
-        let acct = self.accounts.get_mut(account).expect("account created above");
-        let env = Env::new(
-            self.now,
-            &mut self.ids,
-            &self.faults,
-            &mut self.scheduler,
-            &mut self.timeline,
-        );
-        (acct, env)
+        let (_, accounts, env) = self.split_sts();
+        (accounts.get_mut(account).expect("account created above"), env)
     }
 
     /// STS's state, every account beside it (the IAM roles STS assumes) and the [`Env`]: what
-    /// STS's handlers are called with, and the lifecycle layer's identity operations.
+    /// STS's handlers are called with, and the lifecycle layer's identity operations. The one
+    /// place the world lends its parts side by side; the other splits narrow it.
     pub fn split_sts(&mut self) -> (&mut services::sts::State, &mut BTreeMap<String, Account>, Env<'_>) {
-        let env = Env::new(
-            self.now,
-            &mut self.ids,
-            &self.faults,
-            &mut self.scheduler,
-            &mut self.timeline,
-        );
-        (&mut self.sts, &mut self.accounts, env)
+        let World {
+            accounts,
+            scheduler,
+            now,
+            ids,
+            faults,
+            sts,
+            timeline,
+        } = self;
+        (sts, accounts, Env::new(*now, ids, faults, scheduler, timeline))
     }
 
     /// Queues `signal` to fire at `at` (never earlier than now); `lifecycle::drive` fires it.
