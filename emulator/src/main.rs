@@ -347,8 +347,11 @@ fn scenario_run(args: &[String]) -> ExitCode {
     for f in &files {
         match cutover::scenario::load(f) {
             Ok(s) => scenarios.push(s),
-            Err(e) => {
-                eprintln!("cutover: {e}");
+            // Every mistake of the file, one a line.
+            Err(errors) => {
+                for e in &errors.0 {
+                    eprintln!("cutover: {e}");
+                }
                 bad = true;
             }
         }

@@ -144,13 +144,16 @@ steps:
         f.message.contains("AccessDeniedException") && f.message.contains("ClusterNotFoundException"),
         "{f:?}"
     );
-    // An unknown variable names the ones there are.
-    let o = run_text(
+    // An unknown variable names the ones there are, before anything runs.
+    let e = scenario::parse(
         "vars.yaml",
-        "name: x\nsteps:\n  - call: ecs.DescribeClusters\n    input: {clusters: ['${nope}']}\n",
+        "name: x\nsteps:\n  - call: ecs.CreateCluster\n    save: {arn: cluster.clusterArn}\n  - call: ecs.DescribeClusters\n    input: {clusters: ['${nope}']}\n",
     )
-    .await;
-    assert!(o.failure.unwrap().message.contains("no variable ${nope}"));
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("${nope} is never set; set before here: arn"),
+        "{e}"
+    );
 }
 
 fn cutover(args: &[&str]) -> std::process::Output {
@@ -182,6 +185,16 @@ fn cli_bad_files_exit_2_naming_file_line_and_field() {
             "dur.yaml:3:70: steps[1].wait.timeout: expected a duration",
         ),
         ("yaml.yaml", "name: x\nsteps: [\n", "yaml.yaml:3:1: not valid YAML"),
+        // Every mistake of a file, one a line: a wrong-case member, an unknown matcher, a
+        // variable never set.
+        (
+            "all.yaml",
+            "name: x\nsteps:\n  - call: cloudwatch.SetAlarmState\n    input: {alarmName: a, StateValue: ALARMED, StateReason: r}\n  - expect: {call: ecs.ListClusters, that: {clusterArns: {containz: x}}}\n  - note: '${never}'\n",
+            "all.yaml:4:13: steps[1].call.input.alarmName: unknown member; did you mean AlarmName?\n\
+             cutover: all.yaml:4:39: steps[1].call.input.StateValue: 'ALARMED' is not one of: OK, ALARM, INSUFFICIENT_DATA\n\
+             cutover: all.yaml:5:59: steps[2].expect.that.clusterArns.containz: unknown matcher 'containz'; did you mean contains? the matchers are: equals, in, contains, matches, exists, length, atLeast, atMost (to expect a mapping, write {equals: {...}})\n\
+             cutover: all.yaml:6:11: steps[3].note: ${never} is never set; set before here: none\n",
+        ),
     ];
     for (file, text, want) in cases {
         let path = dir.join(file);
@@ -411,15 +424,17 @@ async fn a_wait_looks_last_at_its_timeout_and_fails_with_what_it_saw() {
         ),
         "{f:?}"
     );
-    // A missing variable ends a wait at once instead of polling for an hour.
-    let started = std::time::Instant::now();
-    let o = run_text(
+    // A variable never set is a mistake of the file, found before anything runs (not an hour of
+    // polling).
+    let e = scenario::parse(
         "wait.yaml",
         "name: x\nsteps:\n  - wait: {call: ecs.DescribeClusters, input: {clusters: ['${nope}']}, that: {failures: []}}\n",
     )
-    .await;
-    assert!(o.failure.unwrap().message.starts_with("no variable ${nope}"));
-    assert!(started.elapsed() < Duration::from_secs(5));
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "wait.yaml:3:59: steps[1].wait.input.clusters[1]: ${nope} is never set; set before here: none"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -141,6 +141,7 @@ pub fn validate_input(service: Service, model: &Model, op: &Operation, input: &V
         problems: Vec::new(),
         count: 0,
         type_error: None,
+        findings: None,
     };
     let empty = Value::Object(serde_json::Map::new());
     let input = if input.is_null() { &empty } else { input };
@@ -152,6 +153,73 @@ pub fn validate_input(service: Service, model: &Model, op: &Operation, input: &V
         return Ok(());
     }
     Err(answer(service, model, &v.problems, v.count))
+}
+
+/// One step of the path to a problem found by [`check_input`], as the model spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSeg {
+    Member(String),
+    /// A list element, 0-based.
+    Index(usize),
+    Key(String),
+}
+
+/// What [`check_input`] found wrong at a place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FindingKind {
+    /// A required member is absent (or null).
+    Missing,
+    /// The value's JSON type does not fit: what the shape wants (`String`, `Integer`, `List`...).
+    WrongType { expected: &'static str },
+    /// A model constraint, in the framework's words (`Member must satisfy enum value set: [..]`),
+    /// with the value as echoed (None when sensitive).
+    Constraint { text: String, value: Option<String> },
+    /// A member the structure does not have; `members` are the ones it has.
+    Unknown { members: Vec<String> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub path: Vec<PathSeg>,
+    pub kind: FindingKind,
+}
+
+/// Every problem of `input` for `op`, for tools that check inputs ahead of sending them (the
+/// scenario reader): the same walk as [`validate_input`], which does not stop at the first wrong
+/// type, also names members the structure does not have (AWS ignores those, a file's author
+/// wants to hear of them), and leaves alone strings holding `${` (a value filled in later).
+/// With `values: false` only unknown members are reported.
+pub fn check_input(model: &Model, op: &Operation, input: &Value, values: bool) -> Vec<Finding> {
+    let Some(root) = op.input else { return Vec::new() };
+    if root >= model.shapes.len() {
+        return Vec::new();
+    }
+    let mut v = Validator {
+        model,
+        problems: Vec::new(),
+        count: 0,
+        type_error: None,
+        findings: Some((Vec::new(), values)),
+    };
+    let empty = Value::Object(serde_json::Map::new());
+    let input = if input.is_null() { &empty } else { input };
+    v.value(root, input, None, false, 0);
+    v.findings.map(|(f, _)| f).unwrap_or_default()
+}
+
+fn path_segs(path: Option<&Path<'_>>) -> Vec<PathSeg> {
+    let mut segs = Vec::new();
+    let mut p = path;
+    while let Some(node) = p {
+        segs.push(match node.seg {
+            Seg::Member(m) => PathSeg::Member(m.to_owned()),
+            Seg::Index(i) => PathSeg::Index(i),
+            Seg::Key(k) => PathSeg::Key(k.to_owned()),
+        });
+        p = node.parent;
+    }
+    segs.reverse();
+    segs
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,6 +320,9 @@ struct Validator<'m> {
     problems: Vec<Problem>,
     count: usize,
     type_error: Option<TypeError>,
+    /// [`check_input`]'s mode: every finding, and whether values are checked (else only unknown
+    /// members).
+    findings: Option<(Vec<Finding>, bool)>,
 }
 
 impl<'m> Validator<'m> {
@@ -267,6 +338,22 @@ impl<'m> Validator<'m> {
         sensitive: bool,
         constraint: &str,
     ) {
+        if let Some((findings, values)) = &mut self.findings {
+            if *values {
+                let kind = match kind {
+                    ProblemKind::Missing if value.is_none() => FindingKind::Missing,
+                    _ => FindingKind::Constraint {
+                        text: constraint.to_owned(),
+                        value: value.filter(|_| !sensitive).map(echo),
+                    },
+                };
+                findings.push(Finding {
+                    path: path_segs(path),
+                    kind,
+                });
+            }
+            return;
+        }
         self.count += 1;
         if self.problems.len() >= MAX_REPORTED {
             return;
@@ -308,6 +395,15 @@ impl<'m> Validator<'m> {
     }
 
     fn wrong_type(&mut self, path: Option<&Path<'_>>, expected: &'static str, found: &Value, sensitive: bool) {
+        if let Some((findings, values)) = &mut self.findings {
+            if *values {
+                findings.push(Finding {
+                    path: path_segs(path),
+                    kind: FindingKind::WrongType { expected },
+                });
+            }
+            return;
+        }
         if self.type_error.is_some() {
             return;
         }
@@ -343,6 +439,9 @@ impl<'m> Validator<'m> {
             return;
         }
         let Some(shape) = self.shape(id) else { return };
+        if self.findings.is_some() && (shape.document || matches!(value, Value::String(s) if s.contains("${"))) {
+            return;
+        }
         let sensitive = sensitive || shape.sensitive;
         match &shape.kind {
             Kind::Structure {
@@ -354,6 +453,22 @@ impl<'m> Validator<'m> {
                 let Value::Object(obj) = value else {
                     return self.wrong_type(path, "Structure", value, sensitive);
                 };
+                if let Some((findings, _)) = &mut self.findings {
+                    for k in obj.keys() {
+                        if !members.iter().any(|m| &m.name == k) {
+                            let here = Path {
+                                parent: path,
+                                seg: Seg::Member(k),
+                            };
+                            findings.push(Finding {
+                                path: path_segs(Some(&here)),
+                                kind: FindingKind::Unknown {
+                                    members: members.iter().map(|m| m.name.clone()).collect(),
+                                },
+                            });
+                        }
+                    }
+                }
                 let mut set = 0usize;
                 for m in members {
                     let here = Path {

@@ -7,6 +7,7 @@
 //! `docs/scenarios.md`; the built-in scenarios are the files under `scenarios/` at the repo root,
 //! compiled into the binary ([`builtin`]).
 
+pub mod check;
 pub mod lab;
 pub mod report;
 pub mod run;
@@ -42,6 +43,38 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// Every mistake of a scenario file, in file order (at least one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Errors(pub Vec<ScenarioError>);
+
+impl Errors {
+    /// The first mistake.
+    pub fn first(&self) -> &ScenarioError {
+        &self.0[0]
+    }
+}
+
+impl From<ScenarioError> for Errors {
+    fn from(e: ScenarioError) -> Errors {
+        Errors(vec![e])
+    }
+}
+
+/// One mistake a line.
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Errors {}
 
 /// One scenario file.
 #[derive(Debug, Clone, PartialEq)]
@@ -221,7 +254,7 @@ pub fn builtin() -> &'static [(&'static str, &'static str)] {
 }
 
 /// Reads a scenario: `builtin:NAME` for a built-in one, else a file path.
-pub fn load(arg: &str) -> Result<Scenario, ScenarioError> {
+pub fn load(arg: &str) -> Result<Scenario, Errors> {
     if let Some(name) = arg.strip_prefix("builtin:") {
         return match builtin().iter().find(|(n, _)| *n == name) {
             Some((n, text)) => parse(&format!("builtin:{n}"), text),
@@ -233,7 +266,8 @@ pub fn load(arg: &str) -> Result<Scenario, ScenarioError> {
                     "no built-in scenario of that name; there are: {}",
                     builtin().iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 ),
-            }),
+            }
+            .into()),
         };
     }
     match std::fs::read_to_string(arg) {
@@ -243,12 +277,16 @@ pub fn load(arg: &str) -> Result<Scenario, ScenarioError> {
             pos: Pos { line: 0, col: 0 },
             field: String::new(),
             message: format!("cannot read the file: {e}"),
-        }),
+        }
+        .into()),
     }
 }
 
 struct Ctx<'a> {
     file: &'a str,
+    /// Mistakes found alongside the one a parse function returns (every bad member of an
+    /// input, every bad matcher of an expectation).
+    extra: std::cell::RefCell<Vec<ScenarioError>>,
 }
 
 impl Ctx<'_> {
@@ -400,76 +438,53 @@ const LIFECYCLE_EVENTS: [&str; 5] = [
     "AfterAllowTraffic",
 ];
 
-/// Parses a scenario file's text; `file` names it in errors.
-pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let c = Ctx { file };
-    let root = yaml::parse(text).map_err(|e| c.err(e.pos, "", format!("not valid YAML: {}", e.message)))?;
-    c.only_keys(&root, "", &["name", "description", "setup", "steps"])?;
+/// Parses a scenario file's text; `file` names it in errors. The file is checked as a whole:
+/// every mistake of it comes back, in file order, not the first only.
+pub fn parse(file: &str, text: &str) -> Result<Scenario, Errors> {
+    let c = Ctx {
+        file,
+        extra: Default::default(),
+    };
+    let root =
+        yaml::parse(text).map_err(|e| Errors(vec![c.err(e.pos, "", format!("not valid YAML: {}", e.message))]))?;
+    let mut errs: Vec<ScenarioError> = Vec::new();
+    keep(
+        &mut errs,
+        c.only_keys(&root, "", &["name", "description", "setup", "steps"]),
+    );
     let name = match root.get("name") {
-        Some(n) => c.string(n, "name")?,
-        None => return Err(c.err(root.pos, "name", "a scenario needs a name")),
+        Some(n) => keep(&mut errs, c.string(n, "name")).unwrap_or_default(),
+        None => {
+            errs.push(c.err(root.pos, "name", "a scenario needs a name"));
+            String::new()
+        }
     };
     let description = match root.get("description") {
-        Some(n) => c.string(n, "description")?,
+        Some(n) => keep(&mut errs, c.string(n, "description")).unwrap_or_default(),
         None => String::new(),
     };
     let mut lab = None;
     let mut hooks = Vec::new();
+    // Hook names as written, for the steps' checks even when a hook's definition is wrong.
+    let mut hook_names = Vec::new();
+    let mut lab_written = false;
     if let Some(setup) = root.get("setup") {
-        c.only_keys(setup, "setup", &["lab", "hooks"])?;
+        keep(&mut errs, c.only_keys(setup, "setup", &["lab", "hooks"]));
         if let Some(l) = setup.get("lab") {
-            lab = Some(parse_lab(&c, l)?);
+            lab_written = true;
+            lab = keep(&mut errs, parse_lab(&c, l));
         }
         if let Some(h) = setup.get("hooks") {
-            for (name, p, def) in c.map(h, "setup.hooks")? {
-                let field = format!("setup.hooks.{name}");
-                if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_".contains(ch)) {
-                    return Err(c.err(
-                        *p,
-                        &field,
-                        "a hook's name is a Lambda function name: letters, digits, - and _",
-                    ));
-                }
-                c.only_keys(def, &field, &["reports", "runtime"])?;
-                let reports = match def.get("reports") {
-                    None => HookReport::Succeeded,
-                    Some(n) => match c.string(n, &format!("{field}.reports"))?.as_str() {
-                        "Succeeded" => HookReport::Succeeded,
-                        "Failed" => HookReport::Failed,
-                        "never" => HookReport::Never,
-                        "testTraffic" => HookReport::TestTraffic,
-                        other => {
-                            return Err(c.err(
-                                n.pos,
-                                &format!("{field}.reports"),
-                                format!("'{other}' is not one of: Succeeded, Failed, never, testTraffic"),
-                            ))
-                        }
-                    },
-                };
-                let runtime = match def.get("runtime") {
-                    None => "nodejs20.x".to_owned(),
-                    Some(n) => {
-                        let r = c.string(n, &format!("{field}.runtime"))?;
-                        if !HOOK_RUNTIMES.contains(&r.as_str()) {
-                            return Err(c.err(
-                                n.pos,
-                                &format!("{field}.runtime"),
-                                format!("'{r}': hooks run on one of {}", HOOK_RUNTIMES.join(", ")),
-                            ));
-                        }
-                        r
+            if let Some(entries) = keep(&mut errs, c.map(h, "setup.hooks")) {
+                for (name, p, def) in entries {
+                    hook_names.push(name.clone());
+                    if let Some(hook) = keep(&mut errs, parse_hook(&c, name, *p, def)) {
+                        hooks.push(hook);
                     }
-                };
-                hooks.push(HookDef {
-                    name: name.clone(),
-                    reports,
-                    runtime,
-                    pos: *p,
-                });
+                }
             }
-            if lab.is_none() {
-                return Err(c.err(
+            if !lab_written {
+                errs.push(c.err(
                     h.pos,
                     "setup.hooks",
                     "hooks need setup.lab (they report to its deployments)",
@@ -477,31 +492,39 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             }
         }
     }
-    let steps_node = match root.get("steps") {
-        Some(s) => s,
-        None => return Err(c.err(root.pos, "steps", "a scenario needs steps")),
-    };
-    let items = steps_node.items().ok_or_else(|| {
-        c.err(
-            steps_node.pos,
-            "steps",
-            format!("expected a list of steps, found {}", steps_node.describe()),
-        )
-    })?;
-    if items.is_empty() {
-        return Err(c.err(steps_node.pos, "steps", "a scenario needs at least one step"));
-    }
     let mut steps = Vec::new();
-    for (i, n) in items.iter().enumerate() {
-        let field = format!("steps[{}]", i + 1);
-        let kind = parse_step(&c, n, &field, lab.is_some(), &hooks)?;
-        steps.push(Step {
-            // A block mapping's own marker can sit past its first key; the first key is where
-            // the step is written.
-            pos: n.entries().and_then(|e| e.first()).map_or(n.pos, |(_, p, _)| *p),
-            index: i + 1,
-            kind,
-        });
+    match root.get("steps") {
+        None => errs.push(c.err(root.pos, "steps", "a scenario needs steps")),
+        Some(steps_node) => match steps_node.items() {
+            None => errs.push(c.err(
+                steps_node.pos,
+                "steps",
+                format!("expected a list of steps, found {}", steps_node.describe()),
+            )),
+            Some([]) => errs.push(c.err(steps_node.pos, "steps", "a scenario needs at least one step")),
+            Some(items) => {
+                for (i, n) in items.iter().enumerate() {
+                    let field = format!("steps[{}]", i + 1);
+                    if let Some(kind) = keep(&mut errs, parse_step(&c, n, &field, lab_written, &hook_names)) {
+                        steps.push(Step {
+                            // A block mapping's own marker can sit past its first key; the first
+                            // key is where the step is written.
+                            pos: n.entries().and_then(|e| e.first()).map_or(n.pos, |(_, p, _)| *p),
+                            index: i + 1,
+                            kind,
+                        });
+                    }
+                }
+                errs.extend(check::variables(file, items, lab_written, &hook_names));
+            }
+        },
+    }
+    errs.extend(c.extra.into_inner());
+    if !errs.is_empty() {
+        // File order; one mistake found twice (by two checks) is said once.
+        errs.sort_by_key(|e| (e.pos.line, e.pos.col));
+        errs.dedup();
+        return Err(Errors(errs));
     }
     Ok(Scenario {
         file: file.to_owned(),
@@ -510,6 +533,65 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         lab,
         hooks,
         steps,
+    })
+}
+
+/// A result's value, its error kept in `errs`.
+fn keep<T>(errs: &mut Vec<ScenarioError>, r: Result<T, ScenarioError>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errs.push(e);
+            None
+        }
+    }
+}
+
+fn parse_hook(c: &Ctx, name: &str, p: Pos, def: &Node) -> Result<HookDef, ScenarioError> {
+    let field = format!("setup.hooks.{name}");
+    if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_".contains(ch)) {
+        return Err(c.err(
+            p,
+            &field,
+            "a hook's name is a Lambda function name: letters, digits, - and _",
+        ));
+    }
+    c.only_keys(def, &field, &["reports", "runtime"])?;
+    let reports = match def.get("reports") {
+        None => HookReport::Succeeded,
+        Some(n) => match c.string(n, &format!("{field}.reports"))?.as_str() {
+            "Succeeded" => HookReport::Succeeded,
+            "Failed" => HookReport::Failed,
+            "never" => HookReport::Never,
+            "testTraffic" => HookReport::TestTraffic,
+            other => {
+                return Err(c.err(
+                    n.pos,
+                    &format!("{field}.reports"),
+                    format!("'{other}' is not one of: Succeeded, Failed, never, testTraffic"),
+                ))
+            }
+        },
+    };
+    let runtime = match def.get("runtime") {
+        None => "nodejs20.x".to_owned(),
+        Some(n) => {
+            let r = c.string(n, &format!("{field}.runtime"))?;
+            if !HOOK_RUNTIMES.contains(&r.as_str()) {
+                return Err(c.err(
+                    n.pos,
+                    &format!("{field}.runtime"),
+                    format!("'{r}': hooks run on one of {}", HOOK_RUNTIMES.join(", ")),
+                ));
+            }
+            r
+        }
+    };
+    Ok(HookDef {
+        name: name.to_owned(),
+        reports,
+        runtime,
+        pos: p,
     })
 }
 
@@ -583,7 +665,17 @@ fn parse_lab(c: &Ctx, l: &Node) -> Result<LabSetup, ScenarioError> {
             )
         })?;
         for (i, item) in items.iter().enumerate() {
-            c.map(item, &format!("setup.lab.deploymentConfigs[{}]", i + 1))?;
+            let f = format!("setup.lab.deploymentConfigs[{}]", i + 1);
+            c.map(item, &f)?;
+            c.extra.borrow_mut().extend(check::call_input(
+                c.file,
+                Service::CodeDeploy,
+                "CreateDeploymentConfig",
+                Some(item),
+                &f,
+                item.pos,
+                true,
+            ));
             setup.deployment_configs.push(item.to_json());
         }
     }
@@ -601,7 +693,7 @@ const STEP_KINDS: [&str; 8] = [
     "note",
 ];
 
-fn parse_step(c: &Ctx, n: &Node, field: &str, has_lab: bool, hooks: &[HookDef]) -> Result<StepKind, ScenarioError> {
+fn parse_step(c: &Ctx, n: &Node, field: &str, has_lab: bool, hooks: &[String]) -> Result<StepKind, ScenarioError> {
     let entries = c.map(n, field)?;
     let kind = entries
         .iter()
@@ -636,7 +728,7 @@ fn parse_step(c: &Ctx, n: &Node, field: &str, has_lab: bool, hooks: &[HookDef]) 
     match kind {
         "call" => {
             c.only_keys(n, field, &["call", "input", "expect", "save", "error"])?;
-            let probe = parse_call(c, v, n.get("input"), &f, field)?;
+            let probe = parse_call(c, v, n.get("input"), &f, &join(&f, "input"), n.get("error").is_none())?;
             let expect = match n.get("expect") {
                 Some(e) => parse_expectations(c, e, &join(field, "expect"))?,
                 None => Vec::new(),
@@ -781,7 +873,7 @@ fn parse_step(c: &Ctx, n: &Node, field: &str, has_lab: bool, hooks: &[HookDef]) 
                             ));
                         }
                         let fun_name = c.string(fun, &join(&hf, event))?;
-                        if !hooks.iter().any(|h| h.name == fun_name) {
+                        if !hooks.iter().any(|h| *h == fun_name) {
                             return Err(c.err(
                                 fun.pos,
                                 &join(&hf, event),
@@ -860,7 +952,16 @@ fn check_var_name(c: &Ctx, n: &Node, field: &str, name: &str) -> Result<(), Scen
     Ok(())
 }
 
-fn parse_call(c: &Ctx, v: &Node, input: Option<&Node>, f: &str, step_field: &str) -> Result<Probe, ScenarioError> {
+/// `service.Operation` at `v` and its `input` (checked against the operation's model; its
+/// mistakes go to `c.extra`, all of them). `values: false` checks member names only.
+fn parse_call(
+    c: &Ctx,
+    v: &Node,
+    input: Option<&Node>,
+    f: &str,
+    input_field: &str,
+    values: bool,
+) -> Result<Probe, ScenarioError> {
     let text = c.string(v, f)?;
     let Some((svc, op)) = text.split_once('.') else {
         return Err(c.err(
@@ -890,14 +991,24 @@ fn parse_call(c: &Ctx, v: &Node, input: Option<&Node>, f: &str, step_field: &str
             format!("{svc}.{op} is in the AWS model but cutover does not implement it"),
         ));
     }
+    let written = input.filter(|n| !n.is_null());
     let input = match input {
         None => Value::Object(Default::default()),
         Some(n) if n.is_null() => Value::Object(Default::default()),
         Some(n) => {
-            c.map(n, &join(step_field, "input"))?;
+            c.map(n, input_field)?;
             n.to_json()
         }
     };
+    c.extra.borrow_mut().extend(check::call_input(
+        c.file,
+        service,
+        op,
+        written,
+        input_field,
+        v.pos,
+        values,
+    ));
     Ok(Probe::Call {
         service,
         operation: op.to_owned(),
@@ -937,7 +1048,7 @@ fn parse_probe(c: &Ctx, v: &Node, f: &str, has_lab: bool) -> Result<Probe, Scena
         return Err(c.err(v.pos, &join(f, "input"), "input goes with call"));
     }
     Ok(match k {
-        "call" => parse_call(c, n, v.get("input"), &kf, f)?,
+        "call" => parse_call(c, n, v.get("input"), &kf, &join(f, "input"), true)?,
         "deployment" => Probe::Deployment(c.string(n, &kf)?),
         "lifecycle" => Probe::Lifecycle(c.string(n, &kf)?),
         "traffic" => {
@@ -983,13 +1094,31 @@ fn parse_save(c: &Ctx, n: &Node, field: &str) -> Result<Vec<(String, String)>, S
 
 fn parse_expectations(c: &Ctx, n: &Node, field: &str) -> Result<Vec<Expectation>, ScenarioError> {
     let mut out = Vec::new();
+    let mistakes_before = c.extra.borrow().len();
     for (path, p, m) in c.map(n, field)? {
         let mf = join(field, path);
         // `{atLeast: 10, atMost: 90}`: a mapping of matcher words only is several matchers, all
-        // of which must hold; any other mapping is a value to equal.
+        // of which must hold. A mapping with a word that looks like a matcher (`containz`,
+        // `oneOf`) is a mistake; any other mapping is a value to equal.
         let words: Vec<&(String, Pos, Node)> = match &m.kind {
             Kind::Map(entries) if !entries.is_empty() && entries.iter().all(|(w, _, _)| is_matcher_word(w)) => {
                 entries.iter().collect()
+            }
+            Kind::Map(entries) if !entries.is_empty() && looks_like_matchers(entries) => {
+                for (w, wp, _) in entries.iter().filter(|(w, _, _)| !is_matcher_word(w)) {
+                    let hint = check::suggest(w, MATCHERS)
+                        .map(|s| format!("did you mean {s}? "))
+                        .unwrap_or_default();
+                    c.extra.borrow_mut().push(c.err(
+                        *wp,
+                        &join(&mf, w),
+                        format!(
+                            "unknown matcher '{w}'; {hint}the matchers are: {} (to expect a mapping, write {{equals: {{...}}}})",
+                            MATCHERS.join(", ")
+                        ),
+                    ));
+                }
+                continue;
             }
             _ => {
                 out.push(Expectation {
@@ -1002,46 +1131,63 @@ fn parse_expectations(c: &Ctx, n: &Node, field: &str) -> Result<Vec<Expectation>
         };
         for (word, wp, arg) in words {
             let af = join(&mf, word);
-            let matcher = {
-                match word.as_str() {
-                    "equals" => Matcher::Equals(arg.to_json()),
-                    "in" => match arg.items() {
-                        Some(items) => Matcher::In(items.iter().map(Node::to_json).collect()),
-                        None => return Err(c.err(arg.pos, &af, "expected a list of values")),
-                    },
-                    "contains" => Matcher::Contains(arg.to_json()),
-                    "matches" => {
-                        let re = c.string(arg, &af)?;
-                        // A pattern with a variable in it is checked when it is used.
-                        if let (false, Err(e)) = (re.contains("${"), regex::Regex::new(&re)) {
-                            return Err(c.err(arg.pos, &af, format!("not a regular expression: {e}")));
-                        }
-                        Matcher::Matches(re)
+            let matcher = match word.as_str() {
+                "equals" => Ok(Matcher::Equals(arg.to_json())),
+                "in" => match arg.items() {
+                    Some(items) => Ok(Matcher::In(items.iter().map(Node::to_json).collect())),
+                    None => Err(c.err(arg.pos, &af, "expected a list of values")),
+                },
+                "contains" => Ok(Matcher::Contains(arg.to_json())),
+                "matches" => c.string(arg, &af).and_then(|re| {
+                    // A pattern with a variable in it is checked when it is used.
+                    match (re.contains("${"), regex::Regex::new(&re)) {
+                        (false, Err(e)) => Err(c.err(arg.pos, &af, format!("not a regular expression: {e}"))),
+                        _ => Ok(Matcher::Matches(re)),
                     }
-                    "exists" => match arg.to_json() {
-                        Value::Bool(b) => Matcher::Exists(b),
-                        _ => return Err(c.err(arg.pos, &af, "expected true or false")),
-                    },
-                    "length" => Matcher::Length(c.int(arg, &af, 0, 1_000_000)? as usize),
-                    "atLeast" | "atMost" => match arg.to_json().as_f64() {
-                        Some(x) if word == "atLeast" => Matcher::AtLeast(x),
-                        Some(x) => Matcher::AtMost(x),
-                        None => return Err(c.err(*wp, &af, "expected a number")),
-                    },
-                    _ => return Err(c.err(*wp, &af, "unknown matcher")),
-                }
+                }),
+                "exists" => match arg.to_json() {
+                    Value::Bool(b) => Ok(Matcher::Exists(b)),
+                    _ => Err(c.err(arg.pos, &af, "expected true or false")),
+                },
+                "length" => c.int(arg, &af, 0, 1_000_000).map(|n| Matcher::Length(n as usize)),
+                "atLeast" | "atMost" => match arg.to_json().as_f64() {
+                    Some(x) if word == "atLeast" => Ok(Matcher::AtLeast(x)),
+                    Some(x) => Ok(Matcher::AtMost(x)),
+                    None => Err(c.err(*wp, &af, "expected a number")),
+                },
+                _ => Err(c.err(*wp, &af, "unknown matcher")),
             };
-            out.push(Expectation {
-                path: path.clone(),
-                matcher,
-                pos: *p,
-            });
+            match matcher {
+                Ok(matcher) => out.push(Expectation {
+                    path: path.clone(),
+                    matcher,
+                    pos: *p,
+                }),
+                Err(e) => c.extra.borrow_mut().push(e),
+            }
         }
     }
-    if out.is_empty() {
+    if out.is_empty() && c.extra.borrow().len() == mistakes_before {
         return Err(c.err(n.pos, field, "expect at least one thing"));
     }
     Ok(out)
+}
+
+/// The matcher words, as the errors name them.
+const MATCHERS: [&str; 8] = [
+    "equals", "in", "contains", "matches", "exists", "length", "atLeast", "atMost",
+];
+
+/// Whether a mapping under a path was meant as matchers: one of its words is a matcher, or
+/// close to one (`containz`), or it is one lowerCamelCase word of the kind matchers are
+/// (`oneOf`, `greaterThan`). A value to equal that looks like that is written `{equals: ...}`.
+fn looks_like_matchers(entries: &[(String, Pos, Node)]) -> bool {
+    entries
+        .iter()
+        .any(|(w, _, _)| is_matcher_word(w) || check::suggest(w, MATCHERS).is_some())
+        || matches!(entries, [(w, _, _)] if w.chars().next().is_some_and(|ch| ch.is_ascii_lowercase())
+            && w.chars().all(|ch| ch.is_ascii_alphanumeric())
+            && w.chars().any(|ch| ch.is_ascii_uppercase()))
 }
 
 fn is_matcher_word(w: &str) -> bool {
@@ -1056,7 +1202,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> ScenarioError {
-        parse("f.yaml", text).unwrap_err()
+        parse("f.yaml", text).unwrap_err().first().clone()
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub fn duration_text(secs: f64) -> String {
 }
 
 /// `+H:MM:SS` of simulated time since the origin.
-fn clock_text(secs: f64) -> String {
+pub fn clock_text(secs: f64) -> String {
     let sign = if secs < 0.0 { "-" } else { "+" };
     let t = secs.abs().round() as u64;
     format!("{sign}{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60)
@@ -131,10 +131,21 @@ impl Timeline {
         let message = e["message"].as_str().unwrap_or("");
         let shown = self.verbose
             || match &ev.entry {
-                Entry::TrafficWeights { .. } | Entry::TaskSet { .. } | Entry::InvocationFinished { .. } => true,
-                Entry::AlarmState { from, to, .. } => *from == AlarmStateValue::Alarm || *to == AlarmStateValue::Alarm,
-                // Every CodeDeploy step and note, fault and scheduler mark; ECS repeats CodeDeploy's
-                // steps as service events, which are shown once (as CodeDeploy's).
+                Entry::TrafficWeights { .. }
+                | Entry::TaskSet { .. }
+                | Entry::InvocationFinished { .. }
+                | Entry::TargetHealth { .. }
+                | Entry::FaultInjected { .. }
+                | Entry::FaultsCleared {} => true,
+                // Every change but an alarm's first evaluation (out of INSUFFICIENT_DATA to OK).
+                Entry::AlarmState { from, to, .. } => {
+                    !(*from == AlarmStateValue::InsufficientData && *to == AlarmStateValue::Ok)
+                }
+                // ECS repeats CodeDeploy's steps as service events, which are shown once (as
+                // CodeDeploy's); the tasks a service starts and stops (replacing an unhealthy
+                // one) are its own.
+                Entry::ServiceEvent { text, .. } => text.contains(" has started ") || text.contains(" has stopped "),
+                // Every CodeDeploy step and note, fault and scheduler mark.
                 entry => matches!(entry.source(), "codedeploy" | "faults" | "scheduler"),
             };
         if !shown {

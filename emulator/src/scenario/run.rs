@@ -587,37 +587,206 @@ impl Runner<'_> {
                 expect,
                 every,
                 timeout,
-            } => {
-                let mut spent = 0.0;
-                loop {
-                    // An API error while waiting (say, a resource not there yet) is a "not yet";
-                    // any other failure (a missing variable) ends the wait.
-                    let checked = match self.probe(probe).await {
-                        Ok(v) => self.check(&v, expect),
-                        Err(f) if f.from_api => Err(f),
-                        Err(f) => return Err(f),
-                    };
-                    match checked {
-                        Ok(()) => return Ok(()),
-                        Err(f) if f.message.starts_with("no variable") => return Err(f),
-                        Err(f) if spent >= *timeout => {
-                            return Err(Failure::setup(format!(
-                                "not reached within {} simulated: {}",
-                                super::report::duration_text(*timeout),
-                                f.message
-                            )))
-                        }
-                        Err(_) => {}
-                    }
-                    // Never look past the timeout: the last look is at exactly `timeout`.
-                    let step = every.min(timeout - spent);
-                    self.advance(step).await?;
-                    spent += step;
-                    self.drain_events(false).await?;
-                }
-            }
+            } => self.wait(probe, expect, *every, *timeout).await,
             StepKind::Deploy(d) => self.deploy(d).await,
         }
+    }
+
+    /// Looks every `every` until the expectations hold, the timeout passes, or they can no longer
+    /// hold: a deployment that ended (Succeeded, Failed, Stopped) never changes again. Target
+    /// health is also read between looks, from the timeline entries of the time in between, so
+    /// a state held for less than `every` (a target unhealthy for a moment) is seen.
+    async fn wait(&mut self, probe: &Probe, expect: &[Expectation], every: f64, timeout: f64) -> Result<(), Failure> {
+        let mut spent = 0.0;
+        // Target health at the last look, and the timeline entries since.
+        let mut last_targets: Option<TargetsDetail> = None;
+        let mut seen = self.events.len();
+        loop {
+            // An API error while waiting (say, a resource not there yet) is a "not yet"; any
+            // other failure (a missing variable) ends the wait.
+            let looked = match probe {
+                Probe::Targets => self.targets_detail().await.map(|d| {
+                    let v = targets_value(&d);
+                    (v, Some(d))
+                }),
+                _ => self.probe(probe).await.map(|v| (v, None)),
+            };
+            let (checked, value) = match looked {
+                Ok((v, detail)) => {
+                    let mut checked = self.check(&v, expect);
+                    if let (Err(_), Some(prev)) = (&checked, last_targets.take()) {
+                        if let Some(t) = self.replay_targets(prev, seen, expect)? {
+                            let at = super::report::clock_text(t - self.timeline.origin);
+                            let now = self.backend.now().await?;
+                            self.timeline.line(
+                                now,
+                                "scenario",
+                                &format!("the target health held at {at}, between two looks"),
+                            );
+                            checked = Ok(());
+                        }
+                    }
+                    last_targets = detail;
+                    (checked, Some(v))
+                }
+                Err(f) if f.from_api => (Err(f), None),
+                Err(f) => return Err(f),
+            };
+            seen = self.events.len();
+            match checked {
+                Ok(()) => return Ok(()),
+                Err(f) if f.message.starts_with("no variable") => return Err(f),
+                Err(f) => {
+                    if let (Probe::Deployment(id), Some(v)) = (probe, &value) {
+                        if let Some(end) = self.ended(id, v, expect, &f)? {
+                            return Err(Failure::setup(end));
+                        }
+                    }
+                    if spent >= timeout {
+                        return Err(Failure::setup(format!(
+                            "not reached within {} simulated: {}",
+                            super::report::duration_text(timeout),
+                            f.message
+                        )));
+                    }
+                }
+            }
+            // Never look past the timeout: the last look is at exactly `timeout`.
+            let step = every.min(timeout - spent);
+            self.advance(step).await?;
+            spent += step;
+            self.drain_events(false).await?;
+        }
+    }
+
+    /// `deployment d-X ended Succeeded at +0:10:36; wanted Failed` when the deployment `v` (its
+    /// GetDeployment info) has ended, so that expectations that fail now fail for good.
+    fn ended(&self, id: &str, v: &Value, expect: &[Expectation], f: &Failure) -> Result<Option<String>, Failure> {
+        use crate::timeline::DeploymentStatus;
+        let status = match v["status"].as_str().and_then(DeploymentStatus::parse) {
+            Some(s @ (DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped)) => s,
+            _ => return Ok(None),
+        };
+        let id = self.interpolate_str(id)?;
+        // When it ended: its timeline entry, else its completeTime.
+        let time = self
+            .events
+            .iter()
+            .rev()
+            .filter_map(crate::timeline::Event::from_json)
+            .find(|e| matches!(&e.entry, crate::timeline::Entry::DeploymentEnded { deployment_id, .. } if *deployment_id == id))
+            .map(|e| e.time)
+            .or_else(|| v["completeTime"].as_f64());
+        let at = time.map_or(String::new(), |t| {
+            format!(" at {}", super::report::clock_text(t - self.timeline.origin))
+        });
+        let wanted: Vec<String> = expect
+            .iter()
+            .filter(|e| e.path == "status")
+            .map(|e| describe_matcher(&e.matcher).trim_matches('"').to_owned())
+            .collect();
+        let code = v
+            .pointer("/errorInformation/code")
+            .and_then(Value::as_str)
+            .map_or(String::new(), |c| format!(" ({c})"));
+        Ok(Some(if wanted.is_empty() {
+            format!(
+                "deployment {id} ended {status}{code}{at}, so this can no longer hold: {}",
+                f.message
+            )
+        } else {
+            format!(
+                "deployment {id} ended {status}{code}{at}; wanted {}",
+                wanted.join(" and ")
+            )
+        }))
+    }
+
+    /// Replays the target health entries of the timeline from `self.events[from..]` over the
+    /// health at the last look; the time of the first entry after which `expect` held.
+    fn replay_targets(
+        &self,
+        mut state: TargetsDetail,
+        from: usize,
+        expect: &[Expectation],
+    ) -> Result<Option<f64>, Failure> {
+        use crate::timeline::Entry;
+        let names = self.tg_names();
+        for v in self.events.get(from..).unwrap_or_default() {
+            let Some(e) = crate::timeline::Event::from_json(v) else {
+                continue;
+            };
+            let (arn, target, new) = match &e.entry {
+                Entry::TargetHealth {
+                    target_group_arn,
+                    target,
+                    state,
+                    ..
+                } => (target_group_arn, target, Some(json!(state.as_str()))),
+                Entry::TargetRegistered {
+                    target_group_arn,
+                    target,
+                    ..
+                } => (target_group_arn, target, Some(json!("initial"))),
+                Entry::TargetDraining {
+                    target_group_arn,
+                    target,
+                    ..
+                } => (target_group_arn, target, Some(json!("draining"))),
+                Entry::TargetDeregistered {
+                    target_group_arn,
+                    target,
+                    ..
+                } => (target_group_arn, target, None),
+                _ => continue,
+            };
+            let Some(group) = names.get(arn).and_then(|n| state.get_mut(n)) else {
+                continue;
+            };
+            let at = group.iter().position(|(k, _)| k == target);
+            match (at, new) {
+                (Some(i), Some(s)) => group[i].1 = s,
+                (None, Some(s)) => group.push((target.clone(), s)),
+                (Some(i), None) => {
+                    group.remove(i);
+                }
+                (None, None) => {}
+            }
+            if self.check(&targets_value(&state), expect).is_ok() {
+                return Ok(Some(e.time));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The lab's two target groups: `{name: [(id:port, state)]}`.
+    async fn targets_detail(&self) -> Result<TargetsDetail, Failure> {
+        let mut m = BTreeMap::new();
+        for (var, name) in [
+            ("lab.blueTargetGroup", lab::BLUE_TG),
+            ("lab.greenTargetGroup", lab::GREEN_TG),
+        ] {
+            let arn = self.var(var)?;
+            let out = self
+                .backend
+                .call(Service::Elbv2, "DescribeTargetHealth", json!({"TargetGroupArn": arn}))
+                .await?;
+            let states: Vec<(String, Value)> = out["TargetHealthDescriptions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| {
+                    let key = format!(
+                        "{}:{}",
+                        d.pointer("/Target/Id").and_then(Value::as_str).unwrap_or(""),
+                        d.pointer("/Target/Port").map_or(String::new(), Value::to_string)
+                    );
+                    (key, d.pointer("/TargetHealth/State").cloned().unwrap_or(Value::Null))
+                })
+                .collect();
+            m.insert(name.to_owned(), states);
+        }
+        Ok(m)
     }
 
     async fn deploy(&mut self, d: &DeploySpec) -> Result<(), Failure> {
@@ -981,27 +1150,7 @@ impl Runner<'_> {
                         .collect(),
                 ))
             }
-            Probe::Targets => {
-                let mut m = serde_json::Map::new();
-                for (var, name) in [
-                    ("lab.blueTargetGroup", lab::BLUE_TG),
-                    ("lab.greenTargetGroup", lab::GREEN_TG),
-                ] {
-                    let arn = self.var(var)?;
-                    let out = self
-                        .backend
-                        .call(Service::Elbv2, "DescribeTargetHealth", json!({"TargetGroupArn": arn}))
-                        .await?;
-                    let states: Vec<Value> = out["TargetHealthDescriptions"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|d| d.pointer("/TargetHealth/State").cloned().unwrap_or(Value::Null))
-                        .collect();
-                    m.insert(name.to_owned(), Value::Array(states));
-                }
-                Ok(Value::Object(m))
-            }
+            Probe::Targets => Ok(targets_value(&self.targets_detail().await?)),
         }
     }
 
@@ -1017,6 +1166,18 @@ impl Runner<'_> {
         }
         m
     }
+}
+
+/// Target health by target group name: `(id:port, state)` for each target.
+type TargetsDetail = BTreeMap<String, Vec<(String, Value)>>;
+
+/// What the `targets` probe shows: `{target group name: [states]}`.
+fn targets_value(d: &TargetsDetail) -> Value {
+    Value::Object(
+        d.iter()
+            .map(|(k, v)| (k.clone(), Value::Array(v.iter().map(|(_, s)| s.clone()).collect())))
+            .collect(),
+    )
 }
 
 fn numbers_equal(a: &Value, b: &Value) -> bool {

@@ -606,6 +606,8 @@ pub async fn invoke(
             &request_id.replace('-', "")[..24.min(request_id.replace('-', "").len())]
         ),
     };
+    // The simulated time the invocation starts at: its START line's (and INIT_START's).
+    let start_ms = sim_ms(em);
     let (result, picked) = run_on(&inst, delivery, &request_id, timeout).await;
     let finished = Instant::now();
     // Let the last lines the process wrote reach the log: up to the runtime client's mark on both
@@ -698,9 +700,19 @@ pub async fn invoke(
         ));
         let _ = init;
     }
-    let mut events: Vec<(i64, String)> = lines.iter().map(|l| (now, l.clone())).collect();
-    events.push((now, format!("START RequestId: {request_id} Version: {}", c.version)));
-    events.extend(function_lines);
+    // START at the invocation's start, END and REPORT at its end, the function's own lines at
+    // the simulated time each was written (within the two), so that the lines sort in order.
+    let mut events: Vec<(i64, String)> = lines.iter().map(|l| (start_ms, l.clone())).collect();
+    events.push((
+        start_ms,
+        format!("START RequestId: {request_id} Version: {}", c.version),
+    ));
+    events.extend(
+        function_lines
+            .into_iter()
+            .map(|(ts, line)| (ts.clamp(start_ms, now.max(start_ms)), line)),
+    );
+    let now = now.max(start_ms);
     events.push((now, format!("END RequestId: {request_id}")));
     let mut report = format!(
         "REPORT RequestId: {request_id}\tDuration: {duration_ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {max_mb} MB",
