@@ -532,3 +532,52 @@ async fn every_event_of_a_run_is_typed_and_keeps_the_fields_it_had() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_on_a_deployment_stops_when_it_ends_otherwise() {
+    // A happy path waited on for Failed: the wait ends when the deployment succeeds, not after
+    // five hours of looking, and says when it ended.
+    let started = std::time::Instant::now();
+    let o = run_text(
+        "ended.yaml",
+        "name: x\nsetup: {lab: {}}\nsteps:\n  - deploy: {image: 'threads:v2'}\n  - wait: {deployment: '${deployment}', that: {status: Failed}, every: 1m, timeout: 5h}\n",
+    )
+    .await;
+    let f = o.failure.expect("a deployment that succeeds is not Failed");
+    let re =
+        regex::Regex::new(r"^deployment (d-[A-Z0-9]+) ended Succeeded at (\+\d:\d\d:\d\d); wanted Failed$").unwrap();
+    let caps = re
+        .captures(&f.message)
+        .unwrap_or_else(|| panic!("{f:?}\n{}", o.timeline));
+    // The time is on the printed timeline's clock: its line saying the deployment succeeded.
+    let at = &caps[2];
+    assert!(
+        o.timeline
+            .lines()
+            .any(|l| l.starts_with(at) && l.contains(&caps[1]) && l.contains("Succeeded")),
+        "{at} not on the timeline:\n{}",
+        o.timeline
+    );
+    // It stopped at the first look after the end: well before the 5 h timeout.
+    let looks = o.timeline.matches("advance").count();
+    assert!(!o.timeline.contains("not reached within"), "{}", o.timeline);
+    assert!(started.elapsed() < Duration::from_secs(60), "{looks}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_sees_a_target_state_held_between_its_looks() {
+    // Green targets fail their checks: each turns unhealthy, is drained and replaced. Looking only
+    // at 0 s and at 10 min, neither look need find one unhealthy; the timeline of the time between
+    // says one was.
+    let o = run_text(
+        "transient.yaml",
+        "name: x\nsetup: {lab: {}}\nsteps:\n  - fault: {targetHealth: unhealthy, taskDefinition: 'threads-task-def:2'}\n  - deploy: {image: 'threads:broken'}\n  - wait: {targets: threads, that: {threads-tg-2: {contains: unhealthy}}, every: 10m, timeout: 10m}\n",
+    )
+    .await;
+    assert!(o.passed(), "{}\n{:?}", o.timeline, o.failure);
+    assert!(
+        o.timeline.contains("the target health held at +0:"),
+        "the wait did not match between its looks:\n{}",
+        o.timeline
+    );
+}

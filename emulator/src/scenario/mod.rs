@@ -873,7 +873,7 @@ fn parse_step(c: &Ctx, n: &Node, field: &str, has_lab: bool, hooks: &[String]) -
                             ));
                         }
                         let fun_name = c.string(fun, &join(&hf, event))?;
-                        if !hooks.iter().any(|h| *h == fun_name) {
+                        if !hooks.contains(&fun_name) {
                             return Err(c.err(
                                 fun.pos,
                                 &join(&hf, event),
