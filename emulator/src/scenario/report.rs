@@ -357,6 +357,19 @@ mod tests {
                 attempt: 1,
             },
             Entry::FaultsCleared {},
+            Entry::TargetHealth {
+                target_group_arn: "arn".into(),
+                target_group_name: "threads-tg-2".into(),
+                target: "10.0.1.4:3000".into(),
+                id: "10.0.1.4".into(),
+                state: crate::timeline::TargetHealthState::Unhealthy,
+            },
+            Entry::AlarmState {
+                alarm: "errors".into(),
+                from: AlarmStateValue::Ok,
+                to: AlarmStateValue::InsufficientData,
+                reason: "r".into(),
+            },
         ];
         for e in shown {
             // Whatever its words say.
@@ -381,6 +394,15 @@ mod tests {
             },
             Entry::resource("cloudwatch", "alarm ALARM put", json!({})),
         ];
+        // A task replaced: the service's own event (read from its words, the one entry that is).
+        let before = t.text.len();
+        t.event(&json(Entry::ServiceEvent {
+            service: "s".into(),
+            service_name: "web".into(),
+            text: "(service web) has started 1 tasks: (task x).".into(),
+            steady_task_set: None,
+        }));
+        assert!(t.text.len() > before, "a started task not shown");
         let before = t.text.len();
         for e in hidden {
             t.event(&json(e));
