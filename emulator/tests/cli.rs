@@ -44,7 +44,10 @@ fn every_command_prints_its_usage_on_help_and_exits_0() {
         let out = cutover(args);
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
         assert_eq!(out.status.code(), Some(0), "cutover {args:?}: {stderr}");
-        assert!(stdout.starts_with("USAGE:") || stdout.starts_with("cutover: "), "cutover {args:?}:\n{stdout}");
+        assert!(
+            stdout.starts_with("USAGE:") || stdout.starts_with("cutover: "),
+            "cutover {args:?}:\n{stdout}"
+        );
         assert!(stdout.contains(want), "cutover {args:?}: '{want}' missing:\n{stdout}");
         assert!(stderr.is_empty(), "cutover {args:?} wrote to stderr: {stderr}");
     }
@@ -131,11 +134,16 @@ fn health(authority: &str) -> String {
 #[test]
 fn the_ready_line_names_a_connectable_address_when_bound_to_every_address() {
     let (_server, _, lines) = serve("0.0.0.0:0", 2);
-    let url = lines[0].strip_prefix("ready http://").unwrap_or_else(|| panic!("{lines:?}"));
+    let url = lines[0]
+        .strip_prefix("ready http://")
+        .unwrap_or_else(|| panic!("{lines:?}"));
     let port = url.strip_prefix("127.0.0.1:").unwrap_or_else(|| panic!("{lines:?}"));
     assert!(port.parse::<u16>().is_ok_and(|p| p > 0), "{lines:?}");
     assert!(!lines[0].contains("0.0.0.0"), "{lines:?}");
-    assert_eq!(lines[1], format!("listening on 0.0.0.0:{port} (every address of this machine)"));
+    assert_eq!(
+        lines[1],
+        format!("listening on 0.0.0.0:{port} (every address of this machine)")
+    );
     let r = health(url);
     assert!(r.starts_with("HTTP/1.1 200"), "{r}");
 }
@@ -143,7 +151,9 @@ fn the_ready_line_names_a_connectable_address_when_bound_to_every_address() {
 #[test]
 fn the_ready_line_is_alone_and_unchanged_on_a_loopback_bind() {
     let (mut server, mut out, lines) = serve("127.0.0.1:0", 1);
-    let port = lines[0].strip_prefix("ready http://127.0.0.1:").unwrap_or_else(|| panic!("{lines:?}"));
+    let port = lines[0]
+        .strip_prefix("ready http://127.0.0.1:")
+        .unwrap_or_else(|| panic!("{lines:?}"));
     assert!(health(&format!("127.0.0.1:{port}")).starts_with("HTTP/1.1 200"));
     // Nothing follows the ready line: once the server is gone, the rest of its stdout is empty.
     let _ = server.0.kill();
@@ -174,7 +184,11 @@ fn cutover_lab_ends_with_where_the_picture_is() {
         .unwrap();
     let stdout = text(&out.stdout);
     let last = stdout.lines().last().unwrap_or_default();
-    assert_eq!(last, format!("timeline picture: {}", dir.join("rel.html").display()), "{stdout}");
+    assert_eq!(
+        last,
+        format!("timeline picture: {}", dir.join("rel.html").display()),
+        "{stdout}"
+    );
     assert!(dir.join("rel.html").is_file());
 
     // Without --html it says how to get one.
