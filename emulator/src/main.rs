@@ -4,6 +4,7 @@ use cutover::sim::ClockMode;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// The summary `cutover --help` prints: every command, one line each.
 const USAGE: &str = "\
 cutover: a local AWS emulator for ECS blue/green deployments through CodeDeploy
 
@@ -14,13 +15,24 @@ USAGE:
                   [--body-timeout S] [--idle-timeout S] [--max-connections N] [--shutdown-grace S]
     cutover scenario run FILE... [--endpoint URL] [--junit FILE] [--html FILE] [--verbose] [--quiet]
     cutover scenario list
-    cutover lab [--verbose] [other scenario run flags]
+    cutover lab [--html FILE] [--verbose] [other scenario run flags]
     cutover --version
+    cutover help [COMMAND]      the usage of one command (or: cutover COMMAND --help)
+";
 
-serve:
+const SERVE_USAGE: &str = "\
+USAGE:
+    cutover serve [--bind ADDR] [--clock real|manual|scaled:N] [--log-level error|info|debug]
+                  [--listener-port-offset N | --listener-ports 80=8080,...] [--app-config FILE]
+                  [--allow-host NAME]... [--cors-origin ORIGIN]... [--header-timeout S]
+                  [--body-timeout S] [--idle-timeout S] [--max-connections N] [--shutdown-grace S]
+
+serve: every emulated AWS API on one endpoint, until SIGTERM or Ctrl-C.
     --bind ADDR     address to listen on (env CUTOVER_BIND), default 127.0.0.1:4566;
                     port 0 picks a free port. The first line of standard output is
-                    `ready http://HOST:PORT` once the emulator answers.
+                    `ready http://HOST:PORT` once the emulator answers (bound to every
+                    address, 0.0.0.0:P, it names 127.0.0.1:P, and a second line says
+                    `listening on 0.0.0.0:P`).
     --clock MODE    simulated clock (env CUTOVER_CLOCK): real (default), manual, or
                     scaled:N (N times faster than the wall clock)
     --allow-host NAME
@@ -58,8 +70,13 @@ serve:
     --app-config FILE
                     JSON mapping container image globs to local commands that answer for
                     tasks (env CUTOVER_APP_CONFIG); without it a built-in stand-in answers
+";
 
-scenario run:
+const SCENARIO_RUN_USAGE: &str = "\
+USAGE:
+    cutover scenario run FILE... [--endpoint URL] [--junit FILE] [--html FILE] [--verbose] [--quiet]
+
+scenario run: runs scenario files and says which passed.
     FILE            a scenario file (YAML, see docs/scenarios/), or builtin:NAME for a
                     built-in one (`cutover scenario list` names them)
     --endpoint URL  run against that running emulator (it is reset first) instead of one
@@ -67,16 +84,55 @@ scenario run:
     --junit FILE    write JUnit XML (one test case per scenario)
     --html FILE     write the deployment's timeline picture (one page per scenario; with
                     several scenarios, or a FILE ending in / or naming a directory, FILE
-                    is a directory of NAME.html pages)
-    --verbose       show every timeline entry, the lab setup's too
-    --quiet         print only the result lines
+                    is a directory of NAME.html pages); the last line says where it is
+    --verbose, -v   show every timeline entry, the lab setup's too
+    --quiet, -q     print only the result lines
     Exits 0 when every scenario passed, 1 when one failed (a setup the emulator refuses,
     e.g. an unknown deploymentConfig, counts as failed), 2 on a bad file or argument.
-
-lab:
-    Runs the Lab 4 walkthrough (builtin:lab-happy-path) in this process and prints its timeline;
-    takes the flags of scenario run (e.g. --html lab.html).
 ";
+
+const SCENARIO_LIST_USAGE: &str = "\
+USAGE:
+    cutover scenario list
+
+scenario list: names the built-in scenarios (run one with `cutover scenario run builtin:NAME`).
+";
+
+const SCENARIO_USAGE: &str = "\
+USAGE:
+    cutover scenario run FILE... [--endpoint URL] [--junit FILE] [--html FILE] [--verbose] [--quiet]
+    cutover scenario list
+
+scenario: runs scenario files (docs/scenarios/). `cutover scenario run --help` and
+`cutover scenario list --help` tell more.
+";
+
+const LAB_USAGE: &str = "\
+USAGE:
+    cutover lab [--html FILE] [--junit FILE] [--verbose] [--quiet] [--endpoint URL]
+
+lab: runs the Lab 4 walkthrough (builtin:lab-happy-path) in this process and prints its
+timeline; takes the flags of `cutover scenario run`. With --html FILE it writes the timeline
+picture and its last line says where it is; without, the last line says how to get one.
+";
+
+/// The usage of one command, by the words that name it (`serve`, `scenario run`...).
+fn usage_of(command: &[&str]) -> Option<&'static str> {
+    Some(match command {
+        [] => USAGE,
+        ["serve"] => SERVE_USAGE,
+        ["scenario"] => SCENARIO_USAGE,
+        ["scenario", "run"] => SCENARIO_RUN_USAGE,
+        ["scenario", "list"] => SCENARIO_LIST_USAGE,
+        ["lab"] => LAB_USAGE,
+        _ => return None,
+    })
+}
+
+/// Whether the arguments of a command ask for its help.
+fn wants_help(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--help" || a == "-h")
+}
 
 /// `println!` that ignores a closed standard output (`cutover lab | head` must not panic).
 macro_rules! say {
@@ -262,6 +318,23 @@ async fn shutdown_signal() {
     }
 }
 
+/// What `serve` prints once it answers: `ready http://HOST:PORT` first (the contract), with an
+/// address a client can connect to. Bound to every address (`0.0.0.0:P`, `[::]:P`), HOST is the
+/// loopback address of that family and a second line names the bound address.
+fn ready_lines(addr: std::net::SocketAddr) -> Vec<String> {
+    if !addr.ip().is_unspecified() {
+        return vec![format!("ready http://{addr}")];
+    }
+    let loopback: std::net::IpAddr = match addr {
+        std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+    };
+    vec![
+        format!("ready http://{}", std::net::SocketAddr::new(loopback, addr.port())),
+        format!("listening on {addr} (every address of this machine)"),
+    ]
+}
+
 fn serve(args: ServeArgs) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -286,10 +359,12 @@ fn serve(args: ServeArgs) -> ExitCode {
         };
         {
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "ready {}", handle.url);
+            for line in ready_lines(handle.addr) {
+                let _ = writeln!(out, "{line}");
+            }
             let _ = out.flush();
         }
-        cutover::info!("serving on {} with the {} clock", handle.url, args.clock.name());
+        cutover::info!("serving on {} with the {} clock", handle.addr, args.clock.name());
         shutdown_signal().await;
         cutover::info!("shutting down");
         handle.shutdown().await;
@@ -297,12 +372,14 @@ fn serve(args: ServeArgs) -> ExitCode {
     })
 }
 
-fn scenario_run(args: &[String]) -> ExitCode {
+/// `cutover scenario run` (and `cutover lab`, whose usage `usage` is, with its scenario first).
+fn scenario_run(args: &[String], usage: &str) -> ExitCode {
     let mut files = Vec::new();
     let mut endpoint = None;
     let mut junit = None;
     let mut html = None;
     let (mut verbose, mut quiet) = (false, false);
+    let lab = usage == LAB_USAGE;
     let mut args = Args::new(args);
     while let Some(flag) = args.next_arg() {
         let r = match flag.as_str() {
@@ -324,12 +401,12 @@ fn scenario_run(args: &[String]) -> ExitCode {
             }
         };
         if let Err(e) = r {
-            eprintln!("cutover: {e}\n\n{USAGE}");
+            eprintln!("cutover: {e}\n\n{usage}");
             return ExitCode::from(2);
         }
     }
     if files.is_empty() {
-        eprintln!("cutover: scenario run needs at least one FILE (or builtin:NAME)\n\n{USAGE}");
+        eprintln!("cutover: scenario run needs at least one FILE (or builtin:NAME)\n\n{usage}");
         return ExitCode::from(2);
     }
     if let Some(e) = &endpoint {
@@ -405,13 +482,31 @@ fn scenario_run(args: &[String]) -> ExitCode {
             code = ExitCode::FAILURE;
         }
     }
-    if let Some(path) = html {
-        if let Err(e) = write_html(&path, &outcomes) {
-            eprintln!("cutover: cannot write {path}: {e}");
-            code = ExitCode::FAILURE;
+    match html {
+        Some(path) => match write_html(&path, &outcomes) {
+            Ok(()) => {
+                if !quiet {
+                    say!("timeline picture: {}", shown_path(&path));
+                }
+            }
+            Err(e) => {
+                eprintln!("cutover: cannot write {path}: {e}");
+                code = ExitCode::FAILURE;
+            }
+        },
+        None if lab && !quiet => {
+            say!("timeline picture: none written; `cutover lab --html lab.html` writes one to open in a browser")
         }
+        None => {}
     }
     code
+}
+
+/// Where a written page is, as a person opens it: the absolute path (of the directory, for several).
+fn shown_path(path: &str) -> String {
+    std::path::absolute(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.to_owned())
 }
 
 /// One page for one scenario at `path`; with several, or when `path` ends in `/` or is a
@@ -455,43 +550,72 @@ fn write_html(path: &str, outcomes: &[cutover::scenario::run::Outcome]) -> std::
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("serve") => match parse_serve(&args[1..]) {
-            Ok(a) => serve(a),
-            Err(e) => {
-                eprintln!("cutover: {e}\n\n{USAGE}");
-                ExitCode::from(2)
-            }
-        },
-        Some("scenario") => match args.get(1).map(String::as_str) {
-            Some("run") => scenario_run(&args[2..]),
-            Some("list") => {
-                for (name, text) in cutover::scenario::builtin() {
-                    let title = cutover::scenario::parse(name, text).map(|s| s.name).unwrap_or_default();
-                    say!("builtin:{name:<28} {title}");
-                }
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["help" | "--help" | "-h", command @ ..] => match usage_of(command) {
+            Some(u) => {
+                print!("{u}");
                 ExitCode::SUCCESS
             }
-            _ => {
-                eprintln!("cutover: scenario needs a subcommand: run or list\n\n{USAGE}");
+            None => {
+                eprint!("cutover: no command '{}'\n\n{USAGE}", command.join(" "));
                 ExitCode::from(2)
             }
         },
-        Some("lab") => {
+        ["serve", rest @ ..] if wants_help(&args[1..]) || rest.first() == Some(&"help") => {
+            print!("{SERVE_USAGE}");
+            ExitCode::SUCCESS
+        }
+        ["serve", ..] => match parse_serve(&args[1..]) {
+            Ok(a) => serve(a),
+            Err(e) => {
+                eprintln!("cutover: {e}\n\n{SERVE_USAGE}");
+                ExitCode::from(2)
+            }
+        },
+        ["scenario", sub, ..] if ["run", "list"].contains(sub) && wants_help(&args[2..]) => {
+            print!("{}", usage_of(&words[..2]).unwrap_or(SCENARIO_USAGE));
+            ExitCode::SUCCESS
+        }
+        ["scenario", "run", ..] => scenario_run(&args[2..], SCENARIO_RUN_USAGE),
+        ["scenario", "list"] => {
+            for (name, text) in cutover::scenario::builtin() {
+                let title = cutover::scenario::parse(name, text).map(|s| s.name).unwrap_or_default();
+                say!("builtin:{name:<28} {title}");
+            }
+            ExitCode::SUCCESS
+        }
+        ["scenario", "list", extra, ..] => {
+            eprintln!("cutover: scenario list takes no argument ('{extra}')\n\n{SCENARIO_LIST_USAGE}");
+            ExitCode::from(2)
+        }
+        ["scenario", "help" | "--help" | "-h", ..] => {
+            print!("{SCENARIO_USAGE}");
+            ExitCode::SUCCESS
+        }
+        ["scenario", ..] => {
+            eprintln!("cutover: scenario needs a subcommand: run or list\n\n{SCENARIO_USAGE}");
+            ExitCode::from(2)
+        }
+        ["lab", ..] if wants_help(&args[1..]) => {
+            print!("{LAB_USAGE}");
+            ExitCode::SUCCESS
+        }
+        ["lab", ..] => {
             let mut rest = vec!["builtin:lab-happy-path".to_owned()];
             rest.extend(args[1..].iter().cloned());
-            scenario_run(&rest)
+            scenario_run(&rest, LAB_USAGE)
         }
-        Some("--version") | Some("-V") => {
-            println!("cutover {}", env!("CARGO_PKG_VERSION"));
+        ["--version" | "-V" | "version", ..] => {
+            say!("cutover {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Some("help") | Some("--help") | Some("-h") => {
-            print!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        _ => {
+        [] => {
             eprint!("{USAGE}");
+            ExitCode::from(2)
+        }
+        [other, ..] => {
+            eprint!("cutover: no command '{other}'\n\n{USAGE}");
             ExitCode::from(2)
         }
     }
